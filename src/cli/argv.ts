@@ -1,0 +1,336 @@
+// keepalived's command line (keepalived/core/main.c `long_options`, man keepalived(8)), parsed by
+// a pure function so every flag combination is a unit test. The grammar follows getopt_long as
+// keepalived uses it: short flags may be bundled (`-nlD`), a required argument may be attached
+// (`-f/etc/x`) or the next word, an optional argument must be attached (`-tLOG`,
+// `--config-test=LOG`), long options may be abbreviated to any unique prefix, and operands may
+// appear anywhere (keepalived only warns about them). `--` ends the options.
+
+export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+
+/** keepalived --signum names and the numbers 2.2.7 prints for them (x86-64 Linux). */
+export const SIGNUMS: Readonly<Record<string, number>> = {
+  STOP: 15,
+  RELOAD: 1,
+  DATA: 10,
+  STATS: 12,
+  STATS_CLEAR: 63, // SIGRTMAX - 1
+  JSON: 36, // SIGRTMIN + 2
+};
+
+export interface CliOptions {
+  /** -f/--use-file; keepalived's default when absent. */
+  readonly configFile: string;
+  readonly configFileGiven: boolean;
+  /** -t/--config-test[=LOG_FILE]. */
+  readonly configTest: boolean;
+  readonly configTestLog?: string;
+  /** -i/--config-id, else the host name up to its first '.'. */
+  readonly configId: string;
+  /** Ours: print the resolved model as JSON. */
+  readonly dumpConfig: boolean;
+  /** -d/--dump-conf: keepalived dumps its parsed config to the log. */
+  readonly dumpConf: boolean;
+  readonly version: boolean;
+  readonly help: boolean;
+  /** --signum=NAME: print the signal number and exit. */
+  readonly signum?: string;
+  readonly dontFork: boolean;
+  readonly logConsole: boolean;
+  readonly logDetail: boolean;
+  /** Numeric syslog facility: 0-7 = local0-7, 8 = user, 9 = daemon (default). */
+  readonly logFacility: LogFacility;
+  readonly noSyslog: boolean;
+  readonly logFile?: string;
+  readonly flushLogFile: boolean;
+  readonly vrrpOnly: boolean;
+  readonly checkOnly: boolean;
+  readonly noBfd: boolean;
+  readonly all: boolean;
+  readonly pidFile?: string;
+  readonly vrrpPidFile?: string;
+  readonly checkersPidFile?: string;
+  readonly bfdPidFile?: string;
+  readonly releaseVips: boolean;
+  readonly dontReleaseVrrp: boolean;
+  readonly dontReleaseIpvs: boolean;
+  readonly dontRespawn: boolean;
+  readonly addressMonitoring: boolean;
+  readonly allConfig: boolean;
+  readonly namespace?: string;
+  readonly umask?: number;
+  readonly snmp: boolean;
+  readonly snmpAgentSocket?: string;
+  readonly coreDump: boolean;
+  readonly coreDumpPattern?: string;
+  /** Words that are not options; keepalived prints "Unexpected argument(s)" and carries on. */
+  readonly operands: readonly string[];
+  /** Non-fatal complaints (keepalived prints them and continues; -t then exits 5). */
+  readonly warnings: readonly string[];
+}
+
+export type LogFacility = 'local0' | 'local1' | 'local2' | 'local3' | 'local4' | 'local5' | 'local6' | 'local7' | 'user' | 'daemon';
+
+export type ArgvResult =
+  | { readonly ok: true; readonly options: CliOptions }
+  | { readonly ok: false; readonly message: string; readonly exitCode: number };
+
+type ArgKind = 'none' | 'required' | 'optional';
+
+interface OptionSpec {
+  readonly long: string;
+  readonly short?: string;
+  readonly arg: ArgKind;
+  /** Name of the CliOptions field it sets. */
+  readonly key: string;
+}
+
+const SPECS: readonly OptionSpec[] = [
+  { long: 'use-file', short: 'f', arg: 'required', key: 'configFile' },
+  { long: 'vrrp', short: 'P', arg: 'none', key: 'vrrpOnly' },
+  { long: 'check', short: 'C', arg: 'none', key: 'checkOnly' },
+  { long: 'no_bfd', short: 'B', arg: 'none', key: 'noBfd' },
+  { long: 'all', arg: 'none', key: 'all' },
+  { long: 'log-console', short: 'l', arg: 'none', key: 'logConsole' },
+  { long: 'log-detail', short: 'D', arg: 'none', key: 'logDetail' },
+  { long: 'log-facility', short: 'S', arg: 'required', key: 'logFacility' },
+  { long: 'log-file', short: 'g', arg: 'optional', key: 'logFile' },
+  { long: 'flush-log-file', arg: 'none', key: 'flushLogFile' },
+  { long: 'no-syslog', short: 'G', arg: 'none', key: 'noSyslog' },
+  { long: 'umask', short: 'u', arg: 'required', key: 'umask' },
+  { long: 'release-vips', short: 'X', arg: 'none', key: 'releaseVips' },
+  { long: 'dont-release-vrrp', short: 'V', arg: 'none', key: 'dontReleaseVrrp' },
+  { long: 'dont-release-ipvs', short: 'I', arg: 'none', key: 'dontReleaseIpvs' },
+  { long: 'dont-respawn', short: 'R', arg: 'none', key: 'dontRespawn' },
+  { long: 'dont-fork', short: 'n', arg: 'none', key: 'dontFork' },
+  { long: 'dump-conf', short: 'd', arg: 'none', key: 'dumpConf' },
+  { long: 'dump-config', arg: 'none', key: 'dumpConfig' },
+  { long: 'pid', short: 'p', arg: 'required', key: 'pidFile' },
+  { long: 'vrrp_pid', short: 'r', arg: 'required', key: 'vrrpPidFile' },
+  { long: 'checkers_pid', short: 'c', arg: 'required', key: 'checkersPidFile' },
+  { long: 'bfd_pid', short: 'b', arg: 'required', key: 'bfdPidFile' },
+  { long: 'address-monitoring', short: 'a', arg: 'none', key: 'addressMonitoring' },
+  { long: 'snmp', short: 'x', arg: 'none', key: 'snmp' },
+  { long: 'snmp-agent-socket', short: 'A', arg: 'required', key: 'snmpAgentSocket' },
+  { long: 'namespace', short: 's', arg: 'required', key: 'namespace' },
+  { long: 'core-dump', short: 'm', arg: 'none', key: 'coreDump' },
+  { long: 'core-dump-pattern', short: 'M', arg: 'optional', key: 'coreDumpPattern' },
+  { long: 'all-config', short: 'e', arg: 'none', key: 'allConfig' },
+  { long: 'config-id', short: 'i', arg: 'required', key: 'configId' },
+  { long: 'signum', arg: 'required', key: 'signum' },
+  { long: 'config-test', short: 't', arg: 'optional', key: 'configTest' },
+  { long: 'genhash', short: 'T', arg: 'none', key: 'genhash' },
+  { long: 'version', short: 'v', arg: 'none', key: 'version' },
+  { long: 'help', short: 'h', arg: 'none', key: 'help' },
+];
+
+const BY_SHORT = new Map(SPECS.filter((s) => s.short).map((s) => [s.short as string, s]));
+
+/** The short host name keepalived uses as the default config id (uname nodename up to '.'). */
+export function defaultConfigId(hostname: string): string {
+  const dot = hostname.indexOf('.');
+  return dot < 0 ? hostname : hostname.slice(0, dot);
+}
+
+/** getopt_long's lookup: an exact name wins, else a unique prefix; ambiguity is unknown. */
+function findLong(name: string): OptionSpec | undefined {
+  const exact = SPECS.find((s) => s.long === name);
+  if (exact) return exact;
+  const candidates = SPECS.filter((s) => s.long.startsWith(name));
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+function parseFacility(v: string): LogFacility | undefined {
+  if (/^[0-7]$/.test(v)) return `local${v}` as LogFacility;
+  if (/^local[0-7]$/.test(v) || v === 'user' || v === 'daemon') return v as LogFacility;
+  return undefined;
+}
+
+/**
+ * Parses argv (without the node and script words). `hostname` feeds the default config id.
+ * Never throws: a usage error is `{ ok: false, message, exitCode: 1 }` worded like keepalived's.
+ */
+export function parseArgv(argv: readonly string[], hostname: string): ArgvResult {
+  const o: Record<string, unknown> = {};
+  const operands: string[] = [];
+  const warnings: string[] = [];
+
+  const apply = (spec: OptionSpec, value: string | undefined): string | undefined => {
+    switch (spec.key) {
+      case 'configFile':
+        o.configFile = value;
+        o.configFileGiven = true;
+        return undefined;
+      case 'configTest':
+        o.configTest = true;
+        if (value !== undefined) o.configTestLog = value;
+        return undefined;
+      case 'logFacility': {
+        const f = parseFacility(value as string);
+        if (f) o.logFacility = f;
+        else warnings.push(`Invalid log facility '${value}'`);
+        return undefined;
+      }
+      case 'umask': {
+        // keepalived reads it with strtoul(.., 0): 022, 0x12 and 18 are all accepted.
+        const v = value as string;
+        const n = /^0[0-7]*$/.test(v) ? parseInt(v, 8) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[1-9][0-9]*$/.test(v) ? parseInt(v, 10) : NaN;
+        if (!Number.isFinite(n) || n > 0o777) return `Invalid --umask ${v}`;
+        o.umask = n;
+        return undefined;
+      }
+      case 'logFile':
+        o.logFile = value ?? '/tmp/keepalived.log';
+        return undefined;
+      case 'coreDumpPattern':
+        o.coreDump = true;
+        o.coreDumpPattern = value ?? 'core';
+        return undefined;
+      case 'genhash':
+        return 'genhash mode is not supported by keepalived-ts';
+      default:
+        o[spec.key] = spec.arg === 'none' ? true : value;
+        return undefined;
+    }
+  };
+
+  let i = 0;
+  let optionsEnded = false;
+  while (i < argv.length) {
+    const word = argv[i++];
+    if (optionsEnded || word === '-' || !word.startsWith('-')) {
+      operands.push(word);
+      continue;
+    }
+    if (word === '--') {
+      optionsEnded = true;
+      continue;
+    }
+    if (word.startsWith('--')) {
+      const eq = word.indexOf('=');
+      const name = eq < 0 ? word.slice(2) : word.slice(2, eq);
+      const spec = findLong(name);
+      if (!spec) return { ok: false, message: `Unknown option ${word}`, exitCode: 1 };
+      let value: string | undefined;
+      if (eq >= 0) {
+        if (spec.arg === 'none') return { ok: false, message: `Unknown option ${word}`, exitCode: 1 };
+        value = word.slice(eq + 1);
+      } else if (spec.arg === 'required') {
+        if (i >= argv.length) return { ok: false, message: `Missing parameter for option --${spec.long}`, exitCode: 1 };
+        value = argv[i++];
+      }
+      const err = apply(spec, value);
+      if (err) return { ok: false, message: err, exitCode: 1 };
+      continue;
+    }
+    // A bundle of short options: -nlD, -f FILE, -fFILE, -tLOG.
+    for (let j = 1; j < word.length; j++) {
+      const ch = word[j];
+      const spec = BY_SHORT.get(ch);
+      if (!spec) return { ok: false, message: `Unknown option -${ch}`, exitCode: 1 };
+      let value: string | undefined;
+      const rest = word.slice(j + 1);
+      if (spec.arg === 'required') {
+        if (rest.length > 0) value = rest;
+        else if (i < argv.length) value = argv[i++];
+        else return { ok: false, message: `Missing parameter for option -${ch}`, exitCode: 1 };
+      } else if (spec.arg === 'optional' && rest.length > 0) {
+        value = rest;
+      }
+      const err = apply(spec, value);
+      if (err) return { ok: false, message: err, exitCode: 1 };
+      if (value !== undefined && spec.arg !== 'none') break; // the rest of the word was the value
+    }
+  }
+
+  if (typeof o.signum === 'string' && !(o.signum in SIGNUMS)) {
+    return { ok: false, message: `Unknown sigfunc ${o.signum}`, exitCode: 1 };
+  }
+
+  const options: CliOptions = {
+    configFile: (o.configFile as string | undefined) ?? DEFAULT_CONFIG_FILE,
+    configFileGiven: o.configFileGiven === true,
+    configTest: o.configTest === true,
+    configTestLog: o.configTestLog as string | undefined,
+    configId: (o.configId as string | undefined) ?? defaultConfigId(hostname),
+    dumpConfig: o.dumpConfig === true,
+    dumpConf: o.dumpConf === true,
+    version: o.version === true,
+    help: o.help === true,
+    signum: o.signum as string | undefined,
+    dontFork: o.dontFork === true,
+    logConsole: o.logConsole === true,
+    logDetail: o.logDetail === true,
+    logFacility: (o.logFacility as LogFacility | undefined) ?? 'daemon',
+    noSyslog: o.noSyslog === true,
+    logFile: o.logFile as string | undefined,
+    flushLogFile: o.flushLogFile === true,
+    vrrpOnly: o.vrrpOnly === true,
+    checkOnly: o.checkOnly === true,
+    noBfd: o.noBfd === true,
+    all: o.all === true,
+    pidFile: o.pidFile as string | undefined,
+    vrrpPidFile: o.vrrpPidFile as string | undefined,
+    checkersPidFile: o.checkersPidFile as string | undefined,
+    bfdPidFile: o.bfdPidFile as string | undefined,
+    releaseVips: o.releaseVips === true,
+    dontReleaseVrrp: o.dontReleaseVrrp === true,
+    dontReleaseIpvs: o.dontReleaseIpvs === true,
+    dontRespawn: o.dontRespawn === true,
+    addressMonitoring: o.addressMonitoring === true,
+    allConfig: o.allConfig === true,
+    namespace: o.namespace as string | undefined,
+    umask: o.umask as number | undefined,
+    snmp: o.snmp === true,
+    snmpAgentSocket: o.snmpAgentSocket as string | undefined,
+    coreDump: o.coreDump === true,
+    coreDumpPattern: o.coreDumpPattern as string | undefined,
+    operands,
+    warnings,
+  };
+  // main.c case 't': a config test never forks, never respawns and logs to stderr.
+  if (options.configTest) {
+    return { ok: true, options: { ...options, dontFork: true, dontRespawn: true, noSyslog: true } };
+  }
+  return { ok: true, options };
+}
+
+/** The --help text: keepalived's options, plus ours. */
+export function usageText(prog = 'keepalived-ts'): string {
+  return [
+    `Usage: ${prog} [OPTION...]`,
+    `  -f, --use-file=FILE          Use the specified configuration file`,
+    `                                default '${DEFAULT_CONFIG_FILE}'`,
+    `  -P, --vrrp                   Only run with VRRP subsystem`,
+    `  -C, --check                  Only run with Health-checker subsystem`,
+    `  -B, --no_bfd                 Don't run BFD subsystem`,
+    `      --all                    Force all child processes to run, even if have no configuration`,
+    `  -l, --log-console            Log messages to local console`,
+    `  -D, --log-detail             Detailed log messages`,
+    `  -S, --log-facility=([0-7]|local[0-7]|user|daemon)`,
+    `                               Set syslog facility (default daemon)`,
+    `  -G, --no-syslog              Don't log via syslog`,
+    `  -u, --umask=MASK             umask for file creation (in numeric form)`,
+    `  -X, --release-vips           Drop VIP on transition from signal`,
+    `  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop`,
+    `  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop`,
+    `  -R, --dont-respawn           Don't respawn child processes`,
+    `  -n, --dont-fork              Don't fork the daemon process`,
+    `  -d, --dump-conf              Dump the configuration data`,
+    `      --dump-config            Print the resolved configuration model as JSON and exit`,
+    `  -p, --pid=FILE               Use specified pidfile for parent process`,
+    `  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process`,
+    `  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process`,
+    `  -b, --bfd_pid=FILE           Use specified pidfile for BFD child process`,
+    `  -a, --address-monitoring     Report all address additions/deletions notified via netlink`,
+    `  -s, --namespace=NAME         Run in network namespace NAME (overrides config)`,
+    `  -e, --all-config             Error if any configuration file missing`,
+    `  -i, --config-id id           Skip any configuration lines beginning '@' that don't match id`,
+    `                                or any lines beginning @^ that do match.`,
+    `                                The config-id defaults to the node name if option not used`,
+    `      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON`,
+    `  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to`,
+    `                                stderr by default`,
+    `  -v, --version                Display the version number`,
+    `  -h, --help                   Display this help message`,
+  ].join('\n');
+}
