@@ -1,0 +1,64 @@
+// Line formats of notify_fifo / vrrp_notify_fifo / lvs_notify_fifo (keepalived-behaviour.md 4.3).
+//
+//   INSTANCE "VI_1" MASTER 100\n          VRRP instance: name quoted, state, effective priority
+//   GROUP "SG1" BACKUP 0\n                sync group: priority is always 0
+//   INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150\n
+//   INSTANCE "VI_1" MASTER_PRIORITY 90\n  (vrrp_notify_priority_changes)
+//   VS [10.0.0.1]:tcp:80 UP\n\0
+//   RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n\0
+//
+// LVS quirk (keepalived-behaviour.md 8.14): keepalived writes the LVS lines with a length that
+// includes the C string terminator, so each is followed by one NUL byte. We reproduce it by
+// default (byte compatibility with readers written against keepalived, which must already cope
+// with the NUL); `lvsTrailingNul: false` turns it off. VRRP lines never carry it.
+
+export type VrrpFifoState =
+  | 'MASTER'
+  | 'BACKUP'
+  | 'FAULT'
+  | 'STOP'
+  | 'DELETED'
+  | 'MASTER_RX_LOWER_PRI'
+  | 'MASTER_PRIORITY'
+  | 'BACKUP_PRIORITY';
+
+export function instanceLine(name: string, state: VrrpFifoState, priority: number): string {
+  return `INSTANCE "${name}" ${state} ${priority}\n`;
+}
+
+export function groupLine(name: string, state: VrrpFifoState): string {
+  return `GROUP "${name}" ${state} 0\n`;
+}
+
+export type LvsProtocol = 'tcp' | 'udp' | 'sctp';
+
+/** How a virtual or real server is named in LVS lines. */
+export type LvsEndpoint =
+  | { readonly kind: 'addr'; readonly ip: string; readonly protocol: LvsProtocol; readonly port: number }
+  | { readonly kind: 'fwmark'; readonly mark: number }
+  | { readonly kind: 'group'; readonly name: string; readonly port?: number };
+
+export function endpointText(e: LvsEndpoint): string {
+  switch (e.kind) {
+    case 'addr':
+      // IPv4 and IPv6 alike are bracketed.
+      return `[${e.ip}]:${e.protocol}:${e.port}`;
+    case 'fwmark':
+      return `FWM ${e.mark}`;
+    case 'group':
+      return e.port === undefined ? `[${e.name}]` : `[${e.name}]:${e.port}`;
+  }
+}
+
+export interface LvsLineOptions {
+  /** Append keepalived's trailing NUL (default true). */
+  readonly lvsTrailingNul?: boolean;
+}
+
+export function vsLine(vs: LvsEndpoint, up: boolean, opts: LvsLineOptions = {}): string {
+  return `VS ${endpointText(vs)} ${up ? 'UP' : 'DOWN'}\n${opts.lvsTrailingNul === false ? '' : '\0'}`;
+}
+
+export function rsLine(rs: LvsEndpoint, vs: LvsEndpoint, up: boolean, opts: LvsLineOptions = {}): string {
+  return `RS ${endpointText(rs)} ${endpointText(vs)} ${up ? 'UP' : 'DOWN'}\n${opts.lvsTrailingNul === false ? '' : '\0'}`;
+}
