@@ -179,7 +179,7 @@ export function decodeAuthHeader(b: Uint8Array): AuthHeader | undefined {
     length,
     spi: ((b[4] << 24) >>> 0) + ((b[5] << 16) | (b[6] << 8) | b[7]),
     seq: ((b[8] << 24) >>> 0) + ((b[9] << 16) | (b[10] << 8) | b[11]),
-    icv: b.slice(12, length),
+    icv: new Uint8Array(b.subarray(12, length)),
   };
 }
 

@@ -231,7 +231,7 @@ export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResul
           priority: bytes[2],
           advertInt,
           authType,
-          authData: bytes.slice(len - VRRP_AUTH_LEN, len),
+          authData: new Uint8Array(bytes.subarray(len - VRRP_AUTH_LEN, len)),
           addresses,
         }
       : { version: version as VrrpVersion, family, vrid, priority: bytes[2], advertInt, authType, addresses };
