@@ -1,0 +1,172 @@
+// Config front end: preprocess (include, @id, $NAME, ~SEQ/~LST) -> Peggy grammar (block
+// structure) -> ConfigTree with every location pointing into the original files. Structural
+// mistakes are diagnostics, never exceptions; parsing always continues.
+import type { Arg, ConfigTree, Statement } from './ast.js';
+import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
+import { parseGrammar } from './grammar.js';
+import type { GrammarArg, GrammarErrorCode, GrammarStatement } from './grammar-types.js';
+import { nodeConfigFiles } from './node-files.js';
+import { preprocessFile, preprocessText, type PreprocessResult, type SourceLine } from './preprocess.js';
+import type { ConfigFiles } from './preprocess/config-files.js';
+
+export type { ConfigFiles, ConfigFileStat } from './preprocess/config-files.js';
+
+export interface ParseOptions {
+  /** `@id` conditionals; the caller computes keepalived's default (host name up to '.'). */
+  readonly configId?: string;
+  /** Random source for `${_RANDOM}`, uniform in [0, 1). */
+  readonly random?: () => number;
+  /** File access for the main file and includes. Default: node:fs. */
+  readonly files?: ConfigFiles;
+  /**
+   * Keywords that always open a block, used to recover from a missing '{' the way keepalived
+   * does (the following lines up to '}' become the block). Default DEFAULT_BLOCK_KEYWORDS.
+   */
+  readonly blockKeywords?: ReadonlySet<string>;
+}
+
+/**
+ * Keywords that open a block wherever they appear in keepalived 2.2.7's keyword tables (block
+ * headers and `{ ... }` value lists). A keyword that is a block in one place and a plain value
+ * in another is deliberately absent.
+ */
+export const DEFAULT_BLOCK_KEYWORDS: ReadonlySet<string> = new Set([
+  'global_defs',
+  'vrrp_instance',
+  'vrrp_sync_group',
+  'vrrp_script',
+  'vrrp_track_file',
+  'track_file',
+  'vrrp_track_process',
+  'track_process',
+  'garp_group',
+  'virtual_server',
+  'virtual_server_group',
+  'real_server',
+  'TCP_CHECK',
+  'UDP_CHECK',
+  'HTTP_GET',
+  'SSL_GET',
+  'MISC_CHECK',
+  'SMTP_CHECK',
+  'DNS_CHECK',
+  'PING_CHECK',
+  'FILE_CHECK',
+  'BFD_CHECK',
+  'bfd_instance',
+  'url',
+  'authentication',
+  'virtual_ipaddress',
+  'virtual_ipaddress_excluded',
+  'virtual_routes',
+  'virtual_rules',
+  'static_ipaddress',
+  'static_routes',
+  'static_rules',
+  'track_interface',
+  'track_script',
+  'track_bfd',
+  'unicast_peer',
+]);
+
+const MESSAGES: Record<GrammarErrorCode, string> = {
+  'extra-close-brace': "Extra '}' found",
+  'missing-close-brace': "missing '}' for the block opened here (keepalived: missing '}'s or extra '{'s)",
+  'missing-open-brace': "Missing '{' at beginning of configuration block",
+  'unexpected-open-brace': "Unexpected '{' - ignoring",
+  'unmatched-quote': 'Unmatched quote',
+};
+
+/** Maps offsets in the joined preprocessed text back to file:line:column. */
+class LocationMap {
+  private readonly starts: Int32Array;
+  private cursor = 0;
+
+  constructor(private readonly lines: readonly SourceLine[]) {
+    this.starts = new Int32Array(lines.length + 1);
+    let off = 0;
+    for (let i = 0; i < lines.length; i++) {
+      this.starts[i] = off;
+      off += lines[i].text.length + 1;
+    }
+    this.starts[lines.length] = off;
+  }
+
+  private lineIndex(offset: number): number {
+    const s = this.starts;
+    // Offsets mostly arrive in increasing order: try the last line first.
+    let c = this.cursor;
+    if (c < this.lines.length && s[c] <= offset && offset < s[c + 1]) return c;
+    if (c + 1 < this.lines.length && s[c + 1] <= offset && offset < s[c + 2]) return (this.cursor = c + 1);
+    let lo = 0;
+    let hi = this.lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    c = lo;
+    this.cursor = c;
+    return c;
+  }
+
+  loc(offset: number, fallbackFile: string): SourceLoc {
+    if (this.lines.length === 0) return { file: fallbackFile, line: 1, column: 1 };
+    const li = this.lineIndex(offset);
+    const l = this.lines[li];
+    const i = offset - this.starts[li];
+    let column: number;
+    if (l.cols === null) column = l.col0 + i;
+    else if (i < l.cols.length) column = l.cols[i];
+    else column = (l.cols.length > 0 ? l.cols[l.cols.length - 1] + 1 : l.col0) + (i - l.cols.length);
+    return { file: l.file, line: l.line, column };
+  }
+}
+
+function buildTree(pre: PreprocessResult, mainFile: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
+  const text = pre.lines.map((l) => l.text).join('\n');
+  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS });
+  const map = new LocationMap(pre.lines);
+  const loc = (offset: number): SourceLoc => map.loc(offset, mainFile);
+
+  const toArg = (a: GrammarArg): Arg => ({ text: a.text, quoted: a.quoted, loc: loc(a.start) });
+  const toStatement = (s: GrammarStatement): Statement => {
+    const kw = s.kw;
+    const kwEnd = kw.start + kw.text.length + (kw.quoted ? 2 : 0);
+    const raw = kwEnd < s.rawEnd ? text.slice(kwEnd, s.rawEnd).trim() : '';
+    const stmt: Statement = {
+      keyword: kw.text,
+      args: s.args.map(toArg),
+      loc: loc(kw.start),
+      raw,
+      ...(s.block !== null ? { block: s.block.items.map(toStatement) } : {}),
+    };
+    return stmt;
+  };
+  const statements = result.statements.map(toStatement);
+  const errors = [...result.errors].sort((a, b) => a.start - b.start);
+  for (const e of errors) {
+    sink.error(e.code, MESSAGES[e.code], loc(e.start), { text: text.slice(e.start, Math.max(e.end, e.start + 1)).split('\n')[0] });
+  }
+  return { statements, files: pre.files };
+}
+
+/** Parses keepalived config text as if it were the file `fileName`. */
+export function parseConfigText(text: string, fileName: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
+  const pre = preprocessText(text, fileName, { ...pickPre(options) }, sink);
+  return buildTree(pre, fileName, options, sink);
+}
+
+/** Reads and parses the config file at `path` (includes resolve relative to each file). */
+export function parseConfigFile(path: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
+  const pre = preprocessFile(path, pickPre(options), sink);
+  return buildTree(pre, path, options, sink);
+}
+
+function pickPre(options: ParseOptions) {
+  return {
+    files: options.files ?? nodeConfigFiles,
+    ...(options.configId !== undefined ? { configId: options.configId } : {}),
+    ...(options.random !== undefined ? { random: options.random } : {}),
+  };
+}
