@@ -1,0 +1,78 @@
+// One socket of the keepalived-ts addon: a file descriptor plus an optional uv_poll handle.
+// Thin by design (DESIGN.md style 8): syscalls and poll registration only. Framing, header
+// building, checksums and attribute parsing live in TypeScript.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kts {
+
+enum class Kind : int {
+  kRaw4 = 0,     // AF_INET raw, protocol 112 (VRRP) or 51 (AH); IP_HDRINCL sends
+  kRaw6 = 1,     // AF_INET6 raw, protocol 112; kernel checksum at offset 6
+  kPacket = 2,   // AF_PACKET SOCK_RAW, send-only (gratuitous ARP frames)
+  kIcmp6 = 3,    // AF_INET6 raw ICMPv6, send-only (unsolicited neighbour advertisements)
+  kNetlink = 4,  // AF_NETLINK, event subscription + requests
+};
+
+// The poll handle outlives the Socket when the JS object is collected while a close is in
+// flight: uv_close completes on a later loop turn and only frees this block.
+struct PollBlock {
+  uv_poll_t handle;
+  class Socket* owner;
+};
+
+class Socket : public Napi::ObjectWrap<Socket> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Socket(const Napi::CallbackInfo& info);
+  ~Socket() override;
+
+ private:
+  // JS methods
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Ref(const Napi::CallbackInfo& info);
+  Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value AddMembership(const Napi::CallbackInfo& info);
+  Napi::Value DropMembership(const Napi::CallbackInfo& info);
+  Napi::Value SetRecvBuffer(const Napi::CallbackInfo& info);
+  Napi::Value GetRecvBuffer(const Napi::CallbackInfo& info);
+  Napi::Value GetFd(const Napi::CallbackInfo& info);
+  Napi::Value GetLocalPort(const Napi::CallbackInfo& info);
+
+  void OpenRaw4(Napi::Env env, const Napi::Object& opts);
+  void OpenRaw6(Napi::Env env, const Napi::Object& opts, bool icmp);
+  void OpenPacket(Napi::Env env, const Napi::Object& opts);
+  void OpenNetlink(Napi::Env env, const Napi::Object& opts);
+  void BindDevice(Napi::Env env, const Napi::Object& opts);
+  void Membership(const Napi::CallbackInfo& info, bool add);
+  void CheckOpen(Napi::Env env) const;
+
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnEnvCleanup(void* arg);
+  void ReadReady();
+  void Deliver(Napi::Env env, const std::vector<napi_value>& args);
+  void StopPolling();
+  void CloseNow();
+
+  napi_env env_;
+  Kind kind_ = Kind::kRaw4;
+  int fd_ = -1;
+  int protocol_ = 0;
+  PollBlock* poll_ = nullptr;
+  bool polling_ = false;
+  bool refed_ = true;
+  bool hookAdded_ = false;
+  Napi::FunctionReference callback_;
+  std::vector<uint8_t> rbuf_;
+};
+
+}  // namespace kts

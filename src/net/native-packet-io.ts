@@ -1,0 +1,161 @@
+// PacketIo over the native addon: one raw socket per VrrpSocketSpec, one AF_PACKET socket for
+// gratuitous ARP frames and one ICMPv6 socket for unsolicited NAs, both opened on first use.
+import {
+  isNativeError,
+  openIcmp6,
+  openPacket,
+  openRaw4,
+  openRaw6,
+  type NativeRecvError,
+  type NativeRecvMeta,
+  type NativeSocket,
+} from './native.js';
+import {
+  ALL_NODES6,
+  IPPROTO_VRRP,
+  type PacketIo,
+  type PacketIoError,
+  type ReceivedPacket,
+  type VrrpSocket,
+  type VrrpSocketSpec,
+} from './packet-io.js';
+
+function isRecvError(m: NativeRecvMeta | NativeRecvError): m is NativeRecvError {
+  return typeof (m as NativeRecvError).code === 'string';
+}
+
+function isIpv4Multicast(addr: string): boolean {
+  const first = Number(addr.split('.', 1)[0]);
+  return first >= 224 && first <= 239;
+}
+
+/** RFC 5798 5.1.1.3: hop limit / TTL of every advert is 255. */
+const VRRP_HOP_LIMIT = 255;
+
+class NativeVrrpSocket implements VrrpSocket {
+  private packetHandler: ((p: ReceivedPacket) => void) | undefined;
+  private errorHandler: ((e: PacketIoError) => void) | undefined;
+  private closed = false;
+  private readonly protocol: number;
+
+  constructor(
+    readonly spec: VrrpSocketSpec,
+    private readonly sock: NativeSocket,
+    private readonly onClose: (s: NativeVrrpSocket) => void,
+  ) {
+    this.protocol = spec.protocol ?? IPPROTO_VRRP;
+    sock.start((data, meta) => this.receive(data, meta));
+  }
+
+  send(dst: string, bytes: Uint8Array): void {
+    if (this.spec.family === 'inet') {
+      // keepalived sends multicast adverts with MSG_DONTROUTE: they never leave the link.
+      this.sock.send(bytes, dst, isIpv4Multicast(dst));
+    } else {
+      this.sock.send(bytes, dst, {
+        ifindex: this.spec.ifindex,
+        ...(this.spec.source6 !== undefined ? { src: this.spec.source6 } : {}),
+      });
+    }
+  }
+
+  onPacket(handler: (packet: ReceivedPacket) => void): void {
+    this.packetHandler = handler;
+  }
+
+  onError(handler: (error: PacketIoError) => void): void {
+    this.errorHandler = handler;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.close();
+    this.onClose(this);
+  }
+
+  private receive(data: Buffer | null, meta: NativeRecvMeta | NativeRecvError): void {
+    if (data === null || isRecvError(meta)) {
+      const m = meta as NativeRecvError;
+      this.errorHandler?.({ code: m.code, errno: m.errno, message: `receive on ${this.spec.ifname}: ${m.code}` });
+      return;
+    }
+    if (meta.truncated) {
+      this.errorHandler?.({ code: 'ETRUNC', message: `datagram on ${this.spec.ifname} truncated` });
+      return;
+    }
+    // IPv4 raw sockets hand over the header too: TTL is byte 8 when the cmsg is missing.
+    const ttl = meta.ttl ?? (this.spec.family === 'inet' && data.length >= 20 ? data[8] : -1);
+    const packet: ReceivedPacket = {
+      family: this.spec.family,
+      protocol: this.protocol,
+      bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      src: meta.src ?? '',
+      dst: meta.dst ?? '',
+      ttl,
+      ifindex: meta.ifindex ?? this.spec.ifindex,
+    };
+    this.packetHandler?.(packet);
+  }
+}
+
+export class NativePacketIo implements PacketIo {
+  private readonly sockets = new Set<NativeVrrpSocket>();
+  private packet: NativeSocket | undefined;
+  private icmp6: NativeSocket | undefined;
+  private closed = false;
+
+  openVrrp(spec: VrrpSocketSpec): VrrpSocket {
+    if (this.closed) throw new Error('PacketIo is closed');
+    const protocol = spec.protocol ?? IPPROTO_VRRP;
+    const common = {
+      protocol,
+      device: spec.ifname,
+      multicastIfindex: spec.ifindex,
+      ...(spec.bindAddress !== undefined ? { bindAddress: spec.bindAddress } : {}),
+    };
+    const sock =
+      spec.family === 'inet'
+        ? openRaw4({ ...common, hdrincl: true, multicastLoop: false })
+        : openRaw6({
+            ...common,
+            // RFC 5798 5.2.8: checksum at byte 6 of the VRRP header, over the pseudo-header.
+            checksumOffset: 6,
+            multicastHops: VRRP_HOP_LIMIT,
+            multicastLoop: false,
+            scopeId: spec.ifindex,
+            ...(spec.unicastHops !== undefined ? { unicastHops: spec.unicastHops } : {}),
+          });
+    try {
+      if (spec.group !== undefined) sock.addMembership(spec.group, spec.ifindex);
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+    const s = new NativeVrrpSocket(spec, sock, (x) => this.sockets.delete(x));
+    this.sockets.add(s);
+    return s;
+  }
+
+  sendGratuitousArp(ifindex: number, frame: Uint8Array): void {
+    this.packet ??= openPacket();
+    this.packet.send(frame, ifindex);
+  }
+
+  sendUnsolicitedNa(ifindex: number, src: string, icmp: Uint8Array, dst: string = ALL_NODES6): void {
+    // RFC 4861 7.1.2: a receiver drops NAs whose hop limit is not 255.
+    this.icmp6 ??= openIcmp6({ multicastHops: VRRP_HOP_LIMIT, unicastHops: VRRP_HOP_LIMIT });
+    this.icmp6.send(icmp, dst, { ifindex, src, hopLimit: VRRP_HOP_LIMIT });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of [...this.sockets]) s.close();
+    this.packet?.close();
+    this.icmp6?.close();
+    this.packet = undefined;
+    this.icmp6 = undefined;
+  }
+}
+
+export { isNativeError };

@@ -1,0 +1,214 @@
+// Typed loader of the project's N-API addon (native/, built by scripts/build-native.mjs into
+// build/Release/keepalived_ts_native.node). The addon is thin: syscalls and uv_poll
+// registration. Everything here is a typed view of it; behaviour lives in the callers.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Socket kinds as the addon numbers them (native/socket.h `Kind`). */
+export interface NativeKinds {
+  readonly raw4: 0;
+  readonly raw6: 1;
+  readonly packet: 2;
+  readonly icmp6: 3;
+  readonly netlink: 4;
+}
+
+/** What recvmsg reported with one datagram. Fields depend on the socket kind. */
+export interface NativeRecvMeta {
+  /** raw4/raw6: source address (text). */
+  readonly src?: string;
+  /** raw4 (IP_PKTINFO) / raw6 (IPV6_PKTINFO): destination address of the datagram. */
+  readonly dst?: string;
+  /** raw4/raw6: interface the datagram arrived on. */
+  readonly ifindex?: number;
+  /** raw4: TTL (IP_RECVTTL); raw6: hop limit (IPV6_RECVHOPLIMIT). */
+  readonly ttl?: number;
+  /** raw6: scope id of the source (link-local senders). */
+  readonly scopeId?: number;
+  /** netlink: sender port id (0 = the kernel). */
+  readonly pid?: number;
+  /** netlink: multicast groups bitmask the message was sent to (0 = unicast reply). */
+  readonly groups?: number;
+  /** The datagram was larger than the receive buffer and was cut. */
+  readonly truncated?: boolean;
+}
+
+/** A receive error as the addon reports it (the socket stays open). */
+export interface NativeRecvError {
+  readonly code: string;
+  readonly errno: number;
+  /** Netlink ENOBUFS: the kernel dropped messages because the receive queue was full. */
+  readonly overflow: boolean;
+}
+
+export type NativeCallback = (data: Buffer | null, meta: NativeRecvMeta | NativeRecvError) => void;
+
+export interface Raw4Options {
+  /** IP protocol: 112 VRRP (default) or 51 AH. */
+  protocol?: number;
+  /** Send datagrams whose IPv4 header the caller built (default true). */
+  hdrincl?: boolean;
+  /** SO_BINDTODEVICE. */
+  device?: string;
+  /** bind(): the socket then only receives datagrams addressed to it (unicast). */
+  bindAddress?: string;
+  multicastLoop?: boolean;
+  multicastIfindex?: number;
+  recvBuffer?: number;
+}
+
+export interface Raw6Options {
+  protocol?: number;
+  /** IPV6_CHECKSUM offset; default 6 (VRRP), -1 leaves it off. */
+  checksumOffset?: number;
+  device?: string;
+  bindAddress?: string;
+  /** Scope of a link-local bindAddress (default multicastIfindex). */
+  scopeId?: number;
+  multicastHops?: number;
+  unicastHops?: number;
+  multicastLoop?: boolean;
+  multicastIfindex?: number;
+  recvBuffer?: number;
+}
+
+export interface Icmp6Options {
+  device?: string;
+  multicastHops?: number;
+  unicastHops?: number;
+  multicastIfindex?: number;
+}
+
+export interface NetlinkOptions {
+  /** Netlink family, default NETLINK_ROUTE (0). */
+  protocol?: number;
+  /** Legacy multicast group bitmask for bind() (RTMGRP_*). */
+  groups?: number;
+  /** Receive buffer in bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF). */
+  recvBuffer?: number;
+}
+
+export interface Send6Options {
+  ifindex?: number;
+  /** Source address (IPV6_PKTINFO). */
+  src?: string;
+  hopLimit?: number;
+}
+
+export interface NativeSocket {
+  /** Starts delivering datagrams to `cb` (uv_poll); keeps the loop alive unless unref()'d. */
+  start(cb: NativeCallback): void;
+  stop(): void;
+  /** Idempotent; the socket no longer holds the event loop afterwards. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+  send(data: Uint8Array, ...rest: unknown[]): number;
+  addMembership(group: string | number, ifindex?: number): void;
+  dropMembership(group: string | number, ifindex?: number): void;
+  setRecvBuffer(bytes: number, force?: boolean): void;
+  getRecvBuffer(): number;
+  readonly fd: number;
+  localPort(): number;
+}
+
+interface NativeSocketCtor {
+  new (kind: number, options?: object): NativeSocket;
+}
+
+export interface NativeAddon {
+  readonly Socket: NativeSocketCtor;
+  readonly kinds: NativeKinds;
+  readonly abiVersion: number;
+  ifNameToIndex(name: string): number;
+}
+
+/** The error every failing syscall throws. */
+export interface NativeError extends Error {
+  readonly code: string;
+  readonly errno?: number;
+  readonly syscall?: string;
+}
+
+export function isNativeError(e: unknown): e is NativeError {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
+}
+
+export const ADDON_FILE = 'keepalived_ts_native.node';
+const EXPECTED_ABI = 1;
+
+/** Finds the built addon: $KEEPALIVED_TS_NATIVE, else build/Release under the package root. */
+export function findAddon(): string {
+  const override = process.env.KEEPALIVED_TS_NATIVE;
+  if (override) return override;
+  // src/net/native.ts (tsx) and dist/src/net/native.js (compiled) sit at different depths:
+  // walk up to the first directory that holds the build output.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'build', 'Release', ADDON_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  const err = new Error(`native addon ${ADDON_FILE} not found; run: node scripts/build-native.mjs`) as NativeError & {
+    code: string;
+  };
+  (err as { code: string }).code = 'ERR_NATIVE_MISSING';
+  throw err;
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon once per JS environment (each worker thread loads its own). */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const addon = require(findAddon()) as NativeAddon;
+  if (addon.abiVersion !== EXPECTED_ABI) {
+    throw new Error(`native addon ABI ${addon.abiVersion}, expected ${EXPECTED_ABI}: rebuild it (node scripts/build-native.mjs)`);
+  }
+  cached = addon;
+  return addon;
+}
+
+/** Whether the addon is built and loads here; the reason otherwise (for test prerequisites). */
+export function nativeUnavailable(): string | undefined {
+  try {
+    loadNative();
+    return undefined;
+  } catch (e) {
+    return `native addon unavailable: ${(e as Error).message}`;
+  }
+}
+
+export function openRaw4(opts: Raw4Options = {}): NativeSocket {
+  const a = loadNative();
+  return new a.Socket(a.kinds.raw4, opts);
+}
+
+export function openRaw6(opts: Raw6Options = {}): NativeSocket {
+  const a = loadNative();
+  return new a.Socket(a.kinds.raw6, opts);
+}
+
+export function openIcmp6(opts: Icmp6Options = {}): NativeSocket {
+  const a = loadNative();
+  return new a.Socket(a.kinds.icmp6, opts);
+}
+
+export function openPacket(): NativeSocket {
+  const a = loadNative();
+  return new a.Socket(a.kinds.packet, {});
+}
+
+export function openNetlink(opts: NetlinkOptions = {}): NativeSocket {
+  const a = loadNative();
+  return new a.Socket(a.kinds.netlink, opts);
+}
+
+export function ifNameToIndex(name: string): number {
+  return loadNative().ifNameToIndex(name);
+}

@@ -1,0 +1,73 @@
+// Real kernel, real sockets: VRRP over IPv4 between two lab namespaces through the addon.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { Lab } from '../../../src/lab/lab.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+import { nativeUnavailable } from '../../../src/net/native.js';
+import { ipv4Datagram, runAgent, startAgent, toHex, vrrpV2 } from './helpers.js';
+
+const hasAddon = () => nativeUnavailable();
+
+describe('native raw IPv4 VRRP socket (netns)', () => {
+  let lab: Lab;
+  beforeAll(() => {
+    if (process.getuid?.() !== 0) return;
+    lab = new Lab('nt4');
+    lab.addHost({ name: 'a', addresses: ['192.0.2.1/24'] });
+    lab.addHost({ name: 'b', addresses: ['192.0.2.2/24'] });
+  });
+  afterAll(() => lab?.destroy());
+
+  itWhen(isRoot, hasAddon)('multicast advert from A arrives in B with TTL 255, src, dst and ifindex', async () => {
+    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', count: 2 });
+    const ready = await rx.next((o) => o.ready === true);
+    const payload = vrrpV2(51, 100, '192.0.2.100');
+    const sent = [
+      { dst: '224.0.0.18', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, id: 1 }, payload)) },
+      // A second datagram with another TTL proves the TTL is read from the packet, not assumed.
+      { dst: '224.0.0.18', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '224.0.0.18', ttl: 7, id: 2 }, payload)) },
+    ];
+    await runAgent(lab, 'a', { op: 'send', family: 'inet', group: '224.0.0.18', packets: sent });
+    await rx.exited(); // exits on its own after 2 packets: close() released the event loop
+    const got = rx.json().filter((o) => o.packet).map((o) => o.packet as Record<string, unknown>);
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatchObject({ family: 'inet', protocol: 112, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, ifindex: ready.ifindex });
+    expect(got[1].ttl).toBe(7);
+    // Raw IPv4 delivers the whole datagram: our header (TOS 0xc0, ID 1) then the VRRP bytes.
+    const bytes = Buffer.from(got[0].bytes as string, 'hex');
+    expect(bytes[1]).toBe(0xc0);
+    expect(bytes.readUInt16BE(4)).toBe(1);
+    expect(bytes.readUInt16BE(2)).toBe(bytes.length); // total length filled in (kernel)
+    expect(toHex(bytes.subarray(20))).toBe(toHex(payload));
+    expect(rx.child.exitCode).toBe(0);
+  });
+
+  itWhen(isRoot, hasAddon)('unicast socket bound to its source only receives datagrams for that address', async () => {
+    lab.exec('b', ['ip', 'addr', 'add', '192.0.2.12/24', 'dev', 'eth0']);
+    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet', bindAddress: '192.0.2.12', count: 1 });
+    await rx.next((o) => o.ready === true);
+    const payload = vrrpV2(52, 90, '192.0.2.101');
+    await runAgent(lab, 'a', {
+      op: 'send',
+      family: 'inet',
+      bindAddress: '192.0.2.1',
+      packets: [
+        // To B's other address first: a bound raw socket must not see it.
+        { dst: '192.0.2.2', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.2', ttl: 255, id: 9 }, payload)) },
+        { dst: '192.0.2.12', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.12', ttl: 255, id: 10 }, payload)) },
+      ],
+    });
+    await rx.exited();
+    const got = rx.json().filter((o) => o.packet).map((o) => o.packet as Record<string, unknown>);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ src: '192.0.2.1', dst: '192.0.2.12', ttl: 255 });
+    expect(Buffer.from(got[0].bytes as string, 'hex').readUInt16BE(4)).toBe(10);
+  });
+
+  itWhen(isRoot, hasAddon)('a send the kernel refuses throws an Error with code and errno', async () => {
+    // Binding to an address the namespace does not have: EADDRNOTAVAIL from bind().
+    const a = startAgent(lab, 'a', { op: 'recv', family: 'inet', bindAddress: '192.0.2.99', count: 1 });
+    await a.exited();
+    expect(a.lines.join('\n')).toMatch(/EADDRNOTAVAIL/);
+    expect(a.child.exitCode).not.toBe(0);
+  });
+});
