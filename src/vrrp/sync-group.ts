@@ -1,0 +1,120 @@
+// vrrp_sync_group: members move together (keepalived vrrp_sync.c, fact sheet 3.14).
+//  * a member goes MASTER only when every member wants MASTER (else it waits in BACKUP);
+//    once one is MASTER the others are forced MASTER too;
+//  * one member leaving MASTER for BACKUP takes every MASTER member to BACKUP;
+//  * one member in FAULT puts every member in FAULT until no member has a fault of its own;
+//  * group notifies (GROUP name STATE 0) run after the member notifies, once per group change.
+// Pure: it drives step() for the members and returns their new states and tagged actions.
+import type { Us } from '../lib/units.js';
+import type { InstanceConfig, NotifyConfig } from './fsm/config.js';
+import { faultsOf, step } from './fsm/step.js';
+import type { InstanceState, NotifyState, VrrpAction, VrrpEvent, VrrpState } from './fsm/types.js';
+
+export interface SyncGroupConfig {
+  readonly name: string;
+  /** Member instance names, config order. */
+  readonly members: readonly string[];
+  readonly notify: NotifyConfig;
+}
+
+export interface GroupMember {
+  readonly cfg: InstanceConfig;
+  readonly state: InstanceState;
+}
+
+export type GroupState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+
+/** An action and the instance (or, for group notifies, the group) it belongs to. */
+export interface TaggedAction {
+  readonly instance: string;
+  readonly action: VrrpAction;
+}
+
+export interface SyncStepResult {
+  readonly states: readonly InstanceState[];
+  readonly groupState: GroupState;
+  readonly actions: readonly TaggedAction[];
+}
+
+/** keepalived vrrp_sync_can_goto_master for member `i`. */
+export function canGotoMaster(members: readonly GroupMember[], i: number, groupState: GroupState): boolean {
+  if (groupState === 'MASTER') return true;
+  for (let j = 0; j < members.length; j++) if (j !== i && !members[j].state.wantMaster) return false;
+  return true;
+}
+
+/** A member's own faults (those not imposed by the group). */
+function ownFault(m: GroupMember): boolean {
+  return faultsOf(m.cfg, m.state).some((f) => f !== 'sync-group');
+}
+
+export function groupStateOf(states: readonly InstanceState[], previous: GroupState): GroupState {
+  if (states.every((s) => s.state === 'STOP')) return 'STOP';
+  if (states.some((s) => s.state === 'FAULT')) return 'FAULT';
+  if (states.some((s) => s.state === 'INIT')) return previous;
+  if (states.every((s) => s.state === 'MASTER')) return 'MASTER';
+  if (states.every((s) => s.state === 'BACKUP')) return 'BACKUP';
+  return previous;
+}
+
+function groupNotify(g: SyncGroupConfig, state: NotifyState, out: TaggedAction[]): void {
+  const n = g.notify;
+  const script = state === 'MASTER' ? n.master : state === 'BACKUP' ? n.backup : state === 'FAULT' ? n.fault : state === 'STOP' ? n.stop : undefined;
+  // 4.1: groups report priority 0.
+  if (script) out.push({ instance: g.name, action: { kind: 'notify', channel: 'script', command: script } });
+  if (n.generic) out.push({ instance: g.name, action: { kind: 'notify', channel: 'generic', command: n.generic, args: ['GROUP', g.name, state, '0'] } });
+  if (n.fifo) out.push({ instance: g.name, action: { kind: 'notify', channel: 'fifo', line: `GROUP "${g.name}" ${state} 0` } });
+}
+
+/**
+ * Delivers `event` to member `target` and propagates the group rules to the other members.
+ * Returns every member's new state (same order as `members`).
+ */
+export function syncStep(
+  g: SyncGroupConfig,
+  members: readonly GroupMember[],
+  groupState: GroupState,
+  target: number,
+  event: VrrpEvent,
+  now: Us,
+): SyncStepResult {
+  const cur: GroupMember[] = members.slice();
+  const out: TaggedAction[] = [];
+  const run = (i: number, ev: VrrpEvent): { from: VrrpState; to: VrrpState } => {
+    const from = cur[i].state.state;
+    const r = step(cur[i].cfg, cur[i].state, ev, now, { canGotoMaster: canGotoMaster(cur, i, groupState) });
+    cur[i] = { cfg: cur[i].cfg, state: r.state };
+    for (const a of r.actions) out.push({ instance: cur[i].cfg.name, action: a });
+    return { from, to: r.state.state };
+  };
+
+  const withGroupFault = (j: number): void => {
+    const st = cur[j].state;
+    if (!st.externalFaults.includes('sync-group'))
+      cur[j] = { cfg: cur[j].cfg, state: { ...st, externalFaults: [...st.externalFaults, 'sync-group'] } };
+  };
+  const { from, to } = run(target, event);
+  const others = cur.map((_, j) => j).filter((j) => j !== target);
+  if (from !== to) {
+    if (to === 'MASTER') {
+      for (const j of others) if (cur[j].state.state === 'BACKUP') run(j, { kind: 'syncForce', to: 'MASTER', reason: 'sync-group' });
+    } else if (from === 'MASTER' && to === 'BACKUP') {
+      for (const j of others) if (cur[j].state.state === 'MASTER') run(j, { kind: 'syncForce', to: 'BACKUP', reason: 'sync-group' });
+    } else if (to === 'FAULT') {
+      for (const j of others) if (cur[j].state.state !== 'FAULT' && cur[j].state.state !== 'STOP') run(j, { kind: 'syncForce', to: 'FAULT', reason: 'sync-group' });
+      // Every member (the one that faulted too) now also waits for the whole group to be healthy.
+      for (let j = 0; j < cur.length; j++) if (cur[j].state.state === 'FAULT') withGroupFault(j);
+    }
+  }
+  // keepalived num_member_fault reached 0: every member leaves FAULT together.
+  if (cur.some((m) => m.state.externalFaults.includes('sync-group')) && !cur.some(ownFault)) {
+    for (let j = 0; j < cur.length; j++)
+      if (cur[j].state.externalFaults.includes('sync-group')) run(j, { kind: 'syncForce', to: 'LEAVE_FAULT', reason: 'sync-group' });
+  }
+  const next = groupStateOf(
+    cur.map((m) => m.state),
+    groupState,
+  );
+  if (next !== groupState && next !== 'INIT') groupNotify(g, next, out);
+  return { states: cur.map((m) => m.state), groupState: next, actions: out };
+}
