@@ -1,0 +1,96 @@
+// `keepalived-ts -t`: read the config, report every diagnostic, exit with keepalived's codes
+// (reference section 1.6): 0 clean, 4 cannot run, 5 errors or warnings, 6 script security.
+//
+// keepalived keeps the *least* severe class when several occur (its enum is declared in
+// decreasing severity and it keeps the larger value), so a script-security violation (6) wins
+// over warnings (5), which win over "cannot run" (4). We keep that order so scripts that check
+// `$? -eq 6` behave the same. One deliberate difference: a missing main config file exits 4
+// here (keepalived -t prints "Config files missing" and exits 0 unless -e is given), because a
+// config test that passes on a file that is not there hides a mistake.
+import { statSync } from 'node:fs';
+import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
+import { loadConfig, type KeepalivedModel } from './pipeline.js';
+import { checkScriptSecurity } from './script-security.js';
+import type { ConfigTree } from '../config/ast.js';
+
+export const EXIT_OK = 0;
+export const EXIT_CANNOT_RUN = 4;
+export const EXIT_CONFIG_ERRORS = 5;
+export const EXIT_SECURITY = 6;
+
+/** Diagnostic codes meaning "this configuration cannot be run at all". */
+export const FATAL_CODES: ReadonlySet<string> = new Set([
+  'file-not-found',
+  'file-unreadable',
+  'not-a-file',
+  'io-error',
+  'fatal',
+]);
+
+export interface ConfigTestOptions {
+  readonly configId: string;
+  /** PATH used to resolve bare script names (keepalived searches its own PATH). */
+  readonly pathEnv?: string;
+}
+
+export interface ConfigTestResult {
+  readonly exitCode: number;
+  /** Set when the main file could not be read at all: the one line to print. */
+  readonly fatal?: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly tree?: ConfigTree;
+  readonly model?: KeepalivedModel;
+}
+
+/** The exit code for a set of diagnostics, keepalived's precedence (see the file comment). */
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
+  let code = EXIT_OK;
+  const rank = (c: number): number => (c === EXIT_OK ? 0 : c === EXIT_CANNOT_RUN ? 1 : c === EXIT_CONFIG_ERRORS ? 2 : 3);
+  for (const d of diagnostics) {
+    if (d.severity === 'info') continue;
+    const c = d.code === 'script-security' ? EXIT_SECURITY : FATAL_CODES.has(d.code) ? EXIT_CANNOT_RUN : EXIT_CONFIG_ERRORS;
+    if (rank(c) > rank(code)) code = c;
+  }
+  return code;
+}
+
+/** Why the main config file cannot be read, or undefined when it is a readable regular file. */
+export function mainFileProblem(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return `Configuration file '${path}' is a directory`;
+    if (!st.isFile()) return `Configuration file '${path}' is not a regular file`;
+    // keepalived refuses an executable config file ("not a regular non-executable file").
+    if ((st.mode & 0o111) !== 0) return `Configuration file '${path}' is executable: keepalived will not read it`;
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `Config files missing '${path}'.`;
+    if (code === 'EACCES') return `Configuration file '${path}' open problem (permission denied)`;
+    return `Configuration file '${path}' open problem (${code ?? String(e)})`;
+  }
+}
+
+/** Runs the whole check. Never throws for bad input: problems are diagnostics or `fatal`. */
+export function runConfigTest(file: string, options: ConfigTestOptions): ConfigTestResult {
+  const problem = mainFileProblem(file);
+  if (problem) return { exitCode: EXIT_CANNOT_RUN, fatal: problem, diagnostics: [] };
+  const sink = new DiagnosticSink();
+  const { tree, model } = loadConfig(file, { configId: options.configId }, sink);
+  for (const d of checkScriptSecurity(tree, options.pathEnv ?? process.env.PATH)) sink.report(d);
+  return { exitCode: exitCodeFor(sink.items), diagnostics: sink.items, tree, model };
+}
+
+/** JSON for --dump-config: Maps become objects, Sets arrays, bigints strings. */
+export function modelToJson(model: unknown): string {
+  return JSON.stringify(
+    model,
+    (_key, value: unknown) => {
+      if (value instanceof Map) return Object.fromEntries(value);
+      if (value instanceof Set) return [...value];
+      if (typeof value === 'bigint') return value.toString();
+      return value;
+    },
+    2,
+  );
+}

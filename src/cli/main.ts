@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The `keepalived-ts` executable: binds the dispatcher in run.ts to this process. Bad input
+// never shows a stack trace; an unexpected exception is reported in one line and exits 70
+// (keepalived's "program error"), with the stack only when KEEPALIVED_TS_DEBUG is set.
+import { hostname } from 'node:os';
+import { run } from './run.js';
+
+const EXIT_PROGRAM_ERROR = 70;
+
+// A closed pipe (`keepalived-ts --dump-config | head`) is not an error worth a trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+}
+
+function fail(e: unknown): void {
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`keepalived-ts: internal error: ${msg}\n`);
+  if (process.env.KEEPALIVED_TS_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  process.exitCode = EXIT_PROGRAM_ERROR;
+}
+
+try {
+  process.exitCode = run(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    hostname: hostname(),
+    pathEnv: process.env.PATH,
+  });
+} catch (e) {
+  fail(e);
+}

@@ -1,0 +1,78 @@
+// The CLI's dispatcher: argv -> one of version / help / signum / config test / dump / daemon.
+// Kept free of process globals (argv, streams, host name come in through `CliIo`) so tests run it
+// in-process; src/cli/main.ts binds it to the real process.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatDiagnostic } from '../lib/diagnostics.js';
+import { parseArgv, SIGNUMS, usageText, type CliOptions } from './argv.js';
+import { EXIT_CONFIG_ERRORS, modelToJson, runConfigTest } from './config-test.js';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly hostname: string;
+  readonly pathEnv?: string;
+}
+
+/** The keepalived version whose behaviour we follow. */
+export const COMPAT_VERSION = '2.2.7';
+
+/** Our package version, found by walking up from this file to package.json (src/ or dist/src/). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'keepalived-ts' && pkg.version) return pkg.version;
+    } catch {
+      // not here; keep walking up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+function configCommand(o: CliOptions, io: CliIo): number {
+  const result = runConfigTest(o.configFile, { configId: o.configId, pathEnv: io.pathEnv });
+  const lines: string[] = [...o.warnings];
+  if (o.operands.length > 0) lines.push(`Unexpected argument(s): ${o.operands.join(' ')}`);
+  if (result.fatal) lines.push(result.fatal);
+  for (const d of result.diagnostics) lines.push(formatDiagnostic(d));
+  // -t=LOG_FILE appends the report to that file instead of stderr, as keepalived does.
+  if (lines.length > 0) {
+    const text = lines.join('\n') + '\n';
+    if (o.configTest && o.configTestLog) appendFileSync(o.configTestLog, text);
+    else io.stderr(text);
+  }
+  if (o.dumpConfig && result.model !== undefined) io.stdout(modelToJson(result.model) + '\n');
+  // An invalid -S value is reported as a config warning by keepalived -t (exit 5).
+  if (result.exitCode === 0 && o.warnings.length > 0) return EXIT_CONFIG_ERRORS;
+  return result.exitCode;
+}
+
+/** Runs the CLI; returns the process exit code. Throws only on internal bugs. */
+export function run(argv: readonly string[], io: CliIo): number {
+  const parsed = parseArgv(argv, io.hostname);
+  if (!parsed.ok) {
+    io.stderr(parsed.message + '\n');
+    return parsed.exitCode;
+  }
+  const o = parsed.options;
+  if (o.version) {
+    // keepalived prints its version banner on stderr.
+    io.stderr(`keepalived-ts v${packageVersion()} (keepalived ${COMPAT_VERSION} compatible)\n`);
+    return 0;
+  }
+  if (o.help) {
+    io.stderr(usageText() + '\n');
+    return 0;
+  }
+  if (o.signum !== undefined) {
+    io.stdout(`${SIGNUMS[o.signum]}\n`);
+    return 0;
+  }
+  if (o.configTest || o.dumpConfig) return configCommand(o, io);
+  io.stderr('keepalived-ts: daemon mode is not implemented yet; use -t to check a configuration or --dump-config to print it\n');
+  return 1;
+}

@@ -1,0 +1,198 @@
+// The keepalived-ts executable, spawned as a user runs it: exit codes 0/4/5/6 as keepalived -t,
+// one clear line (never a stack trace) for bad input.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRoot, itWhen } from '../helpers/require.js';
+import { hasStackTrace, repoRoot, runCli } from './lib/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kt-cli-'));
+// World-traversable so the unprivileged-user case can reach its files.
+chmodSync(dir, 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, text: string | Buffer): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const VALID = `global_defs {
+  router_id kt_test
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+`;
+
+/** Every diagnostic line has the one shared format. */
+const DIAG = /^(.+):(\d+):(\d+): (error|warning|info)\[([a-z0-9-]+)\]: (.+)$/;
+
+describe('keepalived-ts -t exit codes', () => {
+  it('0 for a clean config, nothing printed', async () => {
+    const r = await runCli(['-t', '-f', write('ok.conf', VALID)]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('5 for an unknown keyword, reported as file:line:column with its name', async () => {
+    const f = write('unknown.conf', VALID.replace('  priority 100\n', '  priority 100\n  rize 2\n'));
+    const r = await runCli(['-t', '-f', f]);
+    expect(r.status).toBe(5);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(DIAG);
+    const hit = lines.map((l) => DIAG.exec(l)!).find((m) => m[6].includes("'rize'"));
+    expect(hit, r.stderr).toBeDefined();
+    expect(hit![1]).toBe(f);
+    expect(Number(hit![2])).toBe(9);
+    expect(hit![4]).not.toBe('info');
+  });
+
+  it('5 for an out-of-range value', async () => {
+    const r = await runCli(['-t', '-f', write('range.conf', VALID.replace('priority 100', 'priority 300'))]);
+    expect(r.status).toBe(5);
+    expect(r.stderr).toMatch(/range\.conf:8:\d+: (error|warning)\[/);
+  });
+
+  it('6 when an existing script runs without enable_script_security; 0 once it is enabled', async () => {
+    const withScript = VALID.replace('  priority 100\n', '  priority 100\n  notify_master "/bin/true"\n');
+    const r = await runCli(['-t', '-f', write('sec.conf', withScript)]);
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/error\[script-security\]: SECURITY VIOLATION/);
+    const secured = withScript.replace('router_id kt_test', 'router_id kt_test\n  enable_script_security');
+    const ok = await runCli(['-t', '-f', write('sec-ok.conf', secured)]);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+  });
+
+  it('security (6) wins over warnings (5), as in keepalived', async () => {
+    const f = write('sec-warn.conf', VALID.replace('  priority 100\n', '  priority 100\n  rize 2\n  notify "/bin/true"\n'));
+    const r = await runCli(['-t', '-f', f]);
+    expect(r.status).toBe(6);
+    expect(r.stderr).toContain("'rize'");
+  });
+
+  it('4 for a missing file, a directory and a FIFO (never blocks reading it)', async () => {
+    const missing = await runCli(['-t', '-f', join(dir, 'nope.conf')]);
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toContain('nope.conf');
+    expect(hasStackTrace(missing.stderr)).toBe(false);
+    const sub = join(dir, 'adir');
+    mkdirSync(sub, { recursive: true });
+    const d = await runCli(['-t', '-f', sub]);
+    expect(d.status).toBe(4);
+    expect(d.stderr).toMatch(/is a directory/);
+    const fifo = join(dir, 'a.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const p = await runCli(['-t', '-f', fifo], { timeoutMs: 15_000 });
+    expect(p.signal).toBeNull();
+    expect(p.status).toBe(4);
+    expect(p.stderr).toMatch(/not a regular file/);
+  });
+
+  itWhen(isRoot)('4 for a file the user cannot read (run as nobody)', async () => {
+    const f = write('secret.conf', VALID);
+    chmodSync(f, 0o600);
+    const r = await runCli(['-t', '-f', f], { uid: 65534, gid: 65534 });
+    expect(r.stderr).toMatch(/secret\.conf/);
+    expect(r.status).toBe(4);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
+  it('an include cycle is a diagnostic, not a crash or a hang', async () => {
+    write('cyc-b.conf', `include ${join(dir, 'cyc-a.conf')}\n`);
+    const a = write('cyc-a.conf', `include ${join(dir, 'cyc-b.conf')}\n${VALID}`);
+    const r = await runCli(['-t', '-f', a]);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(5);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(r.stderr).toMatch(/cyc-[ab]\.conf:\d+:\d+: (error|warning)\[[a-z-]+\]: .*(include|cycl|recurs)/i);
+  });
+
+  it('garbage bytes never produce a stack trace', async () => {
+    const bytes = Buffer.alloc(4096);
+    let x = 12345;
+    for (let i = 0; i < bytes.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      bytes[i] = x >>> 24;
+    }
+    for (const [name, content] of [
+      ['bin.conf', bytes],
+      ['braces.conf', '}}}{{{ "unterminated\n{\n'.repeat(50)],
+      ['nul.conf', 'global_defs {\n router_id a\0b\n}\n'],
+      ['longline.conf', `global_defs {\n router_id ${'x'.repeat(5000)}\n}\n`],
+    ] as const) {
+      const r = await runCli(['-t', '-f', write(name, content)]);
+      expect(hasStackTrace(r.stderr), `${name}: ${r.stderr.slice(0, 500)}`).toBe(false);
+      expect([4, 5], `${name}: exit ${r.status}`).toContain(r.status);
+      for (const l of r.stderr.trim().split('\n').filter(Boolean)) expect(l).toMatch(DIAG);
+    }
+  });
+
+  it('-t=LOG_FILE appends the report to that file', async () => {
+    const log = join(dir, 'report.log');
+    const f = write('tolog.conf', VALID.replace('priority 100', 'priority 100\n  rize 3'));
+    const r = await runCli([`--config-test=${log}`, '-f', f]);
+    expect(r.status).toBe(5);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(log, 'utf8')).toContain("'rize'");
+  });
+
+  it('-i selects @id lines', async () => {
+    const f = write('cond.conf', VALID.replace('  priority 100\n', '@db1 priority 100\n@db2 bogus_word 1\n'));
+    expect((await runCli(['-t', '-i', 'db1', '-f', f])).status).toBe(0);
+    const other = await runCli(['-t', '-i', 'db2', '-f', f]);
+    expect(other.status).toBe(5);
+    expect(other.stderr).toContain("'bogus_word'");
+  });
+});
+
+describe('keepalived-ts other modes', () => {
+  it('--dump-config prints the model as JSON on stdout', async () => {
+    const r = await runCli(['--dump-config', '-f', join(repoRoot, 'conf-examples/sync-group.conf')]);
+    expect(r.status).toBe(0);
+    const model = JSON.parse(r.stdout) as unknown;
+    const text = JSON.stringify(model);
+    for (const name of ['VI_OUTSIDE', 'VI_INSIDE', 'G_EDGE', '203.0.113.1']) expect(text).toContain(name);
+  });
+
+  it('unknown options and missing arguments exit 1 with keepalived\'s wording', async () => {
+    const a = await runCli(['--bogus']);
+    expect(a.status).toBe(1);
+    expect(a.stderr.trim()).toBe('Unknown option --bogus');
+    const b = await runCli(['-t', '-f']);
+    expect(b.status).toBe(1);
+    expect(b.stderr.trim()).toBe('Missing parameter for option -f');
+  });
+
+  it('-v and -h print to stderr and exit 0', async () => {
+    const v = await runCli(['-v']);
+    expect(v.status).toBe(0);
+    expect(v.stderr).toMatch(/^keepalived-ts v\d+\.\d+\.\d+ \(keepalived 2\.2\.7 compatible\)/);
+    const h = await runCli(['--help']);
+    expect(h.status).toBe(0);
+    expect(h.stderr).toContain('--config-test');
+  });
+
+  it('--signum prints keepalived\'s signal numbers', async () => {
+    const r = await runCli(['--signum=RELOAD']);
+    expect(r.stdout.trim()).toBe('1');
+    expect(r.status).toBe(0);
+  });
+
+  it('daemon mode says it is not implemented yet and exits 1', async () => {
+    const r = await runCli(['-n', '-f', join(dir, 'whatever.conf')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/not implemented yet/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});

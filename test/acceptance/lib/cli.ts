@@ -1,0 +1,52 @@
+// Spawns the keepalived-ts CLI from source (through tsx) exactly as a user would run it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const mainTs = join(repoRoot, 'src/cli/main.ts');
+
+export interface CliRun {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliSpawnOptions {
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+}
+
+/** Runs `keepalived-ts ARGS`; kills it (by pid) if it outlives the time limit. */
+export function runCli(args: readonly string[], o: CliSpawnOptions = {}): Promise<CliRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+      cwd: o.cwd ?? repoRoot,
+      uid: o.uid,
+      gid: o.gid,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 20_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      done({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+/** True when the text looks like a JavaScript stack trace or an uncaught-error dump. */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+[:(]\d+:\d+\)?$/m.test(text) || /Uncaught|node:internal|^\w*Error: /m.test(text);
+}

@@ -1,0 +1,115 @@
+// Runs the real keepalived's config test (`keepalived -t`) safely and parses what it reports.
+//
+// Safety: keepalived only ever runs with -t (it validates and exits; it never starts VRRP) and
+// always inside a fresh network namespace (`unshare -n`), so even a bug cannot put a packet on
+// the host's network. It gets its own pid files in a temp dir (no clash with a running
+// keepalived) and its own process group: keepalived 2.2.7 -t has been seen to SIGTERM its
+// process group (with `script_user`), which must not reach the test runner.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Prereq } from '../../helpers/require.js';
+
+export const hasKeepalived: Prereq = () => {
+  const r = spawnSync('keepalived', ['-v'], { encoding: 'utf8' });
+  return r.status === 0 && /Keepalived v/.test(r.stderr) ? undefined : 'keepalived is not installed (apt-get install keepalived)';
+};
+export const hasUnshare: Prereq = () =>
+  spawnSync('unshare', ['--version']).status === 0 ? undefined : 'unshare (util-linux) is not installed';
+
+export interface KeepalivedReport {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Distinct output lines, in first-seen order (its processes repeat each other). */
+  readonly lines: readonly string[];
+}
+
+/** `keepalived -t -n -l -i ID -f FILE` in a new network namespace, with a time limit. */
+export function keepalivedConfigTest(file: string, configId: string, timeoutMs = 20_000): Promise<KeepalivedReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'kt-ka-'));
+  const pid = (n: string): string => join(dir, `${n}.pid`);
+  const argv = ['-n', 'keepalived', '-t', '-n', '-l', '-i', configId, '-f', resolve(file), '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')];
+  return new Promise((done, fail) => {
+    const child = spawn('unshare', argv, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    const timer = setTimeout(() => {
+      // Our own child's process group, by id.
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      fail(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      const lines = [...new Set(out.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0))];
+      done({ status, signal, lines });
+    });
+  });
+}
+
+export interface KeepalivedFinding {
+  /** `unknown-keyword` or `invalid` (a value or line keepalived rejected). */
+  readonly kind: 'unknown-keyword' | 'invalid';
+  /** File named in the prefix, when keepalived printed one (`(file: Line N)`). */
+  readonly file?: string;
+  readonly line?: number;
+  /** The unknown keyword's name. */
+  readonly keyword?: string;
+  readonly message: string;
+}
+
+/**
+ * Messages that depend on this machine, not on the config: interfaces (the namespace has only
+ * `lo`), script files on disk, users, and the summary lines that repeat other messages.
+ */
+export const ENVIRONMENTAL: readonly RegExp[] = [
+  /interface \S+ for .* doesn't exist/,
+  /tracked interface \S+ doesn't exist/,
+  /Non-existent interface specified/,
+  /cannot track route .* with no interface specified/,
+  /cannot use a loopback interface/,
+  /Unknown interface!/,
+  /Disabling track script .* since not found/,
+  /SECURITY VIOLATION/, // checked separately: it depends on which script files exist here
+  /Unable to set default user/,
+  /default user .* does not exist/,
+  /Config files missing/,
+];
+
+/**
+ * Lines that are notes or consequences rather than findings: keepalived's default-setting
+ * notices, deprecation advice continuation lines and follow-on messages of another finding.
+ */
+export const NOT_FINDINGS: readonly RegExp[] = [
+  /^\s*Please use /,
+  /no (scheduler|forwarding method) set, setting default/,
+  /no protocol set - defaulting to UDP/,
+];
+
+const PREFIX = /^\((?:(.+?): )?Line (\d+)\) (.*)$/;
+
+/** Findings in keepalived's -t output: unknown keywords and rejected values. */
+export function parseKeepalivedReport(lines: readonly string[]): KeepalivedFinding[] {
+  const out: KeepalivedFinding[] = [];
+  const seen = new Set<string>();
+  for (const raw of lines) {
+    const m = PREFIX.exec(raw);
+    const file = m?.[1];
+    const line = m ? Number(m[2]) : undefined;
+    const message = m ? m[3] : raw;
+    if (ENVIRONMENTAL.some((re) => re.test(message)) || NOT_FINDINGS.some((re) => re.test(message))) continue;
+    const key = `${file ?? ''}:${line ?? ''}:${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const unk = /^Unknown keyword '([^']*)'/.exec(message);
+    if (unk) out.push({ kind: 'unknown-keyword', file, line, keyword: unk[1], message });
+    else out.push({ kind: 'invalid', file, line, message });
+  }
+  return out;
+}
