@@ -1,0 +1,205 @@
+// Notifier + FifoWriter with real scripts, a real FIFO and a real reader process.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeProcessRunner, type ProcessRunner, type RunSpec } from '../../../src/notify/process-runner.js';
+import { Notifier } from '../../../src/notify/notifier.js';
+import { FifoWriter } from '../../../src/notify/fifo.js';
+import { RealTimers } from '../../../src/notify/timers.js';
+import { systemClock } from '../../../src/lib/clock.js';
+import { memoryLogger } from '../../../src/lib/log.js';
+import { rsLine, vsLine } from '../../../src/notify/fifo-format.js';
+import type { Ms } from '../../../src/lib/units.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync('/tmp/kt-notify-int-');
+  chmodSync(dir, 0o755);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, body: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, '#!/bin/sh\n' + body);
+  chmodSync(p, 0o755);
+  return p;
+}
+
+/** Records "$0 args..." (one bracketed arg per field) to FILE. */
+function recorder(name: string): { path: string; out: string } {
+  const out = join(dir, `${name}.out`);
+  const path = script(name, `{ printf '%s' "$(basename "$0")"; for a in "$@"; do printf ' [%s]' "$a"; done; echo; } > "${out}"\n`);
+  return { path, out };
+}
+
+/** Alive = exists and is not a zombie waiting for init to reap it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return cond();
+}
+
+/** Real runner that also remembers start order (the processes are real). */
+class OrderedRunner implements ProcessRunner {
+  readonly order: string[][] = [];
+  private readonly real = new NodeProcessRunner();
+  start(spec: RunSpec) {
+    this.order.push([...spec.argv]);
+    return this.real.start(spec);
+  }
+}
+
+function startReader(fifo: string, out: string): ChildProcess {
+  return spawn('/bin/sh', ['-c', `exec cat "${fifo}" > "${out}"`], { stdio: 'ignore' });
+}
+
+describe('Notifier with real scripts', () => {
+  itWhen(isRoot)('state script gets exactly its args, notify gets the 4 extra, in that start order', async () => {
+    const nm = recorder('nm.sh');
+    const gen = recorder('notify.sh');
+    const runner = new OrderedRunner();
+    const n = new Notifier({ runner });
+    n.instanceState('VI_1', 'MASTER', 150, {
+      notifyMaster: { argv: [nm.path, 'arg1', 'two words'] },
+      notify: { argv: [gen.path] },
+    });
+    await n.idle();
+    expect(readFileSync(nm.out, 'utf8')).toBe('nm.sh [arg1] [two words]\n');
+    expect(readFileSync(gen.out, 'utf8')).toBe('notify.sh [INSTANCE] [VI_1] [MASTER] [150]\n');
+    expect(runner.order.map((a) => a[0])).toEqual([nm.path, gen.path]);
+    expect(n.stats).toMatchObject({ started: 2, ok: 2 });
+  });
+
+  itWhen(isRoot)('a hanging notify script is killed with its children at the timeout; a failing one is just logged', async () => {
+    const pids = join(dir, 'hang.pids');
+    const hang = script('hang.sh', `sleep 300 &\necho $! > "${pids}"\nwait\n`);
+    const fail = script('fail.sh', 'exit 7\n');
+    const { log, records } = memoryLogger();
+    const n = new Notifier({ runner: new NodeProcessRunner(), log, timeoutMs: 300 as Ms, killGraceMs: 300 as Ms });
+    const t0 = Date.now();
+    n.instanceState('VI_1', 'BACKUP', 100, { notifyBackup: { argv: [hang] }, notify: { argv: [fail] } });
+    // The call returned at once: both scripts are running in the background.
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(n.runningCount).toBe(2);
+    await n.idle();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(n.stats).toMatchObject({ timedOut: 1, failed: 1 });
+    const child = Number(readFileSync(pids, 'utf8'));
+    expect(await waitFor(() => !alive(child), 1000)).toBe(true);
+    expect(records.some((r) => r.msg === 'notify script notify_backup for VI_1 timed out and was killed')).toBe(true);
+  });
+
+  itWhen(isRoot)('killAll() terminates running scripts (reload/stop)', async () => {
+    const slow = script('slow.sh', 'sleep 300\n');
+    const n = new Notifier({ runner: new NodeProcessRunner() });
+    n.instanceState('VI_1', 'FAULT', 0, { notifyFault: { argv: [slow] }, notify: { argv: [slow] } });
+    expect(n.runningCount).toBe(2);
+    const t0 = Date.now();
+    await n.killAll(500 as Ms);
+    expect(Date.now() - t0).toBeLessThan(400);
+    expect(n.runningCount).toBe(0);
+  });
+});
+
+describe('FifoWriter with a real FIFO', () => {
+  itWhen(isRoot)('creates the FIFO, a reader process receives the exact lines, removes it on close', async () => {
+    const fifo = join(dir, 'notify.fifo');
+    const out = join(dir, 'fifo1.out');
+    const timers = new RealTimers(systemClock);
+    const runner = new NodeProcessRunner();
+    const w = new FifoWriter({ path: fifo, retryMs: 20 }, runner, timers);
+    await w.start();
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(statSync(fifo).mode & 0o777).toBe(0o600);
+    const reader = startReader(fifo, out);
+    const n = new Notifier({ runner, fifos: [w] });
+    n.instanceState('VI_1', 'MASTER', 100, {});
+    n.groupState('SG1', 'BACKUP', {});
+    w.write(vsLine({ kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 }, true));
+    w.write(rsLine({ kind: 'addr', ip: '192.168.1.2', protocol: 'tcp', port: 80 }, { kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 }, false));
+    expect(await waitFor(() => w.stats.written === 4, 3000)).toBe(true);
+    await w.close();
+    await new Promise((r) => reader.once('exit', r));
+    expect(readFileSync(out, 'utf8')).toBe(
+      'INSTANCE "VI_1" MASTER 100\nGROUP "SG1" BACKUP 0\nVS [10.0.0.1]:tcp:80 UP\n\0RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n\0',
+    );
+    expect(existsSync(fifo)).toBe(false);
+  });
+
+  itWhen(isRoot)('without a reader writes never block; lines wait (bounded, drops counted) and flow once a reader appears', async () => {
+    const fifo = join(dir, 'noreader.fifo');
+    const out = join(dir, 'fifo2.out');
+    const w = new FifoWriter({ path: fifo, retryMs: 20, maxBufferedBytes: 100 }, new NodeProcessRunner(), new RealTimers(systemClock));
+    await w.start();
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) w.write(`INSTANCE "VI_${i}" BACKUP 100\n`); // 27 bytes each
+    const took = performance.now() - t0;
+    expect(took).toBeLessThan(50);
+    expect(w.isOpen).toBe(false);
+    expect(w.stats.lastError).toBe('ENXIO');
+    expect(w.stats.dropped).toBe(7); // 100-byte buffer keeps the newest 3 lines
+    expect(w.stats.bufferedBytes).toBe(81);
+    const reader = startReader(fifo, out);
+    expect(await waitFor(() => w.stats.written === 3, 3000)).toBe(true);
+    await w.close();
+    await new Promise((r) => reader.once('exit', r));
+    expect(readFileSync(out, 'utf8')).toBe('INSTANCE "VI_7" BACKUP 100\nINSTANCE "VI_8" BACKUP 100\nINSTANCE "VI_9" BACKUP 100\n');
+  });
+
+  itWhen(isRoot)('reconnects after the reader dies (EPIPE) without losing the line', async () => {
+    const fifo = join(dir, 'epipe.fifo');
+    const out1 = join(dir, 'fifo3a.out');
+    const out2 = join(dir, 'fifo3b.out');
+    const w = new FifoWriter({ path: fifo, retryMs: 20 }, new NodeProcessRunner(), new RealTimers(systemClock));
+    await w.start();
+    const r1 = startReader(fifo, out1);
+    w.write('INSTANCE "A" MASTER 1\n');
+    expect(await waitFor(() => w.stats.written === 1, 3000)).toBe(true);
+    expect(w.stats.opens).toBe(1);
+    // A line in the pipe when its reader dies is lost with the pipe; wait until it was read.
+    expect(await waitFor(() => readFileSync(out1, 'utf8') === 'INSTANCE "A" MASTER 1\n', 3000)).toBe(true);
+    r1.kill('SIGKILL');
+    await new Promise((r) => r1.once('exit', r));
+    w.write('INSTANCE "B" BACKUP 2\n');
+    expect(w.stats.lastError).toBe('EPIPE');
+    expect(w.isOpen).toBe(false);
+    const r2 = startReader(fifo, out2);
+    expect(await waitFor(() => w.stats.written === 2, 3000)).toBe(true);
+    expect(w.stats.opens).toBe(2);
+    await w.close();
+    await new Promise((r) => r2.once('exit', r));
+    expect(readFileSync(out2, 'utf8')).toBe('INSTANCE "B" BACKUP 2\n');
+  });
+
+  itWhen(isRoot)('starts fifo_script with the FIFO path appended and stops it on close', async () => {
+    const fifo = join(dir, 'script.fifo');
+    const out = join(dir, 'fifo4.out');
+    const pidFile = join(dir, 'fifo4.pid');
+    const reader = script('fifo-reader.sh', `echo $$ > "${pidFile}"\nexec cat "$2" > "$1"\n`);
+    const w = new FifoWriter(
+      { path: fifo, retryMs: 20, script: { argv: [reader, out] } },
+      new NodeProcessRunner(),
+      new RealTimers(systemClock),
+    );
+    await w.start();
+    w.write('INSTANCE "A" MASTER 1\n');
+    expect(await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === 'INSTANCE "A" MASTER 1\n', 3000)).toBe(true);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await w.close(200 as Ms);
+    expect(alive(pid)).toBe(false);
+  });
+});
