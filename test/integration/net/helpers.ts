@@ -142,3 +142,45 @@ export function unsolicitedNa(target: string, mac: string): Uint8Array {
 }
 
 export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+export interface Capture {
+  /** Resolves once tcpdump listens. */
+  readonly ready: Promise<unknown>;
+  /** Resolves with the pcap path after `count` packets were captured. */
+  readonly done: Promise<string>;
+}
+
+/** tcpdump in a lab host, writing `count` packets matching `filter` to a pcap file. */
+export function capture(lab: Lab, host: string, filter: string, count: number, pcap: string, timeoutMs = 10_000): Capture {
+  const child = lab.spawn(host, ['tcpdump', '-i', 'eth0', '-U', '-n', '-c', String(count), '-w', pcap, filter]);
+  const p = watchProcess(child);
+  const ready = p.waitFor(/listening on/, timeoutMs);
+  const done = Promise.race([
+    p.exited().then(() => pcap),
+    new Promise<string>((_, rej) => setTimeout(() => rej(new Error(`capture ${filter}: timeout; ${p.lines.join('|')}`)), timeoutMs)),
+  ]);
+  return { ready, done };
+}
+
+/** Decodes a pcap with tshark into one object per packet of the requested fields. */
+export function tsharkFields(lab: Lab, host: string, pcap: string, fields: string[]): Record<string, string>[] {
+  const out = lab.exec(host, ['tshark', '-r', pcap, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])]);
+  return out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => Object.fromEntries(l.split('|').map((v, i) => [fields[i], v])));
+}
+
+/** The IPv6 link-local address of a lab host's eth0 (waits for the kernel to assign it). */
+export async function linkLocal(lab: Lab, host: string, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = JSON.parse(lab.exec(host, ['ip', '-6', '-j', 'addr', 'show', 'dev', 'eth0', 'scope', 'link'])) as {
+      addr_info: { local: string; tentative?: boolean }[];
+    }[];
+    const a = out[0]?.addr_info.find((x) => x.local && !x.tentative)?.local;
+    if (a) return a;
+    if (Date.now() > deadline) throw new Error(`${host} has no link-local address`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

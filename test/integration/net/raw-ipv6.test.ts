@@ -1,0 +1,67 @@
+// Real kernel, real sockets: VRRPv3 over IPv6 between two lab namespaces through the addon.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lab } from '../../../src/lab/lab.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+import { nativeUnavailable } from '../../../src/net/native.js';
+import { capture, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV3Ipv6 } from './helpers.js';
+
+const hasAddon = () => nativeUnavailable();
+
+describe('native raw IPv6 VRRP socket (netns)', () => {
+  let lab: Lab;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ktnet6-'));
+    if (process.getuid?.() !== 0) return;
+    lab = new Lab('nt6');
+    lab.addHost({ name: 'a', addresses: ['fd00:db8:6::1/64'] });
+    lab.addHost({ name: 'b', addresses: ['fd00:db8:6::2/64'] });
+  });
+  afterAll(() => {
+    lab?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  itWhen(isRoot, hasAddon)('multicast advert to ff02::12 arrives with hop limit 255 and a kernel checksum that verifies', async () => {
+    const srcA = await linkLocal(lab, 'a');
+    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet6', group: 'ff02::12', count: 1 });
+    const ready = await rx.next((o) => o.ready === true);
+    const pcap = join(dir, 'v6.pcap');
+    const cap = capture(lab, 'b', 'ip6 proto 112', 1, pcap);
+    await cap.ready;
+    const payload = vrrpV3Ipv6(61, 150, 'fd00:db8:6::100');
+    await runAgent(lab, 'a', { op: 'send', family: 'inet6', group: 'ff02::12', source6: srcA, packets: [{ dst: 'ff02::12', hex: toHex(payload) }] });
+    await rx.exited();
+    const got = rx.json().find((o) => o.packet)?.packet as Record<string, unknown>;
+    expect(got).toMatchObject({ family: 'inet6', protocol: 112, src: srcA, dst: 'ff02::12', ttl: 255, ifindex: ready.ifindex });
+    const bytes = new Uint8Array(Buffer.from(got.bytes as string, 'hex'));
+    // We sent checksum 0; the kernel (IPV6_CHECKSUM offset 6) filled in one that verifies.
+    expect(bytes[6] | bytes[7]).not.toBe(0);
+    expect(ipv6PseudoChecksumOk(srcA, 'ff02::12', bytes)).toBe(true);
+    expect(toHex(bytes.subarray(8))).toBe(toHex(payload.subarray(8)));
+    // Independent decoder: tshark on the wire capture.
+    const [pkt] = tsharkFields(lab, 'b', await cap.done, ['ipv6.hlim', 'ipv6.src', 'ipv6.dst', 'vrrp.virt_rtr_id', 'vrrp.checksum.status', 'vrrp.ipv6_addr']);
+    expect(pkt).toMatchObject({ 'ipv6.hlim': '255', 'ipv6.src': srcA, 'ipv6.dst': 'ff02::12', 'vrrp.virt_rtr_id': '61', 'vrrp.ipv6_addr': 'fd00:db8:6::100' });
+    expect(pkt['vrrp.checksum.status']).toBe('1'); // 1 = good
+  });
+
+  itWhen(isRoot, hasAddon)('unicast to a bound global address, source chosen per socket', async () => {
+    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet6', bindAddress: 'fd00:db8:6::2', count: 1 });
+    await rx.next((o) => o.ready === true);
+    const payload = vrrpV3Ipv6(62, 120, 'fd00:db8:6::101');
+    await runAgent(lab, 'a', {
+      op: 'send',
+      family: 'inet6',
+      source6: 'fd00:db8:6::1',
+      unicastHops: 255,
+      packets: [{ dst: 'fd00:db8:6::2', hex: toHex(payload) }],
+    });
+    await rx.exited();
+    const got = rx.json().find((o) => o.packet)?.packet as Record<string, unknown>;
+    expect(got).toMatchObject({ src: 'fd00:db8:6::1', dst: 'fd00:db8:6::2', ttl: 255 });
+    expect(ipv6PseudoChecksumOk('fd00:db8:6::1', 'fd00:db8:6::2', new Uint8Array(Buffer.from(got.bytes as string, 'hex')))).toBe(true);
+  });
+});
