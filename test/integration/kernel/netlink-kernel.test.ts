@@ -289,7 +289,7 @@ describe('NetlinkKernel in a network namespace', () => {
 
     if (process.env.KTK_WRITE_FIXTURES === '1') {
       for (const [k, v] of Object.entries(cap)) {
-        if (Array.isArray(v)) writeFileSync(join(fixturesDir, `${k}.hex`), v.join('\n') + '\n');
+        if (Array.isArray(v) && k !== 'newAddr6' && k !== 'delAddr6') writeFileSync(join(fixturesDir, `${k}.hex`), v.join('\n') + '\n');
       }
       writeFileSync(join(fixturesDir, 'events.json'), JSON.stringify({ commands: cmds, steps: py.steps }, null, 1) + '\n');
       const a0info = ipJson<any[]>('link', 'show', 'a0')[0];
