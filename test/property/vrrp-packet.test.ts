@@ -202,6 +202,24 @@ describe('VRRP codec properties', () => {
     );
   });
 
+  it('IPv6 formatting agrees with an independent serializer (WHATWG URL host, RFC 5952 rules)', () => {
+    // Node's URL parser canonicalises IPv6 hosts: lower-case hex, longest run of >= 2 zero
+    // groups compressed (first on a tie). Feed it a non-canonical spelling of the same bytes
+    // (every group written out with leading zeros, random case) and compare with ours.
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.boolean(), (b, upper) => {
+        const groups: string[] = [];
+        for (let i = 0; i < 8; i++) groups.push(((b[2 * i] << 8) | b[2 * i + 1]).toString(16).padStart(4, '0'));
+        let long = groups.join(':');
+        if (upper) long = long.toUpperCase();
+        const theirs = new URL(`http://[${long}]/`).hostname.slice(1, -1);
+        expect(formatIpv6(parseIpv6(long)!)).toBe(theirs);
+        expect(formatIpv6(b)).toBe(theirs);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('IPv6 text round trips through bytes in canonical form', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (b) => {

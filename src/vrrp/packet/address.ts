@@ -6,18 +6,35 @@
 
 /** Parses a dotted-quad IPv4 address into 4 bytes; undefined if malformed. */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    // Decimal only, no leading zeros (inet_pton semantics: "010" is rejected).
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
+  return parseIpv4Into(text, 0, text.length, out, 0) ? out : undefined;
+}
+
+/**
+ * Parses text[from, to) as a dotted quad into out[at..at+3]. Decimal only, no leading zeros
+ * (inet_pton semantics: "010" is rejected). Hand-rolled: this is on the encode path.
+ */
+function parseIpv4Into(text: string, from: number, to: number, out: Uint8Array, at: number): boolean {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return false;
+      out[at + part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false; // leading zero
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else {
+      return false;
+    }
   }
-  return out;
+  return part === 4;
 }
 
 /** Formats 4 bytes at `off` as a dotted quad. */
@@ -25,81 +42,112 @@ export function formatIpv4(b: Uint8Array, off = 0): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
+const hexVal = (c: number): number =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+
 /** Parses IPv6 text (with `::` compression and an optional embedded IPv4 tail) into 16 bytes. */
 export function parseIpv6(text: string): Uint8Array | undefined {
-  if (text.length === 0 || text.length > 45) return undefined;
-  let head = text;
-  let tail = '';
-  const dbl = text.indexOf('::');
-  if (dbl !== -1) {
-    if (text.indexOf('::', dbl + 1) !== -1) return undefined;
-    head = text.slice(0, dbl);
-    tail = text.slice(dbl + 2);
+  const n = text.length;
+  if (n < 2 || n > 45) return undefined;
+  const groups = new Array<number>(8);
+  let count = 0;
+  let gap = -1; // index in `groups` where '::' was seen
+  let i = 0;
+  if (text.charCodeAt(0) === 0x3a) {
+    if (text.charCodeAt(1) !== 0x3a) return undefined;
+    gap = 0;
+    i = 2;
+    if (i === n) return new Uint8Array(16);
   }
-  const groups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    const parts = s.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4(p);
-        if (!v4) return undefined;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-      out.push(parseInt(p, 16));
+  let v4tail: Uint8Array | undefined;
+  while (i < n) {
+    if (count === 8) return undefined;
+    // Find the end of this group.
+    let j = i;
+    let value = 0;
+    let isV4 = false;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === 0x3a) break;
+      if (c === 0x2e) isV4 = true;
+      j++;
     }
-    return out;
-  };
-  const h = groups(head);
-  const t = groups(tail);
-  if (!h || !t) return undefined;
-  // An embedded IPv4 tail is only legal at the very end.
-  if (dbl !== -1 && head.includes('.')) return undefined;
-  let all: number[];
-  if (dbl === -1) {
-    if (h.length !== 8) return undefined;
-    all = h;
-  } else {
-    const fill = 8 - h.length - t.length;
-    if (fill < 1) return undefined;
-    all = [...h, ...new Array<number>(fill).fill(0), ...t];
+    if (isV4) {
+      // Embedded IPv4: only as the last 32 bits.
+      if (j !== n || count > 6) return undefined;
+      v4tail = new Uint8Array(4);
+      if (!parseIpv4Into(text, i, j, v4tail, 0)) return undefined;
+      groups[count++] = (v4tail[0] << 8) | v4tail[1];
+      groups[count++] = (v4tail[2] << 8) | v4tail[3];
+      i = j;
+      break;
+    }
+    const len = j - i;
+    if (len < 1 || len > 4) return undefined;
+    for (let k = i; k < j; k++) {
+      const h = hexVal(text.charCodeAt(k));
+      if (h < 0) return undefined;
+      value = (value << 4) | h;
+    }
+    groups[count++] = value;
+    if (j === n) {
+      i = j;
+      break;
+    }
+    // j is at ':'; '::' marks the gap.
+    if (j + 1 < n && text.charCodeAt(j + 1) === 0x3a) {
+      if (gap !== -1) return undefined;
+      gap = count;
+      i = j + 2;
+    } else {
+      if (j + 1 === n) return undefined; // trailing single ':'
+      i = j + 1;
+    }
   }
   const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = all[i] >> 8;
-    out[2 * i + 1] = all[i] & 0xff;
+  if (gap === -1) {
+    if (count !== 8) return undefined;
+  } else if (count > 7) {
+    return undefined;
+  }
+  const fill = gap === -1 ? 0 : 8 - count;
+  for (let g = 0, w = 0; g < count; g++, w++) {
+    if (g === gap) w += fill;
+    out[2 * w] = groups[g] >> 8;
+    out[2 * w + 1] = groups[g] & 0xff;
   }
   return out;
 }
 
 /** Formats 16 bytes at `off` as RFC 5952 canonical IPv6 text. */
 export function formatIpv6(b: Uint8Array, off = 0): string {
-  const g: number[] = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
   // RFC 5952 4.2.2/4.2.3: compress the longest run of >= 2 zero groups, the first on a tie.
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    const zero = b[off + 2 * i] === 0 && b[off + 2 * i + 1] === 0;
+    if (zero) {
+      if (runStart === -1) runStart = i;
+      if (i - runStart + 1 > bestLen) {
+        bestStart = runStart;
+        bestLen = i - runStart + 1;
+      }
+    } else {
+      runStart = -1;
+    }
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
       continue;
     }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+    if (s.length > 0 && s.charCodeAt(s.length - 1) !== 0x3a) s += ':';
+    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
   }
-  const hex = (x: number): string => x.toString(16);
-  if (bestStart === -1) return g.map(hex).join(':');
-  const left = g.slice(0, bestStart).map(hex).join(':');
-  const right = g.slice(bestStart + bestLen).map(hex).join(':');
-  return `${left}::${right}`;
+  return s;
 }
 
 /** Canonical text of an address of either family, or undefined if it is neither. */

@@ -88,28 +88,38 @@ const v4 = (a: IpInput, what: string): Uint8Array => {
 
 /** Encodes the 20-byte header keepalived builds for IP_HDRINCL sends, checksum included. */
 export function encodeIpv4Header(h: Ipv4HeaderInput): Buffer {
-  const total = IPV4_HEADER_LEN + h.payloadLength;
-  if (!Number.isInteger(h.payloadLength) || h.payloadLength < 0 || total > 0xffff) {
-    throw new Ipv4EncodeError(`payload length ${h.payloadLength}`);
-  }
   const b = Buffer.alloc(IPV4_HEADER_LEN);
+  writeIpv4Header(b, h, h.payloadLength);
+  return b;
+}
+
+function writeIpv4Header(b: Buffer, h: Omit<Ipv4HeaderInput, 'payloadLength'>, payloadLength: number): void {
+  const total = IPV4_HEADER_LEN + payloadLength;
+  if (!Number.isInteger(payloadLength) || payloadLength < 0 || total > 0xffff) {
+    throw new Ipv4EncodeError(`payload length ${payloadLength}`);
+  }
   b[0] = 0x45;
   b[1] = h.tos ?? VRRP_TOS;
   b.writeUInt16BE(total, 2);
   b.writeUInt16BE(h.id & 0xffff, 4);
   // Flags/fragment offset 0: keepalived does not set DF.
+  b[6] = 0;
+  b[7] = 0;
   b[8] = h.ttl ?? VRRP_TTL;
   b[9] = h.protocol ?? IPPROTO_VRRP;
+  b[10] = 0;
+  b[11] = 0;
   b.set(v4(h.src, 'source'), 12);
   b.set(v4(h.dst, 'destination'), 16);
   b.writeUInt16BE(internetChecksum(b, 0, IPV4_HEADER_LEN), 10);
-  return b;
 }
 
 /** Header + payload in one buffer. */
 export function encodeIpv4Packet(h: Omit<Ipv4HeaderInput, 'payloadLength'>, payload: Uint8Array): Buffer {
-  const hdr = encodeIpv4Header({ ...h, payloadLength: payload.length });
-  return Buffer.concat([hdr, payload]);
+  const b = Buffer.allocUnsafe(IPV4_HEADER_LEN + payload.length);
+  writeIpv4Header(b, h, payload.length);
+  b.set(payload, IPV4_HEADER_LEN);
+  return b;
 }
 
 export type Ipv4DecodeReason = 'bad-ip-version' | 'bad-ip-header' | 'bad-ip-checksum' | 'fragmented' | 'bad-ah';
