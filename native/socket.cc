@@ -562,6 +562,16 @@ void Socket::OnPoll(uv_poll_t* handle, int status, int events) {
   if (self == nullptr || self->fd_ < 0) return;
   Napi::Env env(self->env_);
   Napi::HandleScope scope(env);
+  if (status == UV_EBADF && self->fd_ >= 0) {
+    // libuv reports a pending socket error (POLLERR, e.g. netlink ENOBUFS) as EBADF and stops
+    // the handle. Our descriptor is fine: fetch and clear the error, drain, poll again.
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(self->fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) self->DeliverErrno(env, err);
+    if (self->fd_ >= 0 && self->polling_) self->ReadReady();
+    if (self->fd_ >= 0 && self->polling_) uv_poll_start(&self->poll_->handle, UV_READABLE, &Socket::OnPoll);
+    return;
+  }
   if (status < 0) {
     Napi::Object meta = Napi::Object::New(env);
     meta.Set("code", Napi::String::New(env, uv_err_name(status)));
@@ -580,6 +590,20 @@ void Socket::Deliver(Napi::Env env, const std::vector<napi_value>& args) {
     // An exception in the JS handler belongs to the process, like any event-emitter throw.
     napi_fatal_exception(env, e.Value());
   }
+}
+
+// Reports a receive-side error to JS; returns whether reading should go on (overflow).
+bool Socket::DeliverErrno(Napi::Env env, int err) {
+  Napi::HandleScope scope(env);
+  Napi::Object meta = Napi::Object::New(env);
+  meta.Set("code", Napi::String::New(env, uv_err_name(-err)));
+  meta.Set("errno", Napi::Number::New(env, err));
+  // Netlink ENOBUFS: the kernel dropped messages because our queue was full. The socket stays
+  // usable; the reader must re-read (dump) the state it may have missed.
+  bool overflow = err == ENOBUFS && kind_ == Kind::kNetlink;
+  meta.Set("overflow", Napi::Boolean::New(env, overflow));
+  Deliver(env, {env.Null(), meta});
+  return overflow;
 }
 
 void Socket::ReadReady() {
@@ -601,15 +625,7 @@ void Socket::ReadReady() {
       int err = errno;
       if (err == EAGAIN || err == EWOULDBLOCK) return;
       if (err == EINTR) continue;
-      Napi::Object meta = Napi::Object::New(env);
-      meta.Set("code", Napi::String::New(env, uv_err_name(-err)));
-      meta.Set("errno", Napi::Number::New(env, err));
-      // Netlink ENOBUFS: the kernel dropped messages because our queue was full. The socket
-      // stays usable; the reader must re-dump state it may have missed.
-      bool overflow = err == ENOBUFS && kind_ == Kind::kNetlink;
-      meta.Set("overflow", Napi::Boolean::New(env, overflow));
-      Deliver(env, {env.Null(), meta});
-      if (overflow) continue;
+      if (DeliverErrno(env, err)) continue;
       return;
     }
     Napi::Object meta = Napi::Object::New(env);

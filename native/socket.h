@@ -59,6 +59,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnEnvCleanup(void* arg);
   void ReadReady();
+  bool DeliverErrno(Napi::Env env, int err);
   void Deliver(Napi::Env env, const std::vector<napi_value>& args);
   void StopPolling();
   void CloseNow();
