@@ -1,0 +1,51 @@
+// IP text <-> bytes. The independent reference for canonical IPv6 text is the WHATWG URL
+// parser built into Node (it prints hosts in RFC 5952 form), and node:net for validity.
+import { isIP } from 'node:net';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalIp, formatIp, ipv4Broadcast, isIpv6LinkLocal, parseIp } from '../../../src/kernel/ip-bytes.js';
+
+const urlCanonical6 = (text: string): string => new URL(`http://[${text}]/`).hostname.slice(1, -1);
+
+describe('ip-bytes', () => {
+  it('formats random IPv6 addresses exactly as the URL parser canonicalises them, and parses them back', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 8 }), (bytes, zeros) => {
+        const b = Uint8Array.from(bytes);
+        b.fill(0, 4, 4 + 2 * Math.min(zeros, 6)); // make zero runs common
+        const text = formatIp(b)!;
+        expect(text).toBe(urlCanonical6(text));
+        expect(Array.from(parseIp(text)!.bytes)).toEqual(Array.from(b));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('parses the usual spellings', () => {
+    expect(canonicalIp('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1');
+    expect(canonicalIp('::')).toBe('::');
+    expect(canonicalIp('::1')).toBe('::1');
+    expect(canonicalIp('fe80::1%eth0')).toBe('fe80::1');
+    expect(canonicalIp('::ffff:192.0.2.1')).toBe('::ffff:c000:201');
+    expect(canonicalIp('2001:db8:0:1:0:0:0:1')).toBe('2001:db8:0:1::1');
+    expect(canonicalIp('192.0.2.1')).toBe('192.0.2.1');
+    expect(parseIp('192.0.2.1')!.family).toBe('inet');
+  });
+
+  it('rejects what node:net rejects', () => {
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1.2.3.-1', ':::', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7:8:9', 'a.b.c.d']) {
+      expect(isIP(bad)).toBe(0);
+      expect(parseIp(bad)).toBeUndefined();
+    }
+  });
+
+  it('computes brd + and recognises link-local', () => {
+    expect(formatIp(ipv4Broadcast(parseIp('192.0.2.10')!.bytes, 24))).toBe('192.0.2.255');
+    expect(formatIp(ipv4Broadcast(parseIp('10.1.2.3')!.bytes, 8))).toBe('10.255.255.255');
+    expect(formatIp(ipv4Broadcast(parseIp('192.0.2.10')!.bytes, 32))).toBe('192.0.2.10');
+    expect(formatIp(ipv4Broadcast(parseIp('192.0.2.10')!.bytes, 0))).toBe('255.255.255.255');
+    expect(isIpv6LinkLocal(parseIp('fe80::1')!.bytes)).toBe(true);
+    expect(isIpv6LinkLocal(parseIp('febf::1')!.bytes)).toBe(true);
+    expect(isIpv6LinkLocal(parseIp('fec0::1')!.bytes)).toBe(false);
+  });
+});
