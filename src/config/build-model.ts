@@ -1,0 +1,158 @@
+// ConfigTree -> KeepalivedConfig. Walks the top-level statements with the top-level keyword
+// table (each block has its own table under keywords/), then runs keepalived's completion and
+// validation passes (vrrp_complete_instance, validate_check_config) which apply the defaults
+// that depend on other keywords and report cross-reference problems.
+import type { ConfigTree, Statement } from './ast.js';
+import type { DiagnosticSink } from '../lib/diagnostics.js';
+import type { KeepalivedConfig } from './model.js';
+import { completeCheck } from './keywords/complete-check.js';
+import { completeVrrp } from './keywords/complete-vrrp.js';
+import { defaultGlobalDefs, globalDefsTable } from './keywords/global-defs.js';
+import { bfdInstanceTable, garpGroupTable, parseVsg, sslTable } from './keywords/misc-blocks.js';
+import { applyBlock, stored, type BuildCtx, type BuildOptions, type KeywordDef, type KeywordTable } from './keywords/table.js';
+import { newVirtualServer, parseVsTarget, virtualServerTable, type VsDraft } from './keywords/virtual-server.js';
+import { newInstance, vrrpInstanceTable, type InstanceDraft } from './keywords/vrrp-instance.js';
+import { parseRouteBlock, parseVipBlock } from './keywords/vrrp-lists.js';
+import {
+  newSyncGroup,
+  newTrackFile,
+  newTrackProcess,
+  newVrrpScript,
+  syncGroupTable,
+  trackFileTable,
+  trackProcessTable,
+  vrrpScriptTable,
+  type ScriptDraft,
+} from './keywords/vrrp-trackers.js';
+
+export type { BuildOptions } from './keywords/table.js';
+
+/** The model while it is being built: instance/VS drafts carry "was written" sets. */
+interface Draft extends KeepalivedConfig {
+  vrrpInstances: InstanceDraft[];
+  virtualServers: VsDraft[];
+  vrrpScripts: ScriptDraft[];
+}
+
+function emptyConfig(): Draft {
+  return {
+    globalDefs: defaultGlobalDefs(),
+    vrrpScripts: [],
+    trackFiles: [],
+    vrrpTrackProcesses: [],
+    vrrpSyncGroups: [],
+    vrrpInstances: [],
+    staticIpaddress: [],
+    staticRoutes: [],
+    staticRules: [],
+    garpGroups: [],
+    virtualServerGroups: [],
+    virtualServers: [],
+    bfdInstances: [],
+    other: {},
+  };
+}
+
+/** A named top-level block: `KEYWORD NAME { ... }`. */
+function named(make: (name: string, s: Statement, m: Draft, ctx: BuildCtx) => void): KeywordDef<Draft> {
+  return { minArgs: 1, block: 'required', handle: (s, m, ctx) => make(s.args[0].text, s, m, ctx) };
+}
+
+const trackFileBlock = named((name, s, m, ctx) => {
+  const t = newTrackFile(name, s.loc);
+  applyBlock(trackFileTable, s.block ?? [], t, ctx);
+  if (t.file === undefined) ctx.sink.error('missing-parameter', `track_file ${name} has no file - ignoring`, s.loc);
+  else m.trackFiles.push(t);
+});
+
+const topLevelTable: KeywordTable<Draft> = {
+  global_defs: { minArgs: 0, block: 'required', handle: (s, m, ctx) => applyBlock(globalDefsTable, s.block ?? [], m.globalDefs, ctx) },
+  net_namespace: { minArgs: 1, handle: (s, m) => (m.netNamespace = s.args[0].text) },
+  net_namespace_ipvs: { minArgs: 0, handle: (s, m) => (m.netNamespaceIpvs = s.args[0]?.text ?? '') },
+  namespace_with_ipsets: stored(),
+  instance: { minArgs: 1, handle: (s, m) => (m.instance = s.args[0].text) },
+  use_pid_dir: stored(),
+  linkbeat_use_polling: stored(),
+  child_wait_time: stored(1),
+  linkbeat_interfaces: stored(0, 'required'),
+  interface_up_down_delays: stored(0, 'required'),
+  track_group: stored(1, 'required'),
+  static_ipaddress: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticIpaddress.push(...parseVipBlock(s, ctx)) },
+  static_routes: { minArgs: 0, block: 'required', handle: (s, m) => m.staticRoutes.push(...parseRouteBlock(s)) },
+  static_rules: { minArgs: 0, block: 'required', handle: (s, m) => m.staticRules.push(...parseRouteBlock(s)) },
+  garp_group: {
+    minArgs: 0,
+    block: 'required',
+    handle: (s, m, ctx) => {
+      const g = { loc: s.loc, interfaces: [] };
+      applyBlock(garpGroupTable, s.block ?? [], g, ctx);
+      m.garpGroups.push(g);
+    },
+  },
+  vrrp_script: named((name, s, m, ctx) => {
+    const sc = newVrrpScript(name, s.loc);
+    applyBlock(vrrpScriptTable, s.block ?? [], sc, ctx);
+    m.vrrpScripts.push(sc);
+  }),
+  track_file: trackFileBlock,
+  // Old name: keepalived 2.2.7 accepts it silently.
+  vrrp_track_file: trackFileBlock,
+  vrrp_track_process: named((name, s, m, ctx) => {
+    const p = newTrackProcess(name, s.loc);
+    applyBlock(trackProcessTable, s.block ?? [], p, ctx);
+    m.vrrpTrackProcesses.push(p);
+  }),
+  vrrp_sync_group: named((name, s, m, ctx) => {
+    const g = newSyncGroup(name, s.loc);
+    applyBlock(syncGroupTable, s.block ?? [], g, ctx);
+    m.vrrpSyncGroups.push(g);
+  }),
+  vrrp_instance: named((name, s, m, ctx) => {
+    // alloc_vrrp(): global defaults are copied now, when the block opens.
+    const v = newInstance(name, s.loc, m.globalDefs);
+    applyBlock(vrrpInstanceTable, s.block ?? [], v, ctx);
+    m.vrrpInstances.push(v);
+  }),
+  bfd_instance: named((name, s, m, ctx) => {
+    const b = { name, loc: s.loc, other: {} };
+    applyBlock(bfdInstanceTable, s.block ?? [], b, ctx);
+    m.bfdInstances.push(b);
+  }),
+  SSL: {
+    minArgs: 0,
+    block: 'required',
+    handle: (s, m, ctx) => {
+      m.ssl ??= {};
+      applyBlock(sslTable, s.block ?? [], m.ssl, ctx);
+    },
+  },
+  virtual_server_group: named((name, s, m, ctx) => m.virtualServerGroups.push(parseVsg(name, s, ctx))),
+  virtual_server: {
+    minArgs: 1,
+    block: 'required',
+    handle: (s, m, ctx) => {
+      const target = parseVsTarget(s, ctx);
+      if (!target) return;
+      const vs = newVirtualServer(target, s.loc);
+      applyBlock(virtualServerTable, s.block ?? [], vs, ctx);
+      m.virtualServers.push(vs);
+    },
+  },
+};
+
+/** Top-level keywords, for tools (keyword reference, completion). */
+export const TOP_LEVEL_KEYWORDS: readonly string[] = Object.keys(topLevelTable);
+
+/** Builds the typed model; every problem is reported to `sink`, nothing is thrown. */
+export function buildModel(tree: ConfigTree, sink: DiagnosticSink, options: BuildOptions = {}): KeepalivedConfig {
+  const ctx: BuildCtx = { sink, options };
+  const m = emptyConfig();
+  applyBlock(topLevelTable, tree.statements, m, ctx);
+  completeVrrp(m, ctx);
+  completeCheck(m, ctx);
+  // Drop the build-time bookkeeping so the model is plain data (JSON-serialisable).
+  for (const v of m.vrrpInstances) delete (v as Partial<InstanceDraft>).written;
+  for (const vs of m.virtualServers) delete (vs as Partial<VsDraft>).written;
+  for (const sc of m.vrrpScripts) delete (sc as Partial<ScriptDraft>).timeoutWritten;
+  return m;
+}

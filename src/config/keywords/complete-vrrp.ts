@@ -1,0 +1,230 @@
+// VRRP completion and validation done by keepalived at -t time (vrrp/vrrp.c:
+// vrrp_complete_instance, vrrp_parser.c end handlers, vrrp_sync.c). Messages follow keepalived's
+// wording so an operator can match them with keepalived's own output.
+import type { SourceLoc } from '../../lib/diagnostics.js';
+import { cs, ms } from '../../lib/units.js';
+import type { KeepalivedConfig, TrackRef, VrrpSyncGroup } from '../model.js';
+import { isIpv6LinkLocal } from '../values.js';
+import type { BuildCtx } from './table.js';
+import type { InstanceDraft } from './vrrp-instance.js';
+import type { ScriptDraft } from './vrrp-trackers.js';
+
+interface VrrpDraft extends KeepalivedConfig {
+  vrrpInstances: InstanceDraft[];
+  vrrpScripts: ScriptDraft[];
+}
+
+export function completeVrrp(m: VrrpDraft, ctx: BuildCtx): void {
+  completeScripts(m, ctx);
+  for (const v of m.vrrpInstances) completeFamily(v, ctx);
+  m.vrrpInstances = m.vrrpInstances.filter((v) => {
+    if (v.virtualRouterId === undefined) {
+      ctx.sink.error('missing-vrid', `(${v.name}) the virtual router id must be set`, v.loc, { text: v.name });
+      return false;
+    }
+    if (v.interface === undefined && v.unicastSrcIp === undefined) {
+      ctx.sink.error('missing-interface', `(${v.name}) Unknown interface!`, v.loc, { text: v.name });
+      return false;
+    }
+    return true;
+  });
+  completeSyncGroups(m, ctx);
+  for (const v of m.vrrpInstances) {
+    completeInstance(v, m, ctx);
+    resolveTracks(v, m, ctx);
+  }
+  checkDuplicateVrids(m, ctx);
+}
+
+function completeScripts(m: VrrpDraft, ctx: BuildCtx): void {
+  m.vrrpScripts = m.vrrpScripts.filter((s) => {
+    if (!s.timeoutWritten) s.timeout = s.interval;
+    if (!s.script) {
+      ctx.sink.error('missing-script', `No script set for vrrp_script ${s.name} - removing`, s.loc, { text: s.name });
+      return false;
+    }
+    return true;
+  });
+}
+
+/** VIP family: the first VIP decides (native_ipv6 forces inet6); others are dropped. */
+function completeFamily(v: InstanceDraft, ctx: BuildCtx): void {
+  if (!v.written.has('native_ipv6') && v.virtualIpaddress.length > 0) v.family = v.virtualIpaddress[0].ip.family;
+  v.virtualIpaddress = v.virtualIpaddress.filter((vip) => {
+    if (vip.ip.family === v.family) return true;
+    ctx.sink.error('family-mismatch', `(${v.name}): address family must match VRRP instance [${vip.ip.address}] - ignoring`, vip.loc, {
+      text: vip.ip.address,
+    });
+    return false;
+  });
+}
+
+function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
+  const warn = (code: string, msg: string, loc: SourceLoc = v.loc) => ctx.sink.warning(code, msg, loc, { text: v.name });
+  // Fact sheet 3.6: no priority -> 100, or 255 with `state MASTER`; no state -> MASTER iff 255.
+  if (!v.written.has('priority') && v.written.has('state') && v.state === 'MASTER') v.priority = 255;
+  if (!v.written.has('state')) v.state = v.priority === 255 ? 'MASTER' : 'BACKUP';
+
+  if (v.family === 'inet6' && v.version === 2) v.version = 3; // RFC 5798: IPv6 is VRRPv3 only
+  if (v.authentication && v.version === 3) {
+    warn('auth-ignored', `(${v.name}) VRRP version 3 does not support authentication. Ignoring.`);
+    delete v.authentication;
+  }
+  if (v.authentication?.authType === 'AH' && v.state === 'MASTER' && v.written.has('state')) {
+    warn('state-cleared', `(${v.name}) Initial state master is incompatible with AH authentication - clearing`);
+    v.state = 'BACKUP';
+  }
+
+  if (v.strictMode) applyStrict(v, ctx);
+
+  if (v.state === 'MASTER' || v.priority === 255) {
+    if (v.nopreempt && v.state === 'MASTER') {
+      warn('nopreempt-cleared', `(${v.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+      v.nopreempt = false;
+    }
+    if (v.preemptDelay > 0 && v.state === 'MASTER') {
+      warn('preempt-delay-cleared', `(${v.name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+      v.preemptDelay = ms(0);
+    }
+  }
+
+  // VRRPv2 carries whole seconds (RFC 3768 5.3.7); v3 centiseconds up to 40.95 s (RFC 5798 5.2.7).
+  if (v.version === 2 && v.advertInt % 100 !== 0) {
+    warn('advert-int-rounded', `(${v.name}) VRRPv2 advertisement interval ${(v.advertInt / 100).toFixed(6)}s must be an integer. rounding`);
+    v.advertInt = cs(Math.max(100, Math.round(v.advertInt / 100) * 100));
+  } else if (v.version === 3 && v.advertInt > 4095) {
+    warn('advert-int-clamped', `(${v.name}) VRRPv3 advertisement interval ${v.advertInt / 100}s too large - setting to 40.95s`);
+    v.advertInt = cs(4095);
+  }
+
+  if (v.virtualIpaddress.length === 0 && (v.version === 3 || v.strictMode)) {
+    ctx.sink.error('no-vip', `(${v.name}) No VIP specified; at least one is required`, v.loc, { text: v.name });
+  } else if (v.virtualIpaddress.length === 0) {
+    warn('no-vip', `(${v.name}) No VIP specified; at least one is required`);
+  }
+
+  if (v.unicast && v.unicastPeer.length === 0 && !v.unicastFaultNoPeer) {
+    warn('no-unicast-peer', `(${v.name}) unicast_src_ip set but no unicast peers - using multicast`);
+    v.unicast = false;
+  }
+  if (!v.written.has('accept') && !v.written.has('no_accept') && v.strictMode && v.priority !== 255) v.accept = false;
+  if (m.globalDefs.vrrpLowerPrioNoAdvert === undefined && v.strictMode) v.lowerPrioNoAdvert = true;
+}
+
+/** Strict mode (fact sheet 3.12). */
+function applyStrict(v: InstanceDraft, ctx: BuildCtx): void {
+  const warn = (code: string, msg: string) => ctx.sink.warning(code, msg, v.loc, { text: v.name });
+  if (v.authentication) {
+    warn('strict-mode', `(${v.name}) Strict mode does not support authentication. Ignoring.`);
+    delete v.authentication;
+  }
+  if (v.unicastPeer.length > 0) {
+    ctx.sink.error('strict-mode', `(${v.name}) Strict mode does not support unicast peers`, v.loc, { text: v.name });
+  }
+  if (v.state === 'MASTER' && v.priority !== 255) {
+    warn('strict-mode', `(${v.name}) Strict mode requires state MASTER only with priority 255 - setting BACKUP`);
+    v.state = 'BACKUP';
+  }
+  if (v.preemptDelay > 0) {
+    warn('strict-mode', `(${v.name}) preempt_delay is incompatible with strict mode - clearing`);
+    v.preemptDelay = ms(0);
+  }
+  if (v.downTimerAdverts !== 3) v.downTimerAdverts = 3;
+  if (v.family === 'inet6' && v.virtualIpaddress[0] && !isIpv6LinkLocal(v.virtualIpaddress[0].ip.address)) {
+    ctx.sink.error('strict-mode', `(${v.name}) the first IPv6 VIP address must be link local in strict mode`, v.loc, { text: v.name });
+  }
+  v.garpLowerPrioRepeat = 0;
+  v.garpLowerPrioDelay = ms(0);
+  v.higherPrioSendAdvert = false;
+  v.lowerPrioNoAdvert = true;
+}
+
+function completeSyncGroups(m: VrrpDraft, ctx: BuildCtx): void {
+  const byName = new Map(m.vrrpInstances.map((v) => [v.name, v]));
+  const kept: VrrpSyncGroup[] = [];
+  for (const g of m.vrrpSyncGroups) {
+    const members: string[] = [];
+    let ok = true;
+    for (const name of g.group) {
+      const v = byName.get(name);
+      if (!v) {
+        ctx.sink.error('unknown-reference', `Virtual router ${name} specified in sync group ${g.name} doesn't exist - ignoring`, g.loc, {
+          text: name,
+        });
+        continue;
+      }
+      if (v.syncGroup !== undefined && v.syncGroup !== g.name) {
+        ctx.sink.error('duplicate-sync-member', `Virtual router ${name} cannot exist in more than one sync group; ignoring ${g.name}`, g.loc, {
+          text: name,
+        });
+        ok = false;
+        continue;
+      }
+      members.push(name);
+    }
+    g.group = members;
+    if (!ok || members.length === 0) {
+      if (members.length === 0 && ok) ctx.sink.warning('empty-sync-group', `Sync group ${g.name} has no virtual router(s) - removing`, g.loc);
+      continue;
+    }
+    for (const n of members) (byName.get(n) as InstanceDraft).syncGroup = g.name;
+    if (members.length === 1) {
+      ctx.sink.warning(
+        'sync-group-single',
+        `Sync group ${g.name} has only 1 virtual router(s) - this probably isn't what you want`,
+        g.loc,
+        { text: g.name },
+      );
+    }
+    kept.push(g);
+  }
+  m.vrrpSyncGroups = kept;
+}
+
+/** track_script / track_file / track_process references and the sync-group weight rule. */
+function resolveTracks(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
+  const group = m.vrrpSyncGroups.find((g) => g.name === v.syncGroup);
+  const filter = (refs: TrackRef[], kind: string, known: Map<string, number>): TrackRef[] =>
+    refs.filter((r) => {
+      const own = known.get(r.name);
+      if (own === undefined) {
+        ctx.sink.error('unknown-reference', `(${v.name}) ${kind} ${r.name} not found, ignoring...`, r.loc, { text: r.name });
+        return false;
+      }
+      const weight = r.weight ?? own;
+      if (group && weight !== 0 && !group.syncGroupTrackingWeight) {
+        ctx.sink.error('sync-group-weight', `(${v.name}) ignoring tracked ${kind.replace('track ', '')} ${r.name} with weights due to SYNC group`, r.loc, {
+          text: r.name,
+        });
+        return false;
+      }
+      if (v.priority === 255 && weight !== 0) {
+        ctx.sink.error('owner-weight', `(${v.name}) ignoring weighted ${kind} ${r.name} for address owner`, r.loc, { text: r.name });
+        return false;
+      }
+      return true;
+    });
+  v.trackScript = filter(v.trackScript, 'track script', new Map(m.vrrpScripts.map((s) => [s.name, s.weight])));
+  v.trackFile = filter(v.trackFile, 'track file', new Map(m.trackFiles.map((f) => [f.name, f.weight])));
+  v.trackProcess = filter(v.trackProcess, 'track process', new Map(m.vrrpTrackProcesses.map((p) => [p.name, p.weight])));
+  if (group) {
+    v.trackInterface = v.trackInterface.map((t) => (t.weight ? { ...t, weight: 0 } : t));
+  }
+}
+
+function checkDuplicateVrids(m: VrrpDraft, ctx: BuildCtx): void {
+  const seen = new Map<string, InstanceDraft>();
+  for (const v of m.vrrpInstances) {
+    const key = `${v.interface ?? ''}|${v.family}|${v.virtualRouterId}|${v.unicast ? 'u' : 'm'}`;
+    const prev = seen.get(key);
+    if (prev) {
+      const fam = v.family === 'inet' ? 'IPv4' : 'IPv6';
+      ctx.sink.error(
+        'duplicate-vrid',
+        `${prev.name} and ${v.name} both use VRID ${v.virtualRouterId} with ${fam} on interface ${v.interface ?? ''}`,
+        v.loc,
+        { text: v.name },
+      );
+    } else seen.set(key, v);
+  }
+}

@@ -1,0 +1,279 @@
+// global_defs { ... } (keepalived core/global_parser.c; defaults core/global_data.c).
+// The keyword list is the one keepalived 2.2.7 (Debian) accepts, established by running
+// `keepalived -t` against every candidate word (see test/unit/config/keywords-global.test.ts).
+import { ms, seconds } from '../../lib/units.js';
+import type { FifoSpec, GlobalDefs } from '../model.js';
+import { parseInteger, parseIp, isMulticast } from '../values.js';
+import { scriptFrom, userGroup } from './script.js';
+import {
+  alias,
+  flag,
+  int,
+  stored,
+  str,
+  timer,
+  valueCtx,
+  type KeywordDef,
+  type KeywordTable,
+} from './table.js';
+
+export function defaultGlobalDefs(): GlobalDefs {
+  return {
+    notificationEmail: [],
+    smtpConnectTimeout: seconds(30),
+    noEmailFaults: false,
+    noCheckerEmails: false,
+    checkerLogAllFailures: false,
+    enableScriptSecurity: false,
+    vrrpMcastGroup4: '224.0.0.18',
+    vrrpMcastGroup6: 'ff02::12',
+    vrrpVersion: 2,
+    vrrpGarpMasterDelay: ms(5000),
+    vrrpGarpMasterRepeat: 5,
+    vrrpGarpMasterRefresh: ms(0),
+    vrrpGarpMasterRefreshRepeat: 1,
+    vrrpGarpInterval: ms(0),
+    vrrpGnaInterval: ms(0),
+    vrrpMinGarp: false,
+    vrrpDownTimerAdverts: 3,
+    vrrpCheckUnicastSrc: false,
+    vrrpSkipCheckAdvAddr: false,
+    vrrpStrict: false,
+    vrrpNotifyPriorityChanges: false,
+    vrrpStartupDelay: ms(0),
+    fifoWriteVrrpStatesOnReload: false,
+    lvsFlush: false,
+    startupScriptTimeout: seconds(10),
+    shutdownScriptTimeout: seconds(10),
+    logUnknownVrids: false,
+    rsInitNotifies: false,
+    other: {},
+  };
+}
+
+type G = GlobalDefs;
+
+function fifo(field: 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo'): KeywordDef<G> {
+  return {
+    minArgs: 1,
+    handle: (s, g) => {
+      const [path, user, group] = s.args.map((a) => a.text);
+      const prev = g[field];
+      const spec: FifoSpec = { path, ...(user ? { user } : {}), ...(group ? { group } : {}) };
+      if (prev?.script) spec.script = prev.script;
+      g[field] = spec;
+    },
+  };
+}
+
+function fifoScript(field: 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo'): KeywordDef<G> {
+  return {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const script = scriptFrom(s, ctx);
+      if (!script) return;
+      const f = g[field];
+      if (f) f.script = script;
+      else ctx.sink.warning('invalid-value', `${s.keyword} given without a FIFO; ignored`, s.loc);
+    },
+  };
+}
+
+function mcastGroup(field: 'vrrpMcastGroup4' | 'vrrpMcastGroup6', family: 'inet' | 'inet6'): KeywordDef<G> {
+  return {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const ip = parseIp(s.args[0].text);
+      if (!ip || ip.family !== family || !isMulticast(ip)) {
+        ctx.sink.error('invalid-address', `${s.keyword} '${s.args[0].text}' is not a valid multicast address - ignoring`, s.loc, {
+          text: s.args[0].text,
+        });
+        return;
+      }
+      g[field] = ip.address;
+    },
+  };
+}
+
+const script = (field: 'startupScript' | 'shutdownScript'): KeywordDef<G> => ({
+  minArgs: 1,
+  handle: (s, g, ctx) => {
+    const sc = scriptFrom(s, ctx);
+    if (sc) g[field] = sc;
+  },
+});
+
+const lvsFlushOnStop: KeywordDef<G> = {
+  minArgs: 0,
+  handle: (s, g) => {
+    g.lvsFlushOnStop = s.args[0]?.text === 'VS' ? 'vs' : 'all';
+  },
+};
+
+/** Keywords accepted and kept verbatim in `other` (process tuning, SNMP, DBus, nftables ...). */
+const STORED = [
+  'bfd_cpu_affinity', 'bfd_no_swap', 'bfd_priority', 'bfd_process_name', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime',
+  'bfd_rt_priority', 'checker_cpu_affinity', 'checker_no_swap', 'checker_priority', 'checker_process_name',
+  'checker_rlimit_rtime', 'checker_rlimit_rttime', 'checker_rt_priority', 'config_save_dir', 'data_use_instance',
+  'dbus_service_name', 'disable_local_igmp', 'enable_dbus', 'enable_snmp_checker', 'enable_snmp_keepalived',
+  'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_snmp_vrrp', 'enable_traps', 'include_check',
+  'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs',
+  'lvs_netlink_monitor_rcv_bufs_force', 'lvs_process_name', 'max_auto_priority', 'min_auto_priority_delay',
+  'nftables', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark', 'nftables_priority', 'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force',
+  'process_name', 'process_names', 'random_seed', 'reload_file', 'reload_repeat', 'reload_time_file', 'snmp_socket',
+  'tmp_config_directory', 'umask', 'vmac_addr_prefix', 'vmac_prefix', 'vrrp_cpu_affinity', 'vrrp_iptables',
+  'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs_force', 'vrrp_no_swap', 'vrrp_priority', 'vrrp_process_name', 'vrrp_rlimit_rtime',
+  'vrrp_rlimit_rttime', 'vrrp_rt_priority', 'vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_policy',
+] as const;
+
+const typed: KeywordTable<G> = {
+  router_id: str(),
+  notification_email: {
+    minArgs: 0,
+    block: 'required',
+    handle: (s, g) => {
+      for (const b of s.block ?? []) g.notificationEmail.push(b.keyword, ...b.args.map((a) => a.text));
+    },
+  },
+  notification_email_from: str(),
+  smtp_server: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      let port = 25;
+      if (s.args[1]) {
+        const p = parseInteger(s.args[1].text, 1, 65535, valueCtx(s, ctx));
+        if (p !== undefined) port = p;
+      }
+      g.smtpServer = { host: s.args[0].text, port };
+    },
+  },
+  smtp_helo_name: str(),
+  smtp_connect_timeout: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const n = parseInteger(s.args[0].text, 0, 4294, valueCtx(s, ctx));
+      if (n !== undefined) g.smtpConnectTimeout = seconds(n);
+    },
+  },
+  smtp_alert: flag(),
+  smtp_alert_vrrp: flag(),
+  smtp_alert_checker: flag(),
+  no_email_faults: flag(),
+  no_checker_emails: flag(),
+  checker_log_all_failures: flag(),
+  script_user: { minArgs: 1, handle: (s, g) => (g.scriptUser = userGroup(s.args.map((a) => a.text))) },
+  enable_script_security: flag(),
+  vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 'inet'),
+  vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 'inet6'),
+  vrrp_version: int(2, 3),
+  vrrp_garp_master_delay: timer(0, 4294),
+  vrrp_garp_master_repeat: int(0, 2147483647),
+  vrrp_garp_master_refresh: timer(0, 4294),
+  vrrp_garp_master_refresh_repeat: int(0, 2147483647),
+  vrrp_garp_lower_prio_delay: timer(0, 4294),
+  vrrp_garp_lower_prio_repeat: int(0, 2147483647),
+  vrrp_garp_interval: timer(0, 1),
+  vrrp_gna_interval: timer(0, 1),
+  vrrp_min_garp: flag(),
+  vrrp_garp_extra_if: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const all = s.args[0].text === 'all';
+      const t = s.args[all ? 1 : 0];
+      if (!t) return;
+      const n = parseInteger(t.text, 0, 86400, { sink: ctx.sink, loc: t.loc });
+      if (n !== undefined) g.vrrpGarpExtraIf = { all, interval: ms(n * 1000) };
+    },
+  },
+  vrrp_down_timer_adverts: int(1, 100),
+  vrrp_lower_prio_no_advert: flag(),
+  vrrp_higher_prio_send_advert: flag(),
+  vrrp_check_unicast_src: flag(),
+  vrrp_skip_check_adv_addr: flag(),
+  vrrp_strict: flag(),
+  vrrp_notify_priority_changes: flag(),
+  vrrp_startup_delay: timer(0, 4294),
+  notify_fifo: fifo('notifyFifo'),
+  notify_fifo_script: fifoScript('notifyFifo'),
+  vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
+  vrrp_notify_fifo_script: fifoScript('vrrpNotifyFifo'),
+  lvs_notify_fifo: fifo('lvsNotifyFifo'),
+  lvs_notify_fifo_script: fifoScript('lvsNotifyFifo'),
+  fifo_write_vrrp_states_on_reload: flag(),
+  lvs_sync_daemon: {
+    minArgs: 1,
+    handle: (s, g) => {
+      const words = s.args.map((a) => a.text);
+      const d: NonNullable<G['lvsSyncDaemon']> = { interface: words[0], other: [] };
+      for (let i = 1; i < words.length; i++) {
+        if (words[i] === 'id' && words[i + 1]) d.syncId = Number(words[++i]);
+        else if (i === 1 && !['maxlen', 'port', 'ttl', 'group'].includes(words[i])) d.vrrpInstance = words[i];
+        else d.other.push(words[i]);
+      }
+      g.lvsSyncDaemon = d;
+    },
+  },
+  lvs_timeouts: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const t: NonNullable<G['lvsTimeouts']> = {};
+      const words = s.args;
+      for (let i = 0; i + 1 < words.length; i += 2) {
+        const k = words[i].text;
+        const n = parseInteger(words[i + 1].text, 0, 86400 * 31, { sink: ctx.sink, loc: words[i + 1].loc });
+        if (n === undefined) continue;
+        if (k === 'tcp' || k === 'tcpfin' || k === 'udp') t[k] = seconds(n);
+        else ctx.sink.error('invalid-value', `unknown lvs_timeouts option '${k}'`, words[i].loc, { text: k });
+      }
+      g.lvsTimeouts = t;
+    },
+  },
+  lvs_flush: flag(),
+  lvs_flush_on_stop: lvsFlushOnStop,
+  // Old spelling; keepalived 2.2.7 accepts it without a warning.
+  lvs_flush_onstop: lvsFlushOnStop,
+  default_interface: str(),
+  dynamic_interfaces: {
+    minArgs: 0,
+    handle: (s, g) => (g.dynamicInterfaces = { allowIfChanges: s.args[0]?.text === 'allow_if_changes' }),
+  },
+  startup_script: script('startupScript'),
+  startup_script_timeout: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const n = parseInteger(s.args[0].text, 1, 1000, valueCtx(s, ctx));
+      if (n !== undefined) g.startupScriptTimeout = seconds(n);
+    },
+  },
+  shutdown_script: script('shutdownScript'),
+  shutdown_script_timeout: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const n = parseInteger(s.args[0].text, 1, 1000, valueCtx(s, ctx));
+      if (n !== undefined) g.shutdownScriptTimeout = seconds(n);
+    },
+  },
+  reload_check_config: {
+    minArgs: 0,
+    handle: (s, g) => (g.reloadCheckConfig = s.args[0] ? { logFile: s.args[0].text } : {}),
+  },
+  log_unknown_vrids: flag(),
+  rs_init_notifies: flag(),
+  vrrp_vmac_garp_intvl: alias(
+    {
+      minArgs: 1,
+      handle: (s, g, ctx) => {
+        const n = parseInteger(s.args[0].text, 0, 86400, valueCtx(s, ctx));
+        if (n !== undefined) g.vrrpGarpExtraIf = { all: false, interval: ms(n * 1000) };
+      },
+    },
+    'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"',
+  ),
+};
+
+export const globalDefsTable: KeywordTable<G> = {
+  ...Object.fromEntries(STORED.map((k) => [k, stored<G>()])),
+  ...typed,
+};

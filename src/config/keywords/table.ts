@@ -1,0 +1,184 @@
+// The declarative keyword-table machinery: one table per block maps a keyword to its arity,
+// whether it opens a block, and a handler that writes into the model object. `applyBlock`
+// walks a block's statements against a table and reports unknown keywords (with a
+// did-you-mean from that table), missing parameters and deprecated aliases.
+import type { Statement } from '../ast.js';
+import type { DiagnosticSink } from '../../lib/diagnostics.js';
+import type { Ms } from '../../lib/units.js';
+import { didYouMean } from '../suggest.js';
+import { camel, parseBool, parseInteger, parseTimer, type ValueCtx } from '../values.js';
+import type { OtherKeywords } from '../model.js';
+
+export interface BuildOptions {
+  /** Reserved: version whose keyword set is the target. Only '2.2.7' for now. */
+  readonly keepalivedVersion?: '2.2.7';
+}
+
+export interface BuildCtx {
+  readonly sink: DiagnosticSink;
+  readonly options: BuildOptions;
+}
+
+export type Handler<T> = (s: Statement, target: T, ctx: BuildCtx) => void;
+
+export interface KeywordDef<T> {
+  /** Arguments required; fewer is keepalived's fatal "missing a parameter" (we skip the line). */
+  readonly minArgs: number;
+  /** 'required': the keyword must open a `{}` block; 'optional': may. */
+  readonly block?: 'required' | 'optional';
+  readonly handle: Handler<T>;
+  /** Set for old spellings keepalived still accepts: the warning text. */
+  readonly deprecated?: string;
+}
+
+export type KeywordTable<T> = Readonly<Record<string, KeywordDef<T>>>;
+
+/** include variants are expanded by the preprocessor; any left over are accepted silently. */
+const INCLUDES = ['include', 'includea', 'includer', 'includew'];
+
+/**
+ * Words that keepalived 2.2.7 does not recognise but that operators copy from old or newer
+ * documentation. They are still reported `unknown keyword` (keepalived does so too), as a
+ * warning, with a hint that says what happened to them.
+ */
+const LEGACY_HINTS: Record<string, string> = {
+  nat_mask: "'nat_mask' is obsolete (removed from keepalived); it has no effect",
+  nb_get_retry: "did you mean 'retry'? ('nb_get_retry' is only accepted in HTTP_GET/SSL_GET)",
+  thread_timer_expired: 'keepalived 2.3+ keyword (timer_expired_backup); not recognised by 2.2.7',
+  timer_expired_backup: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  no_virtual_ipaddress: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  owner_ignore_adverts: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  vrrp_owner_ignore_adverts: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  v3_checksum_as_v2: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  tls_compliant: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  sni_name: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  auth_hmac: 'keepalived 2.4+ block; not recognised by 2.2.7',
+  json_version: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  state_dump_file: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  stats_dump_file: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  json_dump_file: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  vrrp_delay_after_boot: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
+  vrrp_ipsets: 'keepalived built without ipset support (Debian 2.2.7) does not recognise it',
+  vrrp_garp_lower_prio_no_advert: "did you mean 'vrrp_lower_prio_no_advert'?",
+  lvs_sync_daemon_interface: "use global_defs 'lvs_sync_daemon'",
+};
+
+export function valueCtx(s: Statement, ctx: BuildCtx): ValueCtx {
+  return { sink: ctx.sink, loc: s.args[0]?.loc ?? s.loc };
+}
+
+/** Reports an unknown keyword, as keepalived words it, with a hint. */
+export function reportUnknown(s: Statement, known: Iterable<string>, ctx: BuildCtx): void {
+  const legacy = Object.prototype.hasOwnProperty.call(LEGACY_HINTS, s.keyword) ? LEGACY_HINTS[s.keyword] : undefined;
+  let hint = legacy ?? didYouMean(s.keyword, known);
+  if (s.block) hint = hint ? `${hint}; block skipped` : 'block skipped';
+  const msg = `unknown keyword '${s.keyword}'`;
+  const extra = { text: s.keyword, ...(hint ? { hint } : {}) };
+  if (legacy) ctx.sink.warning('unknown-keyword', msg, s.loc, extra);
+  else ctx.sink.error('unknown-keyword', msg, s.loc, extra);
+}
+
+/** Applies `table` to each statement of a block. */
+export function applyBlock<T>(table: KeywordTable<T>, stmts: readonly Statement[], target: T, ctx: BuildCtx): void {
+  for (const s of stmts) {
+    const def = Object.prototype.hasOwnProperty.call(table, s.keyword) ? table[s.keyword] : undefined;
+    if (!def) {
+      if (INCLUDES.includes(s.keyword)) continue;
+      reportUnknown(s, Object.keys(table), ctx);
+      continue;
+    }
+    if (def.deprecated) {
+      ctx.sink.warning('deprecated-keyword', def.deprecated, s.loc, { text: s.keyword });
+    }
+    if (def.block === 'required' && !s.block) {
+      ctx.sink.error('missing-block', `'${s.keyword}' must be followed by a '{ ... }' block`, s.loc, {
+        text: s.keyword,
+      });
+      continue;
+    }
+    if (s.args.length < def.minArgs) {
+      ctx.sink.error(
+        'missing-parameter',
+        `Configuration line starting '${s.keyword}' is missing a parameter`,
+        s.loc,
+        { text: s.keyword },
+      );
+      continue;
+    }
+    if (s.block && !def.block) {
+      ctx.sink.warning('unexpected-block', `'${s.keyword}' does not take a block; block ignored`, s.loc, {
+        text: s.keyword,
+      });
+    }
+    def.handle(s, target, ctx);
+  }
+}
+
+// ------------------------------------------------------------------------------ helpers
+
+type Rec = Record<string, unknown>;
+
+/** Stores the keyword's args verbatim in `target.other` (recognised, not interpreted). */
+export function stored<T extends { other: OtherKeywords }>(minArgs = 0, block?: 'required' | 'optional'): KeywordDef<T> {
+  return {
+    minArgs,
+    ...(block ? { block } : {}),
+    handle: (s, t) => {
+      (t.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
+  };
+}
+
+/** Optional-BOOL flag (`nopreempt`, `smtp_alert [BOOL]`): bare means true. */
+export function flag<T>(field?: string, value?: (b: boolean) => unknown): KeywordDef<T> {
+  return {
+    minArgs: 0,
+    handle: (s, t, ctx) => {
+      const b = parseBool(s.args[0]?.text, valueCtx(s, ctx));
+      if (b === undefined) return;
+      (t as Rec)[field ?? camel(s.keyword)] = value ? value(b) : b;
+    },
+  };
+}
+
+/** Integer in [min, max]; out-of-range values are ignored (keepalived keeps the default). */
+export function int<T>(min: number, max: number, field?: string): KeywordDef<T> {
+  return {
+    minArgs: 1,
+    handle: (s, t, ctx) => {
+      const n = parseInteger(s.args[0].text, min, max, valueCtx(s, ctx));
+      if (n !== undefined) (t as Rec)[field ?? camel(s.keyword)] = n;
+    },
+  };
+}
+
+/** `<TIMER>` in seconds stored as Ms. */
+export function timer<T>(minSeconds = 0, maxSeconds = 4294, field?: string): KeywordDef<T> {
+  return {
+    minArgs: 1,
+    handle: (s, t, ctx) => {
+      const v: Ms | undefined = parseTimer(s.args[0].text, valueCtx(s, ctx), minSeconds, maxSeconds);
+      if (v !== undefined) (t as Rec)[field ?? camel(s.keyword)] = v;
+    },
+  };
+}
+
+/** One word stored as a string. */
+export function str<T>(field?: string): KeywordDef<T> {
+  return {
+    minArgs: 1,
+    handle: (s, t) => {
+      (t as Rec)[field ?? camel(s.keyword)] = s.args[0].text;
+    },
+  };
+}
+
+/** An alias that behaves like `def` and warns as deprecated. */
+export function alias<T>(def: KeywordDef<T>, message: string): KeywordDef<T> {
+  return { ...def, deprecated: message };
+}
+
+/** Adds the keys of a `{ WORD ... }` list block: every statement's keyword + args is one item. */
+export function listItems(s: Statement): { words: string[]; stmt: Statement }[] {
+  return (s.block ?? []).map((b) => ({ words: [b.keyword, ...b.args.map((a) => a.text)], stmt: b }));
+}

@@ -1,0 +1,244 @@
+// vrrp_instance NAME { ... } (keepalived vrrp/vrrp_parser.c; defaults vrrp_data.c:alloc_vrrp).
+// Defaults that come from global_defs are copied when the block is opened, exactly like
+// alloc_vrrp(): a global_defs placed after the instance does not affect it (fact sheet 2.1).
+import { cs, ms } from '../../lib/units.js';
+import type { GlobalDefs, VrrpInstance } from '../model.js';
+import { parseDecimal, parseInteger, parseIp } from '../values.js';
+import { scriptFrom } from './script.js';
+import { flag, int, stored, str, timer, valueCtx, type KeywordDef, type KeywordTable } from './table.js';
+import { parseRouteBlock, parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
+
+/** Instance fields the completion pass must know were written. */
+export interface InstanceDraft extends VrrpInstance {
+  written: Set<string>;
+}
+
+export function newInstance(name: string, loc: VrrpInstance['loc'], g: GlobalDefs): InstanceDraft {
+  return {
+    name,
+    loc,
+    state: 'BACKUP',
+    priority: 100,
+    advertInt: cs(100),
+    nopreempt: false,
+    preemptDelay: ms(0),
+    virtualIpaddress: [],
+    virtualIpaddressExcluded: [],
+    virtualRoutes: [],
+    virtualRules: [],
+    promoteSecondaries: false,
+    unicastPeer: [],
+    unicast: false,
+    unicastFaultNoPeer: false,
+    checkUnicastSrc: g.vrrpCheckUnicastSrc,
+    trackSrcIp: false,
+    version: g.vrrpVersion,
+    family: 'inet',
+    trackInterface: [],
+    trackScript: [],
+    trackFile: [],
+    trackProcess: [],
+    trackBfd: [],
+    dontTrackPrimary: false,
+    notifyPriorityChanges: g.vrrpNotifyPriorityChanges,
+    garpMasterDelay: g.vrrpGarpMasterDelay,
+    garpMasterRepeat: g.vrrpGarpMasterRepeat,
+    garpMasterRefresh: g.vrrpGarpMasterRefresh,
+    garpMasterRefreshRepeat: g.vrrpGarpMasterRefreshRepeat,
+    garpLowerPrioDelay: g.vrrpGarpLowerPrioDelay ?? g.vrrpGarpMasterDelay,
+    garpLowerPrioRepeat: g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
+    downTimerAdverts: g.vrrpDownTimerAdverts,
+    lowerPrioNoAdvert: g.vrrpLowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: g.vrrpHigherPrioSendAdvert ?? false,
+    accept: true,
+    vmacXmitBase: false,
+    strictMode: g.vrrpStrict,
+    skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
+    other: {},
+    written: new Set(),
+  };
+}
+
+type V = InstanceDraft;
+
+const notify = (field: 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop' | 'notifyDeleted' | 'notifyMasterRxLowerPri' | 'notify'): KeywordDef<V> => ({
+  minArgs: 1,
+  handle: (s, v, ctx) => {
+    const sc = scriptFrom(s, ctx);
+    if (sc) v[field] = sc;
+  },
+});
+
+/** Marks the keyword as written, then runs `def`. */
+function w(def: KeywordDef<V>): KeywordDef<V> {
+  return {
+    ...def,
+    handle: (s, v, ctx) => {
+      v.written.add(s.keyword);
+      def.handle(s, v, ctx);
+    },
+  };
+}
+
+const ipField = (field: 'unicastSrcIp' | 'mcastSrcIp' | 'mcastDstIp'): KeywordDef<V> => ({
+  minArgs: 1,
+  handle: (s, v, ctx) => {
+    const ip = parseIp(s.args[0].text);
+    if (!ip) {
+      ctx.sink.error('invalid-address', `(${v.name}) invalid ${s.keyword} '${s.args[0].text}' - ignoring`, s.loc, {
+        text: s.args[0].text,
+      });
+      return;
+    }
+    v[field] = ip;
+    if (field === 'unicastSrcIp') v.unicast = true;
+  },
+});
+
+export const vrrpInstanceTable: KeywordTable<V> = {
+  state: w({
+    minArgs: 1,
+    handle: (s, v, ctx) => {
+      const t = s.args[0].text;
+      if (t === 'MASTER' || t === 'BACKUP') v.state = t;
+      else {
+        // keepalived: "(VI_1) unknown state 'MASTR', defaulting to BACKUP"
+        ctx.sink.error('invalid-value', `(${v.name}) unknown state '${t}', defaulting to BACKUP`, s.args[0].loc, {
+          text: t,
+        });
+        v.state = 'BACKUP';
+      }
+    },
+  }),
+  interface: str(),
+  virtual_router_id: w(int(1, 255)),
+  priority: w({
+    minArgs: 1,
+    handle: (s, v, ctx) => {
+      const n = parseInteger(s.args[0].text, 1, 255, valueCtx(s, ctx));
+      // keepalived: "Priority not valid! must be between 1 & 255. Using default 100"
+      v.priority = n ?? 100;
+    },
+  }),
+  advert_int: w({
+    minArgs: 1,
+    handle: (s, v, ctx) => {
+      const n = parseDecimal(s.args[0].text, 0.01, 255, valueCtx(s, ctx));
+      if (n !== undefined) v.advertInt = cs(Math.round(n * 100));
+    },
+  }),
+  nopreempt: w(flag()),
+  preempt: flag('nopreempt', (b) => !b),
+  preempt_delay: w(timer(0, 1000)),
+  authentication: {
+    minArgs: 0,
+    block: 'required',
+    handle: (s, v, ctx) => {
+      const auth: { authType?: 'PASS' | 'AH'; authPass?: string } = {};
+      for (const line of s.block ?? []) {
+        if (line.keyword === 'auth_type') {
+          const t = line.args[0]?.text;
+          if (t === 'PASS' || t === 'AH') auth.authType = t;
+          else ctx.sink.error('invalid-value', `(${v.name}) unknown authentication type '${t ?? ''}'`, line.loc, { text: t ?? '' });
+        } else if (line.keyword === 'auth_pass') {
+          // keepalived takes the raw rest of line, truncated to 8 bytes with a warning.
+          let p = line.args.map((a) => a.text).join(' ');
+          if (Buffer.byteLength(p) > 8) {
+            ctx.sink.warning('value-truncated', 'Truncating auth_pass to 8 characters', line.loc, { text: p });
+            p = Buffer.from(p).subarray(0, 8).toString();
+          }
+          auth.authPass = p;
+        } else if (!['include', 'includea', 'includer', 'includew'].includes(line.keyword)) {
+          ctx.sink.error('unknown-keyword', `unknown keyword '${line.keyword}'`, line.loc, {
+            text: line.keyword,
+            ...(line.keyword.startsWith('auth') ? { hint: "did you mean 'auth_type' or 'auth_pass'?" } : {}),
+          });
+        }
+      }
+      if (auth.authType) v.authentication = { authType: auth.authType, ...(auth.authPass !== undefined ? { authPass: auth.authPass } : {}) };
+    },
+  },
+  virtual_ipaddress: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.virtualIpaddress.push(...parseVipBlock(s, ctx)) },
+  virtual_ipaddress_excluded: {
+    minArgs: 0,
+    block: 'required',
+    handle: (s, v, ctx) => v.virtualIpaddressExcluded.push(...parseVipBlock(s, ctx)),
+  },
+  virtual_routes: { minArgs: 0, block: 'required', handle: (s, v) => v.virtualRoutes.push(...parseRouteBlock(s)) },
+  virtual_rules: { minArgs: 0, block: 'required', handle: (s, v) => v.virtualRules.push(...parseRouteBlock(s)) },
+  promote_secondaries: flag(),
+  unicast_src_ip: ipField('unicastSrcIp'),
+  mcast_src_ip: ipField('mcastSrcIp'),
+  mcast_dst_ip: ipField('mcastDstIp'),
+  unicast_peer: {
+    minArgs: 0,
+    block: 'required',
+    handle: (s, v, ctx) => {
+      v.unicast = true;
+      v.unicastPeer.push(...parseUnicastPeers(s, ctx));
+    },
+  },
+  unicast_fault_no_peer: flag(),
+  unicast_ttl: int(0, 255),
+  check_unicast_src: flag(),
+  track_src_ip: flag(),
+  version: w(int(2, 3)),
+  old_unicast_checksum: {
+    minArgs: 0,
+    handle: (s, v) => (v.oldUnicastChecksum = s.args[0]?.text === 'never' ? 'never' : 'always'),
+  },
+  native_ipv6: { minArgs: 0, handle: (_s, v) => ((v.family = 'inet6'), v.written.add('native_ipv6')) },
+  track_interface: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackInterface.push(...parseTrackList(s, ctx, -253, 253)) },
+  track_script: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackScript.push(...parseTrackList(s, ctx, -253, 253)) },
+  track_file: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackFile.push(...parseTrackList(s, ctx, -254, 254)) },
+  track_process: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackProcess.push(...parseTrackList(s, ctx, -254, 254)) },
+  track_bfd: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackBfd.push(...parseTrackList(s, ctx, -253, 253)) },
+  dont_track_primary: flag(),
+  notify_master: notify('notifyMaster'),
+  notify_backup: notify('notifyBackup'),
+  notify_fault: notify('notifyFault'),
+  notify_stop: notify('notifyStop'),
+  notify_deleted: notify('notifyDeleted'),
+  notify_master_rx_lower_pri: notify('notifyMasterRxLowerPri'),
+  notify: notify('notify'),
+  notify_priority_changes: flag(),
+  smtp_alert: flag(),
+  garp_master_delay: timer(0, 4294),
+  garp_master_repeat: int(0, 2147483647),
+  garp_master_refresh: timer(0, 4294),
+  garp_master_refresh_repeat: int(0, 2147483647),
+  garp_lower_prio_delay: timer(0, 4294),
+  garp_lower_prio_repeat: int(0, 2147483647),
+  garp_extra_if: stored(1),
+  vmac_garp_intvl: { ...stored(1), deprecated: 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"' },
+  down_timer_adverts: int(1, 100),
+  lower_prio_no_advert: flag(),
+  higher_prio_send_advert: flag(),
+  accept: w(flag()),
+  no_accept: w(flag('accept', (b) => !b)),
+  use_vmac: {
+    minArgs: 0,
+    handle: (s, v) => {
+      const words = s.args.map((a) => a.text);
+      const mac = words.find((x) => /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(x));
+      const name = words[0] !== undefined && words[0] !== mac ? words[0] : undefined;
+      v.useVmac = { ...(name ? { name } : {}), ...(mac ? { mac } : {}), options: words.filter((x) => x !== mac && x !== name) };
+    },
+  },
+  vmac_xmit_base: flag(),
+  use_vmac_addr: stored(),
+  use_ipvlan: stored(),
+  strict_mode: flag(),
+  skip_check_adv_addr: flag(),
+  vrf: stored(1),
+  kernel_rx_buf_size: stored(1),
+  debug: stored(),
+  linkbeat_use_polling: {
+    ...stored(),
+    deprecated: "'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block",
+  },
+  lvs_sync_daemon_interface: {
+    ...stored(1),
+    deprecated: 'Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
+  },
+};

@@ -1,0 +1,512 @@
+// The typed keepalived configuration produced by build-model.ts from a ConfigTree. Field names
+// are the keepalived keywords in camelCase (DESIGN.md style 11) so the man page can be grepped:
+// `advert_int` -> `advertInt`. Times carry their unit in the type (src/lib/units.ts). Defaults
+// are keepalived 2.2.7's (reference/keepalived-behaviour.md section 2), already applied.
+// Keywords that are recognised but not acted on are kept verbatim in `other`.
+import type { SourceLoc } from '../lib/diagnostics.js';
+import type { Centiseconds, Ms, Seconds } from '../lib/units.js';
+import type { IpAddr, IpFamily, IpPrefix } from './values.js';
+
+/** Recognised keywords this project does not interpret yet: keyword -> each occurrence's args. */
+export type OtherKeywords = Record<string, string[][]>;
+
+/** A script command from a quoted keyword (notify*, script, misc_path, quorum_up ...). */
+export interface ScriptSpec {
+  /** The command string as keepalived sees it after quote processing. */
+  readonly cmd: string;
+  /** `cmd` split into argv with keepalived's shell-like escapes. */
+  readonly argv: readonly string[];
+  readonly user?: string;
+  readonly group?: string;
+  readonly loc: SourceLoc;
+}
+
+// ------------------------------------------------------------------------------ global_defs
+
+export interface GlobalDefs {
+  routerId?: string;
+  notificationEmail: string[];
+  notificationEmailFrom?: string;
+  smtpServer?: { host: string; port: number };
+  smtpHeloName?: string;
+  /** Default 30 s. */
+  smtpConnectTimeout: Seconds;
+  smtpAlert?: boolean;
+  smtpAlertVrrp?: boolean;
+  smtpAlertChecker?: boolean;
+  noEmailFaults: boolean;
+  noCheckerEmails: boolean;
+  checkerLogAllFailures: boolean;
+  scriptUser?: { user: string; group?: string };
+  enableScriptSecurity: boolean;
+  vrrpMcastGroup4: string;
+  vrrpMcastGroup6: string;
+  vrrpVersion: 2 | 3;
+  vrrpGarpMasterDelay: Ms;
+  vrrpGarpMasterRepeat: number;
+  vrrpGarpMasterRefresh: Ms;
+  vrrpGarpMasterRefreshRepeat: number;
+  vrrpGarpLowerPrioDelay?: Ms;
+  vrrpGarpLowerPrioRepeat?: number;
+  vrrpGarpInterval: Ms;
+  vrrpGnaInterval: Ms;
+  vrrpMinGarp: boolean;
+  vrrpGarpExtraIf?: { all: boolean; interval: Ms };
+  vrrpDownTimerAdverts: number;
+  vrrpLowerPrioNoAdvert?: boolean;
+  vrrpHigherPrioSendAdvert?: boolean;
+  vrrpCheckUnicastSrc: boolean;
+  vrrpSkipCheckAdvAddr: boolean;
+  vrrpStrict: boolean;
+  vrrpNotifyPriorityChanges: boolean;
+  vrrpStartupDelay: Ms;
+  notifyFifo?: FifoSpec;
+  vrrpNotifyFifo?: FifoSpec;
+  lvsNotifyFifo?: FifoSpec;
+  fifoWriteVrrpStatesOnReload: boolean;
+  lvsSyncDaemon?: { interface: string; vrrpInstance?: string; syncId?: number; other: string[] };
+  lvsTimeouts?: { tcp?: Seconds; tcpfin?: Seconds; udp?: Seconds };
+  lvsFlush: boolean;
+  lvsFlushOnStop?: 'all' | 'vs';
+  defaultInterface?: string;
+  dynamicInterfaces?: { allowIfChanges: boolean };
+  startupScript?: ScriptSpec;
+  startupScriptTimeout: Seconds;
+  shutdownScript?: ScriptSpec;
+  shutdownScriptTimeout: Seconds;
+  reloadCheckConfig?: { logFile?: string };
+  logUnknownVrids: boolean;
+  rsInitNotifies: boolean;
+  other: OtherKeywords;
+}
+
+export interface FifoSpec {
+  readonly path: string;
+  readonly user?: string;
+  readonly group?: string;
+  script?: ScriptSpec;
+}
+
+// ------------------------------------------------------------------------------ trackers
+
+export interface VrrpScript {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  script?: ScriptSpec;
+  /** Default 1 s; 0 becomes 1 s. */
+  interval: Ms;
+  /** Default = interval. */
+  timeout: Ms;
+  /** -253..253, default 0 (0 = FAULT on failure). */
+  weight: number;
+  weightReverse: boolean;
+  rise: number;
+  fall: number;
+  user?: { user: string; group?: string };
+  initFail: boolean;
+}
+
+export interface TrackFile {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  file?: string;
+  /** Default 1; -254..254. */
+  weight: number;
+  weightReverse: boolean;
+  initFile?: { value: number; overwrite: boolean };
+}
+
+export interface VrrpTrackProcess {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  process?: string[];
+  paramMatch?: 'initial' | 'partial';
+  weight: number;
+  weightReverse: boolean;
+  quorum: number;
+  quorumMax?: number;
+  delay?: Ms;
+  forkDelay?: Ms;
+  terminateDelay?: Ms;
+  fullCommand: boolean;
+}
+
+/** One entry of a `track_script { NAME [weight W [reverse|noreverse]] }` style list. */
+export interface TrackRef {
+  readonly name: string;
+  /** Undefined: use the tracked object's own weight. */
+  readonly weight?: number;
+  readonly reverse: boolean;
+  readonly loc: SourceLoc;
+}
+
+// ------------------------------------------------------------------------------ VRRP
+
+export interface VipEntry {
+  readonly ip: IpPrefix;
+  readonly dev?: string;
+  readonly brd?: string;
+  readonly scope?: string;
+  readonly label?: string;
+  readonly peer?: string;
+  readonly noTrack: boolean;
+  /** Remaining option words, verbatim (home, -nodad, preferred_lft ...). */
+  readonly options: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+/** Routes and rules are kept as `ip route`/`ip rule` words; the kernel layer interprets them. */
+export interface RouteEntry {
+  readonly words: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+export interface UnicastPeer {
+  readonly ip: IpAddr;
+  readonly minTtl?: number;
+  readonly maxTtl?: number;
+  readonly loc: SourceLoc;
+}
+
+export type VrrpState = 'MASTER' | 'BACKUP';
+
+export interface VrrpInstance {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  /** Initial wish; default from priority (255 -> MASTER). */
+  state: VrrpState;
+  interface?: string;
+  /** 1..255; undefined is a config error (instance dropped). */
+  virtualRouterId?: number;
+  /** 1..255; 100, or 255 with `state MASTER` and no priority. */
+  priority: number;
+  /** Default 100 cs (1 s). */
+  advertInt: Centiseconds;
+  nopreempt: boolean;
+  preemptDelay: Ms;
+  authentication?: { authType: 'PASS' | 'AH'; authPass?: string };
+  virtualIpaddress: VipEntry[];
+  virtualIpaddressExcluded: VipEntry[];
+  virtualRoutes: RouteEntry[];
+  virtualRules: RouteEntry[];
+  promoteSecondaries: boolean;
+  unicastSrcIp?: IpAddr;
+  mcastSrcIp?: IpAddr;
+  unicastPeer: UnicastPeer[];
+  /** True when a unicast_peer block or unicast_src_ip was written. */
+  unicast: boolean;
+  unicastFaultNoPeer: boolean;
+  unicastTtl?: number;
+  checkUnicastSrc: boolean;
+  mcastDstIp?: IpAddr;
+  trackSrcIp: boolean;
+  /** 2 or 3; IPv6 instances are forced to 3. */
+  version: 2 | 3;
+  /** Address family of the VIPs (inet when there are none). */
+  family: IpFamily;
+  oldUnicastChecksum?: 'auto' | 'never' | 'always';
+  trackInterface: TrackRef[];
+  trackScript: TrackRef[];
+  trackFile: TrackRef[];
+  trackProcess: TrackRef[];
+  trackBfd: TrackRef[];
+  dontTrackPrimary: boolean;
+  notifyMaster?: ScriptSpec;
+  notifyBackup?: ScriptSpec;
+  notifyFault?: ScriptSpec;
+  notifyStop?: ScriptSpec;
+  notifyDeleted?: ScriptSpec;
+  notifyMasterRxLowerPri?: ScriptSpec;
+  notify?: ScriptSpec;
+  notifyPriorityChanges: boolean;
+  smtpAlert?: boolean;
+  garpMasterDelay: Ms;
+  garpMasterRepeat: number;
+  garpMasterRefresh: Ms;
+  garpMasterRefreshRepeat: number;
+  garpLowerPrioDelay: Ms;
+  garpLowerPrioRepeat: number;
+  downTimerAdverts: number;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
+  accept: boolean;
+  useVmac?: { name?: string; mac?: string; options: string[] };
+  vmacXmitBase: boolean;
+  strictMode: boolean;
+  skipCheckAdvAddr: boolean;
+  /** Name of the sync group this instance belongs to, filled by validation. */
+  syncGroup?: string;
+  other: OtherKeywords;
+}
+
+export interface VrrpSyncGroup {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  group: string[];
+  trackInterface: TrackRef[];
+  trackScript: TrackRef[];
+  trackFile: TrackRef[];
+  trackProcess: TrackRef[];
+  trackBfd: TrackRef[];
+  notifyMaster?: ScriptSpec;
+  notifyBackup?: ScriptSpec;
+  notifyFault?: ScriptSpec;
+  notifyStop?: ScriptSpec;
+  notify?: ScriptSpec;
+  smtpAlert?: boolean;
+  notifyPriorityChanges?: boolean;
+  syncGroupTrackingWeight: boolean;
+  other: OtherKeywords;
+}
+
+export interface StaticConfig {
+  staticIpaddress: VipEntry[];
+  staticRoutes: RouteEntry[];
+  staticRules: RouteEntry[];
+}
+
+export interface GarpGroup {
+  readonly loc: SourceLoc;
+  garpInterval?: Ms;
+  gnaInterval?: Ms;
+  interfaces: string[];
+}
+
+// ------------------------------------------------------------------------------ IPVS / checkers
+
+export type LbKind = 'NAT' | 'DR' | 'TUN';
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface VirtualServerGroupEntry {
+  readonly kind: 'address' | 'range' | 'fwmark';
+  /** First address (address/range); undefined for fwmark. */
+  readonly ip?: IpAddr;
+  /** Last address of a range (inclusive). */
+  readonly last?: IpAddr;
+  readonly port?: number;
+  readonly fwmark?: number;
+  readonly family?: IpFamily;
+  readonly loc: SourceLoc;
+}
+
+export interface VirtualServerGroup {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  entries: VirtualServerGroupEntry[];
+}
+
+export type VsTarget =
+  | { readonly kind: 'address'; readonly ip: IpAddr; readonly port: number }
+  | { readonly kind: 'fwmark'; readonly fwmark: number; readonly family?: IpFamily }
+  | { readonly kind: 'group'; readonly group: string };
+
+/** Timing/retry values written on a VS, RS or checker; unset ones are inherited. */
+export interface CheckTiming {
+  delayLoop?: Ms;
+  connectTimeout?: Ms;
+  retry?: number;
+  delayBeforeRetry?: Ms;
+  warmup?: Ms;
+  alpha?: boolean;
+}
+
+export interface VirtualServer extends CheckTiming {
+  readonly loc: SourceLoc;
+  readonly target: VsTarget;
+  /** Scheduler; default 'wlc' (with keepalived's warning). */
+  lbAlgo: string;
+  lbKind: LbKind;
+  tunnel?: string[];
+  /** Default UDP when omitted for an address VS (keepalived warns). */
+  protocol: Protocol;
+  /** 0 = not persistent; bare keyword = 360 s. */
+  persistenceTimeout: Seconds;
+  persistenceGranularity?: string;
+  persistenceEngine?: string;
+  inhibitOnFailure: boolean;
+  omega: boolean;
+  quorum: number;
+  hysteresis: number;
+  quorumUp?: ScriptSpec;
+  quorumDown?: ScriptSpec;
+  sorryServer?: { ip: IpAddr; port?: number; loc: SourceLoc };
+  sorryServerInhibit: boolean;
+  sorryServerLvsMethod?: LbKind;
+  /** Default weight of real servers (1). */
+  weight: number;
+  haSuspend: boolean;
+  ipFamily?: IpFamily;
+  smtpAlert?: boolean;
+  virtualhost?: string;
+  snmpName?: string;
+  ops: boolean;
+  /** IPVS scheduler flags (flag-1..3, sh-port, sh-fallback, mh-port, mh-fallback). */
+  schedFlags: string[];
+  realServers: RealServer[];
+  other: OtherKeywords;
+}
+
+export interface RealServer extends CheckTiming {
+  readonly loc: SourceLoc;
+  readonly ip: IpAddr;
+  port?: number;
+  weight: number;
+  lvsMethod?: LbKind;
+  notifyUp?: ScriptSpec;
+  notifyDown?: ScriptSpec;
+  uthreshold: number;
+  lthreshold: number;
+  inhibitOnFailure?: boolean;
+  /** Default true unless a global smtp_alert setting says otherwise. */
+  smtpAlert?: boolean;
+  virtualhost?: string;
+  snmpName?: string;
+  checkers: Checker[];
+  other: OtherKeywords;
+}
+
+export type CheckerKind =
+  | 'TCP_CHECK'
+  | 'HTTP_GET'
+  | 'SSL_GET'
+  | 'SMTP_CHECK'
+  | 'DNS_CHECK'
+  | 'MISC_CHECK'
+  | 'UDP_CHECK'
+  | 'PING_CHECK'
+  | 'FILE_CHECK'
+  | 'BFD_CHECK';
+
+export interface ConnectOptions {
+  connectIp?: IpAddr;
+  connectPort?: number;
+  bindto?: IpAddr;
+  bindPort?: number;
+  bindIf?: string;
+  fwmark?: number;
+}
+
+/** Effective values after inheritance checker -> real server -> virtual server -> default. */
+export interface ResolvedTiming {
+  delayLoop: Ms;
+  connectTimeout: Ms;
+  retry: number;
+  delayBeforeRetry: Ms;
+  warmup: Ms;
+  alpha: boolean;
+}
+
+export interface HttpUrl {
+  readonly loc: SourceLoc;
+  path?: string;
+  digest?: string;
+  /** Inclusive ranges; default [[200, 299]]. */
+  statusCode: [number, number][];
+  virtualhost?: string;
+  regex?: string;
+  regexNoMatch: boolean;
+  regexOptions: string[];
+  regexStack?: number;
+  regexMinOffset?: number;
+  regexMaxOffset?: number;
+}
+
+interface CheckerBase extends ConnectOptions {
+  readonly loc: SourceLoc;
+  /** Values written in the checker block itself. */
+  written: CheckTiming;
+  /** Effective values (filled by build-model). */
+  timing: ResolvedTiming;
+  logAllFailures: boolean;
+  other: OtherKeywords;
+}
+
+export interface TcpCheck extends CheckerBase {
+  readonly kind: 'TCP_CHECK' | 'PING_CHECK';
+}
+export interface HttpCheck extends CheckerBase {
+  readonly kind: 'HTTP_GET' | 'SSL_GET';
+  url: HttpUrl[];
+  httpProtocol: '1.0' | '1.0C' | '1.1';
+  virtualhost?: string;
+  fastRecovery: boolean;
+  enableSni: boolean;
+}
+export interface SmtpCheck extends CheckerBase {
+  readonly kind: 'SMTP_CHECK';
+  heloName: string;
+  /** Legacy `host { connect_ip ... }` blocks. */
+  host: (ConnectOptions & { loc: SourceLoc; written: CheckTiming })[];
+}
+export interface DnsCheck extends CheckerBase {
+  readonly kind: 'DNS_CHECK';
+  type: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+  name: string;
+}
+export interface MiscCheck extends CheckerBase {
+  readonly kind: 'MISC_CHECK';
+  miscPath?: ScriptSpec;
+  /** Default = delay_loop (resolved). */
+  miscTimeout?: Ms;
+  miscDynamic: boolean;
+  user?: { user: string; group?: string };
+}
+export interface UdpCheck extends CheckerBase {
+  readonly kind: 'UDP_CHECK';
+  payload?: string;
+  requireReply?: string;
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+export interface FileCheck extends CheckerBase {
+  readonly kind: 'FILE_CHECK';
+  trackFile?: string;
+  weight?: number;
+  weightReverse: boolean;
+  dynamic: boolean;
+}
+export interface BfdCheck extends CheckerBase {
+  readonly kind: 'BFD_CHECK';
+  name?: string;
+}
+
+export type Checker = TcpCheck | HttpCheck | SmtpCheck | DnsCheck | MiscCheck | UdpCheck | FileCheck | BfdCheck;
+
+export interface SslConfig {
+  password?: string;
+  ca?: string;
+  certificate?: string;
+  key?: string;
+}
+
+export interface BfdInstance {
+  readonly name: string;
+  readonly loc: SourceLoc;
+  neighborIp?: IpAddr;
+  sourceIp?: IpAddr;
+  other: OtherKeywords;
+}
+
+// ------------------------------------------------------------------------------ whole config
+
+export interface KeepalivedConfig {
+  globalDefs: GlobalDefs;
+  netNamespace?: string;
+  netNamespaceIpvs?: string;
+  instance?: string;
+  vrrpScripts: VrrpScript[];
+  trackFiles: TrackFile[];
+  vrrpTrackProcesses: VrrpTrackProcess[];
+  vrrpSyncGroups: VrrpSyncGroup[];
+  vrrpInstances: VrrpInstance[];
+  staticIpaddress: VipEntry[];
+  staticRoutes: RouteEntry[];
+  staticRules: RouteEntry[];
+  garpGroups: GarpGroup[];
+  virtualServerGroups: VirtualServerGroup[];
+  virtualServers: VirtualServer[];
+  bfdInstances: BfdInstance[];
+  ssl?: SslConfig;
+  /** Top-level keywords recognised but not interpreted (linkbeat_interfaces, track_group ...). */
+  other: OtherKeywords;
+}

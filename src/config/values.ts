@@ -1,0 +1,211 @@
+// Value parsers for keyword arguments, following keepalived 2.2.7's rules (lib/parser.c):
+// integers are plain decimal, `<BOOL>` is on|true|yes / off|false|no, `<TIMER>` is decimal
+// seconds with microsecond resolution. Every parser returns `undefined` on failure and reports
+// through the sink with the statement's location, worded like keepalived.
+import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
+import { ms, type Ms } from '../lib/units.js';
+
+export interface ValueCtx {
+  readonly sink: DiagnosticSink;
+  readonly loc: SourceLoc;
+}
+
+const INT_RE = /^[+-]?\d+$/;
+const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+/** Integer in [min, max]; reports `invalid number` or `value-out-of-range` and returns undefined. */
+export function parseInteger(text: string, min: number, max: number, c: ValueCtx): number | undefined {
+  if (!INT_RE.test(text)) {
+    c.sink.error('invalid-number', `invalid number '${text}'`, c.loc, { text });
+    return undefined;
+  }
+  const n = Number(text);
+  if (n < min || n > max) {
+    c.sink.error('value-out-of-range', `number '${text}' outside range [${min}, ${max}]`, c.loc, { text });
+    return undefined;
+  }
+  return n;
+}
+
+/** Decimal number in [min, max] (keepalived read_double_strvec). */
+export function parseDecimal(text: string, min: number, max: number, c: ValueCtx): number | undefined {
+  if (!DEC_RE.test(text)) {
+    c.sink.error('invalid-number', `invalid number '${text}'`, c.loc, { text });
+    return undefined;
+  }
+  const n = Number(text);
+  if (n < min || n > max) {
+    c.sink.error('value-out-of-range', `number '${text}' outside range [${min}, ${max}]`, c.loc, { text });
+    return undefined;
+  }
+  return n;
+}
+
+/**
+ * `<TIMER>`: decimal seconds, microsecond resolution, returned in milliseconds (fractions of a
+ * millisecond are kept as a fractional Ms value). `maxSeconds` is keepalived's per-keyword cap.
+ */
+export function parseTimer(text: string, c: ValueCtx, minSeconds = 0, maxSeconds = 4294): Ms | undefined {
+  const s = parseDecimal(text, minSeconds, maxSeconds, c);
+  if (s === undefined) return undefined;
+  return ms(Math.round(s * 1_000_000) / 1000);
+}
+
+const TRUE_WORDS = new Set(['on', 'true', 'yes']);
+const FALSE_WORDS = new Set(['off', 'false', 'no']);
+
+/** `<BOOL>`; an absent word means true (keepalived's optional-bool flags). */
+export function parseBool(text: string | undefined, c: ValueCtx): boolean | undefined {
+  if (text === undefined) return true;
+  const w = text.toLowerCase();
+  if (TRUE_WORDS.has(w)) return true;
+  if (FALSE_WORDS.has(w)) return false;
+  c.sink.error('invalid-value', `invalid boolean '${text}' (use on|true|yes or off|false|no)`, c.loc, { text });
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses (inet_pton rules: IPv4 is exactly four decimal octets; IPv6 per RFC 4291 2.2).
+
+export type IpFamily = 'inet' | 'inet6';
+
+export interface IpAddr {
+  readonly family: IpFamily;
+  /** Canonical text (IPv4 dotted quad, IPv6 RFC 5952 lower-case compressed). */
+  readonly address: string;
+}
+
+export interface IpPrefix extends IpAddr {
+  /** Prefix length; /32 or /128 when not written. */
+  readonly prefixLen: number;
+  readonly prefixWritten: boolean;
+}
+
+export function parseIpv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+/** Eight 16-bit groups, or undefined. Accepts an embedded IPv4 tail. */
+export function parseIpv6(text: string): number[] | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  let s = text;
+  if (s.includes('.')) {
+    // Embedded IPv4 tail (::ffff:1.2.3.4): rewrite it as two hex groups.
+    const lastColon = s.lastIndexOf(':');
+    const v4 = parseIpv4(s.slice(lastColon + 1));
+    if (!v4 || lastColon < 0) return undefined;
+    s = `${s.slice(0, lastColon + 1)}${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const parseGroups = (h: string): number[] | undefined => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = parseGroups(halves[0]);
+  if (!head) return undefined;
+  if (halves.length === 1) {
+    return head.length === 8 ? head : undefined;
+  }
+  const rest = parseGroups(halves[1]);
+  if (!rest) return undefined;
+  const known = head.length + rest.length;
+  if (known > 7) return undefined;
+  return [...head, ...new Array<number>(8 - known).fill(0), ...rest];
+}
+
+export function formatIpv6(groups: readonly number[]): string {
+  // RFC 5952: compress the longest run (>= 2) of zero groups, first one on ties.
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/** A bare address (no prefix). */
+export function parseIp(text: string): IpAddr | undefined {
+  const v4 = parseIpv4(text);
+  if (v4) return { family: 'inet', address: v4.join('.') };
+  const v6 = parseIpv6(text);
+  if (v6) return { family: 'inet6', address: formatIpv6(v6) };
+  return undefined;
+}
+
+/**
+ * ADDR[/LEN]. An out-of-range prefix length is reported and replaced by the host length, as
+ * keepalived does ("Invalid address prefix len 33 ... - using 32").
+ */
+export function parseIpPrefix(text: string, c?: ValueCtx): IpPrefix | undefined {
+  const slash = text.indexOf('/');
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const ip = parseIp(addrText);
+  if (!ip) return undefined;
+  const max = ip.family === 'inet' ? 32 : 128;
+  if (slash < 0) return { ...ip, prefixLen: max, prefixWritten: false };
+  const lenText = text.slice(slash + 1);
+  if (!/^\d+$/.test(lenText) || Number(lenText) > max) {
+    c?.sink.warning(
+      'value-out-of-range',
+      `Invalid address prefix len ${lenText} for address ${text} - using ${max}`,
+      c.loc,
+      { text },
+    );
+    return { ...ip, prefixLen: max, prefixWritten: false };
+  }
+  return { ...ip, prefixLen: Number(lenText), prefixWritten: true };
+}
+
+export function isIpv6LinkLocal(address: string): boolean {
+  const g = parseIpv6(address);
+  return g !== undefined && (g[0] & 0xffc0) === 0xfe80;
+}
+
+export function isMulticast(ip: IpAddr): boolean {
+  if (ip.family === 'inet') {
+    const first = Number(ip.address.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  const g = parseIpv6(ip.address);
+  return g !== undefined && (g[0] & 0xff00) === 0xff00;
+}
+
+/** Numeric comparison key for IPs of one family (used for range expansion and sorting). */
+export function ipToBigInt(ip: IpAddr): bigint {
+  if (ip.family === 'inet') {
+    return (parseIpv4(ip.address) ?? []).reduce((acc, o) => (acc << 8n) | BigInt(o), 0n);
+  }
+  return (parseIpv6(ip.address) ?? []).reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
+}
+
+/** snake_case keyword to the camelCase model field name (DESIGN.md style 11). */
+export function camel(keyword: string): string {
+  return keyword.replace(/[-_]+([a-zA-Z0-9])/g, (_m, ch: string) => ch.toUpperCase());
+}
