@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace kts {
@@ -306,11 +307,12 @@ Napi::Value Socket::Start(const Napi::CallbackInfo& info) {
   if (poll_ == nullptr) {
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) ThrowType(env, "no event loop");
-    poll_ = new PollBlock();
+    poll_ = static_cast<PollBlock*>(std::calloc(1, sizeof(PollBlock)));
+    if (poll_ == nullptr) ThrowErrno(env, ENOMEM, "calloc");
     poll_->owner = this;
     int rc = uv_poll_init(loop, &poll_->handle, fd_);
     if (rc < 0) {
-      delete poll_;
+      std::free(poll_);
       poll_ = nullptr;
       ThrowErrno(env, -rc, "uv_poll_init");
     }
@@ -343,8 +345,12 @@ void Socket::CloseNow() {
   StopPolling();
   if (poll_ != nullptr) {
     poll_->owner = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle),
-             [](uv_handle_t* h) { delete static_cast<PollBlock*>(h->data); });
+    // The close completes on a later loop turn, possibly after a worker's environment has
+    // unloaded this addon (worker.terminate()): a close callback living in this library would
+    // then be unmapped code. libc's free() is always mapped, and the handle is the first
+    // member of the calloc'd block, so free(handle) releases the whole block. free and
+    // uv_close_cb both take one pointer and return nothing.
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), reinterpret_cast<uv_close_cb>(&std::free));
     poll_ = nullptr;
   }
   if (fd_ >= 0) {

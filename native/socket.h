@@ -6,6 +6,7 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,7 +22,8 @@ enum class Kind : int {
 };
 
 // The poll handle outlives the Socket when the JS object is collected while a close is in
-// flight: uv_close completes on a later loop turn and only frees this block.
+// flight: uv_close completes on a later loop turn and only frees this block. Allocated with
+// calloc and released by free() as the close callback; `handle` must stay the first member.
 struct PollBlock {
   uv_poll_t handle;
   class Socket* owner;
@@ -75,5 +77,7 @@ class Socket : public Napi::ObjectWrap<Socket> {
   Napi::FunctionReference callback_;
   std::vector<uint8_t> rbuf_;
 };
+
+static_assert(offsetof(PollBlock, handle) == 0, "free(handle) must free the block");
 
 }  // namespace kts
