@@ -7,7 +7,7 @@
 // `$? -eq 6` behave the same. One deliberate difference: a missing main config file exits 4
 // here (keepalived -t prints "Config files missing" and exits 0 unless -e is given), because a
 // config test that passes on a file that is not there hides a mistake.
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
 import { loadConfig, type KeepalivedModel } from './pipeline.js';
 import { checkScriptSecurity } from './script-security.js';
@@ -62,6 +62,7 @@ export function mainFileProblem(path: string): string | undefined {
     if (!st.isFile()) return `Configuration file '${path}' is not a regular file`;
     // keepalived refuses an executable config file ("not a regular non-executable file").
     if ((st.mode & 0o111) !== 0) return `Configuration file '${path}' is executable: keepalived will not read it`;
+    accessSync(path, constants.R_OK);
     return undefined;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

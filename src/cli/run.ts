@@ -42,8 +42,16 @@ function configCommand(o: CliOptions, io: CliIo): number {
   // -t=LOG_FILE appends the report to that file instead of stderr, as keepalived does.
   if (lines.length > 0) {
     const text = lines.join('\n') + '\n';
-    if (o.configTest && o.configTestLog) appendFileSync(o.configTestLog, text);
-    else io.stderr(text);
+    let logged = false;
+    if (o.configTest && o.configTestLog) {
+      try {
+        appendFileSync(o.configTestLog, text);
+        logged = true;
+      } catch (e) {
+        io.stderr(`Unable to open config-test log file ${o.configTestLog} (${(e as NodeJS.ErrnoException).code ?? String(e)}); reporting on stderr\n`);
+      }
+    }
+    if (!logged) io.stderr(text);
   }
   if (o.dumpConfig && result.model !== undefined) io.stdout(modelToJson(result.model) + '\n');
   // An invalid -S value is reported as a config warning by keepalived -t (exit 5).
