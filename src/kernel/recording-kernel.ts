@@ -276,11 +276,16 @@ export class RecordingKernel implements Kernel {
     return st;
   }
 
-  /** Primaries first, then secondaries, each in insertion order (as the kernel dumps IPv4). */
+  /**
+   * Kernel dump order: IPv4 then IPv6 (a family-0 dump walks one family after the other), by
+   * ifindex, and per interface IPv4 primaries before secondaries, else insertion order.
+   */
   private orderedAddrs(): AddressInfo[] {
-    const prim = this.addrs.filter((a) => (a.flags & IFA_F.SECONDARY) === 0);
-    const sec = this.addrs.filter((a) => (a.flags & IFA_F.SECONDARY) !== 0);
-    return [...prim, ...sec];
+    const rank = (a: AddressInfo): number => (a.family === 'inet' ? 0 : 2) + ((a.flags & IFA_F.SECONDARY) !== 0 ? 1 : 0);
+    return this.addrs
+      .map((a, i) => ({ a, i }))
+      .sort((x, y) => (x.a.family === y.a.family ? 0 : rank(x.a) - rank(y.a)) || x.a.ifindex - y.a.ifindex || rank(x.a) - rank(y.a) || x.i - y.i)
+      .map((x) => x.a);
   }
 
   private doAddAddress(spec: AddressSpec, op: string): AddResult {

@@ -139,7 +139,9 @@ export function encodeRoute(spec: RouteSpec, oif: number | undefined, op: 'addRo
   // On delete rtm_protocol 0 matches any protocol; on add it is the route's origin tag.
   hdr[5] = op === 'deleteRoute' ? (spec.protocol ?? 0) : (spec.protocol ?? RTPROT_BOOT);
   hdr[6] = scope;
-  hdr[7] = type;
+  // iproute2 leaves rtm_type RTN_UNSPEC on delete: the kernel then matches any type, whereas
+  // RTN_UNICAST would make deleting a blackhole/unreachable route without `type` fail (ESRCH).
+  hdr[7] = op === 'deleteRoute' && spec.type === undefined ? 0 : type;
   const parts: Buffer[] = [hdr];
   if (dst) parts.push(attr(RTA.DST, dst.bytes));
   if (spec.via !== undefined) parts.push(attr(RTA.GATEWAY, ipOf(op, 'via', spec.via, family).bytes));
