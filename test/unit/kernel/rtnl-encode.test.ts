@@ -81,7 +81,7 @@ describe('encodeRoute', () => {
     const direct = rt.parseRouteMessage(encodeRoute({ dst: '203.0.113.0', prefixLength: 24 }, 2, 'addRoute'));
     expect(direct.data).toMatchObject({ scope: 'LINK' });
     const del = rt.parseRouteMessage(encodeRoute({ dst: '203.0.113.0', prefixLength: 24 }, 2, 'deleteRoute'));
-    expect(del.data).toMatchObject({ scope: 'NOWHERE', protocol: 0, type: 0 }); // RTN_UNSPEC: any type
+    expect(del.data).toMatchObject({ scope: 'NOWHERE', protocol: 0, type: 'UNSPEC' }); // RTN_UNSPEC: any type
     const delBh = rt.parseRouteMessage(encodeRoute({ dst: '203.0.113.0', prefixLength: 24, type: 'blackhole' }, undefined, 'deleteRoute'));
     expect(delBh.data).toMatchObject({ type: 'BLACKHOLE' });
   });
