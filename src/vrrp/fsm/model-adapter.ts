@@ -75,7 +75,8 @@ export function instanceConfigFromModel(model: KeepalivedConfig, vi: VrrpInstanc
     downTimerAdverts: vi.downTimerAdverts,
     lowerPrioNoAdvert: vi.lowerPrioNoAdvert,
     higherPrioSendAdvert: vi.higherPrioSendAdvert,
-    ownerIgnoreAdverts: vi.other['owner_ignore_adverts'] !== undefined || g.other['vrrp_owner_ignore_adverts'] !== undefined,
+    // owner_ignore_adverts is a keepalived 2.3+ keyword (not accepted by 2.2.7's config).
+    ownerIgnoreAdverts: false,
     skipCheckAdvAddr: vi.skipCheckAdvAddr,
     trackers,
     notify: {
