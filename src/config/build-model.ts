@@ -65,7 +65,7 @@ const trackFileBlock = named((name, s, m, ctx) => {
   else m.trackFiles.push(t);
 });
 
-const topLevelTable: KeywordTable<Draft> = {
+export const topLevelTable: KeywordTable<Draft> = {
   global_defs: { minArgs: 0, block: 'required', handle: (s, m, ctx) => applyBlock(globalDefsTable, s.block ?? [], m.globalDefs, ctx) },
   net_namespace: { minArgs: 1, handle: (s, m) => (m.netNamespace = s.args[0].text) },
   net_namespace_ipvs: { minArgs: 0, handle: (s, m) => (m.netNamespaceIpvs = s.args[0]?.text ?? '') },
@@ -140,8 +140,6 @@ const topLevelTable: KeywordTable<Draft> = {
   },
 };
 
-/** Top-level keywords, for tools (keyword reference, completion). */
-export const TOP_LEVEL_KEYWORDS: readonly string[] = Object.keys(topLevelTable);
 
 /** Builds the typed model; every problem is reported to `sink`, nothing is thrown. */
 export function buildModel(tree: ConfigTree, sink: DiagnosticSink, options: BuildOptions = {}): KeepalivedConfig {

@@ -463,7 +463,6 @@ export interface FileCheck extends CheckerBase {
   trackFile?: string;
   weight?: number;
   weightReverse: boolean;
-  dynamic: boolean;
 }
 export interface BfdCheck extends CheckerBase {
   readonly kind: 'BFD_CHECK';

@@ -164,7 +164,7 @@ const httpTable: KeywordTable<HttpCheck> = {
   enable_sni: flag(),
 };
 
-const smtpHostTable: KeywordTable<SmtpCheck['host'][number]> = {
+export const smtpHostTable: KeywordTable<SmtpCheck['host'][number]> = {
   ...(connectInto<SmtpCheck['host'][number]>()),
   ...(timingInto<SmtpCheck['host'][number]>()),
   log_all_failures: { minArgs: 0, handle: () => undefined },
@@ -237,7 +237,6 @@ const fileTable: KeywordTable<FileCheck> = {
       c.weightReverse = s.args[1]?.text === 'reverse';
     },
   },
-  dynamic: flag(),
 };
 
 const bfdTable: KeywordTable<BfdCheck> = {
@@ -280,7 +279,7 @@ export function newChecker(kind: CheckerKind, loc: SourceLoc): Checker {
     case 'UDP_CHECK':
       return { kind, ...base, minReplyLength: 0, maxReplyLength: 255 };
     case 'FILE_CHECK':
-      return { kind, ...base, weightReverse: false, dynamic: false };
+      return { kind, ...base, weightReverse: false };
     case 'BFD_CHECK':
       return { kind, ...base };
   }
