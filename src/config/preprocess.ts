@@ -225,7 +225,6 @@ class Preprocessor {
   private processLine(start: MappedText, file: string, lineNo: number, depth = 0): { name: string; parts: string[] } | undefined {
     let line = start;
     let extra: string[] = [];
-    const loc = (i: number) => ({ file, line: lineNo, column: line.colAt(i) });
     for (let round = 0; ; round++) {
       const t = line.text;
       if (t.length === 0) return undefined;
@@ -257,7 +256,7 @@ class Preprocessor {
         const spec = parseSequence(t, (params) => this.defs.substitute(MappedText.of(params))?.line.text ?? params);
         if (spec === undefined) break; // keepalived: any other '~' line is left alone
         if ('error' in spec) {
-          this.sink.error(t.startsWith('~LST') ? 'invalid-lst' : 'invalid-seq', spec.error, loc(0), { text: t });
+          this.sink.error(t.startsWith('~LST') ? 'invalid-lst' : 'invalid-seq', spec.error, { file, line: lineNo, column: line.colAt(0) }, { text: t });
           return undefined;
         }
         const body = line.slice(spec.textStart);
@@ -272,7 +271,7 @@ class Preprocessor {
       if (r === undefined) break;
       extra = extra.concat(r.extra);
       if (r.tooLong) {
-        this.sink.warning('substitution-too-long', 'parameter substitution would exceed the maximum line length', loc(0), { text: t });
+        this.sink.warning('substitution-too-long', 'parameter substitution would exceed the maximum line length', { file, line: lineNo, column: line.colAt(0) }, { text: t });
         line = r.line;
         break;
       }
