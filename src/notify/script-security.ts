@@ -307,7 +307,7 @@ export function checkScript(input: ScriptInput, ctx: SecurityContext, fs: Securi
   if (failed(st)) {
     return disabled('not-found', { severity: 'error', code: 'script-not-found', message: `Script ${given} cannot be accessed - ${strerror(st.errno)}`, ...where });
   }
-  const execPath = ctx.useSymlinkPaths ? given : real;
+  const execPath = ctx.useSymlinkPaths ? given : symlinkAlias(given, real, fs);
   if (!isReg(st.mode) || !mayExecute(st, input.user)) {
     return disabled('not-executable', {
       severity: 'error',
@@ -338,6 +338,21 @@ export function checkScript(input: ScriptInput, ctx: SecurityContext, fs: Securi
     }
   }
   return { status: 'ok', name: input.name, script, findings };
+}
+
+/**
+ * What keepalived 2.2.7 executes when use_symlink_paths is off (observed): the real path,
+ * except when the last symlink changed the file name and an entry with the original name
+ * exists in the real directory, which is then used (so a script called through a link keeps
+ * its `$0`), and checked like every other component: a link owned by a non-root user there
+ * makes the script insecure. A link in another directory is not looked at.
+ */
+function symlinkAlias(given: string, real: string, fs: SecurityFs): string {
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  if (base(given) === base(real)) return real;
+  const dir = real.slice(0, real.lastIndexOf('/'));
+  const alias = `${dir}/${base(given)}`;
+  return failed(fs.lstat(alias)) ? real : alias;
 }
 
 /** Binaries (ELF) and `#!` scripts are exec'd; other files go through /bin/sh (keepalived). */

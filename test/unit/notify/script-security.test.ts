@@ -69,6 +69,8 @@ const base: Record<string, Entry> = {
   '/etc/k/user.sh': { uid: 1000, gid: 1000, mode: REG | 0o755 },
   '/etc/k/owner-only.sh': { uid: 1000, gid: 1000, mode: REG | 0o700 },
   '/etc/k/link.sh': { uid: 1000, gid: 1000, mode: LNK | 0o777, target: '/etc/k/ok.sh' },
+  '/etc/k/rlink.sh': { uid: 0, gid: 0, mode: LNK | 0o777, target: 'ok.sh' },
+  '/home/u/l.sh': { uid: 1000, gid: 1000, mode: LNK | 0o777, target: '/etc/k/ok.sh' },
   '/tmp': root(0o1777, DIR),
   '/tmp/s.sh': root(0o755),
   '/home': root(0o755, DIR),
@@ -173,11 +175,23 @@ describe('checkScript', () => {
     expect(check('/etc/k/user.sh', NOBODY).status).toBe('ok');
   });
 
-  it('resolves symlinks (only the target is checked) unless use_symlink_paths', () => {
-    expect(check('/etc/k/link.sh')).toMatchObject({ status: 'ok', script: { argv: ['/etc/k/ok.sh'] } });
+  it('resolves symlinks like keepalived 2.2.7: a renaming link in the real directory is kept and checked', () => {
+    // Same directory, different name: exec'd by its own name, so its owner matters.
+    expect(check('/etc/k/rlink.sh')).toMatchObject({ status: 'ok', script: { argv: ['/etc/k/rlink.sh'] } });
+    expect(check('/etc/k/link.sh')).toMatchObject({
+      status: 'disabled',
+      reason: 'insecure',
+      findings: [{ message: "Unsafe permissions found for script '/etc/k/link.sh' - disabling." }],
+    });
+    // Link in another (even user-owned) directory: the real path is used and checked.
+    expect(check('/home/u/l.sh')).toMatchObject({ status: 'ok', script: { argv: ['/etc/k/ok.sh'] } });
     expect(check('/opt/../etc/k/ok.sh')).toMatchObject({ status: 'ok', script: { argv: ['/etc/k/ok.sh'] } });
-    // Kept as given: the link (owned by uid 1000) is then part of what is exec'd.
-    expect(check('/etc/k/link.sh', ROOT, { ...ctx, useSymlinkPaths: true })).toMatchObject({ status: 'disabled', reason: 'insecure' });
+    // use_symlink_paths: the given path is exec'd, so the user-owned directory counts.
+    expect(check('/home/u/l.sh', ROOT, { ...ctx, useSymlinkPaths: true })).toMatchObject({
+      status: 'disabled',
+      reason: 'insecure',
+      findings: [{ message: "Unsafe permissions found for script '/home/u/l.sh' - disabling." }],
+    });
   });
 
   it('accepts the </path file test as a shell command without checks', () => {
