@@ -120,6 +120,25 @@ async function capture(dev: string): Promise<unknown> {
   return out;
 }
 
+/** n concurrent addAddress calls on one socket, then the list, then a call after close(). */
+async function parallel(dev: string, n: number): Promise<unknown> {
+  const k = NetlinkKernel.open();
+  const specs: AddressSpec[] = Array.from({ length: n }, (_, i) => ({ address: `198.18.1.${i + 1}`, prefixLength: 32, dev }));
+  const added = await Promise.all(specs.map((s) => k.addAddress(s)));
+  const again = await Promise.all(specs.map((s) => k.addAddress(s)));
+  const link = await k.getLink(dev);
+  const listed = (await k.listAddresses(link!.ifindex, 'inet')).map((a) => a.address);
+  await Promise.all(specs.map((s) => k.deleteAddress(s)));
+  await k.close();
+  let afterClose: unknown = null;
+  try {
+    await k.listLinks();
+  } catch (e) {
+    afterClose = e instanceof KernelError ? e.code : String(e);
+  }
+  return { added, again, listed, afterClose };
+}
+
 const [cmd, arg] = process.argv.slice(2);
 const parsed = arg ? JSON.parse(arg) : undefined;
 let result: unknown;
@@ -129,6 +148,9 @@ switch (cmd) {
     break;
   case 'bench':
     result = await bench(parsed.dev, parsed.n);
+    break;
+  case 'parallel':
+    result = await parallel(parsed.dev, parsed.n);
     break;
   case 'capture':
     result = await capture(parsed.dev);

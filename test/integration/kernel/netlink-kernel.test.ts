@@ -300,6 +300,15 @@ describe('NetlinkKernel in a network namespace', () => {
     }
   });
 
+  it('serves concurrent requests on one socket and refuses calls after close with ECLOSED', () => {
+    const r = drive<any>('parallel', { dev: 'a0', n: 50 });
+    expect(r.added).toEqual(Array.from({ length: 50 }, () => ({ alreadyPresent: false })));
+    expect(r.again).toEqual(Array.from({ length: 50 }, () => ({ alreadyPresent: true })));
+    expect([...r.listed].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `198.18.1.${i + 1}`).sort());
+    expect(r.afterClose).toBe('ECLOSED');
+    expect(addrsOf('a0').filter((a) => a.local?.startsWith('198.18.'))).toEqual([]);
+  });
+
   it('addAddress latency: median of 100 add/delete pairs', () => {
     const r = drive<any>('bench', { dev: 'a0', n: 100 });
     // Printed for the report; the bound only catches a pathological regression (e.g. a timeout per op).
