@@ -39,7 +39,7 @@ describe('script keywords end to end', () => {
   it('gives argv and trailing user/group from Statement.raw', () => {
     const sink = new DiagnosticSink();
     const tree = parseConfigText(
-      `$D=/etc/keepalived\nvrrp_instance V {\n  notify_master "${D}/notify.sh MASTER 'VI 1'" keepalived_script nogroup\n  notify /usr/bin/plain\n}\n`,
+      `$D=/etc/keepalived\nvrrp_instance V {\n  notify_master "\${D}/notify.sh MASTER 'VI 1'" keepalived_script nogroup\n  notify /usr/bin/plain\n}\n`,
       '/etc/keepalived/keepalived.conf',
       { files: memFiles({}) },
       sink,
