@@ -140,6 +140,19 @@ vrrp_instance V3_OLD_UNICAST_CHKSUM {
     192.0.2.108/32
   }
 }
+vrrp_instance V2_AH {
+  interface ka0
+  virtual_router_id 59
+  priority 110
+  advert_int 1
+  authentication {
+    auth_type AH
+    auth_pass ahsecret
+  }
+  virtual_ipaddress {
+    192.0.2.109/32
+  }
+}
 vrrp_instance V3_V6_UNICAST {
   version 3
   interface ka0

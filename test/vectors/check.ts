@@ -4,6 +4,9 @@
 import { expect } from 'vitest';
 import { cs } from '../../src/lib/units.js';
 import {
+  ahKey,
+  encodeAhVrrpPacket,
+  verifyAhIcv,
   buildGratuitousArp,
   buildUnsolicitedNa,
   decodeAdvert,
@@ -23,6 +26,9 @@ import { hex, type ArpVector, type NaVector, type Vector, type VrrpVector } from
  * keepalived puts the multicast group, not the unicast peer, into the v3 pseudo-header.
  */
 export const OLD_UNICAST_CHECKSUM_VRIDS = new Set([57]);
+
+/** `auth_pass` of the capture config's `auth_type AH` instances, by VRID. */
+export const AH_KEYS: ReadonlyMap<number, string> = new Map([[59, 'ahsecret']]);
 
 function expectedAdvert(v: VrrpVector): VrrpAdvert {
   const f = v.fields;
@@ -54,6 +60,7 @@ function pseudoDst(v: VrrpVector): string {
 }
 
 function checkVrrp(v: VrrpVector): void {
+  if (v.frame) expect(hex(v.frame).subarray(14).toString('hex')).toBe(v.ipPacket);
   const bytes = hex(v.vrrp);
   const want = expectedAdvert(v);
   // Sanity of the vector itself: the count and checksum the independent tool read.
@@ -91,15 +98,28 @@ function checkVrrp(v: VrrpVector): void {
     expect(p.ip.dst).toBe(v.ip.dst);
     expect(p.ip.tos).toBe(v.ip.tos);
     expect(p.ip.id).toBe(v.ip.id);
-    expect(p.ip.protocol).toBe(112);
     expect(p.ip.checksum).toBe(v.ip.checksum);
+    if (v.ah) {
+      // auth_type AH: header fields as scapy read them, ICV verified with the configured key,
+      // and the whole packet rebuilt byte for byte (ICV included).
+      expect(p.ip.protocol).toBe(51);
+      expect(p.ah).toEqual({ nextHeader: v.ah.nh, length: (v.ah.payloadlen + 2) * 4, spi: v.ah.spi, seq: v.ah.seq, icv: new Uint8Array(hex(v.ah.icv)) });
+      const key = ahKey(AH_KEYS.get(v.fields.vrid)!);
+      expect(verifyAhIcv(pkt, key)).toBe(true);
+      expect(verifyAhIcv(pkt, ahKey('wrongkey'))).toBe(false);
+      const ah = encodeAhVrrpPacket(want, {
+        src: String(v.ip.src), dst: String(v.ip.dst), id: Number(v.ip.id), ttl: Number(v.ip.ttl), tos: Number(v.ip.tos), seq: v.ah.seq, key,
+      });
+      expect(ah.toString('hex')).toBe(v.ipPacket);
+      return;
+    }
+    expect(p.ip.protocol).toBe(112);
     const rebuilt = encodeIpv4Packet(
       { src: String(v.ip.src), dst: String(v.ip.dst), id: Number(v.ip.id), ttl: Number(v.ip.ttl), tos: Number(v.ip.tos) },
       enc,
     );
     expect(rebuilt.toString('hex')).toBe(v.ipPacket);
   }
-  if (v.frame) expect(hex(v.frame).subarray(14).toString('hex')).toBe(v.ipPacket);
 }
 
 function checkArp(v: ArpVector): void {

@@ -13,11 +13,17 @@ import json
 from scapy.all import rdpcap, Ether, ARP, IP, IPv6, raw
 from scapy.layers.vrrp import VRRP, VRRPv3
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, in6_chksum
+from scapy.layers.ipsec import AH
 
 
 def vrrp_record(frame):
-    l3 = frame[IP] if IP in frame else frame[IPv6]
-    v = frame[VRRPv3] if VRRPv3 in frame else frame[VRRP]
+    ah = None
+    if IP in frame and frame[IP].proto == 51:
+        # VRRPv2 auth_type AH: scapy stops at the AH layer; dissect what follows it as VRRP.
+        ah = frame[AH]
+        v = VRRP(raw(ah.payload))
+    else:
+        v = frame[VRRPv3] if VRRPv3 in frame else frame[VRRP]
     payload = raw(v)
     rec = {
         'kind': 'vrrp',
@@ -48,6 +54,9 @@ def vrrp_record(frame):
                      'proto': ip.proto, 'flags': int(ip.flags), 'frag': ip.frag,
                      'ihl': ip.ihl, 'len': ip.len, 'checksum': ip.chksum}
         rec['ipPacket'] = raw(ip).hex()
+        if ah is not None:
+            rec['ah'] = {'nh': ah.nh, 'payloadlen': ah.payloadlen, 'reserved': ah.reserved,
+                         'spi': ah.spi, 'seq': ah.seq, 'icv': bytes(ah.icv).hex()}
     else:
         ip6 = frame[IPv6]
         rec['ip'] = {'src': ip6.src, 'dst': ip6.dst, 'hlim': ip6.hlim, 'tc': ip6.tc, 'fl': ip6.fl,
@@ -100,8 +109,9 @@ def main():
     for frame in rdpcap(args.pcap):
         # Top-level VRRP only: the peer's ICMP errors quote adverts and must not count.
         top_vrrp = (IP in frame and frame[IP].proto == 112) or \
+            (IP in frame and frame[IP].proto == 51 and AH in frame and frame[AH].nh == 112) or \
             (IP not in frame and IPv6 in frame and frame[IPv6].nh == 112)
-        if top_vrrp and (VRRP in frame or VRRPv3 in frame):
+        if top_vrrp:
             rec = vrrp_record(frame)
             f = rec['fields']
             key = ('vrrp', rec['family'], f['vrid'], f['priority'], rec['ip']['dst'])

@@ -24,6 +24,8 @@ export interface VrrpVector {
     readonly maxAdverIntCentiseconds?: number;
   };
   readonly ip: Record<string, number | string>;
+  /** VRRPv2 auth_type AH: the AH header fields as scapy read them. */
+  readonly ah?: { nh: number; payloadlen: number; reserved: number; spi: number; seq: number; icv: string };
 }
 
 export interface ArpVector {

@@ -4,5 +4,6 @@ export * from './address.js';
 export * from './checksum.js';
 export * from './vrrp.js';
 export * from './ipv4.js';
+export * from './ah.js';
 export * from './arp.js';
 export * from './ndisc.js';

@@ -31,7 +31,8 @@ describe('live capture of keepalived 2.2.7', () => {
         const file = JSON.parse(readFileSync(join(out, 'keepalived-2.2.7.json'), 'utf8')) as VectorFile;
         for (const v of file.vectors) checkVector(v);
         const vrids = new Set(file.vectors.filter((v): v is VrrpVector => v.kind === 'vrrp').map((v) => v.fields.vrid));
-        expect([...vrids].sort((a, b) => a - b)).toEqual([51, 52, 53, 54, 55, 56, 57, 58]);
+        expect([...vrids].sort((a, b) => a - b)).toEqual([51, 52, 53, 54, 55, 56, 57, 58, 59]);
+        expect(file.vectors.some((v) => v.kind === 'vrrp' && v.ah !== undefined)).toBe(true);
         expect(file.vectors.some((v) => v.kind === 'arp')).toBe(true);
         expect(file.vectors.some((v) => v.kind === 'na')).toBe(true);
       } finally {

@@ -22,7 +22,7 @@ for (const file of [scapy, captured]) {
 
 describe('keepalived capture coverage', () => {
   const vrrp = captured.vectors.filter((v): v is VrrpVector => v.kind === 'vrrp');
-  it('covers v2 PASS, v2 none, v3 IPv4, v3 IPv6, unicast, priority 0 and old unicast checksum', () => {
+  it('covers v2 PASS, v2 AH, v2 none, v3 IPv4, v3 IPv6, unicast, priority 0 and old unicast checksum', () => {
     expect(vrrp.some((v) => v.fields.version === 2 && v.fields.authType === 1)).toBe(true);
     expect(vrrp.some((v) => v.fields.version === 2 && v.fields.authType === 0)).toBe(true);
     expect(vrrp.some((v) => v.fields.version === 3 && v.family === 'inet')).toBe(true);
@@ -31,6 +31,7 @@ describe('keepalived capture coverage', () => {
     expect(vrrp.some((v) => v.family === 'inet' && v.ip.dst === '192.0.2.2')).toBe(true);
     expect(vrrp.some((v) => v.fields.priority === 0)).toBe(true);
     expect(vrrp.some((v) => OLD_UNICAST_CHECKSUM_VRIDS.has(v.fields.vrid))).toBe(true);
+    expect(vrrp.some((v) => v.ah !== undefined && v.fields.authType === 2)).toBe(true);
   });
   it('the old-unicast-checksum advert does not verify against its real destination', () => {
     const v = vrrp.find((x) => OLD_UNICAST_CHECKSUM_VRIDS.has(x.fields.vrid))!;
