@@ -1,0 +1,89 @@
+// Installs and removes an instance's virtual addresses and routes through the Kernel, and
+// remembers which ones this process added. A VIP already present when we add it is adopted
+// (no duplicate, no error) and is not removed at stop: we remove only what we added.
+import type { AddressSpec, Kernel, RouteSpec } from '../../kernel/kernel.js';
+import { isKernelError } from '../../kernel/errors.js';
+import type { Logger } from '../../lib/log.js';
+
+export class VipManager {
+  /** Canonical VIP text -> spec, for VIPs and eVIPs. */
+  private readonly added = new Set<string>();
+  private readonly adopted = new Set<string>();
+  private routesAdded = new Set<number>();
+
+  constructor(
+    private readonly instance: string,
+    private readonly kernel: Kernel,
+    private readonly specs: ReadonlyMap<string, AddressSpec>,
+    private readonly routes: readonly RouteSpec[],
+    private readonly log: Logger,
+  ) {}
+
+  /** VIPs currently installed by us (for status and tests). */
+  get installed(): string[] {
+    return [...this.added];
+  }
+
+  async add(addresses: readonly string[]): Promise<void> {
+    for (const a of addresses) {
+      const spec = this.specs.get(a);
+      if (!spec) continue;
+      try {
+        const r = await this.kernel.addAddress(spec);
+        if (r.alreadyPresent) {
+          if (!this.added.has(a)) {
+            this.adopted.add(a);
+            this.log.info({ instance: this.instance, vip: a }, 'VIP already present: adopted');
+          }
+        } else {
+          this.added.add(a);
+        }
+      } catch (e) {
+        this.log.error({ instance: this.instance, vip: a, code: isKernelError(e) ? e.code : undefined, err: String(e) }, 'cannot add VIP');
+      }
+    }
+    for (let i = 0; i < this.routes.length; i++) {
+      if (this.routesAdded.has(i)) continue;
+      try {
+        const r = await this.kernel.addRoute(this.routes[i]);
+        if (!r.alreadyPresent) this.routesAdded.add(i);
+      } catch (e) {
+        this.log.error({ instance: this.instance, route: this.routes[i].dst, err: String(e) }, 'cannot add virtual route');
+      }
+    }
+  }
+
+  /**
+   * Removes VIPs. Without `force` only those this process added; with `force` (start-up
+   * clean-up of addresses a previous run left behind) any that is present.
+   */
+  async remove(addresses: readonly string[], force = false): Promise<void> {
+    for (const i of [...this.routesAdded]) {
+      try {
+        await this.kernel.deleteRoute(this.routes[i]);
+      } catch (e) {
+        if (!isKernelError(e, 'ESRCH') && !isKernelError(e, 'ENOENT')) this.log.warn({ instance: this.instance, err: String(e) }, 'cannot remove virtual route');
+      }
+      this.routesAdded.delete(i);
+    }
+    for (const a of addresses) {
+      const spec = this.specs.get(a);
+      if (!spec) continue;
+      const ours = this.added.has(a);
+      if (!ours && !(force && !this.adopted.has(a))) continue;
+      try {
+        await this.kernel.deleteAddress(spec);
+      } catch (e) {
+        if (!isKernelError(e, 'EADDRNOTAVAIL') && !isKernelError(e, 'ENODEV')) {
+          this.log.warn({ instance: this.instance, vip: a, err: String(e) }, 'cannot remove VIP');
+        }
+      }
+      this.added.delete(a);
+    }
+  }
+
+  /** At stop: remove everything we added (adopted addresses stay). */
+  async removeAll(): Promise<void> {
+    await this.remove([...this.added]);
+  }
+}

@@ -1,0 +1,366 @@
+// The VRRP runtime: puts the pure FSM (fsm/step.ts, sync-group.ts) on the wire. It owns one
+// timer queue for every instance, the VRRP sockets (one per interface/family/mode, shared by
+// VRIDs), and carries out the FSM's actions: adverts and gratuitous ARP/NA are sent at once,
+// address changes go through a per-instance chain so a GARP never precedes its VIP, notifies are
+// handed to a sink that never blocks. Nothing here decides protocol behaviour.
+import type { AddressSpec, Kernel, RouteSpec } from '../../kernel/kernel.js';
+import type { Clock } from '../../lib/clock.js';
+import { RateLimitedCounter, type Logger } from '../../lib/log.js';
+import type { Us } from '../../lib/units.js';
+import type { PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
+import type { InstanceConfig } from '../fsm/config.js';
+import { initialState, step } from '../fsm/step.js';
+import type { InstanceState, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
+import { buildGratuitousArp } from '../packet/arp.js';
+import { buildNaMessage } from '../packet/ndisc.js';
+import { parseIpv6 } from '../packet/address.js';
+import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
+import { TimerQueue } from './timer-queue.js';
+import { VipManager } from './vip-manager.js';
+import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from './wire.js';
+
+/** Everything the runtime needs to run one vrrp_instance on a real (or simulated) host. */
+export interface RuntimeInstanceSpec {
+  readonly cfg: InstanceConfig;
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** Interface MAC (GARP sender / NA target link-layer address). */
+  readonly mac: string;
+  readonly wire: WireConfig;
+  /** VIP and eVIP text (as in cfg.vips / cfg.evips) -> how to install it. */
+  readonly addresses: ReadonlyMap<string, AddressSpec & { ifindex: number }>;
+  readonly routes: readonly RouteSpec[];
+  /** Bind unicast sockets to this address (unicast_src_ip). */
+  readonly bindAddress?: string;
+  /** IPv6 forwarding on: unsolicited NAs carry the Router flag. */
+  readonly router?: boolean;
+}
+
+/** Where notify actions go (the daemon runs scripts and writes FIFOs; tests record). */
+export interface NotifySink {
+  script(owner: string, command: string): void;
+  generic(owner: string, command: string, args: readonly string[]): void;
+  fifo(line: string): void;
+}
+
+export interface RuntimeDeps {
+  readonly io: PacketIo;
+  readonly kernel: Kernel;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly notify: NotifySink;
+}
+
+export interface InstanceStatus {
+  readonly name: string;
+  readonly state: VrrpState;
+  readonly priority: number;
+  readonly effectivePriority: number;
+  readonly master: string | null;
+  readonly vipsInstalled: readonly string[];
+  readonly errors: Record<string, number>;
+}
+
+export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: number }) => void;
+
+interface Inst {
+  readonly spec: RuntimeInstanceSpec;
+  state: InstanceState;
+  readonly enc: AdvertEncoder;
+  readonly vips: VipManager;
+  socket?: VrrpSocket;
+  /** Address changes and the GARPs that must follow them, in order. */
+  chain: Promise<void>;
+  readonly errors: RateLimitedCounter;
+  group?: Group;
+}
+
+interface Group {
+  readonly cfg: SyncGroupConfig;
+  readonly members: Inst[];
+  state: GroupState;
+}
+
+const usNow = (clock: Clock): Us => Math.round(clock.now() * 1000) as Us;
+
+export class VrrpRuntime {
+  private readonly insts = new Map<string, Inst>();
+  private readonly groups: Group[] = [];
+  private readonly sockets = new Map<string, { sock: VrrpSocket; byVrid: Map<number, Inst> }>();
+  private readonly timers: TimerQueue<string>;
+  private readonly unknown = new RateLimitedCounter(10_000);
+  private readonly observers: RuntimeObserver[] = [];
+  private started = false;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    specs: readonly RuntimeInstanceSpec[],
+    groups: readonly SyncGroupConfig[] = [],
+  ) {
+    for (const spec of specs) {
+      const specsByVip = new Map<string, AddressSpec>([...spec.addresses].map(([k, v]) => [k, v]));
+      this.insts.set(spec.cfg.name, {
+        spec,
+        state: initialState(spec.cfg),
+        enc: new AdvertEncoder(spec.wire),
+        vips: new VipManager(spec.cfg.name, deps.kernel, specsByVip, spec.routes, deps.log),
+        chain: Promise.resolve(),
+        errors: new RateLimitedCounter(10_000),
+      });
+    }
+    for (const g of groups) {
+      const members = g.members.map((n) => this.insts.get(n)).filter((i): i is Inst => i !== undefined);
+      if (members.length === 0) continue;
+      const group: Group = { cfg: g, members, state: 'INIT' };
+      for (const m of members) m.group = group;
+      this.groups.push(group);
+    }
+    this.timers = new TimerQueue<string>(
+      deps.clock,
+      (name) => this.dispatch(name, { kind: 'deadline' }),
+      (late) => deps.log.warn({ lateMs: Math.round(late * 10) / 10 }, 'event loop lag delayed a VRRP timer'),
+    );
+  }
+
+  /** Follow every action (tests, status views, the demo). */
+  observe(o: RuntimeObserver): void {
+    this.observers.push(o);
+  }
+
+  get lag() {
+    return this.timers.lag;
+  }
+
+  /** Opens the sockets and starts every instance. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const inst of this.insts.values()) this.attachSocket(inst);
+    for (const name of this.insts.keys()) this.dispatch(name, { kind: 'startup' });
+  }
+
+  /**
+   * SIGTERM/SIGINT: masters send priority 0 and drop their VIPs, every instance reports STOP.
+   * Resolves when address removal is done.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const name of this.insts.keys()) this.dispatch(name, { kind: 'shutdown' });
+    this.timers.stop();
+    await Promise.all([...this.insts.values()].map((i) => i.chain));
+    await Promise.all([...this.insts.values()].map((i) => i.vips.removeAll()));
+    for (const { sock } of this.sockets.values()) sock.close();
+    this.sockets.clear();
+  }
+
+  status(): InstanceStatus[] {
+    return [...this.insts.values()].map((i) => ({
+      name: i.spec.cfg.name,
+      state: i.state.state,
+      priority: i.state.basePriority,
+      effectivePriority: i.state.effectivePriority,
+      master: i.state.state === 'MASTER' ? i.spec.wire.src : i.state.masterIp,
+      vipsInstalled: i.vips.installed,
+      errors: i.errors.snapshot(),
+    }));
+  }
+
+  /** A link went up or down (netlink). Delivered to every instance that tracks it. */
+  interfaceChanged(ifname: string, up: boolean): void {
+    for (const [name, inst] of this.insts) {
+      if (inst.spec.cfg.trackers.some((t) => t.type === 'interface' && t.name === ifname)) {
+        this.dispatch(name, { kind: 'interfaceChanged', ifname, up });
+      }
+    }
+  }
+
+  /** A vrrp_script run finished / a track_file changed. */
+  trackerResult(tracker: TrackerRef, result: { ok?: boolean; value?: number }): void {
+    for (const [name, inst] of this.insts) {
+      if (inst.spec.cfg.trackers.some((t) => t.type === tracker.type && t.name === tracker.name)) {
+        this.dispatch(name, { kind: 'trackerChanged', tracker, ...result });
+      }
+    }
+  }
+
+  faultChanged(instance: string, source: string, fault: boolean): void {
+    if (this.insts.has(instance)) this.dispatch(instance, { kind: 'faultChanged', source, fault });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private socketKey(s: VrrpSocketSpec): string {
+    return `${s.family}/${s.ifindex}/${s.group ?? 'unicast'}/${s.bindAddress ?? ''}/${s.protocol ?? 112}`;
+  }
+
+  private attachSocket(inst: Inst): void {
+    const { cfg } = inst.spec;
+    const unicast = cfg.unicastPeers.length > 0;
+    const spec: VrrpSocketSpec = {
+      family: cfg.family,
+      ifname: inst.spec.ifname,
+      ifindex: inst.spec.ifindex,
+      ...(unicast ? {} : { group: inst.spec.wire.group }),
+      ...(unicast && inst.spec.bindAddress ? { bindAddress: inst.spec.bindAddress } : {}),
+      ...(cfg.family === 'inet6' ? { source6: inst.spec.wire.src } : {}),
+      ...(cfg.family === 'inet' && cfg.authType === 2 ? { protocol: 51 } : {}),
+    };
+    const key = this.socketKey(spec);
+    let entry = this.sockets.get(key);
+    if (!entry) {
+      const sock = this.deps.io.openVrrp(spec);
+      const byVrid = new Map<number, Inst>();
+      entry = { sock, byVrid };
+      this.sockets.set(key, entry);
+      sock.onPacket((p) => this.receive(byVrid, p));
+      sock.onError((e) => this.deps.log.warn({ ifname: spec.ifname, code: e.code }, `VRRP socket error: ${e.message}`));
+    }
+    entry.byVrid.set(cfg.vrid, inst);
+    inst.socket = entry.sock;
+  }
+
+  private receive(byVrid: Map<number, Inst>, p: ReceivedPacket): void {
+    if (this.stopping) return;
+    const vrid = peekVrid(p);
+    const inst = vrid === undefined ? undefined : byVrid.get(vrid);
+    if (!inst) {
+      const hit = this.unknown.hit(`vrid:${vrid ?? '?'}`, this.deps.clock.now());
+      if (hit) this.deps.log.debug({ vrid, src: p.src, total: hit.total, suppressed: hit.suppressed }, 'advert for a VRID we do not run: ignored');
+      return;
+    }
+    // keepalived ignores its own multicast loopback; multicast loop is off, but unicast peers
+    // listing ourselves would still echo.
+    if (p.src === inst.spec.wire.src) return;
+    this.dispatch(inst.spec.cfg.name, packetToEvent(p, inst.spec.wire));
+  }
+
+  private dispatch(name: string, event: VrrpEvent): void {
+    const inst = this.insts.get(name);
+    if (!inst) return;
+    if (this.stopping && event.kind !== 'shutdown') return;
+    const now = usNow(this.deps.clock);
+    const g = inst.group;
+    if (!g || event.kind === 'shutdown') {
+      const r = step(inst.spec.cfg, inst.state, event, now);
+      inst.state = r.state;
+      for (const a of r.actions) this.execute(inst, a);
+      return;
+    }
+    const idx = g.members.indexOf(inst);
+    const r = syncStep(
+      g.cfg,
+      g.members.map((m) => ({ cfg: m.spec.cfg, state: m.state })),
+      g.state,
+      idx,
+      event,
+      now,
+    );
+    g.state = r.groupState;
+    r.states.forEach((s, i) => (g.members[i].state = s));
+    for (const t of r.actions) this.executeTagged(g, t);
+  }
+
+  private executeTagged(g: Group, t: TaggedAction): void {
+    const inst = this.insts.get(t.instance);
+    if (inst) this.execute(inst, t.action);
+    else if (t.action.kind === 'notify') this.notify(g.cfg.name, t.action);
+  }
+
+  private execute(inst: Inst, a: VrrpAction): void {
+    const name = inst.spec.cfg.name;
+    for (const o of this.observers) o({ instance: name, action: a, at: this.deps.clock.now() });
+    switch (a.kind) {
+      case 'sendAdvert':
+        this.sendAdvert(inst, a.priority);
+        return;
+      case 'sendGratuitous': {
+        const addrs = a.addresses;
+        inst.chain = inst.chain.then(() => this.sendGratuitous(inst, addrs, a.count));
+        return;
+      }
+      case 'addVips': {
+        const addrs = a.addresses;
+        inst.chain = inst.chain.then(() => inst.vips.add(addrs));
+        return;
+      }
+      case 'removeVips': {
+        const addrs = a.addresses;
+        const force = a.force ?? false;
+        inst.chain = inst.chain.then(() => inst.vips.remove(addrs, force));
+        return;
+      }
+      case 'setDeadline':
+        if (a.at === null) this.timers.delete(name);
+        else this.timers.set(name, a.at / 1000);
+        return;
+      case 'transition':
+        this.deps.log.info({ instance: name, from: a.from, to: a.to, reason: a.reason, priority: inst.state.effectivePriority }, `(${name}) Entering ${a.to} STATE`);
+        return;
+      case 'notify':
+        this.notify(name, a);
+        return;
+      case 'countError': {
+        const hit = inst.errors.hit(a.reason, this.deps.clock.now());
+        if (hit) {
+          this.deps.log.warn(
+            { instance: name, reason: a.reason, dropped: a.dropped, total: hit.total, suppressed: hit.suppressed },
+            a.dropped ? `(${name}) advert dropped: ${a.reason}` : `(${name}) advert warning: ${a.reason}`,
+          );
+        }
+        return;
+      }
+      default: {
+        const never: never = a;
+        throw new Error(`unhandled action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private notify(owner: string, a: Extract<VrrpAction, { kind: 'notify' }>): void {
+    try {
+      if (a.channel === 'script') this.deps.notify.script(owner, a.command);
+      else if (a.channel === 'generic') this.deps.notify.generic(owner, a.command, a.args);
+      else this.deps.notify.fifo(a.line);
+    } catch (e) {
+      this.deps.log.error({ owner, err: String(e) }, 'notify failed');
+    }
+  }
+
+  private sendAdvert(inst: Inst, priority: number): void {
+    const sock = inst.socket;
+    if (!sock) return;
+    for (const dst of inst.enc.destinations()) {
+      try {
+        sock.send(dst, inst.enc.encode(priority, dst));
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'send';
+        const hit = inst.errors.hit(`send:${code}`, this.deps.clock.now());
+        if (hit) this.deps.log.warn({ instance: inst.spec.cfg.name, dst, code, total: hit.total }, 'cannot send advert');
+      }
+    }
+  }
+
+  private async sendGratuitous(inst: Inst, addresses: readonly string[], count: number): Promise<void> {
+    for (let round = 0; round < count; round++) {
+      for (const addr of addresses) {
+        const spec = inst.spec.addresses.get(addr);
+        const ifindex = spec?.ifindex ?? inst.spec.ifindex;
+        try {
+          if (addr.includes(':')) {
+            const target = parseIpv6(addr);
+            if (!target) continue;
+            const icmp = buildNaMessage({ mac: inst.spec.mac, target, router: inst.spec.router ?? false }, target);
+            this.deps.io.sendUnsolicitedNa(ifindex, addr, icmp);
+          } else {
+            this.deps.io.sendGratuitousArp(ifindex, buildGratuitousArp({ mac: inst.spec.mac, ip: addr }));
+          }
+        } catch (e) {
+          const hit = inst.errors.hit('garp-send', this.deps.clock.now());
+          if (hit) this.deps.log.warn({ instance: inst.spec.cfg.name, addr, err: String(e) }, 'cannot send gratuitous ARP/NA');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// From FSM actions to bytes and from received datagrams to FSM events, for one instance.
+// Encoding and decoding are the packet layer's; this file only chooses the addressing
+// (RFC 5798 5.1: source = our primary/unicast_src_ip, destination = group or each peer) and
+// maps codec failures onto the FSM's RawCheck so counters follow keepalived's order (3.3).
+import type { InstanceConfig } from '../fsm/config.js';
+import type { RawCheck, VrrpEvent } from '../fsm/types.js';
+import { authPassBytes } from '../fsm/validate.js';
+import { decodeAdvert, encodeAdvert, type ChecksumMode } from '../packet/vrrp.js';
+import { decodeVrrpIpv4Packet, encodeIpv4Packet, VRRP_TOS } from '../packet/ipv4.js';
+import { IPPROTO_AH, IPPROTO_VRRP } from '../packet/vrrp.js';
+import type { VrrpAdvert } from '../packet/types.js';
+import type { ReceivedPacket } from '../../net/packet-io.js';
+
+export interface WireConfig {
+  readonly cfg: InstanceConfig;
+  /** Our source address: unicast_src_ip / mcast_src_ip / the interface primary (v6: link-local). */
+  readonly src: string;
+  /** Multicast group (vrrp_mcast_group4/6 or mcast_dst_ip); unused in unicast mode. */
+  readonly group: string;
+  /** v3 over IPv4: `v3_checksum_as_v2`. */
+  readonly checksumAsV2: boolean;
+  /** unicast_ttl (IPv4). */
+  readonly unicastTtl?: number;
+}
+
+/** Per-instance sender: keeps the IPv4 identification counter (keepalived starts at 1). */
+export class AdvertEncoder {
+  private ipId = 0;
+  private readonly pass: Uint8Array | undefined;
+  constructor(private readonly w: WireConfig) {
+    this.pass = w.cfg.authType === 1 ? authPassBytes(w.cfg.authPass) : undefined;
+  }
+
+  /** Destinations of one advert: the group, or every unicast peer. */
+  destinations(): string[] {
+    const peers = this.w.cfg.unicastPeers;
+    return peers.length > 0 ? peers.map((p) => p.address) : [this.w.group];
+  }
+
+  advert(priority: number): VrrpAdvert {
+    const c = this.w.cfg;
+    return {
+      version: c.version,
+      family: c.family,
+      vrid: c.vrid,
+      priority,
+      advertInt: c.advertInt,
+      authType: c.version === 2 ? c.authType : 0,
+      ...(this.pass ? { authData: this.pass } : {}),
+      addresses: c.vips,
+    };
+  }
+
+  /** The bytes to hand to VrrpSocket.send for `dst`. */
+  encode(priority: number, dst: string): Uint8Array {
+    const c = this.w.cfg;
+    const ad = this.advert(priority);
+    if (c.family === 'inet6') {
+      // The kernel fills the checksum (IPV6_CHECKSUM) and builds the IPv6 header.
+      return encodeAdvert(ad, { checksum: 'kernel' });
+    }
+    const checksum: ChecksumMode = this.w.checksumAsV2 ? 'as-v2' : 'pseudo-header';
+    const payload = encodeAdvert(ad, { src: this.w.src, dst, checksum });
+    this.ipId = (this.ipId % 0xffff) + 1;
+    const unicast = c.unicastPeers.length > 0;
+    return encodeIpv4Packet(
+      {
+        src: this.w.src,
+        dst,
+        id: this.ipId,
+        tos: VRRP_TOS,
+        ttl: unicast && this.w.unicastTtl !== undefined ? this.w.unicastTtl : 255,
+        protocol: c.authType === 2 ? IPPROTO_AH : IPPROTO_VRRP,
+      },
+      payload,
+    );
+  }
+}
+
+/** The VRID a datagram claims, before any validation (for demultiplexing); undefined if unreadable. */
+export function peekVrid(p: ReceivedPacket): number | undefined {
+  const b = p.bytes;
+  if (p.family === 'inet6') return b.length >= 2 ? b[1] : undefined;
+  if (b.length < 20) return undefined;
+  const ihl = (b[0] & 0x0f) * 4;
+  const proto = b[9];
+  // RFC 2402: AH is 12 + ICV bytes; its length field counts 32-bit words minus 2.
+  const off = proto === IPPROTO_AH && b.length > ihl + 1 ? ihl + (b[ihl + 1] + 2) * 4 : ihl;
+  return b.length > off + 1 ? b[off + 1] : undefined;
+}
+
+/** Turns one received datagram into the FSM's advertReceived event. Never throws. */
+export function packetToEvent(p: ReceivedPacket, w: WireConfig): VrrpEvent {
+  const meta = { src: p.src, dst: p.dst, ttl: p.ttl, ifindex: p.ifindex };
+  const checksum = w.checksumAsV2 ? 'as-v2' : 'pseudo-header';
+  if (p.family === 'inet6') {
+    // The kernel verified the IPv6 checksum already.
+    const r = decodeAdvert(p.bytes, { family: 'inet6', checksum: 'kernel' });
+    if (r.ok) return { kind: 'advertReceived', advert: r.advert, meta };
+    return { kind: 'advertReceived', meta, rawCheck: rawFor(r.reason) };
+  }
+  // keepalived (before 1.3.6) put the group in the v3 pseudo-header even for unicast: accept both.
+  const r = decodeVrrpIpv4Packet(p.bytes, { verifyIpChecksum: false, checksum, altDst: w.group });
+  if (r.ok) {
+    const rawCheck: RawCheck | undefined = r.ah ? { ahPresent: true } : undefined;
+    return rawCheck ? { kind: 'advertReceived', advert: r.advert, meta, rawCheck } : { kind: 'advertReceived', advert: r.advert, meta };
+  }
+  if (r.reason === 'bad-checksum') {
+    // Decode again without the checksum so the FSM sees the fields and applies keepalived's order
+    // (version, auth, interval come before the checksum check).
+    const ihl = (p.bytes[0] & 0x0f) * 4;
+    const again = decodeAdvert(p.bytes.subarray(ihl), { family: 'inet', checksum: 'kernel' });
+    if (again.ok) return { kind: 'advertReceived', advert: again.advert, meta, rawCheck: { checksumError: true } };
+  }
+  return { kind: 'advertReceived', meta, rawCheck: rawFor(r.reason) };
+}
+
+function rawFor(reason: string): RawCheck {
+  switch (reason) {
+    case 'too-short':
+    case 'too-long':
+    case 'count-mismatch':
+      return { lengthError: true, decodeError: reason };
+    case 'bad-type':
+      return { typeError: true, decodeError: reason };
+    case 'bad-checksum':
+      return { checksumError: true, decodeError: reason };
+    default:
+      return { decodeError: reason };
+  }
+}
