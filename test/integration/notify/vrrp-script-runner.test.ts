@@ -1,0 +1,78 @@
+// vrrp_script scheduler with real processes and real timers.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
+import { RealTimers } from '../../../src/notify/timers.js';
+import { VrrpScriptRunner, type VrrpScriptEvent } from '../../../src/notify/vrrp-script-runner.js';
+import { systemClock } from '../../../src/lib/clock.js';
+import type { Ms } from '../../../src/lib/units.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync('/tmp/kt-vscript-');
+  chmodSync(dir, 0o755);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, body: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, '#!/bin/sh\n' + body);
+  chmodSync(p, 0o755);
+  return p;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('VrrpScriptRunner with real scripts', () => {
+  itWhen(isRoot)('reports exit status, kills a hanging script group at the timeout and skips overlapping runs', async () => {
+    const flag = join(dir, 'flag');
+    writeFileSync(flag, '0');
+    const chk = script('chk.sh', `exit "$(cat "${flag}")"\n`);
+    const pids = join(dir, 'hang.pids');
+    const hang = script('hang.sh', `sleep 300 &\necho $! >> "${pids}"\nwait\n`);
+    const events: VrrpScriptEvent[] = [];
+    const r = new VrrpScriptRunner({
+      runner: new NodeProcessRunner(),
+      timers: new RealTimers(systemClock),
+      onEvent: (e) => events.push(e),
+      killGraceMs: 200 as Ms,
+    });
+    r.add({ name: 'chk', script: { argv: [chk] }, intervalMs: 100 as Ms });
+    // interval 100 ms, timeout 250 ms: runs at 0, 100, 200 overlap -> 2 skips per run.
+    r.add({ name: 'hang', script: { argv: [hang] }, intervalMs: 100 as Ms, timeoutMs: 250 as Ms });
+    r.start();
+    await new Promise((res) => setTimeout(res, 350));
+    writeFileSync(flag, '1');
+    await new Promise((res) => setTimeout(res, 350));
+    await r.stop(200 as Ms);
+
+    const chkOk = events.filter((e) => e.kind === 'scriptResult' && e.name === 'chk').map((e) => (e as { ok: boolean }).ok);
+    expect(chkOk.length).toBeGreaterThanOrEqual(5);
+    expect(chkOk[0]).toBe(true);
+    expect(chkOk.at(-1)).toBe(false);
+    // Once it flips it stays failed: results come in order.
+    expect(chkOk.indexOf(false)).toBeGreaterThan(0);
+    expect(chkOk.slice(chkOk.indexOf(false)).every((x) => !x)).toBe(true);
+
+    const hangResults = events.filter((e) => e.kind === 'scriptResult' && e.name === 'hang');
+    expect(hangResults.length).toBeGreaterThanOrEqual(1);
+    for (const e of hangResults) expect(e).toMatchObject({ ok: false, result: { kind: 'timeout' } });
+    const first = hangResults[0] as { startedAt: number; endedAt: number };
+    expect(first.endedAt - first.startedAt).toBeGreaterThanOrEqual(245);
+    expect(first.endedAt - first.startedAt).toBeLessThan(600);
+    expect(events.filter((e) => e.kind === 'scriptSkipped' && e.name === 'hang').length).toBeGreaterThanOrEqual(2);
+    // Every child the hanging script started is dead.
+    const children = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(children.filter(alive)).toEqual([]);
+  });
+});
