@@ -12,7 +12,7 @@ import { bfdInstanceTable, garpGroupTable, parseVsg, sslTable } from './keywords
 import { applyBlock, stored, type BuildCtx, type BuildOptions, type KeywordDef, type KeywordTable } from './keywords/table.js';
 import { newVirtualServer, parseVsTarget, virtualServerTable, type VsDraft } from './keywords/virtual-server.js';
 import { newInstance, vrrpInstanceTable, type InstanceDraft } from './keywords/vrrp-instance.js';
-import { parseRouteBlock, parseVipBlock } from './keywords/vrrp-lists.js';
+import { parseRouteBlock, parseRuleBlock, parseVipBlock } from './keywords/vrrp-lists.js';
 import {
   newSyncGroup,
   newTrackFile,
@@ -78,8 +78,8 @@ export const topLevelTable: KeywordTable<Draft> = {
   interface_up_down_delays: stored(0, 'required'),
   track_group: stored(1, 'required'),
   static_ipaddress: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticIpaddress.push(...parseVipBlock(s, ctx)) },
-  static_routes: { minArgs: 0, block: 'required', handle: (s, m) => m.staticRoutes.push(...parseRouteBlock(s)) },
-  static_rules: { minArgs: 0, block: 'required', handle: (s, m) => m.staticRules.push(...parseRouteBlock(s)) },
+  static_routes: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticRoutes.push(...parseRouteBlock(s, ctx)) },
+  static_rules: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticRules.push(...parseRuleBlock(s, ctx)) },
   garp_group: {
     minArgs: 0,
     block: 'required',

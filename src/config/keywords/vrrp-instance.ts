@@ -6,7 +6,7 @@ import type { GlobalDefs, VrrpInstance } from '../model.js';
 import { parseDecimal, parseInteger, parseIp } from '../values.js';
 import { scriptFrom } from './script.js';
 import { flag, int, stored, str, timer, valueCtx, type KeywordDef, type KeywordTable } from './table.js';
-import { parseRouteBlock, parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
+import { parseRouteBlock, parseRuleBlock, parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
 
 /** Instance fields the completion pass must know were written. */
 export interface InstanceDraft extends VrrpInstance {
@@ -164,8 +164,8 @@ export const vrrpInstanceTable: KeywordTable<V> = {
     block: 'required',
     handle: (s, v, ctx) => v.virtualIpaddressExcluded.push(...parseVipBlock(s, ctx)),
   },
-  virtual_routes: { minArgs: 0, block: 'required', handle: (s, v) => v.virtualRoutes.push(...parseRouteBlock(s)) },
-  virtual_rules: { minArgs: 0, block: 'required', handle: (s, v) => v.virtualRules.push(...parseRouteBlock(s)) },
+  virtual_routes: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.virtualRoutes.push(...parseRouteBlock(s, ctx)) },
+  virtual_rules: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.virtualRules.push(...parseRuleBlock(s, ctx)) },
   promote_secondaries: flag(),
   unicast_src_ip: ipField('unicastSrcIp'),
   mcast_src_ip: ipField('mcastSrcIp'),

@@ -67,8 +67,59 @@ export function parseVipBlock(s: Statement, ctx: BuildCtx, what = 'VRRP'): VipEn
 }
 
 /** Route / rule lines are kept as words; the kernel layer interprets `ip route` syntax. */
-export function parseRouteBlock(s: Statement): RouteEntry[] {
-  return (s.block ?? []).map((l) => ({ words: [l.keyword, ...l.args.map((a) => a.text)], loc: l.loc }));
+export function parseRouteBlock(s: Statement, ctx?: BuildCtx): RouteEntry[] {
+  const out: RouteEntry[] = [];
+  for (const l of s.block ?? []) {
+    const words = [l.keyword, ...l.args.map((a) => a.text)];
+    if (ctx && !checkRoute(words, l, ctx)) continue;
+    out.push({ words, loc: l.loc });
+  }
+  return out;
+}
+
+const ROUTE_TYPES = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'local', 'broadcast', 'multicast', 'anycast', 'nat']);
+
+/** The destination must be an address; `gw`/`or` are old spellings keepalived warns about. */
+function checkRoute(words: string[], l: Statement, ctx: BuildCtx): boolean {
+  let i = 0;
+  if (words[i] === 'src') i += 2;
+  if (ROUTE_TYPES.has(words[i])) i++;
+  const dest = words[i];
+  if (dest === undefined || (dest !== 'default' && !parseIpPrefix(dest))) {
+    ctx.sink.error('invalid-address', `VRRP parsed invalid IP ${dest ?? ''}. skipping IP...`, l.loc, { text: dest ?? '' });
+    return false;
+  }
+  if (words.includes('or')) {
+    ctx.sink.warning('deprecated-keyword', '"or" for routes is deprecated. Please use "nexthop"', l.loc, { text: 'or' });
+  }
+  if (words.includes('gw')) {
+    ctx.sink.warning('deprecated-keyword', '"gw" for routes is deprecated. Please use "via"', l.loc, { text: 'gw' });
+  }
+  return true;
+}
+
+/** Rule lines: `from`/`to` addresses must parse; a rule without a preference gets a warning. */
+export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
+  const out: RouteEntry[] = [];
+  for (const l of s.block ?? []) {
+    const words = [l.keyword, ...l.args.map((a) => a.text)];
+    let ok = true;
+    for (let i = 0; i < words.length; i++) {
+      if ((words[i] === 'from' || words[i] === 'to') && words[i + 1] !== undefined && words[i + 1] !== 'all') {
+        if (!parseIpPrefix(words[i + 1])) {
+          ctx.sink.error('invalid-address', `Invalid rule ${words[i]} address ${words[i + 1]}`, l.loc, { text: words[i + 1] });
+          ok = false;
+        }
+        i++;
+      }
+    }
+    if (!ok) continue;
+    if (!words.some((w) => w === 'preference' || w === 'priority' || w === 'order' || w === 'pref' || w === 'prio')) {
+      ctx.sink.warning('rule-no-preference', 'Rule has no preference specified. This is probably not what you want.', l.loc);
+    }
+    out.push({ words, loc: l.loc });
+  }
+  return out;
 }
 
 /** unicast_peer { IP [min_ttl N] [max_ttl N] ... } */
