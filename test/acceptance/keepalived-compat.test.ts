@@ -5,7 +5,8 @@
 //
 // keepalived runs `-t` only, inside a new network namespace, with its own pid files and process
 // group (test/acceptance/lib/keepalived.ts); the shared configs are read where they lie.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect } from 'vitest';
 import { loadConfig } from '../../src/cli/pipeline.js';
@@ -16,7 +17,74 @@ import { hasKeepalived, hasUnshare, keepalivedConfigTest, parseKeepalivedReport,
 
 const shared = resolve(repoRoot, '..', 'shared');
 const DIRS = ['field-configs', 'keepalived-samples'].map((d) => join(shared, d)).filter(existsSync);
-const FILES = DIRS.flatMap((d) => readdirSync(d).sort().map((f) => join(d, f)));
+const SHARED_FILES = DIRS.flatMap((d) => readdirSync(d).sort().map((f) => join(d, f)));
+
+/**
+ * Our own small configs aimed at the comparison's edges: typos, out-of-range values and an
+ * unknown block (keepalived's cascade). Written to a temp dir at load time.
+ */
+const SYNTHETIC: Record<string, string> = {
+  'synthetic-values.conf': `global_defs {
+  router_id syn
+  notification_emial admin@example.org
+  vrrp_garp_master_delay 300000
+}
+vrrp_script chk {
+  script "/nonexistent/chk.sh"
+  interval 2
+  rize 2
+  fall 0
+}
+vrrp_instance VI_1 {
+  state MASTR
+  interface eth0
+  virtual_router_id 300
+  priority 0
+  advert_int abc
+  virtual_ipaddress {
+    192.0.2.10/24
+    192.0.2.300/24
+  }
+  authentication {
+    auth_type PASS
+    auth_pass toolongpassword
+  }
+}
+virtual_server 192.0.2.1 80 {
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  nb_get_retry 3
+  real_server 192.0.2.2 80 {
+    TCP_CHECK {
+      connect_timeout 3
+      nb_get_retry 3
+    }
+  }
+}
+`,
+  'synthetic-unknown-block.conf': `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  mystery_block {
+    priority 50
+    other_thing 1
+  }
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+`,
+};
+const synthDir = mkdtempSync(join(tmpdir(), 'kt-compat-'));
+const SYNTH_FILES = Object.entries(SYNTHETIC).map(([name, text]) => {
+  const p = join(synthDir, name);
+  writeFileSync(p, text);
+  return p;
+});
+const FILES = [...SHARED_FILES, ...SYNTH_FILES];
 /** Matches no `@id` line in the samples, so both programs see the same unconditional config. */
 const CONFIG_ID = 'kt-acceptance';
 
@@ -31,14 +99,37 @@ interface Difference {
   readonly reason: string;
 }
 
+const UNKNOWN_BLOCK =
+  "keepalived does not skip an unknown block: its lines are read at the enclosing level and its '}' closes the " +
+  'enclosing vrrp_instance, so every following line is misread. We report the unknown block once and skip it whole ' +
+  '(reference section 1.1, quirk 3); the instance keeps its VIPs.';
+
 /** Deliberate differences, each with its reason. Nothing else may differ. */
-const DIFFERENCES: readonly Difference[] = [];
+const DIFFERENCES: readonly Difference[] = [
+  // keepalived finds the missing `script` when the vrrp_script block ends and reports its
+  // closing line; we report the vrrp_script line itself (6), where the fix goes.
+  { file: 'keepalived.conf.conditional_conf', line: 13, side: 'keepalived-only', what: 'No script set', reason: 'reported at the vrrp_script header (line 6), not at its closing brace' },
+  { file: 'synthetic-unknown-block.conf', line: 6, side: 'keepalived-only', what: "Unexpected '{'", reason: UNKNOWN_BLOCK },
+  { file: 'synthetic-unknown-block.conf', line: 8, side: 'keepalived-only', what: 'other_thing', reason: UNKNOWN_BLOCK },
+  { file: 'synthetic-unknown-block.conf', line: 10, side: 'keepalived-only', what: 'virtual_ipaddress', reason: UNKNOWN_BLOCK },
+  { file: 'synthetic-unknown-block.conf', line: 10, side: 'keepalived-only', what: "Unexpected '{'", reason: UNKNOWN_BLOCK },
+  { file: 'synthetic-unknown-block.conf', line: 11, side: 'keepalived-only', what: '192.0.2.10/24', reason: UNKNOWN_BLOCK },
+  { file: 'synthetic-unknown-block.conf', line: 12, side: 'keepalived-only', what: '}', reason: UNKNOWN_BLOCK },
+  { file: 'synthetic-unknown-block.conf', line: 13, side: 'keepalived-only', what: '}', reason: UNKNOWN_BLOCK },
+];
 
-/** Findings keepalived prints without a line number, which we do not report, with reasons. */
-const LINELESS_DIFFERENCES: readonly { file: string; what: RegExp; reason: string }[] = [];
+/**
+ * Findings our model does not produce yet. These are NOT choices: each is a missing check,
+ * listed so the rest of the comparison stays strict. The last test fails when one is fixed,
+ * so the entry is removed and the check becomes enforced.
+ */
+const KNOWN_GAPS: readonly Difference[] = [];
 
-const isDifference = (file: string, line: number | undefined, side: Difference['side'], what: string): boolean =>
-  DIFFERENCES.some((d) => d.file === basename(file) && d.line === line && d.side === side && what.includes(d.what));
+const excused = (file: string, line: number | undefined, side: Difference['side'], what: string): boolean =>
+  [...DIFFERENCES, ...KNOWN_GAPS].some((d) => d.file === basename(file) && d.line === line && d.side === side && what.includes(d.what));
+
+/** keepalived's wording without its "Warning:" prefixes, case or spacing. */
+const normalise = (m: string): string => m.replace(/^(warning\s*[-:]\s*)/i, '').replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** Our diagnostic's unknown keyword name, if it is one. */
 function unknownName(d: Diagnostic): string | undefined {
@@ -49,9 +140,10 @@ function unknownName(d: Diagnostic): string | undefined {
 /** keepalived names a file only when several are involved; otherwise it is the main file. */
 const findingFile = (f: KeepalivedFinding, main: string): string => resolve(f.file ?? main);
 
-describe.skipIf(FILES.length === 0)('keepalived -t vs keepalived-ts on the shared configs', () => {
+describe('keepalived -t vs keepalived-ts on the shared configs', () => {
   for (const file of FILES) {
-    itWhen(isRoot, hasKeepalived, hasUnshare)(`${basename(join(file, '..'))}/${basename(file)}`, async () => {
+    const label = file.startsWith(synthDir) ? basename(file) : `${basename(join(file, '..'))}/${basename(file)}`;
+    itWhen(isRoot, hasKeepalived, hasUnshare)(label, async () => {
       const ka = await keepalivedConfigTest(file, CONFIG_ID);
       expect(ka.signal, ka.lines.join('\n')).toBeNull();
       const findings = parseKeepalivedReport(ka.lines);
@@ -61,36 +153,38 @@ describe.skipIf(FILES.length === 0)('keepalived -t vs keepalived-ts on the share
       const ours = sink.items.filter((d) => d.severity !== 'info');
       const context = `keepalived said:\n${ka.lines.join('\n')}\nwe said:\n${sink.items.map(formatDiagnostic).join('\n')}`;
 
+      const problems: string[] = [];
       // 1. keepalived's unknown keywords are ours, at the same place.
       for (const f of findings.filter((x) => x.kind === 'unknown-keyword')) {
-        if (isDifference(file, f.line, 'keepalived-only', f.keyword!)) continue;
+        if (excused(file, f.line, 'keepalived-only', f.keyword!)) continue;
         const hit = ours.find((d) => unknownName(d) === f.keyword && d.loc.line === f.line && resolve(d.loc.file) === findingFile(f, file));
-        expect(hit, `keepalived: line ${f.line} unknown keyword '${f.keyword}' — we did not report it\n${context}`).toBeDefined();
+        if (!hit) problems.push(`keepalived: line ${f.line} unknown keyword '${f.keyword}' — we did not report it`);
       }
       // 2. We call nothing unknown that keepalived accepts.
       for (const d of ours) {
         const name = unknownName(d);
-        if (name === undefined || isDifference(file, d.loc.line, 'ours-only', name)) continue;
+        if (name === undefined || excused(file, d.loc.line, 'ours-only', name)) continue;
         const hit = findings.find((f) => f.kind === 'unknown-keyword' && f.keyword === name && f.line === d.loc.line);
-        expect(hit, `we call '${name}' (line ${d.loc.line}) unknown, keepalived does not\n${context}`).toBeDefined();
+        if (!hit) problems.push(`we call '${name}' (line ${d.loc.line}) unknown, keepalived does not`);
       }
-      // 3. Every line whose value keepalived rejects carries one of our errors or warnings.
+      // 3. Every line whose value keepalived rejects carries one of our errors or warnings; a
+      //    finding keepalived prints without a line must appear in one of our messages.
       for (const f of findings.filter((x) => x.kind === 'invalid')) {
-        if (f.line === undefined) {
-          const allowed = LINELESS_DIFFERENCES.some((l) => l.file === basename(file) && l.what.test(f.message));
-          expect(allowed, `keepalived (no line): ${f.message} — not listed as a difference\n${context}`).toBe(true);
-          continue;
-        }
-        if (isDifference(file, f.line, 'keepalived-only', f.message)) continue;
-        const hit = ours.find((d) => d.loc.line === f.line && resolve(d.loc.file) === findingFile(f, file));
-        expect(hit, `keepalived: line ${f.line}: ${f.message} — we report nothing on that line\n${context}`).toBeDefined();
+        if (excused(file, f.line, 'keepalived-only', f.message)) continue;
+        const hit =
+          f.line === undefined
+            ? ours.find((d) => normalise(d.message).includes(normalise(f.message)))
+            : ours.find((d) => d.loc.line === f.line && resolve(d.loc.file) === findingFile(f, file));
+        if (!hit) problems.push(`keepalived: ${f.line === undefined ? '(no line)' : `line ${f.line}`}: ${f.message} — we report nothing ${f.line === undefined ? 'like it' : 'on that line'}`);
       }
+      expect(problems, context).toEqual([]);
     });
   }
 
-  itWhen(isRoot, hasKeepalived, hasUnshare)('every listed difference still happens (no stale exceptions)', async () => {
-    for (const d of DIFFERENCES) {
+  itWhen(isRoot, hasKeepalived, hasUnshare)('every listed difference and gap still happens (no stale exceptions)', async () => {
+    for (const d of [...DIFFERENCES, ...KNOWN_GAPS]) {
       const file = FILES.find((f) => basename(f) === d.file);
+      if (file === undefined && SHARED_FILES.length === 0) continue; // ../shared absent: nothing to compare
       expect(file, `difference for missing file ${d.file}`).toBeDefined();
       const ka = parseKeepalivedReport((await keepalivedConfigTest(file!, CONFIG_ID)).lines);
       const sink = new DiagnosticSink();
