@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { us } from '../../../src/lib/units.js';
+import { initialState, makeInstanceConfig } from '../../../src/vrrp/fsm/index.js';
+import type { GroupMember, GroupState } from '../../../src/vrrp/sync-group.js';
+import { canGotoMaster, syncStep } from '../../../src/vrrp/sync-group.js';
+
+const g = { name: 'SG', members: ['A', 'B', 'C'], notify: { fifo: true } };
+const cfgs = ['A', 'B', 'C'].map((name, i) =>
+  makeInstanceConfig({ name, vrid: 10 + i, vips: [`10.0.${i}.1`], syncGroup: 'SG', notify: { fifo: true }, trackers: [{ type: 'interface', name: `eth${i}`, weight: 0, reverse: false }] }),
+);
+
+function start(): { members: GroupMember[]; gs: GroupState } {
+  let members: GroupMember[] = cfgs.map((cfg) => ({ cfg, state: initialState(cfg) }));
+  let gs: GroupState = 'INIT';
+  for (let i = 0; i < 3; i++) {
+    const r = syncStep(g, members, gs, i, { kind: 'startup' }, us(0));
+    members = members.map((m, j) => ({ cfg: m.cfg, state: r.states[j] }));
+    gs = r.groupState;
+  }
+  return { members, gs };
+}
+
+describe('sync groups (keepalived vrrp_sync.c)', () => {
+  it('starts BACKUP together and only goes MASTER when every member wants it', () => {
+    let { members, gs } = start();
+    expect(gs).toBe('BACKUP');
+    const t = us(3_609_375);
+    for (let i = 0; i < 2; i++) {
+      const r = syncStep(g, members, gs, i, { kind: 'deadline' }, t);
+      members = members.map((m, j) => ({ cfg: m.cfg, state: r.states[j] }));
+      gs = r.groupState;
+      expect(r.states.every((s) => s.state === 'BACKUP')).toBe(true);
+      expect(r.states[i].wantMaster).toBe(true);
+    }
+    expect(canGotoMaster(members, 2, gs)).toBe(true);
+    const r = syncStep(g, members, gs, 2, { kind: 'deadline' }, t);
+    expect(r.states.map((s) => s.state)).toEqual(['MASTER', 'MASTER', 'MASTER']);
+    expect(r.groupState).toBe('MASTER');
+    // group notify comes after every member's notify
+    const fifo = r.actions.filter((a) => a.action.kind === 'notify').map((a) => (a.action as { line: string }).line);
+    expect(fifo.at(-1)).toBe('GROUP "SG" MASTER 0');
+    expect(fifo.slice(0, 3)).toEqual(['INSTANCE "C" MASTER 100', 'INSTANCE "A" MASTER 100', 'INSTANCE "B" MASTER 100']);
+  });
+
+  it('a fault in one member faults all until every member is healthy', () => {
+    let { members, gs } = start();
+    const apply = (i: number, ev: Parameters<typeof syncStep>[4], t: number) => {
+      const r = syncStep(g, members, gs, i, ev, us(t));
+      members = members.map((m, j) => ({ cfg: m.cfg, state: r.states[j] }));
+      gs = r.groupState;
+      return r;
+    };
+    apply(0, { kind: 'interfaceChanged', ifname: 'eth0', up: false }, 100);
+    expect(members.map((m) => m.state.state)).toEqual(['FAULT', 'FAULT', 'FAULT']);
+    apply(1, { kind: 'interfaceChanged', ifname: 'eth1', up: false }, 200);
+    apply(0, { kind: 'interfaceChanged', ifname: 'eth0', up: true }, 300);
+    expect(members.map((m) => m.state.state)).toEqual(['FAULT', 'FAULT', 'FAULT']);
+    const r = apply(1, { kind: 'interfaceChanged', ifname: 'eth1', up: true }, 400);
+    expect(members.map((m) => m.state.state)).toEqual(['BACKUP', 'BACKUP', 'BACKUP']);
+    expect(r.groupState).toBe('BACKUP');
+  });
+});
