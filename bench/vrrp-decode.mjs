@@ -8,7 +8,7 @@
 // Uses the compiled module from dist/ when present (KT_DIST=DIR for another build), otherwise
 // loads the TypeScript source through tsx.
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSection } from './lib/markdown-section.mjs';
@@ -39,9 +39,14 @@ if (existsSync(compiled)) {
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`VRRP codec bench: Node ${process.version}, ${cpu}, module from ${loadedFrom}, ${RUNS} runs x ${MS} ms`);
+const load0 = loadavg()[0];
 const result = runVrrpDecodeBench(codec, { runs: RUNS, ms: MS, log: (s) => console.log(`  ${s}`) });
+const load1 = loadavg()[0];
+console.log(`  1-min load average ${load0.toFixed(1)} -> ${load1.toFixed(1)} on ${cpus().length} vCPU`);
 if (WRITE) {
-  const env = `Node ${process.version}, ${cpu}, ${cpus().length} vCPU, ${new Date().toISOString().slice(0, 10)}`;
+  const env =
+    `Node ${process.version}, ${cpu}, ${cpus().length} vCPU, ${new Date().toISOString().slice(0, 10)}, ` +
+    `1-min load average ${load0.toFixed(1)}-${load1.toFixed(1)} while it ran`;
   writeSection(join(repo, 'docs/BENCHMARKS.md'), 'vrrp-packet-codec', vrrpDecodeMarkdown(result, env));
   console.log('wrote docs/BENCHMARKS.md section vrrp-packet-codec');
 }

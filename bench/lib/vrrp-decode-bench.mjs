@@ -95,7 +95,7 @@ export function vrrpDecodeMarkdown(result, env) {
   const lines = [
     '## VRRP packet codec',
     '',
-    `\`node bench/vrrp-decode.mjs\` (${env}). Adverts per second on one thread, each case a fixed set of`,
+    `\`taskset -c 1 node bench/vrrp-decode.mjs\` (${env}). Adverts per second on one pinned core, each case a fixed set of`,
     `64 different adverts (1-4 addresses) decoded in a loop for ${result.ms} ms; median of ${result.runs} runs`,
     '(min-max in brackets). Decode includes checksum verification (v3: pseudo-header with byte',
     'addresses, as the socket layer passes them) and the address-to-text conversion. Encode builds',

@@ -203,3 +203,12 @@ export function macBytes(text: string): Uint8Array {
   if (!b) throw new AddressError(text, 'mac');
   return b;
 }
+
+/**
+ * RFC 5798 7.3 virtual router MAC: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for
+ * IPv6 (keepalived's use_vmac address unless a MAC is configured).
+ */
+export function vmacFor(vrid: number, family: 'inet' | 'inet6'): string {
+  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) throw new RangeError(`vrid ${vrid} outside 1..255`);
+  return `00:00:5e:00:0${family === 'inet' ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+}

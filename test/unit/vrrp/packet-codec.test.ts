@@ -17,6 +17,7 @@ import {
   parseIpv6,
   setAdvertPriority,
   VrrpEncodeError,
+  vmacFor,
   type VrrpAdvert,
 } from '../../../src/vrrp/packet/index.js';
 
@@ -260,6 +261,11 @@ describe('address text', () => {
     expect(f('fe80::')).toBe('fe80::');
     expect(f('::ffff:192.0.2.1')).toBe('::ffff:c000:201');
     expect(f('FF02::12')).toBe('ff02::12');
+  });
+  it('derives the RFC 5798 7.3 virtual MACs', () => {
+    expect(vmacFor(51, 'inet')).toBe('00:00:5e:00:01:33');
+    expect(vmacFor(255, 'inet6')).toBe('00:00:5e:00:02:ff');
+    expect(() => vmacFor(0, 'inet')).toThrow(RangeError);
   });
   it('rejects malformed text', () => {
     for (const t of ['', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '1:2:3:4:5:6:7', '::1.2.3']) {

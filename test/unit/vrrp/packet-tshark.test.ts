@@ -10,7 +10,9 @@ import { describe, expect } from 'vitest';
 import { itWhen, type Prereq } from '../../helpers/require.js';
 import { cs } from '../../../src/lib/units.js';
 import {
+  ahKey,
   buildGratuitousArp,
+  encodeAhVrrpPacket,
   buildUnsolicitedNa,
   encodeAdvert,
   encodeIpv4Packet,
@@ -79,7 +81,7 @@ const FIELDS = [
   'vrrp.auth_type', 'vrrp.adver_int', 'vrrp.short_adver_int', 'vrrp.auth_string', 'vrrp.ip_addr', 'vrrp.ipv6_addr',
   'ip.checksum.status', 'arp.isgratuitous', 'arp.src.proto_ipv4', 'arp.src.hw_mac', 'arp.dst.hw_mac',
   'icmpv6.checksum.status', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o',
-  'icmpv6.nd.na.target_address', 'ip.ttl', 'ipv6.hlim',
+  'icmpv6.nd.na.target_address', 'ip.ttl', 'ipv6.hlim', 'ah.spi', 'ah.sequence', 'ip.proto',
 ] as const;
 type Row = Record<(typeof FIELDS)[number], string>;
 
@@ -114,10 +116,13 @@ describe('tshark dissects what our encoders build', () => {
       buildUnsolicitedNa({ mac: SRC_MAC, target: '2001:db8::100', router: true }),
       buildUnsolicitedNa({ mac: SRC_MAC, target: '2001:db8::101', router: false }),
       v4frame(v3, '224.0.0.18', 4, true),
+      eth('01:00:5e:00:00:12', SRC_MAC, 0x0800, encodeAhVrrpPacket({ ...v2, vrid: 59, authType: 2, authData: undefined }, {
+        src: '192.0.2.1', dst: '224.0.0.18', id: 5, seq: 3, key: ahKey('ahsecret'),
+      })),
     ];
     const rows = dissect(frames);
     expect(rows).toHaveLength(frames.length);
-    const [r2, r3, r3u, r6, garp, naR, naH, bad] = rows;
+    const [r2, r3, r3u, r6, garp, naR, naH, bad, ah] = rows;
 
     expect(r2).toMatchObject({
       'vrrp.version': '2', 'vrrp.virt_rtr_id': '51', 'vrrp.prio': '100', 'vrrp.addr_count': '2',
@@ -143,5 +148,10 @@ describe('tshark dissects what our encoders build', () => {
     expect(naH).toMatchObject({ 'icmpv6.checksum.status': '1', 'icmpv6.nd.na.flag.r': '0', 'icmpv6.nd.na.flag.o': '1' });
     // The control: a corrupted advert is Bad (status 0), so "Good" above means something.
     expect(bad['vrrp.checksum.status']).toBe('0');
+    // auth_type AH: IP protocol 51, SPI = source address, VRRP behind it with a Good checksum.
+    expect(ah).toMatchObject({
+      'ip.proto': '51', 'ah.spi': '0xc0000201', 'ah.sequence': '3', 'vrrp.version': '2', 'vrrp.virt_rtr_id': '59',
+      'vrrp.auth_type': '2', 'vrrp.checksum.status': '1',
+    });
   });
 });
