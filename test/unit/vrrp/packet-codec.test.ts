@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { cs } from '../../../src/lib/units.js';
 import {
+  buildGratuitousArp,
+  buildUnsolicitedNa,
   canonicalIp,
+  decodeArpFrame,
+  decodeNaFrame,
   decodeAdvert,
   decodeIpv4,
   decodeVrrpIpv4Packet,
@@ -275,5 +279,33 @@ describe('address text', () => {
     expect(canonicalIp('192.0.2.1')).toBe('192.0.2.1');
     expect(canonicalIp('2001:DB8::0:1')).toBe('2001:db8::1');
     expect(canonicalIp('x')).toBeUndefined();
+  });
+});
+
+describe('GARP and unsolicited NA frames', () => {
+  it('GARP: 42 bytes, decodes as gratuitous, also when padded to 60 bytes; other frames are not ARP', () => {
+    const f = buildGratuitousArp({ mac: '02:00:5e:10:00:01', ip: '192.0.2.100' });
+    expect(f.length).toBe(42);
+    expect(decodeArpFrame(Buffer.concat([f, Buffer.alloc(18)]))).toMatchObject({ gratuitous: true, senderIp: '192.0.2.100' });
+    const reply = Buffer.from(f);
+    reply[21] = 2;
+    expect(decodeArpFrame(reply)).toMatchObject({ op: 2, gratuitous: false });
+    const notArp = Buffer.from(f);
+    notArp.writeUInt16BE(0x0800, 12);
+    expect(decodeArpFrame(notArp)).toBeUndefined();
+    expect(decodeArpFrame(f.subarray(0, 41))).toBeUndefined();
+    expect(() => buildGratuitousArp({ mac: 'zz', ip: '192.0.2.1' })).toThrow();
+  });
+  it('NA: Override always, Router on request, Solicited never; checksum catches corruption', () => {
+    const f = buildUnsolicitedNa({ mac: '02:00:5e:10:00:01', target: '2001:db8::100', router: false });
+    expect(f.length).toBe(86);
+    expect(decodeNaFrame(f)).toMatchObject({ override: true, router: false, solicited: false, hopLimit: 255, src: '2001:db8::100', checksumOk: true });
+    const bad = Buffer.from(f);
+    bad[70] ^= 0x10; // inside the target address
+    expect(decodeNaFrame(bad)).toMatchObject({ checksumOk: false });
+    const notNa = Buffer.from(f);
+    notNa[54] = 135; // neighbour solicitation
+    expect(decodeNaFrame(notNa)).toBeUndefined();
+    expect(decodeNaFrame(f.subarray(0, 60))).toBeUndefined();
   });
 });
