@@ -49,8 +49,22 @@ export class NetlinkKernel implements Kernel {
     return new NetlinkKernel(sock, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
+  /**
+   * One request at a time. The package groups multipart (dump) replies by arrival, not by
+   * sequence number: a reply to a second request arriving between two parts of a dump ends the
+   * dump early ("Multipart message not terminated properly"). Serialising costs nothing that
+   * matters (keepalived's command channel is sequential too) and makes interleaving impossible.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private request(op: string, type: number, payload: Buffer, flags: number): Promise<NlMessage[]> {
+    const run = this.queue.then(() => this.requestNow(op, type, payload, flags));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Sends one request; resolves with the reply messages (ACK/DONE removed), rejects with KernelError. */
-  private async request(op: string, type: number, payload: Buffer, flags: number): Promise<NlMessage[]> {
+  private async requestNow(op: string, type: number, payload: Buffer, flags: number): Promise<NlMessage[]> {
     if (this.closed) throw new KernelError('ECLOSED', op, 'kernel interface is closed');
     let msgs: NlMessage[];
     try {

@@ -124,7 +124,10 @@ async function capture(dev: string): Promise<unknown> {
 async function parallel(dev: string, n: number): Promise<unknown> {
   const k = NetlinkKernel.open();
   const specs: AddressSpec[] = Array.from({ length: n }, (_, i) => ({ address: `198.18.1.${i + 1}`, prefixLength: 32, dev }));
-  const added = await Promise.all(specs.map((s) => k.addAddress(s)));
+  // Dumps interleaved with single requests: multipart replies must not get mixed up.
+  const mixed = await Promise.all([...specs.map((s) => k.addAddress(s)), ...Array.from({ length: 10 }, () => k.listAddresses()), ...Array.from({ length: 10 }, () => k.listLinks())]);
+  const added = mixed.slice(0, n);
+  const dumpsOk = mixed.slice(n).every((x) => Array.isArray(x) && x.length > 0);
   const again = await Promise.all(specs.map((s) => k.addAddress(s)));
   const link = await k.getLink(dev);
   const listed = (await k.listAddresses(link!.ifindex, 'inet')).map((a) => a.address);
@@ -136,7 +139,7 @@ async function parallel(dev: string, n: number): Promise<unknown> {
   } catch (e) {
     afterClose = e instanceof KernelError ? e.code : String(e);
   }
-  return { added, again, listed, afterClose };
+  return { added, dumpsOk, again, listed, afterClose };
 }
 
 const [cmd, arg] = process.argv.slice(2);

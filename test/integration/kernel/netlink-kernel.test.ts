@@ -303,6 +303,7 @@ describe('NetlinkKernel in a network namespace', () => {
   it('serves concurrent requests on one socket and refuses calls after close with ECLOSED', () => {
     const r = drive<any>('parallel', { dev: 'a0', n: 50 });
     expect(r.added).toEqual(Array.from({ length: 50 }, () => ({ alreadyPresent: false })));
+    expect(r.dumpsOk).toBe(true);
     expect(r.again).toEqual(Array.from({ length: 50 }, () => ({ alreadyPresent: true })));
     expect([...r.listed].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `198.18.1.${i + 1}`).sort());
     expect(r.afterClose).toBe('ECLOSED');
