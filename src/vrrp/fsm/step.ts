@@ -21,6 +21,7 @@ import { csToUs, masterDownUs, msToUs, skewUs } from './timing.js';
 import type { InstanceState, NotifyState, StepContext, StepResult, VrrpAction, VrrpEvent, VrrpState, FsmTimers, RawCheck } from './types.js';
 import { authPassBytes, validateAdvert } from './validate.js';
 
+const TIMER_KEYS = ['main', 'garpDelay', 'lowerPrioGarp'] as const;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Work = Omit<Mutable<InstanceState>, 'timers'> & { timers: Mutable<FsmTimers> };
 
@@ -100,7 +101,7 @@ class Machine {
       const t = this.s.timers;
       let which: keyof FsmTimers | null = null;
       let at = Infinity;
-      for (const k of ['main', 'garpDelay', 'lowerPrioGarp'] as const) {
+      for (const k of TIMER_KEYS) {
         const v = t[k];
         if (v !== null && v <= this.now && v < at) {
           at = v;
