@@ -6,6 +6,8 @@ export interface GrammarArg {
   readonly text: string;
   readonly quoted: boolean;
   readonly start: number;
+  /** A '"' with no closing quote on its line: the word runs to the end of the line. */
+  readonly unmatched?: true;
 }
 
 export interface GrammarBlock {

@@ -130,20 +130,31 @@ function buildTree(pre: PreprocessResult, mainFile: string, options: ParseOption
   const loc = (offset: number): SourceLoc => map.loc(offset, mainFile);
 
   const toArg = (a: GrammarArg): Arg => ({ text: a.text, quoted: a.quoted, loc: loc(a.start) });
+  // keepalived (alloc_strvec) drops a word with an unmatched quote, and a line starting with
+  // one is empty; a block written after such a line stays in place.
+  const toStatements = (list: readonly GrammarStatement[]): Statement[] => {
+    const out: Statement[] = [];
+    for (const s of list) {
+      if (s.kw.unmatched) {
+        if (s.block !== null) out.push(...toStatements(s.block.items));
+      } else out.push(toStatement(s));
+    }
+    return out;
+  };
   const toStatement = (s: GrammarStatement): Statement => {
     const kw = s.kw;
     const kwEnd = kw.start + kw.text.length + (kw.quoted ? 2 : 0);
     const raw = kwEnd < s.rawEnd ? text.slice(kwEnd, s.rawEnd).trim() : '';
     const stmt: Statement = {
       keyword: kw.text,
-      args: s.args.map(toArg),
+      args: s.args.filter((a) => !a.unmatched).map(toArg),
       loc: loc(kw.start),
       raw,
-      ...(s.block !== null ? { block: s.block.items.map(toStatement) } : {}),
+      ...(s.block !== null ? { block: toStatements(s.block.items) } : {}),
     };
     return stmt;
   };
-  const statements = result.statements.map(toStatement);
+  const statements = toStatements(result.statements);
   const errors = [...result.errors].sort((a, b) => a.start - b.start);
   for (const e of errors) {
     sink.error(e.code, MESSAGES[e.code], loc(e.start), { text: text.slice(e.start, Math.max(e.end, e.start + 1)).split('\n')[0] });

@@ -129,8 +129,13 @@ describe('structural errors recover', () => {
   });
   it('unmatched quote drops the rest of the line and parsing continues', () => {
     const { tree, diags } = parse('a {\n  notify "/bin/x { y\n  b 2\n}\nc 3\n');
-    expect(shape(tree.statements)).toBe('a {notify "/bin/x { y"; b 2}; c 3');
+    expect(shape(tree.statements)).toBe('a {notify; b 2}; c 3');
     expect(diags).toEqual(['2:10: error[unmatched-quote]: Unmatched quote']);
+  });
+  it('a line starting with an unmatched quote is empty, as in keepalived', () => {
+    const { tree, diags } = parse('"abc def\nb 1\n');
+    expect(shape(tree.statements)).toBe('b 1');
+    expect(diags).toEqual(['1:1: error[unmatched-quote]: Unmatched quote']);
   });
   it('a stray { is reported and its content kept at the current level', () => {
     const { tree, diags } = parse('a { b 1 }\n{\n c 2\n}\nd 3\n');
