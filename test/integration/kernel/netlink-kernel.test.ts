@@ -300,6 +300,24 @@ describe('NetlinkKernel in a network namespace', () => {
     }
   });
 
+  it('maps the kernel refusing an unprivileged process to EPERM (reads still work)', () => {
+    const calls = [
+      { op: 'addAddress', arg: [{ address: '192.0.2.1', dev: 'a0' }] },
+      { op: 'addRoute', arg: [{ dst: '203.0.113.0', prefixLength: 24, type: 'blackhole' }] },
+      { op: 'listLinks' },
+    ];
+    // setpriv drops to nobody with no capabilities; the namespace is still ours.
+    const out = execFileSync(
+      'ip',
+      ['netns', 'exec', NS, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--import', 'tsx', driver, 'ops', JSON.stringify(calls)],
+      { encoding: 'utf8', cwd: join(here, '../../..') },
+    );
+    const r = JSON.parse(out) as OpResult[];
+    expect(r[0]).toMatchObject({ ok: false, code: 'EPERM', errno: 1 });
+    expect(r[1]).toMatchObject({ ok: false, code: 'EPERM', errno: 1 });
+    expect(r[2].ok).toBe(true);
+  });
+
   it('serves concurrent requests on one socket and refuses calls after close with ECLOSED', () => {
     const r = drive<any>('parallel', { dev: 'a0', n: 50 });
     expect(r.added).toEqual(Array.from({ length: 50 }, () => ({ alreadyPresent: false })));
