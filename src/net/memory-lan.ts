@@ -225,6 +225,14 @@ function canonical(family: IpFamily, a: string): string {
 const isMulticast = (family: IpFamily, a: string): boolean =>
   family === 'inet' ? (parseV4(a)?.[0] ?? 0) >= 224 && (parseV4(a)?.[0] ?? 0) <= 239 : a.startsWith('ff');
 
+/**
+ * A private copy. Not `.slice()`: on a Node Buffer that returns a view sharing memory (and
+ * its `.buffer` is the shared pool), so writes would leak into the caller's bytes.
+ */
+function copy(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
 function sum16(bytes: Uint8Array, seed = 0): number {
   let s = seed;
   for (let i = 0; i + 1 < bytes.length; i += 2) s += (bytes[i] << 8) | bytes[i + 1];
@@ -398,7 +406,7 @@ export class MemoryHost implements PacketIo {
   sendGratuitousArp(ifindex: number, frame: Uint8Array): void {
     this.checkSend(ifindex);
     if (frame.length < 14) throw new LanError('EINVAL', 'an Ethernet frame has at least 14 bytes', 22);
-    const f: LanFrame = { kind: 'arp', at: this.lan.scheduler.now(), from: this.name, ifindex, frame: frame.slice() };
+    const f: LanFrame = { kind: 'arp', at: this.lan.scheduler.now(), from: this.name, ifindex, frame: copy(frame) };
     this.lan.transmit(f, (h) => () => h.heard.push(f));
   }
 
@@ -406,7 +414,7 @@ export class MemoryHost implements PacketIo {
     this.checkSend(ifindex);
     const s = canonical('inet6', src);
     const d = canonical('inet6', dst);
-    const bytes = icmp.slice();
+    const bytes = copy(icmp);
     if (bytes.length >= 4) {
       // ICMPv6 checksum (RFC 4443 2.3) is always the kernel's job on raw ICMPv6 sockets.
       bytes[2] = 0;
@@ -478,8 +486,8 @@ class MemoryVrrpSocket implements VrrpSocket {
     if (bytes.length < 20 || bytes[0] >> 4 !== 4 || ihl < 20 || ihl > bytes.length) {
       throw new LanError('EINVAL', 'IP_HDRINCL datagram without a valid IPv4 header', 22);
     }
-    const b = bytes.slice();
-    const dv = new DataView(b.buffer);
+    const b = copy(bytes);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     // What the kernel does for IP_HDRINCL: total length and header checksum are always set.
     dv.setUint16(2, b.length);
     dv.setUint16(10, 0);
@@ -499,7 +507,7 @@ class MemoryVrrpSocket implements VrrpSocket {
     const multicast = isMulticast('inet6', dst);
     // RFC 5798 5.1.2.3 hop limit 255 (IPV6_MULTICAST_HOPS); unicast: unicast_ttl or the default.
     const ttl = multicast ? 255 : (this.spec.unicastHops ?? 64);
-    const b = payload.slice();
+    const b = copy(payload);
     if (b.length >= 8) {
       b[6] = 0;
       b[7] = 0;
@@ -523,7 +531,7 @@ class MemoryVrrpSocket implements VrrpSocket {
     return () => {
       // Recomputed on arrival: sockets may have been opened or closed in flight.
       for (const s of h.receivers(family, protocol, routeDst)) {
-        s.receive({ family, protocol, bytes: p.bytes.slice(), src: p.src, dst: p.dst, ttl: p.ttl, ifindex: h.ifindex });
+        s.receive({ family, protocol, bytes: copy(p.bytes), src: p.src, dst: p.dst, ttl: p.ttl, ifindex: h.ifindex });
       }
     };
   }

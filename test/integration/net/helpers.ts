@@ -3,6 +3,8 @@
 // These builders are deliberately independent of src/vrrp/packet.
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../../src/lab/lab.js';
+import { ManualScheduler, MemoryLan } from '../../../src/net/memory-lan.js';
+import type { ReceivedPacket } from '../../../src/net/packet-io.js';
 import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
 
 export const AGENT = fileURLToPath(new URL('./fixtures/agent.ts', import.meta.url));
@@ -183,4 +185,19 @@ export async function linkLocal(lab: Lab, host: string, timeoutMs = 5000): Promi
     if (Date.now() > deadline) throw new Error(`${host} has no link-local address`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** What MemoryLan delivers for the same send: it must match the kernel byte for byte. */
+export function memoryLanReceive(family: 'inet' | 'inet6', src: { addr: string }, dst: string, bytes: Uint8Array, group?: string): ReceivedPacket {
+  const scheduler = new ManualScheduler();
+  const lan = new MemoryLan({ scheduler });
+  const a = lan.addHost('a', { addresses: [src.addr] });
+  const b = lan.addHost('b', { addresses: [family === 'inet' ? '192.0.2.2' : 'fd00:db8:6::2'] });
+  const spec = { family, ifname: 'eth0', ifindex: 2, ...(group ? { group } : {}) };
+  const got: ReceivedPacket[] = [];
+  b.openVrrp(spec).onPacket((p) => got.push(p));
+  a.openVrrp({ ...spec, ...(family === 'inet6' ? { source6: src.addr } : {}) }).send(dst, bytes);
+  scheduler.runAll();
+  if (got.length !== 1) throw new Error(`MemoryLan delivered ${got.length} copies`);
+  return got[0];
 }

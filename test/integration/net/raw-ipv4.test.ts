@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
-import { ipv4Datagram, runAgent, startAgent, toHex, vrrpV2 } from './helpers.js';
+import { ipv4Datagram, memoryLanReceive, runAgent, startAgent, toHex, vrrpV2 } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
 
@@ -39,6 +39,10 @@ describe('native raw IPv4 VRRP socket (netns)', () => {
     expect(bytes.readUInt16BE(2)).toBe(bytes.length); // total length filled in (kernel)
     expect(toHex(bytes.subarray(20))).toBe(toHex(payload));
     expect(rx.child.exitCode).toBe(0);
+    // MemoryLan's model of IP_HDRINCL (length + header checksum filled in) equals the kernel's.
+    const sim = memoryLanReceive('inet', { addr: '192.0.2.1' }, '224.0.0.18', Buffer.from(sent[0].hex, 'hex'), '224.0.0.18');
+    expect(toHex(sim.bytes)).toBe(toHex(bytes));
+    expect(sim.ttl).toBe(255);
   });
 
   itWhen(isRoot, hasAddon)('unicast socket bound to its source only receives datagrams for that address', async () => {

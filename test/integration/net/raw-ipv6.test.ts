@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
-import { capture, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV3Ipv6 } from './helpers.js';
+import { memoryLanReceive, capture, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV3Ipv6 } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
 
@@ -46,6 +46,10 @@ describe('native raw IPv6 VRRP socket (netns)', () => {
     const [pkt] = tsharkFields(lab, 'b', await cap.done, ['ipv6.hlim', 'ipv6.src', 'ipv6.dst', 'vrrp.virt_rtr_id', 'vrrp.checksum.status', 'vrrp.ipv6_addr']);
     expect(pkt).toMatchObject({ 'ipv6.hlim': '255', 'ipv6.src': srcA, 'ipv6.dst': 'ff02::12', 'vrrp.virt_rtr_id': '61', 'vrrp.ipv6_addr': 'fd00:db8:6::100' });
     expect(pkt['vrrp.checksum.status']).toBe('1'); // 1 = good
+    // MemoryLan's model of IPV6_CHECKSUM gives the kernel's bytes, checksum included.
+    const sim = memoryLanReceive('inet6', { addr: srcA }, 'ff02::12', payload, 'ff02::12');
+    expect(toHex(sim.bytes)).toBe(toHex(bytes));
+    expect(sim).toMatchObject({ src: srcA, dst: 'ff02::12', ttl: 255 });
   });
 
   itWhen(isRoot, hasAddon)('unicast to a bound global address, source chosen per socket', async () => {

@@ -285,3 +285,18 @@ describe('MemoryLan properties', () => {
     );
   });
 });
+
+describe('MemoryLan with Node Buffers', () => {
+  it('never writes into the caller\'s Buffer (Buffer.slice shares memory) and fills the right header', () => {
+    const { scheduler, a, b } = lan();
+    const got = collect(b.openVrrp(v4mc));
+    // A Buffer from the shared pool: its .buffer is larger and starts elsewhere.
+    const pool = Buffer.from(ipv4('192.0.2.1', '224.0.0.18', 255, [9, 9, 9, 9]));
+    const before = pool.toString('hex');
+    a.openVrrp(v4mc).send('224.0.0.18', pool);
+    scheduler.runAll();
+    expect(pool.toString('hex')).toBe(before);
+    expect(onesSum(got[0].bytes.subarray(0, 20))).toBe(0xffff);
+    expect((got[0].bytes[2] << 8) | got[0].bytes[3]).toBe(24);
+  });
+});
