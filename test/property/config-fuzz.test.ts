@@ -2,12 +2,13 @@
 // throws, never hangs, and every problem is a Diagnostic whose location is a real place in the
 // input. Seeds are the shared keepalived samples and field configs (read at test time, never
 // copied) plus our conf-examples.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/parse.js';
+import { parseConfigFile, parseConfigText } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/build-model.js';
 import type { ConfigFiles } from '../../src/config/parse.js';
 import { DiagnosticSink, type Diagnostic } from '../../src/lib/diagnostics.js';
@@ -133,13 +134,28 @@ describe('config pipeline under random input', () => {
   });
 
   it('mutated seeds: no throw, no hang, every diagnostic located in the input', { timeout: 240_000 }, () => {
+    let cases = 0;
+    let withDiagnostics = 0;
     fc.assert(
       fc.property(fc.nat(seeds.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 }), (i, muts) => {
         const text = muts.reduce(applyMutation, seeds[i]);
-        checkOutcome(text, pipeline(text));
+        const o = pipeline(text);
+        cases++;
+        if (o.diagnostics.length > 0) withDiagnostics++;
+        checkOutcome(text, o);
       }),
       { numRuns: RUNS, seed: process.env.KT_FUZZ_SEED ? Number(process.env.KT_FUZZ_SEED) : undefined },
     );
+    // The location checks only mean something if mutations do produce diagnostics.
+    expect(withDiagnostics / cases).toBeGreaterThan(0.3);
+  });
+
+  it('the checks themselves reject a diagnostic outside the input', () => {
+    const text = 'global_defs {\n  rize 1\n}\n';
+    const o = pipeline(text);
+    expect(o.diagnostics.some((d) => d.loc.line === 2)).toBe(true);
+    const shifted: Outcome = { ms: o.ms, diagnostics: o.diagnostics.map((d) => ({ ...d, loc: { ...d.loc, line: 99 } })) };
+    expect(() => checkOutcome(text, shifted)).toThrow();
   });
 
   it('random token soup: no throw, no hang, valid locations', { timeout: 240_000 }, () => {
@@ -158,5 +174,40 @@ describe('config pipeline under random input', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('mutated multi-file configs on disk: every location is a line of a file that exists', { timeout: 240_000 }, () => {
+    const root = mkdtempSync(join(tmpdir(), 'kt-fuzz-'));
+    let n = 0;
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat(seeds.length - 1), fc.array(mutation, { maxLength: 3 })), { minLength: 1, maxLength: 3 }),
+          fc.constantFrom('include sub/*.conf', 'include sub/a0.conf', 'include sub/{a0,a1}.conf', 'include ../main.conf', 'include sub/missing.conf'),
+          (parts, includeLine) => {
+            const dir = join(root, String(n++));
+            mkdirSync(join(dir, 'sub'), { recursive: true });
+            const texts = parts.map(([i, muts]) => muts.reduce(applyMutation, seeds[i]));
+            const main = join(dir, 'main.conf');
+            writeFileSync(main, `${includeLine}\n${texts[0]}`);
+            texts.slice(1).forEach((t, k) => writeFileSync(join(dir, 'sub', `a${k}.conf`), `include ../main.conf\n${t}`));
+            const sink = new DiagnosticSink();
+            const t0 = performance.now();
+            buildModel(parseConfigFile(main, { configId: 'fuzz', random: () => 0.5 }, sink), sink);
+            expect(performance.now() - t0).toBeLessThan(CASE_LIMIT_MS);
+            for (const d of sink.items) {
+              const where = JSON.stringify(d);
+              expect(existsSync(d.loc.file), where).toBe(true);
+              const lines = readFileSync(d.loc.file, 'utf8').split('\n');
+              expect(d.loc.line >= 1 && d.loc.line <= lines.length, where).toBe(true);
+              expect(d.loc.column >= 1 && d.loc.column <= lines[d.loc.line - 1].length + 1, where).toBe(true);
+            }
+          },
+        ),
+        { numRuns: Math.max(20, Math.floor(RUNS / 5)) },
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
