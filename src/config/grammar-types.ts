@@ -47,8 +47,13 @@ export interface GrammarResult {
 }
 
 export interface GrammarOptions {
-  /** Keywords that always open a block; used to recover from a missing '{'. */
-  readonly blockKeywords?: ReadonlySet<string>;
+  /**
+   * Keywords that always open a block, used to recover from a missing '{': a set, or a function
+   * of the keyword and the enclosing block keywords (outermost first).
+   */
+  readonly blockKeywords?: BlockKeywords;
 }
+
+export type BlockKeywords = ReadonlySet<string> | ((keyword: string, parents: readonly string[]) => boolean);
 
 export type GrammarParse = (text: string, options?: GrammarOptions) => GrammarResult;

@@ -4,12 +4,13 @@
 import type { Arg, ConfigTree, Statement } from './ast.js';
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
 import { parseGrammar } from './grammar.js';
-import type { GrammarArg, GrammarErrorCode, GrammarStatement } from './grammar-types.js';
+import type { BlockKeywords, GrammarArg, GrammarErrorCode, GrammarStatement } from './grammar-types.js';
 import { nodeConfigFiles } from './node-files.js';
 import { preprocessFile, preprocessText, type PreprocessResult, type SourceLine } from './preprocess.js';
 import type { ConfigFiles } from './preprocess/config-files.js';
 
 export type { ConfigFiles, ConfigFileStat } from './preprocess/config-files.js';
+export type { BlockKeywords } from './grammar-types.js';
 
 export interface ParseOptions {
   /** `@id` conditionals; the caller computes keepalived's default (host name up to '.'). */
@@ -20,9 +21,11 @@ export interface ParseOptions {
   readonly files?: ConfigFiles;
   /**
    * Keywords that always open a block, used to recover from a missing '{' the way keepalived
-   * does (the following lines up to '}' become the block). Default DEFAULT_BLOCK_KEYWORDS.
+   * does (the following lines up to '}' become the block). A set of names, or a function of the
+   * keyword and its enclosing block keywords (outermost first) for exact per-block tables.
+   * Default DEFAULT_BLOCK_KEYWORDS.
    */
-  readonly blockKeywords?: ReadonlySet<string>;
+  readonly blockKeywords?: BlockKeywords;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Statement } from '../../../src/config/ast.js';
-import { parseConfigFile, parseConfigText } from '../../../src/config/parse.js';
+import { parseConfigFile, parseConfigText, type BlockKeywords } from '../../../src/config/parse.js';
 import { DiagnosticSink, formatDiagnostic } from '../../../src/lib/diagnostics.js';
 import { memFiles } from '../../fixtures/config/mem-files.js';
 
 const FILE = '/etc/keepalived/keepalived.conf';
 
-function parse(text: string, opts: { configId?: string; blockKeywords?: ReadonlySet<string> } = {}) {
+function parse(text: string, opts: { configId?: string; blockKeywords?: BlockKeywords } = {}) {
   const sink = new DiagnosticSink();
   const tree = parseConfigText(text, FILE, { files: memFiles({}), ...opts }, sink);
   return { tree, sink, diags: sink.items.map(formatDiagnostic).map((s) => s.replace(`${FILE}:`, '')) };
@@ -126,6 +126,17 @@ describe('structural errors recover', () => {
     const { tree, diags } = parse('vrrp_instance VI_1\nstate x\n}\n', { blockKeywords: new Set() });
     expect(shape(tree.statements)).toBe('vrrp_instance VI_1; state x');
     expect(diags).toEqual(["3:1: error[extra-close-brace]: Extra '}' found"]);
+  });
+  it('blockKeywords may be a function of the keyword and its enclosing blocks', () => {
+    const seen: string[] = [];
+    const isBlock = (kw: string, parents: readonly string[]): boolean => {
+      seen.push([...parents, kw].join('/'));
+      return kw === 'group' && parents.at(-1) === 'vrrp_sync_group';
+    };
+    const { tree, diags } = parse('vrrp_sync_group G {\n  group\n    VI_1\n  }\n}\nvirtual_server group VSG {\n  x 1\n}\n', { blockKeywords: isBlock });
+    expect(shape(tree.statements)).toBe('vrrp_sync_group G {group {VI_1}}; virtual_server group VSG {x 1}');
+    expect(diags).toEqual(["2:3: error[missing-open-brace]: Missing '{' at beginning of configuration block"]);
+    expect(seen).toEqual(['vrrp_sync_group/group', 'vrrp_sync_group/group/VI_1', 'virtual_server/x']);
   });
   it('unmatched quote drops the rest of the line and parsing continues', () => {
     const { tree, diags } = parse('a {\n  notify "/bin/x { y\n  b 2\n}\nc 3\n');
