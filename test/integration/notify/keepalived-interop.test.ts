@@ -1,0 +1,144 @@
+// Notify compatibility with the real keepalived 2.2.7: keepalived runs in a namespace this test
+// creates, with notify scripts and a notify_fifo; the sequence of state changes it reported on
+// the FIFO is then replayed through our Notifier with the same script lines. The scripts must
+// receive the same argv and the FIFO must carry the same bytes.
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
+import { Notifier, type NotifyScripts, type NotifyState } from '../../../src/notify/notifier.js';
+import { FifoWriter } from '../../../src/notify/fifo.js';
+import { RealTimers } from '../../../src/notify/timers.js';
+import { splitCommand } from '../../../src/notify/script-security.js';
+import { systemClock } from '../../../src/lib/clock.js';
+import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
+
+const hasKeepalived: Prereq = () => {
+  try {
+    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'keepalived 2.2.7 binary not installed (apt-get install keepalived)';
+  }
+};
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync('/tmp/kt-interop-');
+  chmodSync(dir, 0o755);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+/** A `cat FIFO > OUT` reader; `done` settles when it exits (listen from the start). */
+function reader(fifo: string, out: string): { proc: ChildProcess; done: Promise<void> } {
+  const proc = spawn('/bin/sh', ['-c', `exec cat "${fifo}" > "${out}"`], { stdio: 'ignore' });
+  return { proc, done: new Promise((r) => proc.once('exit', () => r())) };
+}
+
+describe('notify compatibility with keepalived 2.2.7', () => {
+  itWhen(isRoot, hasKeepalived)('same script argv and FIFO bytes for the same state changes', async () => {
+    const recLog = (tag: string) => join(dir, `rec-${tag}.log`);
+    const rec = join(dir, 'rec.sh');
+    // One line per run: every argument bracketed. REC_LOG picks the log file.
+    // One write per run (appends of one short line are atomic even when scripts run at once).
+    writeFileSync(rec, `#!/bin/sh\nd=$(dirname "$0"); l=; for a in "$@"; do l="$l[$a]"; done; printf '%s\\n' "$l" >> "$d/rec-$(cat "$d/which").log"\n`);
+    chmodSync(rec, 0o755);
+    const lines = {
+      notifyMaster: `${rec} nm arg1 'two words'`,
+      notifyBackup: `${rec} nb`,
+      notifyStop: `${rec} ns`,
+      notify: `${rec} N`,
+    };
+    const group = { notify: `${rec} G`, notifyMaster: `${rec} gm` };
+
+    // ---- keepalived
+    writeFileSync(join(dir, 'which'), 'ka');
+    const kaFifo = join(dir, 'ka.fifo');
+    const kaOut = join(dir, 'ka.out');
+    execFileSync('mkfifo', [kaFifo]);
+    const r1 = reader(kaFifo, kaOut);
+    const conf = join(dir, 'ka.conf');
+    writeFileSync(
+      conf,
+      `global_defs {\n  script_user root\n  enable_script_security\n  notify_fifo ${kaFifo}\n}\n` +
+        `vrrp_sync_group SG1 {\n  group {\n    VI_1\n  }\n  notify "${group.notify}"\n  notify_master "${group.notifyMaster}"\n}\n` +
+        `vrrp_instance VI_1 {\n  interface v0\n  state BACKUP\n  virtual_router_id 51\n  priority 150\n  advert_int 1\n` +
+        `  virtual_ipaddress {\n    192.0.2.200/24\n  }\n` +
+        `  notify_master "${lines.notifyMaster}"\n  notify_backup "${lines.notifyBackup}"\n  notify_stop "${lines.notifyStop}"\n  notify "${lines.notify}"\n}\n`,
+    );
+    const ns = `ktHi${process.pid}`;
+    const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'ignore' });
+    ip('netns', 'add', ns);
+    try {
+      ip('-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+      ip('-n', ns, 'link', 'set', 'v0', 'up');
+      ip('-n', ns, 'link', 'set', 'v1', 'up');
+      ip('-n', ns, 'addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+      const ka = spawn('ip', ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-G', '-P', '-f', conf, '-p', join(dir, 'ka.pid'), '-r', join(dir, 'ka.vrrp.pid')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let kaLog = '';
+      ka.stdout!.on('data', (b: Buffer) => (kaLog += b.toString()));
+      ka.stderr!.on('data', (b: Buffer) => (kaLog += b.toString()));
+      if (process.env.KT_DEBUG) ka.once('exit', () => console.log(kaLog));
+      const exited = new Promise<void>((r) => ka.once('exit', () => r()));
+      const becameMaster = await waitFor(() => existsSync(kaOut) && readFileSync(kaOut, 'utf8').includes('GROUP "SG1" MASTER'), 15_000);
+      process.kill(ka.pid!, 'SIGTERM');
+      await exited;
+      expect(becameMaster).toBe(true);
+    } finally {
+      ip('netns', 'del', ns);
+    }
+    await r1.done;
+    await new Promise((r) => setTimeout(r, 300)); // fire-and-forget scripts finish writing
+    const kaFifoText = readFileSync(kaOut, 'utf8');
+
+    // ---- ours: replay the sequence keepalived reported
+    writeFileSync(join(dir, 'which'), 'ts');
+    const prep = (s: string) => ({ argv: splitCommand(s) });
+    const inst: NotifyScripts = {
+      notifyMaster: prep(lines.notifyMaster),
+      notifyBackup: prep(lines.notifyBackup),
+      notifyStop: prep(lines.notifyStop),
+      notify: prep(lines.notify),
+    };
+    const grp: NotifyScripts = { notify: prep(group.notify), notifyMaster: prep(group.notifyMaster) };
+    const tsFifo = join(dir, 'ts.fifo');
+    const tsOut = join(dir, 'ts.out');
+    const runner = new NodeProcessRunner();
+    const w = new FifoWriter({ path: tsFifo, retryMs: 20 }, runner, new RealTimers(systemClock));
+    await w.start();
+    const r2 = reader(tsFifo, tsOut);
+    const n = new Notifier({ runner, fifos: [w] });
+    const events = kaFifoText.trim().split('\n');
+    expect(events.length).toBeGreaterThanOrEqual(4);
+    for (const line of events) {
+      const m = /^(INSTANCE|GROUP) "([^"]+)" (\w+) (\d+)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      const [, kind, name, state, prio] = m!;
+      if (kind === 'INSTANCE') n.instanceState(name!, state as NotifyState, Number(prio), inst);
+      else n.groupState(name!, state as NotifyState, grp);
+      await n.idle(); // keeps the log order comparable; completion order is not part of the contract
+    }
+    await waitFor(() => w.stats.written === events.length, 3000);
+    await w.close();
+    await r2.done;
+
+    expect(readFileSync(tsOut, 'utf8')).toBe(kaFifoText);
+    const sorted = (p: string) => readFileSync(p, 'utf8').trim().split('\n').sort();
+    expect(sorted(recLog('ts'))).toEqual(sorted(recLog('ka')));
+    expect(sorted(recLog('ka'))).toContain('[nm][arg1][two words]');
+    expect(sorted(recLog('ka'))).toContain('[N][INSTANCE][VI_1][MASTER][150]');
+    expect(sorted(recLog('ka'))).toContain('[G][GROUP][SG1][MASTER][0]');
+  }, 60_000);
+});
