@@ -1,0 +1,153 @@
+// From the typed config model to what the VRRP runtime needs on this host: interface index and
+// MAC, our source address, the multicast group, and each VIP/eVIP/route as a kernel spec.
+// Problems that make an instance impossible to run here are returned, not thrown.
+import type { KeepalivedConfig, RouteEntry, VipEntry, VrrpInstance } from '../config/model.js';
+import type { AddressSpec, Kernel, RouteSpec, RouteType } from '../kernel/kernel.js';
+import { instanceConfigFromModel } from '../vrrp/fsm/model-adapter.js';
+import type { RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
+import { VRRP_GROUP4, VRRP_GROUP6 } from '../net/packet-io.js';
+
+export interface WiringProblem {
+  readonly instance: string;
+  readonly message: string;
+  /** `no-interface` makes the daemon exit (keepalived: cannot run). */
+  readonly code: 'no-interface' | 'no-source-address' | 'invalid-instance';
+}
+
+function vipSpec(v: VipEntry, defaultDev: string, ifindexOf: (n: string) => number | undefined): (AddressSpec & { ifindex: number }) | undefined {
+  const dev = v.dev ?? defaultDev;
+  const ifindex = ifindexOf(dev);
+  if (ifindex === undefined) return undefined;
+  const opts = new Set(v.options);
+  const pl = v.options.indexOf('preferred_lft');
+  return {
+    address: v.ip.address,
+    prefixLength: v.ip.prefixLen,
+    dev,
+    ifindex,
+    ...(v.brd !== undefined ? { broadcast: v.brd } : {}),
+    ...(v.scope !== undefined ? { scope: v.scope as AddressSpec['scope'] } : {}),
+    ...(v.label !== undefined ? { label: v.label } : {}),
+    ...(v.peer !== undefined ? { peer: v.peer } : {}),
+    // keepalived adds IPv6 VIPs with IFA_F_NODAD unless told otherwise; `-nodad` is the keyword.
+    ...(v.ip.family === 'inet6' ? { noDad: true } : {}),
+    ...(opts.has('home') ? { home: true } : {}),
+    ...(opts.has('mngtmpaddr') ? { mngtmpaddr: true } : {}),
+    ...(opts.has('noprefixroute') ? { noPrefixRoute: true } : {}),
+    ...(opts.has('autojoin') ? { autojoin: true } : {}),
+    ...(pl >= 0 && v.options[pl + 1] !== undefined
+      ? { preferredLft: v.options[pl + 1] === 'forever' ? 'forever' : Number(v.options[pl + 1]) }
+      : {}),
+  };
+}
+
+const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw']);
+
+/** `ip route` words (the subset keepalived's virtual_routes use) -> RouteSpec. */
+export function routeSpec(r: RouteEntry, defaultDev: string): RouteSpec | undefined {
+  const w = [...r.words];
+  let type: RouteType | undefined;
+  if (w[0] !== undefined && ROUTE_TYPES.has(w[0])) type = w.shift() as RouteType;
+  if (w[0] === 'to') w.shift();
+  const dstWord = w.shift();
+  if (!dstWord) return undefined;
+  const [dst, len] = dstWord.split('/');
+  const spec: { -readonly [K in keyof RouteSpec]: RouteSpec[K] } = { dst, ...(len !== undefined ? { prefixLength: Number(len) } : {}) };
+  if (type) spec.type = type;
+  for (let i = 0; i < w.length; i++) {
+    const k = w[i];
+    const v = w[i + 1];
+    switch (k) {
+      case 'via':
+      case 'gw':
+        spec.via = v;
+        i++;
+        break;
+      case 'dev':
+      case 'oif':
+        spec.dev = v;
+        i++;
+        break;
+      case 'src':
+        spec.src = v;
+        i++;
+        break;
+      case 'metric':
+      case 'preference':
+        spec.metric = Number(v);
+        i++;
+        break;
+      case 'table':
+        spec.table = v === 'main' ? 254 : v === 'local' ? 255 : Number(v);
+        i++;
+        break;
+      case 'scope':
+        spec.scope = v as RouteSpec['scope'];
+        i++;
+        break;
+      default:
+        break; // options we do not model yet (no_track, onlink ...): ignored
+    }
+  }
+  if (spec.dev === undefined && spec.via === undefined && (type === undefined || type === 'unicast')) spec.dev = defaultDev;
+  return spec;
+}
+
+export interface WiredConfig {
+  readonly specs: RuntimeInstanceSpec[];
+  readonly problems: WiringProblem[];
+}
+
+export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Promise<WiredConfig> {
+  const links = await kernel.listLinks();
+  const byName = new Map(links.map((l) => [l.name, l]));
+  const ifindexOf = (n: string) => byName.get(n)?.ifindex;
+  const specs: RuntimeInstanceSpec[] = [];
+  const problems: WiringProblem[] = [];
+  const g = model.globalDefs;
+  for (const vi of model.vrrpInstances as VrrpInstance[]) {
+    if (vi.virtualRouterId === undefined) {
+      problems.push({ instance: vi.name, code: 'invalid-instance', message: `(${vi.name}) has no virtual_router_id: not started` });
+      continue;
+    }
+    const ifname = vi.interface;
+    const link = ifname ? byName.get(ifname) : undefined;
+    if (!ifname || !link) {
+      problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) interface ${ifname ?? '(none)'} does not exist` });
+      continue;
+    }
+    const cfg = instanceConfigFromModel(model, vi);
+    const allVips = [...cfg.vips, ...cfg.evips];
+    const configured = vi.unicastSrcIp ?? vi.mcastSrcIp;
+    const src = configured?.address ?? (await kernel.primaryAddress(link.ifindex, cfg.family, allVips));
+    if (!src) {
+      problems.push({ instance: vi.name, code: 'no-source-address', message: `(${vi.name}) interface ${ifname} has no ${cfg.family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address to send from` });
+      continue;
+    }
+    const addresses = new Map<string, AddressSpec & { ifindex: number }>();
+    for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
+      const s = vipSpec(v, ifname, ifindexOf);
+      if (s) addresses.set(v.ip.address, s);
+      else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
+    }
+    const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname)).filter((r): r is RouteSpec => r !== undefined);
+    const group = vi.mcastDstIp?.address ?? (cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
+    specs.push({
+      cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
+      ifname,
+      ifindex: link.ifindex,
+      mac: link.mac,
+      wire: {
+        cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
+        src,
+        group,
+        checksumAsV2: Boolean((vi as unknown as { v3ChecksumAsV2?: boolean }).v3ChecksumAsV2 ?? (g as unknown as { v3ChecksumAsV2?: boolean }).v3ChecksumAsV2),
+        ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
+      },
+      addresses,
+      routes,
+      ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.address } : {}),
+    });
+  }
+  return { specs, problems };
+}

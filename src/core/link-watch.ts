@@ -1,0 +1,76 @@
+// Interface state from live rtnetlink events: our own netlink event socket (native addon) gives
+// raw messages, kernel/link-events.ts parses them. Only changes of "usable" (admin up and
+// carrier) are reported. When the kernel drops events (ENOBUFS) every link is re-read through
+// the Kernel interface, so no change is ever missed for good.
+import type { Kernel } from '../kernel/kernel.js';
+import { parseKernelEvents } from '../kernel/link-events.js';
+import type { Logger } from '../lib/log.js';
+
+export type LinkHandler = (ifname: string, up: boolean) => void;
+
+export class LinkWatcher {
+  private readonly last = new Map<number, { name: string; up: boolean }>();
+  private sock: { close(): void } | undefined;
+  overflows = 0;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly log: Logger,
+    private readonly onChange: LinkHandler,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const l of await this.kernel.listLinks()) this.last.set(l.ifindex, { name: l.name, up: l.up && l.carrier });
+    const { NetlinkSocket, RTMGRP } = await import('../net/netlink-socket.js');
+    const sock = NetlinkSocket.open({ groups: RTMGRP.LINK });
+    this.sock = sock;
+    sock.onMessage((m) => this.handle(m.bytes));
+    sock.onOverflow(() => {
+      this.overflows++;
+      this.log.warn({ overflows: this.overflows }, 'netlink event overflow: re-reading interface state');
+      void this.resync();
+    });
+    sock.onError((e) => this.log.warn({ code: e.code }, 'netlink event socket error'));
+  }
+
+  stop(): void {
+    this.sock?.close();
+    this.sock = undefined;
+  }
+
+  /** Feeds raw rtnetlink bytes (exported for tests). */
+  handle(bytes: Uint8Array): void {
+    const { events } = parseKernelEvents(bytes);
+    for (const e of events) {
+      if (e.kind !== 'link') continue;
+      this.update(e.ifindex, e.name, e.action !== 'delete' && e.up && e.carrier);
+    }
+  }
+
+  private update(ifindex: number, name: string, up: boolean): void {
+    const prev = this.last.get(ifindex);
+    this.last.set(ifindex, { name, up });
+    if (prev && prev.up === up && prev.name === name) return;
+    if (!prev && up) {
+      // An interface that appeared: report it so instances waiting for it can leave FAULT.
+      this.onChange(name, true);
+      return;
+    }
+    this.log.info({ ifname: name, up }, `interface ${name} is ${up ? 'up' : 'down'}`);
+    this.onChange(name, up);
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      const links = await this.kernel.listLinks();
+      const seen = new Set<number>();
+      for (const l of links) {
+        seen.add(l.ifindex);
+        this.update(l.ifindex, l.name, l.up && l.carrier);
+      }
+      for (const [ifindex, v] of this.last) if (!seen.has(ifindex) && v.up) this.update(ifindex, v.name, false);
+    } catch (e) {
+      this.log.error({ err: String(e) }, 'cannot re-read interfaces after overflow');
+    }
+  }
+}
