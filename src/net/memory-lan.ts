@@ -10,7 +10,8 @@
 //    the payload only.
 //  * Multicast loop is off: a host never hears its own adverts. Multicast reaches sockets that
 //    joined the group on that interface; unicast reaches the host owning the address. A socket
-//    bound to an address only receives datagrams addressed to it (raw socket bind semantics).
+//    bound to an address only receives unicast addressed to it; a bound IPv4 socket gets no
+//    multicast at all, a bound IPv6 socket still gets the groups it joined (kernel behaviour).
 //  * A host whose link is down neither sends (ENETDOWN) nor receives.
 // Delivery is never synchronous: each copy is scheduled through the injected scheduler after
 // the configured delay, and may be lost with the configured probability.
@@ -449,8 +450,10 @@ export class MemoryHost implements PacketIo {
     for (const s of this.sockets) {
       if (s.spec.family !== family || s.protocol !== protocol) continue;
       if (multicast) {
-        // A bound raw socket only accepts datagrams addressed to its bound address.
-        if (s.group === dst && s.bind === undefined) out.push(s);
+        // Kernel raw-socket matching (checked in test/integration/net/raw-ipv6.test.ts): a bound
+        // IPv4 socket only accepts datagrams addressed to its bound address, so never multicast
+        // (raw_v4_match); a bound IPv6 socket still gets groups it joined (raw_v6_match).
+        if (s.group === dst && (s.bind === undefined || family === 'inet6')) out.push(s);
       } else if (this.addresses.includes(dst) && (s.bind === undefined || s.bind === dst)) {
         out.push(s);
       }

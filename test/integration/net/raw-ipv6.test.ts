@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
-import { memoryLanReceive, capture, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV3Ipv6 } from './helpers.js';
+import { ManualScheduler, MemoryLan } from '../../../src/net/memory-lan.js';
+import { memoryLanReceive, capture, ipv4Datagram, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV2, vrrpV3Ipv6 } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
 
@@ -68,4 +69,40 @@ describe('native raw IPv6 VRRP socket (netns)', () => {
     expect(got).toMatchObject({ src: 'fd00:db8:6::1', dst: 'fd00:db8:6::2', ttl: 255 });
     expect(ipv6PseudoChecksumOk('fd00:db8:6::1', 'fd00:db8:6::2', new Uint8Array(Buffer.from(got.bytes as string, 'hex')))).toBe(true);
   });
+
+  itWhen(isRoot, hasAddon)('a bound socket that joined the group: IPv6 still gets multicast, IPv4 does not (and MemoryLan agrees)', async () => {
+    lab.exec('a', ['ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0']);
+    lab.exec('b', ['ip', 'addr', 'add', '192.0.2.2/24', 'dev', 'eth0']);
+    const srcA = await linkLocal(lab, 'a');
+    const rx6 = startAgent(lab, 'b', { op: 'recv', family: 'inet6', group: 'ff02::12', bindAddress: 'fd00:db8:6::2', count: 1 });
+    const rx4 = startAgent(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', bindAddress: '192.0.2.2', count: 1 });
+    await rx6.next((o) => o.ready === true);
+    await rx4.next((o) => o.ready === true);
+    await runAgent(lab, 'a', { op: 'send', family: 'inet6', source6: srcA, packets: [{ dst: 'ff02::12', hex: toHex(vrrpV3Ipv6(63, 100, 'fd00:db8:6::102')) }] });
+    const d4 = ipv4Datagram({ src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, id: 3 }, vrrpV2(63, 100, '192.0.2.102'));
+    await runAgent(lab, 'a', { op: 'send', family: 'inet', packets: [{ dst: '224.0.0.18', hex: toHex(d4) }] });
+    await rx6.exited();
+    // The IPv4 receiver stays silent; give a late copy time to arrive before concluding.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rx4.json().filter((o) => o.packet)).toHaveLength(0);
+    rx4.signal('SIGKILL');
+    expect(rx6.json().filter((o) => o.packet)).toHaveLength(1);
+    const sim = memoryLanBound(srcA, d4);
+    expect(sim).toEqual({ v6: 1, v4: 0 });
+  });
 });
+
+/** The same scenario on MemoryLan: copies received by bound+joined IPv6 and IPv4 sockets. */
+function memoryLanBound(srcA: string, d4: Uint8Array): { v6: number; v4: number } {
+  const scheduler = new ManualScheduler();
+  const lan = new MemoryLan({ scheduler });
+  const a = lan.addHost('a', { addresses: [srcA, '192.0.2.1'] });
+  const b = lan.addHost('b', { addresses: ['fd00:db8:6::2', '192.0.2.2'] });
+  const n = { v6: 0, v4: 0 };
+  b.openVrrp({ family: 'inet6', ifname: 'eth0', ifindex: 2, group: 'ff02::12', bindAddress: 'fd00:db8:6::2' }).onPacket(() => n.v6++);
+  b.openVrrp({ family: 'inet', ifname: 'eth0', ifindex: 2, group: '224.0.0.18', bindAddress: '192.0.2.2' }).onPacket(() => n.v4++);
+  a.openVrrp({ family: 'inet6', ifname: 'eth0', ifindex: 2, source6: srcA }).send('ff02::12', vrrpV3Ipv6(63, 100, 'fd00:db8:6::102'));
+  a.openVrrp({ family: 'inet', ifname: 'eth0', ifindex: 2 }).send('224.0.0.18', d4);
+  scheduler.runAll();
+  return n;
+}

@@ -300,3 +300,16 @@ describe('MemoryLan with Node Buffers', () => {
     expect((got[0].bytes[2] << 8) | got[0].bytes[3]).toBe(24);
   });
 });
+
+describe('MemoryLan bound sockets and multicast (kernel raw_v4_match / raw_v6_match)', () => {
+  it('a bound IPv6 socket still receives groups it joined; a bound IPv4 socket does not', () => {
+    const { scheduler, a, b } = lan();
+    const got6 = collect(b.openVrrp({ ...v6mc, bindAddress: 'fd00::2' }));
+    const got4 = collect(b.openVrrp({ ...v4mc, bindAddress: '192.0.2.2' }));
+    a.openVrrp(v6mc).send('ff02::12', new Uint8Array(8));
+    a.openVrrp(v4mc).send('224.0.0.18', ipv4('192.0.2.1', '224.0.0.18', 255, [1]));
+    scheduler.runAll();
+    expect(got6).toHaveLength(1);
+    expect(got4).toHaveLength(0);
+  });
+});
