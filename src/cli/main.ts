@@ -4,6 +4,8 @@
 // (keepalived's "program error"), with the stack only when KEEPALIVED_TS_DEBUG is set.
 import { hostname } from 'node:os';
 import { run } from './run.js';
+import { parseArgv, type CliOptions } from './argv.js';
+import { runDaemon } from '../core/daemon.js';
 
 const EXIT_PROGRAM_ERROR = 70;
 
@@ -21,13 +23,38 @@ function fail(e: unknown): void {
   process.exitCode = EXIT_PROGRAM_ERROR;
 }
 
-try {
-  process.exitCode = run(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    hostname: hostname(),
-    pathEnv: process.env.PATH,
-  });
-} catch (e) {
-  fail(e);
+/** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum) runs the daemon. */
+function isDaemonMode(o: CliOptions): boolean {
+  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined;
+}
+
+const argv = process.argv.slice(2);
+const parsed = parseArgv(argv, hostname());
+if (parsed.ok && isDaemonMode(parsed.options)) {
+  const o = parsed.options;
+  // keepalived-ts always stays in the foreground (as with -n): run it under systemd Type=simple.
+  runDaemon({
+    configFile: o.configFile,
+    configId: o.configId,
+    pidFile: o.pidFile ?? '/run/keepalived.pid',
+    vrrpPidFile: o.vrrpPidFile ?? '/run/keepalived_vrrp.pid',
+    logConsole: o.logConsole || Boolean(process.stderr.isTTY),
+    logLevel: o.logDetail ? 'debug' : 'info',
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => fail(e),
+  );
+} else {
+  try {
+    process.exitCode = run(argv, {
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+      hostname: hostname(),
+      pathEnv: process.env.PATH,
+    });
+  } catch (e) {
+    fail(e);
+  }
 }
