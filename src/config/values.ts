@@ -20,6 +20,11 @@ export function parseInteger(text: string, min: number, max: number, c: ValueCtx
     return undefined;
   }
   const n = Number(text);
+  if (n < 0 && min >= 0) {
+    // keepalived's unsigned readers word it this way.
+    c.sink.error('value-out-of-range', `negative number '${text}'`, c.loc, { text });
+    return undefined;
+  }
   if (n < min || n > max) {
     c.sink.error('value-out-of-range', `number '${text}' outside range [${min}, ${max}]`, c.loc, { text });
     return undefined;
@@ -34,6 +39,10 @@ export function parseDecimal(text: string, min: number, max: number, c: ValueCtx
     return undefined;
   }
   const n = Number(text);
+  if (n < 0 && min >= 0) {
+    c.sink.error('value-out-of-range', `negative number '${text}'`, c.loc, { text });
+    return undefined;
+  }
   if (n < min || n > max) {
     c.sink.error('value-out-of-range', `number '${text}' outside range [${min}, ${max}]`, c.loc, { text });
     return undefined;

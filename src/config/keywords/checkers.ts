@@ -39,7 +39,7 @@ function timingInto<T extends { written: CheckTiming }>(): KeywordTable<T> {
     },
   };
   return {
-    delay_loop: t('delayLoop', 0.001),
+    delay_loop: t('delayLoop', 0.000001),
     delay_before_retry: t('delayBeforeRetry'),
     warmup: t('warmup'),
     retry,
@@ -66,15 +66,15 @@ function connectInto<T extends ConnectOptions & { written: CheckTiming }>(): Key
   });
   return {
     connect_ip: ip('connectIp'),
-    connect_port: int(0, 65535),
+    connect_port: int(1, 65535),
     bindto: ip('bindto'),
-    bind_port: int(0, 65535),
+    bind_port: int(1, 65535),
     bind_if: str(),
     fwmark: int(0, 4294967295),
     connect_timeout: {
       minArgs: 1,
       handle: (s, x, ctx) => {
-        const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0.001, 4294);
+        const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0.000001, 4294);
         if (v !== undefined) x.written.connectTimeout = v;
       },
     },
@@ -125,7 +125,7 @@ export const urlTable: KeywordTable<HttpUrl> = {
   regex: { minArgs: 1, handle: (s, u) => (u.regex = s.args.map((a) => a.text).join(' ')) },
   regex_no_match: flag(),
   regex_options: { minArgs: 1, handle: (s, u) => u.regexOptions.push(...s.args.map((a) => a.text)) },
-  regex_stack: int(1, 2147483647),
+  regex_stack: int(0, 2147483647),
   regex_min_offset: int(0, 2147483647),
   regex_max_offset: int(0, 2147483647),
 };

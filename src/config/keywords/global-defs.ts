@@ -174,8 +174,8 @@ const typed: KeywordTable<G> = {
   vrrp_garp_master_refresh_repeat: int(0, 2147483647),
   vrrp_garp_lower_prio_delay: timer(0, 4294),
   vrrp_garp_lower_prio_repeat: int(0, 2147483647),
-  vrrp_garp_interval: timer(0, 1),
-  vrrp_gna_interval: timer(0, 1),
+  vrrp_garp_interval: timer(0, 4294),
+  vrrp_gna_interval: timer(0, 4294),
   vrrp_min_garp: flag(),
   vrrp_garp_extra_if: {
     minArgs: 1,

@@ -39,8 +39,8 @@ export const bfdInstanceTable: KeywordTable<B> = {
 };
 
 export const garpGroupTable: KeywordTable<GarpGroup> = {
-  garp_interval: timer(0, 1),
-  gna_interval: timer(0, 1),
+  garp_interval: timer(0, 4294),
+  gna_interval: timer(0, 4294),
   interface: { minArgs: 1, handle: (s, g) => g.interfaces.push(s.args[0].text) },
   interfaces: {
     minArgs: 0,

@@ -87,14 +87,14 @@ export function timingKeywords<T extends CheckTiming>(): KeywordTable<T> {
     },
   });
   return {
-    delay_loop: t('delayLoop', 0.001),
-    connect_timeout: t('connectTimeout', 0.001),
+    delay_loop: t('delayLoop', 0.000001),
+    connect_timeout: t('connectTimeout', 0.000001),
     delay_before_retry: t('delayBeforeRetry'),
     warmup: t('warmup'),
     retry: {
       minArgs: 1,
       handle: (s, x, ctx) => {
-        const n = parseInteger(s.args[0].text, 1, 2147483647, valueCtx(s, ctx));
+        const n = parseInteger(s.args[0].text, 1, 4294967295, valueCtx(s, ctx));
         if (n !== undefined) x.retry = n;
       },
     },
@@ -166,8 +166,9 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
   persistence_engine: str(),
   inhibit_on_failure: flag(),
   omega: flag(),
-  quorum: int(1, 2147483647),
-  hysteresis: int(0, 2147483647),
+  // keepalived: "Quorum 0 must be in [1, 4294967295]. Setting to 1." (1 is also the default)
+  quorum: int(1, 4294967295),
+  hysteresis: int(0, 4294967295),
   quorum_up: quorumScript('quorumUp'),
   quorum_down: quorumScript('quorumDown'),
   sorry_server: {
@@ -225,8 +226,10 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
       }
       const rs: RealServer = { loc: s.loc, ip, weight: v.weight, uthreshold: 0, lthreshold: 0, checkers: [], other: {} };
       if (s.args[1]) {
-        const p = parseInteger(s.args[1].text, 0, 65535, { sink: ctx.sink, loc: s.args[1].loc });
-        if (p !== undefined) rs.port = p;
+        const p = parseInteger(s.args[1].text, 1, 65535, { sink: ctx.sink, loc: s.args[1].loc });
+        // keepalived: "Invalid real server ip address/port ... - skipping" (block not read).
+        if (p === undefined) return;
+        rs.port = p;
       }
       applyBlock(realServerTable, s.block ?? [], rs, ctx);
       v.realServers.push(rs);
@@ -259,7 +262,7 @@ const checkerBlocks: KeywordTable<RealServer> = Object.fromEntries(
 
 export const realServerTable: KeywordTable<RealServer> = {
   ...timingKeywords<RealServer>(),
-  weight: int(-2147483648, 2147483647),
+  weight: int(0, 2147483647),
   lvs_method: {
     minArgs: 1,
     handle: (s, r, ctx) => {
@@ -269,8 +272,8 @@ export const realServerTable: KeywordTable<RealServer> = {
   },
   notify_up: rsNotify('notifyUp'),
   notify_down: rsNotify('notifyDown'),
-  uthreshold: int(0, 2147483647),
-  lthreshold: int(0, 2147483647),
+  uthreshold: int(0, 4294967295),
+  lthreshold: int(0, 4294967295),
   inhibit_on_failure: flag(),
   smtp_alert: flag(),
   virtualhost: str(),

@@ -153,8 +153,12 @@ export function parseUnicastPeers(s: Statement, ctx: BuildCtx): UnicastPeer[] {
   return out;
 }
 
-/** track_script/track_interface/track_file/track_process/track_bfd list entries. */
-export function parseTrackList(s: Statement, ctx: BuildCtx, min: number, max: number): TrackRef[] {
+/**
+ * track_script/track_interface/track_file/track_process/track_bfd list entries. keepalived reads
+ * weights in [-254, 254]; where the limit is 253, +/-254 is clamped (`clamp`: scripts, bfd) or the
+ * entry ignored (`ignore`: interfaces).
+ */
+export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ignore' | 'allow254' = 'allow254'): TrackRef[] {
   const out: TrackRef[] = [];
   for (const line of s.block ?? []) {
     const a = line.args;
@@ -170,7 +174,14 @@ export function parseTrackList(s: Statement, ctx: BuildCtx, min: number, max: nu
           ok = false;
           break;
         }
-        const n = parseInteger(v.text, min, max, { sink: ctx.sink, loc: v.loc });
+        let n = parseInteger(v.text, -254, 254, { sink: ctx.sink, loc: v.loc });
+        if (n !== undefined && Math.abs(n) === 254 && over === 'clamp') {
+          ctx.sink.warning('value-out-of-range', `weight for ${line.keyword} cannot be +/-254. Setting to +/-253`, v.loc, { text: v.text });
+          n = Math.sign(n) * 253;
+        } else if (n !== undefined && Math.abs(n) === 254 && over === 'ignore') {
+          ctx.sink.error('value-out-of-range', `weight ${n} for ${line.keyword} must be between [-253..253] inclusive. Ignoring...`, v.loc, { text: v.text });
+          n = undefined;
+        }
         if (n === undefined) {
           ok = false;
           break;
