@@ -193,6 +193,10 @@ void Socket::OpenRaw4(Napi::Env env, const Napi::Object& opts) {
   SetInt(env, fd_, IPPROTO_IP, IP_RECVTTL, 1, "setsockopt(IP_RECVTTL)");
   SetInt(env, fd_, IPPROTO_IP, IP_MULTICAST_LOOP, BoolOpt(opts, "multicastLoop", false) ? 1 : 0,
          "setsockopt(IP_MULTICAST_LOOP)");
+  // Only groups this socket joined, not every group any socket on the host joined (Linux
+  // default IP_MULTICAST_ALL=1); keepalived turns it off too. Best effort on old kernels.
+  int all = BoolOpt(opts, "multicastAll", false) ? 1 : 0;
+  setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_ALL, &all, sizeof all);
   int ifindex = IntOpt(opts, "multicastIfindex", 0);
   if (ifindex > 0) {
     ip_mreqn m{};
@@ -241,6 +245,12 @@ void Socket::OpenRaw6(Napi::Env env, const Napi::Object& opts, bool icmp) {
   SetInt(env, fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, IntOpt(opts, "multicastHops", 255), "setsockopt(IPV6_MULTICAST_HOPS)");
   SetInt(env, fd_, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, BoolOpt(opts, "multicastLoop", false) ? 1 : 0,
          "setsockopt(IPV6_MULTICAST_LOOP)");
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29
+#endif
+  // As IP_MULTICAST_ALL above (Linux >= 4.20 for IPv6; ignored where unsupported).
+  int all = BoolOpt(opts, "multicastAll", false) ? 1 : 0;
+  setsockopt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &all, sizeof all);
   int ifindex = IntOpt(opts, "multicastIfindex", 0);
   if (ifindex > 0) SetInt(env, fd_, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "setsockopt(IPV6_MULTICAST_IF)");
   BindDevice(env, opts);

@@ -55,6 +55,8 @@ export interface Raw4Options {
   /** bind(): the socket then only receives datagrams addressed to it (unicast). */
   bindAddress?: string;
   multicastLoop?: boolean;
+  /** IP_MULTICAST_ALL (default false: only groups this socket joined are delivered). */
+  multicastAll?: boolean;
   multicastIfindex?: number;
   recvBuffer?: number;
 }
@@ -70,6 +72,8 @@ export interface Raw6Options {
   multicastHops?: number;
   unicastHops?: number;
   multicastLoop?: boolean;
+  /** IPV6_MULTICAST_ALL (default false). */
+  multicastAll?: boolean;
   multicastIfindex?: number;
   recvBuffer?: number;
 }

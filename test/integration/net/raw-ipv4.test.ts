@@ -74,4 +74,25 @@ describe('native raw IPv4 VRRP socket (netns)', () => {
     expect(a.lines.join('\n')).toMatch(/EADDRNOTAVAIL/);
     expect(a.child.exitCode).not.toBe(0);
   });
+
+  itWhen(isRoot, hasAddon)('a socket that did not join the group hears no multicast even when another socket joined it', async () => {
+    const joined = startAgent(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', count: 1 });
+    const unicastOnly = startAgent(lab, 'b', { op: 'recv', family: 'inet', count: 1 });
+    await joined.next((o) => o.ready === true);
+    await unicastOnly.next((o) => o.ready === true);
+    const payload = vrrpV2(53, 100, '192.0.2.103');
+    await runAgent(lab, 'a', {
+      op: 'send',
+      family: 'inet',
+      packets: [
+        { dst: '224.0.0.18', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, id: 21 }, payload)) },
+        { dst: '192.0.2.2', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.2', ttl: 255, id: 22 }, payload)) },
+      ],
+    });
+    await Promise.all([joined.exited(), unicastOnly.exited()]);
+    const first = (a: typeof joined) => a.json().find((o) => o.packet)?.packet as Record<string, unknown>;
+    expect(first(joined).dst).toBe('224.0.0.18');
+    // IP_MULTICAST_ALL off (as keepalived does): the group joined by the other socket is not ours.
+    expect(first(unicastOnly).dst).toBe('192.0.2.2');
+  });
 });
