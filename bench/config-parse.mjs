@@ -7,14 +7,15 @@
 //
 // Measures, N runs each, medians reported:
 //   * ours, fresh process: `node dist/src/cli/main.js -t -f FILE` wall time (spawn to exit);
-//   * ours, in-process: loadConfig() after two warm-up runs (parse and model timed apart too);
+//   * ours, in-process: parseConfigFile() + buildModel() after two warm-up runs, timed apart;
 //   * keepalived -t -n -l -f FILE wall time, run inside a network namespace this script creates
 //     (with an `eth0` veth so keepalived's interface validation finds the interface), never in
 //     the host namespace. Skipped with a note when namespaces cannot be created (not root).
+//     Fresh runs of ours and keepalived's alternate, so a change in machine load hits both.
 // Needs the compiled tree (`npm run build`); KT_DIST=DIR points at another build output.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -52,32 +53,8 @@ function run(cmd, argv) {
 }
 
 try {
-  // --- ours, fresh process ---
-  const fresh = [];
-  let ourStatus;
-  let ourStderr = '';
-  for (let i = 0; i < RUNS; i++) {
-    const r = run(process.execPath, [mainJs, '-t', '-f', conf]);
-    fresh.push(r.ms);
-    ourStatus = r.status;
-    ourStderr = r.stderr;
-  }
-  const ourDiagLines = ourStderr.split('\n').filter((l) => l.trim()).length;
-
-  // --- ours, in-process ---
-  const { loadConfig } = await import(pathToFileURL(pipelineJs).href);
-  const { DiagnosticSink } = await import(pathToFileURL(join(dist, 'src/lib/diagnostics.js')).href);
-  const inproc = [];
-  for (let i = 0; i < RUNS + 2; i++) {
-    const sink = new DiagnosticSink();
-    const t0 = performance.now();
-    loadConfig(conf, { configId: 'bench' }, sink);
-    const ms = performance.now() - t0;
-    if (i >= 2) inproc.push(ms);
-  }
-  const heapMb = process.memoryUsage().heapUsed / 1e6;
-
-  // --- keepalived -t, inside our own namespace ---
+  const load0 = loadavg()[0];
+  // --- keepalived -t: set up our own namespace first ---
   const ka = [];
   let kaStatus;
   let kaNote = '';
@@ -90,26 +67,60 @@ try {
     nsReady = a.status === 0;
     const b = nsReady && spawnSync('ip', ['-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p']);
     if (!nsReady || !b || b.status !== 0) kaNote = 'could not create the namespace';
-    else {
-      const pid = (n) => join(work, `${n}.pid`);
-      for (let i = 0; i < RUNS; i++) {
-        const r = run('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-n', '-l', '-f', conf, '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')]);
-        ka.push(r.ms);
-        kaStatus = r.status;
-      }
+  }
+  const kaRuns = nsReady && kaNote === '';
+  const pid = (n) => join(work, `${n}.pid`);
+
+  // --- fresh processes, ours and keepalived's interleaved so load changes hit both alike ---
+  const fresh = [];
+  const nsCost = [];
+  let ourStatus;
+  let ourStderr = '';
+  for (let i = 0; i < RUNS; i++) {
+    const r = run(process.execPath, [mainJs, '-t', '-f', conf]);
+    fresh.push(r.ms);
+    ourStatus = r.status;
+    ourStderr = r.stderr;
+    if (kaRuns) {
+      const k = run('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-n', '-l', '-f', conf, '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')]);
+      ka.push(k.ms);
+      kaStatus = k.status;
       // The cost of entering the namespace alone, so it can be read off keepalived's figure.
-      const nsCost = [];
-      for (let i = 0; i < RUNS; i++) nsCost.push(run('ip', ['netns', 'exec', ns, 'true']).ms);
-      kaNote = `\`ip netns exec\` itself costs ${fmtMs(median(nsCost))} of that (median)`;
+      nsCost.push(run('ip', ['netns', 'exec', ns, 'true']).ms);
     }
   }
+  if (kaRuns) kaNote = `\`ip netns exec\` alone costs ${fmtMs(median(nsCost))} of that (median)`;
+  const ourDiagLines = ourStderr.split('\n').filter((l) => l.trim()).length;
+
+  // --- ours, in-process, parse and model timed apart ---
+  const { parseConfigFile } = await import(pathToFileURL(join(dist, 'src/config/parse.js')).href);
+  const { buildModel } = await import(pathToFileURL(join(dist, 'src/config/build-model.js')).href);
+  const { DiagnosticSink } = await import(pathToFileURL(join(dist, 'src/lib/diagnostics.js')).href);
+  const inproc = [];
+  const parseMs = [];
+  const modelMs = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const sink = new DiagnosticSink();
+    const t0 = performance.now();
+    const tree = parseConfigFile(conf, { configId: 'bench' }, sink);
+    const t1 = performance.now();
+    buildModel(tree, sink);
+    const t2 = performance.now();
+    if (i >= 2) {
+      inproc.push(t2 - t0);
+      parseMs.push(t1 - t0);
+      modelMs.push(t2 - t1);
+    }
+  }
+  const heapMb = process.memoryUsage().heapUsed / 1e6;
+  const load1 = loadavg()[0];
 
   const mFresh = median(fresh);
   const mIn = median(inproc);
   const mKa = median(ka);
   const rows = [
     ['ours, fresh process (`node dist/src/cli/main.js -t -f`)', fresh, `exit ${ourStatus}, ${ourDiagLines} diagnostic line(s)`],
-    ['ours, in-process (parse + model, warm)', inproc, `heap in use after runs ${heapMb.toFixed(0)} MB`],
+    ['ours, in-process (parse + model, warm)', inproc, `of which parse ${fmtMs(median(parseMs))}, model ${fmtMs(median(modelMs))}; heap in use ${heapMb.toFixed(0)} MB`],
   ];
   if (ka.length) rows.push([`keepalived ${kaVersion} \`-t -n -l -f\` (own netns)`, ka, `exit ${kaStatus}; ${kaNote}`]);
   const table = ['| what | median | min .. max | notes |', '|---|---|---|---|'];
@@ -126,7 +137,8 @@ try {
     '## Config parsing',
     '',
     `\`node bench/config-parse.mjs\` (${RUNS} runs each, medians; ${new Date().toISOString().slice(0, 10)}, ` +
-      `Node ${process.version}, ${cpus().length} CPU(s)). Input: a generated file of ${lineCount.toLocaleString('en')} lines ` +
+      `Node ${process.version}, ${cpus().length} CPU(s), 1-minute load average ${load0.toFixed(1)} at start and ${load1.toFixed(1)} at end: ` +
+      `other work shared the machine, so compare the rows with each other rather than with other runs). Input: a generated file of ${lineCount.toLocaleString('en')} lines ` +
       `(${(text.length / 1e6).toFixed(2)} MB): 200 \`vrrp_instance\` blocks with 2 VIPs each and 1,000 \`virtual_server\` ` +
       `blocks with 10 \`real_server\`s each, every one with a \`TCP_CHECK\` (bench/lib/gen-config.mjs).`,
     '',
