@@ -200,6 +200,8 @@ export interface VrrpPacketContext {
   readonly checksum?: 'pseudo-header' | 'as-v2';
   /** v3: alternative pseudo-header destination (keepalived old_unicast_checksum). */
   readonly altDst?: IpInput;
+  /** Skip the VRRP checksum check (either version). */
+  readonly skipChecksum?: boolean;
 }
 
 export type VrrpPacketResult =
@@ -219,6 +221,10 @@ export type VrrpPacketResult =
       readonly detail: string;
       /** The IP header, when it decoded (so a caller can still log the source). */
       readonly ip?: Ipv4Header;
+      /** With 'bad-checksum': the advert fields as read, not verified (see DecodeResult). */
+      readonly unverified?: VrrpAdvert;
+      /** The AH header when one preceded the failing VRRP message. */
+      readonly ah?: AuthHeader;
     };
 
 /**
@@ -249,8 +255,9 @@ export function decodeVrrpIpv4Packet(bytes: Uint8Array, ctx: VrrpPacketContext =
     dst: bytes.subarray(16, 20),
     checksum: ctx.checksum ?? 'pseudo-header',
     altDst: ctx.altDst,
+    skipChecksum: ctx.skipChecksum,
   });
-  if (!r.ok) return { ...r, ip: header };
+  if (!r.ok) return ah ? { ...r, ip: header, ah } : { ...r, ip: header };
   return ah
     ? { ok: true, advert: r.advert, checksum: r.checksum, ip: header, ah, padding: ip.padding }
     : { ok: true, advert: r.advert, checksum: r.checksum, ip: header, padding: ip.padding };

@@ -95,6 +95,8 @@ export interface DecodeContext {
   readonly dst?: IpInput;
   /** v3 only; default 'pseudo-header'. */
   readonly checksum?: ChecksumMode;
+  /** Skip checksum verification for either version (e.g. to read the fields of a bad packet). */
+  readonly skipChecksum?: boolean;
   /**
    * v3 only: a second pseudo-header destination to try when the first does not verify.
    * keepalived before 1.3.6 used the multicast group even for unicast adverts; 2.x detects it
@@ -120,7 +122,17 @@ export type DecodeReason =
 
 export type DecodeResult =
   | { readonly ok: true; readonly advert: VrrpAdvert; readonly checksum: ChecksumMatch }
-  | { readonly ok: false; readonly reason: DecodeReason; readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly reason: DecodeReason;
+      readonly detail: string;
+      /**
+       * Only with reason 'bad-checksum': the fields as read, NOT verified. keepalived checks
+       * version, auth and interval before the checksum (keepalived-behaviour.md 3.3), so a
+       * caller reproducing its counters needs them without decoding twice.
+       */
+      readonly unverified?: VrrpAdvert;
+    };
 
 /** Thrown by encoders for adverts that cannot be represented on the wire. */
 export class VrrpEncodeError extends Error {
@@ -194,11 +206,12 @@ export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResul
     advertInt = cs(((bytes[4] & 0x0f) << 8) | bytes[5]);
   }
 
-  let checksum: ChecksumMatch;
-  const mode = version === 2 ? 'v2' : (ctx.checksum ?? 'pseudo-header');
+  let checksum: ChecksumMatch | undefined;
+  let checksumDetail = '';
+  const mode = ctx.skipChecksum ? 'kernel' : version === 2 ? 'v2' : (ctx.checksum ?? 'pseudo-header');
   if (mode === 'v2' || mode === 'as-v2') {
-    if (!checksumVerifies(bytes, 0, len)) return fail('bad-checksum', `${mode} checksum does not verify`);
-    checksum = mode;
+    if (checksumVerifies(bytes, 0, len)) checksum = mode;
+    else checksumDetail = `${mode} checksum does not verify`;
   } else if (mode === 'kernel') {
     checksum = 'unchecked';
   } else {
@@ -213,7 +226,7 @@ export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResul
       if (alt && checksumVerifies(bytes, 0, 0, body + pseudoSum(family, src, alt, len))) {
         checksum = 'pseudo-header-alt-dst';
       } else {
-        return fail('bad-checksum', 'v3 pseudo-header checksum does not verify');
+        checksumDetail = 'v3 pseudo-header checksum does not verify';
       }
     }
   }
@@ -235,6 +248,7 @@ export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResul
           addresses,
         }
       : { version: version as VrrpVersion, family, vrid, priority: bytes[2], advertInt, authType, addresses };
+  if (checksum === undefined) return { ok: false, reason: 'bad-checksum', detail: checksumDetail, unverified: advert };
   return { ok: true, advert, checksum };
 }
 

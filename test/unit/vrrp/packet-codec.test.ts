@@ -111,6 +111,17 @@ describe('decodeAdvert failure reasons', () => {
     expect(reason(asV2, { family: 'inet', ...v3ctx, checksum: 'as-v2' })).toBe('ok');
     expect(reason(good3, { family: 'inet', ...v3ctx, checksum: 'as-v2' })).toBe('bad-checksum');
   });
+  it('bad-checksum carries the unverified fields; skipChecksum reads them as ok', () => {
+    const b = Buffer.from(good2);
+    b[2] = 42; // priority changed, checksum not
+    const r = decodeAdvert(b, { family: 'inet' });
+    expect(r).toMatchObject({ ok: false, reason: 'bad-checksum', unverified: { vrid: 51, priority: 42, authType: 1 } });
+    expect(decodeAdvert(b, { family: 'inet', skipChecksum: true })).toMatchObject({ ok: true, checksum: 'unchecked', advert: { priority: 42 } });
+    expect(decodeAdvert(good2, { family: 'inet' })).not.toHaveProperty('unverified');
+    const p = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1 }, b);
+    expect(decodeVrrpIpv4Packet(p)).toMatchObject({ ok: false, reason: 'bad-checksum', unverified: { priority: 42 }, ip: { ttl: 255 } });
+    expect(decodeVrrpIpv4Packet(p, { skipChecksum: true })).toMatchObject({ ok: true, advert: { priority: 42 } });
+  });
   it('missing-addressing: v3 pseudo-header check without src/dst', () => {
     expect(reason(good3, { family: 'inet' })).toBe('missing-addressing');
     expect(reason(good3, { family: 'inet', src: 'nonsense', dst: '224.0.0.18' })).toBe('missing-addressing');
