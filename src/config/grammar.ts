@@ -10,9 +10,10 @@ async function load(): Promise<GrammarParse> {
     const mod = (await import('./generated/keepalived-parser.js' as string)) as { parse: GrammarParse };
     return mod.parse;
   } catch {
-    const peggy = (await import('peggy')) as unknown as {
-      generate(grammar: string, options: { allowedStartRules: string[]; output: 'parser' }): { parse: GrammarParse };
-    };
+    type Peggy = { generate(grammar: string, options: { allowedStartRules: string[]; output: 'parser' }): { parse: GrammarParse } };
+    // peggy is CommonJS: its API is the default export of the ES module view.
+    const mod = (await import('peggy')) as unknown as Peggy & { default?: Peggy };
+    const peggy = mod.default ?? mod;
     // src/config (sources) or dist/src/config (compiled): the grammar sits at the repo root.
     const candidates = ['../../grammar/keepalived.peggy', '../../../grammar/keepalived.peggy'];
     for (const rel of candidates) {
