@@ -1,6 +1,6 @@
 // The line-based first stage of keepalived's config reader (lib/parser.c read_line and
 // friends), in keepalived's order for every physical line:
-//   1. CR/LF stripped; lines over 1023 characters ignored (keepalived MAXBUF), NUL truncates
+//   1. CR/LF stripped; lines over 1022 characters ignored (keepalived MAXBUF), NUL truncates
 //   2. decomment (comments '!'/'#' outside double quotes, blanks trimmed)
 //   3. continuation lines of a multi-line `$NAME=...\` definition are collected
 //   4. repeated until stable: `@id`/`@^id` conditionals, `$NAME=` definitions, `~SEQ`/`~LST`
@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import type { DiagnosticSink } from '../lib/diagnostics.js';
 import type { ConfigFiles } from './preprocess/config-files.js';
 import { decomment } from './preprocess/decomment.js';
-import { Definitions, MAX_LINE } from './preprocess/definitions.js';
+import { Definitions } from './preprocess/definitions.js';
 import { MappedText } from './preprocess/mapped-text.js';
 import { parseSequence } from './preprocess/sequence.js';
 
@@ -47,6 +47,8 @@ export interface PreprocessResult {
 
 const INCLUDE_KEYWORDS = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 const WILDCARD = /[*?[]/;
+/** Longest physical line keepalived reads whole (MAXBUF 1024 = 1022 + '\n' + NUL). */
+const MAX_PHYSICAL_LINE = 1022;
 /** Nesting beyond this is treated as a cycle even if realpath cannot see it. */
 const MAX_INCLUDE_DEPTH = 64;
 
@@ -179,13 +181,14 @@ class Preprocessor {
         endMulti();
         continue;
       }
-      if (raw.length > MAX_LINE) {
-        // keepalived 2.4 ignores the line ("line too long"); 2.2.7 silently splits it in 1023-byte
-        // pieces, which can only produce garbage, so we follow 2.4 and say so.
-        this.sink.warning('line-too-long', `line too long (${raw.length} > ${MAX_LINE} characters) - ignoring`, {
+      if (raw.length > MAX_PHYSICAL_LINE) {
+        // fgets() into keepalived's 1024-byte buffer holds 1022 characters plus the newline.
+        // keepalived 2.4 ignores a longer line ("line too long"); 2.2.7 silently splits it in
+        // 1023-byte pieces [obs], which only produces garbage, so we follow 2.4 and say so.
+        this.sink.warning('line-too-long', `line too long (${raw.length} > ${MAX_PHYSICAL_LINE} characters) - ignoring`, {
           file,
           line: lineNo,
-          column: MAX_LINE + 1,
+          column: MAX_PHYSICAL_LINE + 1,
         });
         endMulti();
         continue;
