@@ -43,6 +43,11 @@ export function completeCheck(m: CheckDraft, ctx: BuildCtx): void {
     if (t.kind === 'address' && t.port === 0 && vs.persistenceTimeout === 0) vs.persistenceTimeout = 360 as typeof vs.persistenceTimeout;
 
     completeRealServers(vs, m, ctx);
+    if (vs.realServers.length === 0) {
+      // keepalived drops it, even with a sorry_server.
+      ctx.sink.error('no-real-servers', `Virtual server ${vsName(vs)} has no real servers - ignoring`, vs.loc, { text: vsName(vs) });
+      return false;
+    }
 
     const total = vs.realServers.reduce((acc, r) => acc + Math.max(0, r.weight), 0);
     if (vs.realServers.length > 0 && vs.quorum > total) {

@@ -110,7 +110,20 @@ export const vrrpInstanceTable: KeywordTable<V> = {
       }
     },
   }),
-  interface: str(),
+  interface: {
+    minArgs: 1,
+    handle: (s, v, ctx) => {
+      const ifname = s.args[0].text;
+      // keepalived checks IFF_LOOPBACK on the live interface; `lo` is the loopback by name.
+      if (ifname === 'lo') {
+        ctx.sink.error('loopback-interface', `(${v.name}) cannot use a loopback interface (lo) for vrrp - ignoring`, s.args[0].loc, {
+          text: ifname,
+        });
+        return;
+      }
+      v.interface = ifname;
+    },
+  },
   virtual_router_id: w(int(1, 255)),
   priority: w({
     minArgs: 1,

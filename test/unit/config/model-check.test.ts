@@ -27,20 +27,20 @@ describe('virtual_server', () => {
     });
   });
   it('lvs_sched / lvs_method are accepted aliases of lb_algo / lb_kind', () => {
-    const b = build(vs('lvs_sched rr\nlvs_method DR\nprotocol TCP'));
+    const b = build(vs(`lvs_sched rr\nlvs_method DR\nprotocol TCP\n${rs('')}`));
     expect(b.model.virtualServers[0]).toMatchObject({ lbAlgo: 'rr', lbKind: 'DR', protocol: 'TCP' });
     expect(b.diags).toEqual([]);
   });
   it('persistence_timeout bare = 360 s; port 0 forces persistence; fwmark ignores protocol', () => {
-    expect(build(vs('protocol TCP\nlb_algo rr\nlb_kind NAT\npersistence_timeout')).model.virtualServers[0].persistenceTimeout).toBe(360);
-    expect(build(vs('protocol TCP\nlb_algo rr\nlb_kind NAT\npersistence_timeout 50')).model.virtualServers[0].persistenceTimeout).toBe(50);
-    expect(build(vs('protocol TCP\nlb_algo rr\nlb_kind NAT', '10.0.0.1 0')).model.virtualServers[0].persistenceTimeout).toBe(360);
-    const f = build(vs('protocol TCP\nlb_algo rr\nlb_kind DR', 'fwmark 7'));
+    expect(build(vs(`protocol TCP\nlb_algo rr\nlb_kind NAT\npersistence_timeout\n${rs('')}`)).model.virtualServers[0].persistenceTimeout).toBe(360);
+    expect(build(vs(`protocol TCP\nlb_algo rr\nlb_kind NAT\npersistence_timeout 50\n${rs('')}`)).model.virtualServers[0].persistenceTimeout).toBe(50);
+    expect(build(vs(`protocol TCP\nlb_algo rr\nlb_kind NAT\n${rs('')}`, '10.0.0.1 0')).model.virtualServers[0].persistenceTimeout).toBe(360);
+    const f = build(vs(`protocol TCP\nlb_algo rr\nlb_kind DR\n${rs('')}`, 'fwmark 7'));
     expect(f.model.virtualServers[0].target).toEqual({ kind: 'fwmark', fwmark: 7 });
     expect(f.codes()).toEqual(['protocol-ignored']);
   });
   it('group NAME must name a virtual_server_group', () => {
-    const b = build('virtual_server_group G {\n 10.0.0.1-5 80\n 10.1.0.0/30 443\n fwmark 3\n}\n' + vs('protocol TCP\nlb_algo rr\nlb_kind DR', 'group G') + vs('protocol TCP', 'group H'));
+    const b = build('virtual_server_group G {\n 10.0.0.1-5 80\n 10.1.0.0/30 443\n fwmark 3\n}\n' + vs(`protocol TCP\nlb_algo rr\nlb_kind DR\n${rs('')}`, 'group G') + vs(`protocol TCP\n${rs('')}`, 'group H'));
     expect(b.model.virtualServers.map((v) => v.target)).toEqual([{ kind: 'group', group: 'G' }]);
     expect(b.only('unknown-reference')).toHaveLength(1);
     expect(b.model.virtualServerGroups[0].entries.map((e) => [e.kind, e.ip?.address, e.last?.address, e.port ?? e.fwmark])).toEqual([
@@ -56,6 +56,11 @@ describe('virtual_server', () => {
   it('nat_mask is unknown (removed from keepalived), reported as a warning with an explanation', () => {
     const d = build(vs('protocol TCP\nnat_mask 255.255.255.0')).only('unknown-keyword')[0];
     expect([d.message, d.severity]).toEqual(["unknown keyword 'nat_mask'", 'warning']);
+  });
+  it('a virtual server without real servers is dropped (even with a sorry_server), as keepalived does', () => {
+    const b = build(vs('protocol TCP\nlb_algo rr\nlb_kind NAT\nsorry_server 10.0.0.9 80'));
+    expect(b.model.virtualServers).toEqual([]);
+    expect(b.only('no-real-servers')[0].message).toBe('Virtual server [10.0.0.1]:tcp:80 has no real servers - ignoring');
   });
   it('invalid lb_kind and out-of-range port', () => {
     const b = build(vs('protocol TCP\nlb_kind FOO', '10.0.0.1 70000'));

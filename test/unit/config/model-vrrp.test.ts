@@ -105,6 +105,11 @@ describe('vrrp_instance values and ranges', () => {
     expect(v).toMatchObject({ strictMode: true, accept: false, lowerPrioNoAdvert: true, downTimerAdverts: 3 });
     expect(v.authentication).toBeUndefined();
   });
+  it("interface 'lo' is rejected like keepalived (loopback cannot carry VRRP)", () => {
+    const b = build('vrrp_instance L {\n interface lo\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n');
+    expect(b.codes()).toEqual(['loopback-interface', 'missing-interface']);
+    expect(b.model.vrrpInstances).toEqual([]);
+  });
   it('duplicate VRID on the same interface and family is an error', () => {
     const b = build(vi('', 'A', 5) + vi('', 'B', 5) + vi('', 'C', 6));
     expect(b.only('duplicate-vrid').map((d) => d.message)).toEqual(['A and B both use VRID 5 with IPv4 on interface eth0']);
