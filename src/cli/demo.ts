@@ -1,7 +1,7 @@
 // `npm start`: for now, config-tests every annotated example in conf-examples/ and prints a
 // human-readable summary of what each one configures (instances, VIPs, virtual servers,
 // diagnostics). It becomes a live demo once the daemon runs.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic } from '../lib/diagnostics.js';
@@ -69,10 +69,13 @@ function main(): number {
   let worst = 0;
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.conf')).sort()) {
     const path = join(dir, f);
-    const r = runConfigTest(path, { configId: 'demo' });
+    // A file written for several hosts (`@db1 ...`) is shown as its first host sees it.
+    const configId = /^@\^?(\S+)/m.exec(readFileSync(path, 'utf8'))?.[1] ?? 'demo';
+    const r = runConfigTest(path, { configId });
     worst = Math.max(worst, r.exitCode);
     const verdict = r.exitCode === 0 ? 'OK' : `exit ${r.exitCode}`;
-    process.stdout.write(`\n== ${relative(root, path)}: ${verdict}, ${r.diagnostics.length} diagnostic(s)\n`);
+    const as = configId === 'demo' ? '' : ` (as config id '${configId}')`;
+    process.stdout.write(`\n== ${relative(root, path)}${as}: ${verdict}, ${r.diagnostics.length} diagnostic(s)\n`);
     if (r.fatal) process.stdout.write(`   ${r.fatal}\n`);
     for (const d of r.diagnostics) process.stdout.write(`   ${formatDiagnostic(d)}\n`);
     if (r.model) for (const line of summarise(r.model)) process.stdout.write(`   ${line}\n`);

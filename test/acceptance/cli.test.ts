@@ -1,7 +1,7 @@
 // The keepalived-ts executable, spawned as a user runs it: exit codes 0/4/5/6 as keepalived -t,
 // one clear line (never a stack trace) for bad input.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -187,6 +187,22 @@ describe('keepalived-ts other modes', () => {
     const r = await runCli(['--signum=RELOAD']);
     expect(r.stdout.trim()).toBe('1');
     expect(r.status).toBe(0);
+  });
+
+  it('the demo (npm start) checks and summarises every example', async () => {
+    const r = await new Promise<{ status: number | null; out: string }>((done) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/demo.ts')], { cwd: repoRoot });
+      let out = '';
+      c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      c.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      c.on('close', (status) => done({ status, out }));
+    });
+    expect(r.status, r.out).toBe(0);
+    for (const f of readdirSync(join(repoRoot, 'conf-examples')).filter((n) => n.endsWith('.conf'))) {
+      expect(r.out).toMatch(new RegExp(`== conf-examples/${f.replace(/\./g, '\\.')}.*: OK, 0 diagnostic`));
+    }
+    expect(r.out).toContain('virtual_server 198.51.100.10:3306 TCP DR/wrr, quorum 2, sorry server 203.0.113.99');
+    expect(r.out).toContain('VIPs: 2001:db8:10::1/64');
   });
 
   it('daemon mode says it is not implemented yet and exits 1', async () => {
