@@ -56,7 +56,7 @@ describe('VrrpScriptRunner with real scripts', () => {
     await r.stop(200 as Ms);
 
     const chkOk = events.filter((e) => e.kind === 'scriptResult' && e.name === 'chk').map((e) => (e as { ok: boolean }).ok);
-    expect(chkOk.length).toBeGreaterThanOrEqual(5);
+    expect(chkOk.length).toBeGreaterThanOrEqual(3); // ~7 on an idle machine
     expect(chkOk[0]).toBe(true);
     expect(chkOk.at(-1)).toBe(false);
     // Once it flips it stays failed: results come in order.
@@ -68,8 +68,9 @@ describe('VrrpScriptRunner with real scripts', () => {
     for (const e of hangResults) expect(e).toMatchObject({ ok: false, result: { kind: 'timeout' } });
     const first = hangResults[0] as { startedAt: number; endedAt: number };
     expect(first.endedAt - first.startedAt).toBeGreaterThanOrEqual(245);
-    expect(first.endedAt - first.startedAt).toBeLessThan(600);
-    expect(events.filter((e) => e.kind === 'scriptSkipped' && e.name === 'hang').length).toBeGreaterThanOrEqual(2);
+    expect(first.endedAt - first.startedAt).toBeLessThan(1500); // SIGTERM at 250 ms; ~255 ms idle
+    // Runs due at 100 and 200 ms find the first still running (a stalled loop may merge them).
+    expect(events.filter((e) => e.kind === 'scriptSkipped' && e.name === 'hang').length).toBeGreaterThanOrEqual(1);
     // Every child the hanging script started is dead.
     const children = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     await new Promise((res) => setTimeout(res, 300));
