@@ -1,0 +1,254 @@
+// Interop in the receive direction: the REAL keepalived 2.2.7 must accept adverts our encoders
+// built. keepalived runs as a priority-100 backup in a network namespace created here; from a
+// peer namespace we inject our priority-200 adverts (AF_PACKET, via a tiny python sender) for
+// longer than keepalived's master-down interval. An instance that accepted them stays BACKUP;
+// one that rejected them takes over ("Entering MASTER STATE"). A control instance receives
+// adverts with a corrupted checksum and must take over, so "stayed BACKUP" means something.
+// The v3/IPv6 checksum is verified by keepalived's kernel (IPV6_CHECKSUM), the AH ICV by
+// keepalived itself. Namespaces and processes are ours, removed/killed by PID in `finally`.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
+import { cs } from '../../../src/lib/units.js';
+import {
+  ahKey,
+  encodeAdvert,
+  encodeAhVrrpPacket,
+  encodeIpv4Packet,
+  ipv6Bytes,
+  type VrrpAdvert,
+} from '../../../src/vrrp/packet/index.js';
+
+const tool = (cmd: string, args: string[], hint: string): Prereq => () =>
+  spawnSync(cmd, args, { stdio: 'ignore' }).status === 0 ? undefined : hint;
+const hasKeepalived = tool('keepalived', ['--version'], 'keepalived not installed (apt-get install keepalived)');
+const hasPython = tool('python3', ['-c', 'import socket; socket.AF_PACKET'], 'python3 with AF_PACKET needed');
+
+const MAC_A = '02:00:5e:20:00:01';
+const MAC_B = '02:00:5e:20:00:02';
+
+const CONF = `
+global_defs {
+  router_id ktaccept
+}
+vrrp_instance V2_PASS {
+  interface ka0
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass secret12
+  }
+  virtual_ipaddress {
+    192.0.2.100/32
+    192.0.2.101/32
+  }
+}
+vrrp_instance V3_V4 {
+  version 3
+  interface ka0
+  virtual_router_id 53
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    192.0.2.103/32
+  }
+}
+vrrp_instance V3_V6 {
+  version 3
+  interface ka0
+  virtual_router_id 54
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    2001:db8::100/128
+  }
+}
+vrrp_instance V2_AH {
+  interface ka0
+  virtual_router_id 59
+  priority 100
+  advert_int 1
+  authentication {
+    auth_type AH
+    auth_pass ahsecret
+  }
+  virtual_ipaddress {
+    192.0.2.109/32
+  }
+}
+vrrp_instance CONTROL_BAD_CHECKSUM {
+  version 3
+  interface ka0
+  virtual_router_id 60
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    192.0.2.110/32
+  }
+}
+vrrp_instance V2_UNICAST {
+  interface ka0
+  virtual_router_id 61
+  priority 100
+  advert_int 1
+  unicast_src_ip 192.0.2.1
+  unicast_peer {
+    192.0.2.2
+  }
+  virtual_ipaddress {
+    192.0.2.111/32
+  }
+}
+vrrp_instance V3_UNICAST {
+  version 3
+  interface ka0
+  virtual_router_id 62
+  priority 100
+  advert_int 1
+  unicast_src_ip 192.0.2.1
+  unicast_peer {
+    192.0.2.2
+  }
+  virtual_ipaddress {
+    192.0.2.112/32
+  }
+}
+`;
+
+const ACCEPTING = ['V2_PASS', 'V3_V4', 'V3_V6', 'V2_AH', 'V2_UNICAST', 'V3_UNICAST'];
+
+// Sends rounds of Ethernet frames on an interface: argv = iface, file of JSON [[hex...]...].
+const SENDER = `
+import json, socket, sys, time
+rounds = json.load(open(sys.argv[2]))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for frames in rounds:
+    for f in frames:
+        s.send(bytes.fromhex(f))
+    time.sleep(0.5)
+`;
+
+const mac = (s: string): Buffer => Buffer.from(s.replace(/:/g, ''), 'hex');
+const eth = (dst: string, type: number, payload: Uint8Array): Buffer => {
+  const h = Buffer.alloc(14);
+  mac(dst).copy(h, 0);
+  mac(MAC_B).copy(h, 6);
+  h.writeUInt16BE(type, 12);
+  return Buffer.concat([h, payload]);
+};
+const ipv6 = (src: string, dst: string, payload: Uint8Array): Buffer => {
+  const h = Buffer.alloc(40);
+  h.writeUInt32BE(0x6c000000, 0);
+  h.writeUInt16BE(payload.length, 4);
+  h[6] = 112;
+  h[7] = 255;
+  Buffer.from(ipv6Bytes(src)).copy(h, 8);
+  Buffer.from(ipv6Bytes(dst)).copy(h, 24);
+  return Buffer.concat([h, payload]);
+};
+
+function round(i: number): string[] {
+  const id = i + 1;
+  const v4 = (a: VrrpAdvert, dst = '224.0.0.18', corrupt = false): Buffer => {
+    const body = encodeAdvert(a, { src: '192.0.2.2', dst });
+    if (corrupt) body[7] ^= 0x55;
+    const ethDst = dst === '224.0.0.18' ? '01:00:5e:00:00:12' : MAC_A;
+    return eth(ethDst, 0x0800, encodeIpv4Packet({ src: '192.0.2.2', dst, id }, body));
+  };
+  const base = { priority: 200, advertInt: cs(100), authType: 0 as const };
+  const v6: VrrpAdvert = { ...base, version: 3, family: 'inet6', vrid: 54, addresses: ['2001:db8::100'] };
+  const ah: VrrpAdvert = { ...base, version: 2, family: 'inet', vrid: 59, authType: 2, addresses: ['192.0.2.109'] };
+  return [
+    v4({ ...base, version: 2, family: 'inet', vrid: 51, authType: 1, authData: new TextEncoder().encode('secret12'), addresses: ['192.0.2.100', '192.0.2.101'] }),
+    v4({ ...base, version: 3, family: 'inet', vrid: 53, addresses: ['192.0.2.103'] }),
+    eth('33:33:00:00:00:12', 0x86dd, ipv6('fe80::2', 'ff02::12', encodeAdvert(v6, { src: 'fe80::2', dst: 'ff02::12' }))),
+    eth('01:00:5e:00:00:12', 0x0800, encodeAhVrrpPacket(ah, { src: '192.0.2.2', dst: '224.0.0.18', id, seq: id, key: ahKey('ahsecret') })),
+    v4({ ...base, version: 3, family: 'inet', vrid: 60, addresses: ['192.0.2.110'] }, '224.0.0.18', true),
+    v4({ ...base, version: 2, family: 'inet', vrid: 61, addresses: ['192.0.2.111'] }, '192.0.2.1'),
+    v4({ ...base, version: 3, family: 'inet', vrid: 62, addresses: ['192.0.2.112'] }, '192.0.2.1'),
+  ].map((b) => b.toString('hex'));
+}
+
+function sh(cmd: string, ...args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+const waitExit = (p: ChildProcess, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    const t = globalThis.setTimeout(resolve, ms);
+    p.once('exit', () => {
+      globalThis.clearTimeout(t);
+      resolve();
+    });
+  });
+
+describe('keepalived 2.2.7 accepts adverts built by our encoders', () => {
+  itWhen(isRoot, hasKeepalived, hasPython)(
+    'v2 PASS, v2 AH, v3 IPv4, v3 IPv6, v2/v3 unicast keep it BACKUP; a bad checksum does not',
+    async () => {
+      const nsA = `ktaccA${process.pid}`;
+      const nsB = `ktaccB${process.pid}`;
+      const work = mkdtempSync(join(tmpdir(), 'kt-accept-'));
+      let ka: ChildProcess | undefined;
+      let sender: ChildProcess | undefined;
+      try {
+        sh('ip', 'netns', 'add', nsA);
+        sh('ip', 'netns', 'add', nsB);
+        sh('ip', '-n', nsA, 'link', 'add', 'ka0', 'type', 'veth', 'peer', 'name', 'kb0', 'netns', nsB);
+        for (const [ns, dev, m, v4, ll] of [
+          [nsA, 'ka0', MAC_A, '192.0.2.1/24', 'fe80::1/64'],
+          [nsB, 'kb0', MAC_B, '192.0.2.2/24', 'fe80::2/64'],
+        ] as const) {
+          sh('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
+          sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
+          sh('ip', '-n', ns, 'link', 'set', dev, 'address', m, 'addrgenmode', 'none');
+          sh('ip', '-n', ns, 'addr', 'add', v4, 'dev', dev);
+          sh('ip', '-n', ns, 'addr', 'add', ll, 'dev', dev, 'nodad');
+          sh('ip', '-n', ns, 'link', 'set', dev, 'up');
+        }
+        // Static neighbour entries: unicast adverts need no ARP round trip.
+        sh('ip', '-n', nsB, 'neigh', 'replace', '192.0.2.1', 'lladdr', MAC_A, 'dev', 'kb0');
+        sh('ip', '-n', nsA, 'neigh', 'replace', '192.0.2.2', 'lladdr', MAC_B, 'dev', 'ka0');
+        const conf = join(work, 'keepalived.conf');
+        writeFileSync(conf, CONF);
+        writeFileSync(join(work, 'send.py'), SENDER);
+        writeFileSync(join(work, 'rounds.json'), JSON.stringify(Array.from({ length: 16 }, (_, i) => round(i))));
+        const log = join(work, 'keepalived.log');
+
+        ka = spawn('ip', ['netns', 'exec', nsA, 'keepalived', '-n', '-l', '-D', '-P', '-G', '-f', conf,
+          '-p', join(work, 'ka.pid'), '-r', join(work, 'vrrp.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const chunks: string[] = [];
+        ka.stdout!.on('data', (d: Buffer) => chunks.push(d.toString()));
+        ka.stderr!.on('data', (d: Buffer) => chunks.push(d.toString()));
+        sender = spawn('ip', ['netns', 'exec', nsB, 'python3', join(work, 'send.py'), 'kb0', join(work, 'rounds.json')], { stdio: 'ignore' });
+        // 16 rounds x 0.5 s = 8 s, more than 2 x the 3.6 s master-down interval.
+        await waitExit(sender, 15_000);
+        const text = chunks.join('');
+        writeFileSync(log, text);
+        const becameMaster = (name: string): boolean => text.includes(`(${name}) Entering MASTER STATE`);
+        for (const name of ACCEPTING) expect(becameMaster(name), `${name} took over: our adverts were rejected\n${text}`).toBe(false);
+        expect(becameMaster('CONTROL_BAD_CHECKSUM'), `control never took over\n${text}`).toBe(true);
+        expect(readFileSync(log, 'utf8')).toContain('Entering BACKUP STATE');
+      } finally {
+        if (sender?.pid && sender.exitCode === null) sender.kill('SIGKILL');
+        if (ka?.pid && ka.exitCode === null) {
+          ka.kill('SIGTERM');
+          await waitExit(ka, 5_000);
+          if (ka.exitCode === null && ka.signalCode === null) ka.kill('SIGKILL');
+        }
+        spawnSync('ip', ['netns', 'del', nsA]);
+        spawnSync('ip', ['netns', 'del', nsB]);
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+});
