@@ -1,6 +1,6 @@
-// `npm start`: for now, config-tests every annotated example in conf-examples/ and prints a
+// `npm run examples`: config-tests every annotated example in conf-examples/ and prints a
 // human-readable summary of what each one configures (instances, VIPs, virtual servers,
-// diagnostics). It becomes a live demo once the daemon runs.
+// diagnostics). The live failover demo (`npm start`) is src/lab/demo.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +80,7 @@ function main(): number {
     for (const d of r.diagnostics) process.stdout.write(`   ${formatDiagnostic(d)}\n`);
     if (r.model) for (const line of summarise(r.model)) process.stdout.write(`   ${line}\n`);
   }
-  process.stdout.write(`\n(the daemon itself is not wired yet: this demo only checks and summarises the examples)\n`);
+  process.stdout.write(`\n(checked and summarised only; \`npm start\` runs the live failover demo)\n`);
   return worst === 0 ? 0 : 1;
 }
 

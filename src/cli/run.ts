@@ -81,6 +81,7 @@ export function run(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   if (o.configTest || o.dumpConfig) return configCommand(o, io);
-  io.stderr('keepalived-ts: daemon mode is not implemented yet; use -t to check a configuration or --dump-config to print it\n');
+  // Daemon mode is dispatched by main.ts (src/core/daemon.ts); run() only handles one-shot commands.
+  io.stderr('keepalived-ts: daemon mode is not handled here (see src/cli/main.ts); use -t to check a configuration or --dump-config to print it\n');
   return 1;
 }
