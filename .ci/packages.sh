@@ -7,6 +7,7 @@ PKGS=(
   python3-scapy           # independent VRRP encoder/decoder for golden vectors
   tshark tcpdump          # decoding captures of our packets and keepalived's
   make g++ python3        # native addon build
+  util-linux passwd coreutils  # setpriv, unshare, useradd, mkfifo (notify/script tests)
 )
 # Never let package installation start a daemon on this host (keepalived in the host namespace
 # would send VRRP adverts on the host's network).
