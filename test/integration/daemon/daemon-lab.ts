@@ -1,0 +1,193 @@
+// Helpers for the daemon integration tests: start our daemon (the real CLI, a real process) in a
+// lab host with a config string, one temp dir per node (config, pid files, notify log), notify
+// scripts that append "<epoch seconds> <argv>" lines, and polling waits on log lines and on the
+// addresses the kernel reports (`ip -j addr`).
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Lab } from '../../../src/lab/lab.js';
+import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
+
+export const REPO = resolve(import.meta.dirname, '../../..');
+const CLI = join(REPO, 'src/cli/main.ts');
+
+export interface DaemonNode extends PeerProcess {
+  readonly host: string;
+  readonly dir: string;
+  readonly conf: string;
+  readonly pidFile: string;
+  readonly vrrpPidFile: string;
+  /** Path of the notify log every `notifyScript()` line appends to. */
+  readonly notifyLog: string;
+  /** Exit code (null when killed by a signal) once exited. */
+  exitCode(): Promise<number | null>;
+  /** Notify log lines without the timestamp: "<tag> <args...>". */
+  notifications(): string[];
+  /** Notify log entries with their timestamps (seconds, wall clock). */
+  notifyEntries(): { t: number; text: string }[];
+  cleanup(): void;
+}
+
+/** A fresh temp dir for one node, readable by scripts. */
+export function nodeDir(tag: string): string {
+  const d = mkdtempSync(join(tmpdir(), `kt-daemon-${tag}-`));
+  chmodSync(d, 0o755);
+  return d;
+}
+
+/**
+ * Writes an executable notify script into `dir` that appends "$(date +%s.%N) TAG $*" to
+ * dir/notify.log; returns its path. TAG tells the scripts apart (nm, nb, nf, ns, N ...).
+ */
+export function notifyScript(dir: string, tag: string): string {
+  const p = join(dir, `notify-${tag}.sh`);
+  writeFileSync(p, `#!/bin/sh\necho "$(date +%s.%N) ${tag} $*" >> "${join(dir, 'notify.log')}"\n`);
+  chmodSync(p, 0o755);
+  return p;
+}
+
+/** Starts our daemon (`node --import tsx src/cli/main.ts -f CONF -l -p .. -r ..`) in lab host `host`. */
+export function startDaemonNode(lab: Lab, host: string, config: string, opts: { dir?: string; extraArgs?: string[] } = {}): DaemonNode {
+  const dir = opts.dir ?? nodeDir(host);
+  const conf = join(dir, 'keepalived.conf');
+  writeFileSync(conf, config);
+  const pidFile = join(dir, 'keepalived.pid');
+  const vrrpPidFile = join(dir, 'vrrp.pid');
+  const child = lab.spawn(host, ['node', '--import', 'tsx', CLI, '-f', conf, '-l', '-p', pidFile, '-r', vrrpPidFile, ...(opts.extraArgs ?? [])], {
+    cwd: REPO,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  const w = watchProcess(child);
+  if (process.env.KT_DEBUG) {
+    child.stdout?.on('data', (d: Buffer) => process.stderr.write(`[${host}] ${d.toString()}`));
+    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${host}] ${d.toString()}`));
+  }
+  const exitCode = new Promise<number | null>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r(child.exitCode);
+    else child.once('exit', (code) => r(code));
+  });
+  const notifyLog = join(dir, 'notify.log');
+  const notifyEntries = () =>
+    existsSync(notifyLog)
+      ? readFileSync(notifyLog, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => {
+            const sp = l.indexOf(' ');
+            return { t: Number(l.slice(0, sp)), text: l.slice(sp + 1) };
+          })
+      : [];
+  return {
+    ...w,
+    host,
+    dir,
+    conf,
+    pidFile,
+    vrrpPidFile,
+    notifyLog,
+    exitCode: () => exitCode,
+    notifyEntries,
+    notifications: () => notifyEntries().map((e) => e.text),
+    cleanup() {
+      w.signal('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `cond` every `everyMs` until true; returns the time it became true (ms, performance.now) or throws. */
+export async function waitUntil(what: string, cond: () => boolean, timeoutMs: number, everyMs = 20): Promise<number> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    if (cond()) return performance.now();
+    if (performance.now() > end) throw new Error(`timeout (${timeoutMs} ms) waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** True when `vip` (address without prefix) is on the host's eth0. */
+export function hasVip(lab: Lab, host: string, vip: string): boolean {
+  return lab.addresses(host).some((a) => a.split('/')[0] === vip);
+}
+
+/** How many times `vip` appears on the host's eth0 (catches duplicates). */
+export function vipCount(lab: Lab, host: string, vip: string): number {
+  return lab.addresses(host).filter((a) => a.split('/')[0] === vip).length;
+}
+
+/** Hosts among `hosts` holding `vip` right now. */
+export function holders(lab: Lab, hosts: readonly string[], vip: string): string[] {
+  return hosts.filter((h) => hasVip(lab, h, vip));
+}
+
+/** Waits until exactly `host` (and no other of `hosts`) holds `vip`; returns performance.now() then. */
+export function waitSoleHolder(lab: Lab, hosts: readonly string[], host: string, vip: string, timeoutMs: number, everyMs = 20): Promise<number> {
+  return waitUntil(`${host} sole holder of ${vip}`, () => {
+    const h = holders(lab, hosts, vip);
+    return h.length === 1 && h[0] === host;
+  }, timeoutMs, everyMs);
+}
+
+/** Waits until `host` holds `vip` (others may still hold it); returns performance.now() then. */
+export function waitVip(lab: Lab, host: string, vip: string, present: boolean, timeoutMs: number, everyMs = 10): Promise<number> {
+  return waitUntil(`${vip} ${present ? 'on' : 'off'} ${host}`, () => hasVip(lab, host, vip) === present, timeoutMs, everyMs);
+}
+
+/**
+ * Checks for `ms` that exactly one of `hosts` holds `vip` at every poll (steady state), and that
+ * it is `host`. Returns the number of polls.
+ */
+export async function assertStableHolder(lab: Lab, hosts: readonly string[], host: string, vip: string, ms: number): Promise<number> {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) {
+    const h = holders(lab, hosts, vip);
+    if (h.length !== 1 || h[0] !== host) throw new Error(`expected only ${host} to hold ${vip}, holders: [${h.join(', ')}] after ${n} polls`);
+    n++;
+    await sleep(100);
+  }
+  return n;
+}
+
+/** Log lines "(NAME) Entering STATE STATE" so far. */
+export function stateLines(node: PeerProcess, instance: string): string[] {
+  const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
+  return node.lines.map((l) => re.exec(l)?.[1]).filter((s): s is string => s !== undefined);
+}
+
+/** A VRRP instance config block (IPv4 by default), with optional extra lines. */
+export function instanceConf(o: {
+  name?: string;
+  iface?: string;
+  vrid?: number;
+  priority: number;
+  state?: 'MASTER' | 'BACKUP';
+  advertInt?: string | number;
+  vips: string[];
+  extra?: string[];
+}): string {
+  return [
+    `vrrp_instance ${o.name ?? 'VI_1'} {`,
+    `  state ${o.state ?? 'BACKUP'}`,
+    `  interface ${o.iface ?? 'eth0'}`,
+    `  virtual_router_id ${o.vrid ?? 51}`,
+    `  priority ${o.priority}`,
+    `  advert_int ${o.advertInt ?? 1}`,
+    ...(o.extra ?? []).map((l) => `  ${l}`),
+    '  virtual_ipaddress {',
+    ...o.vips.map((v) => `    ${v}`),
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export const GLOBAL_DEFS = 'global_defs {\n  script_user root\n}\n';
+
+/** RFC 3768/5798 timers in ms for priority `prio` (v2: skew in seconds, v3: in advert intervals). */
+export function vrrpTimes(version: 2 | 3, prio: number, advertIntS: number): { skewMs: number; downMs: number } {
+  const skewMs = version === 2 ? ((256 - prio) / 256) * 1000 : ((256 - prio) * advertIntS * 1000) / 256;
+  return { skewMs, downMs: 3 * advertIntS * 1000 + skewMs };
+}
