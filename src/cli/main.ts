@@ -5,7 +5,6 @@
 import { hostname } from 'node:os';
 import { run } from './run.js';
 import { parseArgv, type CliOptions } from './argv.js';
-import { runDaemon } from '../core/daemon.js';
 
 const EXIT_PROGRAM_ERROR = 70;
 
@@ -33,19 +32,25 @@ const parsed = parseArgv(argv, hostname());
 if (parsed.ok && isDaemonMode(parsed.options)) {
   const o = parsed.options;
   // keepalived-ts always stays in the foreground (as with -n): run it under systemd Type=simple.
-  runDaemon({
-    configFile: o.configFile,
-    configId: o.configId,
-    pidFile: o.pidFile ?? '/run/keepalived.pid',
-    vrrpPidFile: o.vrrpPidFile ?? '/run/keepalived_vrrp.pid',
-    logConsole: o.logConsole || Boolean(process.stderr.isTTY),
-    logLevel: o.logDetail ? 'debug' : 'info',
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => fail(e),
-  );
+  // Loaded only in daemon mode: the daemon's modules (sockets, netlink, logger) cost ~300 ms of
+  // startup that `-t` and the other one-shot commands do not need.
+  import('../core/daemon.js')
+    .then(({ runDaemon }) =>
+      runDaemon({
+        configFile: o.configFile,
+        configId: o.configId,
+        pidFile: o.pidFile ?? '/run/keepalived.pid',
+        vrrpPidFile: o.vrrpPidFile ?? '/run/keepalived_vrrp.pid',
+        logConsole: o.logConsole || Boolean(process.stderr.isTTY),
+        logLevel: o.logDetail ? 'debug' : 'info',
+      }),
+    )
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => fail(e),
+    );
 } else {
   try {
     process.exitCode = run(argv, {
