@@ -8,6 +8,7 @@ import { authPassBytes } from '../fsm/validate.js';
 import { decodeAdvert, encodeAdvert, type ChecksumMode } from '../packet/vrrp.js';
 import { decodeVrrpIpv4Packet, encodeIpv4Packet, VRRP_TOS } from '../packet/ipv4.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../packet/vrrp.js';
+import { ahKey, encodeAhVrrpPacket, verifyAhIcv } from '../packet/ah.js';
 import type { VrrpAdvert } from '../packet/types.js';
 import type { ReceivedPacket } from '../../net/packet-io.js';
 
@@ -26,9 +27,13 @@ export interface WireConfig {
 /** Per-instance sender: keeps the IPv4 identification counter (keepalived starts at 1). */
 export class AdvertEncoder {
   private ipId = 0;
+  /** RFC 2402 sequence number of AH-protected adverts (keepalived counts from 1). */
+  private ahSeq = 0;
   private readonly pass: Uint8Array | undefined;
+  private readonly ahKey: Uint8Array | undefined;
   constructor(private readonly w: WireConfig) {
     this.pass = w.cfg.authType === 1 ? authPassBytes(w.cfg.authPass) : undefined;
+    this.ahKey = w.cfg.authType === 2 && w.cfg.version === 2 ? ahKey(w.cfg.authPass ?? '') : undefined;
   }
 
   /** Destinations of one advert: the group, or every unicast peer. */
@@ -59,21 +64,16 @@ export class AdvertEncoder {
       // The kernel fills the checksum (IPV6_CHECKSUM) and builds the IPv6 header.
       return encodeAdvert(ad, { checksum: 'kernel' });
     }
-    const checksum: ChecksumMode = this.w.checksumAsV2 ? 'as-v2' : 'pseudo-header';
-    const payload = encodeAdvert(ad, { src: this.w.src, dst, checksum });
     this.ipId = (this.ipId % 0xffff) + 1;
     const unicast = c.unicastPeers.length > 0;
-    return encodeIpv4Packet(
-      {
-        src: this.w.src,
-        dst,
-        id: this.ipId,
-        tos: VRRP_TOS,
-        ttl: unicast && this.w.unicastTtl !== undefined ? this.w.unicastTtl : 255,
-        protocol: c.authType === 2 ? IPPROTO_AH : IPPROTO_VRRP,
-      },
-      payload,
-    );
+    const ttl = unicast && this.w.unicastTtl !== undefined ? this.w.unicastTtl : 255;
+    if (this.ahKey) {
+      this.ahSeq = (this.ahSeq + 1) >>> 0 || 1;
+      return encodeAhVrrpPacket(ad, { src: this.w.src, dst, id: this.ipId, tos: VRRP_TOS, ttl, seq: this.ahSeq, key: this.ahKey });
+    }
+    const checksum: ChecksumMode = this.w.checksumAsV2 ? 'as-v2' : 'pseudo-header';
+    const payload = encodeAdvert(ad, { src: this.w.src, dst, checksum });
+    return encodeIpv4Packet({ src: this.w.src, dst, id: this.ipId, tos: VRRP_TOS, ttl, protocol: IPPROTO_VRRP }, payload);
   }
 }
 
@@ -102,15 +102,19 @@ export function packetToEvent(p: ReceivedPacket, w: WireConfig): VrrpEvent {
   // keepalived (before 1.3.6) put the group in the v3 pseudo-header even for unicast: accept both.
   const r = decodeVrrpIpv4Packet(p.bytes, { verifyIpChecksum: false, checksum, altDst: w.group });
   if (r.ok) {
-    const rawCheck: RawCheck | undefined = r.ah ? { ahPresent: true } : undefined;
-    return rawCheck ? { kind: 'advertReceived', advert: r.advert, meta, rawCheck } : { kind: 'advertReceived', advert: r.advert, meta };
+    if (r.ah) {
+      // RFC 2402: an AH packet whose ICV does not verify with our key is dropped.
+      if (w.cfg.authType === 2 && !verifyAhIcv(p.bytes, ahKey(w.cfg.authPass ?? ''))) {
+        return { kind: 'advertReceived', meta, rawCheck: { ahPresent: true, decodeError: 'ah-icv' } };
+      }
+      return { kind: 'advertReceived', advert: r.advert, meta, rawCheck: { ahPresent: true } };
+    }
+    return { kind: 'advertReceived', advert: r.advert, meta };
   }
-  if (r.reason === 'bad-checksum') {
-    // Decode again without the checksum so the FSM sees the fields and applies keepalived's order
-    // (version, auth, interval come before the checksum check).
-    const ihl = (p.bytes[0] & 0x0f) * 4;
-    const again = decodeAdvert(p.bytes.subarray(ihl), { family: 'inet', checksum: 'kernel' });
-    if (again.ok) return { kind: 'advertReceived', advert: again.advert, meta, rawCheck: { checksumError: true } };
+  if (r.reason === 'bad-checksum' && r.unverified) {
+    // The codec still read the fields: the FSM applies keepalived's order (version, auth and
+    // interval are checked before the checksum).
+    return { kind: 'advertReceived', advert: r.unverified, meta, rawCheck: { checksumError: true } };
   }
   return { kind: 'advertReceived', meta, rawCheck: rawFor(r.reason) };
 }
