@@ -25,11 +25,25 @@ export interface KeepalivedReport {
   readonly lines: readonly string[];
 }
 
-/** `keepalived -t -n -l -i ID -f FILE` in a new network namespace, with a time limit. */
-export function keepalivedConfigTest(file: string, configId: string, timeoutMs = 20_000): Promise<KeepalivedReport> {
+export interface KeepalivedTestOptions {
+  /** veth interfaces to create inside the namespace first (default none: only `lo`). */
+  readonly interfaces?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/**
+ * `keepalived -t -n -l -i ID -f FILE` in a new network namespace, with a time limit. With
+ * `interfaces`, those names exist in the namespace (as veth ends), so keepalived keeps the
+ * instances that use them instead of dropping them as "doesn't exist".
+ */
+export function keepalivedConfigTest(file: string, configId: string, o: KeepalivedTestOptions = {}): Promise<KeepalivedReport> {
+  const timeoutMs = o.timeoutMs ?? 20_000;
   const dir = mkdtempSync(join(tmpdir(), 'kt-ka-'));
   const pid = (n: string): string => join(dir, `${n}.pid`);
-  const argv = ['-n', 'keepalived', '-t', '-n', '-l', '-i', configId, '-f', resolve(file), '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')];
+  const ka = ['keepalived', '-t', '-n', '-l', '-i', configId, '-f', resolve(file), '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')];
+  const links = (o.interfaces ?? []).map((name, i) => `ip link add ${name} type veth peer name ktp${i} || exit 90`).join('; ');
+  // Interface names are ours (tests), never user input; keepalived's argv goes through "$@".
+  const argv = links ? ['-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...ka] : ['-n', ...ka];
   return new Promise((done, fail) => {
     const child = spawn('unshare', argv, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -82,14 +96,9 @@ export const ENVIRONMENTAL: readonly RegExp[] = [
   /Config files missing/,
 ];
 
-/**
- * Lines that are notes or consequences rather than findings: keepalived's default-setting
- * notices, deprecation advice continuation lines and follow-on messages of another finding.
- */
+/** Lines that are not findings of their own: continuation lines of a previous message. */
 export const NOT_FINDINGS: readonly RegExp[] = [
   /^\s*Please use /,
-  /no (scheduler|forwarding method) set, setting default/,
-  /no protocol set - defaulting to UDP/,
 ];
 
 const PREFIX = /^\((?:(.+?): )?Line (\d+)\) (.*)$/;
