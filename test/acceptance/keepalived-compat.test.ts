@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect } from 'vitest';
 import { loadConfig } from '../../src/cli/pipeline.js';
+import { runConfigTest } from '../../src/cli/config-test.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from '../../src/lib/diagnostics.js';
 import { isRoot, itWhen } from '../helpers/require.js';
 import { repoRoot } from './lib/cli.js';
@@ -205,6 +206,10 @@ describe('keepalived -t vs keepalived-ts on the shared configs', () => {
             : ours.find((d) => d.loc.line === f.line && resolve(d.loc.file) === findingFile(f, file));
         if (!hit) problems.push(`keepalived: ${f.line === undefined ? '(no line)' : `line ${f.line}`}: ${f.message} — we report nothing ${f.line === undefined ? 'like it' : 'on that line'}`);
       }
+      // 4. The script-security verdict (keepalived -t exit 6) is the same.
+      const kaViolation = ka.lines.some((l) => l.includes('SECURITY VIOLATION'));
+      const ourViolation = runConfigTest(file, { configId: CONFIG_ID, pathEnv: process.env.PATH }).exitCode === 6;
+      if (kaViolation !== ourViolation) problems.push(`script security: keepalived ${kaViolation ? 'reports' : 'does not report'} a SECURITY VIOLATION, we ${ourViolation ? 'do' : 'do not'}`);
       expect(problems, context).toEqual([]);
     });
   }
