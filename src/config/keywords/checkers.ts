@@ -27,7 +27,7 @@ function timingInto<T extends { written: CheckTiming }>(): KeywordTable<T> {
   const t = (field: 'delayLoop' | 'connectTimeout' | 'delayBeforeRetry' | 'warmup', min = 0): KeywordDef<T> => ({
     minArgs: 1,
     handle: (s, x, ctx) => {
-      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), min, 4294);
+      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), min, field === 'connectTimeout' ? 4294.967295 : 18446744073709);
       if (v !== undefined) x.written[field] = v;
     },
   });
@@ -210,8 +210,8 @@ const miscTable: KeywordTable<MiscCheck> = {
   misc_timeout: {
     minArgs: 1,
     handle: (s, c, ctx) => {
-      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0, 4294);
-      if (v !== undefined) c.miscTimeout = v;
+      const n = parseInteger(s.args[0].text, 0, 4294967295, valueCtx(s, ctx));
+      if (n !== undefined) c.miscTimeout = ms(n * 1000);
     },
   },
   misc_dynamic: flag(),

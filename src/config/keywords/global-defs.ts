@@ -15,6 +15,7 @@ import {
   valueCtx,
   type KeywordDef,
   type KeywordTable,
+  wholeSeconds,
 } from './table.js';
 
 export function defaultGlobalDefs(): GlobalDefs {
@@ -154,7 +155,11 @@ const typed: KeywordTable<G> = {
     minArgs: 1,
     handle: (s, g, ctx) => {
       const n = parseInteger(s.args[0].text, 0, 4294, valueCtx(s, ctx));
-      if (n !== undefined) g.smtpConnectTimeout = seconds(n);
+      if (n === 0) {
+        // keepalived's own spelling in this message.
+        ctx.sink.warning('value-out-of-range', 'smtp_conect_timeout must be greater than 0, setting to 1', s.loc, { text: '0' });
+        g.smtpConnectTimeout = seconds(1);
+      } else if (n !== undefined) g.smtpConnectTimeout = seconds(n);
     },
   },
   smtp_alert: flag(),
@@ -168,11 +173,11 @@ const typed: KeywordTable<G> = {
   vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 'inet'),
   vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 'inet6'),
   vrrp_version: int(2, 3),
-  vrrp_garp_master_delay: timer(0, 4294),
+  vrrp_garp_master_delay: wholeSeconds(),
   vrrp_garp_master_repeat: int(0, 2147483647),
-  vrrp_garp_master_refresh: timer(0, 4294),
+  vrrp_garp_master_refresh: wholeSeconds(),
   vrrp_garp_master_refresh_repeat: int(0, 2147483647),
-  vrrp_garp_lower_prio_delay: timer(0, 4294),
+  vrrp_garp_lower_prio_delay: wholeSeconds(),
   vrrp_garp_lower_prio_repeat: int(0, 2147483647),
   vrrp_garp_interval: timer(0, 4294),
   vrrp_gna_interval: timer(0, 4294),

@@ -4,7 +4,7 @@
 // did-you-mean from that table), missing parameters and deprecated aliases.
 import type { Statement } from '../ast.js';
 import type { DiagnosticSink } from '../../lib/diagnostics.js';
-import type { Ms } from '../../lib/units.js';
+import { ms, type Ms } from '../../lib/units.js';
 import { didYouMean } from '../suggest.js';
 import { camel, parseBool, parseInteger, parseTimer, type ValueCtx } from '../values.js';
 import type { OtherKeywords } from '../model.js';
@@ -160,6 +160,17 @@ export function timer<T>(minSeconds = 0, maxSeconds = 4294, field?: string): Key
     handle: (s, t, ctx) => {
       const v: Ms | undefined = parseTimer(s.args[0].text, valueCtx(s, ctx), minSeconds, maxSeconds);
       if (v !== undefined) (t as Rec)[field ?? camel(s.keyword)] = v;
+    },
+  };
+}
+
+/** Whole seconds (keepalived read_unsigned: `1.5` is an invalid number) stored as Ms. */
+export function wholeSeconds<T>(min = 0, max = 4294, field?: string): KeywordDef<T> {
+  return {
+    minArgs: 1,
+    handle: (s, t, ctx) => {
+      const n = parseInteger(s.args[0].text, min, max, valueCtx(s, ctx));
+      if (n !== undefined) (t as Rec)[field ?? camel(s.keyword)] = ms(n * 1000);
     },
   };
 }

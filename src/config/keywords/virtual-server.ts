@@ -82,7 +82,7 @@ export function timingKeywords<T extends CheckTiming>(): KeywordTable<T> {
   const t = (field: 'delayLoop' | 'connectTimeout' | 'delayBeforeRetry' | 'warmup', min = 0): KeywordDef<T> => ({
     minArgs: 1,
     handle: (s, x, ctx) => {
-      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), min, 4294);
+      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), min, field === 'connectTimeout' ? 4294.967295 : 18446744073709);
       if (v !== undefined) x[field] = v;
     },
   });

@@ -5,7 +5,7 @@ import { cs, ms } from '../../lib/units.js';
 import type { GlobalDefs, VrrpInstance } from '../model.js';
 import { parseDecimal, parseInteger, parseIp } from '../values.js';
 import { scriptFrom } from './script.js';
-import { flag, int, stored, str, timer, valueCtx, type KeywordDef, type KeywordTable } from './table.js';
+import { flag, int, stored, str, timer, valueCtx, wholeSeconds, type KeywordDef, type KeywordTable } from './table.js';
 import { parseRouteBlock, parseRuleBlock, parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
 
 /** Instance fields the completion pass must know were written. */
@@ -216,11 +216,11 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   notify: notify('notify'),
   notify_priority_changes: flag(),
   smtp_alert: flag(),
-  garp_master_delay: timer(0, 4294),
+  garp_master_delay: wholeSeconds(),
   garp_master_repeat: int(0, 2147483647),
-  garp_master_refresh: timer(0, 4294),
+  garp_master_refresh: wholeSeconds(),
   garp_master_refresh_repeat: int(0, 2147483647),
-  garp_lower_prio_delay: timer(0, 4294),
+  garp_lower_prio_delay: wholeSeconds(),
   garp_lower_prio_repeat: int(0, 2147483647),
   garp_extra_if: stored(1),
   vmac_garp_intvl: { ...stored(1), deprecated: 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"' },

@@ -63,8 +63,9 @@ export const vrrpScriptTable: KeywordTable<ScriptDraft> = {
   interval: {
     minArgs: 1,
     handle: (s, t, ctx) => {
-      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0, 4294);
-      if (v === undefined) return;
+      const n = parseInteger(s.args[0].text, 0, 4294, valueCtx(s, ctx));
+      if (n === undefined) return;
+      const v = ms(n * 1000);
       if (v === 0) {
         ctx.sink.warning('value-out-of-range', `(${t.name}): vrrp script interval must be greater than 0, setting to 1`, s.loc);
         t.interval = ms(1000);
@@ -74,9 +75,12 @@ export const vrrpScriptTable: KeywordTable<ScriptDraft> = {
   timeout: {
     minArgs: 1,
     handle: (s, t, ctx) => {
-      const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0, 4294);
-      if (v === undefined) return;
-      t.timeout = v;
+      const n = parseInteger(s.args[0].text, 0, 4294, valueCtx(s, ctx));
+      if (n === undefined) return;
+      if (n === 0) {
+        ctx.sink.warning('value-out-of-range', `(${t.name}): vrrp script timeout must be greater than 0, setting to 1`, s.loc);
+      }
+      t.timeout = ms(Math.max(1, n) * 1000);
       t.timeoutWritten = true;
     },
   },

@@ -97,3 +97,46 @@ describe('misspelled keywords: same unknown-keyword reports as keepalived -t', (
     expect(crashed).toBeLessThan(compared / 10);
   });
 });
+
+const BAD_VALUES = ['-1', '0', '256', '70000', '99999999999', '1.5', 'abc', '255', '65536', '4295', '1001', '101'];
+const VALUE_CODES = new Set(['value-out-of-range', 'invalid-number', 'invalid-value', 'invalid-address']);
+
+describe('bad numeric values: flagged exactly when keepalived -t flags them', () => {
+  itWhen(isRoot, hasKeepalived, hasSamples)('over every sample, 8 seeds, one value replaced per mutant', { timeout: 120_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktval-'));
+    const mismatches: string[] = [];
+    let compared = 0;
+    try {
+      for (const file of files) {
+        for (let seed = 1; seed <= 8; seed++) {
+          const r = rng(seed * 31 + file.length);
+          const lines = readFileSync(file, 'utf8').split('\n');
+          const cands = lines
+            .map((l, i) => ({ i, m: /^(\s*)([A-Za-z_][A-Za-z0-9_-]*)\s+(-?\d+(?:\.\d+)?)\s*$/.exec(l) }))
+            .filter((c) => c.m && ALL.has(c.m[2]));
+          if (cands.length === 0) continue;
+          const c = cands[Math.floor(r() * cands.length)];
+          const m = c.m as RegExpExecArray;
+          const v = BAD_VALUES[Math.floor(r() * BAD_VALUES.length)];
+          lines[c.i] = `${m[1]}${m[2]} ${v}`;
+          const text = lines.join('\n');
+          const path = join(dir, 'v.conf');
+          writeFileSync(path, text);
+          const p = spawnSync('unshare', ['-n', 'keepalived', '-t', '-f', path], { encoding: 'utf8', cwd: dir });
+          if (p.signal !== null) continue;
+          compared++;
+          // Any keepalived message on that line, except environment ones (missing interfaces).
+          const theirs = `${p.stdout}${p.stderr}`
+            .split('\n')
+            .some((l) => l.includes(`Line ${c.i + 1})`) && !/interface|doesn't exist|Unknown keyword/.test(l));
+          const ours = build(text).diags.some((d) => VALUE_CODES.has(d.code) && d.loc.line === c.i + 1);
+          if (theirs !== ours) mismatches.push(`${file}:${c.i + 1} ${m[2]} ${v}: keepalived=${theirs} ours=${ours}`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThan(files.length * 4);
+  });
+});
