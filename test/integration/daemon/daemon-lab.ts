@@ -36,12 +36,13 @@ export function nodeDir(tag: string): string {
 }
 
 /**
- * Writes an executable notify script into `dir` that appends "$(date +%s.%N) TAG $*" to
- * dir/notify.log; returns its path. TAG tells the scripts apart (nm, nb, nf, ns, N ...).
+ * Writes an executable notify script into `dir` that appends "$(date +%s.%N) TAG [arg1] [arg2]..."
+ * to dir/notify.log; returns its path. TAG tells the scripts apart (nm, nb, nf, ns, N ...).
  */
 export function notifyScript(dir: string, tag: string): string {
   const p = join(dir, `notify-${tag}.sh`);
-  writeFileSync(p, `#!/bin/sh\necho "$(date +%s.%N) ${tag} $*" >> "${join(dir, 'notify.log')}"\n`);
+  // Each argument bracketed, so the exact argv is visible ("nm [a] [two words]").
+  writeFileSync(p, `#!/bin/sh\nl=; for a in "$@"; do l="$l [$a]"; done\necho "$(date +%s.%N) ${tag}$l" >> "${join(dir, 'notify.log')}"\n`);
   chmodSync(p, 0o755);
   return p;
 }

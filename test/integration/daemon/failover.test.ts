@@ -89,7 +89,7 @@ describe('daemon failover (2 nodes, real processes)', () => {
       expect(lab.addresses('a').filter((x) => !x.includes(':'))).toEqual(['192.0.2.11/24']);
       expect(existsSync(a.pidFile)).toBe(false);
       expect(existsSync(a.vrrpPidFile)).toBe(false);
-      expect(a.notifications()).toEqual(['ns ']);
+      expect(a.notifications()).toEqual(['ns']);
       await assertStableHolder(lab, hosts, 'b', VIP, 1000);
     } finally {
       for (const n of nodes) n.cleanup();
