@@ -14,8 +14,11 @@ export interface CliRun {
 }
 
 export interface CliSpawnOptions {
-  readonly uid?: number;
-  readonly gid?: number;
+  /**
+   * Run without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH (util-linux setpriv), so even root
+   * obeys file modes: how the tests make a file unreadable without another user account.
+   */
+  readonly noDacOverride?: boolean;
   readonly timeoutMs?: number;
   readonly cwd?: string;
 }
@@ -23,10 +26,10 @@ export interface CliSpawnOptions {
 /** Runs `keepalived-ts ARGS`; kills it (by pid) if it outlives the time limit. */
 export function runCli(args: readonly string[], o: CliSpawnOptions = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+    const nodeArgv = [process.execPath, '--import', 'tsx', mainTs, ...args];
+    const argv = o.noDacOverride ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', ...nodeArgv] : nodeArgv;
+    const child = spawn(argv[0], argv.slice(1), {
       cwd: o.cwd ?? repoRoot,
-      uid: o.uid,
-      gid: o.gid,
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
