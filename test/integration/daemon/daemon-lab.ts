@@ -192,3 +192,14 @@ export function vrrpTimes(version: 2 | 3, prio: number, advertIntS: number): { s
   const skewMs = version === 2 ? ((256 - prio) / 256) * 1000 : ((256 - prio) * advertIntS * 1000) / 256;
   return { skewMs, downMs: 3 * advertIntS * 1000 + skewMs };
 }
+
+/** Waits until the node's state log lines equal `expected` (log output may trail the kernel). */
+export async function waitStates(node: PeerProcess, instance: string, expected: string[], timeoutMs = 3000): Promise<void> {
+  try {
+    await waitUntil(`states ${expected.join(',')}`, () => JSON.stringify(stateLines(node, instance)) === JSON.stringify(expected), timeoutMs);
+  } catch {
+    // Fail with the comparison (a readable diff), not a timeout.
+  }
+  const { expect } = await import('vitest');
+  expect(stateLines(node, instance)).toEqual(expected);
+}

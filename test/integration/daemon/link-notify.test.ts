@@ -15,6 +15,7 @@ import {
   waitSoleHolder,
   waitUntil,
   waitVip,
+  waitStates,
   type DaemonNode,
 } from './daemon-lab.js';
 
@@ -80,7 +81,7 @@ describe('link faults and notify scripts (real processes)', () => {
       await a.waitFor(/\(VI_1\) Entering BACKUP STATE.*reason=(?!init)/, 3000);
       const t3 = await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 10_000, 10);
       console.log(`[measure] link up: preempted back after ${(t3 - t2).toFixed(0)} ms (down interval ${vrrpTimes(2, 150, 1).downMs.toFixed(0)} ms)`);
-      expect(stateLines(a, 'VI_1')).toEqual(['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
+      await waitStates(a, 'VI_1', ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
       expect(stateLines(b, 'VI_1').slice(-2)).toEqual(['MASTER', 'BACKUP']);
       await waitUntil('second MASTER notifies', () => a.notifications().length >= 10, 3000);
 

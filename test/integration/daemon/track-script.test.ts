@@ -1,0 +1,73 @@
+// vrrp_script tracking with our daemon as real processes: the script is `test -f FLAGFILE`;
+// removing the flag moves the VIP to the backup, restoring it moves it back (default preempt).
+import { describe, expect } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lab } from '../../../src/lab/lab.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+import {
+  GLOBAL_DEFS,
+  instanceConf,
+  nodeDir,
+  startDaemonNode,
+  stateLines,
+  waitStates,
+  waitSoleHolder,
+  type DaemonNode,
+} from './daemon-lab.js';
+
+const VIP = '192.0.2.100';
+
+function scriptConf(flag: string, weight: number): string {
+  return `vrrp_script chk_flag {\n  script "/usr/bin/test -f ${flag}"\n  interval 1\n  weight ${weight}\n  rise 1\n  fall 1\n}\n`;
+}
+
+async function scenario(weight: number, expectA: string[]): Promise<void> {
+  const lab = new Lab('dts');
+  const nodes: DaemonNode[] = [];
+  try {
+    lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+    lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
+    const dirA = nodeDir('a');
+    const flag = join(dirA, 'healthy');
+    writeFileSync(flag, '');
+    const a = startDaemonNode(
+      lab,
+      'a',
+      GLOBAL_DEFS + scriptConf(flag, weight) + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['track_script {', '  chk_flag', '}'] }),
+      { dir: dirA },
+    );
+    nodes.push(a);
+    const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+    nodes.push(b);
+    await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
+
+    const t0 = performance.now();
+    rmSync(flag);
+    const t1 = await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 15_000, 10);
+    console.log(`[measure] track_script weight ${weight}: flag removed -> VIP on backup after ${(t1 - t0).toFixed(0)} ms`);
+
+    const t2 = performance.now();
+    writeFileSync(flag, '');
+    const t3 = await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 15_000, 10);
+    console.log(`[measure] track_script weight ${weight}: flag restored -> VIP back after ${(t3 - t2).toFixed(0)} ms`);
+    await waitStates(a, 'VI_1', expectA);
+    expect(stateLines(b, 'VI_1').slice(-2)).toEqual(['MASTER', 'BACKUP']);
+    return;
+  } finally {
+    for (const n of nodes) n.cleanup();
+    lab.destroy();
+  }
+}
+
+describe('track_script (real processes)', () => {
+  itWhen(isRoot)('weight 0: failing script faults the master, the backup takes over; success brings it back', { timeout: 90_000 }, async () => {
+    // The instance starts in FAULT until the weight-0 script's first success (keepalived 3.6).
+    // FAULT from MASTER sends priority 0, so the backup takes over after Skew_Time.
+    await scenario(0, ['FAULT', 'BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
+  });
+
+  itWhen(isRoot)('negative weight: 150 - 60 = 90 < 100, the backup preempts; success restores 150 and a preempts back', { timeout: 90_000 }, async () => {
+    await scenario(-60, ['BACKUP', 'MASTER', 'BACKUP', 'MASTER']);
+  });
+});
