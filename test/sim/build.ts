@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import { makeInstanceConfig, masterDownUs, skewUs, type InstanceConfig } from '../../src/vrrp/fsm/index.js';
 import type { TrackerConfig } from '../../src/vrrp/tracking.js';
+import { compareIp } from '../../src/vrrp/fsm/ip.js';
 import { cs, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim, type RouterSpec } from './lan-sim.js';
 
@@ -60,4 +61,14 @@ export function expectSingleMaster(sim: LanSim, vrid: number, vip: string, expec
   const why = `\n${sim.trace()}`;
   expect(sim.masters(vrid), `masters of VRID ${vrid}${why}`).toEqual([expected]);
   expect(sim.vipHolders(vip), `holders of ${vip}${why}`).toEqual([expected]);
+}
+
+/**
+ * The router whose advert source address is highest: the equal-priority winner. For IPv4 that is
+ * the primary address; for IPv6 the link-local (derived from the MAC, so from the order routers
+ * were added to the LAN, not from their names).
+ */
+export function highestSource(sim: LanSim, names: readonly string[]): string {
+  const src = (n: string) => sim.router(n).configs[0].srcIp!;
+  return [...names].sort((a, b) => compareIp(src(b), src(a)))[0];
 }
