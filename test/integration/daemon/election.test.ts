@@ -26,8 +26,13 @@ describe('daemon elections (real processes)', () => {
     try {
       const prios: Record<string, number> = { a: 120, b: 200, c: 150 };
       for (const [i, h] of ['a', 'b', 'c'].entries()) lab.addHost({ name: h, addresses: [`192.0.2.${11 + i}/24`] });
-      for (const h of ['a', 'b', 'c']) nodes.push(startDaemonNode(lab, h, GLOBAL_DEFS + instanceConf({ priority: prios[h], vips: [`${VIP}/24`] })));
-      const [a, b, c] = nodes;
+      // Highest first, so no other node is master even briefly while the processes start.
+      for (const h of ['b', 'c', 'a']) {
+        const n = startDaemonNode(lab, h, GLOBAL_DEFS + instanceConf({ priority: prios[h], vips: [`${VIP}/24`] }));
+        nodes.push(n);
+        await n.waitFor(/Entering BACKUP STATE/, 15_000);
+      }
+      const [b, c, a] = nodes;
       await waitSoleHolder(lab, ['a', 'b', 'c'], 'b', VIP, 20_000);
       await assertStableHolder(lab, ['a', 'b', 'c'], 'b', VIP, 3000);
       expect(stateLines(b, 'VI_1').at(-1)).toBe('MASTER');
