@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { generateConfig } from './lib/gen-config.mjs';
 import { median, minMax, fmtMs } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
@@ -99,6 +99,11 @@ try {
   const inproc = [];
   const parseMs = [];
   const modelMs = [];
+  // Garbage-collection pauses during the measured in-process runs (the parser allocates a lot).
+  const gcEntries = [];
+  const windows = [];
+  const gcObserver = new PerformanceObserver((list) => gcEntries.push(...list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
   for (let i = 0; i < RUNS + 2; i++) {
     const sink = new DiagnosticSink();
     const t0 = performance.now();
@@ -107,11 +112,16 @@ try {
     buildModel(tree, sink);
     const t2 = performance.now();
     if (i >= 2) {
+      windows.push([t0, t2]);
       inproc.push(t2 - t0);
       parseMs.push(t1 - t0);
       modelMs.push(t2 - t1);
     }
   }
+  await new Promise((r) => setTimeout(r, 100)); // let the observer deliver the last entries
+  gcObserver.disconnect();
+  const gcMs = gcEntries.filter((e) => windows.some(([a, b]) => e.startTime >= a && e.startTime <= b)).reduce((t, e) => t + e.duration, 0);
+  const gcPerRun = gcMs / RUNS;
   const heapMb = process.memoryUsage().heapUsed / 1e6;
   const load1 = loadavg()[0];
 
@@ -120,7 +130,7 @@ try {
   const mKa = median(ka);
   const rows = [
     ['ours, fresh process (`node dist/src/cli/main.js -t -f`)', fresh, `exit ${ourStatus}, ${ourDiagLines} diagnostic line(s)`],
-    ['ours, in-process (parse + model, warm)', inproc, `of which parse ${fmtMs(median(parseMs))}, model ${fmtMs(median(modelMs))}; heap in use ${heapMb.toFixed(0)} MB`],
+    ['ours, in-process (parse + model, warm)', inproc, `of which parse ${fmtMs(median(parseMs))}, model ${fmtMs(median(modelMs))}; GC pauses ${fmtMs(gcPerRun)} per run (mean); heap in use ${heapMb.toFixed(0)} MB`],
   ];
   if (ka.length) rows.push([`keepalived ${kaVersion} \`-t -n -l -f\` (own netns)`, ka, `exit ${kaStatus}; ${kaNote}`]);
   const table = ['| what | median | min .. max | notes |', '|---|---|---|---|'];
