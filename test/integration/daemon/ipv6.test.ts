@@ -1,0 +1,108 @@
+// A VRRPv3 IPv6 pair of our daemons with 0.1 s adverts: link-local sources, ff02::12, an IPv6
+// VIP installed without DAD; kill -9 and SIGTERM failover.
+import { describe, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { Lab } from '../../../src/lab/lab.js';
+import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+import {
+  GLOBAL_DEFS,
+  assertStableHolder,
+  instanceConf,
+  sleep,
+  startDaemonNode,
+  vrrpTimes,
+  waitSoleHolder,
+  waitStates,
+  waitVip,
+  type DaemonNode,
+} from './daemon-lab.js';
+
+const VIP6 = '2001:db8:5e::100';
+
+interface AddrInfo {
+  family: string;
+  local: string;
+  prefixlen: number;
+  tentative?: boolean;
+  dadfailed?: boolean;
+}
+
+function addrInfo(lab: Lab, host: string): AddrInfo[] {
+  const out = JSON.parse(lab.exec(host, ['ip', '-j', 'addr', 'show', 'dev', 'eth0'])) as { addr_info: AddrInfo[] }[];
+  return out.flatMap((l) => l.addr_info);
+}
+
+describe('IPv6 VRRPv3 pair (real processes)', () => {
+  itWhen(isRoot)('link-local sources to ff02::12, IPv6 VIP without DAD, kill -9 and SIGTERM failover at 0.1 s adverts', { timeout: 90_000 }, async () => {
+    const lab = new Lab('dv6');
+    const nodes: DaemonNode[] = [];
+    const captures: PeerProcess[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['fd00:5e::11/64'] });
+      lab.addHost({ name: 'b', addresses: ['fd00:5e::12/64'] });
+      lab.addHost({ name: 'c', addresses: ['fd00:5e::13/64'] });
+      // DAD on in the VIP holders: an address added without IFA_F_NODAD would show as tentative.
+      for (const h of ['a', 'b', 'c']) lab.exec(h, ['sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=1']);
+      const capture = watchProcess(
+        spawn('ip', ['netns', 'exec', lab.switchNs, 'tcpdump', '-i', 'any', '-n', '-l', 'ip6 proto 112'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      captures.push(capture);
+      await capture.waitFor(/listening on/, 10_000);
+
+      const conf = (prio: number) => GLOBAL_DEFS + instanceConf({ name: 'VI_6', vrid: 61, priority: prio, advertInt: 0.1, vips: [`${VIP6}/64`], extra: ['version 3'] });
+      const hosts = ['a', 'b', 'c'];
+      const prios: Record<string, number> = { a: 200, b: 150, c: 100 };
+      for (const h of hosts) {
+        const n = startDaemonNode(lab, h, conf(prios[h]));
+        nodes.push(n);
+        await n.waitFor(/Entering BACKUP STATE/, 15_000);
+      }
+      const [a, b, c] = nodes;
+      await waitSoleHolder(lab, hosts, 'a', VIP6, 10_000);
+      await assertStableHolder(lab, hosts, 'a', VIP6, 2000);
+      const vip = addrInfo(lab, 'a').find((x) => x.local === VIP6);
+      expect(vip?.prefixlen).toBe(64);
+      expect(vip?.tentative ?? false).toBe(false);
+      await waitStates(b, 'VI_6', ['BACKUP']);
+      await waitStates(c, 'VI_6', ['BACKUP']);
+
+      // kill -9: b (150) wins over c (100): shorter down interval.
+      let t0 = performance.now();
+      a.signal('SIGKILL');
+      await a.exited();
+      let t1 = await waitSoleHolder(lab, ['b', 'c'], 'b', VIP6, 10_000, 5);
+      const down = vrrpTimes(3, 150, 0.1);
+      console.log(`[measure] IPv6 v3 0.1 s kill -9 failover: ${(t1 - t0).toFixed(0)} ms (down interval ${down.downMs.toFixed(0)} ms)`);
+      expect(t1 - t0).toBeLessThan(down.downMs + 500);
+      await assertStableHolder(lab, ['b', 'c'], 'b', VIP6, 1000);
+
+      // SIGTERM: priority 0 -> c takes over after its skew time (0.06 s).
+      t0 = performance.now();
+      b.signal('SIGTERM');
+      t1 = await waitVip(lab, 'c', VIP6, true, 10_000, 5);
+      const skew = vrrpTimes(3, 100, 0.1);
+      console.log(`[measure] IPv6 v3 0.1 s SIGTERM failover: ${(t1 - t0).toFixed(0)} ms (skew ${skew.skewMs.toFixed(0)} ms, down ${skew.downMs.toFixed(0)} ms)`);
+      // Priority 0 beats the down interval even with 0.1 s adverts.
+      expect(t1 - t0).toBeLessThan(skew.downMs);
+      expect(await b.exitCode()).toBe(0);
+      expect(lab.addresses('b').some((x) => x.startsWith(VIP6))).toBe(false);
+      await waitStates(c, 'VI_6', ['BACKUP', 'MASTER']);
+      await sleep(300);
+      capture.signal('SIGTERM');
+      await capture.exited();
+
+      // On the wire: link-local sources only, to ff02::12 only.
+      const adverts = capture.lines.filter((l) => /VRRP/.test(l));
+      const flows = new Set(adverts.map((l) => /IP6 (\S+) > (\S+): /.exec(l)?.slice(1, 3).join(' > ')));
+      console.log(`[measure] IPv6 capture: ${adverts.length} VRRP frames, flows ${[...flows].join(', ')}`);
+      expect(adverts.length).toBeGreaterThan(20);
+      for (const f of flows) expect(f).toMatch(/^fe80::\S+ > ff02::12$/);
+      expect(flows.size).toBe(3); // a, b and c each advertised as master
+    } finally {
+      for (const n of nodes) n.cleanup();
+      for (const c of captures) c.signal('SIGKILL');
+      lab.destroy();
+    }
+  });
+});
