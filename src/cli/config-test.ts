@@ -7,9 +7,11 @@
 // `$? -eq 6` behave the same. One deliberate difference: a missing main config file exits 4
 // here (keepalived -t prints "Config files missing" and exits 0 unless -e is given), because a
 // config test that passes on a file that is not there hides a mistake.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
-import { loadConfig, type KeepalivedModel } from './pipeline.js';
+import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
+import { expandBraces } from '../config/preprocess.js';
+import { nodeConfigFiles } from '../config/node-files.js';
 import { checkScriptSecurity } from './script-security.js';
 import type { ConfigTree } from '../config/ast.js';
 
@@ -72,12 +74,31 @@ export function mainFileProblem(path: string): string | undefined {
   }
 }
 
+/**
+ * The files `-f PATTERN` names: keepalived accepts a glob for the main config; every match is
+ * read, in sorted order. A name that exists as written is taken literally.
+ */
+export function resolveMainFiles(pattern: string, cwd: string = process.cwd()): string[] {
+  if (!/[*?[{]/.test(pattern) || existsSync(pattern)) return [pattern];
+  const seen = new Set<string>();
+  for (const p of expandBraces(pattern)) for (const m of nodeConfigFiles.glob(p, cwd)) seen.add(m);
+  return seen.size > 0 ? [...seen] : [pattern];
+}
+
 /** Runs the whole check. Never throws for bad input: problems are diagnostics or `fatal`. */
 export function runConfigTest(file: string, options: ConfigTestOptions): ConfigTestResult {
-  const problem = mainFileProblem(file);
-  if (problem) return { exitCode: EXIT_CANNOT_RUN, fatal: problem, diagnostics: [] };
+  const files = resolveMainFiles(file);
+  for (const f of files) {
+    const problem = mainFileProblem(f);
+    if (problem) return { exitCode: EXIT_CANNOT_RUN, fatal: problem, diagnostics: [] };
+  }
   const sink = new DiagnosticSink();
-  const { tree, model } = loadConfig(file, { configId: options.configId }, sink);
+  if (files.length > 1) {
+    sink.warning('multiple-config-files', `multiple configuration file matches of ${file}, starting with ${files[0]}`, { file: files[0], line: 1, column: 1 }, {
+      hint: `all ${files.length} files are read, in this order: ${files.join(', ')}`,
+    });
+  }
+  const { tree, model } = loadConfigFiles(files, file, { configId: options.configId }, sink);
   for (const d of checkScriptSecurity(tree, options.pathEnv ?? process.env.PATH)) sink.report(d);
   return { exitCode: exitCodeFor(sink.items), diagnostics: sink.items, tree, model };
 }
