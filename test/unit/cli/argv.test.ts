@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_FILE, defaultConfigId, parseArgv, SIGNUMS, type CliOptions } from '../../../src/cli/argv.js';
 
@@ -134,5 +135,42 @@ describe('parseArgv', () => {
     expect(ok(['-u', '18']).umask).toBe(18);
     expect(ok(['--umask=0x12']).umask).toBe(18);
     expect(fail(['-u', 'abc']).exitCode).toBe(1);
+  });
+});
+
+describe('parseArgv properties', () => {
+  it('never throws; failures are exit 1 with a one-line message', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom('-t', '-f', '--', '-', '--use-file', '--config-test=', '-S', '--signum=JSON', '-nlD', '-i')), { maxLength: 8 }), (argv) => {
+        const r = parseArgv(argv, 'host.example');
+        if (!r.ok) {
+          expect(r.exitCode).toBe(1);
+          expect(r.message).not.toContain('\n');
+          expect(r.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('any order of boolean flags, bundled or not, sets exactly those flags', () => {
+    const flags: Array<[string, keyof CliOptions]> = [
+      ['n', 'dontFork'],
+      ['l', 'logConsole'],
+      ['D', 'logDetail'],
+      ['P', 'vrrpOnly'],
+      ['C', 'checkOnly'],
+      ['d', 'dumpConf'],
+      ['V', 'dontReleaseVrrp'],
+      ['e', 'allConfig'],
+      ['R', 'dontRespawn'],
+    ];
+    fc.assert(
+      fc.property(fc.subarray(flags), fc.boolean(), (chosen, bundle) => {
+        const argv = bundle ? (chosen.length ? ['-' + chosen.map(([c]) => c).join('')] : []) : chosen.map(([c]) => `-${c}`);
+        const o = ok(argv);
+        for (const [, key] of flags) expect(o[key]).toBe(chosen.some(([, k]) => k === key));
+      }),
+    );
   });
 });
