@@ -138,13 +138,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
 
   const wired = await wireInstances(model, kernel);
-  for (const p of wired.problems) log.error({ instance: p.instance, code: p.code }, p.message);
-  const missingIf = wired.problems.find((p) => p.code === 'no-interface');
-  if (missingIf || wired.specs.length === 0) {
+  const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
+  if (missingIf.length > 0 || wired.specs.length === 0) {
     await kernel.close();
     io.close();
-    throw new StartError(`keepalived-ts: ${missingIf?.message ?? 'no runnable vrrp_instance'}`, EXIT.PERMISSION);
+    // One line on stderr (the StartError), not the same text twice through the logger too.
+    // keepalived 2.2.7 exits 2 ("permanent error CONFIG") for a non-existent interface.
+    const why = missingIf.length > 0 ? missingIf : wired.problems;
+    throw new StartError(`keepalived-ts: ${why.map((p) => p.message).join('; ') || 'no runnable vrrp_instance'}`, EXIT.CONFIG);
   }
+  for (const p of wired.problems) log.error({ instance: p.instance, code: p.code }, p.message);
 
   const releasers: (() => void)[] = [];
   try {
