@@ -1,0 +1,75 @@
+// Start-up and stop edges with our daemon as a real process: a missing interface is one clear
+// line and keepalived's exit code; a VIP already on the interface is adopted (no duplicate) and
+// left in place at stop, because we remove only what we added.
+import { describe, expect } from 'vitest';
+import { Lab } from '../../../src/lab/lab.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+import { GLOBAL_DEFS, instanceConf, startDaemonNode, vipCount, waitStates, waitVip, type DaemonNode } from './daemon-lab.js';
+
+const VIP = '192.0.2.100';
+
+describe('daemon start-up and stop edges (real processes)', () => {
+  itWhen(isRoot)('missing interface: one line on stderr, no stack trace, exit code 2 (keepalived: permanent error CONFIG)', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dsu');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ iface: 'eth9', priority: 100, vips: [`${VIP}/24`] }));
+      nodes.push(a);
+      const code = await a.exitCode();
+      expect(code).toBe(2);
+      const text = a.lines.filter((l) => l.trim() !== '');
+      expect(text).toEqual(['keepalived-ts: (VI_1) interface eth9 does not exist']);
+      expect(lab.addresses('a').filter((x) => !x.includes(':'))).toEqual(['192.0.2.11/24']);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot)('address owner: a VIP already present is adopted, not duplicated, and not removed at stop', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dsu');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ state: 'MASTER', priority: 255, vips: [`${VIP}/24`] }));
+      nodes.push(a);
+      await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 15_000);
+      await a.waitFor(/VIP already present: adopted/, 3000);
+      expect(vipCount(lab, 'a', VIP)).toBe(1);
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+      expect(vipCount(lab, 'a', VIP)).toBe(1);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot)('non-owner: a VIP that appears while BACKUP is adopted on becoming MASTER and kept at stop; ours is removed', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dsu');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const OURS = '192.0.2.101';
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`, `${OURS}/24`] }));
+      nodes.push(a);
+      await a.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+      // An operator (or another tool) adds one of the VIPs during the 3.4 s down interval.
+      lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
+      await waitVip(lab, 'a', OURS, true, 10_000);
+      await waitStates(a, 'VI_1', ['BACKUP', 'MASTER']);
+      await a.waitFor(/VIP already present: adopted.*192\.0\.2\.100/, 3000);
+      expect(vipCount(lab, 'a', VIP)).toBe(1);
+      expect(vipCount(lab, 'a', OURS)).toBe(1);
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+      expect(vipCount(lab, 'a', VIP)).toBe(1);
+      expect(vipCount(lab, 'a', OURS)).toBe(0);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
+});
