@@ -12,7 +12,7 @@ import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
 import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
 import { expandBraces } from '../config/preprocess.js';
 import { nodeConfigFiles } from '../config/node-files.js';
-import { checkScriptSecurity } from './script-security.js';
+import { checkScriptSecurity, checkTrackScripts } from './script-security.js';
 import type { ConfigTree } from '../config/ast.js';
 
 export const EXIT_OK = 0;
@@ -99,7 +99,9 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
     });
   }
   const { tree, model } = loadConfigFiles(files, file, { configId: options.configId }, sink);
-  for (const d of checkScriptSecurity(tree, options.pathEnv ?? process.env.PATH)) sink.report(d);
+  const pathEnv = options.pathEnv ?? process.env.PATH;
+  for (const d of checkTrackScripts(tree, pathEnv)) sink.report(d);
+  for (const d of checkScriptSecurity(tree, pathEnv)) sink.report(d);
   return { exitCode: exitCodeFor(sink.items), diagnostics: sink.items, tree, model };
 }
 

@@ -1,5 +1,5 @@
-// The config-test's script-security check (keepalived core/notify.c check_security, reference
-// section 4.4). keepalived resolves every configured script at startup; when at least one
+// The config-test's script checks: script security (keepalived core/notify.c check_security,
+// reference section 4.4) and track scripts that cannot run. keepalived resolves every configured script at startup; when at least one
 // resolves to an existing executable and `global_defs { enable_script_security }` is absent it
 // reports "SECURITY VIOLATION - scripts are being executed but script_security not enabled"
 // and `-t` exits 6. Scripts whose program does not exist are silently disabled by keepalived,
@@ -130,6 +130,37 @@ export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefine
       text: first.command,
       hint: "add 'enable_script_security' to global_defs",
     });
+  }
+  return out;
+}
+
+/**
+ * keepalived -t warns "Disabling track script NAME since not found/accessible" (and exits 5)
+ * for every vrrp_script whose program is not an executable file; instances tracking it then
+ * run as if it were not configured. Notify and checker scripts are not checked by -t. This
+ * depends on the host the check runs on, so it is a warning with its own code.
+ */
+export function checkTrackScripts(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const block of tree.statements) {
+    if (block.keyword !== 'vrrp_script' || !block.block) continue;
+    const name = block.args[0]?.text ?? '';
+    for (const s of block.block) {
+      if (s.keyword !== 'script') continue;
+      const command = firstQuotedWord(s.raw);
+      const program = programOf(command);
+      // `</path` is bash's file test, which keepalived runs through the shell (SC_SYSTEM).
+      if (program.length === 0 || command.startsWith('<')) continue;
+      if (resolveProgram(program, pathEnv) !== undefined) continue;
+      out.push({
+        severity: 'warning',
+        code: 'script-not-found',
+        message: `Disabling track script ${name} since not found/accessible`,
+        loc: s.loc,
+        text: command,
+        hint: program.includes('/') ? `'${program}' is not an executable file on this host` : `'${program}' is not found in PATH on this host`,
+      });
+    }
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { runConfigTest } from '../../src/cli/config-test.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from '../../src/lib/diagnostics.js';
 import { isRoot, itWhen } from '../helpers/require.js';
 import { repoRoot } from './lib/cli.js';
-import { hasKeepalived, hasUnshare, keepalivedConfigTest, parseKeepalivedReport, type KeepalivedFinding } from './lib/keepalived.js';
+import { ENVIRONMENTAL, hasKeepalived, hasUnshare, keepalivedConfigTest, parseKeepalivedReport, type KeepalivedFinding } from './lib/keepalived.js';
 
 const shared = resolve(repoRoot, '..', 'shared');
 const DIRS = ['field-configs', 'keepalived-samples'].map((d) => join(shared, d)).filter(existsSync);
@@ -94,8 +94,11 @@ interface Difference {
   readonly file: string;
   /** undefined: a message keepalived prints without a line number. */
   readonly line: number | undefined;
-  /** `keepalived-only`: keepalived reports it, we do not. `ours-only`: the reverse. */
-  readonly side: 'keepalived-only' | 'ours-only';
+  /**
+   * `keepalived-only`: keepalived reports it, we do not. `ours-only`: the reverse.
+   * `exit-code`: the -t exit codes differ (`what` is keepalived's code; line undefined).
+   */
+  readonly side: 'keepalived-only' | 'ours-only' | 'exit-code';
   /** The keyword (unknown-keyword findings) or a fragment of keepalived's message. */
   readonly what: string;
   readonly reason: string;
@@ -183,6 +186,9 @@ describe('keepalived -t vs keepalived-ts on the shared configs', () => {
       const context = `keepalived said:\n${ka.lines.join('\n')}\nwe said:\n${sink.items.map(formatDiagnostic).join('\n')}`;
 
       const problems: string[] = [];
+      // keepalived-ts -t adds host checks to the pipeline's report (track scripts not installed).
+      const ourTest = runConfigTest(file, { configId: CONFIG_ID, pathEnv: process.env.PATH });
+      const hostChecks = ourTest.diagnostics.filter((d) => d.code === 'script-not-found');
       // 1. keepalived's unknown keywords are ours, at the same place.
       for (const f of findings.filter((x) => x.kind === 'unknown-keyword')) {
         if (excused(file, f.line, 'keepalived-only', f.keyword!)) continue;
@@ -202,14 +208,21 @@ describe('keepalived -t vs keepalived-ts on the shared configs', () => {
         if (excused(file, f.line, 'keepalived-only', f.message)) continue;
         const hit =
           f.line === undefined
-            ? ours.find((d) => normalise(d.message).includes(normalise(f.message)))
+            ? [...ours, ...hostChecks].find((d) => normalise(d.message).includes(normalise(f.message)))
             : ours.find((d) => d.loc.line === f.line && resolve(d.loc.file) === findingFile(f, file));
         if (!hit) problems.push(`keepalived: ${f.line === undefined ? '(no line)' : `line ${f.line}`}: ${f.message} — we report nothing ${f.line === undefined ? 'like it' : 'on that line'}`);
       }
       // 4. The script-security verdict (keepalived -t exit 6) is the same.
       const kaViolation = ka.lines.some((l) => l.includes('SECURITY VIOLATION'));
-      const ourViolation = runConfigTest(file, { configId: CONFIG_ID, pathEnv: process.env.PATH }).exitCode === 6;
+      const ourViolation = ourTest.exitCode === 6;
       if (kaViolation !== ourViolation) problems.push(`script security: keepalived ${kaViolation ? 'reports' : 'does not report'} a SECURITY VIOLATION, we ${ourViolation ? 'do' : 'do not'}`);
+      // 5. Same -t exit code (the namespace has the config's interfaces, so keepalived's
+      //    interface checks pass as they would on the host the config was written for).
+      //    Skipped when keepalived printed a machine-dependent message, which moves its code.
+      const kaEnvironmental = ka.lines.some((l) => ENVIRONMENTAL.some((re) => re.test(l)) && !l.includes('SECURITY VIOLATION'));
+      if (!kaEnvironmental && ka.status !== ourTest.exitCode && !excused(file, undefined, 'exit-code', String(ka.status))) {
+        problems.push(`exit code: keepalived -t ${ka.status}, keepalived-ts -t ${ourTest.exitCode}`);
+      }
       expect(problems, context).toEqual([]);
     });
   }

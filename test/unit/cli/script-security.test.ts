@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConfigTree, Statement } from '../../../src/config/ast.js';
-import { checkScriptSecurity, collectScripts, firstQuotedWord, programOf, resolveProgram } from '../../../src/cli/script-security.js';
+import { checkScriptSecurity, checkTrackScripts, collectScripts, firstQuotedWord, programOf, resolveProgram } from '../../../src/cli/script-security.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kt-scriptsec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +62,25 @@ describe('checkScriptSecurity', () => {
   });
   it('ignores script keywords outside their blocks', () => {
     expect(checkScriptSecurity(tree(st('script', `"${exe}"`), st('global_defs', '', [st('notify_up', `"${exe}"`)])), '')).toEqual([]);
+  });
+});
+
+describe('checkTrackScripts', () => {
+  it('warns for a vrrp_script whose program is missing or not executable, like keepalived -t', () => {
+    const t = tree(
+      st('vrrp_script', 'ok', [st('script', `"${exe} arg"`)]),
+      st('vrrp_script', 'gone', [st('script', '"/nonexistent/kt/x.sh"')]),
+      st('vrrp_script', 'plain', [st('script', `"${plain}"`)]),
+      st('vrrp_script', 'bare', [st('script', '"check.sh"')]),
+      st('vrrp_script', 'test', [st('script', '"</dev/tcp/127.0.0.1/80"')]),
+      st('vrrp_instance', 'VI_1', [st('notify', '"/nonexistent/kt/notify.sh"')]),
+    );
+    const d = checkTrackScripts(t, dir);
+    expect(d.map((x) => x.message)).toEqual([
+      'Disabling track script gone since not found/accessible',
+      'Disabling track script plain since not found/accessible',
+    ]);
+    expect(d.every((x) => x.severity === 'warning' && x.code === 'script-not-found')).toBe(true);
+    expect(checkTrackScripts(t, '/nonexistent').map((x) => x.message)).toContain('Disabling track script bare since not found/accessible');
   });
 });
