@@ -105,4 +105,40 @@ describe('IPv6 VRRPv3 pair (real processes)', () => {
       lab.destroy();
     }
   });
+
+  itWhen(isRoot)('link down/up on the IPv6 master: FAULT, takeover, then back (link-local source removed and restored)', { timeout: 90_000 }, async () => {
+    const lab = new Lab('dv6');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a' });
+      lab.addHost({ name: 'b' });
+      const hosts = ['a', 'b'];
+      const conf = (prio: number) => GLOBAL_DEFS + instanceConf({ name: 'VI_6', vrid: 61, priority: prio, advertInt: 0.1, vips: [`${VIP6}/64`], extra: ['version 3'] });
+      const a = startDaemonNode(lab, 'a', conf(200));
+      nodes.push(a);
+      await a.waitFor(/Entering BACKUP STATE/, 15_000);
+      const b = startDaemonNode(lab, 'b', conf(100));
+      nodes.push(b);
+      await waitSoleHolder(lab, hosts, 'a', VIP6, 15_000);
+      await assertStableHolder(lab, hosts, 'a', VIP6, 1000);
+
+      const t0 = performance.now();
+      lab.setLink('a', false);
+      await a.waitFor(/\(VI_6\) Entering FAULT STATE/, 3000);
+      const t1 = await waitVip(lab, 'b', VIP6, true, 5000, 5);
+      console.log(`[measure] IPv6 v3 0.1 s link down failover: ${(t1 - t0).toFixed(0)} ms`);
+      expect(t1 - t0).toBeLessThan(vrrpTimes(3, 100, 0.1).downMs + 500);
+
+      lab.setLink('a', true);
+      // a's adverts must reach b again from the restored link-local address: b yields.
+      await waitSoleHolder(lab, hosts, 'a', VIP6, 10_000, 10);
+      await assertStableHolder(lab, hosts, 'a', VIP6, 1500);
+      await waitStates(a, 'VI_6', ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
+      await waitStates(b, 'VI_6', ['BACKUP', 'MASTER', 'BACKUP']);
+      expect(a.lines.filter((l) => /cannot send advert/.test(l)).length).toBeLessThanOrEqual(1);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
 });
