@@ -22,7 +22,7 @@
 // timestamps). Needs root, keepalived, tcpdump, tshark. Builds the TypeScript tree into
 // bench/out/dist first (KT_DIST=DIR uses another build).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -318,6 +318,21 @@ if (ONLY.has('footprint')) {
 }
 const load1 = loadavg()[0];
 
+// Parts not run this time keep their figures from the last run (bench/out/failover-results.json),
+// so `--only start` rewrites the start row without dropping the footprint table.
+const SAVED = join(repo, 'bench/out/failover-results.json');
+const saved = existsSync(SAVED) ? JSON.parse(readFileSync(SAVED, 'utf8')) : {};
+const meta = { env, load0, load1, reps: REPS, window: WINDOW_S };
+if (results.failover.length > 0) saved.failover = { meta, data: results.failover };
+if (results.start) saved.start = { meta, data: results.start };
+if (Object.keys(results.footprint).length > 0) saved.footprint = { meta, data: results.footprint };
+mkdirSync(dirname(SAVED), { recursive: true });
+writeFileSync(SAVED, JSON.stringify(saved, null, 1));
+results.failover = saved.failover?.data ?? [];
+results.start = saved.start?.data;
+results.footprint = saved.footprint?.data ?? {};
+const metaOf = (part) => saved[part]?.meta ?? meta;
+
 // --- report ------------------------------------------------------------------------------------
 
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(3)}x` : 'n/a');
@@ -325,9 +340,10 @@ const cell = (s) => `${fmt(s.med)} (${fmt(s.min)}-${fmt(s.max)})`;
 
 let fo = '';
 if (results.failover.length > 0) {
-  fo += `## Failover\n\n\`node bench/failover.mjs\` (${env}; 1-min load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end: the machine was shared, so compare rows of one run).\n\n`;
+  const m = metaOf('failover');
+  fo += `## Failover\n\n\`node bench/failover.mjs\` (${m.env}; 1-min load average ${m.load0.toFixed(1)} at start, ${m.load1.toFixed(1)} at end: the machine was shared, so compare rows of one run).\n\n`;
   fo += 'Lab: four network namespaces on one bridge (switch, master `m`, backup `b`, observer `o`). The master is keepalived 2.2.7 at priority 150 in every run; the backup at priority 100 is either keepalived-ts (compiled, `node dist/src/cli/main.js`) or keepalived 2.2.7, alternating within each repetition. One VIP. ';
-  fo += `${REPS} repetitions of each row, median (min-max) in ms. Columns: *VIP* = master death to the VIP address appearing on the backup (netlink notification time from \`ip -ts monitor address\` in the backup's namespace); *GARP* = master death to the first gratuitous ARP for the VIP from the backup's MAC, seen by tcpdump in the observer; *gap* = last master advert to first backup advert, both from the observer's capture (the protocol figure: Master_Down_Interval after a silent death, Skew_Time after a priority-0 advert). Master death = just before kill(2) (kill -9 of all keepalived processes, or SIGTERM), or the return of \`ip link set eth0 down\` in the master's namespace.\n\n`;
+  fo += `${m.reps} repetitions of each row, median (min-max) in ms. Columns: *VIP* = master death to the VIP address appearing on the backup (netlink notification time from \`ip -ts monitor address\` in the backup's namespace); *GARP* = master death to the first gratuitous ARP for the VIP from the backup's MAC, seen by tcpdump in the observer; *gap* = last master advert to first backup advert, both from the observer's capture (the protocol figure: Master_Down_Interval after a silent death, Skew_Time after a priority-0 advert). Master death = just before kill(2) (kill -9 of all keepalived processes, or SIGTERM), or the return of \`ip link set eth0 down\` in the master's namespace.\n\n`;
   fo += '| case | master death | backup | VIP | GARP | gap (last master advert -> first backup advert) |\n|---|---|---|---|---|---|\n';
   const summary = [];
   for (const { c, rows, downB } of results.failover) {
@@ -354,16 +370,20 @@ if (results.failover.length > 0) {
 
 let fp = '';
 if (results.start || Object.keys(results.footprint).length > 0) {
-  fp += `## Daemon footprint\n\n\`node bench/failover.mjs\` (${env}; load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}).\n\n`;
+  fp += '## Daemon footprint\n\n';
   if (results.start) {
+    const m = metaOf('start');
+    fp += `\`node bench/failover.mjs --only start\` (${m.env}; load average ${m.load0.toFixed(1)} -> ${m.load1.toFixed(1)}). `;
     const o = stat(results.start.ours);
     const k = stat(results.start.keepalived);
-    fp += `**Start to first advert**: spawn (\`ip netns exec\` included, for both) to the first advert in a capture in another namespace, for a priority-255 owner (it advertises as soon as it runs). ${REPS} runs each, alternating, median (min-max):\n\n| daemon | ms |\n|---|---|\n`;
+    fp += `**Start to first advert**: spawn (\`ip netns exec\` included, for both) to the first advert in a capture in another namespace, for a priority-255 owner with \`state MASTER\` (it advertises as soon as it runs). ${m.reps} runs each, alternating, median (min-max):\n\n| daemon | ms |\n|---|---|\n`;
     fp += `| keepalived-ts (\`node dist/src/cli/main.js\`) | ${cell(o)} |\n| keepalived 2.2.7 (\`--vrrp -n -l -D\`) | ${cell(k)} |\n\nRatio ours/keepalived: ${ratio(o.med, k.med)}.\n\n`;
   }
   const ns = Object.keys(results.footprint);
   if (ns.length > 0) {
-    fp += `**Steady state**: a lone router master of N instances (VRRPv2, advert_int 1, one VIP each), measured ${WINDOW_S} s after all became master plus 3 s: CPU = (utime+stime) over a ${WINDOW_S} s window / wall time; RSS = VmRSS at the end (keepalived: sum of its processes, the parent and the VRRP child).\n\n| instances | daemon | CPU % | RSS MiB | processes |\n|---|---|---|---|---|\n`;
+    const m = metaOf('footprint');
+    fp += `\`node bench/failover.mjs --only footprint\` (${m.env}; load average ${m.load0.toFixed(1)} -> ${m.load1.toFixed(1)}). `;
+    fp += `**Steady state**: a lone router master of N instances (VRRPv2, advert_int 1, one VIP each), 3 s after all became master: CPU = (utime+stime) over a ${m.window} s window / wall time; RSS = VmRSS at the end (keepalived: sum of its processes, the parent and the VRRP child).\n\n| instances | daemon | CPU % | RSS MiB | processes |\n|---|---|---|---|---|\n`;
     for (const n of ns) {
       for (const impl of IMPLS) {
         const r = results.footprint[n][impl];
