@@ -14,7 +14,7 @@
 // own trace of the run.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeInstanceConfig, masterDownUs } from '../../src/vrrp/fsm/index.js';
+import { makeInstanceConfig, masterDownUs, trackersForOwner, type TrackerConfig } from '../../src/vrrp/fsm/index.js';
 import { cs, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim } from '../sim/lan-sim.js';
 
@@ -39,6 +39,7 @@ type Fault =
   | { readonly kind: 'cut'; readonly from: number; readonly to: number; readonly bothWays: boolean }
   | { readonly kind: 'heal' }
   | { readonly kind: 'priority'; readonly r: number; readonly priority: number }
+  | { readonly kind: 'script'; readonly r: number; readonly ok: boolean }
   | { readonly kind: 'loss'; readonly p: number };
 
 /** One step: wait `wait` tenths of an advert interval, then inject the fault. */
@@ -50,6 +51,8 @@ interface Step {
 interface RouterCfg {
   readonly priority: number;
   readonly preempt: boolean;
+  /** Weight of the router's vrrp_script `chk` (0: FAULT while failing); absent: no script. */
+  readonly scriptWeight?: number;
 }
 
 interface Scenario {
@@ -57,6 +60,8 @@ interface Scenario {
   readonly routers: readonly RouterCfg[];
   readonly steps: readonly Step[];
   readonly seed: number;
+  /** One-way delay of the segment, ms. */
+  readonly delayMs?: number;
 }
 
 const routerIdx = fc.integer({ min: 0, max: 3 });
@@ -68,6 +73,7 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constant('cut' as const), from: routerIdx, to: routerIdx, bothWays: fc.boolean() }),
   fc.constant({ kind: 'heal' as const }),
   fc.record({ kind: fc.constant('priority' as const), r: routerIdx, priority: fc.integer({ min: 1, max: 254 }) }),
+  fc.record({ kind: fc.constant('script' as const), r: routerIdx, ok: fc.boolean() }),
   fc.record({ kind: fc.constant('loss' as const), p: fc.constantFrom(0, 0.2, 0.5, 0.9, 1) }),
 );
 
@@ -78,20 +84,26 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
       // The address owner appears now and then, sometimes twice (keepalived's two-owners case).
       priority: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 254 }) }, { weight: 1, arbitrary: fc.constant(255) }),
       preempt: fc.boolean(),
-    }),
+      scriptWeight: fc.option(fc.constantFrom(0, -50, 30), { nil: undefined }),
+    }, { requiredKeys: ['priority', 'preempt'] }),
     { minLength: 2, maxLength: 4 },
   ),
   steps: fc.array(fc.record({ wait: fc.integer({ min: 0, max: 60 }), fault: faultArb }), { maxLength: 14 }),
   seed: fc.integer({ min: 1, max: 0x7fffffff }),
-});
+  delayMs: fc.constantFrom(0, 0.2, 3),
+}, { requiredKeys: ['variant', 'routers', 'steps', 'seed'] });
 
 const name = (i: number) => `r${i + 1}`;
 
 function describeScenario(sc: Scenario): string {
   const v = VARIANTS[sc.variant];
   const lines = [
-    `VRRPv${v.version} ${v.family} advert_int ${v.advertInt} cs, loss seed ${sc.seed}`,
-    ...sc.routers.map((r, i) => `  ${name(i)} 192.0.2.${i + 1} priority ${r.priority}${r.preempt ? '' : ' nopreempt'}`),
+    `VRRPv${v.version} ${v.family} advert_int ${v.advertInt} cs, delay ${sc.delayMs ?? 0} ms, loss seed ${sc.seed}`,
+    ...sc.routers.map(
+      (r, i) =>
+        `  ${name(i)} 192.0.2.${i + 1} priority ${r.priority}${r.preempt ? '' : ' nopreempt'}` +
+        (r.scriptWeight === undefined ? '' : `, track_script chk weight ${r.scriptWeight} (reports OK at start)`),
+    ),
   ];
   let t = 0;
   for (const s of sc.steps) {
@@ -109,10 +121,12 @@ function describeScenario(sc: Scenario): string {
               ? `${name(f.r % n)} link ${f.up ? 'up' : 'down'}`
               : f.kind === 'priority'
                 ? `${name(f.r % n)} priority ${f.priority}`
-                : `${name(f.r % n)} ${f.kind}`;
+                : f.kind === 'script'
+                  ? `${name(f.r % n)} script chk ${f.ok ? 'OK' : 'fails'}`
+                  : `${name(f.r % n)} ${f.kind}`;
     lines.push(`  at ${(t / 10).toFixed(1)} adverts: ${text}`);
   }
-  lines.push('  then: restore all paths, loss 0, every link up; wait 10 x Master_Down_Interval');
+  lines.push('  then: restore all paths, loss 0, every link up, every script OK; wait 10 x Master_Down_Interval');
   return lines.join('\n');
 }
 
@@ -128,16 +142,32 @@ interface Outcome {
 function runScenario(sc: Scenario): Outcome {
   const v = VARIANTS[sc.variant];
   const vip = v.family === 'inet' ? '192.0.2.100' : '2001:db8::100';
-  const sim = new LanSim({ seed: sc.seed });
+  const sim = new LanSim({ seed: sc.seed, delayMs: sc.delayMs ?? 0 });
   const n = sc.routers.length;
-  sc.routers.forEach((r, i) =>
+  const scripted = (i: number) => sc.routers[i].scriptWeight !== undefined;
+  sc.routers.forEach((r, i) => {
+    const chk: TrackerConfig[] =
+      r.scriptWeight === undefined ? [] : [{ type: 'script', name: 'chk', weight: r.scriptWeight, reverse: false, rise: 1, fall: 1, initFail: false }];
     sim.addRouter({
       name: name(i),
       ip: `192.0.2.${i + 1}`,
-      instances: [makeInstanceConfig({ vrid: 1, version: v.version, family: v.family, advertInt: v.advertInt, priority: r.priority, preempt: r.preempt, vips: [vip] })],
-    }),
-  );
+      instances: [
+        makeInstanceConfig({
+          vrid: 1,
+          version: v.version,
+          family: v.family,
+          advertInt: v.advertInt,
+          priority: r.priority,
+          preempt: r.preempt,
+          vips: [vip],
+          // keepalived drops weighted trackers from the address owner (3.9).
+          trackers: r.priority === 255 ? trackersForOwner(chk) : chk,
+        }),
+      ],
+    });
+  });
   sim.startAll();
+  for (let i = 0; i < n; i++) if (scripted(i)) sim.scriptResult(name(i), 'chk', true);
   const tenth = v.advertInt * 1000; // one tenth of an advert interval, in µs
   for (const s of sc.steps) {
     sim.runUntilUs(sim.now + s.wait * tenth);
@@ -169,6 +199,9 @@ function runScenario(sc: Scenario): Outcome {
       case 'priority':
         sim.setPriority(name(f.r % n), f.priority);
         break;
+      case 'script':
+        if (scripted(f.r % n)) sim.scriptResult(name(f.r % n), 'chk', f.ok);
+        break;
       case 'loss':
         sim.setLoss(f.p);
         break;
@@ -178,8 +211,10 @@ function runScenario(sc: Scenario): Outcome {
   sim.healAll();
   sim.setLoss(0);
   for (let i = 0; i < n; i++) if (!sim.router(name(i)).host.linkUp) sim.setLink(name(i), true);
-  // Longest Master_Down_Interval: lowest priority (priorities may have been lowered to 1).
-  const quiet = 10 * masterDownUs(v.version, 1, v.advertInt, 3);
+  for (let i = 0; i < n; i++) if (scripted(i)) sim.scriptResult(name(i), 'chk', true);
+  // Longest Master_Down_Interval: lowest priority (priorities may have been lowered to 1), plus
+  // the segment delay.
+  const quiet = 10 * (masterDownUs(v.version, 1, v.advertInt, 3) + (sc.delayMs ?? 0) * 1000);
   const repairedAt = sim.now;
   sim.runUntilUs(repairedAt + quiet / 2);
   const half = sim.now;
