@@ -1,32 +1,9 @@
 // Types of what grammar/keepalived.peggy returns. The generated parser lives in the gitignored
 // src/config/generated/ (built by `npm run build:grammar`), so its typed face lives here.
-
-/** A word of a statement. `start` is an offset into the parsed text (at the quote if quoted). */
-export interface GrammarArg {
-  readonly text: string;
-  readonly quoted: boolean;
-  readonly start: number;
-  /** A '"' with no closing quote on its line: the word runs to the end of the line. */
-  readonly unmatched?: true;
-}
-
-export interface GrammarBlock {
-  /** Offset of the '{' (or, for a block keyword missing its '{', of its first content). */
-  readonly start: number;
-  readonly items: readonly GrammarStatement[];
-  /** False when the input ended before the matching '}'. */
-  readonly closed: boolean;
-  /** True when the '{' was missing and the block was inferred (missing-open-brace). */
-  readonly implicit: boolean;
-}
-
-export interface GrammarStatement {
-  readonly kw: GrammarArg;
-  readonly args: readonly GrammarArg[];
-  /** Offset just past the last word of the statement's line (the end of `raw`). */
-  readonly rawEnd: number;
-  readonly block: GrammarBlock | null;
-}
+// The grammar's actions build the final ast.ts statements directly (one object per statement
+// and per word, locations included), so no second pass copies the tree.
+import type { Statement } from './ast.js';
+import type { SourceLoc } from '../lib/diagnostics.js';
 
 export type GrammarErrorCode =
   | 'extra-close-brace'
@@ -35,6 +12,7 @@ export type GrammarErrorCode =
   | 'unexpected-open-brace'
   | 'unmatched-quote';
 
+/** A structural mistake; `start`/`end` are offsets into the parsed text. */
 export interface GrammarError {
   readonly code: GrammarErrorCode;
   readonly start: number;
@@ -42,7 +20,7 @@ export interface GrammarError {
 }
 
 export interface GrammarResult {
-  readonly statements: readonly GrammarStatement[];
+  readonly statements: readonly Statement[];
   readonly errors: readonly GrammarError[];
 }
 
@@ -52,8 +30,10 @@ export interface GrammarOptions {
    * of the keyword and the enclosing block keywords (outermost first).
    */
   readonly blockKeywords?: BlockKeywords;
+  /** Maps an offset in the parsed text to its source location (called once per word). */
+  readonly loc: (offset: number) => SourceLoc;
 }
 
 export type BlockKeywords = ReadonlySet<string> | ((keyword: string, parents: readonly string[]) => boolean);
 
-export type GrammarParse = (text: string, options?: GrammarOptions) => GrammarResult;
+export type GrammarParse = (text: string, options: GrammarOptions) => GrammarResult;

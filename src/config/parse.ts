@@ -1,10 +1,10 @@
 // Config front end: preprocess (include, @id, $NAME, ~SEQ/~LST) -> Peggy grammar (block
 // structure) -> ConfigTree with every location pointing into the original files. Structural
 // mistakes are diagnostics, never exceptions; parsing always continues.
-import type { Arg, ConfigTree, Statement } from './ast.js';
+import type { ConfigTree } from './ast.js';
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
 import { parseGrammar } from './grammar.js';
-import type { BlockKeywords, GrammarArg, GrammarErrorCode, GrammarStatement } from './grammar-types.js';
+import type { BlockKeywords, GrammarErrorCode } from './grammar-types.js';
 import { nodeConfigFiles } from './node-files.js';
 import { preprocessFile, preprocessText, type PreprocessResult, type SourceLine } from './preprocess.js';
 import type { ConfigFiles } from './preprocess/config-files.js';
@@ -128,41 +128,15 @@ class LocationMap {
 
 function buildTree(pre: PreprocessResult, mainFile: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
   const text = pre.lines.map((l) => l.text).join('\n');
-  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS });
   const map = new LocationMap(pre.lines);
   const loc = (offset: number): SourceLoc => map.loc(offset, mainFile);
-
-  const toArg = (a: GrammarArg): Arg => ({ text: a.text, quoted: a.quoted, loc: loc(a.start) });
-  // keepalived (alloc_strvec) drops a word with an unmatched quote, and a line starting with
-  // one is empty; a block written after such a line stays in place.
-  const toStatements = (list: readonly GrammarStatement[]): Statement[] => {
-    const out: Statement[] = [];
-    for (const s of list) {
-      if (s.kw.unmatched) {
-        if (s.block !== null) out.push(...toStatements(s.block.items));
-      } else out.push(toStatement(s));
-    }
-    return out;
-  };
-  const toStatement = (s: GrammarStatement): Statement => {
-    const kw = s.kw;
-    const kwEnd = kw.start + kw.text.length + (kw.quoted ? 2 : 0);
-    const raw = kwEnd < s.rawEnd ? text.slice(kwEnd, s.rawEnd).trim() : '';
-    const stmt: Statement = {
-      keyword: kw.text,
-      args: s.args.filter((a) => !a.unmatched).map(toArg),
-      loc: loc(kw.start),
-      raw,
-      ...(s.block !== null ? { block: toStatements(s.block.items) } : {}),
-    };
-    return stmt;
-  };
-  const statements = toStatements(result.statements);
+  // The grammar's actions build the final statements, locations included (see the grammar).
+  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS, loc });
   const errors = [...result.errors].sort((a, b) => a.start - b.start);
   for (const e of errors) {
     sink.error(e.code, MESSAGES[e.code], loc(e.start), { text: text.slice(e.start, Math.max(e.end, e.start + 1)).split('\n')[0] });
   }
-  return { statements, files: pre.files };
+  return { statements: result.statements, files: pre.files };
 }
 
 /** Parses keepalived config text as if it were the file `fileName`. */
