@@ -14,7 +14,7 @@
 // own trace of the run.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeInstanceConfig, masterDownUs, trackersForOwner, type TrackerConfig } from '../../src/vrrp/fsm/index.js';
+import { makeInstanceConfig, masterDownUs, trackersForOwner, trackersForSyncMember, type TrackerConfig } from '../../src/vrrp/fsm/index.js';
 import { cs, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim } from '../sim/lan-sim.js';
 
@@ -133,37 +133,47 @@ function describeScenario(sc: Scenario): string {
 interface Outcome {
   readonly sim: LanSim;
   readonly alive: string[];
-  readonly masters: string[];
-  readonly holders: string[];
+  /** Per VRID: who is MASTER and who holds its VIP. */
+  readonly vrids: readonly { readonly vrid: number; readonly vip: string; readonly masters: string[]; readonly holders: string[] }[];
   readonly lateTransitions: number;
-  readonly vip: string;
 }
 
-function runScenario(sc: Scenario): Outcome {
+/**
+ * Runs one scenario. With `syncGroup`, every router runs two instances (VRID 1 and 2, same
+ * priority) in one vrrp_sync_group, and the script tracks VRID 2 only (as weight 0: keepalived
+ * drops weighted scripts from sync-group members, 3.9).
+ */
+function runScenario(sc: Scenario, syncGroup = false): Outcome {
   const v = VARIANTS[sc.variant];
-  const vip = v.family === 'inet' ? '192.0.2.100' : '2001:db8::100';
+  const vipOf = (vrid: number) => (v.family === 'inet' ? `192.0.2.${99 + vrid}` : `2001:db8::${(0xff + vrid).toString(16)}`);
+  const vrids = syncGroup ? [1, 2] : [1];
   const sim = new LanSim({ seed: sc.seed, delayMs: sc.delayMs ?? 0 });
   const n = sc.routers.length;
   const scripted = (i: number) => sc.routers[i].scriptWeight !== undefined;
   sc.routers.forEach((r, i) => {
     const chk: TrackerConfig[] =
       r.scriptWeight === undefined ? [] : [{ type: 'script', name: 'chk', weight: r.scriptWeight, reverse: false, rise: 1, fall: 1, initFail: false }];
+    const trackersOf = (vrid: number): TrackerConfig[] => {
+      if (syncGroup) return vrid === 2 ? trackersForSyncMember(chk, false) : [];
+      // keepalived drops weighted trackers from the address owner (3.9).
+      return r.priority === 255 ? trackersForOwner(chk) : chk;
+    };
     sim.addRouter({
       name: name(i),
       ip: `192.0.2.${i + 1}`,
-      instances: [
+      ...(syncGroup ? { syncGroup: 'G' } : {}),
+      instances: vrids.map((vrid) =>
         makeInstanceConfig({
-          vrid: 1,
+          vrid,
           version: v.version,
           family: v.family,
           advertInt: v.advertInt,
           priority: r.priority,
           preempt: r.preempt,
-          vips: [vip],
-          // keepalived drops weighted trackers from the address owner (3.9).
-          trackers: r.priority === 255 ? trackersForOwner(chk) : chk,
+          vips: [vipOf(vrid)],
+          trackers: trackersOf(vrid),
         }),
-      ],
+      ),
     });
   });
   sim.startAll();
@@ -222,38 +232,54 @@ function runScenario(sc: Scenario): Outcome {
   return {
     sim,
     alive: [...sim.routers.values()].filter((r) => r.alive).map((r) => r.spec.name),
-    masters: sim.masters(1),
-    holders: sim.vipHolders(vip),
+    vrids: vrids.map((vrid) => ({ vrid, vip: vipOf(vrid), masters: sim.masters(vrid), holders: sim.vipHolders(vipOf(vrid)) })),
     lateTransitions: sim.transitions.filter((t) => t.at > half).length,
-    vip,
   };
 }
+
+/** The at-rest check; returns what is wrong, or undefined. */
+function restProblem(o: Outcome): string | undefined {
+  const bad: string[] = [];
+  for (const x of o.vrids) {
+    if (x.masters.length !== Math.min(1, o.alive.length)) bad.push(`VRID ${x.vrid} masters [${x.masters}]`);
+    if (x.holders.length !== x.masters.length || !x.holders.every((h) => x.masters.includes(h))) bad.push(`${x.vip} on [${x.holders}] (masters [${x.masters}])`);
+  }
+  if (o.vrids.length > 1 && new Set(o.vrids.map((x) => x.masters.join())).size > 1) bad.push('the sync group is split across routers');
+  if (o.lateTransitions > 0) bad.push(`${o.lateTransitions} transition(s) in the second half of the quiet period`);
+  return bad.length ? `alive [${o.alive}]: ${bad.join('; ')}` : undefined;
+}
+
+function check(sc: Scenario, syncGroup: boolean): void {
+  const o = runScenario(sc, syncGroup);
+  const problem = restProblem(o);
+  if (problem) throw new Error(`${syncGroup ? 'sync group G = {VRID 1, VRID 2} on every router\n' : ''}${describeScenario(sc)}\n=> ${problem}\ntrace:\n${o.sim.trace(40)}`);
+}
+
+const RUNS = Number(process.env.KT_PROPERTY_RUNS ?? 300);
 
 describe('VRRP on a simulated LAN (fast-check)', () => {
   it('after every fault is repaired and the LAN is quiet, exactly one live router is master and only it holds the VIP', () => {
     fc.assert(
-      fc.property(scenarioArb, (sc) => {
-        const o = runScenario(sc);
-        const ok =
-          o.masters.length === Math.min(1, o.alive.length) && o.holders.length === o.masters.length && o.holders.every((h) => o.masters.includes(h)) && o.lateTransitions === 0;
-        if (!ok) {
-          throw new Error(
-            `${describeScenario(sc)}\n=> alive [${o.alive}] masters [${o.masters}] ${o.vip} on [${o.holders}], ` +
-              `${o.lateTransitions} transition(s) in the second half of the quiet period\ntrace:\n${o.sim.trace(40)}`,
-          );
-        }
-      }),
-      { numRuns: Number(process.env.KT_PROPERTY_RUNS ?? 300) },
+      fc.property(scenarioArb, (sc) => check(sc, false)),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('sync groups: at rest one router is master of both members and holds both VIPs', () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => check(sc, true)),
+      { numRuns: Math.max(1, Math.round(RUNS / 2)) },
     );
   });
 
   it('the checker is not vacuous: a permanent one-way cut at rest leaves two masters', () => {
     // The same check on a LAN left broken must fail, so a pass above means something.
     const o = runScenario({ variant: 2, routers: [{ priority: 200, preempt: true }, { priority: 100, preempt: true }], steps: [], seed: 1 });
-    expect(o.masters).toEqual(['r1']);
+    expect(restProblem(o)).toBeUndefined();
     o.sim.setPath('r1', 'r2', false);
     o.sim.run(5000);
-    expect(o.sim.masters(1).sort()).toEqual(['r1', 'r2']);
-    expect(o.sim.vipHolders(o.vip).sort()).toEqual(['r1', 'r2']);
+    const broken = { ...o, vrids: [{ vrid: 1, vip: '192.0.2.100', masters: o.sim.masters(1), holders: o.sim.vipHolders('192.0.2.100') }] };
+    expect(broken.vrids[0].masters.sort()).toEqual(['r1', 'r2']);
+    expect(restProblem(broken)).toMatch(/VRID 1 masters \[r1,r2\]/);
   });
 });

@@ -50,6 +50,22 @@ describe.each(VARIANTS)('$label', (v) => {
     expectSingleMaster(sim, 1, VIP, winner);
   });
 
+  it('two address owners (255) started together: the lower address yields at once, the higher stays master', () => {
+    // Fact sheet 3.7: the one with the lower IP yields. (Before the fix in step.ts both sides
+    // dropped to 254 and yielded, leaving no master for a Master_Down_Interval; in a sync group
+    // the two members' drops alternated and the pair never settled.)
+    const sim = simOf([router(v, 1, 255), router(v, 2, 255)]);
+    sim.startAll();
+    settle(sim);
+    const winner = highestSource(sim, ['r1', 'r2']);
+    const loser = winner === 'r1' ? 'r2' : 'r1';
+    expect(sim.transitions.filter((t) => t.to === 'MASTER').map((t) => t.at)).toEqual([1, 1]);
+    expect(sim.transitions.filter((t) => t.from === 'MASTER')).toEqual([expect.objectContaining({ router: loser, at: 1 })]);
+    expect(sim.router(winner).instance(1).state.effectivePriority).toBe(255);
+    expect(sim.router(loser).instance(1).state.effectivePriority).toBe(254);
+    expectSingleMaster(sim, 1, VIP, winner);
+  });
+
   it('equal priority joining later, even with a higher address, does not preempt (3.7)', () => {
     const sim = simOf([router(v, 1, 100), router(v, 2, 100)]);
     sim.start('r1');
