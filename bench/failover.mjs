@@ -175,7 +175,7 @@ async function failoverCase(c) {
           process.stderr.write(`  ${c.name} rep ${rep + 1}/${REPS} ${impl} ${mode}: VIP after ${fmt((addrs.firstAdd(VIP, t0) - t0) * 1000)} ms\n`);
           if (mode !== 'linkdown') {
             await master.exited();
-            for (let i = 0; i < 100 && nsPids(master.netns).length > 0; i++) await sleep(10);
+            await waitUntil('master processes gone', () => nsPids(master.netns).length === 0, 5000, 10);
           }
         }
         await backup.stop();
@@ -234,7 +234,7 @@ async function startCase() {
         await sleep(300);
         d.kill9();
         await d.exited();
-        for (let i = 0; i < 100 && nsPids(d.netns).length > 0; i++) await sleep(10);
+        await waitUntil('daemon processes gone', () => nsPids(d.netns).length === 0, 5000, 10);
         d.cleanup();
         try {
           lab.exec('s', ['ip', 'addr', 'del', '192.0.2.200/24', 'dev', 'eth0']);
@@ -274,7 +274,7 @@ async function footprintCase(n) {
       // A lone router becomes master of every instance after Master_Down_Interval (3.6 s).
       await waitUntil(`${n} masters`, () => d.lines.filter((l) => /Entering MASTER STATE/.test(l.line)).length >= n, 30_000, 50);
       await sleep(3000);
-      const pids = impl === 'ours' ? [d.child.pid] : nsPids(d.netns);
+      const pids = d.pids();
       const s0 = pids.map(procSample);
       const t0 = performance.now();
       await sleep(WINDOW_S * 1000);

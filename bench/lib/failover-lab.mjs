@@ -3,7 +3,7 @@
 // `ip -ts monitor address` watcher, /proc sampling, and a wall clock with microsecond
 // resolution that matches the kernel's packet timestamps (CLOCK_REALTIME).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -82,6 +82,27 @@ export function nsPids(netns) {
   return (r.stdout ?? '').split('\n').filter(Boolean).map(Number);
 }
 
+/** PIDs of the processes whose ancestor is `pid` (from /proc/PID/stat ppid). */
+export function descendants(pid) {
+  const parentOf = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parentOf.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited */
+    }
+  }
+  const out = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop();
+    for (const [c, pp] of parentOf) if (pp === p) (out.push(c), todo.push(c));
+  }
+  return out;
+}
+
 /**
  * Starts a daemon in a lab host. impl 'ours' runs the compiled CLI (`node DIST/src/cli/main.js`),
  * 'keepalived' runs `keepalived --vrrp -n -l -D` with private pid files.
@@ -104,9 +125,21 @@ export function startDaemon(lab, impl, host, config, dist) {
     host,
     spawnedAt,
     netns: lab.host(host).netns,
+    /** Every process of the daemon (keepalived: the parent, its VRRP child and any script). */
+    pids() {
+      return child.pid === undefined ? [] : [child.pid, ...descendants(child.pid)];
+    },
     /** kill -9 of every process of the daemon (keepalived: children first). */
     kill9() {
-      if (impl === 'keepalived') for (const p of nsPids(this.netns).filter((x) => x !== child.pid)) process.kill(p, 'SIGKILL');
+      if (impl === 'keepalived' && child.pid !== undefined) {
+        for (const p of descendants(child.pid)) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      }
       w.signal('SIGKILL');
     },
     async stop() {
@@ -114,8 +147,9 @@ export function startDaemon(lab, impl, host, config, dist) {
       const tm = setTimeout(() => this.kill9(), 5000);
       await w.exited();
       clearTimeout(tm);
-      // keepalived's VRRP child exits after its parent has been told; wait for the namespace.
-      for (let i = 0; i < 100 && nsPids(this.netns).length > 0; i++) await sleep(20);
+      // keepalived's VRRP child exits after its parent has been told; wait for it.
+      const rest = descendants(child.pid);
+      for (let i = 0; i < 100 && rest.some((p) => existsSync(`/proc/${p}`)); i++) await sleep(20);
     },
     cleanup() {
       try {
