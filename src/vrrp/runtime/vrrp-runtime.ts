@@ -242,7 +242,9 @@ export class VrrpRuntime {
     if (this.stopping && event.kind !== 'shutdown') return;
     const now = usNow(this.deps.clock);
     const g = inst.group;
-    if (!g || event.kind === 'shutdown') {
+    // Shutdown goes through syncStep too: once every member is STOP the group's STOP notify
+    // runs after the members' (keepalived notify_shutdown: instances, then groups).
+    if (!g) {
       const r = step(inst.spec.cfg, inst.state, event, now);
       inst.state = r.state;
       for (const a of r.actions) this.execute(inst, a);
