@@ -1,6 +1,7 @@
 // vrrp_sync_group with our daemons as real processes: one member tracks a second interface (trk0); when
 // it goes down on the master the whole group faults and both VIPs move to the backup together;
-// when it comes back both return. The group's generic notify gets "GROUP name STATE 0".
+// when it comes back both return. The group's generic notify gets "GROUP name STATE 0", STOP
+// included.
 import { describe, expect } from 'vitest';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
@@ -61,13 +62,18 @@ describe('sync group (real processes)', () => {
       await waitStates(a, 'VI_1', ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
       await waitStates(a, 'VI_2', ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
       await waitUntil('group notifies', () => a.notifications().length >= 5, 3000);
+      // keepalived's notify_shutdown: instance STOPs, then the group's STOP.
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
       expect(a.notifications()).toEqual([
         'G [GROUP] [G1] [BACKUP] [0]',
         'G [GROUP] [G1] [MASTER] [0]',
         'G [GROUP] [G1] [FAULT] [0]',
         'G [GROUP] [G1] [BACKUP] [0]',
         'G [GROUP] [G1] [MASTER] [0]',
+        'G [GROUP] [G1] [STOP] [0]',
       ]);
+      await waitUntil('b holds both VIPs after the stop', both('b'), 5000, 10);
     } finally {
       for (const n of nodes) n.cleanup();
       lab.destroy();
