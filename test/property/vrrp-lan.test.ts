@@ -266,8 +266,13 @@ describe('VRRP on a simulated LAN (fast-check)', () => {
   });
 
   it('sync groups: at rest one router is master of both members and holds both VIPs', () => {
+    // Without address owners: two owners are a configuration error whose remedy (the lower
+    // address drops to 254, per instance) gives the members of one group different priorities,
+    // and a group whose members prefer different routers flaps for ever: by design, here as in
+    // keepalived (the group can only be master everywhere or nowhere).
+    const noOwners = scenarioArb.filter((sc) => sc.routers.every((r) => r.priority !== 255));
     fc.assert(
-      fc.property(scenarioArb, (sc) => check(sc, true)),
+      fc.property(noOwners, (sc) => check(sc, true)),
       { numRuns: Math.max(1, Math.round(RUNS / 2)) },
     );
   });
