@@ -14,7 +14,7 @@
 // own trace of the run.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeInstanceConfig, masterDownUs, trackersForOwner, trackersForSyncMember, type TrackerConfig } from '../../src/vrrp/fsm/index.js';
+import { makeInstanceConfig, masterDownUs, skewUs, trackersForOwner, trackersForSyncMember, type TrackerConfig } from '../../src/vrrp/fsm/index.js';
 import { cs, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim } from '../sim/lan-sim.js';
 
@@ -274,6 +274,49 @@ describe('VRRP on a simulated LAN (fast-check)', () => {
     fc.assert(
       fc.property(noOwners, (sc) => check(sc, true)),
       { numRuns: Math.max(1, Math.round(RUNS / 2)) },
+    );
+  });
+
+  it('failover instant: the highest surviving priority takes over exactly Master_Down_Interval after the last advert (Skew_Time after a priority-0 advert)', () => {
+    const timing = fc.record({
+      variant: fc.integer({ min: 0, max: VARIANTS.length - 1 }),
+      priorities: fc.uniqueArray(fc.integer({ min: 1, max: 254 }), { minLength: 2, maxLength: 5 }),
+      /** Where in the advert interval the master is stopped, in thousandths. */
+      phase: fc.integer({ min: 0, max: 999 }),
+      clean: fc.boolean(),
+      delayMs: fc.constantFrom(0, 0.2, 3),
+    });
+    fc.assert(
+      fc.property(timing, ({ variant, priorities, phase, clean, delayMs }) => {
+        const v = VARIANTS[variant];
+        const vip = v.family === 'inet' ? '192.0.2.100' : '2001:db8::100';
+        const sim = new LanSim({ delayMs });
+        priorities.forEach((priority, i) =>
+          sim.addRouter({
+            name: name(i),
+            ip: `192.0.2.${i + 1}`,
+            instances: [makeInstanceConfig({ vrid: 1, version: v.version, family: v.family, advertInt: v.advertInt, priority, vips: [vip] })],
+          }),
+        );
+        const byPrio = priorities.map((p, i) => ({ p, r: name(i) })).sort((a, b) => b.p - a.p);
+        const mdiOf = (p: number) => masterDownUs(v.version, p, v.advertInt, 3);
+        const skewOf = (p: number) => skewUs(v.version, p, v.advertInt);
+        sim.startAll();
+        sim.run((12 * mdiOf(1)) / 1000);
+        expect(sim.masters(1)).toEqual([byPrio[0].r]);
+        sim.runUntilUs(sim.now + Math.floor((v.advertInt * 10_000 * phase) / 1000));
+        const stopAt = sim.now;
+        if (clean) sim.shutdown(byPrio[0].r);
+        else sim.crash(byPrio[0].r);
+        sim.run((12 * mdiOf(1)) / 1000);
+        const d = Math.round(delayMs * 1000);
+        const expected = clean ? stopAt + d + skewOf(byPrio[1].p) : sim.lastAdvertSent(byPrio[0].r, 1, stopAt)! + d + mdiOf(byPrio[1].p);
+        const first = sim.firstTransition(1, 'MASTER', stopAt);
+        expect(first, sim.trace()).toMatchObject({ router: byPrio[1].r, at: expected });
+        expect(sim.masters(1)).toEqual([byPrio[1].r]);
+        expect(sim.vipHolders(vip)).toEqual([byPrio[1].r]);
+      }),
+      { numRuns: RUNS },
     );
   });
 
