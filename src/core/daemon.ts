@@ -23,6 +23,7 @@ import { ScriptNotifySink } from './notify-sink.js';
 import { wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
+import { TrackFileWatcher } from './track-file-watch.js';
 
 /** keepalived's exit codes (lib/scheduler.h). */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, PERMISSION: 4, NO_CONFIG: 6 } as const;
@@ -197,6 +198,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     scriptRunner.add({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout });
   }
 
+  // track_file: values read before the instances start (keepalived sets the effective priority
+  // before "Entering BACKUP STATE (init)"), then followed through inotify.
+  const trackedFiles = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'file').map((t) => t.name)));
+  const fileWatcher = new TrackFileWatcher(
+    model.trackFiles
+      .filter((tf) => trackedFiles.has(tf.name) && tf.file !== undefined)
+      .map((tf) => ({ name: tf.name, path: tf.file!, ...(tf.initFile ? { initFile: tf.initFile } : {}) })),
+    log,
+    (name, value) => runtime.trackerResult({ type: 'file', name }, { value }),
+  );
+  fileWatcher.start();
+
   const watcher = new LinkWatcher(kernel, log, (ifname, up) => runtime.interfaceChanged(ifname, up));
   try {
     await watcher.start();
@@ -222,6 +235,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       await notify.drain(1000);
       await Promise.all(fifos.map((f) => f.close()));
       watcher.stop();
+      fileWatcher.stop();
       io!.close();
       await kernel!.close();
       for (const r of releasers) r();
