@@ -2,6 +2,9 @@
 // down (FAULT, the backup takes over), comes back (BACKUP, then preempts back to MASTER), and
 // every notify script receives exactly keepalived's argv, phase by phase, ending with STOP.
 import { describe, expect } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import {
@@ -99,6 +102,33 @@ describe('link faults and notify scripts (real processes)', () => {
         ['N [INSTANCE] [VI_1] [STOP] [150]', 'ns'],
       ]);
     } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot)('notify_fifo: the daemon creates the FIFO and writes keepalived\'s lines in order, STOP last; removes the FIFO at exit', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dln');
+    const nodes: DaemonNode[] = [];
+    let reader: ChildProcess | undefined;
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const dir = nodeDir('a');
+      const fifo = join(dir, 'notify.fifo');
+      const out = join(dir, 'fifo.out');
+      const a = startDaemonNode(lab, 'a', `global_defs {\n  script_user root\n  notify_fifo ${fifo}\n}\n` + instanceConf({ priority: 150, vips: [`${VIP}/24`] }), { dir });
+      nodes.push(a);
+      await waitUntil('FIFO created', () => existsSync(fifo) && statSync(fifo).isFIFO(), 15_000);
+      reader = spawn('/bin/sh', ['-c', `exec cat "${fifo}" > "${out}"`], { stdio: 'ignore' });
+      const readerDone = new Promise<void>((r) => reader!.once('exit', () => r()));
+      await waitVip(lab, 'a', VIP, true, 15_000);
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+      await readerDone; // EOF once the daemon closed its end
+      expect(readFileSync(out, 'utf8')).toBe('INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\nINSTANCE "VI_1" STOP 150\n');
+      expect(existsSync(fifo)).toBe(false);
+    } finally {
+      if (reader?.pid !== undefined && reader.exitCode === null) process.kill(reader.pid, 'SIGKILL');
       for (const n of nodes) n.cleanup();
       lab.destroy();
     }
