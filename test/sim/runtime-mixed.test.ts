@@ -1,0 +1,133 @@
+// The real VRRP runtime (src/vrrp/runtime/vrrp-runtime.ts: sockets, timer queue, VIP manager
+// over a RecordingKernel) on the simulated segment next to FSM routers of the harness, in
+// virtual time. The runtime keeps its own setTimeout-based TimerQueue; vitest's fake timers and
+// the harness queue are advanced together one millisecond at a time, and the runtime's clock
+// reads the harness time. Timer precision is therefore 1 ms on the runtime side (fake timers
+// truncate delays to whole ms); the harness side stays exact.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { memoryLogger } from '../../src/lib/log.js';
+import { ms } from '../../src/lib/units.js';
+import { VRRP_MCAST_INET } from '../../src/vrrp/packet/vrrp.js';
+import { VrrpRuntime, type RuntimeInstanceSpec } from '../../src/vrrp/runtime/vrrp-runtime.js';
+import type { VrrpState } from '../../src/vrrp/fsm/types.js';
+import { cs } from '../../src/lib/units.js';
+import { expectSingleMaster, instance, mdi, router, simOf, skew, type Variant } from './build.js';
+import type { LanSim } from './lan-sim.js';
+
+const v: Variant = { label: 'v3', version: 3, family: 'inet', advertInt: cs(10) };
+const VIP = '192.0.2.100';
+const RT_IP = '192.0.2.9';
+
+interface RuntimeNode {
+  readonly runtime: VrrpRuntime;
+  readonly kernel: RecordingKernel;
+  readonly transitions: { at: number; from: VrrpState; to: VrrpState }[];
+}
+
+/** One runtime node (host `rt`, 192.0.2.9) with one instance of `priority` on the sim's LAN. */
+function runtimeNode(sim: LanSim, priority: number): RuntimeNode {
+  const host = sim.lan.addHost('rt', { ifname: 'eth0', ifindex: 2, addresses: [RT_IP] });
+  const kernel = new RecordingKernel([
+    { name: 'lo', ifindex: 1 },
+    { name: 'eth0', ifindex: 2, mac: host.mac },
+  ]);
+  const clock: Clock = { now: () => ms(sim.queue.now()), wall: () => new Date(0) };
+  const cfg = { ...instance(v, { priority }), srcIp: RT_IP };
+  const spec: RuntimeInstanceSpec = {
+    cfg,
+    ifname: 'eth0',
+    ifindex: 2,
+    mac: host.mac,
+    wire: { cfg, src: RT_IP, group: VRRP_MCAST_INET, checksumAsV2: false },
+    addresses: new Map([[VIP, { address: VIP, prefixLength: 32, dev: 2, ifindex: 2 }]]),
+    routes: [],
+  };
+  const notify = { script: () => {}, generic: () => {}, fifo: () => {} };
+  const runtime = new VrrpRuntime({ io: host, kernel, clock, log: memoryLogger('silent').log, notify }, [spec]);
+  const transitions: RuntimeNode['transitions'] = [];
+  runtime.observe((e) => {
+    if (e.action.kind === 'transition') transitions.push({ at: sim.queue.nowUs, from: e.action.from, to: e.action.to });
+  });
+  return { runtime, kernel, transitions };
+}
+
+/** Advances the harness and the runtime's fake timers together, 1 ms per step. */
+async function run(sim: LanSim, msTotal: number): Promise<void> {
+  for (let i = 0; i < msTotal; i++) {
+    sim.runUntilUs(sim.queue.nowUs + 1000);
+    await vi.advanceTimersByTimeAsync(1);
+  }
+}
+
+const hasVip = (n: RuntimeNode) => n.kernel.snapshot().addresses.some((a) => a.address === VIP);
+
+describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1 s)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runtime as the higher priority: elected at its Master_Down_Interval; its adverts keep the harness router backup', async () => {
+    const sim = simOf([router(v, 1, 100)]);
+    const rt = runtimeNode(sim, 150);
+    sim.start('r1');
+    rt.runtime.start();
+    await run(sim, 2000);
+    const up = rt.transitions.find((t) => t.to === 'MASTER')!;
+    // The runtime's timer fires on the first whole millisecond at or after the deadline.
+    expect(up.at).toBeGreaterThanOrEqual(mdi(v, 150));
+    expect(up.at).toBeLessThanOrEqual(mdi(v, 150) + 2000);
+    expect(rt.transitions.filter((t) => t.to === 'MASTER')).toHaveLength(1);
+    expect(sim.router('r1').stateOf(1)).toBe('BACKUP');
+    expect(sim.masters(1)).toEqual([]);
+    expect(hasVip(rt)).toBe(true);
+    expect(sim.vipHolders(VIP)).toEqual([]);
+    expect(sim.drops).toEqual([]);
+
+    // SIGTERM: priority 0, VIP released, the harness router takes over after Skew_Time exactly.
+    await run(sim, 37);
+    const stopAt = sim.now;
+    await rt.runtime.stop();
+    await run(sim, 1000);
+    expect(hasVip(rt)).toBe(false);
+    expect(sim.firstTransition(1, 'MASTER', stopAt)).toMatchObject({ router: 'r1', at: stopAt + skew(v, 100) });
+    expectSingleMaster(sim, 1, VIP, 'r1');
+  });
+
+  it('runtime as the backup: takes over one Master_Down_Interval after the harness master dies, and yields when it returns', async () => {
+    const sim = simOf([router(v, 1, 200)]);
+    const rt = runtimeNode(sim, 100);
+    sim.start('r1');
+    rt.runtime.start();
+    await run(sim, 2000);
+    expectSingleMaster(sim, 1, VIP, 'r1');
+    expect(rt.runtime.status()[0]).toMatchObject({ state: 'BACKUP', master: '192.0.2.1' });
+    expect(hasVip(rt)).toBe(false);
+
+    await run(sim, 43);
+    const crashAt = sim.now;
+    sim.crash('r1');
+    await run(sim, 1000);
+    const last = sim.lastAdvertSent('r1', 1, crashAt)!;
+    const up = rt.transitions.find((t) => t.to === 'MASTER' && t.at >= crashAt)!;
+    expect(up.at).toBeGreaterThanOrEqual(last + mdi(v, 100));
+    expect(up.at).toBeLessThanOrEqual(last + mdi(v, 100) + 2000);
+    expect(hasVip(rt)).toBe(true);
+    // GARPs for the VIP went out on the LAN from the runtime's host.
+    expect(sim.lan.frames.some((f) => f.kind === 'arp' && f.from === 'rt' && f.at * 1000 >= up.at)).toBe(true);
+
+    const backAt = sim.now;
+    sim.start('r1');
+    await run(sim, 1000);
+    // r1 starts BACKUP, discards the runtime's priority-100 adverts, times out, preempts.
+    expect(sim.firstTransition(1, 'MASTER', backAt)).toMatchObject({ router: 'r1', at: backAt + mdi(v, 200) });
+    expect(rt.transitions.at(-1)).toMatchObject({ from: 'MASTER', to: 'BACKUP' });
+    expect(hasVip(rt)).toBe(false);
+    expectSingleMaster(sim, 1, VIP, 'r1');
+    await rt.runtime.stop();
+  });
+});
