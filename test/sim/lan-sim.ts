@@ -113,19 +113,31 @@ export class SimRouter {
     return this.alive ? this.instance(vrid).state.state : 'STOP';
   }
 
-  /** @internal */
-  open(onPacket: (r: SimRouter, p: ReceivedPacket) => void): void {
-    const families = new Set(this.configs.map((c) => c.family));
-    for (const family of families) {
-      const s = this.host.openVrrp({ family, ifname: IFNAME, ifindex: IFINDEX, group: family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6 });
-      s.onPacket((p) => onPacket(this, p));
+  /**
+   * @internal Opens one socket per family and mode: multicast (joined to the VRRP group) for
+   * instances without unicast peers, unicast (bound to the source address, as keepalived binds
+   * to unicast_src_ip) for the others. VRIDs share them and are demultiplexed on receive.
+   */
+  open(onPacket: (r: SimRouter, p: ReceivedPacket, unicast: boolean) => void): void {
+    const modes = new Map<string, { family: 'inet' | 'inet6'; unicast: boolean; src: string }>();
+    for (const c of this.configs) {
+      const unicast = c.unicastPeers.length > 0;
+      modes.set(`${c.family}/${unicast}`, { family: c.family, unicast, src: c.srcIp! });
+    }
+    for (const m of modes.values()) {
+      const s = this.host.openVrrp(
+        m.unicast
+          ? { family: m.family, ifname: IFNAME, ifindex: IFINDEX, bindAddress: m.src }
+          : { family: m.family, ifname: IFNAME, ifindex: IFINDEX, group: m.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6 },
+      );
+      s.onPacket((p) => onPacket(this, p, m.unicast));
       this.sockets.push(s);
     }
   }
 
   /** @internal The router's VRRP socket of one family (one per family, demultiplexed by VRID). */
-  socketFor(family: 'inet' | 'inet6'): VrrpSocket | undefined {
-    return this.sockets.find((x) => x.spec.family === family);
+  socketFor(family: 'inet' | 'inet6', unicast = false): VrrpSocket | undefined {
+    return this.sockets.find((x) => x.spec.family === family && (x.spec.group === undefined) === unicast);
   }
 
   /** @internal */
@@ -208,7 +220,7 @@ export class LanSim {
       const wire: WireConfig = { cfg, src: cfg.srcIp!, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6, checksumAsV2: false };
       return new SimInstance(cfg, wire, new AdvertEncoder(wire));
     });
-    r.open((router, p) => this.onPacket(router, p));
+    r.open((router, p, unicast) => this.onPacket(router, p, unicast));
     this.note(`${name} starts`);
     // keepalived reads the link state at start: a router booting with its link down starts FAULT.
     for (let i = 0; i < r.instances.length; i++) {
@@ -361,10 +373,10 @@ export class LanSim {
     this.log.push({ at: this.queue.nowUs, text });
   }
 
-  private onPacket(r: SimRouter, p: ReceivedPacket): void {
+  private onPacket(r: SimRouter, p: ReceivedPacket, unicast: boolean): void {
     if (!r.alive) return;
     const vrid = peekVrid(p);
-    const idx = r.instances.findIndex((i) => i.cfg.vrid === vrid && i.cfg.family === p.family);
+    const idx = r.instances.findIndex((i) => i.cfg.vrid === vrid && i.cfg.family === p.family && (i.cfg.unicastPeers.length > 0) === unicast);
     if (idx < 0) return; // keepalived drops adverts for VRIDs it does not run
     this.deliver(r, idx, packetToEvent(p, r.instances[idx].wire));
   }
@@ -463,7 +475,7 @@ export class LanSim {
   }
 
   private sendOn(r: SimRouter, inst: SimInstance, dst: string, priority: number): void {
-    const s = r.socketFor(inst.cfg.family);
+    const s = r.socketFor(inst.cfg.family, inst.cfg.unicastPeers.length > 0);
     if (!s) throw new LanError('ERR_SOCKET_CLOSED', 'no socket');
     s.send(dst, inst.encoder.encode(priority, dst));
   }
