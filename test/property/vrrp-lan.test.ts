@@ -62,6 +62,8 @@ interface Scenario {
   readonly seed: number;
   /** One-way delay of the segment, ms. */
   readonly delayMs?: number;
+  /** IPv4 only: every router lists every other router as unicast_peer. */
+  readonly unicast?: boolean;
 }
 
 const routerIdx = fc.integer({ min: 0, max: 3 });
@@ -91,6 +93,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   steps: fc.array(fc.record({ wait: fc.integer({ min: 0, max: 60 }), fault: faultArb }), { maxLength: 14 }),
   seed: fc.integer({ min: 1, max: 0x7fffffff }),
   delayMs: fc.constantFrom(0, 0.2, 3),
+  unicast: fc.boolean(),
 }, { requiredKeys: ['variant', 'routers', 'steps', 'seed'] });
 
 const name = (i: number) => `r${i + 1}`;
@@ -98,7 +101,7 @@ const name = (i: number) => `r${i + 1}`;
 function describeScenario(sc: Scenario): string {
   const v = VARIANTS[sc.variant];
   const lines = [
-    `VRRPv${v.version} ${v.family} advert_int ${v.advertInt} cs, delay ${sc.delayMs ?? 0} ms, loss seed ${sc.seed}`,
+    `VRRPv${v.version} ${v.family}${sc.unicast && v.family === 'inet' ? ' unicast' : ''} advert_int ${v.advertInt} cs, delay ${sc.delayMs ?? 0} ms, loss seed ${sc.seed}`,
     ...sc.routers.map(
       (r, i) =>
         `  ${name(i)} 192.0.2.${i + 1} priority ${r.priority}${r.preempt ? '' : ' nopreempt'}` +
@@ -172,6 +175,7 @@ function runScenario(sc: Scenario, syncGroup = false): Outcome {
           preempt: r.preempt,
           vips: [vipOf(vrid)],
           trackers: trackersOf(vrid),
+          unicastPeers: sc.unicast && v.family === 'inet' ? sc.routers.map((_, k) => ({ address: `192.0.2.${k + 1}` })).filter((_, k) => k !== i) : [],
         }),
       ),
     });
