@@ -14,6 +14,7 @@ import {
   vrrpTimes,
   waitSoleHolder,
   waitVip,
+  waitStates,
   type DaemonNode,
 } from './daemon-lab.js';
 
@@ -122,6 +123,35 @@ describe('daemon elections (real processes)', () => {
       expect(t1 - t0).toBeLessThan(downMs + 700);
       await sleep(100);
       expect(stateLines(a, 'VI_1')).toEqual(['BACKUP', 'MASTER']);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot)('preempt_delay: the returning higher-priority node tolerates the lower master for the delay, then takes over', { timeout: 90_000 }, async () => {
+    const lab = new Lab('del');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
+      const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+      nodes.push(b);
+      await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 20_000);
+      const DELAY = 4;
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: [`preempt_delay ${DELAY}`] }));
+      nodes.push(a);
+      await a.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+      const tBackup = performance.now();
+      // Without the delay a would take over after 3.4 s; with it b keeps the VIP past that.
+      await assertStableHolder(lab, ['a', 'b'], 'b', VIP, 4500);
+      const t1 = await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 10_000, 10);
+      const { downMs } = vrrpTimes(2, 150, 1);
+      console.log(`[measure] preempt_delay ${DELAY}: takeover ${(t1 - tBackup).toFixed(0)} ms after BACKUP (delay + down interval = ${(DELAY * 1000 + downMs).toFixed(0)} ms, less up to one advert_int)`);
+      // First advert seen within 1 s of start; the last accepted one up to 1 s before the delay ends.
+      expect(t1 - tBackup).toBeGreaterThan(DELAY * 1000 + downMs - 2000);
+      expect(t1 - tBackup).toBeLessThan(DELAY * 1000 + downMs + 1500);
+      await waitStates(a, 'VI_1', ['BACKUP', 'MASTER']);
     } finally {
       for (const n of nodes) n.cleanup();
       lab.destroy();
