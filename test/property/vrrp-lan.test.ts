@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeInstanceConfig, masterDownUs, skewUs, trackersForOwner, trackersForSyncMember, type TrackerConfig } from '../../src/vrrp/fsm/index.js';
-import { cs, type Centiseconds } from '../../src/lib/units.js';
+import { cs, ms, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim } from '../sim/lan-sim.js';
 
 interface Variant {
@@ -53,6 +53,8 @@ interface RouterCfg {
   readonly preempt: boolean;
   /** Weight of the router's vrrp_script `chk` (0: FAULT while failing); absent: no script. */
   readonly scriptWeight?: number;
+  /** preempt_delay in advert intervals (keepalived allows it only with preempt). */
+  readonly preemptDelay?: number;
 }
 
 interface Scenario {
@@ -87,6 +89,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
       priority: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 254 }) }, { weight: 1, arbitrary: fc.constant(255) }),
       preempt: fc.boolean(),
       scriptWeight: fc.option(fc.constantFrom(0, -50, 30), { nil: undefined }),
+      preemptDelay: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
     }, { requiredKeys: ['priority', 'preempt'] }),
     { minLength: 2, maxLength: 4 },
   ),
@@ -105,6 +108,7 @@ function describeScenario(sc: Scenario): string {
     ...sc.routers.map(
       (r, i) =>
         `  ${name(i)} 192.0.2.${i + 1} priority ${r.priority}${r.preempt ? '' : ' nopreempt'}` +
+        (r.preempt && r.preemptDelay !== undefined ? `, preempt_delay ${r.preemptDelay} adverts` : '') +
         (r.scriptWeight === undefined ? '' : `, track_script chk weight ${r.scriptWeight} (reports OK at start)`),
     ),
   ];
@@ -173,6 +177,7 @@ function runScenario(sc: Scenario, syncGroup = false): Outcome {
           advertInt: v.advertInt,
           priority: r.priority,
           preempt: r.preempt,
+          preemptDelay: ms(r.preempt && r.preemptDelay !== undefined ? r.preemptDelay * v.advertInt * 10 : 0),
           vips: [vipOf(vrid)],
           trackers: trackersOf(vrid),
           unicastPeers: sc.unicast && v.family === 'inet' ? sc.routers.map((_, k) => ({ address: `192.0.2.${k + 1}` })).filter((_, k) => k !== i) : [],
@@ -228,7 +233,8 @@ function runScenario(sc: Scenario, syncGroup = false): Outcome {
   for (let i = 0; i < n; i++) if (scripted(i)) sim.scriptResult(name(i), 'chk', true);
   // Longest Master_Down_Interval: lowest priority (priorities may have been lowered to 1), plus
   // the segment delay.
-  const quiet = 10 * (masterDownUs(v.version, 1, v.advertInt, 3) + (sc.delayMs ?? 0) * 1000);
+  const maxPreemptDelay = Math.max(0, ...sc.routers.map((r) => r.preemptDelay ?? 0)) * v.advertInt * 10_000;
+  const quiet = 10 * (masterDownUs(v.version, 1, v.advertInt, 3) + (sc.delayMs ?? 0) * 1000) + 2 * maxPreemptDelay;
   const repairedAt = sim.now;
   sim.runUntilUs(repairedAt + quiet / 2);
   const half = sim.now;

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { makeInstanceConfig, masterDownUs, skewUs, type InstanceConfig } from '../../src/vrrp/fsm/index.js';
 import type { TrackerConfig } from '../../src/vrrp/tracking.js';
 import { compareIp } from '../../src/vrrp/fsm/ip.js';
-import { cs, type Centiseconds } from '../../src/lib/units.js';
+import { cs, ms, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim, type RouterSpec } from './lan-sim.js';
 
 export interface Variant {
@@ -25,7 +25,10 @@ export const VARIANTS: readonly Variant[] = [
 export const vipFor = (v: Pick<Variant, 'family'>, n = 0): string => (v.family === 'inet' ? `192.0.2.${100 + n}` : `2001:db8::${(0x100 + n).toString(16)}`);
 export const ipFor = (n: number): string => `192.0.2.${n}`;
 
-export function instance(v: Variant, p: { vrid?: number; priority: number; preempt?: boolean; vips?: string[]; trackers?: TrackerConfig[]; name?: string }): InstanceConfig {
+export function instance(
+  v: Variant,
+  p: { vrid?: number; priority: number; preempt?: boolean; preemptDelayMs?: number; vips?: string[]; trackers?: TrackerConfig[]; name?: string },
+): InstanceConfig {
   const vrid = p.vrid ?? 1;
   return makeInstanceConfig({
     name: p.name ?? `VI_${vrid}`,
@@ -35,6 +38,7 @@ export function instance(v: Variant, p: { vrid?: number; priority: number; preem
     advertInt: v.advertInt,
     priority: p.priority,
     preempt: p.preempt ?? true,
+    preemptDelay: ms(p.preemptDelayMs ?? 0),
     vips: p.vips ?? [vipFor(v, vrid - 1)],
     trackers: p.trackers ?? [],
   });

@@ -95,6 +95,28 @@ describe.each(VARIANTS)('$label', (v) => {
     expectSingleMaster(sim, 1, VIP, 'r2');
   });
 
+  it('preempt_delay: the returning higher priority follows the lower master for the delay, then takes over one Master_Down_Interval later', () => {
+    const delayMs = 10 * advertUs(v) / 1000; // ten advert intervals
+    const sim = simOf([router(v, 1, 150, { preemptDelayMs: delayMs }), router(v, 2, 100)]);
+    sim.startAll();
+    sim.runUntilQuiet((20 * advertUs(v)) / 1000);
+    sim.crash('r1');
+    sim.runUntilQuiet((20 * advertUs(v)) / 1000);
+    const back = sim.now;
+    sim.start('r1');
+    sim.runUntilQuiet((40 * advertUs(v)) / 1000);
+    // Fact sheet 3.8: adverts of the lower master are accepted until preempt_delay has elapsed
+    // since the first one was seen; then the down timer runs out from the last accepted one.
+    const r2Adverts = sim.adverts.filter((a) => a.router === 'r2' && a.at >= back).map((a) => a.at);
+    const firstSeen = r2Adverts[0];
+    const lastAccepted = r2Adverts.filter((t) => t < firstSeen + delayMs * 1000).at(-1)!;
+    const take = sim.firstTransition(1, 'MASTER', back)!;
+    expect(take).toMatchObject({ router: 'r1', at: lastAccepted + mdi(v, 150) });
+    // Without the delay it would have been back + MDI.
+    expect(take.at - back).toBeGreaterThan(delayMs * 1000);
+    expectSingleMaster(sim, 1, VIP, 'r1');
+  });
+
   it('track script failure (weight 0) moves the VIP after Skew_Time, recovery preempts back', () => {
     const chk = { type: 'script' as const, name: 'chk', weight: 0, reverse: false, rise: 1, fall: 1, initFail: false };
     const sim = simOf([router(v, 1, 150, { trackers: [chk] }), router(v, 2, 100)]);
