@@ -70,6 +70,7 @@ describe('differential: unknown keywords, keepalived -t vs keepalived-ts', () =>
   itWhen(isRoot, hasKeepalived, hasUnshare)('keyword-level mutations of the seeds', { timeout: 600_000 }, async () => {
     expect(seeds.length).toBeGreaterThan(0);
     let compared = 0;
+    let crashed = 0;
     let n = 0;
     await fc.assert(
       fc.asyncProperty(fc.nat(seeds.length - 1), fc.array(edit, { minLength: 1, maxLength: 3 }), async (s, edits) => {
@@ -77,7 +78,12 @@ describe('differential: unknown keywords, keepalived -t vs keepalived-ts', () =>
         const file = join(dir, `case-${n++}.conf`);
         writeFileSync(file, text);
         const ka = await keepalivedConfigTest(file, 'kt-diff');
-        expect(ka.signal).toBeNull();
+        // keepalived 2.2.7 -t itself crashes (SIGSEGV) on some inputs, e.g. an HTTP_GET whose
+        // urls all lack a path; such a case has no reference answer.
+        if (ka.signal !== null || ka.status === null || ka.status > 128) {
+          crashed++;
+          return;
+        }
         if (ka.lines.some((l) => /Unexpected '\{'|Missing '\{'|missing a parameter/.test(l))) return; // cascade or exit(2): not compared
         compared++;
         const kaUnknown = parseKeepalivedReport(ka.lines)
@@ -94,6 +100,6 @@ describe('differential: unknown keywords, keepalived -t vs keepalived-ts', () =>
       }),
       { numRuns: RUNS, seed: Number(process.env.KT_DIFF_SEED ?? 20261122) },
     );
-    expect(compared).toBeGreaterThan(RUNS / 2);
+    expect(compared, `${crashed} case(s) crashed keepalived`).toBeGreaterThan(RUNS / 2);
   });
 });
