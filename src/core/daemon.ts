@@ -210,7 +210,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   );
   fileWatcher.start();
 
-  const watcher = new LinkWatcher(kernel, log, (ifname, up) => runtime.interfaceChanged(ifname, up));
+  const watcher = new LinkWatcher(
+    kernel,
+    log,
+    (ifname, up) => runtime.interfaceChanged(ifname, up),
+    (ifindex, address) => runtime.addressRemoved(ifindex, address),
+  );
   try {
     await watcher.start();
   } catch (e) {

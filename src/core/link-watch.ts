@@ -1,12 +1,14 @@
 // Interface state from live rtnetlink events: our own netlink event socket (native addon) gives
 // raw messages, kernel/link-events.ts parses them. Only changes of "usable" (admin up and
-// carrier) are reported. When the kernel drops events (ENOBUFS) every link is re-read through
+// carrier) are reported, plus address deletions (so a master can restore a VIP someone removed). When the kernel drops events (ENOBUFS) every link is re-read through
 // the Kernel interface, so no change is ever missed for good.
 import type { Kernel } from '../kernel/kernel.js';
 import { parseKernelEvents } from '../kernel/link-events.js';
 import type { Logger } from '../lib/log.js';
 
 export type LinkHandler = (ifname: string, up: boolean) => void;
+/** An address was deleted from an interface (RTM_DELADDR), by anyone. */
+export type AddressRemovedHandler = (ifindex: number, address: string) => void;
 
 export class LinkWatcher {
   private readonly last = new Map<number, { name: string; up: boolean }>();
@@ -17,12 +19,14 @@ export class LinkWatcher {
     private readonly kernel: Kernel,
     private readonly log: Logger,
     private readonly onChange: LinkHandler,
+    private readonly onAddressRemoved?: AddressRemovedHandler,
   ) {}
 
   async start(): Promise<void> {
     for (const l of await this.kernel.listLinks()) this.last.set(l.ifindex, { name: l.name, up: l.up && l.carrier });
     const { NetlinkSocket, RTMGRP } = await import('../net/netlink-socket.js');
-    const sock = NetlinkSocket.open({ groups: RTMGRP.LINK });
+    const groups = RTMGRP.LINK | (this.onAddressRemoved ? RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR : 0);
+    const sock = NetlinkSocket.open({ groups });
     this.sock = sock;
     sock.onMessage((m) => this.handle(m.bytes));
     sock.onOverflow(() => {
@@ -42,7 +46,10 @@ export class LinkWatcher {
   handle(bytes: Uint8Array): void {
     const { events } = parseKernelEvents(bytes);
     for (const e of events) {
-      if (e.kind !== 'link') continue;
+      if (e.kind === 'address') {
+        if (e.action === 'del') this.onAddressRemoved?.(e.ifindex, e.address);
+        continue;
+      }
       this.update(e.ifindex, e.name, e.action !== 'delete' && e.up && e.carrier);
     }
   }

@@ -82,6 +82,21 @@ export class VipManager {
     }
   }
 
+  /** True when `address` is one this instance installed or adopted. */
+  holds(address: string): boolean {
+    return this.added.has(address) || this.adopted.has(address);
+  }
+
+  /**
+   * Puts back a VIP someone else deleted while we are master. It is ours from now on (we added
+   * it), so stop removes it.
+   */
+  async restore(address: string): Promise<void> {
+    this.added.delete(address);
+    this.adopted.delete(address);
+    await this.add([address]);
+  }
+
   /** At stop: remove everything we added (adopted addresses stay). */
   async removeAll(): Promise<void> {
     await this.remove([...this.added]);

@@ -83,6 +83,15 @@ interface Group {
 
 const usNow = (clock: Clock): Us => Math.round(clock.now() * 1000) as Us;
 
+/** Same address whatever the text form (IPv6 may be written in several ways). */
+function sameIp(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.includes(':') || !b.includes(':')) return false;
+  const x = parseIpv6(a);
+  const y = parseIpv6(b);
+  return x !== undefined && y !== undefined && x.every((v, i) => v === y[i]);
+}
+
 export class VrrpRuntime {
   private readonly insts = new Map<string, Inst>();
   private readonly groups: Group[] = [];
@@ -181,6 +190,27 @@ export class VrrpRuntime {
     for (const [name, inst] of this.insts) {
       if (inst.spec.cfg.trackers.some((t) => t.type === tracker.type && t.name === tracker.name)) {
         this.dispatch(name, { kind: 'trackerChanged', tracker, ...result });
+      }
+    }
+  }
+
+  /**
+   * An address was deleted from interface `ifindex` (netlink). If it is a VIP of an instance that
+   * is MASTER, someone else removed it (our own removals happen after leaving MASTER or while
+   * stopping): put it back and announce it. keepalived 2.2.7 instead drops to BACKUP and
+   * re-elects (observed: "Netlink reflector reports IP ... removed" -> BACKUP, priority 0, then
+   * MASTER again after a down interval), an outage and a flap for every such deletion.
+   */
+  addressRemoved(ifindex: number, address: string): void {
+    if (this.stopping) return;
+    for (const inst of this.insts.values()) {
+      if (inst.state.state !== 'MASTER') continue;
+      for (const [vip, spec] of inst.spec.addresses) {
+        if (spec.ifindex !== ifindex || !sameIp(vip, address) || !inst.vips.holds(vip)) continue;
+        this.deps.log.warn({ instance: inst.spec.cfg.name, vip }, `(${inst.spec.cfg.name}) VIP ${vip} was removed by someone else: re-adding it`);
+        inst.chain = inst.chain
+          .then(() => inst.vips.restore(vip))
+          .then(() => this.sendGratuitous(inst, [vip], inst.spec.cfg.garp.masterRepeat));
       }
     }
   }
