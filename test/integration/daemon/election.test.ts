@@ -69,6 +69,7 @@ describe('daemon elections (real processes)', () => {
       nodes.push(a1);
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
       a1.signal('SIGKILL');
       await a1.exited();
@@ -106,6 +107,7 @@ describe('daemon elections (real processes)', () => {
       const v3 = ['version 3'];
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, advertInt: 0.2, vips: [`${VIP}/24`], extra: v3 }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 20_000);
       const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, advertInt: 0.2, vips: [`${VIP}/24`], extra: [...v3, 'nopreempt'] }));
       nodes.push(a);
@@ -137,6 +139,7 @@ describe('daemon elections (real processes)', () => {
       lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 20_000);
       const DELAY = 4;
       const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: [`preempt_delay ${DELAY}`] }));

@@ -35,6 +35,7 @@ describe('daemon failover (2 nodes, real processes)', () => {
       nodes.push(a);
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, hosts, 'a', VIP, 20_000);
       await assertStableHolder(lab, hosts, 'a', VIP, 3000);
       expect(stateLines(a, 'VI_1').at(-1)).toBe('MASTER');
@@ -69,6 +70,7 @@ describe('daemon failover (2 nodes, real processes)', () => {
       nodes.push(a);
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, hosts, 'a', VIP, 20_000);
       await assertStableHolder(lab, hosts, 'a', VIP, 1500);
       // Pid files hold the daemon's pid.

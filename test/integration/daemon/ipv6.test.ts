@@ -120,6 +120,7 @@ describe('IPv6 VRRPv3 pair (real processes)', () => {
       await a.waitFor(/Entering BACKUP STATE/, 15_000);
       const b = startDaemonNode(lab, 'b', conf(100));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, hosts, 'a', VIP6, 15_000);
       await assertStableHolder(lab, hosts, 'a', VIP6, 1000);
 

@@ -38,6 +38,7 @@ describe('daemon lifecycle (real processes)', () => {
       const dirB = nodeDir('b');
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`], extra: [`notify_stop ${notifyScript(dirB, 'ns')}`] }), { dir: dirB });
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
       await waitStates(b, 'VI_1', ['BACKUP']);
 

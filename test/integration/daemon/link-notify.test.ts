@@ -62,6 +62,7 @@ describe('link faults and notify scripts (real processes)', () => {
       nodes.push(a);
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
       await waitUntil('MASTER notifies', () => a.notifications().length >= 4, 3000);
 

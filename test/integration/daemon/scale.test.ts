@@ -31,6 +31,7 @@ describe('many instances (real processes)', () => {
       await a.waitFor(new RegExp(`\\(VI_${N}\\) Entering BACKUP STATE`), 20_000);
       const b = startDaemonNode(lab, 'b', conf(100));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       const vipsOn = (h: string) => new Set(lab.addresses(h).map((x) => x.split('/')[0]).filter((x) => x.startsWith('198.51.100.') && Number(x.split('.')[3]) <= N));
       await waitUntil(`a holds all ${N} VIPs`, () => vipsOn('a').size === N && vipsOn('b').size === 0, 30_000, 100);
       await b.waitFor(new RegExp(`\\(VI_${N}\\) Entering BACKUP STATE`), 20_000);

@@ -45,6 +45,7 @@ describe('sync group (real processes)', () => {
       await a.waitFor(/Entering BACKUP STATE/, 15_000);
       const b = startDaemonNode(lab, 'b', conf(100, nodeDir('b')));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       const both = (h: string) => () => holders(lab, hosts, VIP1).join() === h && holders(lab, hosts, VIP2).join() === h;
       await waitUntil('a holds both VIPs', both('a'), 20_000);
 

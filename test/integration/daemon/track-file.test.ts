@@ -26,6 +26,7 @@ async function pair(fileConf: (path: string) => string, track: string, body: (a:
     await a.waitFor(/Entering (BACKUP|FAULT) STATE/, 15_000);
     const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
     nodes.push(b);
+    await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
     await body(a, lab, path);
   } finally {
     for (const n of nodes) n.cleanup();

@@ -40,6 +40,7 @@ async function scenario(weight: number, expectA: string[]): Promise<void> {
     nodes.push(a);
     const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
     nodes.push(b);
+    await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
     await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
 
     const t0 = performance.now();

@@ -42,6 +42,7 @@ describe('unicast peers (real processes)', () => {
       await a.waitFor(/Entering BACKUP STATE/, 15_000);
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`], extra: uni('192.0.2.12', '192.0.2.11') }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
       await assertStableHolder(lab, ['a', 'b'], 'a', VIP, 2500);
       await waitStates(b, 'VI_1', ['BACKUP']);

@@ -52,6 +52,7 @@ describe('VRRP on the wire between our daemons (real processes)', () => {
       await a.waitFor(/Entering BACKUP STATE/, 15_000);
       const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
       await waitStates(b, 'VI_1', ['BACKUP']);
       const cap = capturePort(lab, 'b', 'arp or ip proto 112');
@@ -112,6 +113,7 @@ describe('VRRP on the wire between our daemons (real processes)', () => {
         await a.waitFor(/Entering BACKUP STATE/, 15_000);
         const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: pb, vips: [`${VIP}/24`] }));
         nodes.push(b);
+        await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
         // a started first: at equal priority b accepts a as master (a backup never preempts an equal).
         await waitSoleHolder(lab, hosts, 'a', VIP, 20_000);
         await assertStableHolder(lab, hosts, 'a', VIP, 1500);
@@ -153,6 +155,7 @@ describe('VRRP on the wire between our daemons (real processes)', () => {
       nodes.push(a);
       const b = startDaemonNode(lab, 'b', conf(100, 150));
       nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
       await waitSoleHolder(lab, ['a', 'b'], 'b', VIP2, 20_000);
       await sleep(1000);
