@@ -5,63 +5,14 @@
 // reads the harness time. Timer precision is therefore 1 ms on the runtime side (fake timers
 // truncate delays to whole ms); the harness side stays exact.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
-import type { Clock } from '../../src/lib/clock.js';
-import { memoryLogger } from '../../src/lib/log.js';
-import { ms } from '../../src/lib/units.js';
-import { VRRP_MCAST_INET } from '../../src/vrrp/packet/vrrp.js';
-import { VrrpRuntime, type RuntimeInstanceSpec } from '../../src/vrrp/runtime/vrrp-runtime.js';
-import type { VrrpState } from '../../src/vrrp/fsm/types.js';
 import { cs } from '../../src/lib/units.js';
-import { expectSingleMaster, instance, mdi, router, simOf, skew, type Variant } from './build.js';
-import type { LanSim } from './lan-sim.js';
+import { expectSingleMaster, mdi, router, simOf, skew, type Variant } from './build.js';
+import { runLockstep as run, runtimeNode } from './runtime-node.js';
 
 const v: Variant = { label: 'v3', version: 3, family: 'inet', advertInt: cs(10) };
 const VIP = '192.0.2.100';
-const RT_IP = '192.0.2.9';
-
-interface RuntimeNode {
-  readonly runtime: VrrpRuntime;
-  readonly kernel: RecordingKernel;
-  readonly transitions: { at: number; from: VrrpState; to: VrrpState }[];
-}
-
-/** One runtime node (host `rt`, 192.0.2.9) with one instance of `priority` on the sim's LAN. */
-function runtimeNode(sim: LanSim, priority: number): RuntimeNode {
-  const host = sim.lan.addHost('rt', { ifname: 'eth0', ifindex: 2, addresses: [RT_IP] });
-  const kernel = new RecordingKernel([
-    { name: 'lo', ifindex: 1 },
-    { name: 'eth0', ifindex: 2, mac: host.mac },
-  ]);
-  const clock: Clock = { now: () => ms(sim.queue.now()), wall: () => new Date(0) };
-  const cfg = { ...instance(v, { priority }), srcIp: RT_IP };
-  const spec: RuntimeInstanceSpec = {
-    cfg,
-    ifname: 'eth0',
-    ifindex: 2,
-    mac: host.mac,
-    wire: { cfg, src: RT_IP, group: VRRP_MCAST_INET, checksumAsV2: false },
-    addresses: new Map([[VIP, { address: VIP, prefixLength: 32, dev: 2, ifindex: 2 }]]),
-    routes: [],
-  };
-  const notify = { script: () => {}, generic: () => {}, fifo: () => {} };
-  const runtime = new VrrpRuntime({ io: host, kernel, clock, log: memoryLogger('silent').log, notify }, [spec]);
-  const transitions: RuntimeNode['transitions'] = [];
-  runtime.observe((e) => {
-    if (e.action.kind === 'transition') transitions.push({ at: sim.queue.nowUs, from: e.action.from, to: e.action.to });
-  });
-  return { runtime, kernel, transitions };
-}
-
-/** Advances the harness and the runtime's fake timers together, 1 ms per step. */
-async function run(sim: LanSim, msTotal: number): Promise<void> {
-  for (let i = 0; i < msTotal; i++) {
-    sim.runUntilUs(sim.queue.nowUs + 1000);
-    await vi.advanceTimersByTimeAsync(1);
-  }
-}
-
-const hasVip = (n: RuntimeNode) => n.kernel.snapshot().addresses.some((a) => a.address === VIP);
+const rtNode = (sim: Parameters<typeof runtimeNode>[0], priority: number) => runtimeNode(sim, v, priority);
+const hasVip = (n: ReturnType<typeof runtimeNode>) => n.hasVip(VIP);
 
 describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1 s)', () => {
   beforeEach(() => {
@@ -73,7 +24,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
 
   it('runtime as the higher priority: elected at its Master_Down_Interval; its adverts keep the harness router backup', async () => {
     const sim = simOf([router(v, 1, 100)]);
-    const rt = runtimeNode(sim, 150);
+    const rt = rtNode(sim, 150);
     sim.start('r1');
     rt.runtime.start();
     await run(sim, 2000);
@@ -100,7 +51,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
 
   it('runtime as the backup: takes over one Master_Down_Interval after the harness master dies, and yields when it returns', async () => {
     const sim = simOf([router(v, 1, 200)]);
-    const rt = runtimeNode(sim, 100);
+    const rt = rtNode(sim, 100);
     sim.start('r1');
     rt.runtime.start();
     await run(sim, 2000);
