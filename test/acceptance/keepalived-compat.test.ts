@@ -14,7 +14,7 @@ import { runConfigTest } from '../../src/cli/config-test.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from '../../src/lib/diagnostics.js';
 import { isRoot, itWhen } from '../helpers/require.js';
 import { repoRoot } from './lib/cli.js';
-import { ENVIRONMENTAL, hasKeepalived, hasUnshare, keepalivedConfigTest, parseKeepalivedReport, type KeepalivedFinding } from './lib/keepalived.js';
+import { ENVIRONMENTAL, hasKeepalived, hasUnshare, interfacesOf, keepalivedConfigTest, parseKeepalivedReport, type KeepalivedFinding } from './lib/keepalived.js';
 
 const shared = resolve(repoRoot, '..', 'shared');
 const DIRS = ['field-configs', 'keepalived-samples'].map((d) => join(shared, d)).filter(existsSync);
@@ -167,27 +167,6 @@ const normalise = (m: string): string =>
 function unknownName(d: Diagnostic): string | undefined {
   if (d.code !== 'unknown-keyword') return undefined;
   return /unknown keyword '([^']*)'/i.exec(d.message)?.[1] ?? d.text;
-}
-
-/**
- * Interface names a config mentions (`interface X`, track_interface entries, `dev X`), so
- * keepalived's namespace has them and its validation goes past "interface doesn't exist".
- */
-function interfacesOf(text: string): string[] {
-  const names = new Set<string>();
-  const lines = text.split('\n').map((l) => l.replace(/[#!].*$/, '').trim());
-  let inTrack = false;
-  for (const l of lines) {
-    const words = l.split(/\s+/);
-    if (/^track_interface\b/.test(l)) inTrack = true;
-    else if (inTrack && l.startsWith('}')) inTrack = false;
-    else if (inTrack && words[0]) names.add(words[0]);
-    if (words[0] === 'interface' && words[1]) names.add(words[1]);
-    words.forEach((w, i) => {
-      if (w === 'dev' && words[i + 1]) names.add(words[i + 1]);
-    });
-  }
-  return [...names].filter((n) => /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(n));
 }
 
 /** keepalived names a file only when several are involved; otherwise it is the main file. */

@@ -123,3 +123,24 @@ export function parseKeepalivedReport(lines: readonly string[]): KeepalivedFindi
   }
   return out;
 }
+
+/**
+ * Interface names a config mentions (`interface X`, track_interface entries, `dev X`), so
+ * keepalived's namespace has them and its validation goes past "interface doesn't exist".
+ */
+export function interfacesOf(text: string): string[] {
+  const names = new Set<string>();
+  const lines = text.split('\n').map((l) => l.replace(/[#!].*$/, '').trim());
+  let inTrack = false;
+  for (const l of lines) {
+    const words = l.split(/\s+/);
+    if (/^track_interface\b/.test(l)) inTrack = true;
+    else if (inTrack && l.startsWith('}')) inTrack = false;
+    else if (inTrack && words[0]) names.add(words[0]);
+    if (words[0] === 'interface' && words[1]) names.add(words[1]);
+    words.forEach((w, i) => {
+      if (w === 'dev' && words[i + 1]) names.add(words[i + 1]);
+    });
+  }
+  return [...names].filter((n) => /^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(n));
+}
