@@ -41,8 +41,11 @@ export function keepalivedConfigTest(file: string, configId: string, o: Keepaliv
   const dir = mkdtempSync(join(tmpdir(), 'kt-ka-'));
   const pid = (n: string): string => join(dir, `${n}.pid`);
   const ka = ['keepalived', '-t', '-n', '-l', '-i', configId, '-f', resolve(file), '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')];
+  for (const name of o.interfaces ?? []) {
+    if (!/^[A-Za-z][\w.-]{0,14}$/.test(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
+  }
   const links = (o.interfaces ?? []).map((name, i) => `ip link add ${name} type veth peer name ktp${i} || exit 90`).join('; ');
-  // Interface names are ours (tests), never user input; keepalived's argv goes through "$@".
+  // Interface names are checked above before reaching the shell; keepalived's argv goes through "$@".
   const argv = links ? ['-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...ka] : ['-n', ...ka];
   return new Promise((done, fail) => {
     const child = spawn('unshare', argv, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
