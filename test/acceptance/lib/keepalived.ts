@@ -44,7 +44,7 @@ export function keepalivedConfigTest(file: string, configId: string, o: Keepaliv
   for (const name of o.interfaces ?? []) {
     if (!/^[A-Za-z][\w.-]{0,14}$/.test(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
   }
-  const links = (o.interfaces ?? []).map((name, i) => `ip link add ${name} type veth peer name ktp${i} || exit 90`).join('; ');
+  const links = (o.interfaces ?? []).map((name, i) => `ip link add ${name} type veth peer name ktp${i} || { echo 'kt-test: cannot create veth ${name} in the namespace' >&2; exit 90; }`).join('; ');
   // Interface names are checked above before reaching the shell; keepalived's argv goes through "$@".
   const argv = links ? ['-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...ka] : ['-n', ...ka];
   return new Promise((done, fail) => {
