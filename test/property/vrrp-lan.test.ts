@@ -276,10 +276,10 @@ describe('VRRP on a simulated LAN (fast-check)', () => {
   });
 
   it('sync groups: at rest one router is master of both members and holds both VIPs', () => {
-    // Without address owners: two owners are a configuration error whose remedy (the lower
-    // address drops to 254, per instance) gives the members of one group different priorities,
-    // and a group whose members prefer different routers flaps for ever: by design, here as in
-    // keepalived (the group can only be master everywhere or nowhere).
+    // Without address owners: two owners are a configuration error whose keepalived 2.2.7
+    // remedy (an owner hearing another drops itself to 254, per instance) leaves the members of
+    // one group with different priorities; a group whose members prefer different routers then
+    // flaps for ever (found by this property; the group can only be master everywhere or nowhere).
     const noOwners = scenarioArb.filter((sc) => sc.routers.every((r) => r.priority !== 255));
     fc.assert(
       fc.property(noOwners, (sc) => check(sc, true)),

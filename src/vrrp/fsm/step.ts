@@ -345,7 +345,7 @@ class Machine {
     if (a.priority === eff) {
       if (addrCmp === 0) {
         this.out.push({ kind: 'countError', reason: 'own-address', dropped: false });
-      } else if (eff === 255 && addrCmp > 0) {
+      } else if (eff === 255) {
         // Two address owners: keepalived reports a config error and drops itself to 254.
         s.basePriority = 254;
         s.effectivePriority = 254;
