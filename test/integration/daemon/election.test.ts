@@ -160,4 +160,30 @@ describe('daemon elections (real processes)', () => {
       lab.destroy();
     }
   });
+
+  itWhen(isRoot)('address owner (255): starts MASTER at once and takes the VIP back immediately on return', { timeout: 90_000 }, async () => {
+    const lab = new Lab('del');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
+      const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+      nodes.push(b);
+      await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 20_000);
+      const confA = GLOBAL_DEFS + instanceConf({ state: 'MASTER', priority: 255, vips: [`${VIP}/24`] });
+      const a = startDaemonNode(lab, 'a', confA);
+      nodes.push(a);
+      await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 15_000);
+      const tMaster = performance.now();
+      const t1 = await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 5000, 10);
+      console.log(`[measure] owner return: sole holder ${(t1 - tMaster).toFixed(0)} ms after its MASTER line`);
+      expect(t1 - tMaster).toBeLessThan(1500);
+      // No BACKUP wait for an owner.
+      await waitStates(a, 'VI_1', ['MASTER']);
+      await waitStates(b, 'VI_1', ['BACKUP', 'MASTER', 'BACKUP']);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
 });

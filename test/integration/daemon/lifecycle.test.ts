@@ -109,4 +109,27 @@ describe('daemon lifecycle (real processes)', () => {
       lab.destroy();
     }
   });
+
+  itWhen(isRoot)('SIGHUP and SIGUSR1 neither stop the daemon nor move the VIP', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dlc');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] }));
+      nodes.push(a);
+      await waitVip(lab, 'a', VIP, true, 15_000);
+      a.signal('SIGHUP');
+      a.signal('SIGUSR1');
+      await a.waitFor(/status/, 3000);
+      await sleep(1500);
+      expect(a.child.exitCode).toBeNull();
+      expect(lab.addresses('a')).toContain(`${VIP}/24`);
+      await waitStates(a, 'VI_1', ['BACKUP', 'MASTER']);
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
 });
