@@ -393,12 +393,28 @@ export class LanSim {
         const j = r.instances.findIndex((i) => i.cfg.name === t.instance);
         if (j >= 0) this.apply(r, r.instances[j], t.action);
       }
-      return;
+    } else {
+      const inst = r.instances[idx];
+      const res = step(inst.cfg, inst.state, ev, now);
+      inst.state = res.state;
+      for (const a of res.actions) this.apply(r, inst, a);
     }
-    const inst = r.instances[idx];
-    const res = step(inst.cfg, inst.state, ev, now);
-    inst.state = res.state;
-    for (const a of res.actions) this.apply(r, inst, a);
+    this.checkVips(r, ev);
+  }
+
+  /**
+   * Invariant checked after every event: an instance's VIPs are on the interface exactly while
+   * it is MASTER (the FSM's addVips/removeVips must follow its transitions).
+   */
+  private checkVips(r: SimRouter, ev: VrrpEvent): void {
+    for (const i of r.instances) {
+      const master = i.state.state === 'MASTER';
+      for (const v of [...i.cfg.vips, ...i.cfg.evips]) {
+        if (r.vips.has(v) !== master) {
+          throw new Error(`${r.spec.name} VRID ${i.cfg.vrid} is ${i.state.state} ${master ? 'without' : 'with'} VIP ${v} after ${JSON.stringify(ev)}\n${this.trace()}`);
+        }
+      }
+    }
   }
 
   private apply(r: SimRouter, inst: SimInstance, a: VrrpAction): void {
