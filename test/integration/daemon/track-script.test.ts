@@ -1,7 +1,7 @@
 // vrrp_script tracking with our daemon as real processes: the script is `test -f FLAGFILE`;
 // removing the flag moves the VIP to the backup, restoring it moves it back (default preempt).
 import { describe, expect } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
@@ -12,6 +12,7 @@ import {
   startDaemonNode,
   stateLines,
   waitStates,
+  sleep,
   waitSoleHolder,
   type DaemonNode,
 } from './daemon-lab.js';
@@ -70,5 +71,50 @@ describe('track_script (real processes)', () => {
 
   itWhen(isRoot)('negative weight: 150 - 60 = 90 < 100, the backup preempts; success restores 150 and a preempts back', { timeout: 90_000 }, async () => {
     await scenario(-60, ['BACKUP', 'MASTER', 'BACKUP', 'MASTER']);
+  });
+
+  itWhen(isRoot)('a hanging script times out as a failure (weight 0: FAULT) and its process is killed', { timeout: 90_000 }, async () => {
+    const lab = new Lab('dts');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
+      const dirA = nodeDir('a');
+      const flag = join(dirA, 'hang');
+      const script = join(dirA, 'check.sh');
+      writeFileSync(script, `#!/bin/sh\n[ -f ${flag} ] && exec sleep 300\nexit 0\n`);
+      chmodSync(script, 0o755);
+      const conf = `vrrp_script chk_hang {\n  script "${script}"\n  interval 1\n  timeout 1\n  weight 0\n}\n`;
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + conf + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['track_script {', '  chk_hang', '}'] }), { dir: dirA });
+      nodes.push(a);
+      await a.waitFor(/Entering (BACKUP|FAULT) STATE/, 15_000);
+      const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+      nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000);
+      await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
+
+      const t0 = performance.now();
+      writeFileSync(flag, '');
+      const t1 = await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 15_000, 10);
+      console.log(`[measure] hanging track_script (interval 1, timeout 1): VIP on backup after ${(t1 - t0).toFixed(0)} ms`);
+      expect(t1 - t0).toBeLessThan(4000);
+      rmSync(flag);
+      await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 15_000, 10);
+      await waitStates(a, 'VI_1', ['FAULT', 'BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
+      // Timed-out runs were killed: no `sleep 300` left in a's namespace.
+      await sleep(2500);
+      const pids = lab.ns(lab.host('a').netns, ['ip', 'netns', 'pids', lab.host('a').netns]).split('\n').filter(Boolean);
+      const sleeping = pids.filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep');
+        } catch {
+          return false;
+        }
+      });
+      expect(sleeping).toEqual([]);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
   });
 });
