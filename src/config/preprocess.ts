@@ -112,6 +112,32 @@ export function expandBraces(pattern: string): string[] {
   return [pattern];
 }
 
+const NOT_PLAIN = -1;
+const BLANK_LINE = -2;
+
+/**
+ * Classifies text[pos, end) (one physical line, at most MAX_PHYSICAL_LINE long) for the fast
+ * path: NOT_PLAIN when it holds a character any preprocessing step acts on ('!', '#', '\\',
+ * '$', NUL) or starts with '@', '~' or `include`; BLANK_LINE when only blanks; otherwise the
+ * offsets of its first and past-last non-blank characters, relative to pos, as (first << 16) | last.
+ */
+function plainLine(text: string, pos: number, end: number): number {
+  let first = -1;
+  let last = -1;
+  for (let i = pos; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) continue;
+    if (c === 0x21 || c === 0x23 || c === 0x24 || c === 0x5c || c === 0) return NOT_PLAIN;
+    if (first < 0) first = i;
+    last = i;
+  }
+  if (first < 0) return BLANK_LINE;
+  const c0 = text.charCodeAt(first);
+  if (c0 === 0x40 /* @ */ || c0 === 0x7e /* ~ */) return NOT_PLAIN;
+  if (c0 === 0x69 /* i */ && text.startsWith('include', first)) return NOT_PLAIN;
+  return ((first - pos) << 16) | (last + 1 - pos);
+}
+
 class Preprocessor {
   readonly lines: SourceLine[] = [];
   readonly files: string[] = [];
@@ -174,9 +200,22 @@ class Preprocessor {
       if (eol < 0) eol = n;
       let end = eol;
       while (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
+      lineNo++;
+      if (multi === null && end - pos <= MAX_PHYSICAL_LINE) {
+        // Fast path for the common line: no comment, escape, NUL or '$', not an `@id`, `~SEQ`
+        // or include line. All the steps below then only trim blanks, so emit it directly.
+        const plain = plainLine(text, pos, end);
+        if (plain !== NOT_PLAIN) {
+          if (plain !== BLANK_LINE) {
+            const s = pos + (plain >>> 16);
+            this.lines.push({ text: text.slice(s, pos + (plain & 0xffff)), file, line: lineNo, col0: s - pos + 1, cols: null });
+          }
+          pos = eol + 1;
+          continue;
+        }
+      }
       let raw = text.slice(pos, end);
       pos = eol + 1;
-      lineNo++;
       if (raw.length === 0) {
         endMulti();
         continue;
