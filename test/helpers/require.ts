@@ -21,7 +21,7 @@ export function itWhen(...prereqs: Prereq[]): typeof it {
       })) as unknown as typeof it;
     return failing;
   }
-  return it.skip;
+  return it.skip as unknown as typeof it;
 }
 
 export const isRoot: Prereq = () =>

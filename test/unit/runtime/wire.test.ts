@@ -26,8 +26,8 @@ describe('runtime wire', () => {
       const bytes = enc.encode(150, '224.0.0.18');
       expect(bytes[1]).toBe(0xc0); // TOS
       expect(bytes[8]).toBe(255); // TTL
-      expect(bytes.readUInt16BE(4)).toBe(1); // first IP id is 1
-      expect(enc.encode(150, '224.0.0.18').readUInt16BE(4)).toBe(2);
+      expect(Buffer.from(bytes).readUInt16BE(4)).toBe(1); // first IP id is 1
+      expect(Buffer.from(enc.encode(150, "224.0.0.18")).readUInt16BE(4)).toBe(2);
       expect(peekVrid(rx(bytes, w))).toBe(over.vrid);
       const ev = packetToEvent(rx(bytes, w), w);
       expect(ev.kind).toBe('advertReceived');
