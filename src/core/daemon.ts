@@ -252,9 +252,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   };
 
   if (o.signals !== false) {
+    // `on`, not `once`: with no listener left a second TERM/INT (systemd, a double Ctrl-C) would
+    // kill the process mid-stop, leaving VIPs and pid files behind. stop() runs only once.
     const onStop = () => void stop();
-    process.once('SIGTERM', onStop);
-    process.once('SIGINT', onStop);
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
     process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged'));
     process.on('SIGUSR1', () => log.info({ status: runtime.status(), lag: runtime.lag }, 'status'));
   }
