@@ -3,7 +3,8 @@
 // second daemon on the same pid files refuses to start and leaves the first one untouched.
 import { describe, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
@@ -127,6 +128,34 @@ describe('daemon lifecycle (real processes)', () => {
       await waitStates(a, 'VI_1', ['BACKUP', 'MASTER']);
       a.signal('SIGTERM');
       expect(await a.exitCode()).toBe(0);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot)('a second SIGTERM/SIGINT during the stop does not cut it short: exit 0, VIP removed, STOP notify ran', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dlc');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const dir = nodeDir('a');
+      // A STOP script that takes 0.6 s keeps the stop going while the next signals arrive.
+      const slow = join(dir, 'slow-stop.sh');
+      writeFileSync(slow, `#!/bin/sh\nsleep 0.6\nexec ${notifyScript(dir, 'ns')}\n`);
+      chmodSync(slow, 0o755);
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: [`notify_stop ${slow}`] }), { dir });
+      nodes.push(a);
+      await waitVip(lab, 'a', VIP, true, 15_000);
+      a.signal('SIGTERM');
+      await a.waitFor(/Entering STOP STATE/, 3000);
+      a.signal('SIGTERM');
+      await sleep(100);
+      a.signal('SIGINT');
+      expect(await a.exitCode()).toBe(0);
+      expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
+      expect(a.notifications()).toEqual(['ns']);
+      expect(existsSync(a.pidFile)).toBe(false);
     } finally {
       for (const n of nodes) n.cleanup();
       lab.destroy();
