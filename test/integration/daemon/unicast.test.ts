@@ -68,4 +68,48 @@ describe('unicast peers (real processes)', () => {
       lab.destroy();
     }
   });
+
+  itWhen(isRoot)('IPv6 unicast peers (VRRPv3, 0.2 s): failover works and nothing goes to ff02::12', { timeout: 90_000 }, async () => {
+    const lab = new Lab('duc');
+    const nodes: DaemonNode[] = [];
+    const captures: PeerProcess[] = [];
+    const VIP6 = '2001:db8:5e::100';
+    try {
+      lab.addHost({ name: 'a', addresses: ['fd00:5e::11/64'] });
+      lab.addHost({ name: 'b', addresses: ['fd00:5e::12/64'] });
+      const capture = watchProcess(
+        spawn('ip', ['netns', 'exec', lab.switchNs, 'tcpdump', '-i', 'any', '-n', '-l', 'ip6 proto 112'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      captures.push(capture);
+      await capture.waitFor(/listening on/, 10_000);
+      const uni = (src: string, peer: string) => ['version 3', `unicast_src_ip ${src}`, 'unicast_peer {', `  ${peer}`, '}'];
+      const conf = (prio: number, src: string, peer: string) =>
+        GLOBAL_DEFS + instanceConf({ name: 'VI_6', vrid: 61, priority: prio, advertInt: 0.2, vips: [`${VIP6}/64`], extra: uni(src, peer) });
+      const a = startDaemonNode(lab, 'a', conf(150, 'fd00:5e::11', 'fd00:5e::12'));
+      nodes.push(a);
+      await a.waitFor(/Entering BACKUP STATE/, 15_000);
+      const b = startDaemonNode(lab, 'b', conf(100, 'fd00:5e::12', 'fd00:5e::11'));
+      nodes.push(b);
+      await b.waitFor(/Entering BACKUP STATE/, 20_000);
+      await waitSoleHolder(lab, ['a', 'b'], 'a', VIP6, 20_000);
+      await assertStableHolder(lab, ['a', 'b'], 'a', VIP6, 1500);
+      await waitStates(b, 'VI_6', ['BACKUP']);
+      const t0 = performance.now();
+      a.signal('SIGKILL');
+      const t1 = await waitVip(lab, 'b', VIP6, true, 10_000, 5);
+      console.log(`[measure] IPv6 unicast v3 0.2 s kill -9 failover: ${(t1 - t0).toFixed(0)} ms (down interval ${vrrpTimes(3, 100, 0.2).downMs.toFixed(0)} ms)`);
+      expect(t1 - t0).toBeLessThan(vrrpTimes(3, 100, 0.2).downMs + 900);
+      await sleep(600);
+      capture.signal('SIGTERM');
+      await capture.exited();
+      const adverts = capture.lines.filter((l) => /VRRP/.test(l));
+      const pairs = new Set(adverts.map((l) => /IP6 (\S+) > (\S+): /.exec(l)?.slice(1, 3).join(' > ')));
+      expect(adverts.length).toBeGreaterThan(10);
+      expect([...pairs].sort()).toEqual(['fd00:5e::11 > fd00:5e::12', 'fd00:5e::12 > fd00:5e::11']);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      for (const c of captures) c.signal('SIGKILL');
+      lab.destroy();
+    }
+  });
 });
