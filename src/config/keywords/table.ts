@@ -79,10 +79,27 @@ export function reportUnknown(s: Statement, known: Iterable<string>, ctx: BuildC
   else ctx.sink.error('unknown-keyword', msg, s.loc, extra);
 }
 
+/**
+ * Each table as a Map, built on first use: one hashed lookup per statement instead of a keyed
+ * property load that sees every table and keyword at the same site (a config has tens of
+ * thousands of statements).
+ */
+const TABLE_MAPS = new WeakMap<object, ReadonlyMap<string, KeywordDef<never>>>();
+
+function tableMap<T>(table: KeywordTable<T>): ReadonlyMap<string, KeywordDef<T>> {
+  let m = TABLE_MAPS.get(table) as ReadonlyMap<string, KeywordDef<T>> | undefined;
+  if (m === undefined) {
+    m = new Map(Object.entries(table));
+    TABLE_MAPS.set(table, m as ReadonlyMap<string, KeywordDef<never>>);
+  }
+  return m;
+}
+
 /** Applies `table` to each statement of a block. */
 export function applyBlock<T>(table: KeywordTable<T>, stmts: readonly Statement[], target: T, ctx: BuildCtx): void {
+  const defs = tableMap(table);
   for (const s of stmts) {
-    const def = Object.prototype.hasOwnProperty.call(table, s.keyword) ? table[s.keyword] : undefined;
+    const def = defs.get(s.keyword);
     if (!def) {
       if (INCLUDES.includes(s.keyword)) continue;
       reportUnknown(s, Object.keys(table), ctx);
