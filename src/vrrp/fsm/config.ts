@@ -77,6 +77,11 @@ export interface InstanceConfig {
   readonly notify: NotifyConfig;
   /** Name of the vrrp_sync_group this instance belongs to. */
   readonly syncGroup?: string;
+  /**
+   * `state` as configured (keepalived's default follows priority: 255 -> MASTER). Only an
+   * owner that does not say `state BACKUP` skips the start-up Master_Down wait (3.6).
+   */
+  readonly initialState?: 'MASTER' | 'BACKUP';
 }
 
 export const DEFAULT_GARP: GarpConfig = {
@@ -116,6 +121,7 @@ export function makeInstanceConfig(p: Partial<InstanceConfig> & { vrid: number }
     trackers: p.trackers ?? [],
     notify: p.notify ?? { fifo: false },
     syncGroup: p.syncGroup,
+    initialState: p.initialState,
   };
 }
 

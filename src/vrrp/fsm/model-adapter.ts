@@ -90,6 +90,7 @@ export function instanceConfigFromModel(model: KeepalivedConfig, vi: VrrpInstanc
       fifo,
     },
     syncGroup: group?.name,
+    initialState: vi.state,
   };
 }
 

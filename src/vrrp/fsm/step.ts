@@ -378,8 +378,9 @@ class Machine {
     const { cfg, s } = this;
     if (s.state !== 'INIT' || s.timers.main !== null) return;
     const faulted = faultsOf(cfg, s).length > 0;
-    if (!faulted && isOwner(cfg)) {
-      // vrrp_init_state: the owner becomes master after 1 us.
+    if (!faulted && isOwner(cfg) && cfg.initialState !== 'BACKUP') {
+      // vrrp_init_state: the owner becomes master after 1 us, unless it was configured with
+      // `state BACKUP` (keepalived 2.2.7 then enters BACKUP (init) and waits like the others).
       s.wantMaster = true;
       s.timers.main = us(this.now + 1);
       return;
