@@ -148,7 +148,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const why = missingIf.length > 0 ? missingIf : wired.problems;
     throw new StartError(`keepalived-ts: ${why.map((p) => p.message).join('; ') || 'no runnable vrrp_instance'}`, EXIT.CONFIG);
   }
-  for (const p of wired.problems) log.error({ instance: p.instance, code: p.code }, p.message);
+  for (const p of wired.problems) (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code }, p.message);
 
   const releasers: (() => void)[] = [];
   try {

@@ -11,7 +11,7 @@ export interface WiringProblem {
   readonly instance: string;
   readonly message: string;
   /** `no-interface` makes the daemon exit (keepalived: cannot run). */
-  readonly code: 'no-interface' | 'no-source-address' | 'invalid-instance';
+  readonly code: 'no-interface' | 'no-source-address' | 'invalid-instance' | 'unsupported';
 }
 
 function vipSpec(v: VipEntry, defaultDev: string, ifindexOf: (n: string) => number | undefined): (AddressSpec & { ifindex: number }) | undefined {
@@ -115,6 +115,14 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
     if (!ifname || !link) {
       problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) interface ${ifname ?? '(none)'} does not exist` });
       continue;
+    }
+    // Configured behaviour this daemon does not carry out yet: say so instead of running
+    // silently without it (the instance still runs).
+    if (vi.useVmac) {
+      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_vmac is not supported yet: the VIPs go on ${ifname} with its own MAC` });
+    }
+    if (!vi.accept && vi.priority !== 255) {
+      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) no_accept (explicit or from strict mode) is not enforced yet: no firewall rules drop traffic to the VIPs` });
     }
     const cfg = instanceConfigFromModel(model, vi);
     const allVips = [...cfg.vips, ...cfg.evips];
