@@ -72,4 +72,22 @@ describe('daemon start-up and stop edges (real processes)', () => {
       lab.destroy();
     }
   });
+
+  itWhen(isRoot)('use_vmac and no_accept are reported as not carried out (one warning each) and the instance still runs', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dsu');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac', 'no_accept'] }));
+      nodes.push(a);
+      await waitVip(lab, 'a', VIP, true, 15_000);
+      expect(a.lines.filter((l) => /WARN \(VI_1\) use_vmac is not supported yet/.test(l))).toHaveLength(1);
+      expect(a.lines.filter((l) => /WARN \(VI_1\) no_accept .* is not enforced yet/.test(l))).toHaveLength(1);
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
 });
