@@ -43,7 +43,8 @@ describe('sync group (real processes)', () => {
       const a = startDaemonNode(lab, 'a', conf(150, dirA), { dir: dirA });
       nodes.push(a);
       await a.waitFor(/Entering BACKUP STATE/, 15_000);
-      const b = startDaemonNode(lab, 'b', conf(100, nodeDir('b')));
+      const dirB = nodeDir('b');
+      const b = startDaemonNode(lab, 'b', conf(100, dirB), { dir: dirB });
       nodes.push(b);
       await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
       const both = (h: string) => () => holders(lab, hosts, VIP1).join() === h && holders(lab, hosts, VIP2).join() === h;
