@@ -4,7 +4,7 @@
 import { describe, expect } from 'vitest';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
-import { GLOBAL_DEFS, instanceConf, startDaemonNode, vipCount, waitStates, waitVip, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, vipCount, waitStates, waitVip, type DaemonNode } from './daemon-lab.js';
 
 const VIP = '192.0.2.100';
 
@@ -56,6 +56,8 @@ describe('daemon start-up and stop edges (real processes)', () => {
       const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`, `${OURS}/24`] }));
       nodes.push(a);
       await a.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+      // Let the start-up clean-up (keepalived removes leftover VIPs at init) finish first.
+      await sleep(1000);
       // An operator (or another tool) adds one of the VIPs during the 3.4 s down interval.
       lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
       await waitVip(lab, 'a', OURS, true, 10_000);
