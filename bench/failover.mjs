@@ -76,6 +76,12 @@ if (!dist) {
     console.error(`build failed (exit ${r.status})`);
     process.exit(2);
   }
+  // The bundle the package's bin runs (scripts/bundle.mjs), next to the tsc tree.
+  const b = spawnSync(process.execPath, [join(repo, 'scripts/bundle.mjs'), '--outdir', join(dist, 'bin')], { cwd: repo, stdio: 'inherit' });
+  if (b.status !== 0) {
+    console.error(`bundle failed (exit ${b.status})`);
+    process.exit(2);
+  }
 }
 const { Lab } = await import(pathToFileURL(join(dist, 'src/lab/lab.js')).href);
 
@@ -381,7 +387,7 @@ let fo = '';
 if (results.failover.length > 0) {
   const m = metaOf('failover');
   fo += `## Failover\n\n\`node bench/failover.mjs\` (${m.env}; 1-min load average ${m.load0.toFixed(1)} at start, ${m.load1.toFixed(1)} at end: the machine was shared, so compare rows of one run).\n\n`;
-  fo += 'Lab: four network namespaces on one bridge (switch, master `m`, backup `b`, observer `o`). The master is keepalived 2.2.7 at priority 150 in every run; the backup at priority 100 is either keepalived-ts (compiled, `node dist/src/cli/main.js`) or keepalived 2.2.7, alternating within each repetition. One VIP. ';
+  fo += 'Lab: four network namespaces on one bridge (switch, master `m`, backup `b`, observer `o`). The master is keepalived 2.2.7 at priority 150 in every run; the backup at priority 100 is either keepalived-ts (the esbuild bundle the package bin runs, `node dist/bin/keepalived-ts.mjs`) or keepalived 2.2.7, alternating within each repetition. One VIP. ';
   fo += `${m.reps} repetitions of each row, median (min-max) in ms. Columns: *VIP* = master death to the VIP address appearing on the backup (netlink notification time from \`ip -ts monitor address\` in the backup's namespace); *GARP* = master death to the first gratuitous ARP for the VIP from the backup's MAC, seen by tcpdump in the observer; *gap* = last master advert to first backup advert, both from the observer's capture (the protocol figure: Master_Down_Interval after a silent death, Skew_Time after a priority-0 advert). Master death = just before kill(2) (kill -9 of all keepalived processes, or SIGTERM), or the return of \`ip link set eth0 down\` in the master's namespace.\n\n`;
   fo += 'Death-to-VIP and death-to-GARP include where in the advert interval the master died (uniform over one advert_int), so they scatter by up to one interval; *VIP after last advert* (last master advert in the capture to the VIP on the backup) removes that phase and, with *gap*, is the column that compares the two backups.\n\n';
   fo += '| case | master death | backup | VIP | GARP | VIP after last advert | gap (last master advert -> first backup advert) |\n|---|---|---|---|---|---|---|\n';
@@ -421,7 +427,7 @@ if (results.start || results.startcost || Object.keys(results.footprint).length 
     fp += `**Start to first advert**: spawn (\`ip netns exec\` included, for both) to the first advert in a capture in another namespace, for a priority-255 owner with \`state MASTER\` (it advertises as soon as it runs), and the CPU time (user+system, all processes of the daemon, 10 ms ticks) it had used when it logged MASTER: on a loaded machine the wall time stretches with the CPU time, so the CPU column is the steadier comparison. ${m.reps} runs each, alternating, median (min-max):\n\n| daemon | wall ms | CPU ms |\n|---|---|---|\n`;
     const oc = stat(results.start.cpu?.ours ?? []);
     const kc = stat(results.start.cpu?.keepalived ?? []);
-    fp += `| keepalived-ts (\`node dist/src/cli/main.js\`) | ${cell(o)} | ${cell(oc)} |\n| keepalived 2.2.7 (\`--vrrp -n -l -D\`) | ${cell(k)} | ${cell(kc)} |\n\nRatio ours/keepalived: wall ${ratio(o.med, k.med)}, CPU ${ratio(oc.med, kc.med)}. Target for ours: under 150 ms wall.\n\n`;
+    fp += `| keepalived-ts (\`node dist/bin/keepalived-ts.mjs\`, bundle) | ${cell(o)} | ${cell(oc)} |\n| keepalived 2.2.7 (\`--vrrp -n -l -D\`) | ${cell(k)} | ${cell(kc)} |\n\nRatio ours/keepalived: wall ${ratio(o.med, k.med)}, CPU ${ratio(oc.med, kc.med)}. Target for ours: under 150 ms wall.\n\n`;
   }
   if (results.startcost) {
     const m = metaOf('startcost');

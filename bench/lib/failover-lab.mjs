@@ -107,6 +107,12 @@ export function descendants(pid) {
  * Starts a daemon in a lab host. impl 'ours' runs the compiled CLI (`node DIST/src/cli/main.js`),
  * 'keepalived' runs `keepalived --vrrp -n -l -D` with private pid files.
  */
+/** Our executable: the esbuild bundle (DIST/bin, what the package's bin runs) when built, else tsc's main.js. */
+export function ourCli(dist) {
+  const bundle = join(dist, 'bin/keepalived-ts.mjs');
+  return existsSync(bundle) ? bundle : join(dist, 'src/cli/main.js');
+}
+
 export function startDaemon(lab, impl, host, config, dist) {
   const dir = mkdtempSync(join(tmpdir(), `kt-bench-${impl}-`));
   chmodSync(dir, 0o755);
@@ -114,7 +120,7 @@ export function startDaemon(lab, impl, host, config, dist) {
   writeFileSync(conf, config);
   const argv =
     impl === 'ours'
-      ? [process.execPath, join(dist, 'src/cli/main.js'), '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')]
+      ? [process.execPath, ourCli(dist), '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')]
       : ['keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')];
   const spawnedAt = wallS();
   const child = lab.spawn(host, argv, { env: { ...process.env, FORCE_COLOR: '0' } });

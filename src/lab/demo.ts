@@ -26,8 +26,10 @@ function repoRoot(): string {
   return process.cwd();
 }
 
-/** How to start our CLI: the compiled JS next to this file, or the TS source through tsx. */
+/** How to start our CLI: the bundle (dist/bin, `npm run build`), else the compiled JS next to this file, else the TS source through tsx. */
 function cliCommand(): string[] {
+  const bundle = join(here, '..', '..', 'bin', 'keepalived-ts.mjs');
+  if (here.endsWith(join('dist', 'src', 'lab')) && existsSync(bundle)) return [process.execPath, bundle];
   const js = join(here, '..', 'cli', 'main.js');
   if (existsSync(js)) return [process.execPath, js];
   return [process.execPath, '--import', 'tsx', join(here, '..', 'cli', 'main.ts')];
