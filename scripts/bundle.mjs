@@ -14,7 +14,7 @@
 //     up from the module's own location, which works from dist/bin/chunks/ as from dist/src/net/.
 // dist/src (tsc) stays as it is: tests and the library entry points use it.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,24 @@ const outdir = resolve(i >= 0 && args[i + 1] ? args[i + 1] : join(repo, 'dist/bi
 
 // Stale chunks from an earlier build would pile up (their names carry a content hash).
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+
+// The `netlink` package is CommonJS; bundled, Node no longer has to scan it for its ESM named
+// exports (cjs-module-lexer) nor resolve its files one by one. Its raw.js finds its native binding
+// (node-gyp-build: build/ or prebuilds/<platform>-<arch>/) from __dirname, which in a bundle would
+// be ours: point it at the installed package instead, resolved at run time like an import would.
+const NETLINK_RAW = /[\\/]node_modules[\\/]netlink[\\/]dist[\\/]raw\.js$/;
+const netlinkBinding = {
+  name: 'netlink-binding-dir',
+  setup(b) {
+    b.onLoad({ filter: NETLINK_RAW }, (a) => {
+      const src = readFileSync(a.path, 'utf8');
+      const needle = "require('node-gyp-build')(__dirname + '/..')";
+      if (!src.includes(needle)) throw new Error(`netlink/dist/raw.js: expected ${needle}; the package changed, update scripts/bundle.mjs`);
+      const dir = "require('node:path').dirname(require.resolve('netlink/package.json'))";
+      return { contents: src.replace(needle, `require('node-gyp-build')(${dir})`), loader: 'js' };
+    });
+  },
+};
 
 const result = await build({
   absWorkingDir: repo,
@@ -37,7 +55,8 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['netlink', 'peggy'],
+  external: ['peggy'],
+  plugins: [netlinkBinding],
   // Bundled CommonJS (pino and its helpers) calls require() for Node built-ins; an ES module has
   // no `require`, so every output file gets one bound to its own location.
   banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
