@@ -1,0 +1,65 @@
+// Peggy plugin: character classes tested through a 128-entry lookup table instead of a RegExp.
+//
+//   peggy --plugin ./grammar/peggy-class-tables.mjs ... grammar/keepalived.peggy
+//
+// Peggy 5 compiles every character class `[...]` to a constant `peg$rN = /^[...]/` and tests one
+// character at a time with `peg$rN.test(input.charAt(peg$currPos))`. For keepalived.conf nearly
+// every input character goes through such a test (words, blanks, layout), and a RegExp call per
+// character was the largest single cost of the parser. This plugin runs after Peggy's code
+// generator and replaces each constant by an object with the same `test(s)` contract: the table
+// holds the RegExp's own answer for every ASCII character (computed once per parse by calling
+// that RegExp, so flags such as `i` are honoured), and anything else, including the empty
+// string at the end of the input, is still answered by the RegExp. The generated parser is
+// otherwise untouched and behaves identically; the grammar stays plain Peggy.
+//
+// Classes with the `u` flag are left alone (they match whole code points). Each constant is
+// rewritten on its own line, so line numbers (and source maps) are preserved. If Peggy's output
+// ever stops matching the expected form, the plugin changes nothing and warns.
+
+const CLASS_CONST = /^(\s*const peg\$r\d+ = )(\/\^\[.*\]\/i?);$/gm;
+
+/** The replacement for `/^[...]/`: same `test(s)` answers, table lookup for ASCII. */
+function tableFor(regexpLiteral) {
+  return (
+    '((re) => { const t = new Uint8Array(128); for (let c = 0; c < 128; c++) t[c] = re.test(String.fromCharCode(c)) ? 1 : 0; ' +
+    'return { test: (s) => { const c = s.charCodeAt(0); return c < 128 ? t[c] === 1 : re.test(s); } }; })(' +
+    regexpLiteral +
+    ')'
+  );
+}
+
+/** Rewrites the class constants in place in a SourceNode tree; returns how many. */
+function rewriteNode(node) {
+  let count = 0;
+  const children = node.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (typeof child === 'string') {
+      children[i] = child.replace(CLASS_CONST, (_m, head, re) => {
+        count++;
+        return `${head}${tableFor(re)};`;
+      });
+    } else if (child && Array.isArray(child.children)) {
+      count += rewriteNode(child);
+    }
+  }
+  return count;
+}
+
+function classTables(ast) {
+  const expected = (ast.classes ?? []).filter((c) => !c.unicode).length;
+  if (expected === 0 || !ast.code || !Array.isArray(ast.code.children)) return;
+  // Dry run on a copy of the text first: only rewrite when every class constant is found.
+  const found = (ast.code.toString().match(CLASS_CONST) ?? []).length;
+  if (found !== expected) {
+    process.emitWarning(`peggy-class-tables: found ${found} of ${expected} character-class constants; parser left unchanged`);
+    return;
+  }
+  rewriteNode(ast.code);
+}
+
+export function use(config) {
+  config.passes.generate.push(classTables);
+}
+
+export default { use };
