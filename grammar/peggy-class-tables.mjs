@@ -15,6 +15,13 @@
 // Classes with the `u` flag are left alone (they match whole code points). Each constant is
 // rewritten on its own line, so line numbers (and source maps) are preserved. If Peggy's output
 // ever stops matching the expected form, the plugin changes nothing and warns.
+//
+// Second rewrite: a repetition of one character class inside a text capture (`$[...]+`,
+// `$[...]*`) collects every matched character into an array that nothing reads (the capture
+// only checks that the repetition matched, then takes input.substring). The `push` into that
+// array is dropped; the loop, its tests and failure reporting stay as generated. Only loops
+// whose array is provably unread are touched: the loop must be followed directly by the text
+// capture's `input.substring`.
 
 const CLASS_CONST = /^(\s*const peg\$r\d+ = )(\/\^\[.*\]\/i?);$/gm;
 
@@ -46,6 +53,51 @@ function rewriteNode(node) {
   return count;
 }
 
+// `while (sC !== peg$FAILED) { sB.push(sC); <one class test> }` followed, after an optional
+// `} else { sB = peg$FAILED; } if (sB !== peg$FAILED) {` (the `+` form), by
+// `sA = input.substring(sA, peg$currPos);`. Groups: 1 loop head, 2 array var, 3 element var,
+// 4 rest of the loop up to and including the substring line.
+const TEXT_LOOP = new RegExp(
+  String.raw`(while \((s\d+) !== peg\$FAILED\) \{\n)[ ]*(s\d+)\.push\(\2\);\n` +
+    String.raw`([ ]*\2 = input\.charAt\(peg\$currPos\);\n[ ]*if \(peg\$r\d+\.test\(\2\)\) \{\n[ ]*peg\$currPos\+\+;\n[ ]*\} else \{\n` +
+    String.raw`[ ]*\2 = peg\$FAILED;\n[ ]*if \(peg\$silentFails === 0\) \{ peg\$fail\(peg\$e\d+\); \}\n[ ]*\}\n[ ]*\}\n` +
+    String.raw`(?:[ ]*\} else \{\n[ ]*\3 = peg\$FAILED;\n[ ]*\}\n[ ]*if \(\3 !== peg\$FAILED\) \{\n)?` +
+    String.raw`[ ]*(s\d+) = input\.substring\(\5, peg\$currPos\);\n)`,
+  'g',
+);
+
+/**
+ * Drops the unread pushes of text-captured class repetitions in a SourceNode tree. Peggy emits
+ * a rule's code as one string child per line, so runs of adjacent string children are joined
+ * (same parent, hence the same source mapping) before matching.
+ */
+function dropTextPushes(node) {
+  let count = 0;
+  const out = [];
+  let run = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    out.push(
+      run.join('').replace(TEXT_LOOP, (_m, head, _el, _arr, rest) => {
+        count++;
+        return `${head}${rest}`;
+      }),
+    );
+    run = [];
+  };
+  for (const child of node.children) {
+    if (typeof child === 'string') run.push(child);
+    else {
+      flush();
+      if (child && Array.isArray(child.children)) count += dropTextPushes(child);
+      out.push(child);
+    }
+  }
+  flush();
+  node.children = out;
+  return count;
+}
+
 function classTables(ast) {
   const expected = (ast.classes ?? []).filter((c) => !c.unicode).length;
   if (expected === 0 || !ast.code || !Array.isArray(ast.code.children)) return;
@@ -56,6 +108,7 @@ function classTables(ast) {
     return;
   }
   rewriteNode(ast.code);
+  dropTextPushes(ast.code);
 }
 
 export function use(config) {

@@ -33,6 +33,13 @@ describe('peggy-class-tables plugin', () => {
     expect(tabledSource).not.toMatch(/const peg\$r\d+ = \/\^\[/);
     expect(tabledSource).toMatch(/const peg\$r0 = \(\(re\) =>/);
   });
+  it('drops the unread per-character arrays of text-captured class runs (words, blanks, comments)', () => {
+    const fn = (name: string) => tabledSource.slice(tabledSource.indexOf(`function peg$parse${name}()`), tabledSource.indexOf('\n  }\n', tabledSource.indexOf(`function peg$parse${name}()`)));
+    for (const rule of ['Bare', 'Quoted', 'Hs', 'Comment']) {
+      expect(fn(rule)).toContain('input.substring(');
+      expect(fn(rule)).not.toContain('.push(');
+    }
+  });
   it('parses the keepalived sample configs exactly like the plain parser', () => {
     expect(samples.length).toBeGreaterThan(10);
     for (const s of samples) same(s);
