@@ -1,7 +1,7 @@
 // The VRRP daemon: config -> kernel/socket wiring -> VrrpRuntime, plus scripts, notify, link
 // events, pid files and signals. keepalived's process split (parent, VRRP child, checker child)
 // is one Node process here for the VRRP side; everything blocking runs in other processes.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DiagnosticSink, formatDiagnostic } from '../lib/diagnostics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createLogger, type Logger } from '../lib/log.js';
@@ -14,7 +14,7 @@ import type { PacketIo } from '../net/packet-io.js';
 import { syncGroupConfigFromModel } from '../vrrp/fsm/model-adapter.js';
 import { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
-import { checkScript, nodeSecurityFs, nodeUserDb, resolveScriptUser } from '../notify/script-security.js';
+import { checkScript, nodeSecurityFs, parseUserDb, resolveScriptUser, type UserDb } from '../notify/script-security.js';
 import type { PreparedScript } from '../notify/notifier.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import { RealTimers } from '../notify/timers.js';
@@ -86,10 +86,34 @@ function scriptsOf(model: KeepalivedConfig): { name: string; spec: ScriptSpec }[
   return out;
 }
 
+/**
+ * /etc/passwd and /etc/group, read at the first lookup and then kept for this start-up (the
+ * notify/security code looks users and groups up several times per script: reading both files
+ * each time made start-up time grow with the number of scripts times the size of the files).
+ */
+function userDbOnce(passwdPath = '/etc/passwd', groupPath = '/etc/group'): UserDb {
+  let db: UserDb | undefined;
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const get = () => (db ??= parseUserDb(read(passwdPath), read(groupPath)));
+  return { userByName: (n) => get().userByName(n), groupByName: (n) => get().groupByName(n), groupsOf: (n) => get().groupsOf(n) };
+}
+
 /** Security-checks a script and returns it ready to run, or undefined (reported) when disabled. */
-function prepare(model: KeepalivedConfig, name: string, spec: ScriptSpec, log: Logger, userOverride?: { user: string; group?: string }): PreparedScript | undefined {
+function prepare(
+  model: KeepalivedConfig,
+  db: UserDb,
+  name: string,
+  spec: ScriptSpec,
+  log: Logger,
+  userOverride?: { user: string; group?: string },
+): PreparedScript | undefined {
   const g = model.globalDefs;
-  const db = nodeUserDb();
   const who = resolveScriptUser(
     userOverride ?? (spec.user ? { user: spec.user, ...(spec.group ? { group: spec.group } : {}) } : undefined),
     { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: g.enableScriptSecurity },
@@ -164,9 +188,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const runner = o.runner ?? new NodeProcessRunner();
   const timers = new RealTimers(clock);
+  const userDb = userDbOnce();
   const prepared = new Map<string, PreparedScript>();
+  // Notify scripts are checked before the runtime starts: its first transitions notify them.
   for (const { name, spec } of scriptsOf(model)) {
-    const p = prepare(model, name, spec, log);
+    const p = prepare(model, userDb, name, spec, log);
     if (p) prepared.set(spec.cmd, p);
   }
   const g = model.globalDefs;
@@ -190,13 +216,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       if (e.kind === 'scriptResult') runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
     },
   });
-  const tracked = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'script').map((t) => t.name)));
-  for (const vs of model.vrrpScripts) {
-    if (!tracked.has(vs.name) || !vs.script) continue;
-    const p = prepare(model, `vrrp_script ${vs.name}`, vs.script, log, vs.user);
-    if (!p) continue;
-    scriptRunner.add({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout });
-  }
 
   // track_file: values read before the instances start (keepalived sets the effective priority
   // before "Entering BACKUP STATE (init)"), then followed through inotify.
@@ -225,6 +244,17 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   for (const l of await kernel.listLinks()) if (!(l.up && l.carrier)) runtime.interfaceChanged(l.name, false);
 
   runtime.start();
+  // vrrp_script security checks (a stat per path component per script) come after the first
+  // adverts: no check script runs before scriptRunner.start() below, and until its first result
+  // an instance that tracks it stays where the runtime put it at start (the FSM's tracker init
+  // state), exactly as when the checks ran first.
+  const tracked = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'script').map((t) => t.name)));
+  for (const vs of model.vrrpScripts) {
+    if (!tracked.has(vs.name) || !vs.script) continue;
+    const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user);
+    if (!p) continue;
+    scriptRunner.add({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout });
+  }
   scriptRunner.start();
   log.info({ instances: wired.specs.map((s) => s.cfg.name), pid: process.pid }, 'keepalived-ts VRRP started');
 
