@@ -12,9 +12,14 @@
 //     (with an `eth0` veth so keepalived's interface validation finds the interface), never in
 //     the host namespace. Skipped with a note when namespaces cannot be created (not root).
 //     Fresh runs of ours and keepalived's alternate, so a change in machine load hits both.
-// Needs the compiled tree (`npm run build`); KT_DIST=DIR points at another build output.
+//   * ours, `-v` only: Node start-up plus loading the CLI and config modules, no config read (the
+//     floor under the fresh-process figure);
+//   * with KT_BASELINE=DIR (another build, e.g. an older commit's dist/): the same fresh and
+//     in-process runs of that build, interleaved with ours, as "before" rows.
+// Needs the compiled tree (`npm run build`); KT_DIST=DIR points at another build output. The
+// notes say whether the generated parser was built with grammar/peggy-class-tables.mjs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,6 +40,20 @@ if (!existsSync(mainJs) || !existsSync(pipelineJs)) {
   console.error(`config-parse bench: ${mainJs} not found; run \`npm run build\` first (or set KT_DIST)`);
   process.exit(2);
 }
+const baseline = process.env.KT_BASELINE;
+const baseMainJs = baseline ? join(baseline, 'src/cli/main.js') : undefined;
+if (baseMainJs && !existsSync(baseMainJs)) {
+  console.error(`config-parse bench: KT_BASELINE: ${baseMainJs} not found`);
+  process.exit(2);
+}
+/** Whether a build's generated parser went through grammar/peggy-class-tables.mjs. */
+const classTables = (d) => {
+  try {
+    return readFileSync(join(d, 'src/config/generated/keepalived-parser.js'), 'utf8').includes('const peg$r0 = ((re) =>');
+  } catch {
+    return false;
+  }
+};
 
 const work = mkdtempSync(join(tmpdir(), 'kt-bench-'));
 const conf = join(work, 'bench.conf');
@@ -73,6 +92,9 @@ try {
 
   // --- fresh processes, ours and keepalived's interleaved so load changes hit both alike ---
   const fresh = [];
+  const versionOnly = [];
+  const baseFresh = [];
+  let baseStatus;
   const nsCost = [];
   let ourStatus;
   let ourStderr = '';
@@ -81,6 +103,12 @@ try {
     fresh.push(r.ms);
     ourStatus = r.status;
     ourStderr = r.stderr;
+    versionOnly.push(run(process.execPath, [mainJs, '-v']).ms);
+    if (baseMainJs) {
+      const b = run(process.execPath, [baseMainJs, '-t', '-f', conf]);
+      baseFresh.push(b.ms);
+      baseStatus = b.status;
+    }
     if (kaRuns) {
       const k = run('ip', ['netns', 'exec', ns, 'keepalived', '-t', '-n', '-l', '-f', conf, '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')]);
       ka.push(k.ms);
@@ -96,6 +124,20 @@ try {
   const { parseConfigFile } = await import(pathToFileURL(join(dist, 'src/config/parse.js')).href);
   const { buildModel } = await import(pathToFileURL(join(dist, 'src/config/build-model.js')).href);
   const { DiagnosticSink } = await import(pathToFileURL(join(dist, 'src/lib/diagnostics.js')).href);
+  // The baseline's in-process runs come first (their own warm-up), so its garbage is gone
+  // before ours are timed.
+  const baseInproc = [];
+  if (baseline) {
+    const bp = await import(pathToFileURL(join(baseline, 'src/config/parse.js')).href);
+    const bm = await import(pathToFileURL(join(baseline, 'src/config/build-model.js')).href);
+    const bd = await import(pathToFileURL(join(baseline, 'src/lib/diagnostics.js')).href);
+    for (let i = 0; i < RUNS + 2; i++) {
+      const sink = new bd.DiagnosticSink();
+      const t0 = performance.now();
+      bm.buildModel(bp.parseConfigFile(conf, { configId: 'bench' }, sink), sink);
+      if (i >= 2) baseInproc.push(performance.now() - t0);
+    }
+  }
   const inproc = [];
   const parseMs = [];
   const modelMs = [];
@@ -132,16 +174,28 @@ try {
     ['ours, fresh process (`node dist/src/cli/main.js -t -f`)', fresh, `exit ${ourStatus}, ${ourDiagLines} diagnostic line(s)`],
     ['ours, in-process (parse + model, warm)', inproc, `of which parse ${fmtMs(median(parseMs))}, model ${fmtMs(median(modelMs))}; GC pauses ${fmtMs(gcPerRun)} per run (mean); heap in use ${heapMb.toFixed(0)} MB`],
   ];
+  rows[0][2] += `; parser ${classTables(dist) ? 'with' : 'WITHOUT'} class tables`;
+  rows.push(['ours, `-v` only (Node start-up + module loading, no config)', versionOnly, 'the floor under the fresh-process row']);
+  if (baseline) {
+    const tag = process.env.KT_BASELINE_LABEL ?? baseline;
+    rows.push([`before (${tag}), fresh process`, baseFresh, `exit ${baseStatus}; parser ${classTables(baseline) ? 'with' : 'without'} class tables`]);
+    rows.push([`before (${tag}), in-process (parse + model, warm)`, baseInproc, '']);
+  }
   if (ka.length) rows.push([`keepalived ${kaVersion} \`-t -n -l -f\` (own netns)`, ka, `exit ${kaStatus}; ${kaNote}`]);
   const table = ['| what | median | min .. max | notes |', '|---|---|---|---|'];
   for (const [name, xs, note] of rows) {
     const { min, max } = minMax(xs);
     table.push(`| ${name} | ${fmtMs(median(xs))} | ${min.toFixed(1)} .. ${max.toFixed(1)} | ${note} |`);
   }
-  const ratio = ka.length
-    ? `Ratio ours/keepalived: fresh process ${(mFresh / mKa).toFixed(2)}x, in-process ${(mIn / mKa).toFixed(2)}x ` +
-      `(below 1 means we are faster).`
-    : `keepalived not measured: ${kaNote}.`;
+  const ratio =
+    (ka.length
+      ? `Ratio ours/keepalived: fresh process ${(mFresh / mKa).toFixed(2)}x, in-process ${(mIn / mKa).toFixed(2)}x ` +
+        `(below 1 means we are faster); Node start-up and module loading alone (\`-v\`) is ${(median(versionOnly) / mKa).toFixed(2)}x keepalived's whole run.`
+      : `keepalived not measured: ${kaNote}.`) +
+    (baseline
+      ? ` Ours now vs before: fresh process ${(mFresh / median(baseFresh)).toFixed(2)}x, in-process ${(mIn / median(baseInproc)).toFixed(2)}x` +
+        (ka.length ? ` (before: ${(median(baseFresh) / mKa).toFixed(2)}x and ${(median(baseInproc) / mKa).toFixed(2)}x keepalived).` : '.')
+      : '');
 
   const body = [
     '## Config parsing',
