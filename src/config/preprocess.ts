@@ -114,28 +114,26 @@ export function expandBraces(pattern: string): string[] {
 
 const NOT_PLAIN = -1;
 const BLANK_LINE = -2;
+/** Characters some preprocessing step acts on: comments, escapes, `$NAME`, NUL. */
+const SPECIAL = /[!#$\\\0]/g;
 
 /**
- * Classifies text[pos, end) (one physical line, at most MAX_PHYSICAL_LINE long) for the fast
- * path: NOT_PLAIN when it holds a character any preprocessing step acts on ('!', '#', '\\',
- * '$', NUL) or starts with '@', '~' or `include`; BLANK_LINE when only blanks; otherwise the
- * offsets of its first and past-last non-blank characters, relative to pos, as (first << 16) | last.
+ * Classifies text[pos, end) (one physical line, at most MAX_PHYSICAL_LINE long, known to hold
+ * none of the SPECIAL characters) for the fast path: NOT_PLAIN when it starts with '@', '~' or
+ * `include`; BLANK_LINE when only blanks; otherwise the offsets of its first and past-last
+ * non-blank characters, relative to pos, as (first << 16) | last.
  */
 function plainLine(text: string, pos: number, end: number): number {
-  let first = -1;
-  let last = -1;
-  for (let i = pos; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x09) continue;
-    if (c === 0x21 || c === 0x23 || c === 0x24 || c === 0x5c || c === 0) return NOT_PLAIN;
-    if (first < 0) first = i;
-    last = i;
-  }
-  if (first < 0) return BLANK_LINE;
+  let first = pos;
+  let c = 0;
+  while (first < end && ((c = text.charCodeAt(first)) === 0x20 || c === 0x09)) first++;
+  if (first === end) return BLANK_LINE;
+  let last = end;
+  while ((c = text.charCodeAt(last - 1)) === 0x20 || c === 0x09) last--;
   const c0 = text.charCodeAt(first);
   if (c0 === 0x40 /* @ */ || c0 === 0x7e /* ~ */) return NOT_PLAIN;
   if (c0 === 0x69 /* i */ && text.startsWith('include', first)) return NOT_PLAIN;
-  return ((first - pos) << 16) | (last + 1 - pos);
+  return ((first - pos) << 16) | (last - pos);
 }
 
 class Preprocessor {
@@ -195,15 +193,21 @@ class Preprocessor {
       this.defs.set(multi.name, value, value.length > 0);
       multi = null;
     };
+    let nextSpecial = -1;
     while (pos < n) {
       let eol = text.indexOf('\n', pos);
       if (eol < 0) eol = n;
       let end = eol;
       while (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
       lineNo++;
-      if (multi === null && end - pos <= MAX_PHYSICAL_LINE) {
-        // Fast path for the common line: no comment, escape, NUL or '$', not an `@id`, `~SEQ`
-        // or include line. All the steps below then only trim blanks, so emit it directly.
+      if (nextSpecial < pos) {
+        SPECIAL.lastIndex = pos;
+        nextSpecial = SPECIAL.exec(text)?.index ?? n;
+      }
+      if (multi === null && end - pos <= MAX_PHYSICAL_LINE && nextSpecial >= end) {
+        // Fast path for the common line: no comment, escape, NUL or '$' (the next such
+        // character of the file is found by one search and lies past this line), not an
+        // `@id`, `~SEQ` or include line. All the steps below then only trim blanks, so emit it.
         const plain = plainLine(text, pos, end);
         if (plain !== NOT_PLAIN) {
           if (plain !== BLANK_LINE) {
