@@ -223,6 +223,17 @@ try {
       '`eth0`: without it each of the 200 instances adds a "doesn\'t exist" warning and the exit code is 5. ' +
       'keepalived is C and starts in a few milliseconds; a fresh Node process costs ~40-60 ms before our first line runs, ' +
       'so the in-process figure is the one that shows the parser itself.',
+    '',
+    'The `-v` row is the part of a fresh `-t` run that does not depend on the config: starting Node and loading the ' +
+      'CLI and config modules (ES modules, ~30 files). ' +
+      (ka.length
+        ? `It is ${fmtMs(median(versionOnly))} against keepalived's ${fmtMs(mKa)} for the whole check, leaving ` +
+          `${fmtMs(Math.max(0, mKa - median(versionOnly)))} for reading, parsing and checking 58,000 lines if the CLI is to be faster` +
+          (median(versionOnly) >= mKa ? ' (none: only fewer or pre-bundled modules or a start-up snapshot could get there). ' : '. ')
+        : '') +
+      'The parser figures assume `npm run build:grammar` passes ' +
+      '`--plugin ./grammar/peggy-class-tables.mjs` (character classes as lookup tables; the notes column says whether ' +
+      'the measured build had it).',
   ].join('\n');
 
   console.log(body);
