@@ -18,10 +18,10 @@
 //
 // Second rewrite: a repetition of one character class inside a text capture (`$[...]+`,
 // `$[...]*`) collects every matched character into an array that nothing reads (the capture
-// only checks that the repetition matched, then takes input.substring). The `push` into that
-// array is dropped; the loop, its tests and failure reporting stay as generated. Only loops
-// whose array is provably unread are touched: the loop must be followed directly by the text
-// capture's `input.substring`.
+// only checks that the repetition matched, then takes input.substring). The array becomes
+// `true` and the `push` is dropped; the loop, its tests and failure reporting stay as generated.
+// Only loops whose array is provably unread are touched: the loop must be followed directly by
+// the text capture's `input.substring`. (This removes a line, so source maps drift slightly.)
 
 const CLASS_CONST = /^(\s*const peg\$r\d+ = )(\/\^\[.*\]\/i?);$/gm;
 
@@ -58,10 +58,18 @@ function rewriteNode(node) {
 // `sA = input.substring(sA, peg$currPos);`. Groups: 1 loop head, 2 array var, 3 element var,
 // 4 rest of the loop up to and including the substring line.
 const TEXT_LOOP = new RegExp(
-  String.raw`(while \((s\d+) !== peg\$FAILED\) \{\n)[ ]*(s\d+)\.push\(\2\);\n` +
-    String.raw`([ ]*\2 = input\.charAt\(peg\$currPos\);\n[ ]*if \(peg\$r\d+\.test\(\2\)\) \{\n[ ]*peg\$currPos\+\+;\n[ ]*\} else \{\n` +
-    String.raw`[ ]*\2 = peg\$FAILED;\n[ ]*if \(peg\$silentFails === 0\) \{ peg\$fail\(peg\$e\d+\); \}\n[ ]*\}\n[ ]*\}\n` +
-    String.raw`(?:[ ]*\} else \{\n[ ]*\3 = peg\$FAILED;\n[ ]*\}\n[ ]*if \(\3 !== peg\$FAILED\) \{\n)?` +
+  // The array and the first test: `sB = []; sC = input.charAt(...); if (test) {...} else {...}`,
+  // then (the `+` form) `if (sC !== peg$FAILED) {`.
+  String.raw`(s\d+) = \[\];\n` +
+    String.raw`([ ]*(s\d+) = input\.charAt\(peg\$currPos\);\n[ ]*if \(peg\$r\d+\.test\(\3\)\) \{\n[ ]*peg\$currPos\+\+;\n[ ]*\} else \{\n` +
+    String.raw`[ ]*\3 = peg\$FAILED;\n[ ]*if \(peg\$silentFails === 0\) \{ peg\$fail\(peg\$e\d+\); \}\n[ ]*\}\n` +
+    String.raw`(?:[ ]*if \(\3 !== peg\$FAILED\) \{\n)?` +
+    // The loop: `while (sC !== peg$FAILED) { sB.push(sC); <the same test> }`.
+    String.raw`[ ]*while \(\3 !== peg\$FAILED\) \{\n)[ ]*\1\.push\(\3\);\n` +
+    String.raw`([ ]*\3 = input\.charAt\(peg\$currPos\);\n[ ]*if \(peg\$r\d+\.test\(\3\)\) \{\n[ ]*peg\$currPos\+\+;\n[ ]*\} else \{\n` +
+    String.raw`[ ]*\3 = peg\$FAILED;\n[ ]*if \(peg\$silentFails === 0\) \{ peg\$fail\(peg\$e\d+\); \}\n[ ]*\}\n[ ]*\}\n` +
+    // Then (the `+` form) `} else { sB = peg$FAILED; } if (sB !== peg$FAILED) {`, and the capture.
+    String.raw`(?:[ ]*\} else \{\n[ ]*\1 = peg\$FAILED;\n[ ]*\}\n[ ]*if \(\1 !== peg\$FAILED\) \{\n)?` +
     String.raw`[ ]*(s\d+) = input\.substring\(\5, peg\$currPos\);\n)`,
   'g',
 );
@@ -78,9 +86,10 @@ function dropTextPushes(node) {
   const flush = () => {
     if (run.length === 0) return;
     out.push(
-      run.join('').replace(TEXT_LOOP, (_m, head, _el, _arr, rest) => {
+      // The array becomes `true` (only ever compared with peg$FAILED) and loses its pushes.
+      run.join('').replace(TEXT_LOOP, (_m, arr, head, _el, rest) => {
         count++;
-        return `${head}${rest}`;
+        return `${arr} = true;\n${head}${rest}`;
       }),
     );
     run = [];

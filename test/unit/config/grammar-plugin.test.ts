@@ -38,6 +38,7 @@ describe('peggy-class-tables plugin', () => {
     for (const rule of ['Bare', 'Quoted', 'Hs', 'Comment']) {
       expect(fn(rule)).toContain('input.substring(');
       expect(fn(rule)).not.toContain('.push(');
+      expect(fn(rule)).not.toContain('= [];');
     }
   });
   it('parses the keepalived sample configs exactly like the plain parser', () => {
