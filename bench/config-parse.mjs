@@ -124,19 +124,27 @@ try {
   const { parseConfigFile } = await import(pathToFileURL(join(dist, 'src/config/parse.js')).href);
   const { buildModel } = await import(pathToFileURL(join(dist, 'src/config/build-model.js')).href);
   const { DiagnosticSink } = await import(pathToFileURL(join(dist, 'src/lib/diagnostics.js')).href);
-  // The baseline's in-process runs come first (their own warm-up), so its garbage is gone
-  // before ours are timed.
-  const baseInproc = [];
+  // The baseline's in-process runs happen in a child process of their own, so neither build's
+  // garbage or compiled code affects the other's figures.
+  let baseInproc = [];
   if (baseline) {
-    const bp = await import(pathToFileURL(join(baseline, 'src/config/parse.js')).href);
-    const bm = await import(pathToFileURL(join(baseline, 'src/config/build-model.js')).href);
-    const bd = await import(pathToFileURL(join(baseline, 'src/lib/diagnostics.js')).href);
-    for (let i = 0; i < RUNS + 2; i++) {
-      const sink = new bd.DiagnosticSink();
-      const t0 = performance.now();
-      bm.buildModel(bp.parseConfigFile(conf, { configId: 'bench' }, sink), sink);
-      if (i >= 2) baseInproc.push(performance.now() - t0);
-    }
+    const script = `
+      const { pathToFileURL } = await import('node:url');
+      const { performance } = await import('node:perf_hooks');
+      const imp = (p) => import(pathToFileURL(${JSON.stringify(baseline)} + '/' + p).href);
+      const { parseConfigFile } = await imp('src/config/parse.js');
+      const { buildModel } = await imp('src/config/build-model.js');
+      const { DiagnosticSink } = await imp('src/lib/diagnostics.js');
+      const out = [];
+      for (let i = 0; i < ${RUNS + 2}; i++) {
+        const sink = new DiagnosticSink();
+        const t0 = performance.now();
+        buildModel(parseConfigFile(${JSON.stringify(conf)}, { configId: 'bench' }, sink), sink);
+        if (i >= 2) out.push(performance.now() - t0);
+      }
+      console.log(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 300_000 });
+    baseInproc = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]');
   }
   const inproc = [];
   const parseMs = [];
