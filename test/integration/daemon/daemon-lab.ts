@@ -194,6 +194,18 @@ export function vrrpTimes(version: 2 | 3, prio: number, advertIntS: number): { s
 }
 
 /** Waits until the node's state log lines equal `expected` (log output may trail the kernel). */
+/** Waits until the instance's most recent state lines are `tail` (the log line can trail the VIP change a test waited on). */
+export async function waitLastStates(node: PeerProcess, instance: string, tail: string[], timeoutMs = 3000): Promise<void> {
+  const last = (): string[] => stateLines(node, instance).slice(-tail.length);
+  try {
+    await waitUntil(`last states ${tail.join(',')}`, () => JSON.stringify(last()) === JSON.stringify(tail), timeoutMs);
+  } catch {
+    // Fail with the comparison below.
+  }
+  const { expect } = await import('vitest');
+  expect(last()).toEqual(tail);
+}
+
 export async function waitStates(node: PeerProcess, instance: string, expected: string[], timeoutMs = 3000): Promise<void> {
   try {
     await waitUntil(`states ${expected.join(',')}`, () => JSON.stringify(stateLines(node, instance)) === JSON.stringify(expected), timeoutMs);

@@ -12,6 +12,7 @@ import {
   startDaemonNode,
   stateLines,
   waitStates,
+  waitLastStates,
   sleep,
   waitSoleHolder,
   type DaemonNode,
@@ -54,7 +55,7 @@ async function scenario(weight: number, expectA: string[]): Promise<void> {
     const t3 = await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 15_000, 10);
     console.log(`[measure] track_script weight ${weight}: flag restored -> VIP back after ${(t3 - t2).toFixed(0)} ms`);
     await waitStates(a, 'VI_1', expectA);
-    expect(stateLines(b, 'VI_1').slice(-2)).toEqual(['MASTER', 'BACKUP']);
+    await waitLastStates(b, 'VI_1', ['MASTER', 'BACKUP']);
     return;
   } finally {
     for (const n of nodes) n.cleanup();
