@@ -276,7 +276,9 @@ class Machine {
       // 3.9: a priority change while BACKUP shifts the running down timer by the skew change.
       const delta = this.skew() - oldSkew;
       s.msDownTimer = us(s.msDownTimer + delta);
-      s.timers.main = us(s.timers.main + delta);
+      // A higher priority shortens it; when that puts it at or before now the timer is due and
+      // fires on the runtime's next tick (keepalived's timer thread: on its next loop pass).
+      s.timers.main = us(Math.max(s.timers.main + delta, this.now + 1));
     }
   }
 

@@ -98,18 +98,4 @@ describe('FSM properties', () => {
       { numRuns: 400 },
     );
   });
-
-  it('is fast enough for 255 instances at 10 ms adverts', () => {
-    const cfg = makeInstanceConfig({ vrid: 1, version: 3, advertInt: cs(1), vips: ['10.0.0.100'], priority: 255 });
-    let st = step(cfg, initialState(cfg), { kind: 'startup' }, us(0)).state;
-    const n = 300_000;
-    for (let i = 0; i < 50_000; i++) st = step(cfg, st, { kind: 'deadline' }, us(st.deadline!)).state; // warm-up
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) st = step(cfg, st, { kind: 'deadline' }, us(st.deadline!)).state;
-    const perStepUs = Number(process.hrtime.bigint() - t0) / 1000 / n;
-    // 255 instances x 100 adverts/s = 25,500 steps/s; require < 25% of one core (measured
-    // ~4-5 us per tick on the 2-core CI box, i.e. ~12%).
-    expect(perStepUs * 25_500).toBeLessThan(250_000);
-    console.log(`step(): ${perStepUs.toFixed(3)} us per master advert tick`);
-  });
 });
