@@ -57,7 +57,7 @@ const result = await build({
   target: 'node20',
   external: ['peggy'],
   plugins: [netlinkBinding],
-  // Bundled CommonJS (pino and its helpers) calls require() for Node built-ins; an ES module has
+  // Bundled CommonJS (pino and its helpers, netlink) calls require() for Node built-ins; an ES module has
   // no `require`, so every output file gets one bound to its own location.
   banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
   sourcemap: 'linked',

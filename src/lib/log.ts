@@ -2,11 +2,10 @@
 // the fields, msg), readable one-line text when asked (-l) or on a terminal. Components take a
 // Logger so tests can capture lines.
 //
-// Not pino itself: the daemon's start-up is dominated by module loading, and pino with its
-// helpers (sonic-boom, thread-stream, redaction, safe-stable-stringify) cost ~23 ms of CPU per
-// start for features we do not use (transports, child loggers, redaction, async writes). Writes
-// are synchronous on the given stream, as pino's were with a plain stream destination.
-import { format } from 'node:util';
+// pino does the JSON; Logger is the small interface the components see, with methods that can be
+// passed around detached. Writes are synchronous on the given stream (pino with a plain stream
+// destination), so a line is out before the next protocol step.
+import pino from 'pino';
 
 export type LevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type LevelWithSilent = LevelName | 'silent';
@@ -50,24 +49,6 @@ function plain(v: unknown): unknown {
   return v instanceof Error ? { type: v.name, message: v.message, stack: v.stack } : v;
 }
 
-function makeRecord(level: number, base: Record<string, unknown>, a: unknown, rest: unknown[]): LogRecord {
-  const rec: LogRecord = { level, time: Date.now(), ...base };
-  let msg: unknown;
-  if (typeof a === 'object' && a !== null) {
-    if (a instanceof Error) {
-      rec.err = plain(a);
-      msg = rest.length > 0 ? rest.shift() : a.message;
-    } else {
-      for (const [k, v] of Object.entries(a)) rec[k] = plain(v);
-      msg = rest.shift();
-    }
-  } else {
-    msg = a;
-  }
-  if (msg !== undefined) rec.msg = rest.length > 0 && typeof msg === 'string' ? format(msg, ...rest) : String(msg);
-  return rec;
-}
-
 /** `HH:MM:SS.mmm LEVEL msg key=value ...` (UTC, like the JSON time). */
 export function prettyLine(rec: LogRecord): string {
   const { level, time, msg, pid: _pid, hostname: _h, ...rest } = rec;
@@ -81,50 +62,62 @@ export function prettyLine(rec: LogRecord): string {
   return `${ts} ${LEVEL_NAMES[level] ?? level} ${msg ?? ''}${extra}\n`;
 }
 
-class LineLogger implements Logger {
-  private threshold: number;
+/** Fields as given, with Error values made plain (pino's err serializer only looks at `err`). */
+function fields(a: unknown): unknown {
+  if (typeof a !== 'object' || a === null || a instanceof Error) return a;
+  let out: Record<string, unknown> | undefined;
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    if (v instanceof Error) (out ??= { ...(a as Record<string, unknown>) })[k] = plain(v);
+  }
+  return out ?? a;
+}
+
+/** Our Logger over a pino instance: methods are own closures, so detached `log.info` works. */
+class PinoLogger implements Logger {
   readonly trace: LogFn;
   readonly debug: LogFn;
   readonly info: LogFn;
   readonly warn: LogFn;
   readonly error: LogFn;
   readonly fatal: LogFn;
-  constructor(
-    level: LevelWithSilent,
-    private readonly base: Record<string, unknown>,
-    private readonly emit: (rec: LogRecord) => void,
-  ) {
-    this.threshold = LEVELS[level];
-    // Own properties (not prototype methods) so `log.warn.bind(log)` and passing `log.info`
-    // around keep working.
-    const fn = (n: number): LogFn =>
+  constructor(private readonly p: PinoInstance) {
+    const fn = (n: LevelName): LogFn =>
       ((a: unknown, ...rest: unknown[]) => {
-        if (n >= this.threshold) this.emit(makeRecord(n, this.base, a, rest));
+        if (p.isLevelEnabled(n)) (p[n] as (...args: unknown[]) => void)(fields(a), ...rest);
       }) as LogFn;
-    [this.trace, this.debug, this.info, this.warn, this.error, this.fatal] = NAMES.map((l) => fn(LEVELS[l])) as [LogFn, LogFn, LogFn, LogFn, LogFn, LogFn];
+    [this.trace, this.debug, this.info, this.warn, this.error, this.fatal] = NAMES.map(fn) as [LogFn, LogFn, LogFn, LogFn, LogFn, LogFn];
   }
   get level(): LevelWithSilent {
-    return (Object.keys(LEVELS) as LevelWithSilent[]).find((k) => LEVELS[k] === this.threshold) ?? 'info';
+    return this.p.level as LevelWithSilent;
   }
   set level(l: LevelWithSilent) {
-    this.threshold = LEVELS[l];
+    this.p.level = l;
   }
   isLevelEnabled(l: LevelName): boolean {
-    return LEVELS[l] >= this.threshold;
+    return this.p.isLevelEnabled(l);
   }
+}
+
+type PinoInstance = ReturnType<typeof pino>;
+
+/** A pino destination that hands each JSON line to `f` parsed. */
+function recordSink(f: (rec: LogRecord) => void): { write(line: string): void } {
+  return { write: (line: string) => f(JSON.parse(line) as LogRecord) };
 }
 
 export function createLogger(opts: LogOptions = {}): Logger {
   const out = opts.destination ?? process.stderr;
   const pretty = opts.pretty ?? Boolean((out as { isTTY?: boolean }).isTTY);
-  const emit = pretty ? (r: LogRecord) => void out.write(prettyLine(r)) : (r: LogRecord) => void out.write(JSON.stringify(r) + '\n');
-  return new LineLogger(opts.level ?? 'info', { pid: process.pid }, emit);
+  // pino writes each line synchronously to a plain stream destination; pretty text re-reads it.
+  const dest = pretty ? recordSink((r) => void out.write(prettyLine(r))) : out;
+  return new PinoLogger(pino({ level: opts.level ?? 'info', base: { pid: process.pid } }, dest as pino.DestinationStream));
 }
 
-/** A logger that keeps records in memory (tests), as they would be parsed back from the JSON lines. */
+/** A logger that keeps records in memory (tests), parsed back from pino's JSON lines. */
 export function memoryLogger(level: LevelWithSilent = 'trace'): { log: Logger; records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
-  return { log: new LineLogger(level, {}, (r) => records.push(JSON.parse(JSON.stringify(r)) as Record<string, unknown>)), records };
+  return { log: new PinoLogger(pino({ level, base: null }, recordSink((r) => records.push(r)))), records };
 }
 
 /**

@@ -65,6 +65,19 @@ describe('logger', () => {
     expect(records[5]).toMatchObject({ level: 30, msg: 'detached' });
   });
 
+  it('makes Error values in any field plain, leaving the caller\'s object alone', () => {
+    const { out, text } = capture();
+    const log = createLogger({ destination: out, pretty: false, level: 'trace' });
+    const obj = { script: 'chk', cause: new Error('spawn failed') };
+    log.trace(obj, 'm');
+    const rec = JSON.parse(text()) as Record<string, unknown>;
+    expect(rec.cause).toMatchObject({ type: 'Error', message: 'spawn failed' });
+    expect(obj.cause).toBeInstanceOf(Error);
+    // pino's own formatting of printf arguments and its level numbers.
+    log.info('%s=%d %j', 'a', 1, { b: 2 });
+    expect(JSON.parse(text().split('\n')[1]!)).toMatchObject({ level: 30, msg: 'a=1 {"b":2}' });
+  });
+
   it('pretty mode prints one readable line per call, without pid', () => {
     const { out, text } = capture();
     const log = createLogger({ destination: out, pretty: true });
