@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "socket.h"
+#include "timer.h"
 
 namespace {
 
@@ -19,6 +20,7 @@ Napi::Value IfNameToIndex(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Socket", kts::Socket::Define(env));
+  exports.Set("Timer", kts::Timer::Define(env));
   exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
   Napi::Object kinds = Napi::Object::New(env);
   kinds.Set("raw4", static_cast<int>(kts::Kind::kRaw4));
@@ -27,7 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kinds.Set("icmp6", static_cast<int>(kts::Kind::kIcmp6));
   kinds.Set("netlink", static_cast<int>(kts::Kind::kNetlink));
   exports.Set("kinds", kinds);
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DiagnosticSink, formatDiagnostic } from '../lib/diagnostics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import type { OneShotFactory } from '../vrrp/runtime/timer-queue.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import { parseConfigFile } from '../config/parse.js';
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   /** Seams for tests; production opens the real ones. */
   readonly kernel?: Kernel;
   readonly io?: PacketIo;
+  /** The VRRP deadline timer; default the native timerfd when the native io is used, else setTimeout. */
+  readonly oneShot?: OneShotFactory;
   readonly runner?: ProcessRunner;
   readonly clock?: Clock;
   readonly log?: Logger;
@@ -155,9 +158,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   let kernel = o.kernel;
   let io = o.io;
+  let oneShot = o.oneShot;
   try {
     if (!kernel) kernel = (await import('../kernel/netlink-kernel.js')).NetlinkKernel.open();
-    if (!io) io = new (await import('../net/native-packet-io.js')).NativePacketIo();
+    if (!io) {
+      io = new (await import('../net/native-packet-io.js')).NativePacketIo();
+      // The addon is loaded now: protocol deadlines on its timerfd (see src/net/native-timer.ts).
+      oneShot ??= (await import('../net/native-timer.js')).nativeOneShot;
+    }
   } catch (e) {
     throw new StartError(`keepalived-ts: cannot open kernel interfaces: ${(e as Error).message}`, EXIT.FATAL);
   }
@@ -205,7 +213,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   const notify = new ScriptNotifySink(runner, prepared, fifos, log);
   const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
-  const runtime = new VrrpRuntime({ io, kernel, clock, log, notify }, wired.specs, groups);
+  const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, wired.specs, groups);
 
   // vrrp_script: results feed the trackers of every instance that tracks the script.
   const scriptRunner = new VrrpScriptRunner({

@@ -122,8 +122,23 @@ interface NativeSocketCtor {
   new (kind: number, options?: object): NativeSocket;
 }
 
+/** A one-shot CLOCK_MONOTONIC timerfd polled by the event loop (native/timer.h). */
+export interface NativeTimer {
+  /** Fires the callback once, delayMs (fractional) from now; replaces an earlier arm. */
+  arm(delayMs: number): void;
+  disarm(): void;
+  close(): void;
+  /** An armed timer no longer keeps the event loop alive. */
+  unref(): void;
+}
+
+interface NativeTimerCtor {
+  new (callback: () => void): NativeTimer;
+}
+
 export interface NativeAddon {
   readonly Socket: NativeSocketCtor;
+  readonly Timer: NativeTimerCtor;
   readonly kinds: NativeKinds;
   readonly abiVersion: number;
   ifNameToIndex(name: string): number;
@@ -141,7 +156,7 @@ export function isNativeError(e: unknown): e is NativeError {
 }
 
 export const ADDON_FILE = 'keepalived_ts_native.node';
-const EXPECTED_ABI = 1;
+const EXPECTED_ABI = 2;
 
 /** Finds the built addon: $KEEPALIVED_TS_NATIVE, else build/Release under the package root. */
 export function findAddon(): string {

@@ -1,4 +1,5 @@
-// The one timer of the VRRP runtime: a DeadlineHeap driven by a single setTimeout armed for the
+// The one timer of the VRRP runtime: a DeadlineHeap driven by a single one-shot timer (setTimeout,
+// or the native timerfd in the daemon) armed for the
 // earliest deadline. Measures how late each firing is (event-loop lag) so the daemon can log it.
 import { DeadlineHeap } from '../../lib/deadline-heap.js';
 import type { Clock } from '../../lib/clock.js';
@@ -12,9 +13,44 @@ export interface LagStats {
   sumMs: number;
 }
 
+/** A re-armable one-shot timer: what the queue needs from the platform. */
+export interface OneShot {
+  /** Calls the fire function once, delayMs (fractional) from now; replaces an earlier arm. */
+  arm(delayMs: number): void;
+  disarm(): void;
+  /** Releases what it holds; never armed again afterwards. */
+  close?(): void;
+}
+
+/** Makes a one-shot timer that calls `fire`. */
+export type OneShotFactory = (fire: () => void) => OneShot;
+
+/**
+ * setTimeout as a OneShot. libuv runs timers on a millisecond loop clock: they fire up to ~2 ms
+ * late (the daemon uses the native timerfd instead, src/net/native-timer.ts); tests with fake
+ * timers and virtual clocks use this one.
+ */
+export const setTimeoutOneShot: OneShotFactory = (fire) => {
+  let t: NodeJS.Timeout | undefined;
+  return {
+    arm(delayMs) {
+      if (t) clearTimeout(t);
+      t = setTimeout(() => {
+        t = undefined;
+        fire();
+      }, delayMs);
+    },
+    disarm() {
+      if (t) clearTimeout(t);
+      t = undefined;
+    },
+  };
+};
+
 export class TimerQueue<K> {
   private readonly heap = new DeadlineHeap<K>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: OneShot;
+  private armed = false;
   private armedFor = Infinity;
   private stopped = false;
   readonly lag: LagStats = { count: 0, maxMs: 0, sumMs: 0 };
@@ -25,7 +61,10 @@ export class TimerQueue<K> {
     /** Called when one firing is later than `lagWarnMs`. */
     private readonly onLag?: (lateMs: number) => void,
     private readonly lagWarnMs = 20,
-  ) {}
+    oneShot: OneShotFactory = setTimeoutOneShot,
+  ) {
+    this.timer = oneShot(() => this.fire());
+  }
 
   set(key: K, at: number): void {
     this.heap.set(key, at);
@@ -43,28 +82,28 @@ export class TimerQueue<K> {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.disarm();
+    this.timer.close?.();
+    this.armed = false;
   }
 
   private rearm(): void {
     if (this.stopped) return;
     const next = this.heap.peek();
     if (!next) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
+      if (this.armed) this.timer.disarm();
+      this.armed = false;
       this.armedFor = Infinity;
       return;
     }
-    if (this.timer && next.at === this.armedFor) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.armed && next.at === this.armedFor) return;
     this.armedFor = next.at;
-    const delay = Math.max(0, next.at - this.clock.now());
-    this.timer = setTimeout(() => this.fire(), delay);
+    this.armed = true;
+    this.timer.arm(Math.max(0, next.at - this.clock.now()));
   }
 
   private fire(): void {
-    this.timer = undefined;
+    this.armed = false;
     this.armedFor = Infinity;
     const now = this.clock.now();
     for (const { key, at } of this.heap.popDue(now)) {

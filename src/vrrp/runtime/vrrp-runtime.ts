@@ -15,7 +15,7 @@ import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
 import { parseIpv6 } from '../packet/address.js';
 import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
-import { TimerQueue } from './timer-queue.js';
+import { TimerQueue, type OneShotFactory } from './timer-queue.js';
 import { VipManager } from './vip-manager.js';
 import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from './wire.js';
 
@@ -49,6 +49,8 @@ export interface RuntimeDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly notify: NotifySink;
+  /** The timer under the deadline queue; default setTimeout (the daemon passes the native timerfd). */
+  readonly oneShot?: OneShotFactory;
 }
 
 export interface InstanceStatus {
@@ -129,6 +131,8 @@ export class VrrpRuntime {
       deps.clock,
       (name) => this.dispatch(name, { kind: 'deadline' }),
       (late) => deps.log.warn({ lateMs: Math.round(late * 10) / 10 }, 'event loop lag delayed a VRRP timer'),
+      undefined,
+      deps.oneShot,
     );
   }
 

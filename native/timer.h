@@ -1,0 +1,44 @@
+// A one-shot monotonic timer on a timerfd, polled by the event loop. libuv's own timers run on
+// a millisecond loop clock and fire up to ~2 ms after their deadline (measured on this kernel
+// for 0.3-1.6 s delays); a timerfd wakes epoll within microseconds, so protocol deadlines
+// (Master_Down_Interval, adverts) are met as closely as keepalived's timerfd-based scheduler.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+namespace kts {
+
+// Same lifetime rule as PollBlock (socket.h): calloc'd, freed by free() as the close callback.
+struct TimerBlock {
+  uv_poll_t handle;
+  class Timer* owner;
+};
+
+class Timer : public Napi::ObjectWrap<Timer> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Timer(const Napi::CallbackInfo& info);  // new Timer(callback)
+  ~Timer() override;
+
+ private:
+  Napi::Value Arm(const Napi::CallbackInfo& info);     // arm(delayMs): fire once after delayMs (replaces any earlier arm)
+  Napi::Value Disarm(const Napi::CallbackInfo& info);  // disarm(): no callback until armed again
+  Napi::Value Close(const Napi::CallbackInfo& info);   // close(): releases the descriptor; idempotent
+  Napi::Value Unref(const Napi::CallbackInfo& info);   // unref(): an armed timer does not keep the loop alive
+
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnEnvCleanup(void* arg);
+  void StopPolling();
+  void CloseNow();
+
+  napi_env env_;
+  int fd_ = -1;
+  TimerBlock* poll_ = nullptr;
+  bool armed_ = false;  // poll running and the JS object referenced
+  bool refed_ = true;
+  bool hookAdded_ = false;
+  Napi::FunctionReference callback_;
+};
+
+}  // namespace kts
