@@ -33,20 +33,6 @@ constexpr size_t kRecvBufferBytes = 65536 + 4096;
 // starve timers (a VRRP advert deadline must not slip behind a netlink storm).
 constexpr int kMaxReadsPerWake = 64;
 
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
-  const char* name = uv_err_name(-err);
-  std::string msg = std::string(syscall) + " failed: " + strerror(err) + " (" + name + ")";
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", Napi::String::New(env, name));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  return e;
-}
-
-[[noreturn]] void ThrowErrno(Napi::Env env, int err, const char* syscall) {
-  throw ErrnoError(env, err, syscall);
-}
-
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& msg) {
   Napi::TypeError e = Napi::TypeError::New(env, msg);
   e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG"));
@@ -142,7 +128,7 @@ Napi::Function Socket::Define(Napi::Env env) {
 }
 
 // new Socket(kind, options)
-Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info), env_(info.Env()) {
+Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info), PolledFd(info.Env()) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) ThrowType(env, "kind must be a number");
   Napi::Object opts = info.Length() >= 2 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
@@ -169,10 +155,10 @@ Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info),
   kind_ = static_cast<Kind>(kind);
   // Closing on environment teardown (worker exit) keeps the loop free of our handles, so the
   // thread's uv_loop_close succeeds.
-  if (napi_add_env_cleanup_hook(env_, &Socket::OnEnvCleanup, this) == napi_ok) hookAdded_ = true;
+  AddCleanupHook();
 }
 
-Socket::~Socket() { CloseNow(); }
+Socket::~Socket() = default;  // PolledFd closes
 
 void Socket::BindDevice(Napi::Env env, const Napi::Object& opts) {
   std::string dev = StrOpt(opts, "device");
@@ -314,32 +300,10 @@ Napi::Value Socket::Start(const Napi::CallbackInfo& info) {
   if (rbuf_.empty()) ThrowType(env, "this socket kind is send-only");
   callback_ = Napi::Persistent(info[0].As<Napi::Function>());
   if (polling_) return env.Undefined();
-  if (poll_ == nullptr) {
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) ThrowType(env, "no event loop");
-    poll_ = static_cast<PollBlock*>(std::calloc(1, sizeof(PollBlock)));
-    if (poll_ == nullptr) ThrowErrno(env, ENOMEM, "calloc");
-    poll_->owner = this;
-    int rc = uv_poll_init(loop, &poll_->handle, fd_);
-    if (rc < 0) {
-      std::free(poll_);
-      poll_ = nullptr;
-      ThrowErrno(env, -rc, "uv_poll_init");
-    }
-    poll_->handle.data = poll_;
-  }
-  int rc = uv_poll_start(&poll_->handle, UV_READABLE, &Socket::OnPoll);
-  if (rc < 0) ThrowErrno(env, -rc, "uv_poll_start");
-  if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->handle));
-  polling_ = true;
+  StartPolling(env, &Socket::OnPoll);
   // Keep the JS object alive while the kernel may deliver to it.
   Napi::ObjectWrap<Socket>::Ref();
   return env.Undefined();
-}
-
-void Socket::StopPolling() {
-  if (poll_ != nullptr && polling_) uv_poll_stop(&poll_->handle);
-  polling_ = false;
 }
 
 Napi::Value Socket::Stop(const Napi::CallbackInfo& info) {
@@ -348,35 +312,6 @@ Napi::Value Socket::Stop(const Napi::CallbackInfo& info) {
     Napi::ObjectWrap<Socket>::Unref();
   }
   return info.Env().Undefined();
-}
-
-// Releases the OS resources only; safe from the destructor and the env cleanup hook.
-void Socket::CloseNow() {
-  StopPolling();
-  if (poll_ != nullptr) {
-    poll_->owner = nullptr;
-    // The close completes on a later loop turn, possibly after a worker's environment has
-    // unloaded this addon (worker.terminate()): a close callback living in this library would
-    // then be unmapped code. libc's free() is always mapped, and the handle is the first
-    // member of the calloc'd block, so free(handle) releases the whole block. free and
-    // uv_close_cb both take one pointer and return nothing.
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_->handle), reinterpret_cast<uv_close_cb>(&std::free));
-    poll_ = nullptr;
-  }
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
-  if (hookAdded_) {
-    napi_remove_env_cleanup_hook(env_, &Socket::OnEnvCleanup, this);
-    hookAdded_ = false;
-  }
-}
-
-void Socket::OnEnvCleanup(void* arg) {
-  Socket* self = static_cast<Socket*>(arg);
-  self->hookAdded_ = false;  // being run: nothing to remove
-  self->CloseNow();
 }
 
 Napi::Value Socket::Close(const Napi::CallbackInfo& info) {
@@ -388,14 +323,12 @@ Napi::Value Socket::Close(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Socket::Ref(const Napi::CallbackInfo& info) {
-  refed_ = true;
-  if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_->handle));
+  SetRefed(true);
   return info.Env().Undefined();
 }
 
 Napi::Value Socket::Unref(const Napi::CallbackInfo& info) {
-  refed_ = false;
-  if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->handle));
+  SetRefed(false);
   return info.Env().Undefined();
 }
 
@@ -573,8 +506,7 @@ Napi::Value Socket::GetLocalPort(const Napi::CallbackInfo& info) {
 }
 
 void Socket::OnPoll(uv_poll_t* handle, int status, int events) {
-  PollBlock* block = static_cast<PollBlock*>(handle->data);
-  Socket* self = block->owner;
+  Socket* self = static_cast<Socket*>(OwnerOf(handle));
   if (self == nullptr || self->fd_ < 0) return;
   Napi::Env env(self->env_);
   Napi::HandleScope scope(env);
@@ -585,7 +517,7 @@ void Socket::OnPoll(uv_poll_t* handle, int status, int events) {
     socklen_t len = sizeof err;
     if (getsockopt(self->fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) self->DeliverErrno(env, err);
     if (self->fd_ >= 0 && self->polling_) self->ReadReady();
-    if (self->fd_ >= 0 && self->polling_) uv_poll_start(&self->poll_->handle, UV_READABLE, &Socket::OnPoll);
+    self->RestartPolling(&Socket::OnPoll);
     return;
   }
   if (status < 0) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "polled-fd.h"
+
 namespace kts {
 
 enum class Kind : int {
@@ -21,15 +23,8 @@ enum class Kind : int {
   kNetlink = 4,  // AF_NETLINK, event subscription + requests
 };
 
-// The poll handle outlives the Socket when the JS object is collected while a close is in
-// flight: uv_close completes on a later loop turn and only frees this block. Allocated with
-// calloc and released by free() as the close callback; `handle` must stay the first member.
-struct PollBlock {
-  uv_poll_t handle;
-  class Socket* owner;
-};
 
-class Socket : public Napi::ObjectWrap<Socket> {
+class Socket : public Napi::ObjectWrap<Socket>, private PolledFd {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit Socket(const Napi::CallbackInfo& info);
@@ -59,25 +54,15 @@ class Socket : public Napi::ObjectWrap<Socket> {
   void CheckOpen(Napi::Env env) const;
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
-  static void OnEnvCleanup(void* arg);
   void ReadReady();
   bool DeliverErrno(Napi::Env env, int err);
   void Deliver(Napi::Env env, const std::vector<napi_value>& args);
-  void StopPolling();
-  void CloseNow();
 
-  napi_env env_;
   Kind kind_ = Kind::kRaw4;
-  int fd_ = -1;
   int protocol_ = 0;
-  PollBlock* poll_ = nullptr;
-  bool polling_ = false;
-  bool refed_ = true;
-  bool hookAdded_ = false;
   Napi::FunctionReference callback_;
   std::vector<uint8_t> rbuf_;
 };
 
-static_assert(offsetof(PollBlock, handle) == 0, "free(handle) must free the block");
 
 }  // namespace kts

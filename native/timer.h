@@ -7,15 +7,11 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "polled-fd.h"
+
 namespace kts {
 
-// Same lifetime rule as PollBlock (socket.h): calloc'd, freed by free() as the close callback.
-struct TimerBlock {
-  uv_poll_t handle;
-  class Timer* owner;
-};
-
-class Timer : public Napi::ObjectWrap<Timer> {
+class Timer : public Napi::ObjectWrap<Timer>, private PolledFd {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit Timer(const Napi::CallbackInfo& info);  // new Timer(callback)
@@ -28,16 +24,8 @@ class Timer : public Napi::ObjectWrap<Timer> {
   Napi::Value Unref(const Napi::CallbackInfo& info);   // unref(): an armed timer does not keep the loop alive
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
-  static void OnEnvCleanup(void* arg);
-  void StopPolling();
-  void CloseNow();
+  void Disarmed();  // stops polling and lets the JS object be collected
 
-  napi_env env_;
-  int fd_ = -1;
-  TimerBlock* poll_ = nullptr;
-  bool armed_ = false;  // poll running and the JS object referenced
-  bool refed_ = true;
-  bool hookAdded_ = false;
   Napi::FunctionReference callback_;
 };
 
