@@ -365,7 +365,7 @@ const load1 = loadavg()[0];
 // so `--only start` rewrites the start row without dropping the footprint table.
 const SAVED = join(repo, 'bench/out/failover-results.json');
 const saved = existsSync(SAVED) ? JSON.parse(readFileSync(SAVED, 'utf8')) : {};
-const meta = { env, load0, load1, reps: REPS, window: WINDOW_S };
+const meta = { env, load0, load1, reps: REPS, window: WINDOW_S, caCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS) };
 if (results.failover.length > 0) saved.failover = { meta, data: results.failover };
 if (results.start) saved.start = { meta, data: results.start };
 if (results.startcost) saved.startcost = { meta, data: results.startcost };
@@ -433,7 +433,11 @@ if (results.start || results.startcost || Object.keys(results.footprint).length 
     const m = metaOf('startcost');
     fp += `**Where our start-up CPU goes** (\`node bench/failover.mjs --only startcost\`, ${m.env}): CPU ms (user+system, from \`process.cpuUsage()\`) of a fresh \`node\` importing the module, minus a bare \`node\`; median of ${Math.max(5, m.reps)}. Shared dependencies count in every row that loads them, so rows do not add up.\n\n| what | CPU ms |\n|---|---|\n`;
     for (const r of results.startcost) fp += `| ${r.label} | ${fmt(r.cpuMs, 0)} |\n`;
-    fp += '\nThese rows time tsc\'s per-file modules (what the tests load) in a shell that may set NODE_EXTRA_CA_CERTS (Node then parses that CA bundle at every start: the bare row above includes it; about 40 ms of CPU without it). The daemon itself runs from the esbuild bundle (`npm run build:bundle`, scripts/bundle.mjs: one entry file plus lazily loaded chunks so `-t` never loads the daemon, netlink\'s and pino\'s CommonJS bundled in) and, in the start test above, without NODE_EXTRA_CA_CERTS. What is left is mostly Node\'s own bootstrap and compiling the bundle; keepalived needs a few tens of ms of CPU in all.\n\n';
+    const ca = metaOf('startcost').caCerts
+      ? 'in a shell that set NODE_EXTRA_CA_CERTS (Node then parses that CA bundle at every start: the bare row above includes it)'
+      : 'without NODE_EXTRA_CA_CERTS in the environment';
+    fp += `\nThese rows time tsc's per-file modules (what the tests load) ${ca}.`;
+    fp += ' The daemon itself runs from the esbuild bundle (`npm run build:bundle`, scripts/bundle.mjs: one entry file plus lazily loaded chunks so `-t` never loads the daemon, netlink\'s and pino\'s CommonJS bundled in) and, in the start test above, without NODE_EXTRA_CA_CERTS. What is left is mostly Node\'s own bootstrap and compiling the bundle; keepalived needs a few tens of ms of CPU in all.\n\n';
   }
   const ns = Object.keys(results.footprint);
   if (ns.length > 0) {
