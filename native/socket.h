@@ -23,7 +23,6 @@ enum class Kind : int {
   kNetlink = 4,  // AF_NETLINK, event subscription + requests
 };
 
-
 class Socket : public Napi::ObjectWrap<Socket>, private PolledFd {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -63,6 +62,5 @@ class Socket : public Napi::ObjectWrap<Socket>, private PolledFd {
   Napi::FunctionReference callback_;
   std::vector<uint8_t> rbuf_;
 };
-
 
 }  // namespace kts

@@ -63,10 +63,7 @@ void Timer::Disarmed() {
 Napi::Value Timer::Disarm(const Napi::CallbackInfo& info) {
   if (fd_ >= 0) {
     itimerspec its{};
-    ::timerfd_settime(fd_, 0, &its, nullptr);
-    uint64_t n;
-    while (::read(fd_, &n, sizeof n) > 0) {
-    }
+    ::timerfd_settime(fd_, 0, &its, nullptr);  // also clears expirations not yet read
   }
   Disarmed();
   return info.Env().Undefined();

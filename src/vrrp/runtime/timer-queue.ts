@@ -1,6 +1,6 @@
 // The one timer of the VRRP runtime: a DeadlineHeap driven by a single one-shot timer (setTimeout,
-// or the native timerfd in the daemon) armed for the
-// earliest deadline. Measures how late each firing is (event-loop lag) so the daemon can log it.
+// or the native timerfd in the daemon) armed for the earliest deadline. Measures how late each
+// firing is (event-loop lag) so the daemon can log it.
 import { DeadlineHeap } from '../../lib/deadline-heap.js';
 import type { Clock } from '../../lib/clock.js';
 
@@ -50,7 +50,7 @@ export const setTimeoutOneShot: OneShotFactory = (fire) => {
 export class TimerQueue<K> {
   private readonly heap = new DeadlineHeap<K>();
   private readonly timer: OneShot;
-  private armed = false;
+  /** The deadline the timer is armed for; Infinity while it is not armed. */
   private armedFor = Infinity;
   private stopped = false;
   readonly lag: LagStats = { count: 0, maxMs: 0, sumMs: 0 };
@@ -84,26 +84,23 @@ export class TimerQueue<K> {
     this.stopped = true;
     this.timer.disarm();
     this.timer.close?.();
-    this.armed = false;
+    this.armedFor = Infinity;
   }
 
   private rearm(): void {
     if (this.stopped) return;
     const next = this.heap.peek();
     if (!next) {
-      if (this.armed) this.timer.disarm();
-      this.armed = false;
+      if (this.armedFor !== Infinity) this.timer.disarm();
       this.armedFor = Infinity;
       return;
     }
-    if (this.armed && next.at === this.armedFor) return;
+    if (next.at === this.armedFor) return;
     this.armedFor = next.at;
-    this.armed = true;
     this.timer.arm(Math.max(0, next.at - this.clock.now()));
   }
 
   private fire(): void {
-    this.armed = false;
     this.armedFor = Infinity;
     const now = this.clock.now();
     for (const { key, at } of this.heap.popDue(now)) {
