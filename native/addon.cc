@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "signal-watch.h"
 #include "socket.h"
 #include "timer.h"
 
@@ -21,6 +22,7 @@ Napi::Value IfNameToIndex(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Socket", kts::Socket::Define(env));
   exports.Set("Timer", kts::Timer::Define(env));
+  exports.Set("SignalWatch", kts::SignalWatch::Define(env));
   exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
   Napi::Object kinds = Napi::Object::New(env);
   kinds.Set("raw4", static_cast<int>(kts::Kind::kRaw4));

@@ -39,6 +39,8 @@ export interface CliOptions {
   readonly logDetail: boolean;
   /** Numeric syslog facility: 0-7 = local0-7, 8 = user, 9 = daemon (default). */
   readonly logFacility: LogFacility;
+  /** -S was given (even with an invalid value). */
+  readonly logFacilitySet: boolean;
   readonly noSyslog: boolean;
   readonly logFile?: string;
   readonly flushLogFile: boolean;
@@ -165,6 +167,7 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
         if (value !== undefined) o.configTestLog = value;
         return undefined;
       case 'logFacility': {
+        o.logFacilitySet = true;
         const f = parseFacility(value as string);
         if (f) o.logFacility = f;
         else warnings.push(`Invalid log facility '${value}'`);
@@ -261,6 +264,7 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
     logConsole: o.logConsole === true,
     logDetail: o.logDetail === true,
     logFacility: (o.logFacility as LogFacility | undefined) ?? 'daemon',
+    logFacilitySet: o.logFacilitySet === true,
     noSyslog: o.noSyslog === true,
     logFile: o.logFile as string | undefined,
     flushLogFile: o.flushLogFile === true,
@@ -294,43 +298,78 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
   return { ok: true, options };
 }
 
+/**
+ * Daemon-mode flags keepalived-ts does not implement yet, with why and what to do instead. Each
+ * one present refuses the start (exit 4, see refusedFlagsLine) instead of being silently ignored;
+ * `-t` and the other one-shot commands ignore them, as keepalived -t ignores daemon-only flags.
+ */
+const REFUSED: readonly { readonly flag: string; readonly given: (o: CliOptions) => boolean; readonly why: string }[] = [
+  { flag: '-C/--check', given: (o) => o.checkOnly, why: 'there is no health-checker subsystem yet' },
+  { flag: '-S/--log-facility', given: (o) => o.logFacilitySet, why: 'logs go to stderr (the journal), not syslog' },
+  { flag: '-X/--release-vips', given: (o) => o.releaseVips, why: 'not implemented' },
+  { flag: '-s/--namespace', given: (o) => o.namespace !== undefined, why: 'run the daemon under "ip netns exec NAME" instead' },
+  { flag: '-e/--all-config', given: (o) => o.allConfig, why: 'not implemented' },
+  { flag: '-x/--snmp', given: (o) => o.snmp, why: 'there is no SNMP agent' },
+  { flag: '-A/--snmp-agent-socket', given: (o) => o.snmpAgentSocket !== undefined, why: 'there is no SNMP agent' },
+  { flag: '-m/--core-dump', given: (o) => o.coreDump && o.coreDumpPattern === undefined, why: 'set LimitCORE= in the service unit instead' },
+  { flag: '-M/--core-dump-pattern', given: (o) => o.coreDumpPattern !== undefined, why: 'set kernel.core_pattern with sysctl instead' },
+];
+
+/** Exit code of a start refused for an unsupported flag. */
+export const EXIT_UNSUPPORTED_FLAG = 4;
+
+/** The one line that refuses a daemon start, or undefined when every flag given is supported. */
+export function refusedFlagsLine(o: CliOptions): string | undefined {
+  const hit = REFUSED.filter((r) => r.given(o));
+  if (hit.length === 0) return undefined;
+  return `keepalived-ts: not supported yet, refusing to start: ${hit.map((r) => `${r.flag} (${r.why})`).join('; ')}`;
+}
+
 /** The --help text: keepalived's options, plus ours. */
 export function usageText(prog = 'keepalived-ts'): string {
   return [
     `Usage: ${prog} [OPTION...]`,
     `  -f, --use-file=FILE          Use the specified configuration file`,
     `                                default '${DEFAULT_CONFIG_FILE}'`,
-    `  -P, --vrrp                   Only run with VRRP subsystem`,
-    `  -C, --check                  Only run with Health-checker subsystem`,
-    `  -B, --no_bfd                 Don't run BFD subsystem`,
+    `  -P, --vrrp                   Only run with VRRP subsystem (always the case here)`,
+    `  -C, --check                  Only run with Health-checker subsystem [not supported yet]`,
+    `  -B, --no_bfd                 Don't run BFD subsystem (there is none: no effect)`,
     `      --all                    Force all child processes to run, even if have no configuration`,
+    `                                (here: write the VRRP pid file even with no vrrp_instance)`,
     `  -l, --log-console            Log messages to local console`,
     `  -D, --log-detail             Detailed log messages`,
     `  -S, --log-facility=([0-7]|local[0-7]|user|daemon)`,
-    `                               Set syslog facility (default daemon)`,
-    `  -G, --no-syslog              Don't log via syslog`,
-    `  -u, --umask=MASK             umask for file creation (in numeric form)`,
-    `  -X, --release-vips           Drop VIP on transition from signal`,
+    `                               Set syslog facility (default daemon) [not supported yet]`,
+    `  -g, --log-file[=FILE]        Also log to FILE (default /tmp/keepalived.log)`,
+    `      --flush-log-file         Flush the log file after each line (always the case here)`,
+    `  -G, --no-syslog              Don't log via syslog (never used here: logs go to stderr)`,
+    `  -X, --release-vips           Drop VIP on transition from signal [not supported yet]`,
     `  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop`,
-    `  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop`,
-    `  -R, --dont-respawn           Don't respawn child processes`,
-    `  -n, --dont-fork              Don't fork the daemon process`,
+    `  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop (no IPVS yet: no effect)`,
+    `  -R, --dont-respawn           Don't respawn child processes (there are none: no effect)`,
+    `  -n, --dont-fork              Don't fork the daemon process (never forks: always in the foreground)`,
     `  -d, --dump-conf              Dump the configuration data`,
     `      --dump-config            Print the resolved configuration model as JSON and exit`,
     `  -p, --pid=FILE               Use specified pidfile for parent process`,
     `  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process`,
-    `  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process`,
-    `  -b, --bfd_pid=FILE           Use specified pidfile for BFD child process`,
+    `  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process (none runs: not written)`,
+    `  -b, --bfd_pid=FILE           Use specified pidfile for BFD child process (none runs: not written)`,
     `  -a, --address-monitoring     Report all address additions/deletions notified via netlink`,
-    `  -s, --namespace=NAME         Run in network namespace NAME (overrides config)`,
-    `  -e, --all-config             Error if any configuration file missing`,
+    `  -s, --namespace=NAME         Run in network namespace NAME (overrides config) [not supported yet]`,
+    `  -e, --all-config             Error if any configuration file missing [not supported yet]`,
     `  -i, --config-id id           Skip any configuration lines beginning '@' that don't match id`,
     `                                or any lines beginning @^ that do match.`,
     `                                The config-id defaults to the node name if option not used`,
+    `  -x, --snmp                   Enable SNMP subsystem [not supported yet]`,
+    `  -A, --snmp-agent-socket=FILE Use the specified socket for master agent [not supported yet]`,
+    `  -u, --umask=MASK             umask for file creation (in numeric form)`,
+    `  -m, --core-dump              Produce core dump if terminate abnormally [not supported yet]`,
+    `  -M, --core-dump-pattern=PATN Also set /proc/sys/kernel/core_pattern to PATN [not supported yet]`,
     `      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON`,
     `  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to`,
     `                                stderr by default`,
     `  -v, --version                Display the version number`,
     `  -h, --help                   Display this help message`,
+    `Options marked [not supported yet] refuse to start the daemon (exit ${EXIT_UNSUPPORTED_FLAG}); -t ignores them.`,
   ].join('\n');
 }

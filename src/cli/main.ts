@@ -4,7 +4,7 @@
 // (keepalived's "program error"), with the stack only when KEEPALIVED_TS_DEBUG is set.
 import { hostname } from 'node:os';
 import { run } from './run.js';
-import { parseArgv, type CliOptions } from './argv.js';
+import { parseArgv, refusedFlagsLine, EXIT_UNSUPPORTED_FLAG, type CliOptions } from './argv.js';
 
 const EXIT_PROGRAM_ERROR = 70;
 
@@ -29,8 +29,18 @@ function isDaemonMode(o: CliOptions): boolean {
 
 const argv = process.argv.slice(2);
 const parsed = parseArgv(argv, hostname());
-if (parsed.ok && isDaemonMode(parsed.options)) {
+const refused = parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
+if (refused !== undefined) {
+  // A flag we do not implement yet: one line and exit 4, never a silent start without it.
+  process.stderr.write(refused + '\n');
+  process.exitCode = EXIT_UNSUPPORTED_FLAG;
+} else if (parsed.ok && isDaemonMode(parsed.options)) {
   const o = parsed.options;
+  // keepalived prints these and carries on.
+  for (const w of o.warnings) process.stderr.write(`keepalived-ts: ${w}\n`);
+  if (o.operands.length > 0) process.stderr.write(`keepalived-ts: Unexpected argument(s): ${o.operands.join(' ')}\n`);
+  // -u: before any file (pid files, dumps, log file) is created.
+  if (o.umask !== undefined) process.umask(o.umask);
   // keepalived-ts always stays in the foreground (as with -n): run it under systemd Type=simple.
   // Loaded only in daemon mode: the daemon's modules (sockets, netlink, logger) cost ~300 ms of
   // startup that `-t` and the other one-shot commands do not need.
@@ -43,6 +53,11 @@ if (parsed.ok && isDaemonMode(parsed.options)) {
         vrrpPidFile: o.vrrpPidFile ?? '/run/keepalived_vrrp.pid',
         logConsole: o.logConsole || Boolean(process.stderr.isTTY),
         logLevel: o.logDetail ? 'debug' : 'info',
+        ...(o.logFile !== undefined ? { logFile: o.logFile } : {}),
+        dontReleaseVrrp: o.dontReleaseVrrp,
+        dumpConf: o.dumpConf,
+        addressMonitoring: o.addressMonitoring,
+        all: o.all,
       }),
     )
     .then(

@@ -1,11 +1,11 @@
 // The VRRP daemon: config -> kernel/socket wiring -> VrrpRuntime, plus scripts, notify, link
 // events, pid files and signals. keepalived's process split (parent, VRRP child, checker child)
 // is one Node process here for the VRRP side; everything blocking runs in other processes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { DiagnosticSink, formatDiagnostic } from '../lib/diagnostics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { OneShotFactory } from '../vrrp/runtime/timer-queue.js';
-import { createLogger, type Logger } from '../lib/log.js';
+import { createLogger, prettyLine, type LogRecord, type Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import { parseConfigFile } from '../config/parse.js';
 import { buildModel } from '../config/build-model.js';
@@ -25,6 +25,9 @@ import { wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
+import { installSignalHandlers, nativeSignalWatcher, type RawSignalWatcher } from './signals.js';
+import { VrrpStats } from './vrrp-stats.js';
+import { DUMP_FILES, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
 
 /** keepalived's exit codes (lib/scheduler.h). */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, PERMISSION: 4, NO_CONFIG: 6 } as const;
@@ -38,6 +41,8 @@ export interface DaemonOptions {
   /** -l: readable log lines instead of JSON. */
   readonly logConsole?: boolean;
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** -g / --log-file: every log line is also appended (as text) to this file. */
+  readonly logFile?: string;
   /** Seams for tests; production opens the real ones. */
   readonly kernel?: Kernel;
   readonly io?: PacketIo;
@@ -46,8 +51,20 @@ export interface DaemonOptions {
   readonly runner?: ProcessRunner;
   readonly clock?: Clock;
   readonly log?: Logger;
-  /** Install SIGTERM/SIGINT/SIGUSR1 handlers (default true). */
+  /** Install the signal handlers (TERM, INT, HUP, USR1, USR2, STATS_CLEAR, JSON; default true). */
   readonly signals?: boolean;
+  /** Watches the realtime signals; default the native addon's. */
+  readonly rawSignals?: RawSignalWatcher;
+  /** -V / --dont-release-vrrp: leave VIPs in place at stop and send no priority-0 advert. */
+  readonly dontReleaseVrrp?: boolean;
+  /** -d / --dump-conf: log the parsed configuration at start. */
+  readonly dumpConf?: boolean;
+  /** -a / --address-monitoring: log every address added or removed on any interface. */
+  readonly addressMonitoring?: boolean;
+  /** --all: run the VRRP side (and write its pid file) even with no vrrp_instance configured. */
+  readonly all?: boolean;
+  /** Where the signal dumps go (default keepalived's /tmp files). */
+  readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string };
 }
 
 export interface RunningDaemon {
@@ -136,9 +153,34 @@ function prepare(
   return verdict.status === 'disabled' ? undefined : verdict.script;
 }
 
+/** The daemon's logger: stderr (JSON, or text with -l), plus a text copy in the -g file. */
+function daemonLogger(o: DaemonOptions): Logger {
+  const level = o.logLevel ?? 'info';
+  if (o.logFile === undefined) return createLogger({ pretty: o.logConsole, level });
+  let fd: number;
+  try {
+    fd = openSync(o.logFile, 'a', 0o644);
+  } catch (e) {
+    throw new StartError(`keepalived-ts: cannot open log file ${o.logFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, EXIT.FATAL);
+  }
+  const pretty = o.logConsole ?? false;
+  const tee = {
+    write(line: string): void {
+      const text = prettyLine(JSON.parse(line) as LogRecord);
+      process.stderr.write(pretty ? text : line);
+      try {
+        writeSync(fd, text); // synchronous: --flush-log-file holds for every line
+      } catch {
+        /* a full disk must not stop the daemon */
+      }
+    },
+  };
+  return createLogger({ pretty: false, level, destination: tee as unknown as NodeJS.WritableStream });
+}
+
 /** Loads the config, wires the host and starts the runtime. Throws StartError on failure. */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
-  const log = o.log ?? createLogger({ pretty: o.logConsole, level: o.logLevel ?? 'info' });
+  const log = o.log ?? daemonLogger(o);
   const clock = o.clock ?? systemClock;
   if (!o.kernel && process.getuid?.() !== 0) {
     throw new StartError('keepalived-ts: must run as root (raw sockets and address changes need CAP_NET_RAW/CAP_NET_ADMIN)', EXIT.PERMISSION);
@@ -154,7 +196,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     else if (d.severity === 'warning') log.warn({ code: d.code }, line);
     else log.debug({ code: d.code }, line);
   }
-  if (model.vrrpInstances.length === 0) throw new StartError(`keepalived-ts: no vrrp_instance in ${o.configFile}: nothing to run`, EXIT.NO_CONFIG);
+  if (o.dumpConf) {
+    // -d: the parsed configuration, one log line per line of the JSON model.
+    const { modelToJson } = await import('../cli/config-test.js');
+    log.info(`------< configuration of ${o.configFile} >------`);
+    for (const line of modelToJson(model).split('\n')) log.info(line);
+  }
+  // keepalived 2.2.7 with nothing configured logs "no configuration to run" and stays up waiting
+  // for a reload (exiting would make systemd restart it in a loop).
+  const empty = model.vrrpInstances.length === 0;
+  if (empty) log.warn({ configFile: o.configFile }, `no vrrp_instance in ${o.configFile}: nothing to run; waiting for a reload or a stop signal`);
 
   let kernel = o.kernel;
   let io = o.io;
@@ -172,7 +223,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const wired = await wireInstances(model, kernel);
   const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
-  if (missingIf.length > 0 || wired.specs.length === 0) {
+  if (missingIf.length > 0 || (wired.specs.length === 0 && !empty)) {
     await kernel.close();
     io.close();
     // One line on stderr (the StartError), not the same text twice through the logger too.
@@ -185,7 +236,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const releasers: (() => void)[] = [];
   try {
     if (o.pidFile) releasers.push(acquirePidFile(o.pidFile));
-    if (o.vrrpPidFile) releasers.push(acquirePidFile(o.vrrpPidFile));
+    // keepalived starts no VRRP child (and writes no VRRP pid file) with nothing configured, unless --all.
+    if (o.vrrpPidFile && (!empty || o.all)) releasers.push(acquirePidFile(o.vrrpPidFile));
   } catch (e) {
     for (const r of releasers) r();
     await kernel.close();
@@ -214,6 +266,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const notify = new ScriptNotifySink(runner, prepared, fifos, log);
   const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
   const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, wired.specs, groups);
+  const stats = VrrpStats.attach(runtime);
 
   // vrrp_script: results feed the trackers of every instance that tracks the script.
   const scriptRunner = new VrrpScriptRunner({
@@ -242,6 +295,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     log,
     (ifname, up) => runtime.interfaceChanged(ifname, up),
     (ifindex, address) => runtime.addressRemoved(ifindex, address),
+    o.addressMonitoring ?? false,
   );
   try {
     await watcher.start();
@@ -268,12 +322,17 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
+  // The event loop may hold nothing else (no instance configured): the daemon lives until stopped.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       log.info('stopping');
       await scriptRunner.stop(1000 as Ms);
-      await runtime.stop();
+      // -V: keepalived 2.2.7 then sends no priority-0 advert and leaves the VIPs (observed).
+      await runtime.stop({ release: !o.dontReleaseVrrp });
+      if (o.dontReleaseVrrp) log.info('--dont-release-vrrp: virtual addresses left in place');
       // keepalived gives STOP scripts one second, then kills their process groups.
       await notify.drain(1000);
       await Promise.all(fifos.map((f) => f.close()));
@@ -282,6 +341,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       io!.close();
       await kernel!.close();
       for (const r of releasers) r();
+      clearInterval(keepAlive);
+      // Handlers stay until here: a USR2 or JSON signal during the stop must not kill the process.
+      uninstallSignals?.();
       log.info('stopped');
       resolveDone(EXIT.OK);
       return EXIT.OK;
@@ -290,13 +352,46 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   };
 
   if (o.signals !== false) {
-    // `on`, not `once`: with no listener left a second TERM/INT (systemd, a double Ctrl-C) would
-    // kill the process mid-stop, leaving VIPs and pid files behind. stop() runs only once.
-    const onStop = () => void stop();
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-    process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged'));
-    process.on('SIGUSR1', () => log.info({ status: runtime.status(), lag: runtime.lag }, 'status'));
+    const files = o.dumpFiles ?? DUMP_FILES;
+    const specsByName = new Map(wired.specs.map((s) => [s.cfg.name, s]));
+    const context = (): DumpContext => ({
+      pid: process.pid,
+      now: Date.now(),
+      configFile: o.configFile,
+      configId: o.configId,
+      instances: runtime.status().flatMap((st) => {
+        const spec = specsByName.get(st.name);
+        if (!spec) return [];
+        const lastTransition = stats.lastTransition.get(st.name);
+        return [{ spec, status: st, stats: stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
+      }),
+    });
+    const dump = (what: string, path: string, text: string) => {
+      try {
+        writeDumpFile(path, text);
+        log.info({ file: path }, `${what} written to ${path}`);
+      } catch (e) {
+        log.error({ file: path, code: (e as NodeJS.ErrnoException).code }, `cannot write ${what} to ${path}: ${(e as Error).message}`);
+      }
+    };
+    const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
+    uninstallSignals = installSignalHandlers(
+      {
+        stop: () => void stop(),
+        reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
+        data: () => {
+          log.info({ status: runtime.status(), lag: runtime.lag }, 'status');
+          dump('state data', files.data, formatData(context()));
+        },
+        stats: (clear) => {
+          dump(clear ? 'statistics (then cleared)' : 'statistics', files.stats, formatStats(context()));
+          if (clear) stats.clear();
+        },
+        json: () => dump('JSON state', files.json, formatJson(context())),
+      },
+      log,
+      rawSignals,
+    );
   }
   return { runtime, done, stop };
 }

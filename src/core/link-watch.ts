@@ -20,12 +20,15 @@ export class LinkWatcher {
     private readonly log: Logger,
     private readonly onChange: LinkHandler,
     private readonly onAddressRemoved?: AddressRemovedHandler,
+    /** -a / --address-monitoring: log every address added or removed (and those present at start). */
+    private readonly monitorAddresses = false,
   ) {}
 
   async start(): Promise<void> {
     for (const l of await this.kernel.listLinks()) this.last.set(l.ifindex, { name: l.name, up: l.up && l.carrier });
+    if (this.monitorAddresses) for (const a of await this.kernel.listAddresses()) this.logAddress('added', a.ifindex, a.address, a.prefixLength);
     const { NetlinkSocket, RTMGRP } = await import('../net/netlink-socket.js');
-    const groups = RTMGRP.LINK | (this.onAddressRemoved ? RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR : 0);
+    const groups = RTMGRP.LINK | (this.onAddressRemoved || this.monitorAddresses ? RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR : 0);
     const sock = NetlinkSocket.open({ groups });
     this.sock = sock;
     sock.onMessage((m) => this.handle(m.bytes));
@@ -47,11 +50,17 @@ export class LinkWatcher {
     const { events } = parseKernelEvents(bytes);
     for (const e of events) {
       if (e.kind === 'address') {
+        if (this.monitorAddresses) this.logAddress(e.action === 'del' ? 'removed' : 'added', e.ifindex, e.address, e.prefixLength);
         if (e.action === 'del') this.onAddressRemoved?.(e.ifindex, e.address);
         continue;
       }
       this.update(e.ifindex, e.name, e.action !== 'delete' && e.up && e.carrier);
     }
+  }
+
+  private logAddress(what: 'added' | 'removed', ifindex: number, address: string, prefixLength: number): void {
+    const ifname = this.last.get(ifindex)?.name ?? `ifindex ${ifindex}`;
+    this.log.info({ ifname, address, prefixLength, event: what }, `address monitor: ${address}/${prefixLength} ${what} ${what === 'added' ? 'to' : 'from'} ${ifname}`);
   }
 
   private update(ifindex: number, name: string, up: boolean): void {

@@ -136,9 +136,21 @@ interface NativeTimerCtor {
   new (callback: () => void): NativeTimer;
 }
 
+/** A signal delivered through the event loop (native/signal-watch.h), any number Node cannot name. */
+export interface NativeSignalWatch {
+  /** Stops watching; the signal's handler stays libuv's (it is not reset to the default). */
+  close(): void;
+}
+
+interface NativeSignalWatchCtor {
+  new (signum: number, callback: (signum: number) => void): NativeSignalWatch;
+}
+
 export interface NativeAddon {
   readonly Socket: NativeSocketCtor;
   readonly Timer: NativeTimerCtor;
+  /** Absent in builds older than the signal watcher (rebuild the addon). */
+  readonly SignalWatch?: NativeSignalWatchCtor;
   readonly kinds: NativeKinds;
   readonly abiVersion: number;
   ifNameToIndex(name: string): number;

@@ -64,6 +64,8 @@ export interface InstanceStatus {
 }
 
 export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: number }) => void;
+/** Every event handed to an instance (before the FSM sees it): statistics count received adverts. */
+export type RuntimeEventObserver = (instance: string, event: VrrpEvent) => void;
 
 interface Inst {
   readonly spec: RuntimeInstanceSpec;
@@ -101,8 +103,11 @@ export class VrrpRuntime {
   private readonly timers: TimerQueue<string>;
   private readonly unknown = new RateLimitedCounter(10_000);
   private readonly observers: RuntimeObserver[] = [];
+  private readonly eventObservers: RuntimeEventObserver[] = [];
   private started = false;
   private stopping = false;
+  /** -V / --dont-release-vrrp: the stop leaves VIPs in place and sends no priority-0 advert. */
+  private keepOnStop = false;
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -141,6 +146,11 @@ export class VrrpRuntime {
     this.observers.push(o);
   }
 
+  /** Follow every event delivered to an instance (statistics). */
+  observeEvents(o: RuntimeEventObserver): void {
+    this.eventObservers.push(o);
+  }
+
   get lag() {
     return this.timers.lag;
   }
@@ -155,15 +165,17 @@ export class VrrpRuntime {
 
   /**
    * SIGTERM/SIGINT: masters send priority 0 and drop their VIPs, every instance reports STOP.
-   * Resolves when address removal is done.
+   * Resolves when address removal is done. With `release: false` (keepalived -V,
+   * --dont-release-vrrp) masters keep their VIPs and send no priority-0 advert; notifies still run.
    */
-  async stop(): Promise<void> {
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.keepOnStop = opts.release === false;
     for (const name of this.insts.keys()) this.dispatch(name, { kind: 'shutdown' });
     this.timers.stop();
     await Promise.all([...this.insts.values()].map((i) => i.chain));
-    await Promise.all([...this.insts.values()].map((i) => i.vips.removeAll()));
+    if (!this.keepOnStop) await Promise.all([...this.insts.values()].map((i) => i.vips.removeAll()));
     for (const { sock } of this.sockets.values()) sock.close();
     this.sockets.clear();
   }
@@ -274,6 +286,7 @@ export class VrrpRuntime {
     const inst = this.insts.get(name);
     if (!inst) return;
     if (this.stopping && event.kind !== 'shutdown') return;
+    for (const o of this.eventObservers) o(name, event);
     const now = usNow(this.deps.clock);
     const g = inst.group;
     // Shutdown goes through syncStep too: once every member is STOP the group's STOP notify
@@ -306,6 +319,7 @@ export class VrrpRuntime {
 
   private execute(inst: Inst, a: VrrpAction): void {
     const name = inst.spec.cfg.name;
+    if (this.keepOnStop && (a.kind === 'sendAdvert' || a.kind === 'removeVips')) return;
     for (const o of this.observers) o({ instance: name, action: a, at: this.deps.clock.now() });
     switch (a.kind) {
       case 'sendAdvert':

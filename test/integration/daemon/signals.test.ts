@@ -1,0 +1,115 @@
+// Every signal keepalived handles, sent to a running master: our daemon and keepalived 2.2.7 side
+// by side in the same run. USR1, USR2, STATS_CLEAR (SIGRTMAX-1 = 63), JSON (SIGRTMIN+2 = 36) and
+// HUP must leave the master running with its VIP and pid files; the dumps land in keepalived's
+// files (/tmp/keepalived.data, .stats, .json, mode 0600); TERM then stops it cleanly. Without a
+// handler USR2 and the realtime signals are fatal (their default action), which is what this
+// guards against.
+import { describe, expect } from 'vitest';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { Lab } from '../../../src/lab/lab.js';
+import { startKeepalived, type KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
+import { SIGNUMS } from '../../../src/cli/argv.js';
+import { itWhen, isRoot } from '../../helpers/require.js';
+import { hasKeepalived } from '../../acceptance/lib/keepalived.js';
+import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, waitUntil, waitVip, type DaemonNode } from './daemon-lab.js';
+
+const VIP = '192.0.2.100';
+const FILES = { data: '/tmp/keepalived.data', stats: '/tmp/keepalived.stats', json: '/tmp/keepalived.json' };
+/** The signals, by keepalived --signum name, in the order sent. */
+const SIGNALS: [string, number][] = [
+  ['DATA (USR1)', SIGNUMS.DATA],
+  ['STATS (USR2)', SIGNUMS.STATS],
+  ['STATS_CLEAR', SIGNUMS.STATS_CLEAR],
+  ['JSON', SIGNUMS.JSON],
+  ['RELOAD (HUP)', SIGNUMS.RELOAD],
+];
+
+const clearFiles = () => {
+  for (const f of Object.values(FILES)) rmSync(f, { force: true });
+};
+const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+const mtime = (p: string) => (existsSync(p) ? statSync(p).mtimeMs : 0);
+
+describe('signals to a running master (ours and keepalived 2.2.7)', () => {
+  itWhen(isRoot, hasKeepalived)('USR1, USR2, STATS_CLEAR, JSON, HUP: still master with VIP and pid files; dumps in keepalived\'s files; TERM stops cleanly', { timeout: 120_000 }, async () => {
+    const lab = new Lab('dsig');
+    const nodes: DaemonNode[] = [];
+    const peers: KeepalivedPeer[] = [];
+    try {
+      lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const conf = GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] });
+
+      // keepalived first (the dump files are shared paths): which signals keep it up, which files it writes.
+      clearFiles();
+      const k = startKeepalived(lab, 'k', conf);
+      peers.push(k);
+      await waitVip(lab, 'k', VIP, true, 15_000);
+      const kFiles: string[] = [];
+      for (const [, signum] of SIGNALS) {
+        const before = Object.fromEntries(Object.values(FILES).map((f) => [f, mtime(f)]));
+        process.kill(k.child.pid!, signum);
+        await sleep(800);
+        expect(k.child.exitCode).toBeNull();
+        for (const f of Object.values(FILES)) if (mtime(f) > before[f]) kFiles.push(f);
+      }
+      expect(lab.addresses('k')).toContain(`${VIP}/24`);
+      expect(kFiles).toEqual([FILES.data, FILES.stats, FILES.stats, FILES.json]);
+      for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
+      k.signal('SIGTERM');
+      await k.exited();
+      expect(k.child.exitCode).toBe(0);
+
+      // Ours: the same signals, the same files, still master afterwards.
+      clearFiles();
+      const a = startDaemonNode(lab, 'a', conf);
+      nodes.push(a);
+      await waitVip(lab, 'a', VIP, true, 15_000);
+      await a.waitFor(/Entering MASTER STATE/, 5000);
+      const pid = String(a.child.pid);
+      const ourFiles: string[] = [];
+      for (const [name, signum] of SIGNALS) {
+        const before = Object.fromEntries(Object.values(FILES).map((f) => [f, mtime(f)]));
+        const n = a.lines.length;
+        process.kill(a.child.pid!, signum);
+        if (signum === SIGNUMS.RELOAD) await waitUntil('HUP logged', () => a.lines.slice(n).some((l) => /SIGHUP.*not implemented/.test(l)), 5000);
+        else await waitUntil(`${name} dump logged`, () => a.lines.slice(n).some((l) => /written to \/tmp\/keepalived\./.test(l)), 5000);
+        await sleep(300);
+        expect(a.child.exitCode, `${name} stopped the daemon`).toBeNull();
+        expect(lab.addresses('a'), `VIP after ${name}`).toContain(`${VIP}/24`);
+        expect(readFileSync(a.pidFile, 'utf8').trim()).toBe(pid);
+        expect(readFileSync(a.vrrpPidFile, 'utf8').trim()).toBe(pid);
+        for (const f of Object.values(FILES)) if (mtime(f) > before[f]) ourFiles.push(f);
+        if (signum === SIGNUMS.STATS) {
+          // Read before STATS_CLEAR rewrites it.
+          const stats = readFileSync(FILES.stats, 'utf8');
+          expect(stats).toMatch(/^VRRP Instance: VI_1$/m);
+          expect(Number(/Advertisements:\n\s+Received: \d+\n\s+Sent: (\d+)/.exec(stats)?.[1])).toBeGreaterThan(0);
+          expect(stats).toMatch(/Became master: 1$/m);
+        }
+      }
+      expect(ourFiles).toEqual(kFiles);
+      for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
+      const data = readFileSync(FILES.data, 'utf8');
+      expect(data).toContain(`pid ${pid}`);
+      expect(data).toMatch(/VRRP Instance = VI_1\n\s+State = MASTER/);
+      expect(data).toContain(`Virtual IP = ${VIP}/24 (installed)`);
+      const json = JSON.parse(readFileSync(FILES.json, 'utf8')) as { data: Record<string, unknown>; stats: Record<string, number> }[];
+      expect(json).toHaveLength(1);
+      expect(json[0].data).toMatchObject({ iname: 'VI_1', state: 2, vrid: 51, base_priority: 150, effective_priority: 150, ifp_ifname: 'eth0' });
+      // STATS_CLEAR zeroed the counters just before: this JSON counts only adverts sent since then.
+      expect(json[0].stats.become_master).toBe(0);
+      expect(json[0].stats.advert_sent).toBeLessThan(5);
+
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+      expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
+      expect(existsSync(a.pidFile)).toBe(false);
+      expect(existsSync(a.vrrpPidFile)).toBe(false);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      for (const p of peers) p.cleanup();
+      lab.destroy();
+    }
+  });
+});
