@@ -58,6 +58,7 @@ if (refused !== undefined) {
         dumpConf: o.dumpConf,
         addressMonitoring: o.addressMonitoring,
         all: o.all,
+        ...(o.umask !== undefined ? { umask: o.umask } : {}),
       }),
     )
     .then(

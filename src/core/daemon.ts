@@ -27,7 +27,7 @@ import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
 import { installSignalHandlers, nativeSignalWatcher, type RawSignalWatcher } from './signals.js';
 import { VrrpStats } from './vrrp-stats.js';
-import { DUMP_FILES, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
+import { DUMP_FILES, dumpFileMode, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
 
 /** keepalived's exit codes (lib/scheduler.h). */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, PERMISSION: 4, NO_CONFIG: 6 } as const;
@@ -61,6 +61,8 @@ export interface DaemonOptions {
   readonly dumpConf?: boolean;
   /** -a / --address-monitoring: log every address added or removed on any interface. */
   readonly addressMonitoring?: boolean;
+  /** -u / --umask as given (the dump files' modes follow it, as keepalived's do); main.ts sets the process umask. */
+  readonly umask?: number;
   /** --all: run the VRRP side (and write its pid file) even with no vrrp_instance configured. */
   readonly all?: boolean;
   /** Where the signal dumps go (default keepalived's /tmp files). */
@@ -368,7 +370,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     });
     const dump = (what: string, path: string, text: string) => {
       try {
-        writeDumpFile(path, text);
+        writeDumpFile(path, text, dumpFileMode(o.umask));
         log.info({ file: path }, `${what} written to ${path}`);
       } catch (e) {
         log.error({ file: path, code: (e as NodeJS.ErrnoException).code }, `cannot write ${what} to ${path}: ${(e as Error).message}`);

@@ -1,6 +1,7 @@
 // keepalived-style pid files: refuse to start when the file names a live process, remove the
-// file at exit only if it still holds our pid.
-import { readFileSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+// file at exit only if it still holds our pid. Mode 0644 whatever the umask (-u), as keepalived
+// 2.2.7's (observed with -u 027 and -u 0).
+import { chmodSync, readFileSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class PidFileError extends Error {
@@ -33,6 +34,7 @@ export function acquirePidFile(path: string): () => void {
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, `${process.pid}\n`);
+    chmodSync(path, 0o644);
   } catch (e) {
     throw new PidFileError(`cannot write pid file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'WRITE');
   }

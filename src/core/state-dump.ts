@@ -1,6 +1,7 @@
 // The files keepalived writes on its dump signals, under keepalived 2.2.7's names (observed by
 // running it): SIGUSR1 -> /tmp/keepalived.data, SIGUSR2 and SIGRTMAX-1 -> /tmp/keepalived.stats,
-// SIGRTMIN+2 -> /tmp/keepalived.json; all mode 0600. The text layout is ours; the stats labels
+// SIGRTMIN+2 -> /tmp/keepalived.json; mode 0666 less the umask, keepalived's default umask being
+// 0177 (so 0600 without -u; observed: -u 027 gives 0640, -u 0 gives 0666). The text layout is ours; the stats labels
 // and the JSON field names follow keepalived's so scripts reading those files keep working.
 // Formatting is pure; writeDumpFile is the only I/O.
 import { closeSync, fchmodSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
@@ -134,11 +135,19 @@ export function formatJson(c: DumpContext): string {
   return JSON.stringify(arr) + '\n';
 }
 
+/** keepalived's umask when -u is not given (its dumps are then 0600). */
+export const KEEPALIVED_DEFAULT_UMASK = 0o177;
+
+/** The mode keepalived gives its dump files under umask `umask` (-u), default 0177. */
+export function dumpFileMode(umask: number = KEEPALIVED_DEFAULT_UMASK): number {
+  return 0o666 & ~umask;
+}
+
 /**
- * Writes `text` to `path` with mode 0600: a fresh file beside it, then rename(2), so a reader never
+ * Writes `text` to `path` with exactly `mode`: a fresh file beside it, then rename(2), so a reader never
  * sees half a dump and a symlink planted at `path` is replaced, not followed.
  */
-export function writeDumpFile(path: string, text: string): void {
+export function writeDumpFile(path: string, text: string, mode: number = dumpFileMode()): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     unlinkSync(tmp);
@@ -147,7 +156,7 @@ export function writeDumpFile(path: string, text: string): void {
   }
   const fd = openSync(tmp, 'wx', 0o600);
   try {
-    fchmodSync(fd, 0o600); // the umask may have removed bits; never add any
+    fchmodSync(fd, mode); // not the process umask: keepalived's default differs from ours
     writeSync(fd, text);
   } finally {
     closeSync(fd);

@@ -2,7 +2,8 @@
 // lab namespace, beside keepalived 2.2.7 where its behaviour is the reference:
 //   -V  --dont-release-vrrp    the stop leaves the VIP and sends no priority-0 advert
 //   -a  --address-monitoring   address additions/removals (any interface) are logged
-//   -u  --umask                files the daemon creates get the mask
+//   -u  --umask                pid files stay 0644 as keepalived's; files created get the mask
+//                              (the dump files' modes under -u: signals.test.ts, which owns /tmp/keepalived.*)
 //   -d  --dump-conf            the parsed configuration is in the log at start
 //   -g  --log-file             log lines also go to the file
 import { describe, expect } from 'vitest';
@@ -75,7 +76,7 @@ describe('implemented daemon flags (ours beside keepalived 2.2.7)', () => {
     }
   });
 
-  itWhen(isRoot, hasKeepalived)('-a logs address additions and removals like keepalived -a; -u, -d and -g take effect', { timeout: 90_000 }, async () => {
+  itWhen(isRoot, hasKeepalived)('-a logs address additions and removals like keepalived -a; -u sets modes like keepalived -u; -d and -g take effect', { timeout: 90_000 }, async () => {
     const lab = new Lab('dfla');
     const nodes: DaemonNode[] = [];
     const peers: KeepalivedPeer[] = [];
@@ -83,7 +84,7 @@ describe('implemented daemon flags (ours beside keepalived 2.2.7)', () => {
       lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
       lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
       const conf = (vrid: number, vip: string) => GLOBAL_DEFS + instanceConf({ vrid, priority: 150, vips: [`${vip}/24`] });
-      const k = startKeepalived(lab, 'k', conf(52, '192.0.2.101'), ['-a']);
+      const k = startKeepalived(lab, 'k', conf(52, '192.0.2.101'), ['-a', '-u', '027']);
       peers.push(k);
       const dir = nodeDir('a');
       const logFile = join(dir, 'daemon.log');
@@ -110,8 +111,11 @@ describe('implemented daemon flags (ours beside keepalived 2.2.7)', () => {
       expect(k.lines.some((l) => /192\.0\.2\.21 added to eth0/.test(l))).toBe(true);
       expect(a.lines.some((l) => /192\.0\.2\.11\/24 added to eth0/.test(l))).toBe(true);
 
-      // -u 027: the pid files and the log file we created have no bits for others.
-      for (const f of [a.pidFile, a.vrrpPidFile, logFile]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('640');
+      // -u 027: keepalived's pid files stay 0644; ours the same.
+      const modeOf = (f: string) => (statSync(f).mode & 0o777).toString(8);
+      for (const f of [join(k.dir, 'keepalived.pid'), join(k.dir, 'vrrp.pid'), a.pidFile, a.vrrpPidFile]) expect(modeOf(f), f).toBe('644');
+      // The log file is ours alone (Debian's keepalived is built without -g): created under the umask.
+      expect(modeOf(logFile)).toBe('640');
       // -d: the configuration as parsed, in the log.
       expect(a.lines.some((l) => /configuration of .*keepalived\.conf/.test(l))).toBe(true);
       expect(a.lines.some((l) => /"virtualRouterId": 51|"vrid": 51/.test(l))).toBe(true);
