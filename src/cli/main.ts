@@ -44,9 +44,14 @@ if (refused !== undefined) {
   // keepalived-ts always stays in the foreground (as with -n): run it under systemd Type=simple.
   // Loaded only in daemon mode: the daemon's modules (sockets, netlink, logger) cost ~300 ms of
   // startup that `-t` and the other one-shot commands do not need.
-  import('../core/daemon.js')
-    .then(({ runDaemon }) =>
+  // Signals from the first moment: until the daemon's handlers are in place they are remembered
+  // (USR2 and the realtime ones would otherwise kill the process; a TERM stops it once started).
+  import('../core/signals.js')
+    .then(async ({ EarlySignals, nativeSignalWatcher }) => new EarlySignals(await nativeSignalWatcher().catch(() => undefined)))
+    .then(async (earlySignals) => ({ earlySignals, ...(await import('../core/daemon.js')) }))
+    .then(({ runDaemon, earlySignals }) =>
       runDaemon({
+        earlySignals,
         configFile: o.configFile,
         configId: o.configId,
         pidFile: o.pidFile ?? '/run/keepalived.pid',

@@ -25,7 +25,7 @@ import { wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
-import { installSignalHandlers, nativeSignalWatcher, type RawSignalWatcher } from './signals.js';
+import { dispatchSignal, installSignalHandlers, nativeSignalWatcher, type EarlySignals, type RawSignalWatcher, type SignalActions } from './signals.js';
 import { VrrpStats } from './vrrp-stats.js';
 import { DUMP_FILES, dumpFileMode, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
 
@@ -55,6 +55,8 @@ export interface DaemonOptions {
   readonly signals?: boolean;
   /** Watches the realtime signals; default the native addon's. */
   readonly rawSignals?: RawSignalWatcher;
+  /** Handlers main.ts installed before start-up: their signals are replayed once ours are in place. */
+  readonly earlySignals?: EarlySignals;
   /** -V / --dont-release-vrrp: leave VIPs in place at stop and send no priority-0 advert. */
   readonly dontReleaseVrrp?: boolean;
   /** -d / --dump-conf: log the parsed configuration at start. */
@@ -377,8 +379,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       }
     };
     const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
-    uninstallSignals = installSignalHandlers(
-      {
+    const actions: SignalActions = {
         stop: () => void stop(),
         reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
         data: () => {
@@ -390,10 +391,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
           if (clear) stats.clear();
         },
         json: () => dump('JSON state', files.json, formatJson(context())),
-      },
-      log,
-      rawSignals,
-    );
+    };
+    uninstallSignals = installSignalHandlers(actions, log, rawSignals);
+    for (const sig of o.earlySignals?.handOver() ?? []) {
+      log.info({ signal: sig }, `${sig} arrived during start-up: handled now`);
+      dispatchSignal(actions, sig);
+    }
   }
   return { runtime, done, stop };
 }

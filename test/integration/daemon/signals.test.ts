@@ -148,4 +148,37 @@ describe('signals to a running master (ours and keepalived 2.2.7)', () => {
       lab.destroy();
     }
   });
+
+  itWhen(isRoot)('signals during start-up are held, not fatal: USR2, JSON and STATS_CLEAR are answered and a TERM stops the daemon once it runs', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dsgs');
+    const nodes: DaemonNode[] = [];
+    try {
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] }));
+      nodes.push(a);
+      // The child of `ip netns exec` is node itself (exec). Its handlers for USR2 (12) and the
+      // realtime signals are in place when /proc shows them caught; Node catches none of them.
+      const caught = (): Set<number> => {
+        try {
+          const hex = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${a.child.pid}/status`, 'utf8'))?.[1] ?? '0';
+          const v = BigInt(`0x${hex}`);
+          return new Set(Array.from({ length: 64 }, (_, i) => i + 1).filter((n) => (v >> BigInt(n - 1)) & 1n));
+        } catch {
+          return new Set();
+        }
+      };
+      await waitUntil('early handlers', () => [12, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR].every((n) => caught().has(n)), 15_000, 2);
+      const startedBefore = a.lines.some((l) => /VRRP started/.test(l));
+      for (const sig of [SIGNUMS.STATS, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR, 15]) process.kill(a.child.pid!, sig);
+      expect(await a.exitCode()).toBe(0);
+      expect(startedBefore).toBe(false);
+      for (const sig of ['SIGUSR2', 'JSON', 'STATS_CLEAR', 'SIGTERM']) expect(a.lines.some((l) => l.includes(`${sig} arrived during start-up`)), sig).toBe(true);
+      expect(a.lines.some((l) => /VRRP started/.test(l))).toBe(true);
+      expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
+      expect(existsSync(a.pidFile)).toBe(false);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      lab.destroy();
+    }
+  });
 });
