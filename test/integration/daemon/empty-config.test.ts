@@ -9,7 +9,7 @@ import { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived, type KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { hasKeepalived } from '../../acceptance/lib/keepalived.js';
-import { GLOBAL_DEFS, sleep, startDaemonNode, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, sleep, startDaemonNode, waitUntil, type DaemonNode } from './daemon-lab.js';
 
 describe('an empty configuration (ours and keepalived 2.2.7)', () => {
   for (const [label, config] of [
@@ -58,4 +58,34 @@ describe('an empty configuration (ours and keepalived 2.2.7)', () => {
       }
     });
   }
+
+  itWhen(isRoot, hasKeepalived)('--all: the VRRP pid file is written too, as keepalived --all starts its VRRP child', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dema');
+    const nodes: DaemonNode[] = [];
+    const peers: KeepalivedPeer[] = [];
+    try {
+      lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const k = startKeepalived(lab, 'k', GLOBAL_DEFS, ['--all']);
+      peers.push(k);
+      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS, { extraArgs: ['--all'] });
+      nodes.push(a);
+      await a.waitFor(/nothing to run/, 15_000);
+      await waitUntil('keepalived vrrp.pid', () => existsSync(join(k.dir, 'vrrp.pid')), 10_000);
+      await waitUntil('our VRRP pid file', () => existsSync(a.vrrpPidFile), 5000);
+      expect(k.child.exitCode).toBeNull();
+      expect(readFileSync(a.vrrpPidFile, 'utf8').trim()).toBe(String(a.child.pid));
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+      expect(existsSync(a.vrrpPidFile)).toBe(false);
+      expect(existsSync(a.pidFile)).toBe(false);
+      k.signal('SIGTERM');
+      await k.exited();
+      expect(k.child.exitCode).toBe(0);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      for (const p of peers) p.cleanup();
+      lab.destroy();
+    }
+  });
 });
