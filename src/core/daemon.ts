@@ -207,9 +207,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     for (const line of modelToJson(model).split('\n')) log.info(line);
   }
   // keepalived 2.2.7 with nothing configured logs "no configuration to run" and stays up waiting
-  // for a reload (exiting would make systemd restart it in a loop).
+  // for a reload (exiting would make systemd restart it in a loop). Reload is not implemented
+  // yet, so the line says only that we stay up.
   const empty = model.vrrpInstances.length === 0;
-  if (empty) log.warn({ configFile: o.configFile }, `no vrrp_instance in ${o.configFile}: nothing to run; waiting for a reload or a stop signal`);
+  if (empty) log.warn({ configFile: o.configFile }, `no vrrp_instance in ${o.configFile}: nothing to run; staying up, idle, until stopped`);
 
   let kernel = o.kernel;
   let io = o.io;
