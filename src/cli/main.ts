@@ -63,6 +63,7 @@ if (refused !== undefined) {
         dumpConf: o.dumpConf,
         addressMonitoring: o.addressMonitoring,
         all: o.all,
+        allConfig: o.allConfig,
         ...(o.umask !== undefined ? { umask: o.umask } : {}),
       }),
     )

@@ -65,6 +65,8 @@ export interface DaemonOptions {
   readonly addressMonitoring?: boolean;
   /** -u / --umask as given (the dump files' modes follow it, as keepalived's do); main.ts sets the process umask. */
   readonly umask?: number;
+  /** -e / --all-config: a missing or unreadable included file stops the start (exit 6), as in keepalived. */
+  readonly allConfig?: boolean;
   /** --all: run the VRRP side (and write its pid file) even with no vrrp_instance configured. */
   readonly all?: boolean;
   /** Where the signal dumps go (default keepalived's /tmp files). */
@@ -199,6 +201,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     if (d.severity === 'error') log.error({ code: d.code }, line);
     else if (d.severity === 'warning') log.warn({ code: d.code }, line);
     else log.debug({ code: d.code }, line);
+  }
+  if (o.allConfig) {
+    // keepalived 2.2.7 -e: "Config files missing" for an include, then exit 6 (observed).
+    const missing = sink.items.filter((d) => d.code === 'include-not-found' || d.code === 'include-unreadable');
+    if (missing.length > 0) throw new StartError(`keepalived-ts: -e/--all-config: ${missing.map((d) => formatDiagnostic(d)).join('; ')}`, EXIT.NO_CONFIG);
   }
   if (o.dumpConf) {
     // -d: the parsed configuration, one log line per line of the JSON model.

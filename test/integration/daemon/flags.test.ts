@@ -6,9 +6,10 @@
 //                              (the dump files' modes under -u: signals.test.ts, which owns /tmp/keepalived.*)
 //   -d  --dump-conf            the parsed configuration is in the log at start
 //   -g  --log-file             log lines also go to the file
+//   -e  --all-config           a missing included file stops the start with exit 6
 import { describe, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived, watchProcess, type KeepalivedPeer, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
@@ -130,6 +131,44 @@ describe('implemented daemon flags (ours beside keepalived 2.2.7)', () => {
     } finally {
       for (const n of nodes) n.cleanup();
       for (const p of peers) p.cleanup();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot, hasKeepalived)('-e: a missing included file stops the start with exit 6 like keepalived -e; without -e both run', { timeout: 60_000 }, async () => {
+    const lab = new Lab('dfle');
+    const nodes: DaemonNode[] = [];
+    const peers: KeepalivedPeer[] = [];
+    const dir = nodeDir('e');
+    try {
+      lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
+      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+      const missing = join(dir, 'not-there.conf');
+      const conf = (vrid: number, vip: string) => `include ${missing}\n` + GLOBAL_DEFS + instanceConf({ vrid, priority: 150, vips: [`${vip}/24`] });
+      const k = startKeepalived(lab, 'k', conf(52, '192.0.2.101'), ['-e']);
+      peers.push(k);
+      const a = startDaemonNode(lab, 'a', conf(51, '192.0.2.100'), { extraArgs: ['-e'] });
+      nodes.push(a);
+      await k.exited();
+      expect(k.child.exitCode).toBe(6);
+      expect(k.lines.some((l) => l.includes(`Config files missing '${missing}'`))).toBe(true);
+      expect(await a.exitCode()).toBe(6);
+      expect(a.lines.filter((l) => l.trim() !== '')).toEqual([expect.stringMatching(new RegExp(`^keepalived-ts: -e/--all-config: .*keepalived\\.conf:1:\\d+: .*${missing.replace(/[.]/g, '\\.')}`))]);
+      expect(existsSync(a.pidFile)).toBe(false);
+
+      // The same configs without -e: both start and become master.
+      const k2 = startKeepalived(lab, 'k', conf(52, '192.0.2.101'));
+      peers.push(k2);
+      const a2 = startDaemonNode(lab, 'a', conf(51, '192.0.2.100'));
+      nodes.push(a2);
+      await k2.waitFor(/Entering MASTER STATE/, 15_000);
+      await a2.waitFor(/Entering MASTER STATE/, 15_000);
+      a2.signal('SIGTERM');
+      expect(await a2.exitCode()).toBe(0);
+    } finally {
+      for (const n of nodes) n.cleanup();
+      for (const p of peers) p.cleanup();
+      rmSync(dir, { recursive: true, force: true });
       lab.destroy();
     }
   });

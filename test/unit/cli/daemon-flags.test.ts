@@ -16,7 +16,6 @@ const REFUSED: [string[], string][] = [
   [['-X'], '-X/--release-vips'],
   [['-s', 'blue'], '-s/--namespace'],
   [['--namespace=blue'], '-s/--namespace'],
-  [['-e'], '-e/--all-config'],
   [['-x'], '-x/--snmp'],
   [['-A', '/run/agentx'], '-A/--snmp-agent-socket'],
   [['-m'], '-m/--core-dump'],
@@ -48,6 +47,7 @@ const ACCEPTED: string[][] = [
   ['--log-file=/var/log/k.log'],
   ['--flush-log-file'],
   ['--all'],
+  ['-e'],
 ];
 
 describe('daemon flags', () => {
@@ -78,7 +78,7 @@ describe('daemon flags', () => {
       .split('\n')
       .filter((l) => /^\s+-/.test(l) && l.includes('[not supported yet]'))
       .map((l) => /^\s+(-\w), --/.exec(l)?.[1] ?? /^\s+(--[\w-]+)/.exec(l)?.[1]);
-    expect(marked.sort()).toEqual(['-A', '-C', '-M', '-S', '-X', '-e', '-m', '-s', '-x'].sort());
+    expect(marked.sort()).toEqual(['-A', '-C', '-M', '-S', '-X', '-m', '-s', '-x'].sort());
     // Every flag keepalived has is listed.
     for (const f of ['-f', '-P', '-C', '-B', '--all', '-l', '-D', '-S', '-g', '--flush-log-file', '-G', '-u', '-X', '-V', '-I', '-R', '-n', '-d', '-p', '-r', '-c', '-b', '-a', '-s', '-e', '-i', '-x', '-A', '-m', '-M', '--signum', '-t', '-v', '-h']) {
       expect(help, f).toMatch(new RegExp(`(^|\\s)${f}[,= ]`, 'm'));
