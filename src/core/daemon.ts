@@ -25,9 +25,9 @@ import { wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
-import { dispatchSignal, installSignalHandlers, nativeSignalWatcher, type EarlySignals, type RawSignalWatcher, type SignalActions } from './signals.js';
+import { dispatchSignal, installSignalHandlers, nativeSignalWatcher, type EarlySignals, type RawSignalWatcher } from './signals.js';
 import { VrrpStats } from './vrrp-stats.js';
-import { DUMP_FILES, dumpFileMode, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
+import { daemonSignalActions } from './signal-actions.js';
 
 /** keepalived's exit codes (lib/scheduler.h). */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, PERMISSION: 4, NO_CONFIG: 6 } as const;
@@ -364,42 +364,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   };
 
   if (o.signals !== false) {
-    const files = o.dumpFiles ?? DUMP_FILES;
-    const specsByName = new Map(wired.specs.map((s) => [s.cfg.name, s]));
-    const context = (): DumpContext => ({
-      pid: process.pid,
-      now: Date.now(),
-      configFile: o.configFile,
-      configId: o.configId,
-      instances: runtime.status().flatMap((st) => {
-        const spec = specsByName.get(st.name);
-        if (!spec) return [];
-        const lastTransition = stats.lastTransition.get(st.name);
-        return [{ spec, status: st, stats: stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
-      }),
-    });
-    const dump = (what: string, path: string, text: string) => {
-      try {
-        writeDumpFile(path, text, dumpFileMode(o.umask));
-        log.info({ file: path }, `${what} written to ${path}`);
-      } catch (e) {
-        log.error({ file: path, code: (e as NodeJS.ErrnoException).code }, `cannot write ${what} to ${path}: ${(e as Error).message}`);
-      }
-    };
+    const actions = daemonSignalActions({ runtime, stats, specs: wired.specs, log, stop, options: o });
     const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
-    const actions: SignalActions = {
-        stop: () => void stop(),
-        reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
-        data: () => {
-          log.info({ status: runtime.status(), lag: runtime.lag }, 'status');
-          dump('state data', files.data, formatData(context()));
-        },
-        stats: (clear) => {
-          dump(clear ? 'statistics (then cleared)' : 'statistics', files.stats, formatStats(context()));
-          if (clear) stats.clear();
-        },
-        json: () => dump('JSON state', files.json, formatJson(context())),
-    };
     uninstallSignals = installSignalHandlers(actions, log, rawSignals);
     for (const sig of o.earlySignals?.handOver() ?? []) {
       log.info({ signal: sig }, `${sig} arrived during start-up: handled now`);

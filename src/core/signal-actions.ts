@@ -1,0 +1,62 @@
+// What the daemon does on each keepalived signal (see signals.ts for which signal is which):
+// stop, the reload placeholder, and the three dumps, built from the runtime's status, the wired
+// instance specs and the counters.
+import type { Logger } from '../lib/log.js';
+import type { RuntimeInstanceSpec, VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
+import type { SignalActions } from './signals.js';
+import type { VrrpStats } from './vrrp-stats.js';
+import { DUMP_FILES, dumpFileMode, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
+
+export interface SignalActionDeps {
+  readonly runtime: VrrpRuntime;
+  readonly stats: VrrpStats;
+  readonly specs: readonly RuntimeInstanceSpec[];
+  readonly log: Logger;
+  readonly stop: () => Promise<number>;
+  readonly options: {
+    readonly configFile: string;
+    readonly configId: string;
+    /** -u as given: the dumps' modes follow it. */
+    readonly umask?: number;
+    readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string };
+  };
+}
+
+export function daemonSignalActions(d: SignalActionDeps): SignalActions {
+  const { runtime, stats, log, options: o } = d;
+  const files = o.dumpFiles ?? DUMP_FILES;
+  const specsByName = new Map(d.specs.map((s) => [s.cfg.name, s]));
+  const context = (): DumpContext => ({
+    pid: process.pid,
+    now: Date.now(),
+    configFile: o.configFile,
+    configId: o.configId,
+    instances: runtime.status().flatMap((st) => {
+      const spec = specsByName.get(st.name);
+      if (!spec) return [];
+      const lastTransition = stats.lastTransition.get(st.name);
+      return [{ spec, status: st, stats: stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
+    }),
+  });
+  const dump = (what: string, path: string, text: string) => {
+    try {
+      writeDumpFile(path, text, dumpFileMode(o.umask));
+      log.info({ file: path }, `${what} written to ${path}`);
+    } catch (e) {
+      log.error({ file: path, code: (e as NodeJS.ErrnoException).code }, `cannot write ${what} to ${path}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    stop: () => void d.stop(),
+    reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
+    data: () => {
+      log.info({ status: runtime.status(), lag: runtime.lag }, 'status');
+      dump('state data', files.data, formatData(context()));
+    },
+    stats: (clear) => {
+      dump(clear ? 'statistics (then cleared)' : 'statistics', files.stats, formatStats(context()));
+      if (clear) stats.clear();
+    },
+    json: () => dump('JSON state', files.json, formatJson(context())),
+  };
+}
