@@ -4,7 +4,7 @@
 import type { ConfigTree } from './ast.js';
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
 import { parseGrammar } from './grammar.js';
-import type { BlockKeywords, GrammarErrorCode } from './grammar-types.js';
+import type { BlockKeywords, GrammarErrorCode, Retain } from './grammar-types.js';
 import { nodeConfigFiles } from './node-files.js';
 import { preprocessFile, preprocessText, type PreprocessResult, type SourceLine } from './preprocess.js';
 import type { ConfigFiles } from './preprocess/config-files.js';
@@ -26,6 +26,12 @@ export interface ParseOptions {
    * Default DEFAULT_BLOCK_KEYWORDS.
    */
   readonly blockKeywords?: BlockKeywords;
+  /**
+   * Which finished statements the tree keeps (see GrammarOptions.retain). Default: all. Callers
+   * that only build the model pass build-model.ts modelRetain(sink), which drops what buildModel
+   * would skip or only count (unknown keywords past the diagnostics cap, unknown blocks' content).
+   */
+  readonly retain?: Retain;
 }
 
 /**
@@ -76,6 +82,7 @@ const MESSAGES: Record<GrammarErrorCode, string> = {
   'extra-close-brace': "Extra '}' found",
   'missing-close-brace': "missing '}' for the block opened here (keepalived: missing '}'s or extra '{'s)",
   'missing-open-brace': "Missing '{' at beginning of configuration block",
+  'nesting-too-deep': "blocks nested too deep (more than 100 levels) - '{' ignoring, its content read at this level",
   'unexpected-open-brace': "Unexpected '{' - ignoring",
   'unmatched-quote': 'Unmatched quote',
 };
@@ -131,7 +138,8 @@ function buildTree(pre: PreprocessResult, mainFile: string, options: ParseOption
   const map = new LocationMap(pre.lines);
   const loc = (offset: number): SourceLoc => map.loc(offset, mainFile);
   // The grammar's actions build the final statements, locations included (see the grammar).
-  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS, loc });
+  const retain = options.retain;
+  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS, loc, ...(retain ? { retain } : {}) });
   const errors = [...result.errors].sort((a, b) => a.start - b.start);
   for (const e of errors) {
     sink.error(e.code, MESSAGES[e.code], loc(e.start), { text: text.slice(e.start, Math.max(e.end, e.start + 1)).split('\n')[0] });

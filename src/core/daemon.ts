@@ -8,7 +8,7 @@ import type { OneShotFactory } from '../vrrp/runtime/timer-queue.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import { parseConfigFile } from '../config/parse.js';
-import { buildModel } from '../config/build-model.js';
+import { buildModel, modelRetain } from '../config/build-model.js';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
@@ -146,7 +146,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   if (!existsSync(o.configFile)) throw new StartError(`keepalived-ts: configuration file ${o.configFile} not found`, EXIT.NO_CONFIG);
 
   const sink = new DiagnosticSink();
-  const tree = parseConfigFile(o.configFile, { configId: o.configId }, sink);
+  const tree = parseConfigFile(o.configFile, { configId: o.configId, retain: modelRetain(sink) }, sink);
   const model = buildModel(tree, sink);
   for (const d of sink.items) {
     const line = formatDiagnostic(d);
