@@ -21,7 +21,7 @@ import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import { RealTimers } from '../notify/timers.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { ScriptNotifySink } from './notify-sink.js';
-import { wireInstances } from './instance-wiring.js';
+import { startRefusal, wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
@@ -154,6 +154,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     else if (d.severity === 'warning') log.warn({ code: d.code }, line);
     else log.debug({ code: d.code }, line);
   }
+  const refusal = startRefusal(sink.items);
+  if (refusal) throw new StartError(`keepalived-ts: ${formatDiagnostic(refusal)}`, EXIT.CONFIG);
   if (model.vrrpInstances.length === 0) throw new StartError(`keepalived-ts: no vrrp_instance in ${o.configFile}: nothing to run`, EXIT.NO_CONFIG);
 
   let kernel = o.kernel;
