@@ -37,6 +37,44 @@ describe('-t on config input limits, compared with keepalived -t', () => {
     expect(ours.status).toBe(k.status);
   });
 
+  ka('duplicate VRID variants: the same conflicts as keepalived, pair by pair', { timeout: 120_000 }, async () => {
+    const inst = (name: string, vrid: number, body: string): string =>
+      `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 100\n${body}}\n`;
+    const vips = (...a: string[]): string => `  virtual_ipaddress {\n${a.map((x) => `    ${x}\n`).join('')}  }\n`;
+    const uni = (src: string, ...peers: string[]): string => `  unicast_src_ip ${src}\n  unicast_peer {\n${peers.map((x) => `    ${x}\n`).join('')}  }\n`;
+    const cases: Record<string, string> = {
+      // Every pair is reported.
+      three: inst('A', 5, vips('192.0.2.1/24')) + inst('B', 5, vips('192.0.2.2/24')) + inst('C', 5, vips('192.0.2.3/24')),
+      // Different multicast groups: no conflict; the same group written out: conflict.
+      groups:
+        inst('A', 6, vips('192.0.2.1/24') + '  mcast_dst_ip 224.0.0.19\n') +
+        inst('B', 6, vips('192.0.2.2/24')) +
+        inst('C', 6, vips('192.0.2.3/24') + '  mcast_dst_ip 224.0.0.18\n'),
+      // Unicast: conflict only with the same source and a shared peer; unicast and multicast
+      // are separate VRID spaces.
+      unicast:
+        inst('A', 7, vips('192.0.2.1/24') + uni('192.0.2.10', '192.0.2.20')) +
+        inst('B', 7, vips('192.0.2.2/24') + uni('192.0.2.10', '192.0.2.20', '192.0.2.21')) +
+        inst('C', 7, vips('192.0.2.3/24') + uni('192.0.2.10', '192.0.2.22')) +
+        inst('D', 7, vips('192.0.2.4/24') + uni('192.0.2.11', '192.0.2.20')) +
+        inst('E', 7, vips('192.0.2.5/24')),
+    };
+    const conflict = /both use VRID|duplicate VRID conflict/;
+    for (const [name, text] of Object.entries(cases)) {
+      const f = write(`dup-${name}.conf`, text);
+      const [k, ours] = await Promise.all([keepalivedConfigTest(f, 'x', { interfaces: ['eth0'] }), runCli(['-t', '-f', f], { timeoutMs: 60_000 })]);
+      const kaMsgs = [...new Set(k.lines.filter((l) => conflict.test(l)).map((l) => l.replace(/^\(.*?Line \d+\) /, '')))].sort();
+      const ourMsgs = ours.stderr
+        .split('\n')
+        .filter((l) => /error\[duplicate-vrid\]/.test(l))
+        .map((l) => l.replace(/^.*?error\[duplicate-vrid\]: /, ''))
+        .sort();
+      expect(kaMsgs.length, name).toBeGreaterThan(0);
+      expect(ourMsgs, name).toEqual(kaMsgs);
+      expect(ours.status, name).toBe(k.status);
+    }
+  });
+
   for (const levels of [3_500, 100_000]) {
     ka(`${levels} nested blocks: reported, finished, keepalived's exit code (never 70)`, { timeout: 180_000 }, async () => {
       // Unknown keywords opening blocks inside global_defs, and bare braces at top level.
