@@ -4,6 +4,8 @@
 // keepalived's message word for word, and neither may have put a VIP on its interface. Before
 // this check our daemon ran both instances of a duplicated VRID (two masters, adverts for one
 // VRID with two address lists) and ran 255 of 256 instances when one VRID was out of range.
+// The last case is the other way round: a config nested thousands of blocks deep is reported
+// and run by both (ours used to exit 70 with "Maximum call stack size exceeded").
 import { describe, expect } from 'vitest';
 import { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived, type KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
@@ -92,6 +94,29 @@ describe('the daemon refuses configs keepalived refuses (compared with keepalive
       expect(r.ourCode).toBe(r.kaCode);
       expect(r.ourLines.some((l) => /Entering (BACKUP|MASTER) STATE/.test(l))).toBe(false);
       expect(ipv4Of(lab, 'a')).toEqual(['192.0.2.11/24']);
+    } finally {
+      for (const c of cleanup) c();
+      lab.destroy();
+    }
+  });
+
+  itWhen(isRoot, hasKeepalived)('3,500 nested blocks beside a valid instance: both daemons report and run it (we used to exit 70)', { timeout: 90_000 }, async () => {
+    const lab = newLab();
+    const cleanup: (() => void)[] = [];
+    try {
+      const deep = `global_defs {\n${'a {\n'.repeat(3_500)}${'}\n'.repeat(3_501)}`;
+      const config = GLOBAL_DEFS + deep + instanceConf({ name: 'VI_1', vrid: 51, priority: 100, vips: ['192.0.2.100/24'] });
+      const k = startKeepalived(lab, 'k', config);
+      cleanup.push(() => k.cleanup());
+      const a = startDaemonNode(lab, 'a', config);
+      cleanup.push(() => a.cleanup());
+      await Promise.all([k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 60_000), a.waitFor(/\(VI_1\) Entering BACKUP STATE/, 60_000)]);
+      expect(a.lines.some((l) => /error\[nesting-too-deep\]/.test(l))).toBe(true);
+      expect(a.lines.some((l) => /internal error|call stack/i.test(l))).toBe(false);
+      a.signal('SIGTERM');
+      k.signal('SIGTERM');
+      expect(await ourExit(a, 20_000)).toBe(0);
+      expect(await exitOf(k, 20_000)).toBe(0);
     } finally {
       for (const c of cleanup) c();
       lab.destroy();
