@@ -1,7 +1,7 @@
 // The one place the CLI calls the config pipeline (preprocess + parse -> keyword tables ->
 // typed model), so a change in those modules' signatures touches only this file.
 import { parseConfigFile, parseConfigText } from '../config/parse.js';
-import { buildModel } from '../config/build-model.js';
+import { buildModel, modelRetain } from '../config/build-model.js';
 import type { ConfigTree } from '../config/ast.js';
 import type { DiagnosticSink } from '../lib/diagnostics.js';
 
@@ -19,7 +19,7 @@ export interface Loaded {
 
 /** Parses `path` and builds the model; every problem goes to `sink`, nothing is thrown. */
 export function loadConfig(path: string, options: LoadOptions, sink: DiagnosticSink): Loaded {
-  const tree = parseConfigFile(path, { configId: options.configId }, sink);
+  const tree = parseConfigFile(path, { configId: options.configId, retain: modelRetain(sink) }, sink);
   const model = buildModel(tree, sink);
   return { tree, model };
 }
@@ -32,7 +32,7 @@ export function loadConfig(path: string, options: LoadOptions, sink: DiagnosticS
 export function loadConfigFiles(paths: readonly string[], label: string, options: LoadOptions, sink: DiagnosticSink): Loaded {
   if (paths.length === 1) return loadConfig(paths[0], options, sink);
   const text = paths.map((p) => `include ${p}`).join('\n') + '\n';
-  const tree = parseConfigText(text, label, { configId: options.configId }, sink);
+  const tree = parseConfigText(text, label, { configId: options.configId, retain: modelRetain(sink) }, sink);
   const model = buildModel(tree, sink);
   return { tree, model };
 }

@@ -4,12 +4,13 @@
 // that depend on other keywords and report cross-reference problems.
 import type { ConfigTree, Statement } from './ast.js';
 import type { DiagnosticSink } from '../lib/diagnostics.js';
+import type { Retain } from './grammar-types.js';
 import type { KeepalivedConfig } from './model.js';
 import { completeCheck } from './keywords/complete-check.js';
 import { completeVrrp } from './keywords/complete-vrrp.js';
 import { defaultGlobalDefs, globalDefsTable } from './keywords/global-defs.js';
 import { bfdInstanceTable, garpGroupTable, parseVsg, sslTable } from './keywords/misc-blocks.js';
-import { applyBlock, stored, type BuildCtx, type BuildOptions, type KeywordDef, type KeywordTable } from './keywords/table.js';
+import { applyBlock, isPlainUnknown, stored, tableMap, type BuildCtx, type BuildOptions, type KeywordDef, type KeywordTable } from './keywords/table.js';
 import { newVirtualServer, parseVsTarget, virtualServerTable, type VsDraft } from './keywords/virtual-server.js';
 import { newInstance, vrrpInstanceTable, type InstanceDraft } from './keywords/vrrp-instance.js';
 import { parseRouteBlock, parseRuleBlock, parseVipBlock } from './keywords/vrrp-lists.js';
@@ -141,6 +142,65 @@ export const topLevelTable: KeywordTable<Draft> = {
 };
 
 
+/**
+ * The block tables of top-level keywords whose handler applies that table to the whole block
+ * (so every unknown keyword in it is reported by `applyBlock`), with the words the handler
+ * needs before it does. virtual_server is absent: its block is skipped when its address is bad.
+ */
+const CHILD_TABLES: ReadonlyMap<string, KeywordTable<never>> = new Map<string, KeywordTable<never>>([
+  ['global_defs', globalDefsTable as KeywordTable<never>],
+  ['vrrp_script', vrrpScriptTable as KeywordTable<never>],
+  ['track_file', trackFileTable as KeywordTable<never>],
+  ['vrrp_track_file', trackFileTable as KeywordTable<never>],
+  ['vrrp_track_process', trackProcessTable as KeywordTable<never>],
+  ['vrrp_sync_group', syncGroupTable as KeywordTable<never>],
+  ['vrrp_instance', vrrpInstanceTable as KeywordTable<never>],
+  ['bfd_instance', bfdInstanceTable as KeywordTable<never>],
+  ['SSL', sslTable as KeywordTable<never>],
+  ['garp_group', garpGroupTable as KeywordTable<never>],
+]);
+
+/**
+ * What the parser may drop because buildModel would not use it (grammar `retain` option): the
+ * content of a block whose keyword is unknown (buildModel skips it whole), and, once `sink.limit`
+ * unknown keywords of a file are kept for buildModel to report, any further unknown keyword
+ * (counted in `sink` instead). A 50 MB file of unknown keywords then never becomes a tree.
+ * Only places where buildModel certainly reports an unknown keyword are judged: top level and
+ * the blocks of CHILD_TABLES; everything else is kept.
+ */
+export function modelRetain(sink: DiagnosticSink): Retain {
+  const top = tableMap(topLevelTable);
+  const kept = new Map<string, number>();
+  // Whether the block at `parents[i]` is unknown where it stands (0: top level, 1: in a
+  // CHILD_TABLES block); undefined when that cannot be told.
+  const unknownAt = (parents: readonly string[], i: number): boolean | undefined => {
+    if (i === 0) return isPlainUnknown(parents[0], top);
+    const t = CHILD_TABLES.get(parents[0]);
+    return i === 1 && t !== undefined ? isPlainUnknown(parents[1], tableMap(t)) : undefined;
+  };
+  return (s, parents, parentArgc) => {
+    // Inside a block buildModel skips as unknown: never looked at.
+    if (parents.length >= 1 && unknownAt(parents, 0) === true) return false;
+    if (parents.length >= 2 && unknownAt(parents, 1) === true) return false;
+    let defs: ReadonlyMap<string, unknown>;
+    if (parents.length === 0) defs = top;
+    else if (parents.length === 1) {
+      const t = CHILD_TABLES.get(parents[0]);
+      if (t === undefined || parentArgc < (top.get(parents[0])?.minArgs ?? 0)) return true;
+      defs = tableMap(t);
+    } else return true;
+    if (!isPlainUnknown(s.keyword, defs)) return true;
+    const file = s.loc.file;
+    const n = kept.get(file) ?? 0;
+    if (n < sink.limit) {
+      kept.set(file, n + 1);
+      return true;
+    }
+    sink.countSuppressed('unknown-keyword', 'error', s.loc);
+    return false;
+  };
+}
+
 /** Builds the typed model; every problem is reported to `sink`, nothing is thrown. */
 export function buildModel(tree: ConfigTree, sink: DiagnosticSink, options: BuildOptions = {}): KeepalivedConfig {
   const ctx: BuildCtx = { sink, options };
@@ -148,6 +208,8 @@ export function buildModel(tree: ConfigTree, sink: DiagnosticSink, options: Buil
   applyBlock(topLevelTable, tree.statements, m, ctx);
   completeVrrp(m, ctx);
   completeCheck(m, ctx);
+  // Counts the parser left with the sink (see modelRetain) get their summary line now at the latest.
+  sink.flush();
   // Drop the build-time bookkeeping so the model is plain data (JSON-serialisable).
   for (const v of m.vrrpInstances) delete (v as Partial<InstanceDraft>).written;
   for (const vs of m.virtualServers) delete (vs as Partial<VsDraft>).written;

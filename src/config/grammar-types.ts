@@ -9,6 +9,7 @@ export type GrammarErrorCode =
   | 'extra-close-brace'
   | 'missing-close-brace'
   | 'missing-open-brace'
+  | 'nesting-too-deep'
   | 'unexpected-open-brace'
   | 'unmatched-quote';
 
@@ -30,6 +31,12 @@ export interface GrammarOptions {
    * of the keyword and the enclosing block keywords (outermost first).
    */
   readonly blockKeywords?: BlockKeywords;
+  /**
+   * Called for every finished statement (its block already read, so children come first);
+   * false drops it from the tree. `parentArgc` is the number of words after the enclosing
+   * block's keyword, -1 at top level.
+   */
+  readonly retain?: Retain;
   /** Maps an offset in the parsed text to its source location (called once per word). */
   readonly loc: (offset: number) => SourceLoc;
 }
@@ -37,3 +44,6 @@ export interface GrammarOptions {
 export type BlockKeywords = ReadonlySet<string> | ((keyword: string, parents: readonly string[]) => boolean);
 
 export type GrammarParse = (text: string, options: GrammarOptions) => GrammarResult;
+
+/** See GrammarOptions.retain. */
+export type Retain = (statement: Statement, parents: readonly string[], parentArgc: number) => boolean;

@@ -4,9 +4,9 @@
 import type { ConfigTree } from './ast.js';
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
 import { parseGrammar } from './grammar.js';
-import type { BlockKeywords, GrammarErrorCode } from './grammar-types.js';
+import type { BlockKeywords, GrammarErrorCode, Retain } from './grammar-types.js';
 import { nodeConfigFiles } from './node-files.js';
-import { preprocessFile, preprocessText, type PreprocessResult, type SourceLine } from './preprocess.js';
+import { preprocessFileJoined, preprocessTextJoined, type JoinedResult } from './preprocess.js';
 import type { ConfigFiles } from './preprocess/config-files.js';
 
 export type { ConfigFiles, ConfigFileStat } from './preprocess/config-files.js';
@@ -26,6 +26,12 @@ export interface ParseOptions {
    * Default DEFAULT_BLOCK_KEYWORDS.
    */
   readonly blockKeywords?: BlockKeywords;
+  /**
+   * Which finished statements the tree keeps (see GrammarOptions.retain). Default: all. Callers
+   * that only build the model pass build-model.ts modelRetain(sink), which drops what buildModel
+   * would skip or only count (unknown keywords past the diagnostics cap, unknown blocks' content).
+   */
+  readonly retain?: Retain;
 }
 
 /**
@@ -76,62 +82,17 @@ const MESSAGES: Record<GrammarErrorCode, string> = {
   'extra-close-brace': "Extra '}' found",
   'missing-close-brace': "missing '}' for the block opened here (keepalived: missing '}'s or extra '{'s)",
   'missing-open-brace': "Missing '{' at beginning of configuration block",
+  'nesting-too-deep': "blocks nested too deep (more than 100 levels) - '{' ignoring, its content read at this level",
   'unexpected-open-brace': "Unexpected '{' - ignoring",
   'unmatched-quote': 'Unmatched quote',
 };
 
-/** Maps offsets in the joined preprocessed text back to file:line:column. */
-class LocationMap {
-  private readonly starts: Int32Array;
-  private cursor = 0;
-
-  constructor(private readonly lines: readonly SourceLine[]) {
-    this.starts = new Int32Array(lines.length + 1);
-    let off = 0;
-    for (let i = 0; i < lines.length; i++) {
-      this.starts[i] = off;
-      off += lines[i].text.length + 1;
-    }
-    this.starts[lines.length] = off;
-  }
-
-  private lineIndex(offset: number): number {
-    const s = this.starts;
-    // Offsets mostly arrive in increasing order: try the last line first.
-    let c = this.cursor;
-    if (c < this.lines.length && s[c] <= offset && offset < s[c + 1]) return c;
-    if (c + 1 < this.lines.length && s[c + 1] <= offset && offset < s[c + 2]) return (this.cursor = c + 1);
-    let lo = 0;
-    let hi = this.lines.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    c = lo;
-    this.cursor = c;
-    return c;
-  }
-
-  loc(offset: number, fallbackFile: string): SourceLoc {
-    if (this.lines.length === 0) return { file: fallbackFile, line: 1, column: 1 };
-    const li = this.lineIndex(offset);
-    const l = this.lines[li];
-    const i = offset - this.starts[li];
-    let column: number;
-    if (l.cols === null) column = l.col0 + i;
-    else if (i < l.cols.length) column = l.cols[i];
-    else column = (l.cols.length > 0 ? l.cols[l.cols.length - 1] + 1 : l.col0) + (i - l.cols.length);
-    return { file: l.file, line: l.line, column };
-  }
-}
-
-function buildTree(pre: PreprocessResult, mainFile: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
-  const text = pre.lines.map((l) => l.text).join('\n');
-  const map = new LocationMap(pre.lines);
+function buildTree(pre: JoinedResult, mainFile: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
+  const { text, map } = pre;
   const loc = (offset: number): SourceLoc => map.loc(offset, mainFile);
   // The grammar's actions build the final statements, locations included (see the grammar).
-  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS, loc });
+  const retain = options.retain;
+  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS, loc, ...(retain ? { retain } : {}) });
   const errors = [...result.errors].sort((a, b) => a.start - b.start);
   for (const e of errors) {
     sink.error(e.code, MESSAGES[e.code], loc(e.start), { text: text.slice(e.start, Math.max(e.end, e.start + 1)).split('\n')[0] });
@@ -141,13 +102,13 @@ function buildTree(pre: PreprocessResult, mainFile: string, options: ParseOption
 
 /** Parses keepalived config text as if it were the file `fileName`. */
 export function parseConfigText(text: string, fileName: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
-  const pre = preprocessText(text, fileName, { ...pickPre(options) }, sink);
+  const pre = preprocessTextJoined(text, fileName, { ...pickPre(options) }, sink);
   return buildTree(pre, fileName, options, sink);
 }
 
 /** Reads and parses the config file at `path` (includes resolve relative to each file). */
 export function parseConfigFile(path: string, options: ParseOptions, sink: DiagnosticSink): ConfigTree {
-  const pre = preprocessFile(path, pickPre(options), sink);
+  const pre = preprocessFileJoined(path, pickPre(options), sink);
   return buildTree(pre, path, options, sink);
 }
 

@@ -14,10 +14,12 @@ import type { DiagnosticSink } from '../lib/diagnostics.js';
 import type { ConfigFiles } from './preprocess/config-files.js';
 import { decomment } from './preprocess/decomment.js';
 import { Definitions } from './preprocess/definitions.js';
+import { JoinedLines, LineList, type LineOutput, type LocationMap, type SourceLine } from './preprocess/line-output.js';
 import { MappedText } from './preprocess/mapped-text.js';
 import { parseSequence } from './preprocess/sequence.js';
 
 export type { ConfigFiles, ConfigFileStat } from './preprocess/config-files.js';
+export type { SourceLine } from './preprocess/line-output.js';
 
 export interface PreprocessOptions {
   /** keepalived's config id (`-i`, default the host name up to the first '.'): `@id` lines. */
@@ -25,18 +27,6 @@ export interface PreprocessOptions {
   /** Random source for `${_RANDOM}`, uniform in [0, 1). Default Math.random. */
   readonly random?: () => number;
   readonly files: ConfigFiles;
-}
-
-/** One logical line of preprocessed config text and where it came from. */
-export interface SourceLine {
-  readonly text: string;
-  readonly file: string;
-  /** 1-based line in `file`. */
-  readonly line: number;
-  /** 1-based source column of text[0]. */
-  readonly col0: number;
-  /** Source column of each character when the line was rewritten; null: `col0 + index`. */
-  readonly cols: readonly number[] | null;
 }
 
 export interface PreprocessResult {
@@ -137,7 +127,6 @@ function plainLine(text: string, pos: number, end: number): number {
 }
 
 class Preprocessor {
-  readonly lines: SourceLine[] = [];
   readonly files: string[] = [];
   private readonly seen = new Set<string>();
   private readonly defs: Definitions;
@@ -149,6 +138,7 @@ class Preprocessor {
   constructor(
     private readonly opts: PreprocessOptions,
     private readonly sink: DiagnosticSink,
+    private readonly out: LineOutput,
   ) {
     this.defs = new Definitions({
       pwd: () => dirname(this.currentFile),
@@ -210,10 +200,8 @@ class Preprocessor {
         // `@id`, `~SEQ` or include line. All the steps below then only trim blanks, so emit it.
         const plain = plainLine(text, pos, end);
         if (plain !== NOT_PLAIN) {
-          if (plain !== BLANK_LINE) {
-            const s = pos + (plain >>> 16);
-            this.lines.push({ text: text.slice(s, pos + (plain & 0xffff)), file, line: lineNo, col0: s - pos + 1, cols: null });
-          }
+          if (plain === BLANK_LINE) this.out.plain(text, pos, end, pos, pos, end !== eol, file, lineNo);
+          else this.out.plain(text, pos, end, pos + (plain >>> 16), pos + (plain & 0xffff), end !== eol, file, lineNo);
           pos = eol + 1;
           continue;
         }
@@ -335,7 +323,7 @@ class Preprocessor {
   private emit(line: MappedText, file: string, lineNo: number): void {
     if (line.length === 0) return;
     const m = line.mapping();
-    this.lines.push({ text: line.text, file, line: lineNo, col0: m.col0, cols: m.cols });
+    this.out.mapped(line.text, file, lineNo, m.col0, m.cols);
   }
 
   /** Handles `include GLOB` and its checked variants; false when the line is not one. */
@@ -402,14 +390,44 @@ class Preprocessor {
 
 /** Preprocesses config text as if read from `fileName` (includes resolve next to it). */
 export function preprocessText(text: string, fileName: string, opts: PreprocessOptions, sink: DiagnosticSink): PreprocessResult {
-  const p = new Preprocessor(opts, sink);
+  const out = new LineList();
+  const p = new Preprocessor(opts, sink, out);
   p.readText(text, fileName);
-  return { lines: p.lines, files: p.files };
+  return { lines: out.lines, files: p.files };
 }
 
 /** Preprocesses the config file at `path` (which, as in keepalived, may be a glob). */
 export function preprocessFile(path: string, opts: PreprocessOptions, sink: DiagnosticSink): PreprocessResult {
-  const p = new Preprocessor(opts, sink);
+  const out = new LineList();
+  const files = readMain(path, opts, sink, out);
+  return { lines: out.lines, files };
+}
+
+/** The preprocessed lines joined with '\n', as the parser reads them, and their origins. */
+export interface JoinedResult {
+  readonly text: string;
+  readonly map: LocationMap;
+  /** Every file read, main file first, in the order first read. */
+  readonly files: string[];
+}
+
+/** preprocessText() for the parser (see preprocess/line-output.ts JoinedLines). */
+export function preprocessTextJoined(text: string, fileName: string, opts: PreprocessOptions, sink: DiagnosticSink): JoinedResult {
+  const out = new JoinedLines();
+  const p = new Preprocessor(opts, sink, out);
+  p.readText(text, fileName);
+  return { ...out.finish(), files: p.files };
+}
+
+/** preprocessFile() for the parser (see preprocess/line-output.ts JoinedLines). */
+export function preprocessFileJoined(path: string, opts: PreprocessOptions, sink: DiagnosticSink): JoinedResult {
+  const out = new JoinedLines();
+  const files = readMain(path, opts, sink, out);
+  return { ...out.finish(), files };
+}
+
+function readMain(path: string, opts: PreprocessOptions, sink: DiagnosticSink, out: LineOutput): string[] {
+  const p = new Preprocessor(opts, sink, out);
   // keepalived globs the main path too; a plain path is reported as the user wrote it.
   const matches = /[*?[{]/.test(path)
     ? expandBraces(path).flatMap((alt) => opts.files.glob(alt, '.'))
@@ -428,5 +446,5 @@ export function preprocessFile(path: string, opts: PreprocessOptions, sink: Diag
     }
     p.readText(text, f);
   }
-  return { lines: p.lines, files: p.files };
+  return p.files;
 }

@@ -8,7 +8,7 @@ import type { OneShotFactory } from '../vrrp/runtime/timer-queue.js';
 import { createLogger, prettyLine, type LogRecord, type Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import { parseConfigFile } from '../config/parse.js';
-import { buildModel } from '../config/build-model.js';
+import { buildModel, modelRetain } from '../config/build-model.js';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
@@ -21,7 +21,7 @@ import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import { RealTimers } from '../notify/timers.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { ScriptNotifySink } from './notify-sink.js';
-import { wireInstances } from './instance-wiring.js';
+import { startRefusal, wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
@@ -194,7 +194,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   if (!existsSync(o.configFile)) throw new StartError(`keepalived-ts: configuration file ${o.configFile} not found`, EXIT.NO_CONFIG);
 
   const sink = new DiagnosticSink();
-  const tree = parseConfigFile(o.configFile, { configId: o.configId }, sink);
+  const tree = parseConfigFile(o.configFile, { configId: o.configId, retain: modelRetain(sink) }, sink);
   const model = buildModel(tree, sink);
   for (const d of sink.items) {
     const line = formatDiagnostic(d);
@@ -207,6 +207,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const missing = sink.items.filter((d) => d.code === 'include-not-found' || d.code === 'include-unreadable');
     if (missing.length > 0) throw new StartError(`keepalived-ts: -e/--all-config: ${missing.map((d) => formatDiagnostic(d)).join('; ')}`, EXIT.NO_CONFIG);
   }
+  const refusal = startRefusal(sink.items);
+  if (refusal) throw new StartError(`keepalived-ts: ${formatDiagnostic(refusal)}`, EXIT.CONFIG);
   if (o.dumpConf) {
     // -d: the parsed configuration, one log line per line of the JSON model.
     const { modelToJson } = await import('../cli/config-test.js');

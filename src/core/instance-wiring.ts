@@ -6,6 +6,19 @@ import type { AddressSpec, Kernel, RouteSpec, RouteType } from '../kernel/kernel
 import { instanceConfigFromModel } from '../vrrp/fsm/model-adapter.js';
 import type { RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../net/packet-io.js';
+import type { Diagnostic } from '../lib/diagnostics.js';
+import { VRRP_START_FATAL } from '../config/keywords/complete-vrrp.js';
+
+/**
+ * The config error that stops the daemon before it touches the host, as keepalived's VRRP
+ * process stops (exit 2, "permanent error CONFIG") when vrrp_complete_init() fails: an instance
+ * without a valid VRID or interface, a VRRPv3/strict instance without VIPs, or two instances
+ * with the same VRID on one interface and family (they would both become master and send
+ * adverts for one VRID with two address lists). undefined when there is none.
+ */
+export function startRefusal(diagnostics: readonly Diagnostic[]): Diagnostic | undefined {
+  return diagnostics.find((d) => d.severity === 'error' && VRRP_START_FATAL.has(d.code));
+}
 
 export interface WiringProblem {
   readonly instance: string;

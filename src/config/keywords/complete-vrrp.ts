@@ -14,6 +14,14 @@ interface VrrpDraft extends KeepalivedConfig {
   vrrpScripts: ScriptDraft[];
 }
 
+/**
+ * Codes of the errors after which keepalived's VRRP process does not start at all
+ * (vrrp_complete_init() fails: chk_min_cfg, vrrp_complete_instance, check_vrid_conflicts) and
+ * keepalived exits 2 ("exited with permanent error CONFIG"); `-t` reports them like any error.
+ * Only diagnostics of severity error count (`no-vip` is a warning for VRRPv2 without strict).
+ */
+export const VRRP_START_FATAL: ReadonlySet<string> = new Set(['missing-vrid', 'missing-interface', 'duplicate-vrid', 'no-vip']);
+
 export function completeVrrp(m: VrrpDraft, ctx: BuildCtx): void {
   completeScripts(m, ctx);
   for (const v of m.vrrpInstances) completeFamily(v, ctx);
@@ -212,19 +220,44 @@ function resolveTracks(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   }
 }
 
+/**
+ * keepalived's check_vrid_conflicts (vrrp.c), every pair of instances: multicast instances
+ * conflict when they share interface, family, VRID and multicast group ("X and Y both use VRID
+ * N with IPv4 on interface I"); unicast ones when they share family, VRID, interface (or one
+ * has none), source address and at least one peer ("(X) duplicate VRID conflict with Y VRID N").
+ * keepalived's VRRP process then refuses to start (see VRRP_START_FATAL).
+ */
 function checkDuplicateVrids(m: VrrpDraft, ctx: BuildCtx): void {
-  const seen = new Map<string, InstanceDraft>();
+  const g = m.globalDefs;
+  const group = (v: InstanceDraft): string => v.mcastDstIp?.address ?? (v.family === 'inet' ? g.vrrpMcastGroup4 || '224.0.0.18' : g.vrrpMcastGroup6 || 'ff02::12');
+  // Candidates share family and VRID; a Map keeps this linear for configs of many instances.
+  const byVrid = new Map<string, InstanceDraft[]>();
   for (const v of m.vrrpInstances) {
-    const key = `${v.interface ?? ''}|${v.family}|${v.virtualRouterId}|${v.unicast ? 'u' : 'm'}`;
-    const prev = seen.get(key);
-    if (prev) {
-      const fam = v.family === 'inet' ? 'IPv4' : 'IPv6';
-      ctx.sink.error(
-        'duplicate-vrid',
-        `${prev.name} and ${v.name} both use VRID ${v.virtualRouterId} with ${fam} on interface ${v.interface ?? ''}`,
-        v.loc,
-        { text: v.name },
-      );
-    } else seen.set(key, v);
+    const key = `${v.family}|${v.virtualRouterId}|${v.unicast ? 'u' : 'm'}`;
+    const list = byVrid.get(key);
+    if (list === undefined) byVrid.set(key, [v]);
+    else list.push(v);
+  }
+  for (const list of byVrid.values()) {
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        const a = list[i];
+        const b = list[j];
+        if (a.unicast) {
+          if (a.interface !== undefined && b.interface !== undefined && a.interface !== b.interface) continue;
+          const sa = a.unicastSrcIp?.address;
+          const sb = b.unicastSrcIp?.address;
+          if (sa !== undefined && sb !== undefined && sa !== sb) continue;
+          if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.ip.address === p.ip.address))) continue;
+          ctx.sink.error('duplicate-vrid', `(${a.name}) duplicate VRID conflict with ${b.name} VRID ${a.virtualRouterId}`, b.loc, { text: b.name });
+          continue;
+        }
+        if (a.interface === undefined || a.interface !== b.interface || group(a) !== group(b)) continue;
+        const fam = a.family === 'inet' ? 'IPv4' : 'IPv6';
+        ctx.sink.error('duplicate-vrid', `${a.name} and ${b.name} both use VRID ${a.virtualRouterId} with ${fam} on interface ${a.interface}`, b.loc, {
+          text: b.name,
+        });
+      }
+    }
   }
 }

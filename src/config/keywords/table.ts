@@ -64,6 +64,11 @@ const LEGACY_HINTS: Record<string, string> = {
   lvs_sync_daemon_interface: "use global_defs 'lvs_sync_daemon'",
 };
 
+/** True for a keyword `applyBlock` reports as unknown (not an include, not a legacy word). */
+export function isPlainUnknown(keyword: string, defs: ReadonlyMap<string, unknown>): boolean {
+  return !defs.has(keyword) && !INCLUDES.includes(keyword) && !Object.prototype.hasOwnProperty.call(LEGACY_HINTS, keyword);
+}
+
 export function valueCtx(s: Statement, ctx: BuildCtx): ValueCtx {
   return { sink: ctx.sink, loc: s.args[0]?.loc ?? s.loc };
 }
@@ -71,7 +76,8 @@ export function valueCtx(s: Statement, ctx: BuildCtx): ValueCtx {
 /** Reports an unknown keyword, as keepalived words it, with a hint. */
 export function reportUnknown(s: Statement, known: Iterable<string>, ctx: BuildCtx): void {
   const legacy = Object.prototype.hasOwnProperty.call(LEGACY_HINTS, s.keyword) ? LEGACY_HINTS[s.keyword] : undefined;
-  let hint = legacy ?? didYouMean(s.keyword, known);
+  // Past the sink's cap the diagnostic is only counted: skip the did-you-mean search.
+  let hint = legacy ?? (ctx.sink.full('unknown-keyword', s.loc.file) ? undefined : didYouMean(s.keyword, known));
   if (s.block) hint = hint ? `${hint}; block skipped` : 'block skipped';
   const msg = `unknown keyword '${s.keyword}'`;
   const extra = { text: s.keyword, ...(hint ? { hint } : {}) };
@@ -86,7 +92,7 @@ export function reportUnknown(s: Statement, known: Iterable<string>, ctx: BuildC
  */
 const TABLE_MAPS = new WeakMap<object, ReadonlyMap<string, KeywordDef<never>>>();
 
-function tableMap<T>(table: KeywordTable<T>): ReadonlyMap<string, KeywordDef<T>> {
+export function tableMap<T>(table: KeywordTable<T>): ReadonlyMap<string, KeywordDef<T>> {
   let m = TABLE_MAPS.get(table) as ReadonlyMap<string, KeywordDef<T>> | undefined;
   if (m === undefined) {
     m = new Map(Object.entries(table));
