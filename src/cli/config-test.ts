@@ -7,13 +7,14 @@
 // `$? -eq 6` behave the same. One deliberate difference: a missing main config file exits 4
 // here (keepalived -t prints "Config files missing" and exits 0 unless -e is given), because a
 // config test that passes on a file that is not there hides a mistake.
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
 import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
 import { expandBraces } from '../config/preprocess.js';
 import { nodeConfigFiles } from '../config/node-files.js';
 import { checkScriptSecurity, checkTrackScripts } from './script-security.js';
 import type { ConfigTree } from '../config/ast.js';
+import { inFileOrder, interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
 
 export const EXIT_OK = 0;
 export const EXIT_CANNOT_RUN = 4;
@@ -27,12 +28,39 @@ export const FATAL_CODES: ReadonlySet<string> = new Set([
   'not-a-file',
   'io-error',
   'fatal',
+  'bad-interface',
 ]);
 
 export interface ConfigTestOptions {
   readonly configId: string;
   /** PATH used to resolve bare script names (keepalived searches its own PATH). */
   readonly pathEnv?: string;
+  /** The host checked against; default: this host (/sys/class/net, /etc/passwd). */
+  readonly host?: HostFacts;
+}
+
+/** This host as `-t` sees it: interfaces in /sys/class/net, users in /etc/passwd. */
+export function thisHost(sysNet = '/sys/class/net', passwd = '/etc/passwd'): HostFacts {
+  let interfaces: string[] = [];
+  try {
+    interfaces = readdirSync(sysNet);
+  } catch {
+    // No sysfs (a container without /sys): every interface is then reported missing, which is right.
+  }
+  let users: Set<string> | undefined;
+  const userExists = (name: string): boolean => {
+    if (!users) {
+      users = new Set();
+      try {
+        for (const l of readFileSync(passwd, 'utf8').split('\n')) if (l.includes(':')) users.add(l.slice(0, l.indexOf(':')));
+      } catch {
+        // unreadable: no user exists
+      }
+    }
+    // keepalived also accepts a numeric uid.
+    return users.has(name) || /^\d+$/.test(name);
+  };
+  return { interfaces: new Set(interfaces), userExists };
 }
 
 export interface ConfigTestResult {
@@ -100,9 +128,18 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   }
   const { tree, model } = loadConfigFiles(files, file, { configId: options.configId }, sink);
   const pathEnv = options.pathEnv ?? process.env.PATH;
-  for (const d of checkTrackScripts(tree, pathEnv)) sink.report(d);
-  for (const d of checkScriptSecurity(tree, pathEnv)) sink.report(d);
-  return { exitCode: exitCodeFor(sink.items), diagnostics: sink.items, tree, model };
+  const host = options.host ?? thisHost();
+  // Host checks (reference section 1.6: -t runs keepalived's start-up validation, which looks at
+  // the interfaces and users of the host it runs on).
+  const ifs = interfaceDiagnostics(tree, host);
+  const users = scriptUserDiagnostics(tree, host);
+  for (const d of users.diagnostics) sink.report(d);
+  for (const d of ifs) if (d.code !== 'bad-interface') sink.report(d);
+  for (const d of checkTrackScripts(tree, pathEnv, users.removed)) sink.report(d);
+  // keepalived's VRRP side stops at a missing interface, before its script security check.
+  if (ifs.length === 0) for (const d of checkScriptSecurity(tree, pathEnv, users.removed)) sink.report(d);
+  const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
+  return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model };
 }
 
 /** JSON for --dump-config: Maps become objects, Sets arrays, bigints strings. */

@@ -66,10 +66,11 @@ export function programOf(command: string): string {
 }
 
 /** Every script configured in the tree, in file order. */
-export function collectScripts(tree: ConfigTree): ConfiguredScript[] {
+export function collectScripts(tree: ConfigTree, removed: ReadonlySet<string> = new Set()): ConfiguredScript[] {
   const out: ConfiguredScript[] = [];
   const walk = (stmts: readonly Statement[], parent: string | undefined): void => {
     for (const s of stmts) {
+      if (s.keyword === 'vrrp_script' && removed.has(s.args[0]?.text ?? '')) continue;
       if (parent !== undefined && SCRIPT_KEYWORDS[parent]?.includes(s.keyword)) {
         const command = firstQuotedWord(s.raw);
         if (command.length > 0) {
@@ -114,9 +115,9 @@ export function resolveProgram(program: string, pathEnv: string | undefined): st
  * The script-security diagnostics for a config: at most one for VRRP-side scripts and one for
  * checker scripts (keepalived prints one line per process), located at the first such script.
  */
-export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH): Diagnostic[] {
+export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH, removed: ReadonlySet<string> = new Set()): Diagnostic[] {
   if (scriptSecurityEnabled(tree)) return [];
-  const live = collectScripts(tree).filter((s) => resolveProgram(s.program, pathEnv) !== undefined);
+  const live = collectScripts(tree, removed).filter((s) => resolveProgram(s.program, pathEnv) !== undefined);
   const out: Diagnostic[] = [];
   for (const checker of [false, true]) {
     const first = live.find((s) => s.checker === checker);
@@ -125,10 +126,10 @@ export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefine
     out.push({
       severity: 'error',
       code: 'script-security',
-      message: `SECURITY VIOLATION - ${checker ? 'check scripts' : 'scripts'} are being executed but script_security not enabled (${count} script${count === 1 ? '' : 's'}, first: ${first.keyword} '${first.program}')`,
+      message: `SECURITY VIOLATION - ${checker ? 'check scripts' : 'scripts'} are being executed but script_security not enabled.`,
       loc: first.loc,
       text: first.command,
-      hint: "add 'enable_script_security' to global_defs",
+      hint: `${count} script${count === 1 ? '' : 's'}, first: ${first.keyword} '${first.program}'; add 'enable_script_security' to global_defs`,
     });
   }
   return out;
@@ -140,11 +141,12 @@ export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefine
  * run as if it were not configured. Notify and checker scripts are not checked by -t. This
  * depends on the host the check runs on, so it is a warning with its own code.
  */
-export function checkTrackScripts(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH): Diagnostic[] {
+export function checkTrackScripts(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH, removed: ReadonlySet<string> = new Set()): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const block of tree.statements) {
     if (block.keyword !== 'vrrp_script' || !block.block) continue;
     const name = block.args[0]?.text ?? '';
+    if (removed.has(name)) continue;
     for (const s of block.block) {
       if (s.keyword !== 'script') continue;
       const command = firstQuotedWord(s.raw);

@@ -164,7 +164,7 @@ function completeSyncGroups(m: VrrpDraft, ctx: BuildCtx): void {
     }
     g.group = members;
     if (!ok || members.length === 0) {
-      if (members.length === 0 && ok) ctx.sink.warning('empty-sync-group', `Sync group ${g.name} has no virtual router(s) - removing`, g.loc);
+      if (members.length === 0 && ok) ctx.sink.warning('empty-sync-group', `Sync group ${g.name} has no virtual router(s). removing`, g.loc);
       continue;
     }
     for (const n of members) (byName.get(n) as InstanceDraft).syncGroup = g.name;

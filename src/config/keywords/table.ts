@@ -73,7 +73,7 @@ export function reportUnknown(s: Statement, known: Iterable<string>, ctx: BuildC
   const legacy = Object.prototype.hasOwnProperty.call(LEGACY_HINTS, s.keyword) ? LEGACY_HINTS[s.keyword] : undefined;
   let hint = legacy ?? didYouMean(s.keyword, known);
   if (s.block) hint = hint ? `${hint}; block skipped` : 'block skipped';
-  const msg = `unknown keyword '${s.keyword}'`;
+  const msg = `Unknown keyword '${s.keyword}'`;
   const extra = { text: s.keyword, ...(hint ? { hint } : {}) };
   if (legacy) ctx.sink.warning('unknown-keyword', msg, s.loc, extra);
   else ctx.sink.error('unknown-keyword', msg, s.loc, extra);

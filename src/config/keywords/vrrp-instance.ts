@@ -162,7 +162,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
           }
           auth.authPass = p;
         } else if (!['include', 'includea', 'includer', 'includew'].includes(line.keyword)) {
-          ctx.sink.error('unknown-keyword', `unknown keyword '${line.keyword}'`, line.loc, {
+          ctx.sink.error('unknown-keyword', `Unknown keyword '${line.keyword}'`, line.loc, {
             text: line.keyword,
             ...(line.keyword.startsWith('auth') ? { hint: "did you mean 'auth_type' or 'auth_pass'?" } : {}),
           });
@@ -251,7 +251,14 @@ export const vrrpInstanceTable: KeywordTable<V> = {
     deprecated: "'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block",
   },
   lvs_sync_daemon_interface: {
-    ...stored(1),
-    deprecated: 'Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
+    minArgs: 1,
+    // keepalived names the instance and puts its advice on a second line ("Please use ...").
+    handle: (s, v, ctx) => {
+      ctx.sink.warning('deprecated-keyword', `(${v.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`, s.loc, {
+        text: s.keyword,
+        hint: 'Please use global lvs_sync_daemon',
+      });
+      (v.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
   },
 };

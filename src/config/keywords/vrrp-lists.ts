@@ -98,6 +98,15 @@ function checkRoute(words: string[], l: Statement, ctx: BuildCtx): boolean {
   return true;
 }
 
+const RULE_PREFERENCES = new WeakMap<object, number>();
+
+/** The preference keepalived gives the next rule written without one: 16384, 16383, ... per config. */
+function nextDefaultRulePreference(ctx: BuildCtx): number {
+  const n = RULE_PREFERENCES.get(ctx.sink) ?? 0x4000;
+  RULE_PREFERENCES.set(ctx.sink, n - 1);
+  return n;
+}
+
 /** Rule lines: `from`/`to` addresses must parse; a rule without a preference gets a warning. */
 export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
   const out: RouteEntry[] = [];
@@ -108,6 +117,8 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
       if ((words[i] === 'from' || words[i] === 'to') && words[i + 1] !== undefined && words[i + 1] !== 'all') {
         if (!parseIpPrefix(words[i + 1])) {
           ctx.sink.error('invalid-address', `Invalid rule ${words[i]} address ${words[i + 1]}`, l.loc, { text: words[i + 1] });
+          // keepalived follows with its generic address line; kept so greps for it still match.
+          ctx.sink.info('invalid-address', `VRRP parsed invalid IP ${words[i + 1]}. skipping IP...`, l.loc, { text: words[i + 1] });
           ok = false;
         }
         i++;
@@ -115,7 +126,9 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
     }
     if (!ok) continue;
     if (!words.some((w) => w === 'preference' || w === 'priority' || w === 'order' || w === 'pref' || w === 'prio')) {
-      ctx.sink.warning('rule-no-preference', 'Rule has no preference specified. This is probably not what you want.', l.loc);
+      // keepalived numbers such rules from 16384 down, across the whole config, in file order.
+      const pref = nextDefaultRulePreference(ctx);
+      ctx.sink.warning('rule-no-preference', `Rule has no preference specified - setting to ${pref}. This is probably not what you want.`, l.loc);
     }
     out.push({ words, loc: l.loc });
   }

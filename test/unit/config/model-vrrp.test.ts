@@ -138,12 +138,12 @@ describe('vrrp_instance values and ranges', () => {
 });
 
 describe('unknown keywords', () => {
-  it("are worded `unknown keyword 'NAME'` with a did-you-mean from the block's keywords", () => {
+  it("are worded `Unknown keyword 'NAME'` with a did-you-mean from the block's keywords", () => {
     const b = build('vrrp_script s {\n script "/bin/true"\n rize 2\n}\n' + vi('priorty 10\nadvert_intt 2'));
     expect(b.only('unknown-keyword').map((d) => [d.message, d.hint, d.loc.line])).toEqual([
-      ["unknown keyword 'rize'", "did you mean 'rise'?", 3],
-      ["unknown keyword 'priorty'", "did you mean 'priority'?", 11],
-      ["unknown keyword 'advert_intt'", "did you mean 'advert_int'?", 12],
+      ["Unknown keyword 'rize'", "did you mean 'rise'?", 3],
+      ["Unknown keyword 'priorty'", "did you mean 'priority'?", 11],
+      ["Unknown keyword 'advert_intt'", "did you mean 'advert_int'?", 12],
     ]);
   });
   it('an unknown block is skipped as a whole with one diagnostic', () => {
