@@ -136,7 +136,8 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   for (const d of users.diagnostics) sink.report(d);
   for (const d of ifs) if (d.code !== 'bad-interface') sink.report(d);
   for (const d of checkTrackScripts(tree, pathEnv, users.removed)) sink.report(d);
-  // keepalived's VRRP side stops at a missing interface, before its script security check.
+  // keepalived's VRRP side stops at a missing interface, before its script security check, so
+  // a config with both exits 5 there, not 6.
   if (ifs.length === 0) for (const d of checkScriptSecurity(tree, pathEnv, users.removed)) sink.report(d);
   const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
   return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model };

@@ -75,7 +75,7 @@ export function interfaceDiagnostics(tree: ConfigTree, host: HostFacts): Diagnos
       code: 'bad-interface',
       message: NON_EXISTENT_INTERFACE,
       loc: out[0].loc,
-      hint: `${out.length} missing interface${out.length === 1 ? '' : 's'}; like keepalived, script security is not checked until they exist`,
+      hint: `${out.length} missing on this host`,
     });
   }
   return out;
