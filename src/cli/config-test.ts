@@ -35,7 +35,11 @@ export interface ConfigTestOptions {
   readonly configId: string;
   /** PATH used to resolve bare script names (keepalived searches its own PATH). */
   readonly pathEnv?: string;
-  /** The host checked against; default: this host (/sys/class/net, /etc/passwd). */
+  /**
+   * The host to check interfaces and script users against (what `keepalived -t` does): `-t`
+   * passes `thisHost()`. Without it only the config itself is checked (--dump-config, the
+   * examples summary), so the answer does not depend on the machine.
+   */
   readonly host?: HostFacts;
 }
 
@@ -128,11 +132,10 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   }
   const { tree, model } = loadConfigFiles(files, file, { configId: options.configId }, sink);
   const pathEnv = options.pathEnv ?? process.env.PATH;
-  const host = options.host ?? thisHost();
   // Host checks (reference section 1.6: -t runs keepalived's start-up validation, which looks at
   // the interfaces and users of the host it runs on).
-  const ifs = interfaceDiagnostics(tree, host);
-  const users = scriptUserDiagnostics(tree, host);
+  const ifs = options.host ? interfaceDiagnostics(tree, options.host) : [];
+  const users = options.host ? scriptUserDiagnostics(tree, options.host) : { diagnostics: [], removed: new Set<string>() };
   for (const d of users.diagnostics) sink.report(d);
   for (const d of ifs) if (d.code !== 'bad-interface') sink.report(d);
   for (const d of checkTrackScripts(tree, pathEnv, users.removed)) sink.report(d);
