@@ -43,13 +43,31 @@ export interface ConfigTestOptions {
   readonly host?: HostFacts;
 }
 
-/** This host as `-t` sees it: interfaces in /sys/class/net, users in /etc/passwd. */
-export function thisHost(sysNet = '/sys/class/net', passwd = '/etc/passwd'): HostFacts {
+/** Interface names in /proc/self/net/dev format ("  eth0: counters..."), after its two header lines. */
+export function interfacesInNetDev(text: string): string[] {
+  return text
+    .split('\n')
+    .slice(2)
+    .map((l) => l.slice(0, l.indexOf(':')).trim())
+    .filter((n) => n.length > 0);
+}
+
+/**
+ * This host as `-t` sees it: the interfaces of this process's network namespace, users in
+ * /etc/passwd. Interfaces come from /proc/self/net/dev, which follows the reader's namespace;
+ * /sys/class/net shows the namespace sysfs was mounted in (under `unshare -n`, the host's), so
+ * it is only the fallback when /proc is not there.
+ */
+export function thisHost(netDev = '/proc/self/net/dev', sysNet = '/sys/class/net', passwd = '/etc/passwd'): HostFacts {
   let interfaces: string[] = [];
   try {
-    interfaces = readdirSync(sysNet);
+    interfaces = interfacesInNetDev(readFileSync(netDev, 'utf8'));
   } catch {
-    // No sysfs (a container without /sys): every interface is then reported missing, which is right.
+    try {
+      interfaces = readdirSync(sysNet);
+    } catch {
+      // Neither: every interface is then reported missing, which is what keepalived would find too.
+    }
   }
   let users: Set<string> | undefined;
   const userExists = (name: string): boolean => {
@@ -74,6 +92,8 @@ export interface ConfigTestResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly tree?: ConfigTree;
   readonly model?: KeepalivedModel;
+  /** vrrp_scripts that will not run on this host (keepalived disables them), with why. */
+  readonly disabledScripts?: ReadonlyMap<string, string>;
 }
 
 /** The exit code for a set of diagnostics, keepalived's precedence (see the file comment). */
@@ -138,24 +158,87 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   const users = options.host ? scriptUserDiagnostics(tree, options.host) : { diagnostics: [], removed: new Set<string>() };
   for (const d of users.diagnostics) sink.report(d);
   for (const d of ifs) if (d.code !== 'bad-interface') sink.report(d);
-  for (const d of checkTrackScripts(tree, pathEnv, users.removed)) sink.report(d);
+  const disabledScripts = new Map<string, string>([...users.removed].map((n) => [n, 'its user does not exist on this host']));
+  for (const d of checkTrackScripts(tree, pathEnv, users.removed)) {
+    sink.report(d);
+    const name = /^Disabling track script (\S+) /.exec(d.message)?.[1];
+    if (name !== undefined) disabledScripts.set(name, d.hint ?? d.message);
+  }
   // keepalived's VRRP side stops at a missing interface, before its script security check, so
   // a config with both exits 5 there, not 6.
   if (ifs.length === 0) for (const d of checkScriptSecurity(tree, pathEnv, users.removed)) sink.report(d);
   const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
-  return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model };
+  return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model, disabledScripts };
 }
 
-/** JSON for --dump-config: Maps become objects, Sets arrays, bigints strings. */
-export function modelToJson(model: unknown): string {
-  return JSON.stringify(
-    model,
-    (_key, value: unknown) => {
-      if (value instanceof Map) return Object.fromEntries(value);
-      if (value instanceof Set) return [...value];
-      if (typeof value === 'bigint') return value.toString();
-      return value;
-    },
-    2,
-  );
+/**
+ * Durations in the model, by field name, and the unit each is kept in (src/config/model.ts:
+ * VRRP intervals in centiseconds, most delays in milliseconds, a few keepalived settings in
+ * seconds). Every other number in the model is not a duration.
+ */
+const DURATION_FIELDS: Readonly<Record<string, 'cs' | 'ms' | 's'>> = {
+  advertInt: 'cs',
+  smtpConnectTimeout: 's',
+  startupScriptTimeout: 's',
+  shutdownScriptTimeout: 's',
+  persistenceTimeout: 's',
+  tcp: 's',
+  tcpfin: 's',
+  udp: 's',
+  vrrpGarpMasterDelay: 'ms',
+  vrrpGarpMasterRefresh: 'ms',
+  vrrpGarpLowerPrioDelay: 'ms',
+  vrrpGarpInterval: 'ms',
+  vrrpGnaInterval: 'ms',
+  vrrpStartupDelay: 'ms',
+  interval: 'ms',
+  timeout: 'ms',
+  delay: 'ms',
+  forkDelay: 'ms',
+  terminateDelay: 'ms',
+  preemptDelay: 'ms',
+  garpMasterDelay: 'ms',
+  garpMasterRefresh: 'ms',
+  garpLowerPrioDelay: 'ms',
+  garpInterval: 'ms',
+  gnaInterval: 'ms',
+  delayLoop: 'ms',
+  connectTimeout: 'ms',
+  delayBeforeRetry: 'ms',
+  warmup: 'ms',
+  miscTimeout: 'ms',
+};
+const TO_MS = { cs: 10, ms: 1, s: 1000 } as const;
+
+export interface DumpOptions {
+  /** vrrp_script names the check disabled, with why: marked on the script and on every tracker of it. */
+  readonly disabledScripts?: ReadonlyMap<string, string>;
+}
+
+/**
+ * JSON for --dump-config: Maps become objects, Sets arrays, bigints strings. Every duration is
+ * written in milliseconds under its name with an `Ms` suffix (`advertIntMs`, `intervalMs`), so
+ * no bare centiseconds or seconds stand next to milliseconds. Disabled vrrp_scripts, and the
+ * track_script entries that name them, carry `"disabled": "why"`.
+ */
+export function modelToJson(model: unknown, o: DumpOptions = {}): string {
+  const disabled = o.disabledScripts ?? new Map<string, string>();
+  // `key` is the name the value is stored under; array elements get their array's name.
+  const plain = (value: unknown, key: string): unknown => {
+    if (value instanceof Map) return plain(Object.fromEntries(value), key);
+    if (value instanceof Set) return plain([...value], key);
+    if (typeof value === 'bigint') return value.toString();
+    if (Array.isArray(value)) return value.map((v) => plain(v, key));
+    if (typeof value !== 'object' || value === null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const unit = DURATION_FIELDS[k];
+      if (unit !== undefined && typeof v === 'number') out[`${k}Ms`] = v * TO_MS[unit];
+      else if (v !== undefined) out[k] = plain(v, k);
+    }
+    const name = (value as { name?: unknown }).name;
+    if (typeof name === 'string' && (key === 'vrrpScripts' || key === 'trackScript') && disabled.has(name)) out.disabled = disabled.get(name);
+    return out;
+  };
+  return JSON.stringify(plain(model, ''), null, 2);
 }

@@ -57,7 +57,7 @@ function configCommand(o: CliOptions, io: CliIo): number {
     }
     if (!logged) io.stderr(text);
   }
-  if (o.dumpConfig && result.model !== undefined) io.stdout(modelToJson(result.model) + '\n');
+  if (o.dumpConfig && result.model !== undefined) io.stdout(modelToJson(result.model, { ...(result.disabledScripts ? { disabledScripts: result.disabledScripts } : {}) }) + '\n');
   // An invalid -S value is reported as a config warning by keepalived -t (exit 5).
   if (result.exitCode === 0 && o.warnings.length > 0) return EXIT_CONFIG_ERRORS;
   return result.exitCode;

@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, itWhen, type Prereq } from '../helpers/require.js';
-import { hasStackTrace, repoRoot, runCli } from './lib/cli.js';
+import { hasStackTrace, repoRoot, runCli as runCliOnHost, type CliSpawnOptions } from './lib/cli.js';
+
+/** -t looks at the host's interfaces: every run here sees exactly one, eth0 (the configs' interface). */
+const runCli = (args: readonly string[], o: CliSpawnOptions = {}) => runCliOnHost(args, { interfaces: ['eth0'], ...o });
 
 const dir = mkdtempSync(join(tmpdir(), 'kt-cli-'));
 const hasSetpriv: Prereq = () => (spawnSync('setpriv', ['--version']).status === 0 ? undefined : 'setpriv (util-linux) is not installed');

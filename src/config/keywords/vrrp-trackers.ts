@@ -186,8 +186,10 @@ export const syncGroupTable: KeywordTable<SG> = {
   group: {
     minArgs: 0,
     block: 'required',
-    handle: (s, g) => {
+    handle: (s, g, ctx) => {
       for (const line of s.block ?? []) g.group.push(line.keyword, ...line.args.map((a) => a.text));
+      // keepalived's words; it reports the block's closing line, we the `group` line.
+      if ((s.block ?? []).length === 0) ctx.sink.warning('empty-sync-group', `Warning - sync group ${g.name} has empty group block`, s.loc, { text: s.keyword });
     },
   },
   track_interface: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackInterface.push(...parseTrackList(s, ctx, 'ignore')) },

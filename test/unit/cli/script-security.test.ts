@@ -51,7 +51,8 @@ describe('checkScriptSecurity', () => {
     const d = checkScriptSecurity(t, '');
     expect(d.map((x) => x.code)).toEqual(['script-security', 'script-security']);
     expect(d[0].message).toMatch(/^SECURITY VIOLATION - scripts are being executed/);
-    expect(d[0].message).toContain('2 scripts');
+    expect(d[0].message).toBe('SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
+    expect(d[0].hint).toContain('2 scripts');
     expect(d[0].text).toBe(`${exe} --flag`); // located at the vrrp_script's `script` line
     expect(d[1].message).toMatch(/^SECURITY VIOLATION - check scripts/);
   });

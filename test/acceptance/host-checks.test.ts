@@ -1,0 +1,185 @@
+// `-t` checks the config against the host it runs on, like keepalived -t: interfaces an
+// instance names (its own, track_interface, a VIP's or a route's `dev`), vrrp_script users,
+// script files. Both programs run `-t` in the same kind of fresh network namespace holding
+// exactly the interfaces the case lists, in the same test run; each keepalived line must appear
+// in our report with keepalived's exact words, at the same line, with our file:line:col around
+// it, and both must exit with the same code. Our lines come in file order.
+//
+// The daemon's start-up makes the same check against the kernel's links: a missing interface
+// stops it with the same lines (file:line:col) and keepalived's exit code 2.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect } from 'vitest';
+import { isRoot, itWhen } from '../helpers/require.js';
+import { mainTs, repoRoot } from './lib/cli.js';
+import { hasKeepalived, hasUnshare, keepalivedConfigTest, runInNetns } from './lib/keepalived.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kt-hostcheck-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const OUR_LINE = /^(.+):(\d+):(\d+): (error|warning|info)\[([a-z0-9-]+)\]: (.+)$/;
+const KA_PREFIX = /^\((?:(.+?): )?Line (\d+)\) (.*)$/;
+
+interface Case {
+  readonly name: string;
+  readonly interfaces: readonly string[];
+  readonly text: string;
+  /** The exit code keepalived 2.2.7 gives (checked against the real one in the run too). */
+  readonly exit: number;
+  /** Fragments keepalived must print (so the case tests what it says it tests). */
+  readonly expect: readonly string[];
+}
+
+const instance = (iface: string, extra = ''): string => `vrrp_instance VI_1 {
+  state BACKUP
+  interface ${iface}
+  virtual_router_id 51
+  priority 100
+${extra}  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+`;
+
+const CASES: readonly Case[] = [
+  {
+    name: "an instance's interface that does not exist",
+    interfaces: [],
+    text: instance('ens33'),
+    exit: 5,
+    expect: ["WARNING - interface ens33 for vrrp_instance VI_1 doesn't exist", 'Non-existent interface specified in configuration'],
+  },
+  {
+    name: 'track_interface, a VIP dev and a route dev that do not exist',
+    interfaces: ['eth0'],
+    text: `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  track_interface {
+    eth9 weight 10
+  }
+  virtual_ipaddress {
+    192.0.2.10/24 dev eth7
+  }
+  virtual_routes {
+    192.0.2.0/24 via 192.0.2.1 dev eth8
+  }
+}
+`,
+    exit: 5,
+    expect: ['(VI_1) tracked interface eth9 doesn', 'interface eth7 for ip address', 'interface eth8 for VROUTE nexthop'],
+  },
+  {
+    name: 'a missing interface stops the check before script security (5, not 6)',
+    interfaces: [],
+    text: `vrrp_script chk {\n  script "/bin/true"\n}\n` + instance('ens33', '  track_script {\n    chk\n  }\n'),
+    exit: 5,
+    expect: ['Non-existent interface specified in configuration'],
+  },
+  {
+    name: 'interfaces present: the script security check is reached (6)',
+    interfaces: ['ens33'],
+    text: `vrrp_script chk {\n  script "/bin/true"\n}\n` + instance('ens33', '  track_script {\n    chk\n  }\n'),
+    exit: 6,
+    expect: ['SECURITY VIOLATION - scripts are being executed but script_security not enabled.'],
+  },
+  {
+    name: "a vrrp_script user that does not exist removes the script",
+    interfaces: ['eth0'],
+    text: `vrrp_script chk {\n  script "/nonexistent/chk.sh"\n  user kt_no_such_user\n}\nvrrp_script chk2 {\n  script "/bin/true"\n}\n` +
+      instance('eth0', '  track_script {\n    chk\n    chk2\n  }\n'),
+    exit: 6,
+    expect: ["Unable to set uid/gid for script '/nonexistent/chk.sh'", '(VI_1) track script chk not found, ignoring...'],
+  },
+  {
+    name: "keepalived's words for rules, sync groups and deprecated keywords, in file order",
+    interfaces: ['eth0'],
+    text: `vrrp_sync_group VG1 {
+  group { }
+}
+static_rules {
+  from 192.0.2.0/24 table 1
+  to 192.0.2./24 table 1
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  lvs_sync_daemon_interface eth0
+  notification_emial x
+  virtual_rules {
+    from 192.0.2.3 table 12
+  }
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+`,
+    exit: 5,
+    expect: [
+      'Rule has no preference specified - setting to 16384.',
+      'Warning - sync group VG1 has empty group block',
+      'VRRP parsed invalid IP 192.0.2./24. skipping IP...',
+      '(VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.',
+      "Unknown keyword 'notification_emial'",
+    ],
+  },
+];
+
+function ours(file: string, interfaces: readonly string[]) {
+  return runInNetns([process.execPath, '--import', 'tsx', mainTs, '-t', '-f', file], { interfaces, cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '' } });
+}
+
+describe('-t checks the running host like keepalived -t (same namespace set-up, same run)', { timeout: 120_000 }, () => {
+  CASES.forEach((c, i) => {
+    itWhen(isRoot, hasUnshare, hasKeepalived)(c.name, async () => {
+      const file = join(dir, `case-${i}.conf`);
+      writeFileSync(file, c.text);
+      const [ka, us] = await Promise.all([keepalivedConfigTest(file, 'kt-hostcheck', { interfaces: c.interfaces }), ours(file, c.interfaces)]);
+      const kaText = ka.lines.join('\n');
+      for (const f of c.expect) expect(kaText, 'keepalived printed what the case is about').toContain(f);
+      expect(ka.status, kaText).toBe(c.exit);
+
+      const lines = us.stderr.split('\n').filter((l) => l.length > 0);
+      const parsed = lines.map((l) => OUR_LINE.exec(l));
+      expect(parsed.every((m) => m !== null), `every line is file:line:col: ...\n${us.stderr}`).toBe(true);
+      // Every keepalived line, in keepalived's words, at its line: as our message, or (for
+      // keepalived's indented continuation lines, "Please use ...") inside our hint.
+      const missing: string[] = [];
+      for (const raw of ka.lines) {
+        const m = KA_PREFIX.exec(raw);
+        const message = m ? m[3] : raw;
+        const cont = /^\s/.test(message);
+        const hit = parsed.some(
+          (p) => p !== null && (m === null || p[2] === m[2]) && (cont ? p[6].includes(`(${message.trim()})`) : p[6] === message || p[6].startsWith(`${message} (`)),
+        );
+        if (!hit) missing.push(raw);
+      }
+      expect(missing, `keepalived lines not in our report:\n${us.stderr}`).toEqual([]);
+      expect(us.status, us.stderr).toBe(ka.status);
+      // File order: the line numbers never go back, except keepalived's summary line, last.
+      const nums = parsed.filter((p) => p !== null && p[5] !== 'bad-interface').map((p) => Number(p![2]));
+      expect(nums).toEqual([...nums].sort((a, b) => a - b));
+      if (parsed.some((p) => p?.[5] === 'bad-interface')) expect(parsed.at(-1)?.[5]).toBe('bad-interface');
+    });
+  });
+
+  itWhen(isRoot, hasUnshare)('the daemon stops at start-up on a missing interface with the same lines, file:line:col, exit 2', async () => {
+    const file = join(dir, 'daemon-missing.conf');
+    writeFileSync(file, instance('ens33'));
+    const run = await runInNetns(
+      [process.execPath, '--import', 'tsx', mainTs, '-f', file, '-p', join(dir, 'd.pid'), '-r', join(dir, 'd-vrrp.pid')],
+      { interfaces: ['eth0'], cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '' }, timeoutMs: 30_000 },
+    );
+    const errLines = run.stderr.split('\n').filter((l) => OUR_LINE.test(l));
+    expect(errLines, run.stderr).toEqual([
+      `${file}:3:13: warning[no-interface]: WARNING - interface ens33 for vrrp_instance VI_1 doesn't exist (no such interface on this host)`,
+      `${file}:3:13: error[bad-interface]: Non-existent interface specified in configuration (1 missing on this host)`,
+    ]);
+    expect(run.status).toBe(2);
+  });
+});
