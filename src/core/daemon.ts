@@ -237,7 +237,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     log,
     onEvent: (e) => {
       if (e.kind !== 'scriptResult') return;
-      scriptStatus.result(e.name, e.ok);
+      scriptStatus.result(e.name, e.ok, e.result.kind === 'exited' ? e.result.code : undefined);
       runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
     },
   });

@@ -14,8 +14,11 @@ export class ScriptStatusLog {
     this.states.set(name, cfg.initFail ? { status: 'failed', result: 0, ...cfg } : { status: 'init', result: Math.max(0, cfg.rise - 1), ...cfg });
   }
 
-  /** One run's result; logs when the script's state changes. */
-  result(name: string, ok: boolean): void {
+  /**
+   * One run's result; logs when the script's state changes. `exitCode`: the failing run's exit
+   * status, which keepalived adds to the line ("failed (exited with status 1)").
+   */
+  result(name: string, ok: boolean, exitCode?: number): void {
     const st = this.states.get(name);
     if (!st) return;
     const next = applyScriptResult(st, st, ok);
@@ -24,6 +27,6 @@ export class ScriptStatusLog {
     st.result = next.result;
     if (!changed) return;
     if (next.status === 'ok') this.log.info({ script: name }, `VRRP_Script(${name}) succeeded`);
-    else if (next.status === 'failed') this.log.info({ script: name }, `VRRP_Script(${name}) failed`);
+    else if (next.status === 'failed') this.log.info({ script: name }, `VRRP_Script(${name}) failed${exitCode !== undefined && exitCode !== 0 ? ` (exited with status ${exitCode})` : ''}`);
   }
 }
