@@ -128,6 +128,52 @@ vrrp_instance VI_1 {
       "Unknown keyword 'notification_emial'",
     ],
   },
+  {
+    name: 'deprecated keywords keepalived still reads: the same warnings, in its words',
+    interfaces: ['eth0'],
+    text: `global_defs {
+  vrrp_vmac_garp_intvl 10
+}
+vrrp_sync_group G {
+  group {
+    VI_1
+  }
+  global_tracking
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  vmac_garp_intvl 10
+  linkbeat_use_polling
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 192.0.2.1 80 {
+  lvs_sched rr
+  lvs_method DR
+  protocol TCP
+  real_server 192.0.2.2 80 {
+    HTTP_GET {
+      url {
+        path /
+        status_code 200
+      }
+      nb_get_retry 3
+    }
+  }
+}
+`,
+    exit: 5,
+    expect: [
+      '(G) global_tracking is deprecated.',
+      "(VI_1) 'linkbeat_use_polling' in vrrp instance deprecated",
+      'Keyword "vmac_garp_intvl" is deprecated',
+      "nb_get_retry is deprecated - please use 'retry'",
+    ],
+  },
 ];
 
 function ours(file: string, interfaces: readonly string[]) {

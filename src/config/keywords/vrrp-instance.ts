@@ -247,8 +247,12 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   kernel_rx_buf_size: stored(1),
   debug: stored(),
   linkbeat_use_polling: {
-    ...stored(),
-    deprecated: "'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block",
+    minArgs: 0,
+    // keepalived names the instance in front of the message.
+    handle: (s, v, ctx) => {
+      ctx.sink.warning('deprecated-keyword', `(${v.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`, s.loc, { text: s.keyword });
+      (v.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
   },
   lvs_sync_daemon_interface: {
     minArgs: 1,

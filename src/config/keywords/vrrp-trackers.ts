@@ -206,7 +206,11 @@ export const syncGroupTable: KeywordTable<SG> = {
   notify_priority_changes: flag(),
   sync_group_tracking_weight: flag(),
   global_tracking: {
-    ...stored<SG>(),
-    deprecated: 'global_tracking is deprecated. Use track_interface/script/file on the sync group',
+    minArgs: 0,
+    // keepalived names the group in front of the message.
+    handle: (s, g, ctx) => {
+      ctx.sink.warning('deprecated-keyword', `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`, s.loc, { text: s.keyword });
+      (g.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
   },
 };
