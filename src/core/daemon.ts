@@ -150,7 +150,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   // keepalived's start-up banner, in its words (people grep for them), our version added.
   log.info(`Starting Keepalived v${COMPAT_VERSION} (keepalived-ts v${packageVersion()})`);
-  log.info(`Opening file '${o.configFile}'.`);
+  // keepalived prints "Opening file" only with -D (detail), "Configuration file" always.
+  log.debug(`Opening file '${o.configFile}'.`);
+  log.info(`Configuration file ${o.configFile}`);
   const sink = new DiagnosticSink();
   const tree = parseConfigFile(o.configFile, { configId: o.configId }, sink);
   const model = buildModel(tree, sink);
@@ -178,10 +180,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const wired = await wireInstances(model, kernel);
   const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
-  if (missingIf.length > 0 || wired.specs.length === 0) {
-    // The same check `-t` runs, against the kernel's links: each missing interface with its
-    // file:line:col and keepalived's wording, then keepalived's summary line.
-    const hostIfs = interfaceDiagnostics(tree, { interfaces: new Set((await kernel.listLinks()).map((l) => l.name)) });
+  // The same check `-t` runs, against the kernel's links: each missing interface (an instance's,
+  // a tracked one, a VIP's or a route's dev) with its file:line:col and keepalived's wording,
+  // then keepalived's summary line. keepalived's VRRP process stops on any of them.
+  const hostIfs = interfaceDiagnostics(tree, { interfaces: new Set((await kernel.listLinks()).map((l) => l.name)) });
+  if (hostIfs.length > 0 || missingIf.length > 0 || wired.specs.length === 0) {
     await kernel.close();
     io.close();
     // The lines go on stderr (the StartError), not twice through the logger too.
@@ -192,7 +195,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         : (missingIf.length > 0 ? missingIf : wired.problems).map((p) => `keepalived-ts: ${p.message}`);
     throw new StartError(why.join('\n') || 'keepalived-ts: no runnable vrrp_instance', EXIT.CONFIG);
   }
-  for (const p of wired.problems) (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code }, p.message);
+  for (const p of wired.problems) {
+    // With the instance's file:line:col in front, like the config diagnostics.
+    const at = model.vrrpInstances.find((v) => v.name === p.instance)?.loc;
+    const msg = at ? `${at.file}:${at.line}:${at.column}: ${p.message}` : p.message;
+    (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code }, msg);
+  }
 
   const releasers: (() => void)[] = [];
   try {

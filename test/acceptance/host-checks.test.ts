@@ -228,4 +228,37 @@ describe('-t checks the running host like keepalived -t (same namespace set-up, 
     ]);
     expect(run.status).toBe(2);
   });
+
+  itWhen(isRoot, hasUnshare, hasKeepalived)('a missing tracked interface or route dev stops both daemons at start-up, exit 2, same words', async () => {
+    const file = join(dir, 'daemon-tracked.conf');
+    writeFileSync(file, instance('eth0', '  track_interface {\n    eth9\n  }\n  virtual_routes {\n    192.0.2.0/24 dev eth8\n  }\n'));
+    const pid = (n: string) => join(dir, `dt-${n}.pid`);
+    const [ka, us] = await Promise.all([
+      // keepalived's VRRP process only, in its own namespace; it exits at start-up.
+      runInNetns(['keepalived', '-n', '-l', '--vrrp', '-f', file, '-p', pid('kp'), '-r', pid('kr'), '-c', pid('kc')], { interfaces: ['eth0'], timeoutMs: 30_000 }),
+      runInNetns([process.execPath, '--import', 'tsx', mainTs, '-f', file, '-p', pid('p'), '-r', pid('r')], {
+        interfaces: ['eth0'],
+        cwd: repoRoot,
+        env: { ...process.env, NODE_OPTIONS: '' },
+        timeoutMs: 30_000,
+      }),
+    ]);
+    const kaMessages = (ka.stdout + ka.stderr)
+      .split('\n')
+      .map((l) => /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: (.*)$/.exec(l)?.[1])
+      .filter((m): m is string => m !== undefined);
+    const kaFindings = kaMessages.flatMap((m) => {
+      const p = KA_PREFIX.exec(m);
+      return p ? [[Number(p[2]), p[3]] as const] : m === 'Non-existent interface specified in configuration' ? [[0, m] as const] : [];
+    });
+    expect(kaFindings.map((f) => f[1])).toEqual(
+      expect.arrayContaining(["(VI_1) tracked interface eth9 doesn't exist", "WARNING - interface eth8 for VROUTE nexthop doesn't exist", 'Non-existent interface specified in configuration']),
+    );
+    expect(ka.status).toBe(2);
+    const ourLines = us.stderr.split('\n').map((l) => OUR_LINE.exec(l)).filter((m) => m !== null);
+    for (const [line, message] of kaFindings) {
+      expect(ourLines.some((m) => (line === 0 || Number(m![2]) === line) && (m![6] === message || m![6].startsWith(`${message} (`))), `${message}\n${us.stderr}`).toBe(true);
+    }
+    expect(us.status).toBe(2);
+  });
 });

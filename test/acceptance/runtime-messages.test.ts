@@ -53,6 +53,7 @@ vrrp_instance VI_1 {
 const EVENTS: readonly RegExp[] = [
   /^Starting Keepalived v/,
   /^Opening file '/,
+  /^Configuration file /,
   /^Starting VRRP child process, pid=/,
   /^Startup complete$/,
   /^VRRP_Script\(chk\) (succeeded|failed \(exited with status \d+\))$/,
@@ -145,7 +146,8 @@ describe('run-time messages: keepalived 2.2.7 and keepalived-ts on the same conf
       const conf = join(dir, 'keepalived.conf');
       writeFileSync(conf, config());
       // JSON lines (no -l): the msg field is exactly the message.
-      const child = oLab.spawn('n', [process.execPath, '--import', 'tsx', mainTs, '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], {
+      // -D like the keepalived peer (startKeepalived): "Opening file" is a detail line in both.
+      const child = oLab.spawn('n', [process.execPath, '--import', 'tsx', mainTs, '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], {
         cwd: repoRoot,
         env: { ...process.env, NODE_OPTIONS: '' },
       });
@@ -163,6 +165,7 @@ describe('run-time messages: keepalived 2.2.7 and keepalived-ts on the same conf
           '(VI_1) Entering FAULT STATE',
           '(VI_1) Entering MASTER STATE',
           "Opening file 'CONF'.",
+          'Configuration file CONF',
           'Starting Keepalived v2.2.7',
           'Starting VRRP child process, pid=N',
           'Startup complete',
