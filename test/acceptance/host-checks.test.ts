@@ -174,6 +174,56 @@ virtual_server 192.0.2.1 80 {
       "nb_get_retry is deprecated - please use 'retry'",
     ],
   },
+  {
+    name: "rejected values: keepalived's generic line and its keyword's own sentence, both",
+    interfaces: ['eth0'],
+    text: `global_defs {
+  vrrp_garp_master_delay 300000
+  vrrp_version 4
+}
+vrrp_script chk {
+  script "/bin/true"
+  fall 0
+  weight 300
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 300
+  priority 0
+  advert_int abc
+  preempt_delay 5000
+  garp_master_delay -1
+  unicast_peer {
+    192.0.2.1
+    192.0.2.400
+  }
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+virtual_server 192.0.2.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  delay_loop -1
+  real_server 192.0.2.2 80 {
+    TCP_CHECK {
+      connect_timeout 5000
+      retry abc
+      delay_before_retry -2
+    }
+  }
+}
+`,
+    exit: 6,
+    expect: [
+      "(VI_1): VRID '300' not valid - must be between 1 & 255",
+      "number '5000' outside range [0.000000, 1000.000000]",
+      'malformed unicast peer address[192.0.2.400]',
+      "Invalid delay_before_retry connection value '-2'",
+    ],
+  },
 ];
 
 function ours(file: string, interfaces: readonly string[]) {

@@ -104,7 +104,7 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   }
 
   if (v.unicast && v.unicastPeer.length === 0 && !v.unicastFaultNoPeer) {
-    warn('no-unicast-peer', `(${v.name}) unicast_src_ip set but no unicast peers - using multicast`);
+    warn('no-unicast-peer', `(${v.name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
     v.unicast = false;
   }
   if (!v.written.has('accept') && !v.written.has('no_accept') && v.strictMode && v.priority !== 255) v.accept = false;

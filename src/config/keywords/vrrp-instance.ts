@@ -188,7 +188,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
     block: 'required',
     handle: (s, v, ctx) => {
       v.unicast = true;
-      v.unicastPeer.push(...parseUnicastPeers(s, ctx));
+      v.unicastPeer.push(...parseUnicastPeers(s, ctx, v.name));
     },
   },
   unicast_fault_no_peer: flag(),

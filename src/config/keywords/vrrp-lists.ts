@@ -5,7 +5,7 @@
 import type { Statement } from '../ast.js';
 import type { RouteEntry, TrackRef, UnicastPeer, VipEntry } from '../model.js';
 import { parseInteger, parseIp, parseIpPrefix } from '../values.js';
-import type { BuildCtx } from './table.js';
+import { KEEPALIVED_WORDING, type BuildCtx } from './table.js';
 
 const VIP_VALUE_OPTS = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
 const VIP_FLAG_OPTS = new Set([
@@ -118,7 +118,7 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
         if (!parseIpPrefix(words[i + 1])) {
           ctx.sink.error('invalid-address', `Invalid rule ${words[i]} address ${words[i + 1]}`, l.loc, { text: words[i + 1] });
           // keepalived follows with its generic address line; kept so greps for it still match.
-          ctx.sink.info('invalid-address', `VRRP parsed invalid IP ${words[i + 1]}. skipping IP...`, l.loc, { text: words[i + 1] });
+          ctx.sink.info(KEEPALIVED_WORDING, `VRRP parsed invalid IP ${words[i + 1]}. skipping IP...`, l.loc, { text: words[i + 1] });
           ok = false;
         }
         i++;
@@ -136,12 +136,12 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
 }
 
 /** unicast_peer { IP [min_ttl N] [max_ttl N] ... } */
-export function parseUnicastPeers(s: Statement, ctx: BuildCtx): UnicastPeer[] {
+export function parseUnicastPeers(s: Statement, ctx: BuildCtx, instance = ''): UnicastPeer[] {
   const out: UnicastPeer[] = [];
   for (const line of s.block ?? []) {
     const ip = parseIp(line.keyword);
     if (!ip) {
-      ctx.sink.error('invalid-address', `Invalid unicast peer address '${line.keyword}' - ignoring`, line.loc, {
+      ctx.sink.error('invalid-address', `Configuration error: VRRP instance[${instance}] malformed unicast peer address[${line.keyword}]. Skipping...`, line.loc, {
         text: line.keyword,
       });
       continue;

@@ -62,7 +62,7 @@ describe('vrrp_instance values and ranges', () => {
     expect(v2.codes()).toContain('advert-int-rounded');
     const v3 = build(vi('version 3\nadvert_int 0.5'));
     expect(v3.model.vrrpInstances[0].advertInt).toBe(50);
-    expect(build(vi('advert_int 300')).only('value-out-of-range')[0].message).toBe("number '300' outside range [0.01, 255]");
+    expect(build(vi('advert_int 300')).only('value-out-of-range')[0].message).toBe("number '300' outside range [0.010000, 255.000000]");
   });
   it('missing parameter is an error and the line is skipped', () => {
     const b = build(vi('priority'));
