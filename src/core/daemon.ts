@@ -196,10 +196,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     throw new StartError(why.join('\n') || 'keepalived-ts: no runnable vrrp_instance', EXIT.CONFIG);
   }
   for (const p of wired.problems) {
-    // With the instance's file:line:col in front, like the config diagnostics.
-    const at = model.vrrpInstances.find((v) => v.name === p.instance)?.loc;
-    const msg = at ? `${at.file}:${at.line}:${at.column}: ${p.message}` : p.message;
-    (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code }, msg);
+    // The instance's file:line:col rides along as a field; the message stays greppable as is.
+    const loc = model.vrrpInstances.find((v) => v.name === p.instance)?.loc;
+    const at = loc ? { at: `${loc.file}:${loc.line}:${loc.column}` } : {};
+    (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code, ...at }, p.message);
   }
 
   const releasers: (() => void)[] = [];
