@@ -224,6 +224,40 @@ virtual_server 192.0.2.1 80 {
       "Invalid delay_before_retry connection value '-2'",
     ],
   },
+  {
+    name: "tracker weights out of range: keepalived's sentence per tracker kind",
+    interfaces: ['eth0', 'eth1'],
+    text: `global_defs {
+  script_user root
+  enable_script_security
+}
+vrrp_script chk {
+  script "/bin/true"
+}
+vrrp_track_process tp {
+  process foo
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 52
+  priority 100
+  track_script {
+    chk weight 999
+  }
+  track_interface {
+    eth1 weight 999
+  }
+  track_process {
+    tp weight 999
+  }
+  virtual_ipaddress {
+    192.0.2.11/24
+  }
+}
+`,
+    exit: 5,
+    expect: ['(VI_1) track script chk: weight must be between [-253..253] inclusive, ignoring...', '(VI_1) weight for track process tp must be in [-254..254] inclusive.'],
+  },
 ];
 
 function ours(file: string, interfaces: readonly string[]) {

@@ -171,7 +171,15 @@ export function parseUnicastPeers(s: Statement, ctx: BuildCtx, instance = ''): U
  * weights in [-254, 254]; where the limit is 253, +/-254 is clamped (`clamp`: scripts, bfd) or the
  * entry ignored (`ignore`: interfaces).
  */
-export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ignore' | 'allow254' = 'allow254'): TrackRef[] {
+/** keepalived's own sentence after the generic range line, per tracker block (observed with keepalived -t). */
+const TRACK_WEIGHT_WORDING: Readonly<Record<string, (owner: string, name: string, weight: string) => string>> = {
+  track_script: (o, n) => `(${o}) track script ${n}: weight must be between [-253..253] inclusive, ignoring...`,
+  track_interface: (o, n, w) => `(${o}) weight ${w} for ${n} must be between [-253..253] inclusive. Ignoring...`,
+  track_process: (o, n) => `(${o}) weight for track process ${n} must be in [-254..254] inclusive. Ignoring...`,
+};
+
+/** `owner`: the vrrp_instance or sync group the block is in, for keepalived's sentences. */
+export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ignore' | 'allow254' = 'allow254', owner = ''): TrackRef[] {
   const out: TrackRef[] = [];
   for (const line of s.block ?? []) {
     const a = line.args;
@@ -187,12 +195,17 @@ export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ign
           ok = false;
           break;
         }
+        const before = ctx.sink.items.length;
         let n = parseInteger(v.text, -254, 254, { sink: ctx.sink, loc: v.loc });
+        const wording = TRACK_WEIGHT_WORDING[s.keyword];
+        if (n === undefined && wording && ctx.sink.items.slice(before).some((d) => d.code === 'value-out-of-range')) {
+          ctx.sink.info(KEEPALIVED_WORDING, wording(owner, line.keyword, v.text), v.loc, { text: v.text });
+        }
         if (n !== undefined && Math.abs(n) === 254 && over === 'clamp') {
           ctx.sink.warning('value-out-of-range', `weight for ${line.keyword} cannot be +/-254. Setting to +/-253`, v.loc, { text: v.text });
           n = Math.sign(n) * 253;
         } else if (n !== undefined && Math.abs(n) === 254 && over === 'ignore') {
-          ctx.sink.error('value-out-of-range', `weight ${n} for ${line.keyword} must be between [-253..253] inclusive. Ignoring...`, v.loc, { text: v.text });
+          ctx.sink.error('value-out-of-range', `${owner ? `(${owner}) ` : ''}weight ${n} for ${line.keyword} must be between [-253..253] inclusive. Ignoring...`, v.loc, { text: v.text });
           n = undefined;
         }
         if (n === undefined) {
