@@ -13,6 +13,7 @@ import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
 import { expandBraces } from '../config/preprocess.js';
 import { nodeConfigFiles } from '../config/node-files.js';
 import { checkScriptSecurity, checkTrackScripts } from './script-security.js';
+import { checkScript, nodeSecurityFs, nodeUserDb, resolveScriptUser } from '../notify/script-security.js';
 import type { ConfigTree } from '../config/ast.js';
 import { inFileOrder, interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
 
@@ -164,9 +165,21 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
     const name = /^Disabling track script (\S+) /.exec(d.message)?.[1];
     if (name !== undefined) disabledScripts.set(name, d.hint ?? d.message);
   }
+  if (options.host && model) {
+    for (const d of insecureTrackScripts(model, pathEnv, disabledScripts, users.removed)) {
+      sink.report(d);
+      disabledScripts.set(d.text ?? '', d.hint ?? d.message);
+    }
+  }
   // keepalived's VRRP side stops at a missing interface, before its script security check, so
   // a config with both exits 5 there, not 6.
-  if (ifs.length === 0) for (const d of checkScriptSecurity(tree, pathEnv, users.removed)) sink.report(d);
+  if (ifs.length === 0) {
+    const insecure = options.host && model ? hasInsecureScript(model, pathEnv) : false;
+    for (const d of checkScriptSecurity(tree, pathEnv, users.removed)) {
+      // keepalived adds this sentence when one of the scripts has unsafe permissions.
+      sink.report(insecure && !d.message.includes('check scripts') ? { ...d, message: `${d.message} There are insecure scripts.` } : d);
+    }
+  }
   const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
   return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model, disabledScripts };
 }
@@ -209,6 +222,47 @@ const DURATION_FIELDS: Readonly<Record<string, 'cs' | 'ms' | 's'>> = {
   miscTimeout: 'ms',
 };
 const TO_MS = { cs: 10, ms: 1, s: 1000 } as const;
+
+/**
+ * With enable_script_security, keepalived -t disables a vrrp_script whose path is unsafe for
+ * the user it runs as ("Disabling track script NAME due to insecure"). The check is the
+ * daemon's own (src/notify/script-security.ts checkScript), run on this host's files and users.
+ */
+export function insecureTrackScripts(model: KeepalivedModel, pathEnv: string | undefined, disabled: ReadonlyMap<string, string>, removed: ReadonlySet<string>): Diagnostic[] {
+  const g = model.globalDefs;
+  if (!g.enableScriptSecurity) return [];
+  const db = nodeUserDb();
+  const out: Diagnostic[] = [];
+  for (const vs of model.vrrpScripts) {
+    if (!vs.script || disabled.has(vs.name) || removed.has(vs.name)) continue;
+    const who = resolveScriptUser(vs.user, { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: true }, db);
+    if (!who.ok) continue;
+    const verdict = checkScript(
+      { name: vs.name, command: vs.script.argv, user: who.user },
+      { enableScriptSecurity: true, useSymlinkPaths: Boolean((g as { useSymlinkPaths?: boolean }).useSymlinkPaths), path: pathEnv ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      nodeSecurityFs,
+    );
+    const unsafe = verdict.findings.find((f) => f.code === 'script-insecure');
+    if (verdict.status !== 'disabled' || !unsafe) continue;
+    out.push({ severity: 'warning', code: 'script-insecure', message: `Disabling track script ${vs.name} due to insecure`, loc: vs.script.loc, text: vs.name, hint: unsafe.message });
+  }
+  return out;
+}
+
+/** True when a vrrp_script or notify script of the VRRP side has an unsafe path for its user. */
+function hasInsecureScript(model: KeepalivedModel, pathEnv: string | undefined): boolean {
+  const g = model.globalDefs;
+  const db = nodeUserDb();
+  const specs = [...model.vrrpScripts.map((v) => ({ spec: v.script, user: v.user })), ...model.vrrpInstances.flatMap((vi) => [vi.notifyMaster, vi.notifyBackup, vi.notifyFault, vi.notifyStop, vi.notify].map((spec) => ({ spec, user: undefined })))];
+  for (const { spec, user } of specs) {
+    if (!spec) continue;
+    const who = resolveScriptUser(user ?? (spec.user ? { user: spec.user, ...(spec.group ? { group: spec.group } : {}) } : undefined), { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: false }, db);
+    if (!who.ok) continue;
+    const verdict = checkScript({ name: spec.cmd, command: spec.argv, user: who.user }, { enableScriptSecurity: false, useSymlinkPaths: false, path: pathEnv ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, nodeSecurityFs);
+    if (verdict.findings.some((f) => f.code === 'script-insecure')) return true;
+  }
+  return false;
+}
 
 export interface DumpOptions {
   /** vrrp_script names the check disabled, with why: marked on the script and on every tracker of it. */

@@ -1,7 +1,8 @@
 // The config-test's script checks: script security (keepalived core/notify.c check_security,
-// reference section 4.4) and track scripts that cannot run. keepalived resolves every configured script at startup; when at least one
-// resolves to an existing executable and `global_defs { enable_script_security }` is absent it
-// reports "SECURITY VIOLATION - scripts are being executed but script_security not enabled"
+// reference section 4.4) and track scripts that cannot run. keepalived resolves every
+// configured script at startup; when at least one names an existing file (executable or not:
+// observed with a mode 644 script) and `global_defs { enable_script_security }` is absent it
+// reports "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
 // and `-t` exits 6. Scripts whose program does not exist are silently disabled by keepalived,
 // so they do not count. This reads the file system, which is why it lives in cli/ and not in
 // the pure config/ tree.
@@ -89,6 +90,15 @@ export function scriptSecurityEnabled(tree: ConfigTree): boolean {
   return tree.statements.some((s) => s.keyword === 'global_defs' && (s.block ?? []).some((g) => g.keyword === 'enable_script_security'));
 }
 
+function existsPath(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
@@ -117,7 +127,9 @@ export function resolveProgram(program: string, pathEnv: string | undefined): st
  */
 export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH, removed: ReadonlySet<string> = new Set()): Diagnostic[] {
   if (scriptSecurityEnabled(tree)) return [];
-  const live = collectScripts(tree, removed).filter((s) => resolveProgram(s.program, pathEnv) !== undefined);
+  // A script counts when its file exists, executable or not (observed: keepalived -t reports
+  // the violation for a mode 644 notify script, not for a missing one).
+  const live = collectScripts(tree, removed).filter((s) => (s.program.includes('/') ? existsPath(s.program) : resolveProgram(s.program, pathEnv) !== undefined));
   const out: Diagnostic[] = [];
   for (const checker of [false, true]) {
     const first = live.find((s) => s.checker === checker);
@@ -153,14 +165,17 @@ export function checkTrackScripts(tree: ConfigTree, pathEnv: string | undefined 
       const program = programOf(command);
       // `</path` is bash's file test, which keepalived runs through the shell (SC_SYSTEM).
       if (program.length === 0 || command.startsWith('<')) continue;
-      if (resolveProgram(program, pathEnv) !== undefined) continue;
+      // A path that exists is "found/accessible" to keepalived -t even when it is not
+      // executable (observed: a mode 644 script draws no -t line; the daemon disables it when
+      // it starts, with its own message).
+      if (program.includes('/') ? existsPath(program) : resolveProgram(program, pathEnv) !== undefined) continue;
       out.push({
         severity: 'warning',
         code: 'script-not-found',
         message: `Disabling track script ${name} since not found/accessible`,
         loc: s.loc,
         text: command,
-        hint: program.includes('/') ? `'${program}' is not an executable file on this host` : `'${program}' is not found in PATH on this host`,
+        hint: program.includes('/') ? `'${program}' does not exist on this host` : `'${program}' is not found in PATH on this host`,
       });
     }
   }

@@ -7,7 +7,7 @@
 //
 // The daemon's start-up makes the same check against the kernel's links: a missing interface
 // stops it with the same lines (file:line:col) and keepalived's exit code 2.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
@@ -24,11 +24,15 @@ const KA_PREFIX = /^\((?:(.+?): )?Line (\d+)\) (.*)$/;
 interface Case {
   readonly name: string;
   readonly interfaces: readonly string[];
-  readonly text: string;
+  /** The config; a function gets the test's temp dir (for script files made by `setup`). */
+  readonly text: string | ((dir: string) => string);
+  readonly setup?: (dir: string) => void;
   /** The exit code keepalived 2.2.7 gives (checked against the real one in the run too). */
   readonly exit: number;
   /** Fragments keepalived must print (so the case tests what it says it tests). */
   readonly expect: readonly string[];
+  /** Fragments neither program may print. */
+  readonly absent?: readonly string[];
 }
 
 const instance = (iface: string, extra = ''): string => `vrrp_instance VI_1 {
@@ -258,7 +262,54 @@ vrrp_instance VI_1 {
     exit: 5,
     expect: ['(VI_1) track script chk: weight must be between [-253..253] inclusive, ignoring...', '(VI_1) weight for track process tp must be in [-254..254] inclusive.'],
   },
+  {
+    name: 'enable_script_security: a track script with an unsafe path is disabled; a non-executable one draws no -t line',
+    interfaces: ['eth0'],
+    setup: unsafeScripts,
+    text: (d) => scriptsConf(d, true),
+    exit: 5,
+    expect: ['Disabling track script chk due to insecure'],
+    absent: ['chk2'],
+  },
+  {
+    name: "without it: SECURITY VIOLATION, with keepalived's 'There are insecure scripts.'",
+    interfaces: ['eth0'],
+    setup: unsafeScripts,
+    text: (d) => scriptsConf(d, false),
+    exit: 6,
+    expect: ['SECURITY VIOLATION - scripts are being executed but script_security not enabled. There are insecure scripts.'],
+  },
+  {
+    name: 'a notify script that exists without x bits still counts for SECURITY VIOLATION (6); a missing one does not',
+    interfaces: ['eth0'],
+    setup: unsafeScripts,
+    text: (d) => instance('eth0', `  notify_master "${join(d, 'noexec.sh')}"\n  notify_backup "/nonexistent/kt-notify.sh"\n`),
+    exit: 6,
+    expect: ['SECURITY VIOLATION - scripts are being executed but script_security not enabled.'],
+  },
 ];
+
+/** A script in a world-writable (non-sticky) directory, and a script file without x bits. */
+function unsafeScripts(d: string): void {
+  mkdirSync(join(d, 'ww'), { recursive: true });
+  chmodSync(join(d, 'ww'), 0o777);
+  writeFileSync(join(d, 'ww', 'chk.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  writeFileSync(join(d, 'noexec.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+  chmodSync(d, 0o755);
+}
+
+function scriptsConf(d: string, secure: boolean): string {
+  return `global_defs {
+  script_user root
+${secure ? '  enable_script_security\n' : ''}}
+vrrp_script chk {
+  script "${join(d, 'ww', 'chk.sh')}"
+}
+vrrp_script chk2 {
+  script "${join(d, 'noexec.sh')}"
+}
+` + instance('eth0', '  track_script {\n    chk\n    chk2\n  }\n');
+}
 
 function ours(file: string, interfaces: readonly string[]) {
   return runInNetns([process.execPath, '--import', 'tsx', mainTs, '-t', '-f', file], { interfaces, cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '' } });
@@ -268,11 +319,16 @@ describe('-t checks the running host like keepalived -t (same namespace set-up, 
   CASES.forEach((c, i) => {
     itWhen(isRoot, hasUnshare, hasKeepalived)(c.name, async () => {
       const file = join(dir, `case-${i}.conf`);
-      writeFileSync(file, c.text);
+      c.setup?.(dir);
+      writeFileSync(file, typeof c.text === 'string' ? c.text : c.text(dir));
       const [ka, us] = await Promise.all([keepalivedConfigTest(file, 'kt-hostcheck', { interfaces: c.interfaces }), ours(file, c.interfaces)]);
       const kaText = ka.lines.join('\n');
       for (const f of c.expect) expect(kaText, 'keepalived printed what the case is about').toContain(f);
       expect(ka.status, kaText).toBe(c.exit);
+      for (const f of c.absent ?? []) {
+        expect(kaText).not.toContain(f);
+        expect(us.stderr).not.toContain(f);
+      }
 
       const lines = us.stderr.split('\n').filter((l) => l.length > 0);
       const parsed = lines.map((l) => OUR_LINE.exec(l));
