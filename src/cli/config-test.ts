@@ -12,7 +12,7 @@ import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
 import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
 import { expandBraces } from '../config/preprocess.js';
 import { nodeConfigFiles } from '../config/node-files.js';
-import { checkScriptSecurity, checkTrackScripts } from './script-security.js';
+import { checkScriptSecurity, checkTrackScripts, type ConfiguredScript } from './script-security.js';
 import { checkScript, nodeSecurityFs, nodeUserDb, resolveScriptUser } from '../notify/script-security.js';
 import type { ConfigTree } from '../config/ast.js';
 import { inFileOrder, interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
@@ -175,7 +175,12 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   // a config with both exits 5 there, not 6.
   if (ifs.length === 0) {
     const insecure = options.host && model ? hasInsecureScript(model, pathEnv) : false;
-    for (const d of checkScriptSecurity(tree, pathEnv, users.removed)) {
+    const host = options.host;
+    const defaultUserMissing = users.diagnostics.some((d) => d.message === 'Error setting global script uid/gid');
+    // Notify scripts whose user (own, or the missing global one) does not exist are dropped.
+    const userOk = (sc: ConfiguredScript): boolean =>
+      sc.keyword === 'script' || sc.checker || !host?.userExists ? true : sc.user !== undefined ? host.userExists(sc.user) : !defaultUserMissing;
+    for (const d of checkScriptSecurity(tree, pathEnv, users.removed, userOk)) {
       // keepalived adds this sentence when one of the scripts has unsafe permissions.
       sink.report(insecure && !d.message.includes('check scripts') ? { ...d, message: `${d.message} There are insecure scripts.` } : d);
     }

@@ -32,6 +32,8 @@ export interface ConfiguredScript {
   readonly program: string;
   readonly checker: boolean;
   readonly loc: SourceLoc;
+  /** A notify script's own user (the word after the command), when written. */
+  readonly user?: string;
 }
 
 /**
@@ -39,6 +41,11 @@ export interface ConfiguredScript {
  * quote and adjacent pieces join, so `"/bin/x arg"` is one word `/bin/x arg`.
  */
 export function firstQuotedWord(raw: string): string {
+  return splitFirstQuotedWord(raw).word;
+}
+
+/** The first word as firstQuotedWord reads it, and the rest of the line after it. */
+export function splitFirstQuotedWord(raw: string): { word: string; rest: string } {
   let i = 0;
   while (i < raw.length && /\s/.test(raw[i])) i++;
   let out = '';
@@ -48,6 +55,7 @@ export function firstQuotedWord(raw: string): string {
       const end = raw.indexOf(q, i + 1);
       if (end < 0) {
         out += raw.slice(i + 1);
+        i = raw.length;
         break;
       }
       out += raw.slice(i + 1, end);
@@ -57,7 +65,7 @@ export function firstQuotedWord(raw: string): string {
       i++;
     }
   }
-  return out;
+  return { word: out, rest: raw.slice(i) };
 }
 
 /** The program of a command string: its first blank-separated word (`\ ` keeps a blank). */
@@ -73,9 +81,10 @@ export function collectScripts(tree: ConfigTree, removed: ReadonlySet<string> = 
     for (const s of stmts) {
       if (s.keyword === 'vrrp_script' && removed.has(s.args[0]?.text ?? '')) continue;
       if (parent !== undefined && SCRIPT_KEYWORDS[parent]?.includes(s.keyword)) {
-        const command = firstQuotedWord(s.raw);
+        const { word: command, rest } = splitFirstQuotedWord(s.raw);
+        const user = s.keyword === 'script' || s.keyword === 'misc_path' ? undefined : /^\s*([^\s:]+)/.exec(rest)?.[1];
         if (command.length > 0) {
-          out.push({ keyword: s.keyword, command, program: programOf(command), checker: CHECKER_PARENTS.has(parent), loc: s.loc });
+          out.push({ keyword: s.keyword, command, program: programOf(command), checker: CHECKER_PARENTS.has(parent), loc: s.loc, ...(user ? { user } : {}) });
         }
       }
       if (s.block) walk(s.block, s.keyword);
@@ -125,11 +134,17 @@ export function resolveProgram(program: string, pathEnv: string | undefined): st
  * The script-security diagnostics for a config: at most one for VRRP-side scripts and one for
  * checker scripts (keepalived prints one line per process), located at the first such script.
  */
-export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH, removed: ReadonlySet<string> = new Set()): Diagnostic[] {
+export function checkScriptSecurity(
+  tree: ConfigTree,
+  pathEnv: string | undefined = process.env.PATH,
+  removed: ReadonlySet<string> = new Set(),
+  /** Whether a notify script can run as its user (keepalived drops it silently when not). */
+  userOk: (s: ConfiguredScript) => boolean = () => true,
+): Diagnostic[] {
   if (scriptSecurityEnabled(tree)) return [];
   // A script counts when its file exists, executable or not (observed: keepalived -t reports
   // the violation for a mode 644 notify script, not for a missing one).
-  const live = collectScripts(tree, removed).filter((s) => (s.program.includes('/') ? existsPath(s.program) : resolveProgram(s.program, pathEnv) !== undefined));
+  const live = collectScripts(tree, removed).filter((s) => userOk(s) && (s.program.includes('/') ? existsPath(s.program) : resolveProgram(s.program, pathEnv) !== undefined));
   const out: Diagnostic[] = [];
   for (const checker of [false, true]) {
     const first = live.find((s) => s.checker === checker);

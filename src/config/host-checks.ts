@@ -95,10 +95,35 @@ export function scriptUserDiagnostics(tree: ConfigTree, host: HostFacts): { diag
   const diagnostics: Diagnostic[] = [];
   const removed = new Set<string>();
   if (!host.userExists) return { diagnostics, removed };
+  // global_defs script_user that does not exist: keepalived says so at that line, and every
+  // vrrp_script without its own `user` is then removed.
+  let defaultUserMissing = false;
+  for (const gd of tree.statements) {
+    if (gd.keyword !== 'global_defs' || !gd.block) continue;
+    for (const su of gd.block) {
+      const name = su.keyword === 'script_user' ? su.args[0]?.text.split(':')[0] : undefined;
+      if (name === undefined || host.userExists(name)) continue;
+      defaultUserMissing = true;
+      diagnostics.push({ severity: 'warning', code: 'script-user-unknown', message: 'Error setting global script uid/gid', loc: su.args[0].loc, text: name, hint: `user '${name}' does not exist on this host` });
+    }
+  }
   for (const vs of tree.statements) {
     if (vs.keyword !== 'vrrp_script' || !vs.block) continue;
     const user = vs.block.find((s) => s.keyword === 'user');
     const name = user?.args[0]?.text;
+    if (!user && defaultUserMissing) {
+      const scriptName = vs.args[0]?.text ?? '';
+      removed.add(scriptName);
+      diagnostics.push({
+        severity: 'warning',
+        code: 'script-user-unknown',
+        message: `Unable to set default user for vrrp script ${scriptName} - removing`,
+        loc: vs.loc,
+        text: scriptName,
+        hint: "global_defs script_user does not exist on this host; keepalived reports the block's closing line",
+      });
+      continue;
+    }
     if (!user || name === undefined || host.userExists(name)) continue;
     const scriptName = vs.args[0]?.text ?? '';
     removed.add(scriptName);
@@ -124,7 +149,7 @@ export function scriptUserDiagnostics(tree: ConfigTree, host: HostFacts): { diag
           message: `(${vi.args[0]?.text ?? ''}) track script ${ref.keyword} not found, ignoring...`,
           loc: ref.loc,
           text: ref.keyword,
-          hint: `vrrp_script ${ref.keyword} was removed: its user does not exist`,
+          hint: `vrrp_script ${ref.keyword} was removed: its user does not exist on this host`,
         });
       }
     }
