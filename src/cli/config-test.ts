@@ -7,13 +7,15 @@
 // `$? -eq 6` behave the same. One deliberate difference: a missing main config file exits 4
 // here (keepalived -t prints "Config files missing" and exits 0 unless -e is given), because a
 // config test that passes on a file that is not there hides a mistake.
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
 import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
 import { expandBraces } from '../config/preprocess.js';
 import { nodeConfigFiles } from '../config/node-files.js';
-import { checkScriptSecurity, checkTrackScripts } from './script-security.js';
+import { checkScriptSecurity, checkTrackScripts, type ConfiguredScript } from './script-security.js';
+import { checkScript, nodeSecurityFs, nodeUserDb, resolveScriptUser } from '../notify/script-security.js';
 import type { ConfigTree } from '../config/ast.js';
+import { inFileOrder, interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
 
 export const EXIT_OK = 0;
 export const EXIT_CANNOT_RUN = 4;
@@ -27,12 +29,61 @@ export const FATAL_CODES: ReadonlySet<string> = new Set([
   'not-a-file',
   'io-error',
   'fatal',
+  'bad-interface',
 ]);
 
 export interface ConfigTestOptions {
   readonly configId: string;
   /** PATH used to resolve bare script names (keepalived searches its own PATH). */
   readonly pathEnv?: string;
+  /**
+   * The host to check interfaces and script users against (what `keepalived -t` does): `-t`
+   * passes `thisHost()`. Without it only the config itself is checked (--dump-config, the
+   * examples summary), so the answer does not depend on the machine.
+   */
+  readonly host?: HostFacts;
+}
+
+/** Interface names in /proc/self/net/dev format ("  eth0: counters..."), after its two header lines. */
+export function interfacesInNetDev(text: string): string[] {
+  return text
+    .split('\n')
+    .slice(2)
+    .map((l) => l.slice(0, l.indexOf(':')).trim())
+    .filter((n) => n.length > 0);
+}
+
+/**
+ * This host as `-t` sees it: the interfaces of this process's network namespace, users in
+ * /etc/passwd. Interfaces come from /proc/self/net/dev, which follows the reader's namespace;
+ * /sys/class/net shows the namespace sysfs was mounted in (under `unshare -n`, the host's), so
+ * it is only the fallback when /proc is not there.
+ */
+export function thisHost(netDev = '/proc/self/net/dev', sysNet = '/sys/class/net', passwd = '/etc/passwd'): HostFacts {
+  let interfaces: string[] = [];
+  try {
+    interfaces = interfacesInNetDev(readFileSync(netDev, 'utf8'));
+  } catch {
+    try {
+      interfaces = readdirSync(sysNet);
+    } catch {
+      // Neither: every interface is then reported missing, which is what keepalived would find too.
+    }
+  }
+  let users: Set<string> | undefined;
+  const userExists = (name: string): boolean => {
+    if (!users) {
+      users = new Set();
+      try {
+        for (const l of readFileSync(passwd, 'utf8').split('\n')) if (l.includes(':')) users.add(l.slice(0, l.indexOf(':')));
+      } catch {
+        // unreadable: no user exists
+      }
+    }
+    // keepalived also accepts a numeric uid.
+    return users.has(name) || /^\d+$/.test(name);
+  };
+  return { interfaces: new Set(interfaces), userExists };
 }
 
 export interface ConfigTestResult {
@@ -42,6 +93,8 @@ export interface ConfigTestResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly tree?: ConfigTree;
   readonly model?: KeepalivedModel;
+  /** vrrp_scripts that will not run on this host (keepalived disables them), with why. */
+  readonly disabledScripts?: ReadonlyMap<string, string>;
 }
 
 /** The exit code for a set of diagnostics, keepalived's precedence (see the file comment). */
@@ -100,21 +153,151 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   }
   const { tree, model } = loadConfigFiles(files, file, { configId: options.configId }, sink);
   const pathEnv = options.pathEnv ?? process.env.PATH;
-  for (const d of checkTrackScripts(tree, pathEnv)) sink.report(d);
-  for (const d of checkScriptSecurity(tree, pathEnv)) sink.report(d);
-  return { exitCode: exitCodeFor(sink.items), diagnostics: sink.items, tree, model };
+  // Host checks (reference section 1.6: -t runs keepalived's start-up validation, which looks at
+  // the interfaces and users of the host it runs on).
+  const ifs = options.host ? interfaceDiagnostics(tree, options.host) : [];
+  const users = options.host ? scriptUserDiagnostics(tree, options.host) : { diagnostics: [], removed: new Set<string>() };
+  for (const d of users.diagnostics) sink.report(d);
+  for (const d of ifs) if (d.code !== 'bad-interface') sink.report(d);
+  const disabledScripts = new Map<string, string>([...users.removed].map((n) => [n, 'its user does not exist on this host']));
+  for (const d of checkTrackScripts(tree, pathEnv, users.removed)) {
+    sink.report(d);
+    const name = /^Disabling track script (\S+) /.exec(d.message)?.[1];
+    if (name !== undefined) disabledScripts.set(name, d.hint ?? d.message);
+  }
+  if (options.host && model) {
+    for (const d of insecureTrackScripts(model, pathEnv, disabledScripts, users.removed)) {
+      sink.report(d);
+      disabledScripts.set(d.text ?? '', d.hint ?? d.message);
+    }
+  }
+  // keepalived's VRRP side stops at a missing interface, before its script security check, so
+  // a config with both exits 5 there, not 6.
+  if (ifs.length === 0) {
+    const insecure = options.host && model ? hasInsecureScript(model, pathEnv) : false;
+    const host = options.host;
+    const defaultUserMissing = users.diagnostics.some((d) => d.message === 'Error setting global script uid/gid');
+    // Notify scripts whose user (own, or the missing global one) does not exist are dropped.
+    const userOk = (sc: ConfiguredScript): boolean =>
+      sc.keyword === 'script' || sc.checker || !host?.userExists ? true : sc.user !== undefined ? host.userExists(sc.user) : !defaultUserMissing;
+    for (const d of checkScriptSecurity(tree, pathEnv, users.removed, userOk)) {
+      // keepalived adds this sentence when one of the scripts has unsafe permissions.
+      sink.report(insecure && !d.message.includes('check scripts') ? { ...d, message: `${d.message} There are insecure scripts.` } : d);
+    }
+  }
+  const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
+  return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model, disabledScripts };
 }
 
-/** JSON for --dump-config: Maps become objects, Sets arrays, bigints strings. */
-export function modelToJson(model: unknown): string {
-  return JSON.stringify(
-    model,
-    (_key, value: unknown) => {
-      if (value instanceof Map) return Object.fromEntries(value);
-      if (value instanceof Set) return [...value];
-      if (typeof value === 'bigint') return value.toString();
-      return value;
-    },
-    2,
-  );
+/**
+ * Durations in the model, by field name, and the unit each is kept in (src/config/model.ts:
+ * VRRP intervals in centiseconds, most delays in milliseconds, a few keepalived settings in
+ * seconds). Every other number in the model is not a duration.
+ */
+const DURATION_FIELDS: Readonly<Record<string, 'cs' | 'ms' | 's'>> = {
+  advertInt: 'cs',
+  smtpConnectTimeout: 's',
+  startupScriptTimeout: 's',
+  shutdownScriptTimeout: 's',
+  persistenceTimeout: 's',
+  tcp: 's',
+  tcpfin: 's',
+  udp: 's',
+  vrrpGarpMasterDelay: 'ms',
+  vrrpGarpMasterRefresh: 'ms',
+  vrrpGarpLowerPrioDelay: 'ms',
+  vrrpGarpInterval: 'ms',
+  vrrpGnaInterval: 'ms',
+  vrrpStartupDelay: 'ms',
+  interval: 'ms',
+  timeout: 'ms',
+  delay: 'ms',
+  forkDelay: 'ms',
+  terminateDelay: 'ms',
+  preemptDelay: 'ms',
+  garpMasterDelay: 'ms',
+  garpMasterRefresh: 'ms',
+  garpLowerPrioDelay: 'ms',
+  garpInterval: 'ms',
+  gnaInterval: 'ms',
+  delayLoop: 'ms',
+  connectTimeout: 'ms',
+  delayBeforeRetry: 'ms',
+  warmup: 'ms',
+  miscTimeout: 'ms',
+};
+const TO_MS = { cs: 10, ms: 1, s: 1000 } as const;
+
+/**
+ * With enable_script_security, keepalived -t disables a vrrp_script whose path is unsafe for
+ * the user it runs as ("Disabling track script NAME due to insecure"). The check is the
+ * daemon's own (src/notify/script-security.ts checkScript), run on this host's files and users.
+ */
+export function insecureTrackScripts(model: KeepalivedModel, pathEnv: string | undefined, disabled: ReadonlyMap<string, string>, removed: ReadonlySet<string>): Diagnostic[] {
+  const g = model.globalDefs;
+  if (!g.enableScriptSecurity) return [];
+  const db = nodeUserDb();
+  const out: Diagnostic[] = [];
+  for (const vs of model.vrrpScripts) {
+    if (!vs.script || disabled.has(vs.name) || removed.has(vs.name)) continue;
+    const who = resolveScriptUser(vs.user, { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: true }, db);
+    if (!who.ok) continue;
+    const verdict = checkScript(
+      { name: vs.name, command: vs.script.argv, user: who.user },
+      { enableScriptSecurity: true, useSymlinkPaths: Boolean((g as { useSymlinkPaths?: boolean }).useSymlinkPaths), path: pathEnv ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      nodeSecurityFs,
+    );
+    const unsafe = verdict.findings.find((f) => f.code === 'script-insecure');
+    if (verdict.status !== 'disabled' || !unsafe) continue;
+    out.push({ severity: 'warning', code: 'script-insecure', message: `Disabling track script ${vs.name} due to insecure`, loc: vs.script.loc, text: vs.name, hint: unsafe.message });
+  }
+  return out;
+}
+
+/** True when a vrrp_script or notify script of the VRRP side has an unsafe path for its user. */
+function hasInsecureScript(model: KeepalivedModel, pathEnv: string | undefined): boolean {
+  const g = model.globalDefs;
+  const db = nodeUserDb();
+  const specs = [...model.vrrpScripts.map((v) => ({ spec: v.script, user: v.user })), ...model.vrrpInstances.flatMap((vi) => [vi.notifyMaster, vi.notifyBackup, vi.notifyFault, vi.notifyStop, vi.notify].map((spec) => ({ spec, user: undefined })))];
+  for (const { spec, user } of specs) {
+    if (!spec) continue;
+    const who = resolveScriptUser(user ?? (spec.user ? { user: spec.user, ...(spec.group ? { group: spec.group } : {}) } : undefined), { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: false }, db);
+    if (!who.ok) continue;
+    const verdict = checkScript({ name: spec.cmd, command: spec.argv, user: who.user }, { enableScriptSecurity: false, useSymlinkPaths: false, path: pathEnv ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, nodeSecurityFs);
+    if (verdict.findings.some((f) => f.code === 'script-insecure')) return true;
+  }
+  return false;
+}
+
+export interface DumpOptions {
+  /** vrrp_script names the check disabled, with why: marked on the script and on every tracker of it. */
+  readonly disabledScripts?: ReadonlyMap<string, string>;
+}
+
+/**
+ * JSON for --dump-config: Maps become objects, Sets arrays, bigints strings. Every duration is
+ * written in milliseconds under its name with an `Ms` suffix (`advertIntMs`, `intervalMs`), so
+ * no bare centiseconds or seconds stand next to milliseconds. Disabled vrrp_scripts, and the
+ * track_script entries that name them, carry `"disabled": "why"`.
+ */
+export function modelToJson(model: unknown, o: DumpOptions = {}): string {
+  const disabled = o.disabledScripts ?? new Map<string, string>();
+  // `key` is the name the value is stored under; array elements get their array's name.
+  const plain = (value: unknown, key: string): unknown => {
+    if (value instanceof Map) return plain(Object.fromEntries(value), key);
+    if (value instanceof Set) return plain([...value], key);
+    if (typeof value === 'bigint') return value.toString();
+    if (Array.isArray(value)) return value.map((v) => plain(v, key));
+    if (typeof value !== 'object' || value === null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const unit = DURATION_FIELDS[k];
+      if (unit !== undefined && typeof v === 'number') out[`${k}Ms`] = v * TO_MS[unit];
+      else if (v !== undefined) out[k] = plain(v, k);
+    }
+    const name = (value as { name?: unknown }).name;
+    if (typeof name === 'string' && (key === 'vrrpScripts' || key === 'trackScript') && disabled.has(name)) out.disabled = disabled.get(name);
+    return out;
+  };
+  return JSON.stringify(plain(model, ''), null, 2);
 }

@@ -55,7 +55,7 @@ if (refused !== undefined) {
         configFile: o.configFile,
         configId: o.configId,
         pidFile: o.pidFile ?? '/run/keepalived.pid',
-        vrrpPidFile: o.vrrpPidFile ?? '/run/keepalived_vrrp.pid',
+        vrrpPidFile: o.vrrpPidFile ?? '/run/vrrp.pid',
         logConsole: o.logConsole || Boolean(process.stderr.isTTY),
         logLevel: o.logDetail ? 'debug' : 'info',
         ...(o.logFile !== undefined ? { logFile: o.logFile } : {}),

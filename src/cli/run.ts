@@ -6,13 +6,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { parseArgv, SIGNUMS, usageText, type CliOptions } from './argv.js';
-import { EXIT_CONFIG_ERRORS, modelToJson, runConfigTest } from './config-test.js';
+import { EXIT_CONFIG_ERRORS, modelToJson, runConfigTest, thisHost } from './config-test.js';
+import type { HostFacts } from '../config/host-checks.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly hostname: string;
   readonly pathEnv?: string;
+  /** The host `-t` checks against; default this one. */
+  readonly host?: HostFacts;
 }
 
 /** The keepalived version whose behaviour we follow. */
@@ -34,7 +37,8 @@ export function packageVersion(): string {
 }
 
 function configCommand(o: CliOptions, io: CliIo): number {
-  const result = runConfigTest(o.configFile, { configId: o.configId, pathEnv: io.pathEnv });
+  // -t checks the config against this host like keepalived -t; --dump-config alone does not.
+  const result = runConfigTest(o.configFile, { configId: o.configId, pathEnv: io.pathEnv, ...(o.configTest ? { host: io.host ?? thisHost() } : {}) });
   const lines: string[] = [...o.warnings];
   if (o.operands.length > 0) lines.push(`Unexpected argument(s): ${o.operands.join(' ')}`);
   if (result.fatal) lines.push(result.fatal);
@@ -53,7 +57,7 @@ function configCommand(o: CliOptions, io: CliIo): number {
     }
     if (!logged) io.stderr(text);
   }
-  if (o.dumpConfig && result.model !== undefined) io.stdout(modelToJson(result.model) + '\n');
+  if (o.dumpConfig && result.model !== undefined) io.stdout(modelToJson(result.model, { ...(result.disabledScripts ? { disabledScripts: result.disabledScripts } : {}) }) + '\n');
   // An invalid -S value is reported as a config warning by keepalived -t (exit 5).
   if (result.exitCode === 0 && o.warnings.length > 0) return EXIT_CONFIG_ERRORS;
   return result.exitCode;

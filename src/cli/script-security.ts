@@ -1,7 +1,8 @@
 // The config-test's script checks: script security (keepalived core/notify.c check_security,
-// reference section 4.4) and track scripts that cannot run. keepalived resolves every configured script at startup; when at least one
-// resolves to an existing executable and `global_defs { enable_script_security }` is absent it
-// reports "SECURITY VIOLATION - scripts are being executed but script_security not enabled"
+// reference section 4.4) and track scripts that cannot run. keepalived resolves every
+// configured script at startup; when at least one names an existing file (executable or not:
+// observed with a mode 644 script) and `global_defs { enable_script_security }` is absent it
+// reports "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
 // and `-t` exits 6. Scripts whose program does not exist are silently disabled by keepalived,
 // so they do not count. This reads the file system, which is why it lives in cli/ and not in
 // the pure config/ tree.
@@ -31,6 +32,8 @@ export interface ConfiguredScript {
   readonly program: string;
   readonly checker: boolean;
   readonly loc: SourceLoc;
+  /** A notify script's own user (the word after the command), when written. */
+  readonly user?: string;
 }
 
 /**
@@ -38,6 +41,11 @@ export interface ConfiguredScript {
  * quote and adjacent pieces join, so `"/bin/x arg"` is one word `/bin/x arg`.
  */
 export function firstQuotedWord(raw: string): string {
+  return splitFirstQuotedWord(raw).word;
+}
+
+/** The first word as firstQuotedWord reads it, and the rest of the line after it. */
+export function splitFirstQuotedWord(raw: string): { word: string; rest: string } {
   let i = 0;
   while (i < raw.length && /\s/.test(raw[i])) i++;
   let out = '';
@@ -47,6 +55,7 @@ export function firstQuotedWord(raw: string): string {
       const end = raw.indexOf(q, i + 1);
       if (end < 0) {
         out += raw.slice(i + 1);
+        i = raw.length;
         break;
       }
       out += raw.slice(i + 1, end);
@@ -56,7 +65,7 @@ export function firstQuotedWord(raw: string): string {
       i++;
     }
   }
-  return out;
+  return { word: out, rest: raw.slice(i) };
 }
 
 /** The program of a command string: its first blank-separated word (`\ ` keeps a blank). */
@@ -66,14 +75,16 @@ export function programOf(command: string): string {
 }
 
 /** Every script configured in the tree, in file order. */
-export function collectScripts(tree: ConfigTree): ConfiguredScript[] {
+export function collectScripts(tree: ConfigTree, removed: ReadonlySet<string> = new Set()): ConfiguredScript[] {
   const out: ConfiguredScript[] = [];
   const walk = (stmts: readonly Statement[], parent: string | undefined): void => {
     for (const s of stmts) {
+      if (s.keyword === 'vrrp_script' && removed.has(s.args[0]?.text ?? '')) continue;
       if (parent !== undefined && SCRIPT_KEYWORDS[parent]?.includes(s.keyword)) {
-        const command = firstQuotedWord(s.raw);
+        const { word: command, rest } = splitFirstQuotedWord(s.raw);
+        const user = s.keyword === 'script' || s.keyword === 'misc_path' ? undefined : /^\s*([^\s:]+)/.exec(rest)?.[1];
         if (command.length > 0) {
-          out.push({ keyword: s.keyword, command, program: programOf(command), checker: CHECKER_PARENTS.has(parent), loc: s.loc });
+          out.push({ keyword: s.keyword, command, program: programOf(command), checker: CHECKER_PARENTS.has(parent), loc: s.loc, ...(user ? { user } : {}) });
         }
       }
       if (s.block) walk(s.block, s.keyword);
@@ -86,6 +97,15 @@ export function collectScripts(tree: ConfigTree): ConfiguredScript[] {
 /** True when the tree's global_defs contains enable_script_security. */
 export function scriptSecurityEnabled(tree: ConfigTree): boolean {
   return tree.statements.some((s) => s.keyword === 'global_defs' && (s.block ?? []).some((g) => g.keyword === 'enable_script_security'));
+}
+
+function existsPath(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isExecutableFile(path: string): boolean {
@@ -114,9 +134,17 @@ export function resolveProgram(program: string, pathEnv: string | undefined): st
  * The script-security diagnostics for a config: at most one for VRRP-side scripts and one for
  * checker scripts (keepalived prints one line per process), located at the first such script.
  */
-export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH): Diagnostic[] {
+export function checkScriptSecurity(
+  tree: ConfigTree,
+  pathEnv: string | undefined = process.env.PATH,
+  removed: ReadonlySet<string> = new Set(),
+  /** Whether a notify script can run as its user (keepalived drops it silently when not). */
+  userOk: (s: ConfiguredScript) => boolean = () => true,
+): Diagnostic[] {
   if (scriptSecurityEnabled(tree)) return [];
-  const live = collectScripts(tree).filter((s) => resolveProgram(s.program, pathEnv) !== undefined);
+  // A script counts when its file exists, executable or not (observed: keepalived -t reports
+  // the violation for a mode 644 notify script, not for a missing one).
+  const live = collectScripts(tree, removed).filter((s) => userOk(s) && (s.program.includes('/') ? existsPath(s.program) : resolveProgram(s.program, pathEnv) !== undefined));
   const out: Diagnostic[] = [];
   for (const checker of [false, true]) {
     const first = live.find((s) => s.checker === checker);
@@ -125,10 +153,10 @@ export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefine
     out.push({
       severity: 'error',
       code: 'script-security',
-      message: `SECURITY VIOLATION - ${checker ? 'check scripts' : 'scripts'} are being executed but script_security not enabled (${count} script${count === 1 ? '' : 's'}, first: ${first.keyword} '${first.program}')`,
+      message: `SECURITY VIOLATION - ${checker ? 'check scripts' : 'scripts'} are being executed but script_security not enabled.`,
       loc: first.loc,
       text: first.command,
-      hint: "add 'enable_script_security' to global_defs",
+      hint: `${count} script${count === 1 ? '' : 's'}, first: ${first.keyword} '${first.program}'; add 'enable_script_security' to global_defs`,
     });
   }
   return out;
@@ -140,25 +168,29 @@ export function checkScriptSecurity(tree: ConfigTree, pathEnv: string | undefine
  * run as if it were not configured. Notify and checker scripts are not checked by -t. This
  * depends on the host the check runs on, so it is a warning with its own code.
  */
-export function checkTrackScripts(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH): Diagnostic[] {
+export function checkTrackScripts(tree: ConfigTree, pathEnv: string | undefined = process.env.PATH, removed: ReadonlySet<string> = new Set()): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const block of tree.statements) {
     if (block.keyword !== 'vrrp_script' || !block.block) continue;
     const name = block.args[0]?.text ?? '';
+    if (removed.has(name)) continue;
     for (const s of block.block) {
       if (s.keyword !== 'script') continue;
       const command = firstQuotedWord(s.raw);
       const program = programOf(command);
       // `</path` is bash's file test, which keepalived runs through the shell (SC_SYSTEM).
       if (program.length === 0 || command.startsWith('<')) continue;
-      if (resolveProgram(program, pathEnv) !== undefined) continue;
+      // A path that exists is "found/accessible" to keepalived -t even when it is not
+      // executable (observed: a mode 644 script draws no -t line; the daemon disables it when
+      // it starts, with its own message).
+      if (program.includes('/') ? existsPath(program) : resolveProgram(program, pathEnv) !== undefined) continue;
       out.push({
         severity: 'warning',
         code: 'script-not-found',
         message: `Disabling track script ${name} since not found/accessible`,
         loc: s.loc,
         text: command,
-        hint: program.includes('/') ? `'${program}' is not an executable file on this host` : `'${program}' is not found in PATH on this host`,
+        hint: program.includes('/') ? `'${program}' does not exist on this host` : `'${program}' is not found in PATH on this host`,
       });
     }
   }

@@ -13,6 +13,7 @@ import { bfdInstanceTable, garpGroupTable, parseVsg, sslTable } from './keywords
 import { applyBlock, isPlainUnknown, stored, tableMap, type BuildCtx, type BuildOptions, type KeywordDef, type KeywordTable } from './keywords/table.js';
 import { newVirtualServer, parseVsTarget, virtualServerTable, type VsDraft } from './keywords/virtual-server.js';
 import { newInstance, vrrpInstanceTable, type InstanceDraft } from './keywords/vrrp-instance.js';
+import './keywords/keepalived-messages.js';
 import { parseRouteBlock, parseRuleBlock, parseVipBlock } from './keywords/vrrp-lists.js';
 import {
   newSyncGroup,

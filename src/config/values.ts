@@ -44,17 +44,21 @@ export function parseDecimal(text: string, min: number, max: number, c: ValueCtx
     return undefined;
   }
   if (n < min || n > max) {
-    c.sink.error('value-out-of-range', `number '${text}' outside range [${min}, ${max}]`, c.loc, { text });
+    // keepalived prints a decimal range with six places: "[0.010000, 255.000000]".
+    c.sink.error('value-out-of-range', `number '${text}' outside range [${min.toFixed(6)}, ${max.toFixed(6)}]`, c.loc, { text });
     return undefined;
   }
   return n;
 }
 
+/** keepalived's largest timer: UINT_MAX microseconds, in seconds (its range reads [.., 4294.967295]). */
+export const TIMER_MAX_SECONDS = 4294.967295;
+
 /**
  * `<TIMER>`: decimal seconds, microsecond resolution, returned in milliseconds (fractions of a
  * millisecond are kept as a fractional Ms value). `maxSeconds` is keepalived's per-keyword cap.
  */
-export function parseTimer(text: string, c: ValueCtx, minSeconds = 0, maxSeconds = 4294): Ms | undefined {
+export function parseTimer(text: string, c: ValueCtx, minSeconds = 0, maxSeconds = TIMER_MAX_SECONDS): Ms | undefined {
   const s = parseDecimal(text, minSeconds, maxSeconds, c);
   if (s === undefined) return undefined;
   return ms(Math.round(s * 1_000_000) / 1000);

@@ -9,6 +9,9 @@ import { createLogger, prettyLine, type LogRecord, type Logger } from '../lib/lo
 import type { Ms } from '../lib/units.js';
 import { parseConfigFile } from '../config/parse.js';
 import { buildModel, modelRetain } from '../config/build-model.js';
+import { inFileOrder, interfaceDiagnostics } from '../config/host-checks.js';
+import { COMPAT_VERSION, packageVersion } from '../cli/run.js';
+import { ScriptStatusLog } from '../notify/script-status-log.js';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
@@ -193,10 +196,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   if (!existsSync(o.configFile)) throw new StartError(`keepalived-ts: configuration file ${o.configFile} not found`, EXIT.NO_CONFIG);
 
+  // keepalived's start-up banner, in its words (people grep for them), our version added.
+  log.info(`Starting Keepalived v${COMPAT_VERSION} (keepalived-ts v${packageVersion()})`);
+  // keepalived prints "Opening file" only with -D (detail), "Configuration file" always.
+  log.debug(`Opening file '${o.configFile}'.`);
+  log.info(`Configuration file ${o.configFile}`);
   const sink = new DiagnosticSink();
   const tree = parseConfigFile(o.configFile, { configId: o.configId, retain: modelRetain(sink) }, sink);
   const model = buildModel(tree, sink);
-  for (const d of sink.items) {
+  for (const d of inFileOrder(sink.items, tree)) {
     const line = formatDiagnostic(d);
     if (d.severity === 'error') log.error({ code: d.code }, line);
     else if (d.severity === 'warning') log.warn({ code: d.code }, line);
@@ -237,15 +245,27 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const wired = await wireInstances(model, kernel);
   const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
-  if (missingIf.length > 0 || (wired.specs.length === 0 && !empty)) {
+  // The same check `-t` runs, against the kernel's links: each missing interface (an instance's,
+  // a tracked one, a VIP's or a route's dev) with its file:line:col and keepalived's wording,
+  // then keepalived's summary line. keepalived's VRRP process stops on any of them.
+  const hostIfs = interfaceDiagnostics(tree, { interfaces: new Set((await kernel.listLinks()).map((l) => l.name)) });
+  if (hostIfs.length > 0 || missingIf.length > 0 || (wired.specs.length === 0 && !empty)) {
     await kernel.close();
     io.close();
-    // One line on stderr (the StartError), not the same text twice through the logger too.
+    // The lines go on stderr (the StartError), not twice through the logger too.
     // keepalived 2.2.7 exits 2 ("permanent error CONFIG") for a non-existent interface.
-    const why = missingIf.length > 0 ? missingIf : wired.problems;
-    throw new StartError(`keepalived-ts: ${why.map((p) => p.message).join('; ') || 'no runnable vrrp_instance'}`, EXIT.CONFIG);
+    const why =
+      hostIfs.length > 0
+        ? hostIfs.map(formatDiagnostic)
+        : (missingIf.length > 0 ? missingIf : wired.problems).map((p) => `keepalived-ts: ${p.message}`);
+    throw new StartError(why.join('\n') || 'keepalived-ts: no runnable vrrp_instance', EXIT.CONFIG);
   }
-  for (const p of wired.problems) (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code }, p.message);
+  for (const p of wired.problems) {
+    // The instance's file:line:col rides along as a field; the message stays greppable as is.
+    const loc = model.vrrpInstances.find((v) => v.name === p.instance)?.loc;
+    const at = loc ? { at: `${loc.file}:${loc.line}:${loc.column}` } : {};
+    (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code, ...at }, p.message);
+  }
 
   const releasers: (() => void)[] = [];
   try {
@@ -279,8 +299,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   const notify = new ScriptNotifySink(runner, prepared, fifos, log);
   const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
+  // keepalived's parent prints this as it forks the VRRP child; here VRRP runs in this process.
+  log.info(`Starting VRRP child process, pid=${process.pid}`);
   const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, wired.specs, groups);
   const stats = VrrpStats.attach(runtime);
+  const scriptStatus = new ScriptStatusLog(log);
 
   // vrrp_script: results feed the trackers of every instance that tracks the script.
   const scriptRunner = new VrrpScriptRunner({
@@ -288,7 +311,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     timers,
     log,
     onEvent: (e) => {
-      if (e.kind === 'scriptResult') runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
+      if (e.kind !== 'scriptResult') return;
+      scriptStatus.result(e.name, e.ok, e.result.kind === 'exited' ? e.result.code : undefined);
+      runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
     },
   });
 
@@ -330,9 +355,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user);
     if (!p) continue;
     scriptRunner.add({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout });
+    scriptStatus.add(vs.name, vs);
   }
   scriptRunner.start();
-  log.info({ instances: wired.specs.map((s) => s.cfg.name), pid: process.pid }, 'keepalived-ts VRRP started');
+  // keepalived's word for it; the pid is already in every JSON line (pino's base field).
+  log.info({ instances: wired.specs.map((s) => s.cfg.name) }, 'Startup complete');
 
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
@@ -342,7 +369,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   let stopping: Promise<number> | undefined;
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
-      log.info('stopping');
+      log.info('Stopping');
       await scriptRunner.stop(1000 as Ms);
       // -V: keepalived 2.2.7 then sends no priority-0 advert and leaves the VIPs (observed).
       await runtime.stop({ release: !o.dontReleaseVrrp });
@@ -358,7 +385,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       clearInterval(keepAlive);
       // Handlers stay until here: a USR2 or JSON signal during the stop must not kill the process.
       uninstallSignals?.();
-      log.info('stopped');
+      log.info(`Stopped Keepalived v${COMPAT_VERSION} (keepalived-ts v${packageVersion()})`);
       resolveDone(EXIT.OK);
       return EXIT.OK;
     })();

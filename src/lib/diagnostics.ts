@@ -13,7 +13,7 @@ export interface Diagnostic {
   readonly severity: Severity;
   /** Stable identifier, e.g. `unknown-keyword`, `value-out-of-range`. Never reworded. */
   readonly code: string;
-  /** Human text; unknown keywords are worded like keepalived's: `unknown keyword 'NAME'`. */
+  /** Human text; unknown keywords are worded like keepalived's: `Unknown keyword 'NAME'`. */
   readonly message: string;
   readonly loc: SourceLoc;
   /** The offending source text (a keyword, an argument, a line). */

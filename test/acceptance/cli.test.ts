@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, itWhen, type Prereq } from '../helpers/require.js';
-import { hasStackTrace, repoRoot, runCli } from './lib/cli.js';
+import { hasStackTrace, repoRoot, runCli as runCliOnHost, type CliSpawnOptions } from './lib/cli.js';
+
+/** -t looks at the host's interfaces: every run here sees exactly one, eth0 (the configs' interface). */
+const runCli = (args: readonly string[], o: CliSpawnOptions = {}) => runCliOnHost(args, { interfaces: ['eth0'], ...o });
 
 const dir = mkdtempSync(join(tmpdir(), 'kt-cli-'));
 const hasSetpriv: Prereq = () => (spawnSync('setpriv', ['--version']).status === 0 ? undefined : 'setpriv (util-linux) is not installed');
@@ -146,12 +149,12 @@ describe('keepalived-ts -t exit codes', { timeout: 120_000 }, () => {
     writeFileSync(join(g, 'b.conf'), 'global_defs {\n  bogus_b 1\n}\n');
     const one = await runCli(['-t', '-f', join(g, 'a*.conf')]);
     expect(one.status).toBe(5);
-    expect(one.stderr.trim().split('\n')).toEqual([`${join(g, 'a.conf')}:3:3: error[unknown-keyword]: unknown keyword 'bogus_a'`]);
+    expect(one.stderr.trim().split('\n')).toEqual([`${join(g, 'a.conf')}:3:3: error[unknown-keyword]: Unknown keyword 'bogus_a'`]);
     const both = await runCli(['-t', '-f', join(g, '*.conf')]);
     expect(both.status).toBe(5);
     const lines = both.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/warning\[multiple-config-files\]: multiple configuration file matches of .*\*\.conf, starting with .*a\.conf/);
-    expect(lines.slice(1)).toEqual([`${join(g, 'a.conf')}:3:3: error[unknown-keyword]: unknown keyword 'bogus_a'`, `${join(g, 'b.conf')}:2:3: error[unknown-keyword]: unknown keyword 'bogus_b'`]);
+    expect(lines.slice(1)).toEqual([`${join(g, 'a.conf')}:3:3: error[unknown-keyword]: Unknown keyword 'bogus_a'`, `${join(g, 'b.conf')}:2:3: error[unknown-keyword]: Unknown keyword 'bogus_b'`]);
     const none = await runCli(['-t', '-f', join(g, 'zz*.conf')]);
     expect(none.status).toBe(4);
   });

@@ -166,7 +166,7 @@ const normalise = (m: string): string =>
 /** Our diagnostic's unknown keyword name, if it is one. */
 function unknownName(d: Diagnostic): string | undefined {
   if (d.code !== 'unknown-keyword') return undefined;
-  return /unknown keyword '([^']*)'/i.exec(d.message)?.[1] ?? d.text;
+  return /Unknown keyword '([^']*)'/i.exec(d.message)?.[1] ?? d.text;
 }
 
 /** keepalived names a file only when several are involved; otherwise it is the main file. */
@@ -193,7 +193,7 @@ describe('keepalived -t vs keepalived-ts on the shared configs', () => {
       for (const f of findings.filter((x) => x.kind === 'unknown-keyword')) {
         if (excused(file, f.line, 'keepalived-only', f.keyword!)) continue;
         const hit = ours.find((d) => unknownName(d) === f.keyword && d.loc.line === f.line && resolve(d.loc.file) === findingFile(f, file));
-        if (!hit) problems.push(`keepalived: line ${f.line} unknown keyword '${f.keyword}' — we did not report it`);
+        if (!hit) problems.push(`keepalived: line ${f.line} Unknown keyword '${f.keyword}' — we did not report it`);
       }
       // 2. We call nothing unknown that keepalived accepts.
       for (const d of ours) {

@@ -109,7 +109,7 @@ describe('differential: unknown keywords, keepalived -t vs keepalived-ts', () =>
         loadConfig(file, { configId: 'kt-diff' }, sink);
         const ours = sink.items
           .filter((d) => d.code === 'unknown-keyword')
-          .map((d) => `${d.loc.line}:${/unknown keyword '([^']*)'/.exec(d.message)?.[1] ?? d.text}`)
+          .map((d) => `${d.loc.line}:${/Unknown keyword '([^']*)'/.exec(d.message)?.[1] ?? d.text}`)
           .sort();
         const context = `seed ${seedFiles[s]}, edits ${JSON.stringify(edits)}\nkeepalived (exit ${ka.status}):\n${ka.lines.join('\n')}\nours:\n${sink.items.map(formatDiagnostic).join('\n')}`;
         expect(ours, context).toEqual(kaUnknown);

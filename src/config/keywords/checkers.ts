@@ -18,7 +18,7 @@ import type {
   TcpCheck,
   UdpCheck,
 } from '../model.js';
-import { parseInteger, parseIp, parseTimer } from '../values.js';
+import { parseInteger, parseIp, parseTimer, TIMER_MAX_SECONDS } from '../values.js';
 import { scriptFrom, userGroup } from './script.js';
 import { applyBlock, flag, int, str, valueCtx, type KeywordDef, type KeywordTable } from './table.js';
 
@@ -74,7 +74,7 @@ function connectInto<T extends ConnectOptions & { written: CheckTiming }>(): Key
     connect_timeout: {
       minArgs: 1,
       handle: (s, x, ctx) => {
-        const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0.000001, 4294);
+        const v = parseTimer(s.args[0].text, valueCtx(s, ctx), 0.000001, TIMER_MAX_SECONDS);
         if (v !== undefined) x.written.connectTimeout = v;
       },
     },

@@ -112,7 +112,7 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   }
 
   if (v.unicast && v.unicastPeer.length === 0 && !v.unicastFaultNoPeer) {
-    warn('no-unicast-peer', `(${v.name}) unicast_src_ip set but no unicast peers - using multicast`);
+    warn('no-unicast-peer', `(${v.name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
     v.unicast = false;
   }
   if (!v.written.has('accept') && !v.written.has('no_accept') && v.strictMode && v.priority !== 255) v.accept = false;
@@ -172,7 +172,7 @@ function completeSyncGroups(m: VrrpDraft, ctx: BuildCtx): void {
     }
     g.group = members;
     if (!ok || members.length === 0) {
-      if (members.length === 0 && ok) ctx.sink.warning('empty-sync-group', `Sync group ${g.name} has no virtual router(s) - removing`, g.loc);
+      if (members.length === 0 && ok) ctx.sink.warning('empty-sync-group', `Sync group ${g.name} has no virtual router(s). removing`, g.loc);
       continue;
     }
     for (const n of members) (byName.get(n) as InstanceDraft).syncGroup = g.name;

@@ -179,8 +179,8 @@ const typed: KeywordTable<G> = {
   vrrp_garp_master_refresh_repeat: int(0, 2147483647),
   vrrp_garp_lower_prio_delay: wholeSeconds(),
   vrrp_garp_lower_prio_repeat: int(0, 2147483647),
-  vrrp_garp_interval: timer(0, 4294),
-  vrrp_gna_interval: timer(0, 4294),
+  vrrp_garp_interval: timer(),
+  vrrp_gna_interval: timer(),
   vrrp_min_garp: flag(),
   vrrp_garp_extra_if: {
     minArgs: 1,

@@ -6,7 +6,7 @@ import type { Statement } from '../ast.js';
 import type { DiagnosticSink } from '../../lib/diagnostics.js';
 import { ms, type Ms } from '../../lib/units.js';
 import { didYouMean } from '../suggest.js';
-import { camel, parseBool, parseInteger, parseTimer, type ValueCtx } from '../values.js';
+import { camel, parseBool, parseInteger, parseTimer, TIMER_MAX_SECONDS, type ValueCtx } from '../values.js';
 import type { OtherKeywords } from '../model.js';
 
 export interface BuildOptions {
@@ -79,7 +79,7 @@ export function reportUnknown(s: Statement, known: Iterable<string>, ctx: BuildC
   // Past the sink's cap the diagnostic is only counted: skip the did-you-mean search.
   let hint = legacy ?? (ctx.sink.full('unknown-keyword', s.loc.file) ? undefined : didYouMean(s.keyword, known));
   if (s.block) hint = hint ? `${hint}; block skipped` : 'block skipped';
-  const msg = `unknown keyword '${s.keyword}'`;
+  const msg = `Unknown keyword '${s.keyword}'`;
   const extra = { text: s.keyword, ...(hint ? { hint } : {}) };
   if (legacy) ctx.sink.warning('unknown-keyword', msg, s.loc, extra);
   else ctx.sink.error('unknown-keyword', msg, s.loc, extra);
@@ -101,9 +101,49 @@ export function tableMap<T>(table: KeywordTable<T>): ReadonlyMap<string, Keyword
   return m;
 }
 
+/**
+ * keepalived's own sentence for a rejected value of a keyword: `value` is the first argument as
+ * written, `owner` the name of the block's instance/script when it has one.
+ */
+export type ValueMessage = (value: string, owner: string) => string;
+
+const VALUE_MESSAGES = new WeakMap<object, Readonly<Record<string, ValueMessage>>>();
+
+/**
+ * Registers keepalived's wording for rejected values of `table`'s keywords. keepalived prints
+ * two lines for such a value: the generic one of its number reader ("number '0' outside range
+ * [1, 255]", which is ours too) and the keyword's own sentence. A value diagnostic
+ * (`invalid-number`, `value-out-of-range`, `invalid-value`) on such a statement's line is then
+ * followed by an `info` line (code `keepalived-wording`) with that sentence: the same problem,
+ * counted once.
+ */
+export function keepalivedValueMessages(table: object, messages: Readonly<Record<string, ValueMessage>>): void {
+  VALUE_MESSAGES.set(table, { ...VALUE_MESSAGES.get(table), ...messages });
+}
+
+const VALUE_CODES = new Set(['invalid-number', 'value-out-of-range', 'invalid-value']);
+
+/**
+ * The code of an `info` line that only repeats, in keepalived's words, the diagnostic just
+ * before it (keepalived prints two lines for some problems; we count the problem once).
+ */
+export const KEEPALIVED_WORDING = 'keepalived-wording';
+
+function addKeepalivedSentence(s: Statement, from: number, msg: ValueMessage, target: unknown, ctx: BuildCtx): void {
+  const items = ctx.sink.items;
+  const owner = typeof (target as { name?: unknown }).name === 'string' ? (target as { name: string }).name : '';
+  for (let i = from; i < items.length; i++) {
+    const d = items[i];
+    if (d.severity === 'info' || !VALUE_CODES.has(d.code) || d.loc.file !== s.loc.file || d.loc.line !== s.loc.line) continue;
+    items.splice(i + 1, 0, { severity: 'info', code: KEEPALIVED_WORDING, message: msg(s.args[0]?.text ?? '', owner), loc: d.loc, ...(d.text !== undefined ? { text: d.text } : {}) });
+    i++;
+  }
+}
+
 /** Applies `table` to each statement of a block. */
 export function applyBlock<T>(table: KeywordTable<T>, stmts: readonly Statement[], target: T, ctx: BuildCtx): void {
   const defs = tableMap(table);
+  const messages = VALUE_MESSAGES.get(table);
   for (const s of stmts) {
     const def = defs.get(s.keyword);
     if (!def) {
@@ -134,7 +174,10 @@ export function applyBlock<T>(table: KeywordTable<T>, stmts: readonly Statement[
         text: s.keyword,
       });
     }
+    const before = ctx.sink.items.length;
     def.handle(s, target, ctx);
+    const msg = messages?.[s.keyword];
+    if (msg && ctx.sink.items.length > before) addKeepalivedSentence(s, before, msg, target, ctx);
   }
 }
 
@@ -177,7 +220,7 @@ export function int<T>(min: number, max: number, field?: string): KeywordDef<T> 
 }
 
 /** `<TIMER>` in seconds stored as Ms. */
-export function timer<T>(minSeconds = 0, maxSeconds = 4294, field?: string): KeywordDef<T> {
+export function timer<T>(minSeconds = 0, maxSeconds = TIMER_MAX_SECONDS, field?: string): KeywordDef<T> {
   return {
     minArgs: 1,
     handle: (s, t, ctx) => {

@@ -162,7 +162,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
           }
           auth.authPass = p;
         } else if (!['include', 'includea', 'includer', 'includew'].includes(line.keyword)) {
-          ctx.sink.error('unknown-keyword', `unknown keyword '${line.keyword}'`, line.loc, {
+          ctx.sink.error('unknown-keyword', `Unknown keyword '${line.keyword}'`, line.loc, {
             text: line.keyword,
             ...(line.keyword.startsWith('auth') ? { hint: "did you mean 'auth_type' or 'auth_pass'?" } : {}),
           });
@@ -188,7 +188,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
     block: 'required',
     handle: (s, v, ctx) => {
       v.unicast = true;
-      v.unicastPeer.push(...parseUnicastPeers(s, ctx));
+      v.unicastPeer.push(...parseUnicastPeers(s, ctx, v.name));
     },
   },
   unicast_fault_no_peer: flag(),
@@ -201,11 +201,11 @@ export const vrrpInstanceTable: KeywordTable<V> = {
     handle: (s, v) => (v.oldUnicastChecksum = s.args[0]?.text === 'never' ? 'never' : 'always'),
   },
   native_ipv6: { minArgs: 0, handle: (_s, v) => ((v.family = 'inet6'), v.written.add('native_ipv6')) },
-  track_interface: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackInterface.push(...parseTrackList(s, ctx, 'ignore')) },
-  track_script: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackScript.push(...parseTrackList(s, ctx, 'clamp')) },
-  track_file: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackFile.push(...parseTrackList(s, ctx)) },
-  track_process: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackProcess.push(...parseTrackList(s, ctx)) },
-  track_bfd: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackBfd.push(...parseTrackList(s, ctx, 'clamp')) },
+  track_interface: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackInterface.push(...parseTrackList(s, ctx, 'ignore', v.name)) },
+  track_script: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackScript.push(...parseTrackList(s, ctx, 'clamp', v.name)) },
+  track_file: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackFile.push(...parseTrackList(s, ctx, 'allow254', v.name)) },
+  track_process: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackProcess.push(...parseTrackList(s, ctx, 'allow254', v.name)) },
+  track_bfd: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackBfd.push(...parseTrackList(s, ctx, 'clamp', v.name)) },
   dont_track_primary: flag(),
   notify_master: notify('notifyMaster'),
   notify_backup: notify('notifyBackup'),
@@ -247,11 +247,22 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   kernel_rx_buf_size: stored(1),
   debug: stored(),
   linkbeat_use_polling: {
-    ...stored(),
-    deprecated: "'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block",
+    minArgs: 0,
+    // keepalived names the instance in front of the message.
+    handle: (s, v, ctx) => {
+      ctx.sink.warning('deprecated-keyword', `(${v.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`, s.loc, { text: s.keyword });
+      (v.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
   },
   lvs_sync_daemon_interface: {
-    ...stored(1),
-    deprecated: 'Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
+    minArgs: 1,
+    // keepalived names the instance and puts its advice on a second line ("Please use ...").
+    handle: (s, v, ctx) => {
+      ctx.sink.warning('deprecated-keyword', `(${v.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.`, s.loc, {
+        text: s.keyword,
+        hint: 'Please use global lvs_sync_daemon',
+      });
+      (v.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
   },
 };

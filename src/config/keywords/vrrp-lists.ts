@@ -5,7 +5,7 @@
 import type { Statement } from '../ast.js';
 import type { RouteEntry, TrackRef, UnicastPeer, VipEntry } from '../model.js';
 import { parseInteger, parseIp, parseIpPrefix } from '../values.js';
-import type { BuildCtx } from './table.js';
+import { KEEPALIVED_WORDING, type BuildCtx } from './table.js';
 
 const VIP_VALUE_OPTS = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
 const VIP_FLAG_OPTS = new Set([
@@ -98,6 +98,15 @@ function checkRoute(words: string[], l: Statement, ctx: BuildCtx): boolean {
   return true;
 }
 
+const RULE_PREFERENCES = new WeakMap<object, number>();
+
+/** The preference keepalived gives the next rule written without one: 16384, 16383, ... per config. */
+function nextDefaultRulePreference(ctx: BuildCtx): number {
+  const n = RULE_PREFERENCES.get(ctx.sink) ?? 0x4000;
+  RULE_PREFERENCES.set(ctx.sink, n - 1);
+  return n;
+}
+
 /** Rule lines: `from`/`to` addresses must parse; a rule without a preference gets a warning. */
 export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
   const out: RouteEntry[] = [];
@@ -108,6 +117,8 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
       if ((words[i] === 'from' || words[i] === 'to') && words[i + 1] !== undefined && words[i + 1] !== 'all') {
         if (!parseIpPrefix(words[i + 1])) {
           ctx.sink.error('invalid-address', `Invalid rule ${words[i]} address ${words[i + 1]}`, l.loc, { text: words[i + 1] });
+          // keepalived follows with its generic address line; kept so greps for it still match.
+          ctx.sink.info(KEEPALIVED_WORDING, `VRRP parsed invalid IP ${words[i + 1]}. skipping IP...`, l.loc, { text: words[i + 1] });
           ok = false;
         }
         i++;
@@ -115,7 +126,9 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
     }
     if (!ok) continue;
     if (!words.some((w) => w === 'preference' || w === 'priority' || w === 'order' || w === 'pref' || w === 'prio')) {
-      ctx.sink.warning('rule-no-preference', 'Rule has no preference specified. This is probably not what you want.', l.loc);
+      // keepalived numbers such rules from 16384 down, across the whole config, in file order.
+      const pref = nextDefaultRulePreference(ctx);
+      ctx.sink.warning('rule-no-preference', `Rule has no preference specified - setting to ${pref}. This is probably not what you want.`, l.loc);
     }
     out.push({ words, loc: l.loc });
   }
@@ -123,12 +136,12 @@ export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
 }
 
 /** unicast_peer { IP [min_ttl N] [max_ttl N] ... } */
-export function parseUnicastPeers(s: Statement, ctx: BuildCtx): UnicastPeer[] {
+export function parseUnicastPeers(s: Statement, ctx: BuildCtx, instance = ''): UnicastPeer[] {
   const out: UnicastPeer[] = [];
   for (const line of s.block ?? []) {
     const ip = parseIp(line.keyword);
     if (!ip) {
-      ctx.sink.error('invalid-address', `Invalid unicast peer address '${line.keyword}' - ignoring`, line.loc, {
+      ctx.sink.error('invalid-address', `Configuration error: VRRP instance[${instance}] malformed unicast peer address[${line.keyword}]. Skipping...`, line.loc, {
         text: line.keyword,
       });
       continue;
@@ -158,7 +171,15 @@ export function parseUnicastPeers(s: Statement, ctx: BuildCtx): UnicastPeer[] {
  * weights in [-254, 254]; where the limit is 253, +/-254 is clamped (`clamp`: scripts, bfd) or the
  * entry ignored (`ignore`: interfaces).
  */
-export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ignore' | 'allow254' = 'allow254'): TrackRef[] {
+/** keepalived's own sentence after the generic range line, per tracker block (observed with keepalived -t). */
+const TRACK_WEIGHT_WORDING: Readonly<Record<string, (owner: string, name: string, weight: string) => string>> = {
+  track_script: (o, n) => `(${o}) track script ${n}: weight must be between [-253..253] inclusive, ignoring...`,
+  track_interface: (o, n, w) => `(${o}) weight ${w} for ${n} must be between [-253..253] inclusive. Ignoring...`,
+  track_process: (o, n) => `(${o}) weight for track process ${n} must be in [-254..254] inclusive. Ignoring...`,
+};
+
+/** `owner`: the vrrp_instance or sync group the block is in, for keepalived's sentences. */
+export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ignore' | 'allow254' = 'allow254', owner = ''): TrackRef[] {
   const out: TrackRef[] = [];
   for (const line of s.block ?? []) {
     const a = line.args;
@@ -174,12 +195,17 @@ export function parseTrackList(s: Statement, ctx: BuildCtx, over: 'clamp' | 'ign
           ok = false;
           break;
         }
+        const before = ctx.sink.items.length;
         let n = parseInteger(v.text, -254, 254, { sink: ctx.sink, loc: v.loc });
+        const wording = TRACK_WEIGHT_WORDING[s.keyword];
+        if (n === undefined && wording && ctx.sink.items.slice(before).some((d) => d.code === 'value-out-of-range')) {
+          ctx.sink.info(KEEPALIVED_WORDING, wording(owner, line.keyword, v.text), v.loc, { text: v.text });
+        }
         if (n !== undefined && Math.abs(n) === 254 && over === 'clamp') {
           ctx.sink.warning('value-out-of-range', `weight for ${line.keyword} cannot be +/-254. Setting to +/-253`, v.loc, { text: v.text });
           n = Math.sign(n) * 253;
         } else if (n !== undefined && Math.abs(n) === 254 && over === 'ignore') {
-          ctx.sink.error('value-out-of-range', `weight ${n} for ${line.keyword} must be between [-253..253] inclusive. Ignoring...`, v.loc, { text: v.text });
+          ctx.sink.error('value-out-of-range', `${owner ? `(${owner}) ` : ''}weight ${n} for ${line.keyword} must be between [-253..253] inclusive. Ignoring...`, v.loc, { text: v.text });
           n = undefined;
         }
         if (n === undefined) {

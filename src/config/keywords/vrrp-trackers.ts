@@ -186,15 +186,17 @@ export const syncGroupTable: KeywordTable<SG> = {
   group: {
     minArgs: 0,
     block: 'required',
-    handle: (s, g) => {
+    handle: (s, g, ctx) => {
       for (const line of s.block ?? []) g.group.push(line.keyword, ...line.args.map((a) => a.text));
+      // keepalived's words; it reports the block's closing line, we the `group` line.
+      if ((s.block ?? []).length === 0) ctx.sink.warning('empty-sync-group', `Warning - sync group ${g.name} has empty group block`, s.loc, { text: s.keyword });
     },
   },
-  track_interface: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackInterface.push(...parseTrackList(s, ctx, 'ignore')) },
-  track_script: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackScript.push(...parseTrackList(s, ctx, 'clamp')) },
-  track_file: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackFile.push(...parseTrackList(s, ctx)) },
-  track_process: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackProcess.push(...parseTrackList(s, ctx)) },
-  track_bfd: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackBfd.push(...parseTrackList(s, ctx, 'clamp')) },
+  track_interface: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackInterface.push(...parseTrackList(s, ctx, 'ignore', g.name)) },
+  track_script: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackScript.push(...parseTrackList(s, ctx, 'clamp', g.name)) },
+  track_file: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackFile.push(...parseTrackList(s, ctx, 'allow254', g.name)) },
+  track_process: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackProcess.push(...parseTrackList(s, ctx, 'allow254', g.name)) },
+  track_bfd: { minArgs: 0, block: 'required', handle: (s, g, ctx) => g.trackBfd.push(...parseTrackList(s, ctx, 'clamp', g.name)) },
   notify_master: sgNotify('notifyMaster'),
   notify_backup: sgNotify('notifyBackup'),
   notify_fault: sgNotify('notifyFault'),
@@ -204,7 +206,11 @@ export const syncGroupTable: KeywordTable<SG> = {
   notify_priority_changes: flag(),
   sync_group_tracking_weight: flag(),
   global_tracking: {
-    ...stored<SG>(),
-    deprecated: 'global_tracking is deprecated. Use track_interface/script/file on the sync group',
+    minArgs: 0,
+    // keepalived names the group in front of the message.
+    handle: (s, g, ctx) => {
+      ctx.sink.warning('deprecated-keyword', `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`, s.loc, { text: s.keyword });
+      (g.other[s.keyword] ??= []).push(s.args.map((a) => a.text));
+    },
   },
 };

@@ -21,13 +21,29 @@ export interface CliSpawnOptions {
   readonly noDacOverride?: boolean;
   readonly timeoutMs?: number;
   readonly cwd?: string;
+  /**
+   * `-t` checks the interfaces of the host it runs on. When root, run in a fresh network
+   * namespace holding exactly these interfaces (veth ends), so the answer does not depend on
+   * the machine; otherwise on the host as it is.
+   */
+  readonly interfaces?: readonly string[];
+}
+
+/** `argv` wrapped to run in a new network namespace holding `interfaces` (names checked first). */
+export function inNetns(argv: readonly string[], interfaces: readonly string[]): string[] {
+  for (const name of interfaces) {
+    if (!/^[A-Za-z][\w.-]{0,14}$/.test(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
+  }
+  const links = interfaces.map((name, i) => `ip link add ${name} type veth peer name ktp${i} || exit 90`).join('; ');
+  return links ? ['unshare', '-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...argv] : ['unshare', '-n', ...argv];
 }
 
 /** Runs `keepalived-ts ARGS`; kills it (by pid) if it outlives the time limit. */
 export function runCli(args: readonly string[], o: CliSpawnOptions = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
     const nodeArgv = [process.execPath, '--import', 'tsx', mainTs, ...args];
-    const argv = o.noDacOverride ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', ...nodeArgv] : nodeArgv;
+    const plain = o.noDacOverride ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', ...nodeArgv] : nodeArgv;
+    const argv = o.interfaces && process.getuid?.() === 0 ? inNetns(plain, o.interfaces) : plain;
     const child = spawn(argv[0], argv.slice(1), {
       cwd: o.cwd ?? repoRoot,
       env: { ...process.env, NODE_OPTIONS: '' },

@@ -31,43 +31,61 @@ export interface KeepalivedTestOptions {
   readonly timeoutMs?: number;
 }
 
+export interface NamespaceRun {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `argv` in a new network namespace (`unshare -n`) in which exactly the given interfaces
+ * exist (as veth ends, plus `lo`), in its own process group (killed by id after `timeoutMs`).
+ */
+export function runInNetns(argv: readonly string[], o: { interfaces?: readonly string[]; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<NamespaceRun> {
+  for (const name of o.interfaces ?? []) {
+    if (!/^[A-Za-z][\w.-]{0,14}$/.test(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
+  }
+  const links = (o.interfaces ?? []).map((name, i) => `ip link add ${name} type veth peer name ktp${i} || { echo 'kt-test: cannot create veth ${name} in the namespace' >&2; exit 90; }`).join('; ');
+  // Interface names are checked above before reaching the shell; the command goes through "$@".
+  const args = links ? ['-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...argv] : ['-n', ...argv];
+  return new Promise((done, fail) => {
+    const child = spawn('unshare', args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const timer = setTimeout(() => {
+      // Our own child's process group, by id.
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, o.timeoutMs ?? 20_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      done({ status, signal, stdout, stderr });
+    });
+  });
+}
+
 /**
  * `keepalived -t -n -l -i ID -f FILE` in a new network namespace, with a time limit. With
  * `interfaces`, those names exist in the namespace (as veth ends), so keepalived keeps the
  * instances that use them instead of dropping them as "doesn't exist".
  */
-export function keepalivedConfigTest(file: string, configId: string, o: KeepalivedTestOptions = {}): Promise<KeepalivedReport> {
-  const timeoutMs = o.timeoutMs ?? 20_000;
+export async function keepalivedConfigTest(file: string, configId: string, o: KeepalivedTestOptions = {}): Promise<KeepalivedReport> {
   const dir = mkdtempSync(join(tmpdir(), 'kt-ka-'));
   const pid = (n: string): string => join(dir, `${n}.pid`);
   const ka = ['keepalived', '-t', '-n', '-l', '-i', configId, '-f', resolve(file), '-p', pid('p'), '-r', pid('r'), '-c', pid('c'), '-b', pid('b')];
-  for (const name of o.interfaces ?? []) {
-    if (!/^[A-Za-z][\w.-]{0,14}$/.test(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
+  try {
+    const r = await runInNetns(ka, { cwd: dir, timeoutMs: o.timeoutMs ?? 20_000, ...(o.interfaces ? { interfaces: o.interfaces } : {}) });
+    const lines = [...new Set((r.stdout + r.stderr).split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0))];
+    return { status: r.status, signal: r.signal, lines };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const links = (o.interfaces ?? []).map((name, i) => `ip link add ${name} type veth peer name ktp${i} || { echo 'kt-test: cannot create veth ${name} in the namespace' >&2; exit 90; }`).join('; ');
-  // Interface names are checked above before reaching the shell; keepalived's argv goes through "$@".
-  const argv = links ? ['-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...ka] : ['-n', ...ka];
-  return new Promise((done, fail) => {
-    const child = spawn('unshare', argv, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));
-    const timer = setTimeout(() => {
-      // Our own child's process group, by id.
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      fail(e);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      const lines = [...new Set(out.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0))];
-      done({ status, signal, lines });
-    });
-  });
 }
 
 export interface KeepalivedFinding {

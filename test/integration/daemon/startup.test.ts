@@ -9,7 +9,7 @@ import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, vipCount, waitStates
 const VIP = '192.0.2.100';
 
 describe('daemon start-up and stop edges (real processes)', () => {
-  itWhen(isRoot)('missing interface: one line on stderr, no stack trace, exit code 2 (keepalived: permanent error CONFIG)', { timeout: 60_000 }, async () => {
+  itWhen(isRoot)('missing interface: keepalived\'s lines with file:line:col, no stack trace, exit code 2 (keepalived: permanent error CONFIG)', { timeout: 60_000 }, async () => {
     const lab = new Lab('dsu');
     const nodes: DaemonNode[] = [];
     try {
@@ -18,8 +18,13 @@ describe('daemon start-up and stop edges (real processes)', () => {
       nodes.push(a);
       const code = await a.exitCode();
       expect(code).toBe(2);
-      const text = a.lines.filter((l) => l.trim() !== '');
-      expect(text).toEqual(['keepalived-ts: (VI_1) interface eth9 does not exist']);
+      // After the start-up banner (log lines), the problem: keepalived's words at the config line.
+      const text = a.lines.filter((l) => l.trim() !== '' && !/^\d\d:\d\d:\d\d\.\d{3} INFO /.test(l));
+      expect(text).toEqual([
+        `${a.conf}:6:13: warning[no-interface]: WARNING - interface eth9 for vrrp_instance VI_1 doesn't exist (no such interface on this host)`,
+        `${a.conf}:6:13: error[bad-interface]: Non-existent interface specified in configuration (1 missing on this host)`,
+      ]);
+      expect(a.lines.join('\n')).not.toMatch(/^\s+at /m);
       expect(lab.addresses('a').filter((x) => !x.includes(':'))).toEqual(['192.0.2.11/24']);
     } finally {
       for (const n of nodes) n.cleanup();

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exitCodeFor, mainFileProblem, modelToJson } from '../../../src/cli/config-test.js';
+import { exitCodeFor, mainFileProblem, modelToJson, runConfigTest } from '../../../src/cli/config-test.js';
 import type { Diagnostic } from '../../../src/lib/diagnostics.js';
 
 const d = (severity: Diagnostic['severity'], code: string): Diagnostic => ({ severity, code, message: code, loc: { file: 'f', line: 1, column: 1 } });
@@ -51,5 +51,30 @@ describe('modelToJson', () => {
   it('serialises Maps, Sets and bigints', () => {
     const j = JSON.parse(modelToJson({ m: new Map([['a', 1]]), s: new Set([2, 3]), b: 10n }));
     expect(j).toEqual({ m: { a: 1 }, s: [2, 3], b: '10' });
+  });
+
+  it('writes every duration in milliseconds under a name ending in Ms, and marks disabled scripts and their trackers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kt-dump-'));
+    const f = join(dir, 'k.conf');
+    writeFileSync(
+      f,
+      'global_defs {\n  smtp_connect_timeout 7\n}\nvrrp_script gone {\n  script "/nonexistent/kt-gone.sh"\n  interval 3\n}\n' +
+        'vrrp_script ok {\n  script "/bin/true"\n}\n' +
+        'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  advert_int 2\n  track_script {\n    gone\n    ok\n  }\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n',
+    );
+    const r = runConfigTest(f, { configId: 'x' });
+    const j = JSON.parse(modelToJson(r.model, { ...(r.disabledScripts ? { disabledScripts: r.disabledScripts } : {}) })) as {
+      globalDefs: Record<string, unknown>;
+      vrrpScripts: Record<string, unknown>[];
+      vrrpInstances: (Record<string, unknown> & { trackScript: Record<string, unknown>[] })[];
+    };
+    rmSync(dir, { recursive: true, force: true });
+    expect(j.globalDefs.smtpConnectTimeoutMs).toBe(7000);
+    expect(j.vrrpInstances[0].advertIntMs).toBe(2000);
+    expect(j.vrrpScripts[0].intervalMs).toBe(3000);
+    // No duration left under its bare name.
+    for (const k of ['advertInt', 'interval', 'smtpConnectTimeout', 'timeout']) expect(JSON.stringify(j)).not.toContain(`"${k}"`);
+    expect(j.vrrpScripts.map((s) => [s.name, typeof s.disabled])).toEqual([['gone', 'string'], ['ok', 'undefined']]);
+    expect(j.vrrpInstances[0].trackScript.map((t) => [t.name, typeof t.disabled])).toEqual([['gone', 'string'], ['ok', 'undefined']]);
   });
 });

@@ -55,7 +55,7 @@ describe('virtual_server', () => {
   });
   it('nat_mask is unknown (removed from keepalived), reported as a warning with an explanation', () => {
     const d = build(vs('protocol TCP\nnat_mask 255.255.255.0')).only('unknown-keyword')[0];
-    expect([d.message, d.severity]).toEqual(["unknown keyword 'nat_mask'", 'warning']);
+    expect([d.message, d.severity]).toEqual(["Unknown keyword 'nat_mask'", 'warning']);
   });
   it('a virtual server without real servers is dropped (even with a sorry_server), as keepalived does', () => {
     const b = build(vs('protocol TCP\nlb_algo rr\nlb_kind NAT\nsorry_server 10.0.0.9 80'));

@@ -62,7 +62,7 @@ describe('vrrp_instance values and ranges', () => {
     expect(v2.codes()).toContain('advert-int-rounded');
     const v3 = build(vi('version 3\nadvert_int 0.5'));
     expect(v3.model.vrrpInstances[0].advertInt).toBe(50);
-    expect(build(vi('advert_int 300')).only('value-out-of-range')[0].message).toBe("number '300' outside range [0.01, 255]");
+    expect(build(vi('advert_int 300')).only('value-out-of-range')[0].message).toBe("number '300' outside range [0.010000, 255.000000]");
   });
   it('missing parameter is an error and the line is skipped', () => {
     const b = build(vi('priority'));
@@ -138,12 +138,12 @@ describe('vrrp_instance values and ranges', () => {
 });
 
 describe('unknown keywords', () => {
-  it("are worded `unknown keyword 'NAME'` with a did-you-mean from the block's keywords", () => {
+  it("are worded `Unknown keyword 'NAME'` with a did-you-mean from the block's keywords", () => {
     const b = build('vrrp_script s {\n script "/bin/true"\n rize 2\n}\n' + vi('priorty 10\nadvert_intt 2'));
     expect(b.only('unknown-keyword').map((d) => [d.message, d.hint, d.loc.line])).toEqual([
-      ["unknown keyword 'rize'", "did you mean 'rise'?", 3],
-      ["unknown keyword 'priorty'", "did you mean 'priority'?", 11],
-      ["unknown keyword 'advert_intt'", "did you mean 'advert_int'?", 12],
+      ["Unknown keyword 'rize'", "did you mean 'rise'?", 3],
+      ["Unknown keyword 'priorty'", "did you mean 'priority'?", 11],
+      ["Unknown keyword 'advert_intt'", "did you mean 'advert_int'?", 12],
     ]);
   });
   it('an unknown block is skipped as a whole with one diagnostic', () => {

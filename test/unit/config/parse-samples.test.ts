@@ -4,11 +4,14 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { itWhen, pathsExist } from '../../helpers/require.js';
 import type { Statement } from '../../../src/config/ast.js';
 import { parseConfigFile } from '../../../src/config/parse.js';
 import { DiagnosticSink, formatDiagnostic } from '../../../src/lib/diagnostics.js';
 
-const SHARED = join(import.meta.dirname, '../../../../shared');
+// ../shared beside the repository; KT_SHARED_DIR points elsewhere (the skip-notice test uses it
+// to play a clone without ../shared).
+const SHARED = process.env.KT_SHARED_DIR ?? join(import.meta.dirname, '../../../../shared');
 const DIRS = ['keepalived-samples', 'field-configs'].map((d) => join(SHARED, d));
 const STRUCTURAL = new Set(['extra-close-brace', 'missing-close-brace', 'missing-open-brace', 'unexpected-open-brace', 'unmatched-quote', 'include-cycle', 'line-too-long']);
 
@@ -26,9 +29,11 @@ function count(stmts: readonly Statement[]): number {
 }
 
 for (const dir of DIRS) {
-  describe.skipIf(!existsSync(dir))(`samples in ${dir}`, () => {
+  // Without ../shared (a plain clone) the check is skipped with a line naming the folder; in CI
+  // it fails instead (test/helpers/require.ts).
+  describe(`samples in ${dir}`, () => {
     const files = existsSync(dir) ? walk(dir) : [];
-    it('has sample files', () => {
+    itWhen(pathsExist(dir))('has sample files', () => {
       expect(files.length).toBeGreaterThan(0);
     });
     for (const file of files) {
