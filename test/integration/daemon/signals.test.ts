@@ -168,12 +168,12 @@ describe('signals to a running master (ours and keepalived 2.2.7)', () => {
         }
       };
       await waitUntil('early handlers', () => [12, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR].every((n) => caught().has(n)), 15_000, 2);
-      const startedBefore = a.lines.some((l) => /VRRP started/.test(l));
+      const startedBefore = a.lines.some((l) => /Startup complete/.test(l));
       for (const sig of [SIGNUMS.STATS, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR, 15]) process.kill(a.child.pid!, sig);
       expect(await a.exitCode()).toBe(0);
       expect(startedBefore).toBe(false);
       for (const sig of ['SIGUSR2', 'JSON', 'STATS_CLEAR', 'SIGTERM']) expect(a.lines.some((l) => l.includes(`${sig} arrived during start-up`)), sig).toBe(true);
-      expect(a.lines.some((l) => /VRRP started/.test(l))).toBe(true);
+      expect(a.lines.some((l) => /Startup complete/.test(l))).toBe(true);
       expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
       expect(existsSync(a.pidFile)).toBe(false);
     } finally {
