@@ -138,6 +138,11 @@ export interface InstanceState {
   readonly deadline: Us | null;
   /** VIPs currently installed by us (keepalived vipset). */
   readonly vipsSet: boolean;
+  /**
+   * Started, but still INIT waiting for the first result of a weight-0 script (keepalived
+   * num_script_init): no state line, no notify, nothing sent until it reports.
+   */
+  readonly initPending: boolean;
 }
 
 export interface StepResult {
