@@ -25,6 +25,7 @@ import { wireInstances } from './instance-wiring.js';
 import { acquirePidFile, PidFileError } from './pid-file.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
+import { ScriptStatusLog } from './script-status-log.js';
 
 /** keepalived's exit codes (lib/scheduler.h). */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, PERMISSION: 4, NO_CONFIG: 6 } as const;
@@ -115,6 +116,7 @@ function prepare(
   spec: ScriptSpec,
   log: Logger,
   userOverride?: { user: string; group?: string },
+  onDisabled?: (reason: 'not-found' | 'not-executable' | 'insecure' | 'no-user') => void,
 ): PreparedScript | undefined {
   const g = model.globalDefs;
   const who = resolveScriptUser(
@@ -125,6 +127,7 @@ function prepare(
   );
   if (!who.ok) {
     for (const f of who.findings) log.error({ script: name, code: f.code }, f.message);
+    onDisabled?.('no-user');
     return undefined;
   }
   const verdict = checkScript(
@@ -133,7 +136,11 @@ function prepare(
     nodeSecurityFs,
   );
   for (const f of verdict.findings) (f.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ script: name, code: f.code }, f.message);
-  return verdict.status === 'disabled' ? undefined : verdict.script;
+  if (verdict.status === 'disabled') {
+    onDisabled?.(verdict.reason);
+    return undefined;
+  }
+  return verdict.script;
 }
 
 /** Loads the config, wires the host and starts the runtime. Throws StartError on failure. */
@@ -213,17 +220,57 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   const notify = new ScriptNotifySink(runner, prepared, fifos, log);
   const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
-  const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, wired.specs, groups);
 
-  // vrrp_script: results feed the trackers of every instance that tracks the script.
+  // vrrp_script security checks come before the instances are set up, as keepalived's
+  // check_vrrp_script_security does before tracking is initialised: a script that is missing,
+  // not executable, insecure (with enable_script_security) or has no `script` line is disabled
+  // and removed from every instance that tracks it, so it neither faults the instance nor holds
+  // its start-up (observed with 2.2.7: "Disabling track script chk since not found/accessible",
+  // then "Entering BACKUP STATE (init)" and normal elections).
+  const tracked = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'script').map((t) => t.name)));
+  const runnable: { name: string; script: PreparedScript; intervalMs: Ms; timeoutMs: Ms; rise: number; fall: number }[] = [];
+  const disabledScripts = new Set<string>();
+  for (const vs of model.vrrpScripts) {
+    if (!tracked.has(vs.name)) continue;
+    if (!vs.script) {
+      log.error({ script: vs.name, code: 'script-missing' }, `Disabling track script ${vs.name} since it has no script command`);
+      disabledScripts.add(vs.name);
+      continue;
+    }
+    const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user, (reason) => {
+      // keepalived adds this line for a missing or insecure script (not for "not executable").
+      if (reason === 'not-found') log.error({ script: vs.name, code: 'track-script-disabled' }, `Disabling track script ${vs.name} since not found/accessible`);
+      else if (reason === 'insecure') log.error({ script: vs.name, code: 'track-script-disabled' }, `Disabling track script ${vs.name} due to insecure`);
+    });
+    if (!p) {
+      disabledScripts.add(vs.name);
+      continue;
+    }
+    runnable.push({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout, rise: vs.rise, fall: vs.fall });
+  }
+  const specs =
+    disabledScripts.size === 0
+      ? wired.specs
+      : wired.specs.map((s) => ({ ...s, cfg: { ...s.cfg, trackers: s.cfg.trackers.filter((t) => !(t.type === 'script' && disabledScripts.has(t.name))) } }));
+  const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, specs, groups);
+
+  // vrrp_script: results feed the trackers of every instance that tracks the script; the
+  // script's own result lines are logged first, as keepalived does.
+  const scriptStatus = new ScriptStatusLog(log);
   const scriptRunner = new VrrpScriptRunner({
     runner,
     timers,
     log,
     onEvent: (e) => {
-      if (e.kind === 'scriptResult') runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
+      if (e.kind !== 'scriptResult') return;
+      scriptStatus.result(e.name, e.result);
+      runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
     },
   });
+  for (const r of runnable) {
+    scriptStatus.add(r.name, r.rise, r.fall);
+    scriptRunner.add({ name: r.name, script: r.script, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs });
+  }
 
   // track_file: values read before the instances start (keepalived sets the effective priority
   // before "Entering BACKUP STATE (init)"), then followed through inotify.
@@ -252,17 +299,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   for (const l of await kernel.listLinks()) if (!(l.up && l.carrier)) runtime.interfaceChanged(l.name, false);
 
   runtime.start();
-  // vrrp_script security checks (a stat per path component per script) come after the first
-  // adverts: no check script runs before scriptRunner.start() below, and until its first result
-  // an instance that tracks it stays where the runtime put it at start (the FSM's tracker init
-  // state), exactly as when the checks ran first.
-  const tracked = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'script').map((t) => t.name)));
-  for (const vs of model.vrrpScripts) {
-    if (!tracked.has(vs.name) || !vs.script) continue;
-    const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user);
-    if (!p) continue;
-    scriptRunner.add({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout });
-  }
   scriptRunner.start();
   log.info({ instances: wired.specs.map((s) => s.cfg.name), pid: process.pid }, 'keepalived-ts VRRP started');
 

@@ -9,7 +9,7 @@ import { RateLimitedCounter, type Logger } from '../../lib/log.js';
 import type { Us } from '../../lib/units.js';
 import type { PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
-import { initialState, step } from '../fsm/step.js';
+import { faultsOf, initialState, step } from '../fsm/step.js';
 import type { InstanceState, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
@@ -279,11 +279,14 @@ export class VrrpRuntime {
     // Shutdown goes through syncStep too: once every member is STOP the group's STOP notify
     // runs after the members' (keepalived notify_shutdown: instances, then groups).
     if (!g) {
+      const before = inst.state.effectivePriority;
       const r = step(inst.spec.cfg, inst.state, event, now);
       inst.state = r.state;
+      this.logPriorityChange(inst, before);
       for (const a of r.actions) this.execute(inst, a);
       return;
     }
+    const before = g.members.map((m) => m.state.effectivePriority);
     const idx = g.members.indexOf(inst);
     const r = syncStep(
       g.cfg,
@@ -295,7 +298,16 @@ export class VrrpRuntime {
     );
     g.state = r.groupState;
     r.states.forEach((s, i) => (g.members[i].state = s));
+    g.members.forEach((m, i) => this.logPriorityChange(m, before[i]));
     for (const t of r.actions) this.executeTagged(g, t);
+  }
+
+  /** keepalived vrrp_set_effective_priority's line, written before the change's effects. */
+  private logPriorityChange(inst: Inst, before: number): void {
+    const after = inst.state.effectivePriority;
+    if (after === before) return;
+    const name = inst.spec.cfg.name;
+    this.deps.log.info({ instance: name, from: before, to: after }, `(${name}) Changing effective priority from ${before} to ${after}`);
   }
 
   private executeTagged(g: Group, t: TaggedAction): void {
@@ -332,7 +344,7 @@ export class VrrpRuntime {
         else this.timers.set(name, a.at / 1000);
         return;
       case 'transition':
-        this.deps.log.info({ instance: name, from: a.from, to: a.to, reason: a.reason, priority: inst.state.effectivePriority }, `(${name}) Entering ${a.to} STATE`);
+        this.logTransition(inst, a);
         return;
       case 'notify':
         this.notify(name, a);
@@ -352,6 +364,32 @@ export class VrrpRuntime {
         throw new Error(`unhandled action ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * keepalived's state lines: "(VI_1) Entering BACKUP STATE (init)" at start-up, the cause of a
+   * FAULT at start-up first ("(VI_1): entering FAULT state (interface eth1 down)"), and no state
+   * line when the silent start-up wait for a weight-0 script ends in FAULT (keepalived already
+   * counts the waiting instance as FAULT, so only the notify shows it).
+   */
+  private logTransition(inst: Inst, a: Extract<VrrpAction, { kind: 'transition' }>): void {
+    const name = inst.spec.cfg.name;
+    const fields = { instance: name, from: a.from, to: a.to, reason: a.reason, priority: inst.state.effectivePriority };
+    if (a.from === 'INIT' && a.to === 'FAULT' && a.reason !== 'init') {
+      this.deps.log.info(fields, `(${name}) start-up wait for tracked scripts ended in FAULT`);
+      return;
+    }
+    if (a.from === 'INIT' && a.to === 'FAULT') {
+      for (const f of faultsOf(inst.spec.cfg, inst.state)) {
+        const sep = f.indexOf(':');
+        const kind = f.slice(0, sep);
+        const obj = f.slice(sep + 1);
+        const why =
+          kind === 'interface' ? `(interface ${obj} down)` : kind === 'file' ? `(tracked file ${obj} has status -254)` : kind === 'script' ? `due to script ${obj}` : `(${f})`;
+        this.deps.log.info({ instance: name, fault: f }, `(${name}): entering FAULT state ${why}`);
+      }
+    }
+    this.deps.log.info(fields, `(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}`);
   }
 
   private notify(owner: string, a: Extract<VrrpAction, { kind: 'notify' }>): void {
