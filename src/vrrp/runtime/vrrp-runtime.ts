@@ -380,13 +380,19 @@ export class VrrpRuntime {
       return;
     }
     if (a.from === 'INIT' && a.to === 'FAULT') {
-      for (const f of faultsOf(inst.spec.cfg, inst.state)) {
+      const causes = faultsOf(inst.spec.cfg, inst.state);
+      for (const f of causes) {
         const sep = f.indexOf(':');
         const kind = f.slice(0, sep);
         const obj = f.slice(sep + 1);
         const why =
           kind === 'interface' ? `(interface ${obj} down)` : kind === 'file' ? `(tracked file ${obj} has status -254)` : kind === 'script' ? `due to script ${obj}` : `(${f})`;
         this.deps.log.info({ instance: name, fault: f }, `(${name}): entering FAULT state ${why}`);
+      }
+      // keepalived's initialise_tracking_priorities words it this way when a tracker faults it.
+      if (causes.length > 0) {
+        this.deps.log.info(fields, `(${name}) entering FAULT state`);
+        return;
       }
     }
     this.deps.log.info(fields, `(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}`);
