@@ -8,7 +8,7 @@
 //   - the notify calls: the notify_master/backup/fault sequence and the generic `notify` lines.
 // Each case also states the transcript keepalived 2.2.7 gave when the case was written, so a
 // different keepalived (or a case that stopped exercising what it names) shows up as such.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -124,12 +124,13 @@ async function observe(daemon: 'keepalived' | 'ours', c: Case, shared: string): 
   const dir = nodeDir(daemon);
   let proc: (PeerProcess & { cleanup(): void }) | undefined;
   const read = (): Observed => {
-    let entries: string[] = [];
-    try {
-      entries = execFileSync('cat', [join(dir, 'notify.log')], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(' ') + 1));
-    } catch {
-      entries = [];
-    }
+    const log = join(dir, 'notify.log');
+    const entries = existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.slice(l.indexOf(' ') + 1))
+      : [];
     return {
       transcript: transcript(proc?.lines ?? []),
       scripts: entries.filter((e) => /^n[mbf]$/.test(e)),
