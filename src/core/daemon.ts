@@ -271,6 +271,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     scriptStatus.add(r.name, r.rise, r.fall);
     scriptRunner.add({ name: r.name, script: r.script, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs });
   }
+  // vrrp_track_process has no monitor here yet. Nothing would ever report, and a weight-0
+  // tracker would hold its instance in the silent start-up wait for good: say so once, and count
+  // the process as not running (keepalived's verdict for an absent process).
+  const processes = new Set(specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'process').map((t) => t.name)));
+  for (const name of processes) {
+    log.warn({ trackProcess: name, code: 'unsupported' }, `track_process ${name}: process tracking is not implemented; the process counts as not running`);
+    runtime.trackerResult({ type: 'process', name }, { ok: false });
+  }
 
   // track_file: values read before the instances start (keepalived sets the effective priority
   // before "Entering BACKUP STATE (init)"), then followed through inotify.
