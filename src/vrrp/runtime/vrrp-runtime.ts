@@ -385,9 +385,18 @@ export class VrrpRuntime {
         const sep = f.indexOf(':');
         const kind = f.slice(0, sep);
         const obj = f.slice(sep + 1);
-        const why =
-          kind === 'interface' ? `(interface ${obj} down)` : kind === 'file' ? `(tracked file ${obj} has status -254)` : kind === 'script' ? `due to script ${obj}` : `(${f})`;
-        this.deps.log.info({ instance: name, fault: f }, `(${name}): entering FAULT state ${why}`);
+        // keepalived's wording per tracker kind (vrrp_track.c); the process line has no colon there.
+        const line =
+          kind === 'interface'
+            ? `(${name}): entering FAULT state (interface ${obj} down)`
+            : kind === 'file'
+              ? `(${name}): entering FAULT state (tracked file ${obj} has status -254)`
+              : kind === 'script'
+                ? `(${name}): entering FAULT state due to script ${obj}`
+                : kind === 'process'
+                  ? `(${name}) entering FAULT state (tracked process ${obj} quorum not achieved)`
+                  : `(${name}): entering FAULT state (${f})`;
+        this.deps.log.info({ instance: name, fault: f }, line);
       }
       // keepalived's initialise_tracking_priorities words it this way when a tracker faults it.
       if (causes.length > 0) {
