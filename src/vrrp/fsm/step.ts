@@ -280,16 +280,19 @@ class Machine {
     const ev = evaluateTracking(cfg.trackers, s.track, s.basePriority);
     s.effectivePriority = ev.effectivePriority;
     const faulted = ev.faults.length > 0 || s.externalFaults.length > 0;
-    const pending = ev.pending.length > 0;
+    const pending = ev.pending.length > 0 || this.ctx?.groupPending === true;
     if (s.state === 'STOP') return;
     if (s.state === 'INIT') {
       // Before startup nothing moves; after it, INIT is the silent wait for the first result of
-      // every weight-0 script (keepalived: the instance sits in FAULT without notifying).
+      // every weight-0 script (keepalived: the instance sits in FAULT without notifying). A FAULT
+      // imposed by the sync group keeps a waiting member silent (keepalived: it already counts
+      // as FAULT); it speaks when the group comes up.
       if (!s.initPending) return;
-      if (faulted) {
+      const ownFault = ev.faults.length > 0 || s.externalFaults.some((f) => f !== 'sync-group');
+      if (ownFault) {
         s.initPending = false;
         this.enterFault(reason);
-      } else if (!pending) {
+      } else if (!pending && !faulted) {
         s.initPending = false;
         this.leaveInit(reason);
       }
@@ -413,7 +416,7 @@ class Machine {
     const { cfg, s } = this;
     if (s.state !== 'INIT' || s.timers.main !== null || s.initPending) return;
     const faulted = faultsOf(cfg, s).length > 0;
-    const pending = evaluateTracking(cfg.trackers, s.track, s.basePriority).pending.length > 0;
+    const pending = evaluateTracking(cfg.trackers, s.track, s.basePriority).pending.length > 0 || this.ctx?.groupPending === true;
     if (!faulted && !pending && isOwner(cfg) && cfg.initialState !== 'BACKUP') {
       // vrrp_init_state: the owner becomes master after 1 us, unless it was configured with
       // `state BACKUP` (keepalived 2.2.7 then enters BACKUP (init) and waits like the others).

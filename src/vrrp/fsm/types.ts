@@ -154,4 +154,9 @@ export interface StepResult {
 export interface StepContext {
   /** False while some other member of the instance's sync group does not want MASTER. */
   readonly canGotoMaster?: boolean;
+  /**
+   * True while another member of the instance's sync group has a weight-0 script that has not
+   * reported (keepalived sync->num_member_init): the whole group waits silently at start-up.
+   */
+  readonly groupPending?: boolean;
 }
