@@ -226,6 +226,13 @@ const CASES: Case[] = [
     expectedNotify: { scripts: ['nf', 'nb', 'nm'], generic: [N('FAULT', 255), N('BACKUP', 255), N('MASTER', 255)] },
   },
   {
+    name: 'weight-0 script with reverse that succeeds: FAULT notify (reverse faults on success)',
+    conf: (d) => vrrpScript('/bin/true') + instance(d, { extra: ['track_script {', '  chk weight 0 reverse', '}'] }),
+    done: hasNotify('nf'),
+    expected: ['script chk succeeded'],
+    expectedNotify: { scripts: ['nf'], generic: [N('FAULT')] },
+  },
+  {
     name: 'weight +10 script that succeeds: BACKUP (init) at once, then 100 -> 110',
     conf: (d) => vrrpScript('/bin/true', ['weight 10']) + instance(d, { extra: TRACK_SCRIPT }),
     done: hasState('MASTER'),
