@@ -11,7 +11,6 @@ import { parseConfigFile } from '../config/parse.js';
 import { buildModel, modelRetain } from '../config/build-model.js';
 import { inFileOrder, interfaceDiagnostics } from '../config/host-checks.js';
 import { COMPAT_VERSION, packageVersion } from '../cli/run.js';
-import { ScriptStatusLog } from '../notify/script-status-log.js';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
@@ -31,6 +30,7 @@ import { TrackFileWatcher } from './track-file-watch.js';
 import { dispatchSignal, installSignalHandlers, nativeSignalWatcher, type EarlySignals, type RawSignalWatcher } from './signals.js';
 import { VrrpStats } from './vrrp-stats.js';
 import { daemonSignalActions } from './signal-actions.js';
+import { ScriptStatusLog } from './script-status-log.js';
 
 /** keepalived's exit codes (lib/scheduler.h). */
 export const EXIT = { OK: 0, FATAL: 1, CONFIG: 2, PERMISSION: 4, NO_CONFIG: 6 } as const;
@@ -141,6 +141,7 @@ function prepare(
   spec: ScriptSpec,
   log: Logger,
   userOverride?: { user: string; group?: string },
+  onDisabled?: (reason: 'not-found' | 'not-executable' | 'insecure' | 'no-user') => void,
 ): PreparedScript | undefined {
   const g = model.globalDefs;
   const who = resolveScriptUser(
@@ -151,6 +152,7 @@ function prepare(
   );
   if (!who.ok) {
     for (const f of who.findings) log.error({ script: name, code: f.code }, f.message);
+    onDisabled?.('no-user');
     return undefined;
   }
   const verdict = checkScript(
@@ -159,7 +161,11 @@ function prepare(
     nodeSecurityFs,
   );
   for (const f of verdict.findings) (f.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ script: name, code: f.code }, f.message);
-  return verdict.status === 'disabled' ? undefined : verdict.script;
+  if (verdict.status === 'disabled') {
+    onDisabled?.(verdict.reason);
+    return undefined;
+  }
+  return verdict.script;
 }
 
 /** The daemon's logger: stderr (JSON, or text with -l), plus a text copy in the -g file. */
@@ -299,23 +305,68 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   const notify = new ScriptNotifySink(runner, prepared, fifos, log);
   const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
+
+  // vrrp_script security checks come before the instances are set up, as keepalived's
+  // check_vrrp_script_security does before tracking is initialised: a script that is missing,
+  // not executable, insecure (with enable_script_security) or has no `script` line is disabled
+  // and removed from every instance that tracks it, so it neither faults the instance nor holds
+  // its start-up (observed with 2.2.7: "Disabling track script chk since not found/accessible",
+  // then "Entering BACKUP STATE (init)" and normal elections).
+  const tracked = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'script').map((t) => t.name)));
+  const runnable: { name: string; script: PreparedScript; intervalMs: Ms; timeoutMs: Ms; rise: number; fall: number }[] = [];
+  const disabledScripts = new Set<string>();
+  for (const vs of model.vrrpScripts) {
+    if (!tracked.has(vs.name)) continue;
+    if (!vs.script) {
+      log.error({ script: vs.name, code: 'script-missing' }, `Disabling track script ${vs.name} since it has no script command`);
+      disabledScripts.add(vs.name);
+      continue;
+    }
+    const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user, (reason) => {
+      // keepalived adds this line for a missing or insecure script (not for "not executable").
+      if (reason === 'not-found') log.error({ script: vs.name, code: 'track-script-disabled' }, `Disabling track script ${vs.name} since not found/accessible`);
+      else if (reason === 'insecure') log.error({ script: vs.name, code: 'track-script-disabled' }, `Disabling track script ${vs.name} due to insecure`);
+    });
+    if (!p) {
+      disabledScripts.add(vs.name);
+      continue;
+    }
+    runnable.push({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout, rise: vs.rise, fall: vs.fall });
+  }
+  const specs =
+    disabledScripts.size === 0
+      ? wired.specs
+      : wired.specs.map((s) => ({ ...s, cfg: { ...s.cfg, trackers: s.cfg.trackers.filter((t) => !(t.type === 'script' && disabledScripts.has(t.name))) } }));
   // keepalived's parent prints this as it forks the VRRP child; here VRRP runs in this process.
   log.info(`Starting VRRP child process, pid=${process.pid}`);
-  const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, wired.specs, groups);
+  const runtime = new VrrpRuntime({ io, kernel, clock, log, notify, ...(oneShot ? { oneShot } : {}) }, specs, groups);
   const stats = VrrpStats.attach(runtime);
-  const scriptStatus = new ScriptStatusLog(log);
 
-  // vrrp_script: results feed the trackers of every instance that tracks the script.
+  // vrrp_script: results feed the trackers of every instance that tracks the script; the
+  // script's own result lines are logged first, as keepalived does.
+  const scriptStatus = new ScriptStatusLog(log);
   const scriptRunner = new VrrpScriptRunner({
     runner,
     timers,
     log,
     onEvent: (e) => {
       if (e.kind !== 'scriptResult') return;
-      scriptStatus.result(e.name, e.ok, e.result.kind === 'exited' ? e.result.code : undefined);
+      scriptStatus.result(e.name, e.result);
       runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
     },
   });
+  for (const r of runnable) {
+    scriptStatus.add(r.name, r.rise, r.fall);
+    scriptRunner.add({ name: r.name, script: r.script, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs });
+  }
+  // vrrp_track_process has no monitor here yet. Nothing would ever report, and a weight-0
+  // tracker would hold its instance in the silent start-up wait for good: say so once, and count
+  // the process as not running (keepalived's verdict for an absent process).
+  const processes = new Set(specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'process').map((t) => t.name)));
+  for (const name of processes) {
+    log.warn({ trackProcess: name, code: 'unsupported' }, `track_process ${name}: process tracking is not implemented; the process counts as not running`);
+    runtime.trackerResult({ type: 'process', name }, { ok: false });
+  }
 
   // track_file: values read before the instances start (keepalived sets the effective priority
   // before "Entering BACKUP STATE (init)"), then followed through inotify.
@@ -345,18 +396,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   for (const l of await kernel.listLinks()) if (!(l.up && l.carrier)) runtime.interfaceChanged(l.name, false);
 
   runtime.start();
-  // vrrp_script security checks (a stat per path component per script) come after the first
-  // adverts: no check script runs before scriptRunner.start() below, and until its first result
-  // an instance that tracks it stays where the runtime put it at start (the FSM's tracker init
-  // state), exactly as when the checks ran first.
-  const tracked = new Set(wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'script').map((t) => t.name)));
-  for (const vs of model.vrrpScripts) {
-    if (!tracked.has(vs.name) || !vs.script) continue;
-    const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user);
-    if (!p) continue;
-    scriptRunner.add({ name: vs.name, script: p, intervalMs: vs.interval, timeoutMs: vs.timeout });
-    scriptStatus.add(vs.name, vs);
-  }
   scriptRunner.start();
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: wired.specs.map((s) => s.cfg.name) }, 'Startup complete');

@@ -6,6 +6,7 @@
 //  * group notifies (GROUP name STATE 0) run after the member notifies, once per group change.
 // Pure: it drives step() for the members and returns their new states and tagged actions.
 import type { Us } from '../lib/units.js';
+import { evaluateTracking } from './tracking.js';
 import type { InstanceConfig, NotifyConfig } from './fsm/config.js';
 import { faultsOf, step } from './fsm/step.js';
 import type { InstanceState, NotifyState, VrrpAction, VrrpEvent, VrrpState } from './fsm/types.js';
@@ -41,6 +42,11 @@ export function canGotoMaster(members: readonly GroupMember[], i: number, groupS
   if (groupState === 'MASTER') return true;
   for (let j = 0; j < members.length; j++) if (j !== i && !members[j].state.wantMaster) return false;
   return true;
+}
+
+/** The member has a weight-0 script that has not reported yet (keepalived num_script_init). */
+function ownPending(m: GroupMember): boolean {
+  return evaluateTracking(m.cfg.trackers, m.state.track, m.state.basePriority).pending.length > 0;
 }
 
 /** A member's own faults (those not imposed by the group). */
@@ -82,7 +88,8 @@ export function syncStep(
   const out: TaggedAction[] = [];
   const run = (i: number, ev: VrrpEvent): { from: VrrpState; to: VrrpState } => {
     const from = cur[i].state.state;
-    const r = step(cur[i].cfg, cur[i].state, ev, now, { canGotoMaster: canGotoMaster(cur, i, groupState) });
+    const groupPending = cur.some((m, j) => j !== i && ownPending(m));
+    const r = step(cur[i].cfg, cur[i].state, ev, now, { canGotoMaster: canGotoMaster(cur, i, groupState), groupPending });
     cur[i] = { cfg: cur[i].cfg, state: r.state };
     for (const a of r.actions) out.push({ instance: cur[i].cfg.name, action: a });
     return { from, to: r.state.state };
@@ -95,6 +102,10 @@ export function syncStep(
   };
   const { from, to } = run(target, event);
   const others = cur.map((_, j) => j).filter((j) => j !== target);
+  // keepalived sync->num_member_init reached 0: the members that waited with it come up too.
+  if (from === 'INIT' && (to === 'BACKUP' || to === 'MASTER')) {
+    for (const j of others) if (cur[j].state.state === 'INIT' && cur[j].state.initPending) run(j, { kind: 'syncForce', to: 'LEAVE_FAULT', reason: 'sync-group' });
+  }
   if (from !== to) {
     if (to === 'MASTER') {
       for (const j of others) if (cur[j].state.state === 'BACKUP') run(j, { kind: 'syncForce', to: 'MASTER', reason: 'sync-group' });

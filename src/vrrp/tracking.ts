@@ -6,6 +6,9 @@
 //   script/process/interface, weight W, multiplier m (-1 with `reverse`):
 //       W > 0: +W*m while OK;  W < 0: W*m while failed;  W = 0: FAULT while failed
 //   file: value * W * m (capped at 253); < -253 -> FAULT;  W = 0: value != 0 -> FAULT
+//
+// A weight-0 script that has not reported yet is neither OK nor a fault: it is "pending"
+// (keepalived num_script_init). The instance waits silently for it at start-up (step.ts).
 
 export type TrackerConfig =
   | {
@@ -17,8 +20,14 @@ export type TrackerConfig =
       readonly rise: number;
       /** Consecutive failures needed to go failed (vrrp_script fall, default 1). */
       readonly fall: number;
-      /** Start failed instead of undecided (vrrp_script init_fail). */
-      readonly initFail: boolean;
+      /**
+       * vrrp_script init_fail. Accepted and carried, but it has no effect, as in keepalived
+       * 2.2.7: naming the script in a track_script block resets its initial state to
+       * undecided (vrrp_track.c alloc_track_script), so a tracked script always starts
+       * undecided. Observed: with init_fail and a succeeding script, keepalived logs
+       * "VRRP_Script(chk) succeeded" and enters BACKUP without any FAULT notify.
+       */
+      readonly initFail?: boolean;
     }
   | { readonly type: 'interface'; readonly name: string; readonly weight: number; readonly reverse: boolean }
   | { readonly type: 'file'; readonly name: string; readonly weight: number; readonly reverse: boolean };
@@ -40,6 +49,8 @@ export interface TrackingEval {
   readonly effectivePriority: number;
   /** Names (`type:name`) of trackers currently forcing FAULT, config order. */
   readonly faults: readonly string[];
+  /** Weight-0 script/process trackers that have not reported yet (keepalived num_script_init). */
+  readonly pending: readonly string[];
 }
 
 export const PRIO_OWNER = 255;
@@ -50,11 +61,9 @@ export function initialTracking(trackers: readonly TrackerConfig[]): TrackingSta
       switch (t.type) {
         case 'script':
         case 'process':
-          // keepalived: a script starts undecided with result = rise-1, so the first success is
-          // enough and the first failure fails it; init_fail starts it failed (result 0).
-          return t.initFail
-            ? { type: t.type, status: 'failed', result: 0 }
-            : { type: t.type, status: 'init', result: Math.max(0, t.rise - 1) };
+          // keepalived vrrp_init_script: a tracked script starts undecided with result = rise-1,
+          // so the first success is enough and the first failure fails it (init_fail: see above).
+          return { type: t.type, status: 'init', result: Math.max(0, t.rise - 1) };
         case 'interface':
           return { type: 'interface', up: true };
         case 'file':
@@ -132,6 +141,7 @@ export function clampPriority(total: number): number {
 export function evaluateTracking(trackers: readonly TrackerConfig[], st: TrackingState, basePriority: number): TrackingEval {
   let delta = 0;
   const faults: string[] = [];
+  const pending: string[] = [];
   for (let i = 0; i < trackers.length; i++) {
     const t = trackers[i];
     const s = st.entries[i];
@@ -154,8 +164,12 @@ export function evaluateTracking(trackers: readonly TrackerConfig[], st: Trackin
       undecided = s.status === 'init';
     } else continue;
     if (t.weight === 0) {
-      // A weight-0 script still undecided keeps the instance in FAULT (fact sheet 3.6).
-      if (!ok) faults.push(`${t.type}:${t.name}`);
+      // A weight-0 script still undecided holds the instance at start-up without faulting it
+      // (keepalived initialise_track_script_state counts it in num_script_init).
+      // With `reverse` a weight-0 script faults while it succeeds (process_script_update_priority:
+      // script_ok != (multiplier == 1) -> down_instance).
+      if (undecided) pending.push(`${t.type}:${t.name}`);
+      else if (s.type === 'interface' ? !ok : ok === t.reverse) faults.push(`${t.type}:${t.name}`);
       continue;
     }
     if (undecided) continue;
@@ -164,7 +178,7 @@ export function evaluateTracking(trackers: readonly TrackerConfig[], st: Trackin
   }
   // 3.9: the address owner's priority never changes.
   const effectivePriority = basePriority === PRIO_OWNER ? PRIO_OWNER : clampPriority(basePriority + delta);
-  return { effectivePriority, faults };
+  return { effectivePriority, faults, pending };
 }
 
 /**

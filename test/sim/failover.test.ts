@@ -121,8 +121,10 @@ describe.each(VARIANTS)('$label', (v) => {
     const chk = { type: 'script' as const, name: 'chk', weight: 0, reverse: false, rise: 1, fall: 1, initFail: false };
     const sim = simOf([router(v, 1, 150, { trackers: [chk] }), router(v, 2, 100)]);
     sim.startAll();
-    // A weight-0 script still undecided keeps the instance in FAULT (3.6) until its first result.
-    expect(sim.router('r1').stateOf(1)).toBe('FAULT');
+    // A weight-0 script still undecided holds the instance in INIT, silently, until its first
+    // result (keepalived 2.2.7: no FAULT notify at start for a script that then succeeds).
+    expect(sim.router('r1').stateOf(1)).toBe('INIT');
+    expect(sim.transitions.filter((t) => t.router === 'r1')).toEqual([]);
     sim.scriptResult('r1', 'chk', true);
     sim.runUntilQuiet((20 * advertUs(v)) / 1000);
     expectSingleMaster(sim, 1, VIP, 'r1');

@@ -8,7 +8,9 @@
 //   INIT ----------------------------> MASTER <-------------------------------- BACKUP
 //     | startup (other)                  |  higher-prio advert (RFC 5798 6.4.3)    ^
 //     +----------------------------------|-----------------------------------------+
-//   any --- tracker/interface fault ---> FAULT --- fault cleared ---> BACKUP (owner: MASTER)
+//   any --- tracker/interface fault ---> FAULT --- fault cleared ---> BACKUP (owners too)
+//   INIT waits silently while a weight-0 script has not reported (keepalived num_script_init):
+//        first success -> BACKUP (an owner wanting MASTER: MASTER), first failure -> FAULT
 //   any --- shutdown ---> STOP   (a MASTER first sends priority 0 and removes its VIPs)
 import type { Centiseconds, Us } from '../../lib/units.js';
 import { us } from '../../lib/units.js';
@@ -58,6 +60,7 @@ export function initialState(cfg: InstanceConfig): InstanceState {
     masterIp: null,
     deadline: null,
     vipsSet: false,
+    initPending: false,
   };
 }
 
@@ -241,14 +244,28 @@ class Machine {
     const { cfg, s } = this;
     s.masterAdverInt = cfg.advertInt;
     s.preemptTime = null;
-    // 3.4: leaving FAULT goes to BACKUP, or to MASTER only for the address owner.
-    if (isOwner(cfg)) {
-      s.wantMaster = true;
-      if (this.cfg.syncGroup === undefined || this.ctx?.canGotoMaster !== false) {
-        this.becomeMaster(reason);
-        return;
-      }
-    } else s.wantMaster = false;
+    // Leaving FAULT always goes to BACKUP with a full Master_Down_Interval, the address owner
+    // included: keepalived down_instance sets wantstate FAULT, so try_up_instance never sees an
+    // owner that wants MASTER (observed with 2.2.7: an owner whose tracked interface or script
+    // recovers enters BACKUP and takes over 3 adverts + skew later).
+    s.wantMaster = false;
+    this.transition('BACKUP', reason);
+    this.notify('BACKUP');
+    this.armDown(this.fullDownTimer());
+  }
+
+  /**
+   * The silent start-up wait ends with every weight-0 script OK (keepalived try_up_instance
+   * with leaving_init): BACKUP with a full Master_Down_Interval counted from now, or, for an
+   * address owner that wants MASTER, MASTER at once (its wantstate was never set to FAULT).
+   */
+  leaveInit(reason: string): void {
+    const { cfg, s } = this;
+    if (isOwner(cfg) && cfg.initialState !== 'BACKUP') {
+      this.gotoMaster(reason);
+      return;
+    }
+    s.wantMaster = false;
     this.transition('BACKUP', reason);
     this.notify('BACKUP');
     this.armDown(this.fullDownTimer());
@@ -263,12 +280,31 @@ class Machine {
     const ev = evaluateTracking(cfg.trackers, s.track, s.basePriority);
     s.effectivePriority = ev.effectivePriority;
     const faulted = ev.faults.length > 0 || s.externalFaults.length > 0;
-    if (s.state === 'INIT' || s.state === 'STOP') return;
+    const pending = ev.pending.length > 0 || this.ctx?.groupPending === true;
+    if (s.state === 'STOP') return;
+    if (s.state === 'INIT') {
+      // Before startup nothing moves; after it, INIT is the silent wait for the first result of
+      // every weight-0 script (keepalived: the instance sits in FAULT without notifying). A FAULT
+      // imposed by the sync group keeps a waiting member silent (keepalived: it already counts
+      // as FAULT); it speaks when the group comes up.
+      if (!s.initPending) return;
+      const ownFault = ev.faults.length > 0 || s.externalFaults.some((f) => f !== 'sync-group');
+      if (ownFault) {
+        s.initPending = false;
+        this.enterFault(reason);
+      } else if (!pending && !faulted) {
+        s.initPending = false;
+        this.leaveInit(reason);
+      }
+      return;
+    }
     if (faulted && s.state !== 'FAULT') {
       this.enterFault(reason);
       return;
     }
-    if (!faulted && s.state === 'FAULT') {
+    // keepalived try_up_instance: a FAULT is left only once no fault remains and no weight-0
+    // script is still undecided.
+    if (!faulted && !pending && s.state === 'FAULT') {
       this.leaveFault(reason);
       return;
     }
@@ -378,9 +414,10 @@ class Machine {
   // --- lifecycle -----------------------------------------------------------------------------
   startup(): void {
     const { cfg, s } = this;
-    if (s.state !== 'INIT' || s.timers.main !== null) return;
+    if (s.state !== 'INIT' || s.timers.main !== null || s.initPending) return;
     const faulted = faultsOf(cfg, s).length > 0;
-    if (!faulted && isOwner(cfg) && cfg.initialState !== 'BACKUP') {
+    const pending = evaluateTracking(cfg.trackers, s.track, s.basePriority).pending.length > 0 || this.ctx?.groupPending === true;
+    if (!faulted && !pending && isOwner(cfg) && cfg.initialState !== 'BACKUP') {
       // vrrp_init_state: the owner becomes master after 1 us, unless it was configured with
       // `state BACKUP` (keepalived 2.2.7 then enters BACKUP (init) and waits like the others).
       s.wantMaster = true;
@@ -392,6 +429,12 @@ class Machine {
     if (faulted) {
       this.transition('FAULT', 'init');
       this.notify('FAULT');
+      return;
+    }
+    if (pending) {
+      // keepalived vrrp_init_state with num_script_init > 0: no state line, no notify, nothing
+      // sent; the scripts' first results decide (retrack -> leaveInit / enterFault).
+      s.initPending = true;
       return;
     }
     // 3.6: everything else, `state MASTER` included, starts BACKUP and waits a full

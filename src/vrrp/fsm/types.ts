@@ -138,6 +138,11 @@ export interface InstanceState {
   readonly deadline: Us | null;
   /** VIPs currently installed by us (keepalived vipset). */
   readonly vipsSet: boolean;
+  /**
+   * Started, but still INIT waiting for the first result of a weight-0 script (keepalived
+   * num_script_init): no state line, no notify, nothing sent until it reports.
+   */
+  readonly initPending: boolean;
 }
 
 export interface StepResult {
@@ -149,4 +154,9 @@ export interface StepResult {
 export interface StepContext {
   /** False while some other member of the instance's sync group does not want MASTER. */
   readonly canGotoMaster?: boolean;
+  /**
+   * True while another member of the instance's sync group has a weight-0 script that has not
+   * reported (keepalived sync->num_member_init): the whole group waits silently at start-up.
+   */
+  readonly groupPending?: boolean;
 }

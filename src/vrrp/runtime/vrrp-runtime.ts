@@ -9,7 +9,7 @@ import { RateLimitedCounter, type Logger } from '../../lib/log.js';
 import type { Us } from '../../lib/units.js';
 import type { PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
-import { initialState, step } from '../fsm/step.js';
+import { faultsOf, initialState, step } from '../fsm/step.js';
 import type { InstanceState, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
@@ -292,11 +292,14 @@ export class VrrpRuntime {
     // Shutdown goes through syncStep too: once every member is STOP the group's STOP notify
     // runs after the members' (keepalived notify_shutdown: instances, then groups).
     if (!g) {
+      const before = inst.state.effectivePriority;
       const r = step(inst.spec.cfg, inst.state, event, now);
       inst.state = r.state;
+      this.logPriorityChange(inst, before);
       for (const a of r.actions) this.execute(inst, a);
       return;
     }
+    const before = g.members.map((m) => m.state.effectivePriority);
     const idx = g.members.indexOf(inst);
     const r = syncStep(
       g.cfg,
@@ -308,7 +311,16 @@ export class VrrpRuntime {
     );
     g.state = r.groupState;
     r.states.forEach((s, i) => (g.members[i].state = s));
+    g.members.forEach((m, i) => this.logPriorityChange(m, before[i]));
     for (const t of r.actions) this.executeTagged(g, t);
+  }
+
+  /** keepalived vrrp_set_effective_priority's line, written before the change's effects. */
+  private logPriorityChange(inst: Inst, before: number): void {
+    const after = inst.state.effectivePriority;
+    if (after === before) return;
+    const name = inst.spec.cfg.name;
+    this.deps.log.info({ instance: name, from: before, to: after }, `(${name}) Changing effective priority from ${before} to ${after}`);
   }
 
   private executeTagged(g: Group, t: TaggedAction): void {
@@ -346,7 +358,7 @@ export class VrrpRuntime {
         else this.timers.set(name, a.at / 1000);
         return;
       case 'transition':
-        this.deps.log.info({ instance: name, from: a.from, to: a.to, reason: a.reason, priority: inst.state.effectivePriority }, `(${name}) Entering ${a.to} STATE`);
+        this.logTransition(inst, a);
         return;
       case 'notify':
         this.notify(name, a);
@@ -366,6 +378,47 @@ export class VrrpRuntime {
         throw new Error(`unhandled action ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * keepalived's state lines: "(VI_1) Entering BACKUP STATE (init)" at start-up, the cause of a
+   * FAULT at start-up first ("(VI_1): entering FAULT state (interface eth1 down)"), and no state
+   * line when the silent start-up wait for a weight-0 script ends in FAULT (keepalived already
+   * counts the waiting instance as FAULT, so only the notify shows it).
+   */
+  private logTransition(inst: Inst, a: Extract<VrrpAction, { kind: 'transition' }>): void {
+    const name = inst.spec.cfg.name;
+    const fields = { instance: name, from: a.from, to: a.to, reason: a.reason, priority: inst.state.effectivePriority };
+    if (a.from === 'INIT' && a.to === 'FAULT' && a.reason !== 'init') {
+      this.deps.log.info(fields, `(${name}) start-up wait for tracked scripts ended in FAULT`);
+      return;
+    }
+    if (a.from === 'INIT' && a.to === 'FAULT') {
+      const causes = faultsOf(inst.spec.cfg, inst.state);
+      for (const f of causes) {
+        const sep = f.indexOf(':');
+        const kind = f.slice(0, sep);
+        const obj = f.slice(sep + 1);
+        // keepalived's wording per tracker kind (vrrp_track.c); the process line has no colon there.
+        const line =
+          kind === 'interface'
+            ? `(${name}): entering FAULT state (interface ${obj} down)`
+            : kind === 'file'
+              ? `(${name}): entering FAULT state (tracked file ${obj} has status -254)`
+              : kind === 'script'
+                ? `(${name}): entering FAULT state due to script ${obj}`
+                : kind === 'process'
+                  ? `(${name}) entering FAULT state (tracked process ${obj} quorum not achieved)`
+                  : `(${name}): entering FAULT state (${f})`;
+        this.deps.log.info({ instance: name, fault: f }, line);
+      }
+      // keepalived's initialise_tracking_priorities words it this way when a tracker faults it.
+      if (causes.length > 0) {
+        this.deps.log.info(fields, `(${name}) entering FAULT state`);
+        return;
+      }
+    }
+    this.deps.log.info(fields, `(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}`);
   }
 
   private notify(owner: string, a: Extract<VrrpAction, { kind: 'notify' }>): void {

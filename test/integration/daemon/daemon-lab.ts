@@ -152,10 +152,13 @@ export async function assertStableHolder(lab: Lab, hosts: readonly string[], hos
   return n;
 }
 
-/** Log lines "(NAME) Entering STATE STATE" so far. */
+/**
+ * Log lines "(NAME) Entering STATE STATE" so far (also keepalived's start-up form "(NAME) entering
+ * FAULT state" when a tracker faults the instance at start).
+ */
 export function stateLines(node: PeerProcess, instance: string): string[] {
-  const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
-  return node.lines.map((l) => re.exec(l)?.[1]).filter((s): s is string => s !== undefined);
+  const re = new RegExp(`\\(${instance}\\) [Ee]ntering (\\w+) (?:STATE|state)`);
+  return node.lines.map((l) => re.exec(l)?.[1]?.toUpperCase()).filter((s): s is string => s !== undefined);
 }
 
 /** A VRRP instance config block (IPv4 by default), with optional extra lines. */

@@ -59,10 +59,11 @@ describe('effective priority', () => {
       script('s', 0),
     ];
     let s = initialTracking(t);
-    expect(evaluateTracking(t, s, 100).faults).toEqual(['script:s']);
+    // Undecided weight-0 script: pending, not a fault (keepalived num_script_init).
+    expect(evaluateTracking(t, s, 100)).toMatchObject({ faults: [], pending: ['script:s'] });
     s = updateTracker(t, s, 'script', 's', { ok: true });
     s = updateTracker(t, s, 'file', 'f', { value: 3 });
-    expect(evaluateTracking(t, s, 100)).toEqual({ effectivePriority: 130, faults: [] });
+    expect(evaluateTracking(t, s, 100)).toEqual({ effectivePriority: 130, faults: [], pending: [] });
     s = updateTracker(t, s, 'file', 'f', { value: -26 });
     expect(evaluateTracking(t, s, 100).faults).toEqual(['file:f']);
     s = updateTracker(t, s, 'file', 'f', { value: 0 });
@@ -70,9 +71,18 @@ describe('effective priority', () => {
     s = updateTracker(t, s, 'interface', 'eth0', { up: false });
     expect(evaluateTracking(t, s, 100).faults).toEqual(['interface:eth0', 'file:z']);
   });
-  it('init_fail starts failed', () => {
+  it('init_fail changes nothing for a tracked script (keepalived 2.2.7 resets it to undecided)', () => {
     const t = [script('s', -10, { initFail: true })];
-    expect(evaluateTracking(t, initialTracking(t), 100).effectivePriority).toBe(90);
+    expect(evaluateTracking(t, initialTracking(t), 100).effectivePriority).toBe(100);
+    const z = [script('z', 0, { initFail: true })];
+    expect(evaluateTracking(z, initialTracking(z), 100)).toMatchObject({ faults: [], pending: ['script:z'] });
+    // The first failure fails it at once; the first success is enough (result starts at rise-1).
+    expect(evaluateTracking(t, updateTracker(t, initialTracking(t), 'script', 's', { ok: false }), 100).effectivePriority).toBe(90);
+  });
+  it('weight 0 with reverse: FAULT while the script succeeds', () => {
+    const t = [script('s', 0, { reverse: true })];
+    expect(evaluateTracking(t, updateTracker(t, initialTracking(t), 'script', 's', { ok: true }), 100).faults).toEqual(['script:s']);
+    expect(evaluateTracking(t, updateTracker(t, initialTracking(t), 'script', 's', { ok: false }), 100).faults).toEqual([]);
   });
 });
 
