@@ -17,6 +17,8 @@ export interface RawCheck {
   readonly ahPresent?: boolean;
   /** Length inconsistent with naddr/version (keepalived "too short/long"). */
   readonly lengthError?: boolean;
+  /** VRRP version field is not one this family can carry (2 over IPv6, or neither 2 nor 3). */
+  readonly versionError?: boolean;
   /** VRRP type field was not 1 (ADVERTISEMENT). */
   readonly typeError?: boolean;
   /** IPv4 VRRP checksum failed. */
