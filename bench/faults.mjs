@@ -183,12 +183,15 @@ rmSync(work, { recursive: true, force: true });
 
 // --- report --------------------------------------------------------------------------------------
 const f1 = (x) => x.toFixed(1);
-let md = '## Faults: floods and invalid packets\n\n';
-md += `Measured by \`bench/faults.mjs\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores shared with other work, load ${load()} at the end; ${REPS} repetitions, medians, [min-max]). `;
-md += 'Lab: bridge + master `a` (priority 150) + backup `b` (priority 100) + observer `c`, one VIP, advert_int 1, VRRPv2; both routers run the same implementation (keepalived-ts: the esbuild bundle, `node dist/bin/keepalived-ts.mjs`; keepalived 2.2.7), alternating within each repetition. ';
-md += 'The observer sends scapy-built frames through a paced AF_PACKET loop in C (test/integration/faults/flood.c).\n\n';
+// Two marked sections (flood, invalid) so that `--only` re-runs rewrite just their own figures.
+const intro = (what) =>
+  `${what} measured by \`bench/faults.mjs\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores shared with other work, load ${load()} at the end; ${REPS} repetitions, medians, [min-max]). ` +
+  'Lab: bridge + master `a` (priority 150) + backup `b` (priority 100) + observer `c`, one VIP, advert_int 1, VRRPv2; both routers run the same implementation (keepalived-ts: the esbuild bundle, `node dist/bin/keepalived-ts.mjs`; keepalived 2.2.7), alternating within each repetition. ' +
+  'The observer sends scapy-built frames through a paced AF_PACKET loop in C (test/integration/faults/flood.c).\n\n';
 if (results.flood.length > 0) {
+  let md = '## Faults: floods and invalid packets\n\n';
   md += `### Lower-priority advert flood (${FLOOD_S} s, priority 50, valid)\n\n`;
+  md += intro('Flood figures');
   md += '| rate | impl | master frames sent | frames/s | master CPU (% of one core) | still master |\n|---|---|---|---|---|---|\n';
   for (const rate of [2000, 20000]) {
     for (const impl of IMPLS) {
@@ -201,10 +204,13 @@ if (results.flood.length > 0) {
       md += `| ${rate}/s | ${impl} | ${median(fr)} [${mm.min}-${mm.max}] | ${f1(median(fr) / FLOOD_S)} | ${f1(median(cpu))} [${f1(mc.min)}-${f1(mc.max)}] | ${rs.filter((r) => r.stillMaster).length}/${rs.length} |\n`;
     }
   }
-  md += '\nFrames: the master\'s eth0 tx_packets over the flood (adverts, GARPs, anything else it sent). CPU: utime+stime of all the daemon\'s processes over the flood, divided by the flood\'s duration.\n\n';
+  md += "\nFrames: the master's eth0 tx_packets over the flood (adverts, GARPs, anything else it sent). CPU: utime+stime of all the daemon's processes over the flood, divided by the flood's duration.\n";
+  console.log(md);
+  if (WRITE) writeSection(DOC, 'faults-flood', md);
 }
 if (results.invalid.length > 0) {
-  md += `### 50 invalid packets/s (${INVALID_S} s, priority 254, each kind alone)\n\n`;
+  let md = `### 50 invalid packets/s (${INVALID_S} s, priority 254, each kind alone)\n\n`;
+  md += intro('Invalid-packet figures');
   md += '| kind | impl | master adverts | largest advert gap - 1 s interval (ms) | backup takeovers |\n|---|---|---|---|---|\n';
   for (const kind of KINDS) {
     for (const impl of IMPLS) {
@@ -215,7 +221,7 @@ if (results.invalid.length > 0) {
       md += `| ${kind} | ${impl} | ${median(rs.map((r) => r.adverts))} | ${f1(median(over))} [${f1(mm.min)}-${f1(mm.max)}] | ${rs.map((r) => r.takeovers).join(', ')} |\n`;
     }
   }
-  md += '\nAdvert gaps from tcpdump on the observer (kernel receive timestamps, filtered to the master\'s address). A gap far above the interval means the master went quiet; a takeover is a backup "Entering MASTER STATE" line during the packets.\n';
+  md += "\nAdvert gaps from tcpdump on the observer (kernel receive timestamps, filtered to the master's address). A gap far above the interval means the master went quiet; a takeover is a backup \"Entering MASTER STATE\" line during the packets.\n";
+  console.log(md);
+  if (WRITE) writeSection(DOC, 'faults-invalid', md);
 }
-console.log(md);
-if (WRITE) writeSection(DOC, 'faults', md);

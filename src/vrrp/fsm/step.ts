@@ -117,7 +117,11 @@ class Machine {
       else if (which === 'garpDelay') {
         // vrrp_gratuitous_arp_thread: second burst, only while the VIPs are still ours.
         if (this.s.state === 'MASTER' && this.s.vipsSet) this.garp(this.cfg.garp.masterRepeat, 'master-delay');
-      } else if (this.s.state === 'MASTER' && this.s.vipsSet) this.garp(this.cfg.garp.lowerPrioRepeat, 'lower-prio-delay');
+      } else if (this.s.state === 'MASTER' && this.s.vipsSet) {
+        this.garp(this.cfg.garp.lowerPrioRepeat, 'lower-prio-delay');
+        // The delayed burst counts as one: the next answering burst waits a full delay.
+        this.s.lowerPrioGarpAt = this.now;
+      }
     }
   }
 
