@@ -107,7 +107,13 @@ async function pair(impl) {
   lab.addHost({ name: 'c', addresses: [`${ADDR.c}/24`] });
   const a = startDaemon(lab, impl, 'a', conf(150), dist);
   const b = startDaemon(lab, impl, 'b', conf(100), dist);
-  await waitUntil('a holds the VIP alone', () => hasAddr(lab, 'a', VIP) && !hasAddr(lab, 'b', VIP), 20_000);
+  try {
+    await waitUntil('a holds the VIP alone', () => hasAddr(lab, 'a', VIP) && !hasAddr(lab, 'b', VIP), 40_000);
+  } catch (e) {
+    for (const d of [a, b]) d.cleanup();
+    lab.destroy();
+    throw e;
+  }
   return {
     lab,
     a,
@@ -127,7 +133,7 @@ if (ONLY.has('flood')) {
     for (let rep = 0; rep < REPS; rep++) {
       const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
       for (const impl of order) {
-        const p = await pair(impl);
+        const p = await pair(impl).catch(() => pair(impl));
         try {
           await sleep(5500); // past the new master's GARP bursts (garp_master_delay 5 s)
           const f = frames(p.lab, 'lower', 50);
@@ -153,7 +159,7 @@ if (ONLY.has('invalid')) {
     for (let rep = 0; rep < REPS; rep++) {
       const order = rep % 2 === 0 ? IMPLS : [...IMPLS].reverse();
       for (const impl of order) {
-        const p = await pair(impl);
+        const p = await pair(impl).catch(() => pair(impl));
         try {
           await sleep(1000);
           const f = frames(p.lab, kind, 254);

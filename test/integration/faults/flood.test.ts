@@ -90,7 +90,7 @@ describe('a flood of lower-priority adverts is never amplified', () => {
         await sleep(5500);
         const theirs = await floodRun(lab, frames);
         // keepalived answers (nearly) every lower-priority advert: many times our frame count.
-        expect(theirs.frames).toBeGreaterThan(10 * ours.frames);
+        expect(theirs.frames).toBeGreaterThan(5 * ours.frames);
         console.log(`flood ${RATE}/s x ${SECONDS} s: master frames ours ${ours.frames} (${ours.adverts.length} adverts), keepalived ${theirs.frames} (${theirs.adverts.length} adverts)`);
       } finally {
         for (const s of stops) s();
