@@ -227,7 +227,7 @@ if (results.invalid.length > 0) {
       md += `| ${kind} | ${impl} | ${median(rs.map((r) => r.adverts))} | ${f1(median(over))} [${f1(mm.min)}-${f1(mm.max)}] | ${rs.map((r) => r.takeovers).join(', ')} |\n`;
     }
   }
-  md += "\nAdvert gaps from tcpdump on the observer (kernel receive timestamps, filtered to the master's address). A gap far above the interval means the master went quiet; a takeover is a backup \"Entering MASTER STATE\" line during the packets.\n";
+  md += "\nAdvert gaps from tcpdump on the observer (kernel receive timestamps, filtered to the master's address). A gap far above the interval means the master went quiet; with fewer than two adverts in the window the gap is the whole window. A takeover is a backup \"Entering MASTER STATE\" line during the packets.\n";
   console.log(md);
   if (WRITE) writeSection(DOC, 'faults-invalid', md);
 }
