@@ -8,7 +8,7 @@ import { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, stateLines, waitSoleHolder, assertStableHolder } from '../daemon/daemon-lab.js';
-import { buildFrames, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxInWindow, startFlood, txPackets, wallS } from './observer.js';
+import { buildFrames, removeObserverFiles, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxInWindow, startFlood, txPackets, wallS } from './observer.js';
 
 const VIP = '192.0.2.100';
 const HOSTS = ['a', 'b'];
@@ -95,6 +95,7 @@ describe('a flood of lower-priority adverts is never amplified', () => {
       } finally {
         for (const s of stops) s();
         lab.destroy();
+        removeObserverFiles();
       }
     },
   );

@@ -9,7 +9,7 @@ import { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { GLOBAL_DEFS, assertStableHolder, instanceConf, sleep, startDaemonNode, stateLines, waitSoleHolder } from '../daemon/daemon-lab.js';
-import { INVALID_KINDS, buildFrames, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxGapMs, startFlood, wallS } from './observer.js';
+import { INVALID_KINDS, buildFrames, removeObserverFiles, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxGapMs, startFlood, wallS } from './observer.js';
 
 const VIP = '192.0.2.100';
 const HOSTS = ['a', 'b'];
@@ -94,6 +94,7 @@ describe('invalid packets change no timer and no state', () => {
       } finally {
         for (const s of stops) s();
         lab.destroy();
+        removeObserverFiles();
       }
     },
   );

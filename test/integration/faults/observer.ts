@@ -21,14 +21,24 @@ export const hasCc: Prereq = () => (spawnSync('cc', ['--version'], { stdio: 'ign
 export const hasTcpdump: Prereq = () => (spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'tcpdump missing');
 export const hasKeepalived: Prereq = () => (spawnSync('keepalived', ['-v'], { stdio: 'ignore' }).status === 0 ? undefined : 'keepalived missing');
 
-const work = mkdtempSync(join(tmpdir(), 'kt-faults-'));
-process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+let workDir: string | undefined;
 let floodBin: string | undefined;
+function work(): string {
+  workDir ??= mkdtempSync(join(tmpdir(), 'kt-faults-'));
+  return workDir;
+}
+
+/** Removes the compiled sender and frame files (call in the test's finally). */
+export function removeObserverFiles(): void {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  workDir = undefined;
+  floodBin = undefined;
+}
 
 /** flood.c compiled into this run's temp dir. */
 export function floodBinary(): string {
   if (!floodBin) {
-    const out = join(work, 'flood');
+    const out = join(work(), 'flood');
     execFileSync('cc', ['-O2', '-o', out, join(HERE, 'flood.c')], { stdio: 'pipe' });
     floodBin = out;
   }
@@ -41,7 +51,7 @@ export const INVALID_KINDS = ['ttl64', 'checksum', 'truncated', 'version', 'nadd
 /** Builds the frames of `kind` with scapy in the observer's namespace; returns the hex file. */
 export function buildFrames(lab: Lab, host: string, kind: FrameKind, o: { vrid: number; src: string; vip: string; priority: number }): string {
   const hex = lab.exec(host, [PY, join(HERE, 'frames.py'), kind, String(o.vrid), o.src, o.vip, String(o.priority)]);
-  const file = join(work, `frames-${kind}-${o.vrid}-${o.priority}.hex`);
+  const file = join(work(), `frames-${kind}-${o.vrid}-${o.priority}.hex`);
   writeFileSync(file, hex);
   return file;
 }
