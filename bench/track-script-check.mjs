@@ -78,7 +78,7 @@ const date = new Date().toISOString().slice(0, 10);
 const table = [
   '## vrrp_script checks before the instances start',
   '',
-  `\`node bench/track-script-check.mjs\` (Node ${process.version}, ${cpus().length} CPU(s), ${date}; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}): in-process time to resolve the user and security-check every tracked script (scripts in a temp dir, run as root), median of ${runs} runs after two warm-up rounds. Since keepalived's start-up sequence is followed (ADR 8), this runs before the first state line; keepalived does the same work (check_vrrp_script_security) before its instances start.`,
+  `\`node bench/track-script-check.mjs\` (Node ${process.version}, ${cpus().length} CPU(s), ${date}; load average ${(await import('node:os')).loadavg()[0].toFixed(1)}): in-process time to resolve the user and security-check every tracked script (scripts in a temp dir, run as root), median of ${runs} runs after two warm-up rounds. Since keepalived's start-up sequence is followed (ADR 10), this runs before the first state line; keepalived does the same work (check_vrrp_script_security) before its instances start.`,
   '',
   '| tracked scripts | enable_script_security | ms |',
   '|---|---|---|',

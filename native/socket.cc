@@ -157,7 +157,11 @@ Socket::Socket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket>(info),
   AddCleanupHook();
 }
 
-Socket::~Socket() = default;  // PolledFd closes
+Socket::~Socket() {
+  // PolledFd closes the descriptor. The async context is released only from JS (Close): a
+  // finalizer may run when the environment is already going away.
+  (void)async_.release();
+}
 
 void Socket::BindDevice(Napi::Env env, const Napi::Object& opts) {
   std::string dev = StrOpt(opts, "device");
@@ -318,6 +322,7 @@ Napi::Value Socket::Close(const Napi::CallbackInfo& info) {
   CloseNow();
   if (wasPolling) Napi::ObjectWrap<Socket>::Unref();
   callback_.Reset();
+  if (!inScope_) async_.reset();
   return info.Env().Undefined();
 }
 
@@ -526,13 +531,25 @@ void Socket::OnPoll(uv_poll_t* handle, int status, int events) {
     self->Deliver(env, {env.Null(), meta});
     return;
   }
-  if (events & UV_READABLE) self->ReadReady();
+  if (events & UV_READABLE) {
+    // A flood of datagrams (issue 10: 20,000/s) costs one callback scope per wake-up, not one
+    // MakeCallback (async hooks, tick and microtask processing) per datagram.
+    if (!self->async_) self->async_ = std::make_unique<Napi::AsyncContext>(env, "kts:socket");
+    {
+      Napi::CallbackScope cs(env, *self->async_);
+      self->inScope_ = true;
+      self->ReadReady();
+      self->inScope_ = false;
+    }
+    if (self->fd_ < 0) self->async_.reset();
+  }
 }
 
 void Socket::Deliver(Napi::Env env, const std::vector<napi_value>& args) {
   if (callback_.IsEmpty()) return;
   try {
-    callback_.MakeCallback(Value(), args);
+    if (inScope_) callback_.Call(Value(), args);
+    else callback_.MakeCallback(Value(), args);
   } catch (const Napi::Error& e) {
     // An exception in the JS handler belongs to the process, like any event-emitter throw.
     napi_fatal_exception(env, e.Value());
@@ -555,6 +572,14 @@ bool Socket::DeliverErrno(Napi::Env env, int err) {
 
 void Socket::ReadReady() {
   Napi::Env env(env_);
+  if (keys_.IsEmpty()) {
+    Napi::Array a = Napi::Array::New(env, 4);
+    const char* names[] = {"src", "dst", "ifindex", "ttl"};
+    for (uint32_t i = 0; i < 4; i++) a.Set(i, Napi::String::New(env, names[i]));
+    keys_ = Napi::Persistent(a.As<Napi::Object>());
+  }
+  Napi::Object keys = keys_.Value();
+  const napi_value kSrc = keys.Get(0u), kDst = keys.Get(1u), kIfindex = keys.Get(2u), kTtl = keys.Get(3u);
   for (int i = 0; i < kMaxReadsPerWake && fd_ >= 0 && polling_; i++) {
     Napi::HandleScope scope(env);
     sockaddr_storage from{};
@@ -579,35 +604,35 @@ void Socket::ReadReady() {
     if (msg.msg_flags & MSG_TRUNC) meta.Set("truncated", Napi::Boolean::New(env, true));
     if (kind_ == Kind::kRaw4) {
       const sockaddr_in* s = reinterpret_cast<const sockaddr_in*>(&from);
-      meta.Set("src", Napi::String::New(env, TextV4(s->sin_addr)));
+      meta.Set(kSrc, Napi::String::New(env, TextV4(s->sin_addr)));
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != IPPROTO_IP) continue;
         if (c->cmsg_type == IP_PKTINFO) {
           in_pktinfo pi;
           std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-          meta.Set("dst", Napi::String::New(env, TextV4(pi.ipi_addr)));
-          meta.Set("ifindex", Napi::Number::New(env, pi.ipi_ifindex));
+          meta.Set(kDst, Napi::String::New(env, TextV4(pi.ipi_addr)));
+          meta.Set(kIfindex, Napi::Number::New(env, pi.ipi_ifindex));
         } else if (c->cmsg_type == IP_TTL) {
           int ttl;
           std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-          meta.Set("ttl", Napi::Number::New(env, ttl));
+          meta.Set(kTtl, Napi::Number::New(env, ttl));
         }
       }
     } else if (kind_ == Kind::kRaw6) {
       const sockaddr_in6* s = reinterpret_cast<const sockaddr_in6*>(&from);
-      meta.Set("src", Napi::String::New(env, TextV6(s->sin6_addr)));
+      meta.Set(kSrc, Napi::String::New(env, TextV6(s->sin6_addr)));
       meta.Set("scopeId", Napi::Number::New(env, s->sin6_scope_id));
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != IPPROTO_IPV6) continue;
         if (c->cmsg_type == IPV6_PKTINFO) {
           in6_pktinfo pi;
           std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-          meta.Set("dst", Napi::String::New(env, TextV6(pi.ipi6_addr)));
-          meta.Set("ifindex", Napi::Number::New(env, pi.ipi6_ifindex));
+          meta.Set(kDst, Napi::String::New(env, TextV6(pi.ipi6_addr)));
+          meta.Set(kIfindex, Napi::Number::New(env, pi.ipi6_ifindex));
         } else if (c->cmsg_type == IPV6_HOPLIMIT) {
           int hl;
           std::memcpy(&hl, CMSG_DATA(c), sizeof hl);
-          meta.Set("ttl", Napi::Number::New(env, hl));
+          meta.Set(kTtl, Napi::Number::New(env, hl));
         }
       }
     } else if (kind_ == Kind::kNetlink) {

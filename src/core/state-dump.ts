@@ -105,6 +105,12 @@ export function formatStats(c: DumpContext): string {
       out.push('  Drops and warnings by reason:');
       for (const [reason, n] of other.sort()) out.push(`    ${reason}: ${n}`);
     }
+    // Answers the flood limits held back (docs/adr/0011-receive-flood-limits.md).
+    const held = Object.entries(v.status.suppressed ?? {});
+    if (held.length > 0) {
+      out.push('  Held back by flood limits:');
+      for (const [reason, n] of held.sort()) out.push(`    ${reason}: ${n}`);
+    }
   }
   return out.join('\n') + '\n';
 }

@@ -99,6 +99,9 @@ class NativeVrrpSocket implements VrrpSocket {
   }
 }
 
+/** Receive queue of a VRRP socket, bytes. */
+const VRRP_RCVBUF = 1 << 20;
+
 export class NativePacketIo implements PacketIo {
   private readonly sockets = new Set<NativeVrrpSocket>();
   private packet: NativeSocket | undefined;
@@ -112,6 +115,11 @@ export class NativePacketIo implements PacketIo {
       protocol,
       device: spec.ifname,
       multicastIfindex: spec.ifindex,
+      // A flood for the VRID (issue 10) fills the default ~208 KiB queue in a few hundred
+      // datagrams; when the process is briefly descheduled the kernel would then drop the
+      // master's own adverts with the rest and a backup would take over. 1 MiB absorbs such a
+      // stall (SO_RCVBUFFORCE as root, else capped at rmem_max).
+      recvBuffer: VRRP_RCVBUF,
       ...(spec.bindAddress !== undefined ? { bindAddress: spec.bindAddress } : {}),
     };
     const sock =

@@ -50,9 +50,40 @@ export function ipToBigInt(addr: string): bigint {
   return v;
 }
 
+/**
+ * Dotted-quad IPv4 text to its 32-bit value without allocating (every received advert is
+ * compared, a flood included); -1 when `addr` is not exactly four decimal octets.
+ */
+export function ipv4ToNumber(addr: string): number {
+  let v = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (octet > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + octet;
+}
+
 /** -1, 0, 1 as a numeric compare of two addresses of the same family. */
 export function compareIp(a: string, b: string): number {
   if (a === b) return 0;
+  if (!a.includes(':') && !b.includes(':')) {
+    const p = ipv4ToNumber(a);
+    const q = ipv4ToNumber(b);
+    return p < q ? -1 : p > q ? 1 : 0;
+  }
   const x = ipToBigInt(a);
   const y = ipToBigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -60,8 +91,8 @@ export function compareIp(a: string, b: string): number {
 
 export function isMulticast(addr: string): boolean {
   if (addr.includes(':')) return /^ff/i.test(addr);
-  const first = Number(addr.split('.', 1)[0]);
-  return first >= 224 && first <= 239;
+  const v = ipv4ToNumber(addr);
+  return v >= 0xe0000000 && v <= 0xefffffff;
 }
 
 /** Same address regardless of textual form. */

@@ -61,6 +61,9 @@ export function initialState(cfg: InstanceConfig): InstanceState {
     deadline: null,
     vipsSet: false,
     initPending: false,
+    lastAnswerAt: null,
+    lowerPrioGarpAt: null,
+    lowerPrioNotifyAt: null,
   };
 }
 
@@ -117,7 +120,11 @@ class Machine {
       else if (which === 'garpDelay') {
         // vrrp_gratuitous_arp_thread: second burst, only while the VIPs are still ours.
         if (this.s.state === 'MASTER' && this.s.vipsSet) this.garp(this.cfg.garp.masterRepeat, 'master-delay');
-      } else if (this.s.state === 'MASTER' && this.s.vipsSet) this.garp(this.cfg.garp.lowerPrioRepeat, 'lower-prio-delay');
+      } else if (this.s.state === 'MASTER' && this.s.vipsSet) {
+        this.garp(this.cfg.garp.lowerPrioRepeat, 'lower-prio-delay');
+        // The delayed burst counts as one: the next answering burst waits a full delay.
+        this.s.lowerPrioGarpAt = this.now;
+      }
     }
   }
 
@@ -212,6 +219,9 @@ class Machine {
     this.notify('MASTER');
     s.timers.garpDelay = cfg.garp.masterDelay > 0 ? us(this.now + msToUs(cfg.garp.masterDelay)) : null;
     s.timers.lowerPrioGarp = null;
+    s.lastAnswerAt = null;
+    s.lowerPrioGarpAt = null;
+    s.lowerPrioNotifyAt = null;
   }
 
   leaveMasterToBackup(reason: string): void {
@@ -320,14 +330,12 @@ class Machine {
 
   // --- receive -------------------------------------------------------------------------------
   receive(advert: VrrpAdvert | undefined, meta: AdvertMeta, rawCheck: RawCheck | undefined): void {
-    const { cfg, s } = this;
+    const { s } = this;
+    // A packet that fails validation is only counted: it changes no timer and no state. (keepalived
+    // 2.2.7 vrrp_dispatcher_read restarts a master's advert timer after any packet, so 50 invalid
+    // packets/s silence its adverts and the backup takes over; see docs/adr/0011.)
     if (s.state === 'BACKUP') this.backupRx(advert, meta, rawCheck);
-    else if (s.state === 'MASTER') {
-      this.masterRx(advert, meta, rawCheck);
-      // vrrp_dispatcher_read: after handling any packet as master the advert timer restarts
-      // (unless lower_prio_no_advert), even if the packet was dropped.
-      if (s.state === 'MASTER' && !cfg.lowerPrioNoAdvert) s.timers.main = us(this.now + derived(cfg).advertUs);
-    }
+    else if (s.state === 'MASTER') this.masterRx(advert, meta, rawCheck);
     // INIT / FAULT / STOP: adverts are ignored (3.4).
   }
 
@@ -376,9 +384,15 @@ class Machine {
     if (!a) return;
     const addrCmp = cfg.srcIp ? compareIp(meta.src, cfg.srcIp) : 0;
     let eff = s.effectivePriority;
-    if (a.priority === 0 || (cfg.higherPrioSendAdvert && (a.priority > eff || (a.priority === eff && addrCmp > 0)))) {
+    if (a.priority === 0) {
+      // RFC 5798 6.4.3: answer a resigning master at once and reset the Adver_Timer (at most
+      // once per advert interval, so a flood of priority-0 adverts is not amplified).
+      this.answer(eff);
+      return;
+    }
+    if (cfg.higherPrioSendAdvert && (a.priority > eff || (a.priority === eff && addrCmp > 0))) {
+      // One last advert before yielding (we leave MASTER below, so this cannot repeat).
       this.out.push({ kind: 'sendAdvert', priority: eff });
-      if (a.priority === 0) return; // RFC 5798 6.4.3: answer a resigning master at once.
     }
     if (a.priority === eff) {
       if (addrCmp === 0) {
@@ -393,14 +407,28 @@ class Machine {
     if (a.priority < eff || (a.priority === eff && addrCmp < 0)) {
       // Lower priority master on the wire: re-assert (RFC 5798 6.4.3 keeps us master), and
       // refresh the LAN's ARP caches so a split brain heals (garp_lower_prio_repeat).
-      if (!cfg.lowerPrioNoAdvert) this.out.push({ kind: 'sendAdvert', priority: eff });
-      if (cfg.garp.lowerPrioRepeat > 0) {
-        this.garp(cfg.garp.lowerPrioRepeat, 'lower-prio');
-        if (cfg.garp.lowerPrioDelay > 0) s.timers.lowerPrioGarp = us(this.now + msToUs(cfg.garp.lowerPrioDelay));
+      // keepalived answers every such advert; we answer at most once per advert interval, burst
+      // GARPs at most once per garp_lower_prio_delay and count the rest, so a flood of them is
+      // never amplified (issue 10: 20,000 adverts/s made 84,000 frames/s).
+      if (!cfg.lowerPrioNoAdvert) this.answer(eff);
+      if (cfg.garp.lowerPrioRepeat > 0 && derived(cfg).addresses.length > 0) {
+        const delayUs = msToUs(cfg.garp.lowerPrioDelay);
+        // With garp_lower_prio_delay 0 the window is one advert interval.
+        const windowUs = Math.max(delayUs, derived(cfg).advertUs);
+        if (s.lowerPrioGarpAt === null || this.now - s.lowerPrioGarpAt >= windowUs) {
+          s.lowerPrioGarpAt = this.now;
+          this.garp(cfg.garp.lowerPrioRepeat, 'lower-prio');
+          if (delayUs > 0) s.timers.lowerPrioGarp = us(this.now + delayUs);
+        } else this.out.push({ kind: 'countError', reason: 'lower-prio-garp-suppressed', dropped: false });
       }
       const n = cfg.notify;
-      if (n.masterRxLowerPri) this.out.push({ kind: 'notify', channel: 'script', command: n.masterRxLowerPri });
-      if (n.fifo) this.out.push({ kind: 'notify', channel: 'fifo', line: `INSTANCE "${cfg.name}" MASTER_RX_LOWER_PRI ${eff}` });
+      if (n.masterRxLowerPri || n.fifo) {
+        if (s.lowerPrioNotifyAt === null || this.now - s.lowerPrioNotifyAt >= derived(cfg).advertUs) {
+          s.lowerPrioNotifyAt = this.now;
+          if (n.masterRxLowerPri) this.out.push({ kind: 'notify', channel: 'script', command: n.masterRxLowerPri });
+          if (n.fifo) this.out.push({ kind: 'notify', channel: 'fifo', line: `INSTANCE "${cfg.name}" MASTER_RX_LOWER_PRI ${eff}` });
+        } else this.out.push({ kind: 'countError', reason: 'lower-prio-notify-suppressed', dropped: false });
+      }
       return;
     }
     if (a.priority > eff || (a.priority === eff && addrCmp > 0)) {
@@ -409,6 +437,23 @@ class Machine {
       s.masterIp = meta.src;
       this.leaveMasterToBackup(a.priority > eff ? 'higher-priority-advert' : 'equal-priority-higher-address');
     }
+  }
+
+  /**
+   * An advert answering a received one, at most once per advert interval; it restarts the advert
+   * timer (RFC 5798 6.4.3 "Reset the Adver_Timer"; keepalived vrrp_dispatcher_read). A suppressed
+   * answer is counted and touches no timer, so the periodic adverts keep their schedule.
+   */
+  answer(priority: number): void {
+    const { s } = this;
+    const advertUs = derived(this.cfg).advertUs;
+    if (s.lastAnswerAt !== null && this.now - s.lastAnswerAt < advertUs) {
+      this.out.push({ kind: 'countError', reason: 'answer-suppressed', dropped: false });
+      return;
+    }
+    s.lastAnswerAt = this.now;
+    this.out.push({ kind: 'sendAdvert', priority });
+    s.timers.main = us(this.now + advertUs);
   }
 
   // --- lifecycle -----------------------------------------------------------------------------

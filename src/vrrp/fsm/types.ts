@@ -17,6 +17,8 @@ export interface RawCheck {
   readonly ahPresent?: boolean;
   /** Length inconsistent with naddr/version (keepalived "too short/long"). */
   readonly lengthError?: boolean;
+  /** VRRP version field is not one this family can carry (2 over IPv6, or neither 2 nor 3). */
+  readonly versionError?: boolean;
   /** VRRP type field was not 1 (ADVERTISEMENT). */
   readonly typeError?: boolean;
   /** IPv4 VRRP checksum failed. */
@@ -80,8 +82,19 @@ export type VrrpAction =
   | { readonly kind: 'notify'; readonly channel: 'script'; readonly command: string }
   | { readonly kind: 'notify'; readonly channel: 'generic'; readonly command: string; readonly args: readonly string[] }
   | { readonly kind: 'notify'; readonly channel: 'fifo'; readonly line: string }
-  /** A received packet failed a check (dropped) or raised a logged-only warning. */
-  | { readonly kind: 'countError'; readonly reason: DropReason; readonly dropped: boolean };
+  /**
+   * A received packet failed a check (dropped), raised a logged-only warning, or was valid but
+   * its answer was rate-limited (a SuppressReason, never `dropped`).
+   */
+  | { readonly kind: 'countError'; readonly reason: DropReason | SuppressReason; readonly dropped: boolean };
+
+/**
+ * Answers a MASTER held back so that a flood of valid adverts is never amplified: the advert
+ * answering a lower-priority (or priority-0) advert at most once per advert interval, the
+ * garp_lower_prio_repeat burst at most once per garp_lower_prio_delay, the master_rx_lower_pri
+ * notify at most once per advert interval.
+ */
+export type SuppressReason = 'answer-suppressed' | 'lower-prio-garp-suppressed' | 'lower-prio-notify-suppressed';
 
 /** Stable counter names, one per keepalived receive check (3.3). */
 export type DropReason =
@@ -143,6 +156,12 @@ export interface InstanceState {
    * num_script_init): no state line, no notify, nothing sent until it reports.
    */
   readonly initPending: boolean;
+  /** MASTER: when an advert last answered a received one (lower priority or priority 0). */
+  readonly lastAnswerAt: Us | null;
+  /** MASTER: when the last garp_lower_prio_repeat burst went out in answer to an advert. */
+  readonly lowerPrioGarpAt: Us | null;
+  /** MASTER: when master_rx_lower_pri last ran. */
+  readonly lowerPrioNotifyAt: Us | null;
 }
 
 export interface StepResult {

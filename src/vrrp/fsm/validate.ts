@@ -32,7 +32,8 @@ export interface ValidateInput {
 export function validateAdvert(cfg: InstanceConfig, input: ValidateInput, checkAddrList: boolean, pass?: Uint8Array): Validation {
   const { advert, meta } = input;
   const raw = input.rawCheck ?? {};
-  if (!advert) return { ok: false, reason: 'decode' };
+  // Undecodable: count it under the check keepalived would have failed it on, else 'decode'.
+  if (!advert) return { ok: false, reason: raw.lengthError ? 'length' : raw.versionError ? 'version' : raw.typeError ? 'type' : raw.checksumError ? 'checksum' : 'decode' };
   const unicast = isUnicast(cfg);
   // 1. IPv4: an AH header must be present iff auth_type AH.
   if (cfg.family === 'inet' && (raw.ahPresent ?? false) !== (cfg.authType === 2)) return { ok: false, reason: 'auth-type-mismatch' };

@@ -10,7 +10,7 @@ import type { Us } from '../../lib/units.js';
 import type { PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
 import { faultsOf, initialState, step } from '../fsm/step.js';
-import type { InstanceState, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
+import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
 import { parseIpv6 } from '../packet/address.js';
@@ -60,7 +60,10 @@ export interface InstanceStatus {
   readonly effectivePriority: number;
   readonly master: string | null;
   readonly vipsInstalled: readonly string[];
+  /** Received packets dropped or warned about, per reason (fsm DropReason), and send errors. */
   readonly errors: Record<string, number>;
+  /** Answers to valid adverts held back by the flood limits, per reason (fsm SuppressReason). */
+  readonly suppressed: Record<string, number>;
 }
 
 export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: number }) => void;
@@ -76,6 +79,7 @@ interface Inst {
   /** Address changes and the GARPs that must follow them, in order. */
   chain: Promise<void>;
   readonly errors: RateLimitedCounter;
+  readonly suppressed: RateLimitedCounter;
   group?: Group;
 }
 
@@ -84,6 +88,9 @@ interface Group {
   readonly members: Inst[];
   state: GroupState;
 }
+
+const SUPPRESS_REASONS: ReadonlySet<string> = new Set<SuppressReason>(['answer-suppressed', 'lower-prio-garp-suppressed', 'lower-prio-notify-suppressed']);
+const isSuppressReason = (r: string): r is SuppressReason => SUPPRESS_REASONS.has(r);
 
 const usNow = (clock: Clock): Us => Math.round(clock.now() * 1000) as Us;
 
@@ -123,6 +130,7 @@ export class VrrpRuntime {
         vips: new VipManager(spec.cfg.name, deps.kernel, specsByVip, spec.routes, deps.log),
         chain: Promise.resolve(),
         errors: new RateLimitedCounter(10_000),
+        suppressed: new RateLimitedCounter(10_000),
       });
     }
     for (const g of groups) {
@@ -189,6 +197,7 @@ export class VrrpRuntime {
       master: i.state.state === 'MASTER' ? i.spec.wire.src : i.state.masterIp,
       vipsInstalled: i.vips.installed,
       errors: i.errors.snapshot(),
+      suppressed: i.suppressed.snapshot(),
     }));
   }
 
@@ -364,6 +373,13 @@ export class VrrpRuntime {
         this.notify(name, a);
         return;
       case 'countError': {
+        if (isSuppressReason(a.reason)) {
+          // A flood of valid adverts: the first held-back answer is logged, then one line per
+          // 10 s with the count; the totals are in status().
+          const hit = inst.suppressed.hit(a.reason, this.deps.clock.now());
+          if (hit) this.deps.log.warn({ instance: name, reason: a.reason, total: hit.total, suppressed: hit.suppressed }, `(${name}) advert flood: ${a.reason}`);
+          return;
+        }
         const hit = inst.errors.hit(a.reason, this.deps.clock.now());
         if (hit) {
           this.deps.log.warn(

@@ -125,6 +125,8 @@ function rawFor(reason: string): RawCheck {
     case 'too-long':
     case 'count-mismatch':
       return { lengthError: true, decodeError: reason };
+    case 'bad-version':
+      return { versionError: true, decodeError: reason };
     case 'bad-type':
       return { typeError: true, decodeError: reason };
     case 'bad-checksum':

@@ -43,7 +43,7 @@ describe('dump formats', () => {
     wire: { src: '192.0.2.11' },
     addresses: new Map([['192.0.2.100', { address: '192.0.2.100', prefixLength: 24, dev: 'eth0', ifindex: 2 }]]),
   } as unknown as RuntimeInstanceSpec;
-  const status: InstanceStatus = { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 140, master: '192.0.2.11', vipsInstalled: ['192.0.2.100'], errors: {} };
+  const status: InstanceStatus = { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 140, master: '192.0.2.11', vipsInstalled: ['192.0.2.100'], errors: {}, suppressed: {} };
   const stats = new VrrpStats(() => 0);
   stats.action('VI_1', { kind: 'sendAdvert', priority: 140 });
   const ctx: DumpContext = { pid: 42, now: Date.UTC(2026, 0, 1), configFile: '/etc/keepalived/keepalived.conf', configId: 'h', instances: [{ spec, status, stats: stats.get('VI_1'), lastTransition: 1767225600 }] };
@@ -57,6 +57,9 @@ describe('dump formats', () => {
 
   it('stats: keepalived labels and layout', () => {
     expect(formatStats(ctx)).toMatch(/^VRRP Instance: VI_1\n {2}Advertisements:\n {4}Received: 0\n {4}Sent: 1\n {2}Became master: 0\n/);
+    expect(formatStats(ctx)).not.toContain('Held back by flood limits');
+    const flooded = { ...ctx, instances: [{ ...ctx.instances[0], status: { ...status, suppressed: { 'answer-suppressed': 7 } } }] };
+    expect(formatStats(flooded)).toContain('  Held back by flood limits:\n    answer-suppressed: 7\n');
   });
 
   it('data: state, priorities, VIP with prefix and whether installed', () => {
