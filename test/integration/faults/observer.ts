@@ -110,9 +110,14 @@ export function txPackets(lab: Lab, host: string): number {
   return Number(lab.exec(host, ['cat', '/sys/class/net/eth0/statistics/tx_packets']).trim());
 }
 
-/** Largest gap (ms) between consecutive adverts whose time is within [from, to] (wall s). */
-export function maxGapMs(adverts: readonly { t: number }[], from: number, to: number): number {
-  const ts = adverts.map((a) => a.t).filter((t) => t >= from && t <= to);
+/**
+ * Largest gap (ms) between consecutive adverts whose time is within [from, to] (wall s). With
+ * `edges`, the stretches from `from` to the first advert and from the last one to `to` count too,
+ * so a sender that is quiet for the whole window scores the window's length rather than 0.
+ */
+export function maxGapMs(adverts: readonly { t: number }[], from: number, to: number, edges = false): number {
+  const inside = adverts.map((a) => a.t).filter((t) => t >= from && t <= to);
+  const ts = edges ? [from, ...inside, to] : inside;
   let max = 0;
   for (let i = 1; i < ts.length; i++) max = Math.max(max, (ts[i] - ts[i - 1]) * 1000);
   return max;
