@@ -6,7 +6,11 @@ import type { Kernel } from '../kernel/kernel.js';
 import { parseKernelEvents } from '../kernel/link-events.js';
 import type { Logger } from '../lib/log.js';
 
-export type LinkHandler = (ifname: string, up: boolean) => void;
+/**
+ * A link's usable state changed, or it appeared. `ifindex` is its index now: an interface deleted
+ * and re-created with the same name comes back under a new one.
+ */
+export type LinkHandler = (ifname: string, up: boolean, ifindex: number) => void;
 /** An address was deleted from an interface (RTM_DELADDR), by anyone. */
 export type AddressRemovedHandler = (ifindex: number, address: string) => void;
 
@@ -51,6 +55,8 @@ export class LinkWatcher {
         continue;
       }
       this.update(e.ifindex, e.name, e.action !== 'delete' && e.up && e.carrier);
+      // A deleted index never comes back (a re-created interface gets a new one).
+      if (e.action === 'delete') this.last.delete(e.ifindex);
     }
   }
 
@@ -60,11 +66,11 @@ export class LinkWatcher {
     if (prev && prev.up === up && prev.name === name) return;
     if (!prev && up) {
       // An interface that appeared: report it so instances waiting for it can leave FAULT.
-      this.onChange(name, true);
+      this.onChange(name, true, ifindex);
       return;
     }
     this.log.info({ ifname: name, up }, `interface ${name} is ${up ? 'up' : 'down'}`);
-    this.onChange(name, up);
+    this.onChange(name, up, ifindex);
   }
 
   private async resync(): Promise<void> {
