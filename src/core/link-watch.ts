@@ -3,7 +3,7 @@
 // carrier) are reported, plus address deletions (so a master can restore a VIP someone removed). When the kernel drops events (ENOBUFS) every link is re-read through
 // the Kernel interface, so no change is ever missed for good.
 import type { Kernel } from '../kernel/kernel.js';
-import { parseKernelEvents } from '../kernel/link-events.js';
+import { parseKernelEvents, type KernelEvent } from '../kernel/link-events.js';
 import type { Logger } from '../lib/log.js';
 
 /**
@@ -48,7 +48,11 @@ export class LinkWatcher {
 
   /** Feeds raw rtnetlink bytes (exported for tests). */
   handle(bytes: Uint8Array): void {
-    const { events } = parseKernelEvents(bytes);
+    this.apply(parseKernelEvents(bytes).events);
+  }
+
+  /** Feeds decoded events (what a RecordingKernel emits, in tests). */
+  apply(events: readonly KernelEvent[]): void {
     for (const e of events) {
       if (e.kind === 'address') {
         if (e.action === 'del') this.onAddressRemoved?.(e.ifindex, e.address);
