@@ -313,9 +313,10 @@ export class VrrpRuntime {
         }
       }
       // The old interface took its addresses with it. A master (one that does not track the
-      // interface, or that never saw it go) puts its VIPs back on the new one.
+      // interface, or that never saw it go) puts its VIPs back on the new one; an attempt to
+      // restore them while the interface was gone failed, so they are not all recorded as held.
       if (inst.state.state === 'MASTER' && moved.length > 0) {
-        const vips = moved.filter((v) => inst.vips.holds(v));
+        const vips = moved;
         inst.chain = inst.chain
           .then(async () => {
             for (const v of vips) await inst.vips.restore(v);

@@ -55,7 +55,7 @@ const fam = (c: Case) => (c.family === 'inet' ? 'IPv4' : 'IPv6');
 
 describe('interface deleted and re-created with the same name', () => {
   describe.each(CASES)('$family, eth0 of $recreate re-created', (c) => {
-    withKeepalived(`our daemon on both routers, ${role(c)} eth0 (${fam(c)}): one master, as keepalived 2.2.7 in the same run`, { timeout: 120_000 }, async () => {
+    withKeepalived(`our daemon on both routers, ${role(c)} eth0 (${fam(c)}): one master, as keepalived 2.2.7 in the same run`, { timeout: 300_000 }, async () => {
       const ours = await recreateTrial({ a: 'ours', b: 'ours', ...c, watchMs: WATCH_MS });
       report(`ours/ours ${fam(c)} ${role(c)} eth0`, ours);
       const ref = await recreateTrial({ a: 'keepalived', b: 'keepalived', ...c, watchMs: WATCH_MS });
@@ -77,12 +77,25 @@ describe('interface deleted and re-created with the same name', () => {
     });
 
     const mixed: [Impl, Impl] = c.recreate === 'a' ? ['ours', 'keepalived'] : ['keepalived', 'ours'];
-    withKeepalived(`mixed pair (a ${mixed[0]}, b ${mixed[1]}), our router's eth0 (${fam(c)}) re-created: one master`, { timeout: 60_000 }, async () => {
+    withKeepalived(`mixed pair (a ${mixed[0]}, b ${mixed[1]}), our router's eth0 (${fam(c)}) re-created: one master`, { timeout: 150_000 }, async () => {
       const r = await recreateTrial({ a: mixed[0], b: mixed[1], ...c, watchMs: WATCH_MS });
       report(`mixed a=${mixed[0]} b=${mixed[1]} ${fam(c)} ${role(c)} eth0`, r);
       expectSingleMaster(r);
       const recreated = c.recreate === 'a' ? r.statesA : r.statesB;
       expect(recreated.slice(0, 2)).toEqual(['FAULT', 'BACKUP']);
+    });
+  });
+
+  describe.each(['inet', 'inet6'] as const)('unicast adverts (%s)', (family) => {
+    const c: Case = { family, recreate: 'a' };
+    withKeepalived(`our daemon on both routers, master's eth0 (${fam(c)}, unicast_src_ip + unicast_peer): one master, keepalived 2.2.7 in the same run`, { timeout: 300_000 }, async () => {
+      const ours = await recreateTrial({ a: 'ours', b: 'ours', ...c, unicast: true, watchMs: WATCH_MS });
+      report(`ours/ours unicast ${fam(c)} master's eth0`, ours);
+      const ref = await recreateTrial({ a: 'keepalived', b: 'keepalived', ...c, unicast: true, watchMs: WATCH_MS });
+      report(`keepalived/keepalived unicast ${fam(c)} master's eth0`, ref);
+      expectSingleMaster(ours);
+      expect(ours.statesA.slice(0, 2)).toEqual(['FAULT', 'BACKUP']);
+      expect(ours.lastAdverts.every((ad) => ad.src === (family === 'inet' ? '192.0.2.11' : 'fd00:5e::11'))).toBe(true);
     });
   });
 });

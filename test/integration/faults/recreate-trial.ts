@@ -19,6 +19,8 @@ export interface TrialOptions {
   readonly recreate: 'a' | 'b';
   /** How long to watch after the re-create (ms). */
   readonly watchMs?: number;
+  /** Unicast adverts (unicast_src_ip + unicast_peer) instead of multicast. */
+  readonly unicast?: boolean;
 }
 
 export interface Advert {
@@ -50,13 +52,20 @@ export interface TrialResult {
 const VIP4 = '192.0.2.100';
 const VIP6 = '2001:db8:5e::100';
 
-function config(family: 'inet' | 'inet6', priority: number): string {
+const ADDR = { inet: { a: '192.0.2.11', b: '192.0.2.12', c: '192.0.2.13' }, inet6: { a: 'fd00:5e::11', b: 'fd00:5e::12', c: 'fd00:5e::13' } } as const;
+
+function config(family: 'inet' | 'inet6', self: 'a' | 'b', unicast: boolean): string {
+  const other = self === 'a' ? 'b' : 'a';
+  const extra = [
+    ...(family === 'inet6' ? ['version 3'] : []),
+    ...(unicast ? [`unicast_src_ip ${ADDR[family][self]}`, 'unicast_peer {', `  ${ADDR[family][other]}`, '}'] : []),
+  ];
   return GLOBAL_DEFS + instanceConf({
     name: 'VI_R',
     vrid: 52,
-    priority,
+    priority: self === 'a' ? 150 : 100,
     vips: [family === 'inet' ? `${VIP4}/24` : `${VIP6}/64`],
-    ...(family === 'inet6' ? { extra: ['version 3'] } : {}),
+    extra,
   });
 }
 
@@ -105,17 +114,18 @@ export async function recreateTrial(o: TrialOptions): Promise<TrialResult> {
   const vip = o.family === 'inet' ? VIP4 : VIP6;
   const hosts = ['a', 'b'];
   try {
-    const v6 = o.family === 'inet6';
-    lab.addHost({ name: 'a', addresses: [v6 ? 'fd00:5e::11/64' : '192.0.2.11/24'] });
-    lab.addHost({ name: 'b', addresses: [v6 ? 'fd00:5e::12/64' : '192.0.2.12/24'] });
-    lab.addHost({ name: 'c', addresses: [v6 ? 'fd00:5e::13/64' : '192.0.2.13/24'] });
+    const len = o.family === 'inet6' ? 64 : 24;
+    for (const h of ['a', 'b', 'c'] as const) lab.addHost({ name: h, addresses: [`${ADDR[o.family][h]}/${len}`] });
+    // Ageing time 0: the bridge floods every frame like a hub, so the observer hears unicast adverts too.
+    if (o.unicast) lab.ns(lab.switchNs, ['ip', 'link', 'set', 'br0', 'type', 'bridge', 'ageing_time', '0']);
     const cap = captureAdverts(lab, 'c');
     cleanups.push(() => cap.stop());
-    const a = startRouter(lab, 'a', o.a, config(o.family, 150), cleanups);
-    const b = startRouter(lab, 'b', o.b, config(o.family, 100), cleanups);
+    const a = startRouter(lab, 'a', o.a, config(o.family, 'a', o.unicast ?? false), cleanups);
+    const b = startRouter(lab, 'b', o.b, config(o.family, 'b', o.unicast ?? false), cleanups);
     await cap.ready;
-    await b.waitFor(/\(VI_R\) Entering BACKUP STATE/, 20_000);
-    await waitSoleHolder(lab, hosts, 'a', vip, 20_000);
+    // Generous: on a loaded machine our daemon's start under tsx can take tens of seconds.
+    await b.waitFor(/\(VI_R\) Entering BACKUP STATE/, 90_000);
+    await waitSoleHolder(lab, hosts, 'a', vip, 60_000);
     await assertStableHolder(lab, hosts, 'a', vip, 1500);
     const before = { a: stateLines(a, 'VI_R').length, b: stateLines(b, 'VI_R').length };
 

@@ -27,7 +27,7 @@ interface Node {
 
 const VIP = { inet: '192.0.2.100', inet6: '2001:db8::100' } as const;
 
-function setup(family: Family) {
+function setup(family: Family, o: { aTracksEth0?: boolean } = {}) {
   const sched = new ManualScheduler();
   const lan = new MemoryLan({ scheduler: sched });
   const clock = { now: () => ms(sched.now()), wall: () => new Date(0) };
@@ -44,7 +44,7 @@ function setup(family: Family) {
       },
     };
   };
-  const node = (name: string, n: number, priority: number): Node => {
+  const node = (name: string, n: number, priority: number, tracksEth0 = true): Node => {
     const ip = family === 'inet' ? `192.0.2.${n}` : `fd00::${n}`;
     const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [ip] });
     const kernel = new RecordingKernel([
@@ -63,7 +63,7 @@ function setup(family: Family) {
       preempt: true,
       preemptDelay: ms(0),
       vips: [VIP[family]],
-      trackers: [{ type: 'interface', name: 'eth0', weight: 0, reverse: false }],
+      trackers: tracksEth0 ? [{ type: 'interface', name: 'eth0', weight: 0, reverse: false }] : [],
     });
     const cfg = { ...base, srcIp: src };
     const vip = VIP[family];
@@ -84,7 +84,7 @@ function setup(family: Family) {
     kernel.onEvent((e) => watcher.apply([e]));
     return { name, host, kernel, runtime, records };
   };
-  const a = node('a', 1, 150);
+  const a = node('a', 1, 150, o.aTracksEth0 ?? true);
   const b = node('b', 2, 100);
   /** Moves virtual time on in 10 ms steps, letting the runtime's promise chains run between. */
   const run = async (msTotal: number) => {
@@ -160,6 +160,25 @@ describe.each(['inet', 'inet6'] as const)('runtime follows a re-created interfac
     expect(t.b.runtime.status()[0].state).toBe('BACKUP');
     expect(t.b.records.some((r) => String(r.msg).includes('re-created'))).toBe(true);
     await t.a.runtime.stop();
+    await t.b.runtime.stop();
+  });
+
+  it("dont_track_primary master: stays MASTER and puts its VIP back on the new eth0", async () => {
+    const t = setup(family, { aTracksEth0: false });
+    t.a.runtime.start();
+    t.b.runtime.start();
+    await t.run(6000);
+    expect(t.holders()).toEqual(['a']);
+    t.recreate(t.a);
+    await t.run(12_000);
+    expect(t.a.runtime.status()[0].state).toBe('MASTER');
+    expect(t.b.runtime.status()[0].state).toBe('BACKUP');
+    expect(t.holders()).toEqual(['a']);
+    expect(t.a.kernel.snapshot().addresses.find((x) => x.address === VIP[family])?.ifindex).toBe(7);
+    expect(t.a.runtime.status()[0].vipsInstalled).toEqual([VIP[family]]);
+    await t.a.runtime.stop();
+    // Stop removes the VIP it put back.
+    expect(t.holders()).toEqual([]);
     await t.b.runtime.stop();
   });
 });
