@@ -85,7 +85,8 @@ const body = [
   '',
   "When the master's eth0 is re-created both daemons go FAULT, then BACKUP, and a takes the VIP back after its Master_Down_Interval " +
     "(b, which heard no advert meanwhile, is master for a moment). With IPv6 keepalived 2.2.7 keeps sending from the old interface's " +
-    'link-local (`send advert error 22`), so both routers hold the VIP for good; keepalived-ts reads the new link-local and re-opens its socket on the new index.',
+    'link-local (`send advert error 22`), so both routers hold the VIP for good; keepalived-ts reads the new link-local and re-opens its socket on the new index. ' +
+    "With unicast peers (test/integration/faults/iface-recreate.test.ts, one run each) keepalived's re-created router stays BACKUP and b keeps the VIP; ours ends with a as master as with multicast.",
 ].join('\n');
 console.log(body);
 if (WRITE) writeSection(join(repo, 'docs/BENCHMARKS.md'), 'iface-recreate', body);

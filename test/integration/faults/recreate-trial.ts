@@ -82,8 +82,9 @@ function captureAdverts(lab: Lab, host: string): { adverts: Advert[]; ready: Pro
     partial = lines.pop() ?? '';
     for (const l of lines) {
       if (/listening on/.test(l)) onReady();
-      // "... IP 192.0.2.11 > 224.0.0.18: VRRPv2, Advertisement, vrid 52, prio 150, ..."
-      const m = /IP6? (\S+) > \S+: VRRPv\d, Advertisement, vrid \d+, prio (\d+)/.exec(l);
+      // "... IP 192.0.2.11 > 224.0.0.18: VRRPv2, Advertisement, vrid 52, prio 150, ..."; tcpdump
+      // inserts "(ttl N), " before the vrid when the TTL/hop limit is not 255.
+      const m = /IP6? (\S+) > \S+: VRRPv\d, Advertisement, (?:\(ttl \d+\), )?vrid \d+, prio (\d+)/.exec(l);
       if (m) adverts.push({ t: performance.now(), src: m[1], prio: Number(m[2]) });
     }
   };
