@@ -77,15 +77,19 @@ export class LinkWatcher {
     this.onChange(name, up, ifindex);
   }
 
-  private async resync(): Promise<void> {
+  /** Re-reads every link (after an event overflow) and reports what changed meanwhile. */
+  async resync(): Promise<void> {
     try {
       const links = await this.kernel.listLinks();
-      const seen = new Set<number>();
-      for (const l of links) {
-        seen.add(l.ifindex);
-        this.update(l.ifindex, l.name, l.up && l.carrier);
+      const seen = new Set(links.map((l) => l.ifindex));
+      // Vanished links first: an interface deleted and re-created with the same name during the
+      // overflow must end up "up" (new index), not "down" (the old one reported last).
+      for (const [ifindex, v] of [...this.last]) {
+        if (seen.has(ifindex)) continue;
+        if (v.up) this.update(ifindex, v.name, false);
+        this.last.delete(ifindex);
       }
-      for (const [ifindex, v] of this.last) if (!seen.has(ifindex) && v.up) this.update(ifindex, v.name, false);
+      for (const l of links) this.update(l.ifindex, l.name, l.up && l.carrier);
     } catch (e) {
       this.log.error({ err: String(e) }, 'cannot re-read interfaces after overflow');
     }

@@ -212,11 +212,6 @@ export class VrrpRuntime {
       });
   }
 
-  /** Resolves once every pending interface move is done (tests). */
-  settled(): Promise<void> {
-    return this.linkChain;
-  }
-
   private deliverLink(ifname: string, up: boolean): void {
     for (const [name, inst] of this.insts) {
       if (inst.spec.cfg.trackers.some((t) => t.type === 'interface' && t.name === ifname)) {

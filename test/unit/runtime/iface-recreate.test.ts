@@ -182,3 +182,29 @@ describe.each(['inet', 'inet6'] as const)('runtime follows a re-created interfac
     await t.b.runtime.stop();
   });
 });
+
+describe('LinkWatcher after an event overflow', () => {
+  it('an interface re-created while events were lost ends up with the new index, up', async () => {
+    const kernel = new RecordingKernel([
+      { name: 'lo', ifindex: 1 },
+      { name: 'eth0', ifindex: 2 },
+    ]);
+    const seen: [string, boolean, number][] = [];
+    const watcher = new LinkWatcher(kernel, memoryLogger('silent').log, (n, up, i) => seen.push([n, up, i]));
+    await watcher.resync(); // what start() reads first
+    const unsubscribe = kernel.onEvent((e) => watcher.apply([e]));
+    kernel.setLinkState('eth0', { carrier: false });
+    kernel.setLinkState('eth0', { carrier: true });
+    expect(seen.at(-1)).toEqual(['eth0', true, 2]);
+    // Events lost (ENOBUFS): the delete and the re-create are only found by re-reading.
+    unsubscribe();
+    kernel.removeLink('eth0');
+    kernel.addLink({ name: 'eth0', ifindex: 9 });
+    seen.length = 0;
+    await watcher.resync();
+    expect(seen).toEqual([
+      ['eth0', false, 2],
+      ['eth0', true, 9],
+    ]);
+  });
+});
