@@ -86,6 +86,22 @@ describe('interface deleted and re-created with the same name', () => {
     });
   });
 
+  describe.each(['inet', 'inet6'] as const)('dont_track_primary on the master (%s)', (family) => {
+    const c: Case = { family, recreate: 'a' };
+    withKeepalived(`our daemon on both routers: the master stays MASTER, puts its VIP on the new eth0 (${fam(c)}); keepalived 2.2.7 in the same run`, { timeout: 300_000 }, async () => {
+      const ours = await recreateTrial({ a: 'ours', b: 'ours', ...c, dontTrackPrimary: true, watchMs: WATCH_MS });
+      report(`ours/ours dont_track_primary ${fam(c)} master's eth0`, ours);
+      const ref = await recreateTrial({ a: 'keepalived', b: 'keepalived', ...c, dontTrackPrimary: true, watchMs: WATCH_MS });
+      report(`keepalived/keepalived dont_track_primary ${fam(c)} master's eth0`, ref);
+      expectSingleMaster(ours);
+      // No state change on either router: a's adverts never stopped for longer than the gap.
+      expect(ours.statesA).toEqual([]);
+      expect(ours.statesB).toEqual([]);
+      // The VIP is back on a within a second (it went away with the old interface).
+      expect(ours.msToSingleMaster).toBeLessThan(1000);
+    });
+  });
+
   describe.each(['inet', 'inet6'] as const)('unicast adverts (%s)', (family) => {
     const c: Case = { family, recreate: 'a' };
     withKeepalived(`our daemon on both routers, master's eth0 (${fam(c)}, unicast_src_ip + unicast_peer): one master, keepalived 2.2.7 in the same run`, { timeout: 300_000 }, async () => {

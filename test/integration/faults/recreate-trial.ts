@@ -21,6 +21,8 @@ export interface TrialOptions {
   readonly watchMs?: number;
   /** Unicast adverts (unicast_src_ip + unicast_peer) instead of multicast. */
   readonly unicast?: boolean;
+  /** `dont_track_primary` on a: its own interface going away does not put it in FAULT. */
+  readonly dontTrackPrimary?: boolean;
 }
 
 export interface Advert {
@@ -54,9 +56,10 @@ const VIP6 = '2001:db8:5e::100';
 
 const ADDR = { inet: { a: '192.0.2.11', b: '192.0.2.12', c: '192.0.2.13' }, inet6: { a: 'fd00:5e::11', b: 'fd00:5e::12', c: 'fd00:5e::13' } } as const;
 
-function config(family: 'inet' | 'inet6', self: 'a' | 'b', unicast: boolean): string {
+function config(family: 'inet' | 'inet6', self: 'a' | 'b', unicast: boolean, dontTrackPrimary = false): string {
   const other = self === 'a' ? 'b' : 'a';
   const extra = [
+    ...(dontTrackPrimary ? ['dont_track_primary'] : []),
     ...(family === 'inet6' ? ['version 3'] : []),
     ...(unicast ? [`unicast_src_ip ${ADDR[family][self]}`, 'unicast_peer {', `  ${ADDR[family][other]}`, '}'] : []),
   ];
@@ -121,7 +124,7 @@ export async function recreateTrial(o: TrialOptions): Promise<TrialResult> {
     if (o.unicast) lab.ns(lab.switchNs, ['ip', 'link', 'set', 'br0', 'type', 'bridge', 'ageing_time', '0']);
     const cap = captureAdverts(lab, 'c');
     cleanups.push(() => cap.stop());
-    const a = startRouter(lab, 'a', o.a, config(o.family, 'a', o.unicast ?? false), cleanups);
+    const a = startRouter(lab, 'a', o.a, config(o.family, 'a', o.unicast ?? false, o.dontTrackPrimary), cleanups);
     const b = startRouter(lab, 'b', o.b, config(o.family, 'b', o.unicast ?? false), cleanups);
     await cap.ready;
     // Generous: on a loaded machine our daemon's start under tsx can take tens of seconds.
