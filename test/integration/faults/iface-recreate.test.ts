@@ -3,7 +3,8 @@
 // the VRRP socket and its multicast membership, the IPv6 source, the GARP/NA interface, the VIP
 // records. Each trial ends with exactly one VIP holder (the priority-150 router a) and its adverts
 // heard by a third namespace. Our daemon on both routers, mixed pairs with keepalived 2.2.7, and
-// keepalived on both routers in the same run as the reference for states and timing.
+// keepalived on both routers in the same run as the reference for states and timing; also with
+// dont_track_primary on the master and with unicast peers. About 10 minutes in all.
 import { describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
