@@ -76,7 +76,8 @@ const body = [
   `\`node --import tsx bench/iface-recreate.mjs --reps ${REPS}\` (Node ${process.version}, ${cpus().length} CPU(s), ${new Date().toISOString().slice(0, 10)}; load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}). ` +
     'Routers a (priority 150) and b (100) on a bridge, both keepalived-ts or both keepalived 2.2.7, VRRPv2 IPv4 or VRRPv3 IPv6, advert_int 1; ' +
     "one router's eth0 is deleted and re-created (`Lab.recreateLink`: new ifindex, new MAC, same addresses, up). " +
-    'Time from the new eth0 being up to the last moment a was not the sole VIP holder, polled every 25 ms for 10 s (10 s = never one master); ' +
+    'Time from the new eth0 being up to the last moment a was not the sole VIP holder, polled every 25 ms for 10 s (10 s = never one master; ' +
+    'above 10 s the watch itself ran late, each poll being an `ip -j addr` process on a loaded machine, and that run says little); ' +
     `median (min-max) of ${REPS}, the two daemons alternating within each repetition.`,
   '',
   '| case | daemon | ms to one master | a sole holder at the end | two holders at some point | states after the re-create |',
