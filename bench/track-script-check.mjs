@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What the vrrp_script security checks cost at daemon start-up. Since the start-up follows
-// keepalived 2.2.7 (docs/adr/0008-tracker-start-up.md), every tracked script is checked (user
+// keepalived 2.2.7 (docs/adr/0010-tracker-start-up.md), every tracked script is checked (user
 // lookup, realpath, a stat per path component, the first bytes of the file) before the instances
 // start, so this time now comes before the first "Entering ... STATE" line.
 //

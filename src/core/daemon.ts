@@ -383,7 +383,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const watcher = new LinkWatcher(
     kernel,
     log,
-    (ifname, up) => runtime.interfaceChanged(ifname, up),
+    (ifname, up, ifindex) => runtime.interfaceChanged(ifname, up, ifindex),
     (ifindex, address) => runtime.addressRemoved(ifindex, address),
     o.addressMonitoring ?? false,
   );

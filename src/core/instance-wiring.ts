@@ -168,6 +168,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       addresses,
       routes,
       ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.address } : {}),
+      ...(configured ? {} : { srcFromInterface: true }),
     });
   }
   return { specs, problems };

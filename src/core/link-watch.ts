@@ -3,10 +3,14 @@
 // carrier) are reported, plus address deletions (so a master can restore a VIP someone removed). When the kernel drops events (ENOBUFS) every link is re-read through
 // the Kernel interface, so no change is ever missed for good.
 import type { Kernel } from '../kernel/kernel.js';
-import { parseKernelEvents } from '../kernel/link-events.js';
+import { parseKernelEvents, type KernelEvent } from '../kernel/link-events.js';
 import type { Logger } from '../lib/log.js';
 
-export type LinkHandler = (ifname: string, up: boolean) => void;
+/**
+ * A link's usable state changed, or it appeared. `ifindex` is its index now: an interface deleted
+ * and re-created with the same name comes back under a new one.
+ */
+export type LinkHandler = (ifname: string, up: boolean, ifindex: number) => void;
 /** An address was deleted from an interface (RTM_DELADDR), by anyone. */
 export type AddressRemovedHandler = (ifindex: number, address: string) => void;
 
@@ -47,7 +51,11 @@ export class LinkWatcher {
 
   /** Feeds raw rtnetlink bytes (exported for tests). */
   handle(bytes: Uint8Array): void {
-    const { events } = parseKernelEvents(bytes);
+    this.apply(parseKernelEvents(bytes).events);
+  }
+
+  /** Feeds decoded events (what a RecordingKernel emits, in tests). */
+  apply(events: readonly KernelEvent[]): void {
     for (const e of events) {
       if (e.kind === 'address') {
         if (this.monitorAddresses) this.logAddress(e.action === 'del' ? 'removed' : 'added', e.ifindex, e.address, e.prefixLength);
@@ -55,6 +63,8 @@ export class LinkWatcher {
         continue;
       }
       this.update(e.ifindex, e.name, e.action !== 'delete' && e.up && e.carrier);
+      // A deleted index never comes back (a re-created interface gets a new one).
+      if (e.action === 'delete') this.last.delete(e.ifindex);
     }
   }
 
@@ -69,22 +79,26 @@ export class LinkWatcher {
     if (prev && prev.up === up && prev.name === name) return;
     if (!prev && up) {
       // An interface that appeared: report it so instances waiting for it can leave FAULT.
-      this.onChange(name, true);
+      this.onChange(name, true, ifindex);
       return;
     }
     this.log.info({ ifname: name, up }, `interface ${name} is ${up ? 'up' : 'down'}`);
-    this.onChange(name, up);
+    this.onChange(name, up, ifindex);
   }
 
-  private async resync(): Promise<void> {
+  /** Re-reads every link (after an event overflow) and reports what changed meanwhile. */
+  async resync(): Promise<void> {
     try {
       const links = await this.kernel.listLinks();
-      const seen = new Set<number>();
-      for (const l of links) {
-        seen.add(l.ifindex);
-        this.update(l.ifindex, l.name, l.up && l.carrier);
+      const seen = new Set(links.map((l) => l.ifindex));
+      // Vanished links first: an interface deleted and re-created with the same name during the
+      // overflow must end up "up" (new index), not "down" (the old one reported last).
+      for (const [ifindex, v] of [...this.last]) {
+        if (seen.has(ifindex)) continue;
+        if (v.up) this.update(ifindex, v.name, false);
+        this.last.delete(ifindex);
       }
-      for (const [ifindex, v] of this.last) if (!seen.has(ifindex) && v.up) this.update(ifindex, v.name, false);
+      for (const l of links) this.update(l.ifindex, l.name, l.up && l.carrier);
     } catch (e) {
       this.log.error({ err: String(e) }, 'cannot re-read interfaces after overflow');
     }

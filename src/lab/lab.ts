@@ -18,6 +18,8 @@ export interface LabHost {
   readonly name: string;
   readonly netns: string;
   readonly iface: 'eth0';
+  /** The addresses given to eth0 at creation (re-added by recreateLink). */
+  readonly addresses: readonly string[];
 }
 
 function run(argv: string[], input?: string): string {
@@ -70,8 +72,15 @@ export class Lab {
     if (this.hosts.has(spec.name)) throw new Error(`lab host ${spec.name} exists`);
     const netns = `${this.id}-${spec.name}`;
     run(['ip', 'netns', 'add', netns]);
-    const host: LabHost = { name: spec.name, netns, iface: 'eth0' };
+    const host: LabHost = { name: spec.name, netns, iface: 'eth0', addresses: [...(spec.addresses ?? [])] };
     this.hosts.set(spec.name, host);
+    this.plugEth0(host);
+    return host;
+  }
+
+  /** A new veth pair: the switch end on br0, the other end in the host, renamed eth0, addressed, up. */
+  private plugEth0(host: LabHost): void {
+    const { netns } = host;
     const seq = this.vethSeq++;
     const a = `kv${seq}a${this.id.slice(-6)}`.slice(0, 15);
     const b = `kv${seq}b${this.id.slice(-6)}`.slice(0, 15);
@@ -85,11 +94,24 @@ export class Lab {
     // Fast DAD-free IPv6 so tests do not wait for tentative addresses.
     this.ns(netns, ['sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
     this.ns(netns, ['sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0']);
-    for (const addr of spec.addresses ?? []) {
+    for (const addr of host.addresses) {
       this.ns(netns, ['ip', 'addr', 'add', addr, 'dev', 'eth0', ...(addr.includes(':') ? ['nodad'] : [])]);
     }
     this.ns(netns, ['ip', 'link', 'set', 'eth0', 'up']);
-    return host;
+  }
+
+  /**
+   * Deletes a host's eth0 (`ip link del`, which also removes its switch port) and plugs in a new
+   * one with the same name: new ifindex, new MAC (so a new IPv6 link-local), the host's addresses
+   * re-added, up. Returns the old and new ifindex.
+   */
+  recreateLink(name: string): { oldIfindex: number; newIfindex: number } {
+    const h = this.host(name);
+    const ifindex = () => Number(this.ns(h.netns, ['cat', '/sys/class/net/eth0/ifindex']).trim());
+    const oldIfindex = ifindex();
+    this.ns(h.netns, ['ip', 'link', 'del', 'eth0']);
+    this.plugEth0(h);
+    return { oldIfindex, newIfindex: ifindex() };
   }
 
   host(name: string): LabHost {

@@ -369,8 +369,9 @@ export class MemoryHost implements PacketIo {
     readonly lan: MemoryLan,
     readonly name: string,
     readonly ifname: string,
-    readonly ifindex: number,
-    readonly mac: string,
+    /** Changes when the interface is re-created (recreateInterface). */
+    public ifindex: number,
+    public mac: string,
     /** Canonical text addresses on the interface. */
     readonly addresses: string[],
   ) {}
@@ -385,6 +386,20 @@ export class MemoryHost implements PacketIo {
     const c = canonical(a.includes(':') ? 'inet6' : 'inet', a);
     const i = this.addresses.indexOf(c);
     if (i >= 0) this.addresses.splice(i, 1);
+  }
+
+  /**
+   * The interface is deleted and re-created with the same name: a new index and MAC, so a new
+   * link-local. Sockets opened on the old index stay open but are dead, as in the kernel: they
+   * receive nothing and sending through them fails with ENODEV.
+   */
+  recreateInterface(ifindex: number, mac: string): void {
+    const old = this.linkLocal;
+    this.ifindex = ifindex;
+    this.mac = mac;
+    const i = this.addresses.indexOf(old);
+    if (i >= 0) this.addresses.splice(i, 1);
+    this.addresses.push(linkLocalFromMac(mac));
   }
 
   get linkLocal(): string {
@@ -448,7 +463,7 @@ export class MemoryHost implements PacketIo {
     const multicast = isMulticast(family, dst);
     const out: MemoryVrrpSocket[] = [];
     for (const s of this.sockets) {
-      if (s.spec.family !== family || s.protocol !== protocol) continue;
+      if (s.spec.family !== family || s.protocol !== protocol || s.spec.ifindex !== this.ifindex) continue;
       if (multicast) {
         // Kernel raw-socket matching (checked in test/integration/net/raw-ipv6.test.ts): a bound
         // IPv4 socket only accepts datagrams addressed to its bound address, so never multicast

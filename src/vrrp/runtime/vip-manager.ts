@@ -95,6 +95,9 @@ export class VipManager {
     this.added.delete(address);
     this.adopted.delete(address);
     await this.add([address]);
+    // Already there: an earlier restore of ours got there first (an interface re-created while
+    // the first one was pending). Still ours.
+    if (this.adopted.delete(address)) this.added.add(address);
   }
 
   /** At stop: remove everything we added (adopted addresses stay). */

@@ -32,6 +32,11 @@ export interface RuntimeInstanceSpec {
   readonly routes: readonly RouteSpec[];
   /** Bind unicast sockets to this address (unicast_src_ip). */
   readonly bindAddress?: string;
+  /**
+   * The source address was taken from the interface (no unicast_src_ip / mcast_src_ip): it is
+   * read again when the interface is re-created (a new MAC means a new IPv6 link-local).
+   */
+  readonly srcFromInterface?: boolean;
   /** IPv6 forwarding on: unsolicited NAs carry the Router flag. */
   readonly router?: boolean;
 }
@@ -71,9 +76,10 @@ export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: nu
 export type RuntimeEventObserver = (instance: string, event: VrrpEvent) => void;
 
 interface Inst {
-  readonly spec: RuntimeInstanceSpec;
+  /** Replaced (not mutated) when the interface is re-created under a new ifindex. */
+  spec: RuntimeInstanceSpec;
   state: InstanceState;
-  readonly enc: AdvertEncoder;
+  enc: AdvertEncoder;
   readonly vips: VipManager;
   socket?: VrrpSocket;
   /** Address changes and the GARPs that must follow them, in order. */
@@ -115,6 +121,9 @@ export class VrrpRuntime {
   private stopping = false;
   /** -V / --dont-release-vrrp: the stop leaves VIPs in place and sends no priority-0 advert. */
   private keepOnStop = false;
+  /** Link events wait here while sockets move to a re-created interface, so they stay in order. */
+  private linkChain: Promise<void> = Promise.resolve();
+  private relinking = 0;
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -201,8 +210,30 @@ export class VrrpRuntime {
     }));
   }
 
-  /** A link went up or down (netlink). Delivered to every instance that tracks it. */
-  interfaceChanged(ifname: string, up: boolean): void {
+  /**
+   * A link went up or down (netlink), with its current ifindex when known. Delivered to every
+   * instance that tracks it. When an interface we use comes up under another ifindex than the
+   * one we hold (deleted and re-created with the same name), everything bound to the old index
+   * (VRRP sockets and their group membership, MAC, source address, VIP records) first moves to
+   * the new one; link events that arrive meanwhile are held so they are delivered in order.
+   */
+  interfaceChanged(ifname: string, up: boolean, ifindex?: number): void {
+    const moved = up && ifindex !== undefined && this.usesOtherIndex(ifname, ifindex);
+    if (!moved && this.relinking === 0) {
+      this.deliverLink(ifname, up);
+      return;
+    }
+    this.relinking++;
+    this.linkChain = this.linkChain
+      .then(() => (moved ? this.follow(ifname, ifindex) : undefined))
+      .catch((e: unknown) => this.deps.log.error({ ifname, err: String(e) }, `cannot move VRRP sockets to the new ${ifname}`))
+      .finally(() => {
+        this.relinking--;
+        this.deliverLink(ifname, up);
+      });
+  }
+
+  private deliverLink(ifname: string, up: boolean): void {
     for (const [name, inst] of this.insts) {
       if (inst.spec.cfg.trackers.some((t) => t.type === 'interface' && t.name === ifname)) {
         this.dispatch(name, { kind: 'interfaceChanged', ifname, up });
@@ -238,6 +269,99 @@ export class VrrpRuntime {
           .then(() => this.sendGratuitous(inst, [vip], inst.spec.cfg.garp.masterRepeat));
       }
     }
+  }
+
+  /** True when an instance or one of its VIPs is on `ifname` under an index other than `ifindex`. */
+  private usesOtherIndex(ifname: string, ifindex: number): boolean {
+    for (const inst of this.insts.values()) {
+      if (inst.spec.ifname === ifname && inst.spec.ifindex !== ifindex) return true;
+      for (const a of inst.spec.addresses.values()) if (a.dev === ifname && a.ifindex !== ifindex) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `ifname` now has index `ifindex`: re-read its MAC (and our source address when it came from
+   * the interface), re-open the VRRP sockets on it, point the VIP records at it. A master whose
+   * VIPs went with the old interface puts them back and announces them.
+   */
+  private async follow(ifname: string, ifindex: number): Promise<void> {
+    if (this.stopping) return;
+    const link = await this.deps.kernel.getLink(ifindex);
+    if (!link || link.name !== ifname) return; // renamed or gone again: a later event follows it
+    for (const inst of this.insts.values()) {
+      const old = inst.spec;
+      const onIt = old.ifname === ifname && old.ifindex !== ifindex;
+      const moved: string[] = [];
+      const addresses = new Map(old.addresses);
+      for (const [vip, a] of old.addresses) {
+        if (a.dev !== ifname || a.ifindex === ifindex) continue;
+        addresses.set(vip, { ...a, ifindex });
+        moved.push(vip);
+      }
+      if (!onIt && moved.length === 0) continue;
+      let spec: RuntimeInstanceSpec = { ...old, addresses };
+      if (onIt) {
+        let src = old.wire.src;
+        if (old.srcFromInterface) {
+          const fresh = await this.sourceOn(ifindex, old.cfg);
+          if (fresh) src = fresh;
+          else this.deps.log.warn({ instance: old.cfg.name, ifname }, `(${old.cfg.name}) no ${old.cfg.family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address on the new ${ifname} yet: keeping ${src}`);
+        }
+        const cfg = { ...old.cfg, srcIp: src };
+        spec = { ...spec, ifindex, mac: link.mac, cfg, wire: { ...old.wire, cfg, src } };
+      }
+      if (this.stopping) return;
+      inst.spec = spec;
+      if (onIt) {
+        this.deps.log.info(
+          { instance: old.cfg.name, ifname, oldIfindex: old.ifindex, ifindex, src: spec.wire.src },
+          `(${old.cfg.name}) interface ${ifname} was re-created (index ${old.ifindex} -> ${ifindex}): VRRP socket moved`,
+        );
+        inst.enc = new AdvertEncoder(spec.wire);
+        this.detachSocket(inst, old);
+        try {
+          this.attachSocket(inst);
+        } catch (e) {
+          const code = (e as { code?: string }).code ?? 'open';
+          inst.errors.hit(`socket:${code}`, this.deps.clock.now());
+          this.deps.log.error({ instance: old.cfg.name, ifname, code }, `(${old.cfg.name}) cannot open a VRRP socket on the new ${ifname}: ${(e as Error).message}`);
+        }
+      }
+      // The old interface took its addresses with it. A master (one that does not track the
+      // interface, or that never saw it go) puts its VIPs back on the new one; an attempt to
+      // restore them while the interface was gone failed, so they are not all recorded as held.
+      if (inst.state.state === 'MASTER' && moved.length > 0) {
+        const vips = moved;
+        inst.chain = inst.chain
+          .then(async () => {
+            for (const v of vips) await inst.vips.restore(v);
+          })
+          .then(() => this.sendGratuitous(inst, vips, inst.spec.cfg.garp.masterRepeat));
+      }
+    }
+  }
+
+  /** Our source address on a re-created interface; a freshly created link-local can trail the link event. */
+  private async sourceOn(ifindex: number, cfg: InstanceConfig): Promise<string | undefined> {
+    const exclude = [...cfg.vips, ...cfg.evips];
+    for (let attempt = 0; ; attempt++) {
+      const src = await this.deps.kernel.primaryAddress(ifindex, cfg.family, exclude);
+      if (src || attempt >= 10 || this.stopping) return src;
+      await new Promise<void>((r) => setTimeout(r, 50));
+    }
+  }
+
+  private detachSocket(inst: Inst, old: RuntimeInstanceSpec): void {
+    for (const [key, entry] of this.sockets) {
+      if (entry.sock !== inst.socket || entry.byVrid.get(old.cfg.vrid) !== inst) continue;
+      entry.byVrid.delete(old.cfg.vrid);
+      if (entry.byVrid.size === 0) {
+        entry.sock.close();
+        this.sockets.delete(key);
+      }
+    }
+    inst.socket = undefined;
   }
 
   faultChanged(instance: string, source: string, fault: boolean): void {
