@@ -50,7 +50,7 @@ describe('an empty configuration (ours and keepalived 2.2.7)', () => {
         a.signal('SIGINT');
         expect(await a.exitCode()).toBe(0);
         expect(existsSync(a.pidFile)).toBe(false);
-        expect(a.lines.some((l) => /\bstopped\b/.test(l))).toBe(true);
+        expect(a.lines.some((l) => /Stopped Keepalived v2\.2\.7/.test(l))).toBe(true);
       } finally {
         for (const n of nodes) n.cleanup();
         for (const p of peers) p.cleanup();

@@ -148,7 +148,7 @@ async function observe(daemon: 'keepalived' | 'ours', c: Case, shared: string): 
     c.pre?.(lab, dir);
     const conf = c.conf(dir, shared);
     proc = daemon === 'keepalived' ? startKeepalived(lab, 'a', conf) : startDaemonNode(lab, 'a', conf, { dir });
-    await proc.waitFor(daemon === 'keepalived' ? /Startup complete/ : /keepalived-ts VRRP started/, 30_000);
+    await proc.waitFor(/Startup complete/, 30_000);
     try {
       await waitUntil(`${daemon}: end of start-up for ${c.name}`, () => c.done(read()), 20_000, 50);
     } catch {
