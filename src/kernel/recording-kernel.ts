@@ -66,6 +66,7 @@ export class RecordingKernel implements Kernel {
   private routes: RouteInfo[] = [];
   private readonly log: KernelOp[] = [];
   private readonly listeners = new Set<KernelEventListener>();
+  private dropping = false;
   private readonly watchers = new Set<{ handlers: KernelEventHandlers; listener: KernelEventListener }>();
   private readonly failures: { op: KernelOpName; code: KernelErrorCode }[] = [];
   private nextIndex = 1;
@@ -147,7 +148,7 @@ export class RecordingKernel implements Kernel {
   watchEvents(handlers: KernelEventHandlers, opts: { readonly addresses?: boolean } = {}): KernelEventWatch {
     if (this.closed) throw new KernelError('ECLOSED', 'watchEvents', 'kernel interface is closed');
     const listener: KernelEventListener = (e) => {
-      if (e.kind === 'address' && !opts.addresses) return;
+      if (this.dropping || (e.kind === 'address' && !opts.addresses)) return;
       handlers.onEvents([e]);
     };
     const w = { handlers, listener };
@@ -161,8 +162,17 @@ export class RecordingKernel implements Kernel {
     };
   }
 
-  /** Simulates the kernel dropping events (netlink ENOBUFS): every watch's onOverflow runs. */
-  overflow(): void {
+  /**
+   * Simulates the kernel dropping events (netlink ENOBUFS): the changes `lost` makes reach no
+   * watch, then every watch's onOverflow runs (as the kernel reports the overflow afterwards).
+   */
+  overflow(lost: () => void = () => {}): void {
+    this.dropping = true;
+    try {
+      lost();
+    } finally {
+      this.dropping = false;
+    }
     for (const w of [...this.watchers]) w.handlers.onOverflow?.();
   }
 

@@ -131,7 +131,7 @@ export function parseAttributes(buf: Uint8Array): NlResult<Map<number, Buffer>> 
 export function parseNlmsgerr(payload: Uint8Array): NlResult<{ errno: number }> {
   const b = asBuffer(payload);
   if (b.length < 4) return { ok: false, error: nlParseError('truncated-payload', `nlmsgerr of ${b.length} bytes, needs 4`, 0, NLMSG.ERROR) };
-  return { ok: true, value: { errno: -b.readInt32LE(0) } };
+  return { ok: true, value: { errno: -b.readInt32LE(0) || 0 } };
 }
 
 /**
