@@ -1,8 +1,8 @@
-// Interface state from live rtnetlink events: our own netlink event socket (native addon) gives
-// raw messages, kernel/link-events.ts parses them. Only changes of "usable" (admin up and
+// Interface state from live kernel events, through the Kernel seam (Kernel.watchEvents: the
+// rtnetlink event socket for NetlinkKernel, the model's changes for RecordingKernel). Only changes of "usable" (admin up and
 // carrier) are reported, plus address deletions (so a master can restore a VIP someone removed). When the kernel drops events (ENOBUFS) every link is re-read through
 // the Kernel interface, so no change is ever missed for good.
-import type { Kernel } from '../kernel/kernel.js';
+import type { Kernel, KernelEventWatch } from '../kernel/kernel.js';
 import { parseKernelEvents, type KernelEvent } from '../kernel/link-events.js';
 import type { Logger } from '../lib/log.js';
 
@@ -16,7 +16,7 @@ export type AddressRemovedHandler = (ifindex: number, address: string) => void;
 
 export class LinkWatcher {
   private readonly last = new Map<number, { name: string; up: boolean }>();
-  private sock: { close(): void } | undefined;
+  private watch: KernelEventWatch | undefined;
   overflows = 0;
 
   constructor(
@@ -31,22 +31,23 @@ export class LinkWatcher {
   async start(): Promise<void> {
     for (const l of await this.kernel.listLinks()) this.last.set(l.ifindex, { name: l.name, up: l.up && l.carrier });
     if (this.monitorAddresses) for (const a of await this.kernel.listAddresses()) this.logAddress('added', a.ifindex, a.address, a.prefixLength);
-    const { NetlinkSocket, RTMGRP } = await import('../net/netlink-socket.js');
-    const groups = RTMGRP.LINK | (this.onAddressRemoved || this.monitorAddresses ? RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR : 0);
-    const sock = NetlinkSocket.open({ groups });
-    this.sock = sock;
-    sock.onMessage((m) => this.handle(m.bytes));
-    sock.onOverflow(() => {
-      this.overflows++;
-      this.log.warn({ overflows: this.overflows }, 'netlink event overflow: re-reading interface state');
-      void this.resync();
-    });
-    sock.onError((e) => this.log.warn({ code: e.code }, 'netlink event socket error'));
+    this.watch = this.kernel.watchEvents(
+      {
+        onEvents: (events) => this.apply(events),
+        onOverflow: () => {
+          this.overflows++;
+          this.log.warn({ overflows: this.overflows }, 'netlink event overflow: re-reading interface state');
+          void this.resync();
+        },
+        onError: (e) => this.log.warn({ code: e.code, ...(e.detail !== undefined ? { detail: e.detail } : {}) }, 'netlink event socket error'),
+      },
+      { addresses: this.onAddressRemoved !== undefined || this.monitorAddresses },
+    );
   }
 
   stop(): void {
-    this.sock?.close();
-    this.sock = undefined;
+    this.watch?.close();
+    this.watch = undefined;
   }
 
   /** Feeds raw rtnetlink bytes (exported for tests). */

@@ -1,12 +1,11 @@
 // Typed errors for the Kernel interface (DESIGN.md style 10: typed errors with stable codes).
 //
-// The `netlink` 0.3.0 package gives no errno on failed requests: its `checkError` throws a plain
-// `Error("Request rejected: EEXIST")` (the name comes from util.getSystemErrorName, or the bare
-// number when Node has no name for it), a send failure is an `ErrnoException` with `.code`, and
-// a request timeout is `Error("Timeout has been reached")`. NetlinkKernel avoids the first case
-// by asking for the raw ERROR message (`checkError: false`) and reading `nlmsgerr.error` itself,
-// but every error that does escape from the package is mapped here, so callers only ever see a
-// KernelError whose `code` is one of the strings below.
+// NetlinkKernel turns the kernel's nlmsgerr errno into a KernelError directly (errnoError); a
+// send failure from the native socket is an `ErrnoException` with `.code`, mapped by
+// toKernelError. toKernelError also still reads the error texts of the `netlink` 0.3.0 package
+// (`Request rejected: EEXIST`, `Timeout has been reached`), which the daemon no longer loads
+// (ADR 0013) but tests use as an independent oracle. Callers only ever see a KernelError whose
+// `code` is one of the strings below.
 
 /** Stable error codes. Errno names are kept as the kernel spells them. */
 export type KernelErrorCode =
@@ -98,7 +97,8 @@ export function errnoError(errno: number, op: string, detail: string): KernelErr
 }
 
 /**
- * Wraps anything thrown by the `netlink` package (or our own code) into a KernelError.
+ * Wraps anything thrown below the Kernel interface (native socket, our own code, or the
+ * `netlink` package) into a KernelError.
  * Recognised shapes, in order:
  *  1. already a KernelError: returned as is;
  *  2. an object with a string `code` (Node ErrnoException from the native socket): that code,

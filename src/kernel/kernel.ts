@@ -1,11 +1,12 @@
 // The Kernel interface for links, addresses and routes (DESIGN.md seam 2). Two implementations:
-// NetlinkKernel (rtnetlink requests through the `netlink` package) and RecordingKernel (an
+// NetlinkKernel (rtnetlink requests and events over src/net/netlink-socket.ts) and RecordingKernel (an
 // in-memory model that logs every op, for tests and dry runs). IPVS lives elsewhere.
 //
 // Value types are plain, JSON-serialisable objects. Addresses are canonical text (see
 // ip-bytes.ts), so results from either implementation compare with `===`.
 
 import type { Family } from './ip-bytes.js';
+import type { KernelEvent } from './link-events.js';
 import { canonicalIp, isIpv6LinkLocal, parseIp } from './ip-bytes.js';
 
 export type { Family } from './ip-bytes.js';
@@ -135,6 +136,20 @@ export interface KernelOptions {
   readonly timeoutMs?: number;
 }
 
+/** Receivers of kernel events (watchEvents). */
+export interface KernelEventHandlers {
+  /** Decoded link/address changes, in kernel order. */
+  onEvents(events: readonly KernelEvent[]): void;
+  /** The kernel dropped events (netlink ENOBUFS): re-read the state you track. */
+  onOverflow?(): void;
+  /** Undecodable messages or a socket error; events keep flowing. */
+  onError?(e: { code: string; detail?: string }): void;
+}
+
+export interface KernelEventWatch {
+  close(): void;
+}
+
 /**
  * Everything the VRRP side asks of the kernel's addresses, routes and links.
  * Every method rejects only with a KernelError (errors.ts).
@@ -159,6 +174,11 @@ export interface Kernel {
    * Addresses in `exclude` (our own VIPs) are skipped, as keepalived skips its VIPs/eVIPs.
    */
   primaryAddress(ifindex: number, family: Family, exclude?: readonly string[]): Promise<string | undefined>;
+  /**
+   * Link events (RTM_NEWLINK/DELLINK), and address events too when `addresses` is set, until the
+   * watch is closed (or the kernel interface is).
+   */
+  watchEvents(handlers: KernelEventHandlers, opts?: { readonly addresses?: boolean }): KernelEventWatch;
   close(): Promise<void>;
 }
 

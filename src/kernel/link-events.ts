@@ -1,8 +1,7 @@
 // Decoding of rtnetlink link/address/route messages into typed values. Pure: no sockets.
 //
 // Input is either a raw datagram from an AF_NETLINK/NETLINK_ROUTE socket (one or more netlink
-// messages back to back, as src/net/netlink-socket.ts delivers them) or one message payload
-// (what the `netlink` package hands back for a request). Nothing here throws on bad input:
+// messages back to back; framing is src/net/netlink-codec.ts) or one message payload. Nothing here throws on bad input:
 // every decoder returns a Result, and parseKernelEvents() collects errors beside the events.
 //
 // Netlink message (linux/netlink.h), integers in host order (little-endian on our targets):
@@ -23,8 +22,11 @@
 import { IFA_F, IFF, routeTypeName } from './kernel.js';
 import type { AddressInfo, LinkInfo, RouteInfo } from './kernel.js';
 import { familyFromNumber, formatIp, formatMac } from './ip-bytes.js';
+import { parseAttributes as parseNlAttributes, splitNetlinkMessages } from '../net/netlink-codec.js';
+import type { NetlinkMessage } from '../net/netlink-codec.js';
 
-export const NLMSG = { NOOP: 1, ERROR: 2, DONE: 3, OVERRUN: 4 } as const;
+export { NLMSG, NLMSG_HDRLEN, splitNetlinkMessages } from '../net/netlink-codec.js';
+
 export const RTM = {
   NEWLINK: 16,
   DELLINK: 17,
@@ -40,7 +42,6 @@ export const IFLA = { ADDRESS: 1, BROADCAST: 2, IFNAME: 3, MTU: 4, OPERSTATE: 16
 export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, CACHEINFO: 6, FLAGS: 8 } as const;
 export const RTA = { DST: 1, SRC: 2, IIF: 3, OIF: 4, GATEWAY: 5, PRIORITY: 6, PREFSRC: 7, TABLE: 15 } as const;
 
-export const NLMSG_HDRLEN = 16;
 const IFINFOMSG_LEN = 16;
 const IFADDRMSG_LEN = 8;
 const RTMSG_LEN = 12;
@@ -78,15 +79,8 @@ const parseError = (code: ParseErrorCode, message: string, offset = 0, msgType?:
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(code: ParseErrorCode, message: string): Result<T> => ({ ok: false, error: parseError(code, message) });
 
-/** One netlink message cut out of a datagram. */
-export interface RawNetlinkMessage {
-  readonly type: number;
-  readonly flags: number;
-  readonly seq: number;
-  readonly pid: number;
-  readonly payload: Buffer;
-  readonly offset: number;
-}
+/** One netlink message cut out of a datagram (netlink-codec.ts). */
+export type RawNetlinkMessage = NetlinkMessage;
 
 export interface LinkEvent extends LinkInfo {
   readonly kind: 'link';
@@ -101,49 +95,9 @@ export interface AddressEvent extends AddressInfo {
 
 export type KernelEvent = LinkEvent | AddressEvent;
 
-/**
- * Splits a datagram into messages. Stops at the first unusable header (its error is returned
- * with the messages before it): once a length is wrong, nothing after it can be trusted.
- */
-export function splitNetlinkMessages(buf: Uint8Array): { messages: RawNetlinkMessage[]; error?: ParseError } {
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const messages: RawNetlinkMessage[] = [];
-  let off = 0;
-  while (off < b.length) {
-    if (b.length - off < NLMSG_HDRLEN) {
-      return { messages, error: parseError('truncated-header', `${b.length - off} bytes left, header needs 16`, off) };
-    }
-    const len = b.readUInt32LE(off);
-    const type = b.readUInt16LE(off + 4);
-    if (len < NLMSG_HDRLEN || off + len > b.length) {
-      return { messages, error: parseError('bad-length', `nlmsg_len ${len} at offset ${off}, buffer ${b.length}`, off, type) };
-    }
-    messages.push({
-      type,
-      flags: b.readUInt16LE(off + 6),
-      seq: b.readUInt32LE(off + 8),
-      pid: b.readUInt32LE(off + 12),
-      payload: b.subarray(off + NLMSG_HDRLEN, off + len),
-      offset: off,
-    });
-    off += (len + 3) & ~3;
-  }
-  return { messages };
-}
-
-/** rtattrs as type -> data (last one wins; nested/byte-order bits masked off the type). */
+/** rtattrs as type -> data (netlink-codec.ts; last one wins, NESTED/byte-order bits masked off). */
 export function parseAttributes(buf: Buffer): Result<Map<number, Buffer>> {
-  const attrs = new Map<number, Buffer>();
-  let off = 0;
-  while (off + 4 <= buf.length) {
-    const len = buf.readUInt16LE(off);
-    const type = buf.readUInt16LE(off + 2) & 0x3fff;
-    if (len < 4 || off + len > buf.length) return fail('bad-attribute', `rta_len ${len} at attribute offset ${off} of ${buf.length}`);
-    attrs.set(type, buf.subarray(off + 4, off + len));
-    off += (len + 3) & ~3;
-  }
-  // Trailing bytes shorter than an rtattr header are padding at worst; the kernel never sends them.
-  return ok(attrs);
+  return parseNlAttributes(buf);
 }
 
 function cString(b: Buffer): string {

@@ -1,53 +1,40 @@
-// The real Kernel: rtnetlink requests over the `netlink` package's NETLINK_ROUTE socket.
+// The real Kernel: rtnetlink requests and events over our own netlink socket
+// (src/net/netlink-socket.ts, framing in src/net/netlink-codec.ts). Payloads are built by
+// rtnl-encode.ts and read by link-events.ts, the same decoder the event path uses, so one set
+// of tests covers both. The kernel's nlmsgerr errno becomes the KernelError code directly.
 //
-// The package is used for REQUESTS only (DESIGN.md §4): its event subscription aborts the
-// process when the socket overflows, so link/address events come from our own socket
-// (src/net/netlink-socket.ts) and link-events.ts. We also do not use its rtnetlink
-// formatters/parsers: payloads are built by rtnl-encode.ts and read by link-events.ts, the
-// same decoder the event path uses, so one set of tests covers both. Requests are sent with
-// `checkError: false`, so the kernel's nlmsgerr reaches us and its errno becomes the
-// KernelError code directly; anything the package throws goes through toKernelError().
+// Requests and events use two sockets: a request socket joined to no group (replies only, so a
+// burst of events never delays or overflows an answer), and an event socket opened on the first
+// watchEvents() call with the groups asked for.
 
-// Only the socket and constants modules of the package: its index also loads the generic
-// netlink, nl80211 and WireGuard families, which cost ~90 ms of CPU at every daemon start.
-import netlinkSocket from 'netlink/dist/netlink.js';
-import netlinkConstants from 'netlink/dist/constants.js';
-
-const netlink = { createNetlink: netlinkSocket.createNetlink, Protocol: netlinkConstants.Protocol };
 import { pickPrimary } from './kernel.js';
-import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelOptions, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
+import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, KernelOptions, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
 import { KernelError, errnoError, toKernelError } from './errors.js';
-import { decodeAddress, decodeLink, decodeRoute, NLMSG, RTM } from './link-events.js';
+import { decodeAddress, decodeLink, decodeRoute, parseKernelEvents, RTM } from './link-events.js';
 import type { ParseError, Result } from './link-events.js';
 import { encodeAddress, encodeGetAddr, encodeGetLink, encodeGetRoute, encodeRoute } from './rtnl-encode.js';
-
-type NlSocket = ReturnType<typeof netlink.createNetlink>;
-type NlMessage = { type: number; flags: number; seq: number; port: number; data: Buffer };
-
-/** nlmsg_flags (linux/netlink.h). REQUEST and ACK are added by the package's request(). */
-const NLM_F = { DUMP: 0x300, EXCL: 0x200, CREATE: 0x400 } as const;
+import { NetlinkRequestError, NetlinkSocket, NetlinkTimeoutError, RTMGRP } from '../net/netlink-socket.js';
+import { NLM_F } from '../net/netlink-codec.js';
+import type { NetlinkMessage } from '../net/netlink-codec.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
 export class NetlinkKernel implements Kernel {
   private closed = false;
-  /** Last asynchronous socket error (the package emits 'error'; an unhandled one would throw). */
-  lastSocketError: Error | undefined;
+  private readonly watches = new Set<NetlinkSocket>();
+  /** Event messages link-events.ts could not decode, since open. */
+  undecodableEvents = 0;
 
   private constructor(
-    private readonly sock: NlSocket,
+    private readonly sock: NetlinkSocket,
     private readonly timeoutMs: number,
-  ) {
-    sock.on('error', (e: Error) => {
-      this.lastSocketError = e;
-    });
-  }
+  ) {}
 
   /** Opens a NETLINK_ROUTE socket in the calling process's network namespace. */
   static open(opts: KernelOptions = {}): NetlinkKernel {
-    let sock: NlSocket;
+    let sock: NetlinkSocket;
     try {
-      sock = netlink.createNetlink(netlink.Protocol.ROUTE);
+      sock = NetlinkSocket.open({ groups: 0, recvBuffer: 1 << 20 });
     } catch (e) {
       throw toKernelError(e, 'open');
     }
@@ -55,49 +42,60 @@ export class NetlinkKernel implements Kernel {
   }
 
   /**
-   * One request at a time. The package groups multipart (dump) replies by arrival, not by
-   * sequence number: a reply to a second request arriving between two parts of a dump ends the
-   * dump early ("Multipart message not terminated properly"). Serialising costs nothing that
-   * matters (keepalived's command channel is sequential too) and makes interleaving impossible.
+   * One request at a time: the kernel runs one dump per socket (a second one gets EBUSY), and
+   * callers see their operations take effect in the order they issued them.
    */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private request(op: string, type: number, payload: Buffer, flags: number): Promise<NlMessage[]> {
+  private request(op: string, type: number, payload: Buffer, flags: number): Promise<NetlinkMessage[]> {
     const run = this.queue.then(() => this.requestNow(op, type, payload, flags));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  /** Sends one request; resolves with the reply messages (ACK/DONE removed), rejects with KernelError. */
-  private async requestNow(op: string, type: number, payload: Buffer, flags: number): Promise<NlMessage[]> {
+  /** Sends one request; resolves with its reply messages (ACK/DONE removed), rejects with KernelError. */
+  private async requestNow(op: string, type: number, payload: Buffer, flags: number): Promise<NetlinkMessage[]> {
     if (this.closed) throw new KernelError('ECLOSED', op, 'kernel interface is closed');
-    let msgs: NlMessage[];
     try {
-      const [m] = await this.sock.request(type, payload, { flags, checkError: false, timeout: this.timeoutMs });
-      msgs = m as NlMessage[];
+      return await this.sock.request(type, flags, (w) => w.bytes(payload), this.timeoutMs);
     } catch (e) {
+      if (e instanceof NetlinkRequestError) throw errnoError(e.errno, op, `kernel refused ${op}`);
+      if (e instanceof NetlinkTimeoutError) throw new KernelError('ETIMEDOUT', op, e.message);
+      if ((e as { code?: string }).code === 'ERR_SOCKET_CLOSED') throw new KernelError('ECLOSED', op, 'kernel interface is closed');
       throw toKernelError(e, op);
     }
-    const out: NlMessage[] = [];
-    for (const m of msgs) {
-      if (m.type === NLMSG.ERROR) {
-        // struct nlmsgerr { int error; struct nlmsghdr msg; }: error is a negative errno, 0 = ACK.
-        if (m.data.length < 4) throw new KernelError('EBADMSG', op, `NLMSG_ERROR of ${m.data.length} bytes`);
-        const errno = m.data.readInt32LE(0);
-        if (errno !== 0) throw errnoError(errno, op, `kernel refused ${op}`);
-        continue;
-      }
-      if (m.type === NLMSG.DONE || m.type === NLMSG.NOOP) continue;
-      out.push(m);
-    }
-    return out;
   }
 
-  private decodeAll<T>(op: string, msgs: NlMessage[], want: number, decode: (b: Buffer) => Result<T>): T[] {
+  /**
+   * Link and address events from the kernel, decoded. The kernel dropping events (ENOBUFS)
+   * reaches `onOverflow`: the caller re-reads what it tracks.
+   */
+  watchEvents(handlers: KernelEventHandlers, opts: { addresses?: boolean } = {}): KernelEventWatch {
+    if (this.closed) throw new KernelError('ECLOSED', 'watchEvents', 'kernel interface is closed');
+    const groups = RTMGRP.LINK | (opts.addresses ? RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR : 0);
+    const sock = NetlinkSocket.open({ groups });
+    this.watches.add(sock);
+    sock.onMessage((m) => {
+      const r = parseKernelEvents(m.bytes);
+      // Undecodable kernel messages are counted, not logged one by one.
+      this.undecodableEvents += r.errors.length;
+      if (r.events.length > 0) handlers.onEvents(r.events);
+    });
+    sock.onOverflow(() => handlers.onOverflow?.());
+    sock.onError((e) => handlers.onError?.({ code: e.code, ...(e.errno !== undefined ? { detail: `errno ${e.errno}` } : {}) }));
+    return {
+      close: () => {
+        sock.close();
+        this.watches.delete(sock);
+      },
+    };
+  }
+
+  private decodeAll<T>(op: string, msgs: NetlinkMessage[], want: number, decode: (b: Buffer) => Result<T>): T[] {
     const out: T[] = [];
     for (const m of msgs) {
       if (m.type !== want) continue;
-      const r = decode(m.data);
+      const r = decode(m.payload);
       if (r.ok) out.push(r.value);
       else if (r.error.code !== 'unsupported-family') throw badMessage(op, r.error);
     }
@@ -183,11 +181,9 @@ export class NetlinkKernel implements Kernel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.sock.close();
-    } catch {
-      // already closed by the package after a fatal socket error
-    }
+    for (const w of this.watches) w.close();
+    this.watches.clear();
+    this.sock.close();
   }
 }
 

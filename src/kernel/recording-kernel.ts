@@ -14,7 +14,7 @@
 
 import { KernelError } from './errors.js';
 import type { KernelErrorCode } from './errors.js';
-import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
+import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
 import { IFA_F, IFF, ROUTE_TYPES, RT_TABLE_MAIN, RTPROT_BOOT, SCOPES, pickPrimary, routeTypeName, scopeNumber } from './kernel.js';
 import { formatIp, ipv4Broadcast, maxPrefix, parseIp } from './ip-bytes.js';
 import type { KernelEvent } from './link-events.js';
@@ -66,6 +66,8 @@ export class RecordingKernel implements Kernel {
   private routes: RouteInfo[] = [];
   private readonly log: KernelOp[] = [];
   private readonly listeners = new Set<KernelEventListener>();
+  private dropping = false;
+  private readonly watchers = new Set<{ handlers: KernelEventHandlers; listener: KernelEventListener }>();
   private readonly failures: { op: KernelOpName; code: KernelErrorCode }[] = [];
   private nextIndex = 1;
   private closed = false;
@@ -137,6 +139,41 @@ export class RecordingKernel implements Kernel {
   onEvent(listener: KernelEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The Kernel's event watch, driven by this model's changes (addLink, setLinkState, removeLink,
+   * address adds and deletes). Not in the op log: it reads nothing.
+   */
+  watchEvents(handlers: KernelEventHandlers, opts: { readonly addresses?: boolean } = {}): KernelEventWatch {
+    if (this.closed) throw new KernelError('ECLOSED', 'watchEvents', 'kernel interface is closed');
+    const listener: KernelEventListener = (e) => {
+      if (this.dropping || (e.kind === 'address' && !opts.addresses)) return;
+      handlers.onEvents([e]);
+    };
+    const w = { handlers, listener };
+    this.watchers.add(w);
+    this.listeners.add(listener);
+    return {
+      close: () => {
+        this.listeners.delete(listener);
+        this.watchers.delete(w);
+      },
+    };
+  }
+
+  /**
+   * Simulates the kernel dropping events (netlink ENOBUFS): the changes `lost` makes reach no
+   * watch, then every watch's onOverflow runs (as the kernel reports the overflow afterwards).
+   */
+  overflow(lost: () => void = () => {}): void {
+    this.dropping = true;
+    try {
+      lost();
+    } finally {
+      this.dropping = false;
+    }
+    for (const w of [...this.watchers]) w.handlers.onOverflow?.();
   }
 
   // ---- the op log -----------------------------------------------------------------------

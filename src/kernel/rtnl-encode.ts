@@ -1,5 +1,6 @@
-// Encoding of rtnetlink request payloads (the part after the 16-byte nlmsghdr, which the
-// `netlink` package's socket adds). Pure. Layouts are drawn in link-events.ts.
+// Encoding of rtnetlink request payloads (the part after the 16-byte nlmsghdr, which
+// NetlinkSocket.request adds), written with the one netlink writer (src/net/netlink-codec.ts).
+// Pure. Layouts are drawn in link-events.ts.
 //
 // Attribute choices follow iproute2's `ip addr add` / `ip route add`, which is also what
 // keepalived sends: IFA_LOCAL = the address, IFA_ADDRESS = the peer or else the address itself,
@@ -12,25 +13,7 @@ import { IFA_F, ROUTE_TYPES, RT_TABLE_MAIN, RTPROT_BOOT, SCOPES, scopeNumber } f
 import { familyNumber, ipv4Broadcast, maxPrefix, parseIp } from './ip-bytes.js';
 import type { Family } from './ip-bytes.js';
 import { IFA, IFLA, RTA } from './link-events.js';
-
-function attr(type: number, data: Uint8Array): Buffer {
-  const len = 4 + data.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  out.set(data, 4);
-  return out;
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0, 0);
-  return b;
-}
-
-function cstr(s: string): Buffer {
-  return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.of(0)]);
-}
+import { NetlinkWriter } from '../net/netlink-codec.js';
 
 function bad(op: string, message: string): KernelError {
   return new KernelError('EINVALID_ARG', op, message);
@@ -67,41 +50,43 @@ export function encodeAddress(spec: AddressSpec, ifindex: number, op = 'addAddre
   if (spec.autojoin) flags |= IFA_F.MCAUTOJOIN;
   const scope = spec.scope === undefined ? SCOPES.global : scopeOf(op, spec.scope);
 
-  const hdr = Buffer.alloc(8);
-  hdr[0] = familyNumber(family);
-  hdr[1] = prefixLength;
-  hdr[2] = flags & 0xff;
-  hdr[3] = scope;
-  hdr.writeUInt32LE(ifindex >>> 0, 4);
+  const w = new NetlinkWriter(64);
+  const at = w.zeros(8);
+  const hdr = w.view;
+  hdr[at] = familyNumber(family);
+  hdr[at + 1] = prefixLength;
+  hdr[at + 2] = flags & 0xff;
+  hdr[at + 3] = scope;
+  hdr.writeUInt32LE(ifindex >>> 0, at + 4);
 
-  const parts: Buffer[] = [hdr, attr(IFA.LOCAL, bytes)];
+  w.attr(IFA.LOCAL, bytes);
   if (spec.peer !== undefined) {
     const peer = ipOf(op, 'peer', spec.peer, family);
-    parts.push(attr(IFA.ADDRESS, peer.bytes));
-    if (spec.peerPrefixLength !== undefined) hdr[1] = prefixOf(op, family, spec.peerPrefixLength, 0);
+    w.attr(IFA.ADDRESS, peer.bytes);
+    if (spec.peerPrefixLength !== undefined) w.view[at + 1] = prefixOf(op, family, spec.peerPrefixLength, 0);
   } else {
-    parts.push(attr(IFA.ADDRESS, bytes));
+    w.attr(IFA.ADDRESS, bytes);
   }
   if (spec.broadcast !== undefined && spec.broadcast !== '-') {
     if (family !== 'inet') throw bad(op, 'broadcast is IPv4 only');
     const brd = spec.broadcast === '+' ? ipv4Broadcast(bytes, prefixLength) : ipOf(op, 'broadcast', spec.broadcast, 'inet').bytes;
-    parts.push(attr(IFA.BROADCAST, brd));
+    w.attr(IFA.BROADCAST, brd);
   }
   if (spec.label !== undefined) {
     if (family !== 'inet') throw bad(op, 'label is IPv4 only');
     // IFNAMSIZ is 16 including the NUL.
     if (Buffer.byteLength(spec.label) > 15) throw bad(op, `label '${spec.label}' longer than 15 bytes`);
-    parts.push(attr(IFA.LABEL, cstr(spec.label)));
+    w.str(IFA.LABEL, spec.label);
   }
-  if (flags !== 0) parts.push(attr(IFA.FLAGS, u32(flags)));
+  if (flags !== 0) w.u32(IFA.FLAGS, flags);
   if (spec.preferredLft !== undefined && spec.preferredLft !== 'forever') {
     // struct ifa_cacheinfo { ifa_prefered, ifa_valid, cstamp, tstamp } (u32 each, seconds).
     const ci = Buffer.alloc(16);
     ci.writeUInt32LE(spec.preferredLft >>> 0, 0);
     ci.writeUInt32LE(0xffffffff, 4);
-    parts.push(attr(IFA.CACHEINFO, ci));
+    w.attr(IFA.CACHEINFO, ci);
   }
-  return Buffer.concat(parts);
+  return w.finish();
 }
 
 /** Family of a route: from dst, else via, else src, else the explicit `family`. */
@@ -130,34 +115,36 @@ export function encodeRoute(spec: RouteSpec, oif: number | undefined, op: 'addRo
   else if (typeName === 'unicast' && spec.via === undefined) scope = SCOPES.link;
   else scope = SCOPES.global;
 
-  const hdr = Buffer.alloc(12);
-  hdr[0] = familyNumber(family);
-  hdr[1] = prefixLength;
-  hdr[2] = 0; // src_len
-  hdr[3] = spec.tos ?? 0;
-  hdr[4] = table < 256 ? table : 0;
+  const w = new NetlinkWriter(64);
+  const at = w.zeros(12);
+  const hdr = w.view;
+  hdr[at] = familyNumber(family);
+  hdr[at + 1] = prefixLength;
+  hdr[at + 2] = 0; // src_len
+  hdr[at + 3] = spec.tos ?? 0;
+  hdr[at + 4] = table < 256 ? table : 0;
   // On delete rtm_protocol 0 matches any protocol; on add it is the route's origin tag.
-  hdr[5] = op === 'deleteRoute' ? (spec.protocol ?? 0) : (spec.protocol ?? RTPROT_BOOT);
-  hdr[6] = scope;
+  hdr[at + 5] = op === 'deleteRoute' ? (spec.protocol ?? 0) : (spec.protocol ?? RTPROT_BOOT);
+  hdr[at + 6] = scope;
   // iproute2 leaves rtm_type RTN_UNSPEC on delete: the kernel then matches any type, whereas
   // RTN_UNICAST would make deleting a blackhole/unreachable route without `type` fail (ESRCH).
-  hdr[7] = op === 'deleteRoute' && spec.type === undefined ? 0 : type;
-  const parts: Buffer[] = [hdr];
-  if (dst) parts.push(attr(RTA.DST, dst.bytes));
-  if (spec.via !== undefined) parts.push(attr(RTA.GATEWAY, ipOf(op, 'via', spec.via, family).bytes));
-  if (oif !== undefined) parts.push(attr(RTA.OIF, u32(oif)));
-  if (spec.src !== undefined) parts.push(attr(RTA.PREFSRC, ipOf(op, 'src', spec.src, family).bytes));
-  if (spec.metric !== undefined) parts.push(attr(RTA.PRIORITY, u32(spec.metric)));
-  if (table >= 256) parts.push(attr(RTA.TABLE, u32(table)));
-  return Buffer.concat(parts);
+  hdr[at + 7] = op === 'deleteRoute' && spec.type === undefined ? 0 : type;
+  if (dst) w.attr(RTA.DST, dst.bytes);
+  if (spec.via !== undefined) w.attr(RTA.GATEWAY, ipOf(op, 'via', spec.via, family).bytes);
+  if (oif !== undefined) w.u32(RTA.OIF, oif);
+  if (spec.src !== undefined) w.attr(RTA.PREFSRC, ipOf(op, 'src', spec.src, family).bytes);
+  if (spec.metric !== undefined) w.u32(RTA.PRIORITY, spec.metric);
+  if (table >= 256) w.u32(RTA.TABLE, table);
+  return w.finish();
 }
 
 /** ifinfomsg for RTM_GETLINK: by index, or index 0 + IFLA_IFNAME; empty for a dump. */
 export function encodeGetLink(nameOrIndex?: string | number): Buffer {
-  const hdr = Buffer.alloc(16);
-  if (typeof nameOrIndex === 'number') hdr.writeInt32LE(nameOrIndex, 4);
-  if (typeof nameOrIndex === 'string') return Buffer.concat([hdr, attr(IFLA.IFNAME, cstr(nameOrIndex))]);
-  return hdr;
+  const w = new NetlinkWriter(32);
+  const at = w.zeros(16);
+  if (typeof nameOrIndex === 'number') w.view.writeInt32LE(nameOrIndex, at + 4);
+  if (typeof nameOrIndex === 'string') w.str(IFLA.IFNAME, nameOrIndex);
+  return w.finish();
 }
 
 /** ifaddrmsg for an RTM_GETADDR dump (family 0 = all). */

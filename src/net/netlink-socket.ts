@@ -1,6 +1,7 @@
-// Typed wrapper of the addon's NETLINK_ROUTE socket: link and address change events plus dump
-// requests. It only frames messages (nlmsghdr, RFC 3549 2.3.2); attribute parsing belongs to
-// the kernel layer. An event-queue overflow (ENOBUFS) is an event, never a crash: the daemon
+// The one netlink transport: the addon's AF_NETLINK socket (NETLINK_ROUTE by default, or any
+// other protocol such as NETLINK_GENERIC) carrying requests with sequence numbers, their
+// replies (dump parts up to NLMSG_DONE, ACKs, NLMSG_ERROR as a typed rejection) and multicast
+// events. Framing is netlink-codec.ts; payload meaning belongs to the kernel layer. An event-queue overflow (ENOBUFS) is an event, never a crash: the daemon
 // answers it by re-reading interface state with a dump.
 //
 //   0                   1                   2                   3
@@ -16,6 +17,13 @@
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //  |  payload, padded to 4 bytes ...
 import { openNetlink, type NativeRecvError, type NativeRecvMeta, type NativeSocket } from './native.js';
+import { buildMessage, NLM_F, NLMSG, parseNlmsgerr, splitNetlinkMessages, type NetlinkMessage, type NetlinkWriter } from './netlink-codec.js';
+
+export { NLM_F, NLMSG, NLMSG_HDRLEN } from './netlink-codec.js';
+export type { NetlinkMessage } from './netlink-codec.js';
+
+/** Netlink protocols (linux/netlink.h) we open. */
+export const NETLINK_PROTO = { ROUTE: 0, GENERIC: 16 } as const;
 
 /** Legacy rtnetlink multicast group bits for bind() (linux/rtnetlink.h). */
 export const RTMGRP = {
@@ -26,48 +34,27 @@ export const RTMGRP = {
   IPV6_ROUTE: 0x400,
 } as const;
 
-export const NLMSG = { NOOP: 1, ERROR: 2, DONE: 3, OVERRUN: 4 } as const;
-export const NLM_F = { REQUEST: 0x1, MULTI: 0x2, ACK: 0x4, DUMP: 0x300 } as const;
-export const NLMSG_HDRLEN = 16;
-
 /** Default receive buffer: large enough that an address storm on a busy host rarely overflows. */
 export const DEFAULT_NETLINK_RCVBUF = 4 * 1024 * 1024;
-
-export interface NetlinkMessage {
-  readonly type: number;
-  readonly flags: number;
-  readonly seq: number;
-  readonly pid: number;
-  /** The whole message, header included (length = header length field). */
-  readonly bytes: Uint8Array;
-}
 
 export class NetlinkFramingError extends Error {
   readonly code = 'ERR_NETLINK_FRAMING';
 }
 
-const align4 = (n: number): number => (n + 3) & ~3;
-
-/** Splits one netlink datagram into its messages (host byte order, as the kernel writes). */
-export function splitNetlinkMessages(buf: Uint8Array): NetlinkMessage[] {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: NetlinkMessage[] = [];
-  let off = 0;
-  while (off + NLMSG_HDRLEN <= buf.byteLength) {
-    const len = dv.getUint32(off, true);
-    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) {
-      throw new NetlinkFramingError(`bad netlink message length ${len} at offset ${off} of ${buf.byteLength}`);
-    }
-    out.push({
-      type: dv.getUint16(off + 4, true),
-      flags: dv.getUint16(off + 6, true),
-      seq: dv.getUint32(off + 8, true),
-      pid: dv.getUint32(off + 12, true),
-      bytes: buf.subarray(off, off + len),
-    });
-    off += align4(len);
+/** The kernel answered a request with NLMSG_ERROR and a non-zero errno. */
+export class NetlinkRequestError extends Error {
+  readonly code = 'ENETLINK';
+  constructor(
+    readonly errno: number,
+    readonly seq: number,
+  ) {
+    super(`netlink request seq ${seq} failed: errno ${errno}`);
   }
-  return out;
+}
+
+/** No complete answer within the timeout. */
+export class NetlinkTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
 }
 
 /** Writes the header fields of a request the caller laid out (length is set from the buffer). */
@@ -82,13 +69,17 @@ export function writeNetlinkHeader(buf: Uint8Array, type: number, flags: number,
 }
 
 export interface NetlinkSocketOptions {
-  /** RTMGRP_* bitmask of event groups; 0 for a request-only socket. */
+  /** Netlink protocol; default NETLINK_ROUTE. */
+  protocol?: number;
+  /** Multicast group bitmask (RTMGRP_* for rtnetlink); 0 for a request-only socket. */
   groups?: number;
   recvBuffer?: number;
 }
 
-interface PendingDump {
+interface Pending {
   readonly messages: NetlinkMessage[];
+  /** NLM_F_ACK was asked: only NLMSG_ERROR (errno 0 = ACK) ends the exchange. */
+  readonly ack: boolean;
   resolve(m: NetlinkMessage[]): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
@@ -98,7 +89,7 @@ export class NetlinkSocket {
   private messageHandler: ((m: NetlinkMessage) => void) | undefined;
   private overflowHandler: (() => void) | undefined;
   private errorHandler: ((e: { code: string; errno?: number }) => void) | undefined;
-  private readonly pending = new Map<number, PendingDump>();
+  private readonly pending = new Map<number, Pending>();
   private seq = Math.floor(Date.now() / 1000) & 0x7fffffff;
   private closed = false;
   /** Count of ENOBUFS reports since open. */
@@ -109,7 +100,9 @@ export class NetlinkSocket {
   }
 
   static open(opts: NetlinkSocketOptions = {}): NetlinkSocket {
-    return new NetlinkSocket(openNetlink({ groups: opts.groups ?? 0, recvBuffer: opts.recvBuffer ?? DEFAULT_NETLINK_RCVBUF }));
+    return new NetlinkSocket(
+      openNetlink({ protocol: opts.protocol ?? NETLINK_PROTO.ROUTE, groups: opts.groups ?? 0, recvBuffer: opts.recvBuffer ?? DEFAULT_NETLINK_RCVBUF }),
+    );
   }
 
   /** Event messages (and replies nobody waits for), in kernel order. */
@@ -131,25 +124,42 @@ export class NetlinkSocket {
     return this.seq;
   }
 
-  /** Sends a request the caller built (header included). */
-  request(msg: Uint8Array): void {
+  /** Sends a message the caller built (header included) without waiting for anything. */
+  send(msg: Uint8Array): void {
     this.sock.send(msg);
   }
 
   /**
-   * Sends a dump request (NLM_F_DUMP set by the caller, its seq in the header) and resolves
-   * with every reply message up to NLMSG_DONE, excluding DONE. An NLMSG_ERROR reply with a
-   * non-zero code rejects with that errno.
+   * Builds and sends one request (NLM_F_REQUEST added, a fresh sequence number) and resolves with
+   * its reply messages, ACK and NLMSG_DONE left out. A dump (NLM_F_DUMP) ends at NLMSG_DONE; any
+   * other request is sent with NLM_F_ACK and ends at the kernel's ACK. NLMSG_ERROR with a
+   * non-zero errno rejects with NetlinkRequestError.
+   */
+  request(type: number, flags: number, body: (w: NetlinkWriter) => void, timeoutMs = 5000): Promise<NetlinkMessage[]> {
+    const isDump = (flags & NLM_F.DUMP) === NLM_F.DUMP;
+    const seq = this.nextSeq();
+    const msg = buildMessage(type, flags | NLM_F.REQUEST | (isDump ? 0 : NLM_F.ACK), seq, body);
+    return this.exchange(msg, seq, !isDump, timeoutMs);
+  }
+
+  /**
+   * Sends a request the caller framed (its seq in the header) and resolves with every reply up
+   * to NLMSG_DONE (excluded), or with the single reply of a non-multipart answer.
    */
   dump(msg: Uint8Array, timeoutMs = 5000): Promise<NetlinkMessage[]> {
-    const seq = new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(8, true);
+    const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+    return this.exchange(msg, dv.getUint32(8, true), (dv.getUint16(6, true) & NLM_F.ACK) !== 0 && (dv.getUint16(6, true) & NLM_F.DUMP) !== NLM_F.DUMP, timeoutMs);
+  }
+
+  private exchange(msg: Uint8Array, seq: number, ack: boolean, timeoutMs: number): Promise<NetlinkMessage[]> {
+    if (this.closed) return Promise.reject(Object.assign(new Error('netlink socket closed'), { code: 'ERR_SOCKET_CLOSED' }));
     if (this.pending.has(seq)) return Promise.reject(new Error(`netlink seq ${seq} already pending`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
-        reject(Object.assign(new Error(`netlink dump seq ${seq} timed out`), { code: 'ETIMEDOUT' }));
+        reject(new NetlinkTimeoutError(`netlink request seq ${seq} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(seq, { messages: [], resolve, reject, timer });
+      this.pending.set(seq, { messages: [], ack, resolve, reject, timer });
       try {
         this.sock.send(msg);
       } catch (e) {
@@ -198,40 +208,38 @@ export class NetlinkSocket {
     const m = meta as NativeRecvMeta;
     // Only the kernel (port 0) may speak to us: user processes can unicast to our port.
     if (m.pid !== 0) return;
-    let messages: NetlinkMessage[];
-    try {
-      messages = splitNetlinkMessages(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    } catch (e) {
-      this.errorHandler?.({ code: (e as NetlinkFramingError).code });
+    const split = splitNetlinkMessages(data);
+    for (const msg of split.messages) this.dispatch(msg, m.groups !== 0);
+    if (split.error) this.errorHandler?.({ code: new NetlinkFramingError(split.error.message).code });
+  }
+
+  private dispatch(msg: NetlinkMessage, multicast: boolean): void {
+    const p = this.pending.get(msg.seq);
+    if (p === undefined || multicast) {
+      this.messageHandler?.(msg);
       return;
     }
-    for (const msg of messages) {
-      const p = this.pending.get(msg.seq);
-      if (p === undefined || m.groups !== 0) {
-        this.messageHandler?.(msg);
-        continue;
-      }
-      if (msg.type === NLMSG.DONE) {
+    if (msg.type === NLMSG.DONE) {
+      this.finish(msg.seq, p);
+      p.resolve(p.messages);
+    } else if (msg.type === NLMSG.ERROR) {
+      const r = parseNlmsgerr(msg.payload);
+      const errno = r.ok ? r.value.errno : 0;
+      this.finish(msg.seq, p);
+      if (!r.ok) p.reject(new NetlinkFramingError(r.error.message));
+      else if (errno === 0) p.resolve(p.messages);
+      else p.reject(new NetlinkRequestError(errno, msg.seq));
+    } else {
+      p.messages.push(msg);
+      // A single-part reply (no NLM_F_MULTI) to a request without ACK ends the exchange by itself.
+      if (!p.ack && (msg.flags & NLM_F.MULTI) === 0) {
         this.finish(msg.seq, p);
         p.resolve(p.messages);
-      } else if (msg.type === NLMSG.ERROR) {
-        const dv = new DataView(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength);
-        const errno = msg.bytes.byteLength >= 20 ? -dv.getInt32(16, true) : 0;
-        this.finish(msg.seq, p);
-        if (errno === 0) p.resolve(p.messages);
-        else p.reject(Object.assign(new Error(`netlink request seq ${msg.seq} failed: errno ${errno}`), { errno, code: 'ENETLINK' }));
-      } else {
-        p.messages.push(msg);
-        // A single-part reply (no NLM_F_MULTI) ends the exchange by itself.
-        if ((msg.flags & NLM_F.MULTI) === 0) {
-          this.finish(msg.seq, p);
-          p.resolve(p.messages);
-        }
       }
     }
   }
 
-  private finish(seq: number, p: PendingDump): void {
+  private finish(seq: number, p: Pending): void {
     clearTimeout(p.timer);
     this.pending.delete(seq);
   }
