@@ -1,10 +1,28 @@
 #!/usr/bin/env node
-// Enforces DESIGN.md "Sans-I/O core": the pure modules never import sockets, timers, child
-// processes, the native addon or the I/O layers, and never read the clock themselves.
+// Enforces two rules over src/:
+//  * Layering: a module imports only from its own folder or from a lower layer (LAYERS below);
+//    an import from a lower layer up to a higher one, or sideways between two folders of the
+//    same layer, is refused. Inside vrrp/ the same holds between its parts (VRRP_PARTS).
+//  * DESIGN.md "Sans-I/O core": the pure modules never import sockets, timers, child processes,
+//    the native addon or the I/O layers, and never read the clock themselves.
+// Usage: node scripts/lint-imports.mjs [--root DIR]   (DIR defaults to the repository root)
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
-const root = new URL('..', import.meta.url).pathname;
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : new URL('..', import.meta.url).pathname;
+
+/**
+ * Layers of src/, lowest first. lib/ is the base every layer may use; config/, net/ and kernel/
+ * are the edges (text, wire, netlink) and know nothing of VRRP; the subsystems (vrrp/, notify/,
+ * and check/, ipvs/ when they come) stand on them; core/ composes the subsystems into the
+ * daemon; cli/ parses the command line and starts core/; lab/ drives whole daemons.
+ */
+const LAYERS = [['lib'], ['config', 'net', 'kernel'], ['vrrp', 'notify', 'check', 'ipvs'], ['core'], ['cli'], ['lab']];
+/** Parts of vrrp/, lowest first (a part is a folder or a file without its extension). */
+const VRRP_PARTS = [['packet', 'tracking'], ['fsm'], ['sync-group'], ['model-adapter'], ['runtime']];
+
+const rankOf = (layers, name) => layers.findIndex((l) => l.includes(name));
 
 /** Pure trees (folders or single files), relative to the repository root. */
 const PURE = [
@@ -13,6 +31,7 @@ const PURE = [
   'src/vrrp/fsm',
   'src/vrrp/tracking.ts',
   'src/vrrp/sync-group.ts',
+  'src/vrrp/model-adapter.ts',
   'src/check/state',
   'src/ipvs/desired',
   'src/ipvs/reconcile',
@@ -48,9 +67,51 @@ function walk(p, out) {
   return out;
 }
 
+/** src-relative folder and (for vrrp/) part of a file; undefined outside src/. */
+function placeOf(file) {
+  const rel = relative(join(root, 'src'), file);
+  if (rel.startsWith('..')) return undefined;
+  const [top, sub] = rel.split('/');
+  return { top, part: top === 'vrrp' && sub !== undefined ? sub.replace(/\.[mc]?[jt]s$/, '') : undefined };
+}
+
 const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];
 let files = 0;
+
+// --- layering over every file of src/ ---------------------------------------------------------
+const layered = walk(join(root, 'src'), []);
+for (const file of layered) {
+  const from = placeOf(file);
+  const fromRank = rankOf(LAYERS, from.top);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (/^\s*(\/\/|\*)/.test(line)) return;
+    for (const m of line.matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!spec.startsWith('.')) continue;
+      const to = placeOf(resolve(dirname(file), spec));
+      if (to === undefined || (from.top === to.top && from.part === to.part)) continue;
+      const where = `${relative(root, file)}:${i + 1}`;
+      if (from.top !== to.top) {
+        const toRank = rankOf(LAYERS, to.top);
+        if (fromRank < 0) problems.push(`${where}: src/${from.top}/ has no layer (add it to LAYERS in scripts/lint-imports.mjs)`);
+        else if (toRank < 0) problems.push(`${where}: '${spec}': src/${to.top}/ has no layer (add it to LAYERS in scripts/lint-imports.mjs)`);
+        else if (toRank >= fromRank) {
+          const how = toRank === fromRank ? 'sideways, within one layer,' : 'up from a lower layer';
+          problems.push(`${where}: ${from.top}/ imports ${how} to ${to.top}/: '${spec}'`);
+        }
+      } else if (from.part !== undefined && to.part !== undefined) {
+        const a = rankOf(VRRP_PARTS, from.part);
+        const b = rankOf(VRRP_PARTS, to.part);
+        if (a < 0 || b < 0) problems.push(`${where}: vrrp/${a < 0 ? from.part : to.part} has no layer (add it to VRRP_PARTS in scripts/lint-imports.mjs)`);
+        else if (b >= a) problems.push(`${where}: vrrp/${from.part} imports ${b === a ? 'sideways' : 'up'} to vrrp/${to.part}: '${spec}'`);
+      }
+    }
+  });
+}
+
+// --- pure modules ------------------------------------------------------------------------------
 for (const rel of PURE) {
   for (const file of walk(join(root, rel), [])) {
     files++;
@@ -72,7 +133,7 @@ for (const rel of PURE) {
 }
 if (problems.length) {
   console.error(problems.join('\n'));
-  console.error(`lint-imports: ${problems.length} problem(s) in ${files} pure file(s)`);
+  console.error(`lint-imports: ${problems.length} problem(s) (${layered.length} file(s) layered, ${files} pure)`);
   process.exit(1);
 }
-console.log(`lint-imports: ${files} pure file(s) clean`);
+console.log(`lint-imports: ${layered.length} file(s) layered, ${files} pure file(s) clean`);

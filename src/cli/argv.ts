@@ -7,15 +7,9 @@
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
-/** keepalived --signum names and the numbers 2.2.7 prints for them (x86-64 Linux). */
-export const SIGNUMS: Readonly<Record<string, number>> = {
-  STOP: 15,
-  RELOAD: 1,
-  DATA: 10,
-  STATS: 12,
-  STATS_CLEAR: 63, // SIGRTMAX - 1
-  JSON: 36, // SIGRTMIN + 2
-};
+import { SIGNUMS } from '../lib/signums.js';
+
+export { SIGNUMS };
 
 export interface CliOptions {
   /** -f/--use-file; keepalived's default when absent. */

@@ -1,11 +1,10 @@
 // The CLI's dispatcher: argv -> one of version / help / signum / config test / dump / daemon.
 // Kept free of process globals (argv, streams, host name come in through `CliIo`) so tests run it
 // in-process; src/cli/main.ts binds it to the real process.
-import { appendFileSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync } from 'node:fs';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import { parseArgv, SIGNUMS, usageText, type CliOptions } from './argv.js';
+import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import { EXIT_CONFIG_ERRORS, modelToJson, runConfigTest, thisHost } from './config-test.js';
 import type { HostFacts } from '../config/host-checks.js';
 
@@ -18,23 +17,7 @@ export interface CliIo {
   readonly host?: HostFacts;
 }
 
-/** The keepalived version whose behaviour we follow. */
-export const COMPAT_VERSION = '2.2.7';
-
-/** Our package version, found by walking up from this file to package.json (src/ or dist/src/). */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'keepalived-ts' && pkg.version) return pkg.version;
-    } catch {
-      // not here; keep walking up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
+export { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 
 function configCommand(o: CliOptions, io: CliIo): number {
   // -t checks the config against this host like keepalived -t; --dump-config alone does not.

@@ -4,23 +4,23 @@
 import { existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { DiagnosticSink, formatDiagnostic } from '../lib/diagnostics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import type { OneShotFactory } from '../vrrp/runtime/timer-queue.js';
+import type { OneShotFactory } from '../lib/timer-queue.js';
 import { createLogger, prettyLine, type LogRecord, type Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import { parseConfigFile } from '../config/parse.js';
 import { buildModel, modelRetain } from '../config/build-model.js';
 import { inFileOrder, interfaceDiagnostics } from '../config/host-checks.js';
-import { COMPAT_VERSION, packageVersion } from '../cli/run.js';
+import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
-import { syncGroupConfigFromModel } from '../vrrp/fsm/model-adapter.js';
+import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
 import { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
 import { checkScript, nodeSecurityFs, parseUserDb, resolveScriptUser, type UserDb } from '../notify/script-security.js';
 import type { PreparedScript } from '../notify/notifier.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
-import { RealTimers } from '../notify/timers.js';
+import { RealTimers } from '../lib/timers.js';
 import { FifoWriter } from '../notify/fifo.js';
 import { ScriptNotifySink } from './notify-sink.js';
 import { startRefusal, wireInstances } from './instance-wiring.js';
@@ -225,7 +225,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   if (refusal) throw new StartError(`keepalived-ts: ${formatDiagnostic(refusal)}`, EXIT.CONFIG);
   if (o.dumpConf) {
     // -d: the parsed configuration, one log line per line of the JSON model.
-    const { modelToJson } = await import('../cli/config-test.js');
+    const { modelToJson } = await import('../config/model-json.js');
     log.info(`------< configuration of ${o.configFile} >------`);
     for (const line of modelToJson(model).split('\n')) log.info(line);
   }

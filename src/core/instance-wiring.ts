@@ -3,7 +3,7 @@
 // Problems that make an instance impossible to run here are returned, not thrown.
 import type { KeepalivedConfig, RouteEntry, VipEntry, VrrpInstance } from '../config/model.js';
 import type { AddressSpec, Kernel, RouteSpec, RouteType } from '../kernel/kernel.js';
-import { instanceConfigFromModel } from '../vrrp/fsm/model-adapter.js';
+import { instanceConfigFromModel } from '../vrrp/model-adapter.js';
 import type { RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../net/packet-io.js';
 import type { Diagnostic } from '../lib/diagnostics.js';

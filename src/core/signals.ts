@@ -10,7 +10,7 @@
 // for the classic signals only; the realtime ones are watched through the addon's uv_signal.
 // A handler never throws: a failure is logged and the daemon keeps running.
 import type { Logger } from '../lib/log.js';
-import { SIGNUMS } from '../cli/argv.js';
+import { SIGNUMS } from '../lib/signums.js';
 
 export interface SignalActions {
   stop(): void;

@@ -15,24 +15,4 @@ export const systemClock: Clock = {
   wall: () => new Date(),
 };
 
-/** A clock tests move by hand. */
-export class ManualClock implements Clock {
-  private t: number;
-  constructor(start = 0) {
-    this.t = start;
-  }
-  now(): Ms {
-    return ms(this.t);
-  }
-  wall(): Date {
-    return new Date(1_700_000_000_000 + this.t);
-  }
-  advance(by: number): void {
-    if (by < 0) throw new RangeError('ManualClock cannot go backwards');
-    this.t += by;
-  }
-  set(to: number): void {
-    if (to < this.t) throw new RangeError('ManualClock cannot go backwards');
-    this.t = to;
-  }
-}
+// The virtual clock tests and simulations move by hand is VirtualTime (./virtual-time.ts).

@@ -26,71 +26,12 @@ import {
   type VrrpSocketSpec,
 } from './packet-io.js';
 
+/** What MemoryLan needs from time; lib/virtual-time VirtualTime is the implementation tests use. */
 export interface LanScheduler {
   /** Runs `fn` once, `delayMs` (>= 0) from now in the scheduler's time. */
   schedule(delayMs: number, fn: () => void): void;
   /** Current time in ms, for the frame log. */
   now(): number;
-}
-
-/** Anything with a movable monotonic time, e.g. lib/clock ManualClock. */
-export interface SettableClock {
-  now(): number;
-  set(to: number): void;
-}
-
-/** A deterministic scheduler for tests: tasks run in time order (FIFO at equal times). */
-export class ManualScheduler implements LanScheduler {
-  private readonly tasks: { at: number; seq: number; fn: () => void }[] = [];
-  private seq = 0;
-  private t: number;
-
-  constructor(private readonly clock?: SettableClock) {
-    this.t = clock ? clock.now() : 0;
-  }
-
-  now(): number {
-    return this.clock ? this.clock.now() : this.t;
-  }
-
-  schedule(delayMs: number, fn: () => void): void {
-    if (!(delayMs >= 0)) throw new RangeError(`delay must be >= 0, got ${delayMs}`);
-    this.tasks.push({ at: this.now() + delayMs, seq: this.seq++, fn });
-    this.tasks.sort((a, b) => a.at - b.at || a.seq - b.seq);
-  }
-
-  get pending(): number {
-    return this.tasks.length;
-  }
-
-  /** Moves time forward by `ms`, running every task due on the way (and tasks they add). */
-  advance(ms: number): void {
-    const until = this.now() + ms;
-    for (;;) {
-      const next = this.tasks[0];
-      if (next === undefined || next.at > until) break;
-      this.tasks.shift();
-      this.setTime(next.at);
-      next.fn();
-    }
-    this.setTime(until);
-  }
-
-  /** Runs tasks until none is left (bounded, to catch feedback loops). */
-  runAll(maxTasks = 100_000): void {
-    for (let i = 0; this.tasks.length > 0; i++) {
-      if (i >= maxTasks) throw new Error(`ManualScheduler: more than ${maxTasks} tasks`);
-      const next = this.tasks.shift()!;
-      this.setTime(Math.max(next.at, this.now()));
-      next.fn();
-    }
-  }
-
-  private setTime(at: number): void {
-    if (at < this.now()) return;
-    if (this.clock) this.clock.set(at);
-    else this.t = at;
-  }
 }
 
 export interface LanHostSpec {

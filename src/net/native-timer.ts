@@ -1,7 +1,7 @@
 // The VRRP timer queue's one-shot timer on the addon's timerfd (native/timer.h): it fires within
 // microseconds of the deadline, where setTimeout runs on libuv's millisecond loop clock and fires
 // up to ~2 ms late. Master_Down_Interval and advert deadlines are the protocol's timing.
-import type { OneShotFactory } from '../vrrp/runtime/timer-queue.js';
+import type { OneShotFactory } from '../lib/timer-queue.js';
 import { loadNative } from './native.js';
 
 export const nativeOneShot: OneShotFactory = (fire) => {

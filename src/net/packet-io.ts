@@ -2,7 +2,6 @@
 // unsolicited neighbour advertisements on the wire and hears adverts back. Two
 // implementations: NativePacketIo (raw sockets through the addon) and MemoryLan (an
 // in-process Ethernet segment for multi-router tests without privileges).
-import type { AdvertMeta } from '../vrrp/packet/types.js';
 
 export type IpFamily = 'inet' | 'inet6';
 
@@ -38,7 +37,15 @@ export interface VrrpSocketSpec {
 }
 
 /** One received datagram. */
-export interface ReceivedPacket extends AdvertMeta {
+export interface ReceivedPacket {
+  /** Source address (text). */
+  readonly src: string;
+  /** Destination address (text): the multicast group or our unicast address. */
+  readonly dst: string;
+  /** IPv4 TTL or IPv6 hop limit as received. */
+  readonly ttl: number;
+  /** Interface the datagram arrived on. */
+  readonly ifindex: number;
   readonly family: IpFamily;
   readonly protocol: number;
   /**

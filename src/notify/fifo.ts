@@ -13,7 +13,7 @@ import { closeSync, constants, lstatSync, openSync, unlinkSync, writeSync, chown
 import type { Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import type { ProcessRunner, RunningProcess, RunSpec } from './process-runner.js';
-import type { TimerHandle, Timers } from './timers.js';
+import type { TimerHandle, Timers } from '../lib/timers.js';
 
 export interface FifoWriterOptions {
   readonly path: string;

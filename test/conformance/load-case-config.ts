@@ -4,7 +4,7 @@ import { buildModel } from '../../src/config/build-model.js';
 import { parseConfigText } from '../../src/config/parse.js';
 import { DiagnosticSink, formatDiagnostic } from '../../src/lib/diagnostics.js';
 import type { InstanceConfig } from '../../src/vrrp/fsm/config.js';
-import { instanceConfigFromModel, syncGroupConfigFromModel } from '../../src/vrrp/fsm/model-adapter.js';
+import { instanceConfigFromModel, syncGroupConfigFromModel } from '../../src/vrrp/model-adapter.js';
 import type { SyncGroupConfig } from '../../src/vrrp/sync-group.js';
 
 export interface LoadedConf {

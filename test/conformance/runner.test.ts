@@ -1,12 +1,15 @@
 // Conformance runner: every folder under test/conformance/vrrp/ is one case (see README.md
-// there). The runner drives step() / syncStep() in virtual time, firing the deadline each
-// instance asked for (setDeadline) in time order between input events, and compares the
-// complete action stream with expected.jsonl.
+// there). The runner drives step() / syncStep() in virtual time: the deadline each instance asks
+// for (setDeadline) goes into a TimerQueue on a VirtualTime, the runtime's own timer machinery
+// (src/lib/timer-queue.ts, src/lib/virtual-time.ts), which fires it in time order between input
+// events; the complete action stream is compared with expected.jsonl.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TimerQueue } from '../../src/lib/timer-queue.js';
 import type { Us } from '../../src/lib/units.js';
 import { us } from '../../src/lib/units.js';
+import { VirtualTime } from '../../src/lib/virtual-time.js';
 import type { InstanceConfig, InstanceState, VrrpAction, VrrpEvent } from '../../src/vrrp/fsm/index.js';
 import { authPassBytes, initialState, step } from '../../src/vrrp/fsm/index.js';
 import type { GroupState, SyncGroupConfig } from '../../src/vrrp/sync-group.js';
@@ -75,7 +78,7 @@ export function runCase(confText: string, input: InputLine[]): OutLine[] {
   const { instances, groups } = loadCaseConfig(confText);
   const multi = instances.length > 1;
   const states: InstanceState[] = instances.map((c) => initialState(c));
-  const deadlines: (Us | null)[] = instances.map(() => null);
+  const time = new VirtualTime();
   const groupOfIdx = instances.map((c) => groups.findIndex((g) => g.members.includes(c.name)));
   const groupStates: GroupState[] = groups.map(() => 'INIT');
   const out: OutLine[] = [];
@@ -83,7 +86,10 @@ export function runCase(confText: string, input: InputLine[]): OutLine[] {
 
   const record = (now: Us, instance: string, a: VrrpAction) => {
     const i = idxByName.get(instance);
-    if (a.kind === 'setDeadline' && i !== undefined) deadlines[i] = a.at;
+    if (a.kind === 'setDeadline' && i !== undefined) {
+      if (a.at === null) timers.delete(i);
+      else timers.set(i, a.at / 1000);
+    }
     const line: OutLine = { at: now / 1000, action: present(a) };
     if (multi) line.instance = instance;
     out.push(line);
@@ -106,25 +112,24 @@ export function runCase(confText: string, input: InputLine[]): OutLine[] {
     for (const t of r.actions) record(now, t.instance, t.action);
   };
 
-  const fireUntil = (t: Us) => {
-    for (let guard = 0; guard < 100_000; guard++) {
-      let best = -1;
-      for (let i = 0; i < deadlines.length; i++) {
-        const d = deadlines[i];
-        if (d !== null && d <= t && (best < 0 || d < deadlines[best]!)) best = i;
-      }
-      if (best < 0) return;
-      const at = deadlines[best]!;
-      deadlines[best] = null; // the runtime's timer fired; step re-arms it through setDeadline
-      deliver(best, { kind: 'deadline' }, at);
-      if (deadlines[best] === null && states[best].deadline !== null) deadlines[best] = states[best].deadline;
-    }
-    throw new Error('deadline storm');
-  };
+  // Each instance's deadline (ms in the queue, as the runtime keeps it); a firing delivers the
+  // deadline event at its own instant, and re-arms from the state when step did not.
+  const timers: TimerQueue<number> = new TimerQueue<number>(
+    time,
+    (i, at) => {
+      if (time.executed > 100_000) throw new Error('deadline storm');
+      deliver(i, { kind: 'deadline' }, us(Math.round(at * 1000)));
+      const d = states[i].deadline;
+      if (timers.get(i) === undefined && d !== null) timers.set(i, d / 1000);
+    },
+    undefined,
+    Infinity,
+    time.oneShot,
+  );
 
   for (const line of input) {
     const now = us(Math.round(line.at * 1000));
-    fireUntil(now);
+    time.runUntilUs(now);
     if (line.until || !line.event) continue;
     const targets = line.instance !== undefined ? [idxByName.get(line.instance)!] : instances.map((_, i) => i);
     for (const i of targets) deliver(i, completeEvent(instances[i], line.event), now);

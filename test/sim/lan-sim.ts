@@ -7,7 +7,7 @@
 //   FSM actions --sendAdvert--> AdvertEncoder (runtime/wire.ts: our codec, IPv4 header)
 //               --> MemoryLan socket --> other hosts' sockets --> packetToEvent (our decoder)
 //               --> advertReceived --> step()
-//   setDeadline --> one pending deadline per instance on the SimQueue --> deadline event
+//   setDeadline --> one pending deadline per instance on the VirtualTime queue --> deadline event
 //   addVips/removeVips --> host addresses + `vipHolders`; sendGratuitous --> GARP/NA frames
 //
 // So codec, wire mapping and FSM are exercised together. Faults are injected through helpers
@@ -27,7 +27,7 @@ import { syncStep, type GroupState, type SyncGroupConfig } from '../../src/vrrp/
 import type { TrackerConfig } from '../../src/vrrp/tracking.js';
 import type { Us } from '../../src/lib/units.js';
 import { us } from '../../src/lib/units.js';
-import { SimQueue } from './event-queue.js';
+import { VirtualTime } from '../../src/lib/virtual-time.js';
 
 export interface RouterSpec {
   readonly name: string;
@@ -167,7 +167,7 @@ export function prng(seed: number): () => number {
 }
 
 export class LanSim {
-  readonly queue = new SimQueue();
+  readonly queue = new VirtualTime();
   readonly lan: MemoryLan;
   readonly routers = new Map<string, SimRouter>();
   readonly transitions: TransitionRecord[] = [];
@@ -310,12 +310,12 @@ export class LanSim {
 
   /** Advances virtual time by `ms`. */
   run(ms: number): void {
-    this.queue.runUntil(this.queue.nowUs + Math.round(ms * 1000));
+    this.queue.runUntilUs(this.queue.nowUs + Math.round(ms * 1000));
   }
 
   /** Advances to absolute virtual time `at` (microseconds). */
   runUntilUs(at: number): void {
-    this.queue.runUntil(at);
+    this.queue.runUntilUs(at);
   }
 
   /**
@@ -330,7 +330,7 @@ export class LanSim {
       const since = Math.max(last, start);
       if (this.queue.nowUs - since >= quietMs * 1000) return last;
       if (this.queue.nowUs - start > maxMs * 1000) throw new Error(`not quiet after ${maxMs} ms\n${this.trace(30)}`);
-      this.queue.runUntil(this.queue.nowUs + stepUs);
+      this.queue.runUntilUs(this.queue.nowUs + stepUs);
     }
   }
 

@@ -2,22 +2,15 @@
 // beside a harness router: no priority-0 advert, so the backup takes over only when its
 // Master_Down_Interval runs out (not after Skew_Time as after a normal stop), and the VIP stays
 // in the stopped node's kernel.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cs } from '../../src/lib/units.js';
 import { mdi, router, simOf, skew, type Variant } from './build.js';
-import { runLockstep as run, runtimeNode } from './runtime-node.js';
+import { runFor as run, runtimeNode } from './runtime-node.js';
 
 const v: Variant = { label: 'v3', version: 3, family: 'inet', advertInt: cs(10) };
 const VIP = '192.0.2.100';
 
 describe('runtime stop without releasing (-V)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('sends no priority 0 and keeps the VIP; the backup waits its whole Master_Down_Interval', async () => {
     const sim = simOf([router(v, 1, 100)]);
     const rt = runtimeNode(sim, v, 150);

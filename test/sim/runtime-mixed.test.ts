@@ -1,13 +1,11 @@
 // The real VRRP runtime (src/vrrp/runtime/vrrp-runtime.ts: sockets, timer queue, VIP manager
 // over a RecordingKernel) on the simulated segment next to FSM routers of the harness, in
-// virtual time. The runtime keeps its own setTimeout-based TimerQueue; vitest's fake timers and
-// the harness queue are advanced together one millisecond at a time, and the runtime's clock
-// reads the harness time. Timer precision is therefore 1 ms on the runtime side (fake timers
-// truncate delays to whole ms); the harness side stays exact.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// virtual time. The runtime's clock and its TimerQueue's one-shot are the harness's VirtualTime,
+// so both sides hit their deadlines to the microsecond.
+import { describe, expect, it } from 'vitest';
 import { cs } from '../../src/lib/units.js';
 import { expectSingleMaster, mdi, router, simOf, skew, type Variant } from './build.js';
-import { runLockstep as run, runtimeNode } from './runtime-node.js';
+import { runFor as run, runtimeNode } from './runtime-node.js';
 
 const v: Variant = { label: 'v3', version: 3, family: 'inet', advertInt: cs(10) };
 const VIP = '192.0.2.100';
@@ -15,13 +13,6 @@ const rtNode = (sim: Parameters<typeof runtimeNode>[0], priority: number) => run
 const hasVip = (n: ReturnType<typeof runtimeNode>) => n.hasVip(VIP);
 
 describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1 s)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('runtime as the higher priority: elected at its Master_Down_Interval; its adverts keep the harness router backup', async () => {
     const sim = simOf([router(v, 1, 100)]);
     const rt = rtNode(sim, 150);

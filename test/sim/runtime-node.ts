@@ -1,13 +1,9 @@
 // A node running the real VrrpRuntime (src/vrrp/runtime/vrrp-runtime.ts) on a LanSim segment:
-// its PacketIo is a MemoryLan host, its Kernel a RecordingKernel, its clock the harness's
-// virtual time. The runtime arms its TimerQueue with setTimeout, so callers must install
-// vitest's fake timers (setTimeout/clearTimeout) and advance with runLockstep, which moves the
-// harness queue and the fake timers together one millisecond at a time.
-import { vi } from 'vitest';
+// its PacketIo is a MemoryLan host, its Kernel a RecordingKernel, its clock and its TimerQueue's
+// one-shot the harness's VirtualTime, so its deadlines, the LAN's deliveries and the harness
+// routers' deadlines run on one queue in exact microsecond order.
 import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
-import type { Clock } from '../../src/lib/clock.js';
 import { memoryLogger } from '../../src/lib/log.js';
-import { ms } from '../../src/lib/units.js';
 import type { VrrpState } from '../../src/vrrp/fsm/types.js';
 import { VRRP_MCAST_INET } from '../../src/vrrp/packet/vrrp.js';
 import { VrrpRuntime, type RuntimeInstanceSpec } from '../../src/vrrp/runtime/vrrp-runtime.js';
@@ -44,7 +40,6 @@ export function runtimeNode(sim: LanSim, v: Variant, priority: number, o: Runtim
     { name: 'lo', ifindex: 1 },
     { name: 'eth0', ifindex: 2, mac: host.mac },
   ]);
-  const clock: Clock = { now: () => ms(sim.queue.now()), wall: () => new Date(0) };
   const base = instance(v, { priority, preempt: o.preempt ?? true });
   // The instance's own interface is tracked (weight 0), as keepalived does by default.
   const cfg = { ...base, srcIp: ip, trackers: [{ type: 'interface' as const, name: 'eth0', weight: 0, reverse: false }, ...base.trackers] };
@@ -58,7 +53,7 @@ export function runtimeNode(sim: LanSim, v: Variant, priority: number, o: Runtim
     routes: [],
   };
   const notify = { script: () => {}, generic: () => {}, fifo: () => {} };
-  const runtime = new VrrpRuntime({ io: host, kernel, clock, log: memoryLogger('silent').log, notify }, [spec]);
+  const runtime = new VrrpRuntime({ io: host, kernel, clock: sim.queue, oneShot: sim.queue.oneShot, log: memoryLogger('silent').log, notify }, [spec]);
   const transitions: RuntimeNode['transitions'] = [];
   runtime.observe((e) => {
     if (e.action.kind === 'transition') transitions.push({ at: sim.queue.nowUs, from: e.action.from, to: e.action.to, reason: e.action.reason });
@@ -77,10 +72,21 @@ export function runtimeNode(sim: LanSim, v: Variant, priority: number, o: Runtim
   };
 }
 
-/** Advances the harness and the runtime's fake timers together, 1 ms per step. */
-export async function runLockstep(sim: LanSim, msTotal: number): Promise<void> {
-  for (let i = 0; i < msTotal; i++) {
-    sim.runUntilUs(sim.queue.nowUs + 1000);
-    await vi.advanceTimersByTimeAsync(1);
+/**
+ * Advances virtual time (harness routers, LAN and runtime nodes alike) by `msTotal`, one instant
+ * at a time, letting the runtime's promise continuations (VIP installs on the RecordingKernel)
+ * settle after each instant as they would between two timer callbacks in the daemon.
+ */
+export async function runFor(sim: LanSim, msTotal: number): Promise<void> {
+  const end = sim.queue.nowUs + Math.round(msTotal * 1000);
+  for (;;) {
+    const next = sim.queue.nextAtUs();
+    if (next === undefined || next > end) break;
+    sim.runUntilUs(next);
+    await settle();
   }
+  sim.runUntilUs(end);
+  await settle();
 }
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,15 +1,15 @@
 // The LAN property with the real runtime in the mix: one VrrpRuntime node (RecordingKernel, its
-// own timer queue under fake timers) and 1-3 harness routers, random priorities and preempt
+// own timer queue on the harness's virtual time) and 1-3 harness routers, random priorities and preempt
 // flags, random faults (harness crashes / clean stops / restarts / priority changes, link flaps
 // on any node including the runtime's, one- and two-way cuts, loss). Once everything is repaired
 // and the LAN has been quiet for 10 x the longest Master_Down_Interval: exactly one node is
 // MASTER and only it has the VIP (the runtime's VIP read back from its kernel).
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, it, vi } from 'vitest';
+import { describe, it } from 'vitest';
 import { masterDownUs } from '../../src/vrrp/fsm/index.js';
 import { cs } from '../../src/lib/units.js';
 import { ipFor, router, simOf, vipFor, type Variant } from './build.js';
-import { runLockstep, runtimeNode } from './runtime-node.js';
+import { runFor, runtimeNode } from './runtime-node.js';
 
 const VARIANTS: readonly Variant[] = [
   { label: 'VRRPv3 IPv4 0.1 s', version: 3, family: 'inet', advertInt: cs(10) },
@@ -98,7 +98,7 @@ async function check(sc: Scenario): Promise<void> {
     sim.startAll();
     rt.runtime.start();
     for (const { wait, fault: f } of sc.steps) {
-      await runLockstep(sim, wait * v.advertInt); // a tenth of an interval = advertInt (cs) ms
+      await runFor(sim, wait * v.advertInt); // a tenth of an interval = advertInt (cs) ms
       switch (f.kind) {
         case 'crash':
           sim.crash(harness(f.r));
@@ -133,7 +133,7 @@ async function check(sc: Scenario): Promise<void> {
     sim.setLoss(0);
     for (const n of names) if (!sim.lan.host(n).linkUp) setLink(n, true);
     const quietMs = Math.ceil((10 * masterDownUs(v.version, 1, v.advertInt, 3)) / 1000);
-    await runLockstep(sim, quietMs);
+    await runFor(sim, quietMs);
     const masters = [...sim.masters(1), ...(rt.state() === 'MASTER' ? ['rt'] : [])];
     const holders = [...sim.vipHolders(vip), ...(rt.hasVip(vip) ? ['rt'] : [])];
     if (masters.length !== 1 || holders.length !== 1 || holders[0] !== masters[0]) {
@@ -146,13 +146,6 @@ async function check(sc: Scenario): Promise<void> {
 }
 
 describe('the real runtime among harness routers (fast-check)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('after every fault is repaired and the LAN is quiet, exactly one node is master and only it holds the VIP', async () => {
     await fc.assert(fc.asyncProperty(scenarioArb, check), { numRuns: Number(process.env.KT_RUNTIME_PROPERTY_RUNS ?? 25) });
   }, 120_000);

@@ -1,5 +1,5 @@
 // The FSM's normalised view of one vrrp_instance: every default resolved, every interval in a
-// unit type. Built from the typed config model by instanceConfigFromModel (model-adapter.ts)
+// unit type. Built from the typed config model by instanceConfigFromModel (src/vrrp/model-adapter.ts)
 // or directly by tests through makeInstanceConfig.
 import type { Centiseconds, Ms } from '../../lib/units.js';
 import { cs, ms } from '../../lib/units.js';

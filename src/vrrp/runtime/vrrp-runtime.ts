@@ -15,7 +15,7 @@ import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
 import { parseIpv6 } from '../packet/address.js';
 import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
-import { TimerQueue, type OneShotFactory } from './timer-queue.js';
+import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
 import { VipManager } from './vip-manager.js';
 import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from './wire.js';
 

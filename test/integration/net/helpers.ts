@@ -3,7 +3,8 @@
 // These builders are deliberately independent of src/vrrp/packet.
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../../src/lab/lab.js';
-import { ManualScheduler, MemoryLan } from '../../../src/net/memory-lan.js';
+import { MemoryLan } from '../../../src/net/memory-lan.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import type { ReceivedPacket } from '../../../src/net/packet-io.js';
 import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
 
@@ -189,7 +190,7 @@ export async function linkLocal(lab: Lab, host: string, timeoutMs = 5000): Promi
 
 /** What MemoryLan delivers for the same send: it must match the kernel byte for byte. */
 export function memoryLanReceive(family: 'inet' | 'inet6', src: { addr: string }, dst: string, bytes: Uint8Array, group?: string): ReceivedPacket {
-  const scheduler = new ManualScheduler();
+  const scheduler = new VirtualTime();
   const lan = new MemoryLan({ scheduler });
   const a = lan.addHost('a', { addresses: [src.addr] });
   const b = lan.addHost('b', { addresses: [family === 'inet' ? '192.0.2.2' : 'fd00:db8:6::2'] });

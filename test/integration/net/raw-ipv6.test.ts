@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Lab } from '../../../src/lab/lab.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
-import { ManualScheduler, MemoryLan } from '../../../src/net/memory-lan.js';
+import { MemoryLan } from '../../../src/net/memory-lan.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import { memoryLanReceive, capture, ipv4Datagram, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV2, vrrpV3Ipv6 } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
@@ -94,7 +95,7 @@ describe('native raw IPv6 VRRP socket (netns)', () => {
 
 /** The same scenario on MemoryLan: copies received by bound+joined IPv6 and IPv4 sockets. */
 function memoryLanBound(srcA: string, d4: Uint8Array): { v6: number; v4: number } {
-  const scheduler = new ManualScheduler();
+  const scheduler = new VirtualTime();
   const lan = new MemoryLan({ scheduler });
   const a = lan.addHost('a', { addresses: [srcA, '192.0.2.1'] });
   const b = lan.addHost('b', { addresses: ['fd00:db8:6::2', '192.0.2.2'] });

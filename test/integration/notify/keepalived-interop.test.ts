@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
 import { Notifier, type NotifyScripts, type NotifyState } from '../../../src/notify/notifier.js';
 import { FifoWriter } from '../../../src/notify/fifo.js';
-import { RealTimers } from '../../../src/notify/timers.js';
+import { RealTimers } from '../../../src/lib/timers.js';
 import { splitCommand } from '../../../src/notify/script-security.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NodeProcessRunner, type ProcessRunner, type RunSpec } from '../../../src/notify/process-runner.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { FifoWriter } from '../../../src/notify/fifo.js';
-import { RealTimers } from '../../../src/notify/timers.js';
+import { RealTimers } from '../../../src/lib/timers.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import { rsLine, vsLine } from '../../../src/notify/fifo-format.js';

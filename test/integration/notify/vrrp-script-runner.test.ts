@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
-import { RealTimers } from '../../../src/notify/timers.js';
+import { RealTimers } from '../../../src/lib/timers.js';
 import { VrrpScriptRunner, type VrrpScriptEvent } from '../../../src/notify/vrrp-script-runner.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import type { Ms } from '../../../src/lib/units.js';

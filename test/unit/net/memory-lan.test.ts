@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ManualClock } from '../../../src/lib/clock.js';
-import { LanError, ManualScheduler, MemoryLan } from '../../../src/net/memory-lan.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
+import { LanError, MemoryLan } from '../../../src/net/memory-lan.js';
 import type { ReceivedPacket } from '../../../src/net/packet-io.js';
 
 // Independent of memory-lan's own helpers: a straightforward one's-complement sum.
@@ -42,7 +42,7 @@ function ipv4(src: string, dst: string, ttl: number, payload: number[], protocol
 }
 
 function lan(opts: Partial<ConstructorParameters<typeof MemoryLan>[0]> = {}) {
-  const scheduler = new ManualScheduler();
+  const scheduler = new VirtualTime();
   const l = new MemoryLan({ scheduler, ...opts });
   const a = l.addHost('a', { addresses: ['192.0.2.1', 'fd00::1'] });
   const b = l.addHost('b', { addresses: ['192.0.2.2', 'fd00::2'] });
@@ -229,10 +229,10 @@ describe('MemoryLan faults and L2', () => {
   });
 });
 
-describe('ManualScheduler', () => {
-  it('runs tasks in time order, FIFO at equal times, and moves an injected ManualClock', () => {
-    const clock = new ManualClock(1000);
-    const s = new ManualScheduler(clock);
+describe('VirtualTime as the LAN scheduler', () => {
+  it('runs tasks in time order, FIFO at equal times, and moves its clock to each task', () => {
+    const s = new VirtualTime(1000);
+    const clock = s;
     const order: string[] = [];
     s.schedule(5, () => order.push(`b@${clock.now()}`));
     s.schedule(1, () => {
@@ -256,7 +256,7 @@ describe('MemoryLan properties', () => {
         fc.array(fc.record({ joined: fc.boolean(), up: fc.boolean() }), { minLength: 2, maxLength: 6 }),
         fc.array(fc.nat(5), { minLength: 1, maxLength: 10 }),
         (hosts, senders) => {
-          const scheduler = new ManualScheduler();
+          const scheduler = new VirtualTime();
           const l = new MemoryLan({ scheduler, delayMs: (f, t) => (f.length + t.length) % 3 });
           const got = hosts.map((h, i) => {
             const host = l.addHost(`h${i}`, { addresses: [`192.0.2.${i + 1}`] });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { endpointText, groupLine, instanceLine, rsLine, vsLine } from '../../../src/notify/fifo-format.js';
 import { execArgv, scriptEnvironment, shellQuote } from '../../../src/notify/process-runner.js';
-import { FakeTimers } from '../../../src/notify/timers.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
 
 describe('FIFO line formats', () => {
   it('VRRP lines have no trailing NUL', () => {
@@ -55,9 +55,9 @@ describe('exec argv', () => {
   });
 });
 
-describe('FakeTimers', () => {
+describe('VirtualTime as Timers', () => {
   it('fires due timers in deadline order with the clock at each deadline', () => {
-    const t = new FakeTimers();
+    const t = new VirtualTime();
     const seen: [string, number][] = [];
     t.setTimeout(() => seen.push(['b', t.clock.now()]), 20);
     t.setTimeout(() => seen.push(['a', t.clock.now()]), 10);
@@ -71,6 +71,6 @@ describe('FakeTimers', () => {
     ]);
     t.advance(1);
     expect(seen.at(-1)).toEqual(['b', 20]);
-    expect(t.size).toBe(0);
+    expect(t.pending).toBe(0);
   });
 });

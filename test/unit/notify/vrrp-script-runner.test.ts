@@ -1,7 +1,7 @@
 // vrrp_script scheduling with fake time and a fake runner.
 import { describe, expect, it } from 'vitest';
 import { FakeProcessRunner } from '../../../src/notify/process-runner.js';
-import { FakeTimers } from '../../../src/notify/timers.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import { VrrpScriptRunner, type VrrpScriptEvent } from '../../../src/notify/vrrp-script-runner.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import type { Ms } from '../../../src/lib/units.js';
@@ -11,7 +11,7 @@ const flush = async () => {
 };
 
 function setup(runner: FakeProcessRunner) {
-  const timers = new FakeTimers();
+  const timers = new VirtualTime();
   const events: VrrpScriptEvent[] = [];
   const { log, records } = memoryLogger();
   const r = new VrrpScriptRunner({ runner, timers, onEvent: (e) => events.push(e), log });
@@ -106,7 +106,7 @@ describe('VrrpScriptRunner', () => {
     expect(runner.calls[1]!.terminated).toBe(true);
     timers.advance(10_000);
     expect(runner.calls).toHaveLength(2);
-    expect(timers.size).toBe(0);
+    expect(timers.pending).toBe(0);
     // Results of killed runs are not reported to tracking.
     expect(events.filter((e) => e.kind === 'scriptResult')).toHaveLength(0);
   });

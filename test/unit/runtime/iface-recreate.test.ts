@@ -9,10 +9,10 @@ import { LinkWatcher } from '../../../src/core/link-watch.js';
 import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import { cs, ms } from '../../../src/lib/units.js';
-import { ManualScheduler, MemoryLan, type MemoryHost } from '../../../src/net/memory-lan.js';
+import { MemoryLan, type MemoryHost } from '../../../src/net/memory-lan.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../../../src/net/packet-io.js';
 import { makeInstanceConfig } from '../../../src/vrrp/fsm/index.js';
-import type { OneShotFactory } from '../../../src/vrrp/runtime/timer-queue.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import { VrrpRuntime, type RuntimeInstanceSpec } from '../../../src/vrrp/runtime/vrrp-runtime.js';
 
 type Family = 'inet' | 'inet6';
@@ -28,22 +28,11 @@ interface Node {
 const VIP = { inet: '192.0.2.100', inet6: '2001:db8::100' } as const;
 
 function setup(family: Family, o: { aTracksEth0?: boolean } = {}) {
-  const sched = new ManualScheduler();
+  const sched = new VirtualTime();
   const lan = new MemoryLan({ scheduler: sched });
-  const clock = { now: () => ms(sched.now()), wall: () => new Date(0) };
-  // The runtime's deadline timer on the scheduler's virtual time.
-  const oneShot: OneShotFactory = (fire) => {
-    let gen = 0;
-    return {
-      arm(delayMs) {
-        const g = ++gen;
-        sched.schedule(Math.max(0, delayMs), () => g === gen && fire());
-      },
-      disarm() {
-        gen++;
-      },
-    };
-  };
+  // The runtime's clock and deadline timer are the LAN's virtual time.
+  const clock = sched;
+  const oneShot = sched.oneShot;
   const node = (name: string, n: number, priority: number, tracksEth0 = true): Node => {
     const ip = family === 'inet' ? `192.0.2.${n}` : `fd00::${n}`;
     const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [ip] });

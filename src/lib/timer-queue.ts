@@ -1,8 +1,10 @@
-// The one timer of the VRRP runtime: a DeadlineHeap driven by a single one-shot timer (setTimeout,
-// or the native timerfd in the daemon) armed for the earliest deadline. Measures how late each
-// firing is (event-loop lag) so the daemon can log it.
-import { DeadlineHeap } from '../../lib/deadline-heap.js';
-import type { Clock } from '../../lib/clock.js';
+// A keyed timer queue: a DeadlineHeap driven by a single one-shot timer armed for the earliest
+// deadline. The one-shot comes from a factory: the native timerfd in the daemon
+// (src/net/native-timer.ts), setTimeout, or VirtualTime's in tests and simulations
+// (src/lib/virtual-time.ts). Measures how late each firing is (event-loop lag) so the daemon
+// can log it. The VRRP runtime keeps one of these for all its instances.
+import { DeadlineHeap } from './deadline-heap.js';
+import type { Clock } from './clock.js';
 
 export interface LagStats {
   /** Firings measured. */
@@ -27,8 +29,8 @@ export type OneShotFactory = (fire: () => void) => OneShot;
 
 /**
  * setTimeout as a OneShot. libuv runs timers on a millisecond loop clock: they fire up to ~2 ms
- * late (the daemon uses the native timerfd instead, src/net/native-timer.ts); tests with fake
- * timers and virtual clocks use this one.
+ * late (the daemon uses the native timerfd instead, src/net/native-timer.ts); virtual time has
+ * its own (VirtualTime.oneShot).
  */
 export const setTimeoutOneShot: OneShotFactory = (fire) => {
   let t: NodeJS.Timeout | undefined;

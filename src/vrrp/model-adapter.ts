@@ -1,11 +1,11 @@
 // From the typed config model (src/config/model.ts) to the FSM's normalised InstanceConfig and
 // SyncGroupConfig: implicit trackers, owner and sync-group tracker rules, FIFO presence.
-import type { KeepalivedConfig, TrackRef, VrrpInstance, VrrpSyncGroup } from '../../config/model.js';
-import { cs, ms } from '../../lib/units.js';
-import type { SyncGroupConfig } from '../sync-group.js';
-import type { TrackerConfig } from '../tracking.js';
-import { trackersForOwner, trackersForSyncMember } from '../tracking.js';
-import type { InstanceConfig } from './config.js';
+import type { KeepalivedConfig, TrackRef, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
+import { cs, ms } from '../lib/units.js';
+import type { SyncGroupConfig } from './sync-group.js';
+import type { TrackerConfig } from './tracking.js';
+import { trackersForOwner, trackersForSyncMember } from './tracking.js';
+import type { InstanceConfig } from './fsm/config.js';
 
 function refWeight(ref: TrackRef, objWeight: number, objReverse: boolean): { weight: number; reverse: boolean } {
   // A weight on the track_* line overrides the tracked object's own weight (and its reverse).
