@@ -13,12 +13,13 @@ const rootArg = process.argv.indexOf('--root');
 const root = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : new URL('..', import.meta.url).pathname;
 
 /**
- * Layers of src/, lowest first. lib/ is the base every layer may use; config/, net/ and kernel/
- * are the edges (text, wire, netlink) and know nothing of VRRP; the subsystems (vrrp/, notify/,
+ * Layers of src/, lowest first. lib/ is the base every layer may use; config/ and net/ are the
+ * edges (text; sockets, the addon and the netlink framing) and know nothing of VRRP; kernel/
+ * (rtnetlink and generic netlink requests and events) stands on net/'s netlink socket; the subsystems (vrrp/, notify/,
  * and check/, ipvs/ when they come) stand on them; core/ composes the subsystems into the
  * daemon; cli/ parses the command line and starts core/; lab/ drives whole daemons.
  */
-const LAYERS = [['lib'], ['config', 'net', 'kernel'], ['vrrp', 'notify', 'check', 'ipvs'], ['core'], ['cli'], ['lab']];
+const LAYERS = [['lib'], ['config', 'net'], ['kernel'], ['vrrp', 'notify', 'check', 'ipvs'], ['core'], ['cli'], ['lab']];
 /** Parts of vrrp/, lowest first (a part is a folder or a file without its extension). */
 const VRRP_PARTS = [['packet', 'tracking'], ['fsm'], ['sync-group'], ['model-adapter'], ['runtime']];
 

@@ -45,7 +45,8 @@ describe('lint-imports layering', () => {
     ['kernel/ into vrrp/', 'src/kernel/k.ts', "import { Q } from '../vrrp/runtime/timer-queue.js';", /kernel\/ imports up from a lower layer to vrrp\//],
     ['lib/ into vrrp/', 'src/lib/l.ts', "export { step } from '../vrrp/fsm/step.js';", /lib\/ imports up from a lower layer to vrrp\//],
     ['core/ into cli/ (dynamic import)', 'src/core/d.ts', "const m = await import('../cli/run.js');", /core\/ imports up from a lower layer to cli\//],
-    ['net/ sideways into kernel/', 'src/net/n.ts', "import { k } from '../kernel/k.js';", /net\/ imports sideways, within one layer, to kernel\//],
+    ['net/ up into kernel/', 'src/net/n.ts', "import { k } from '../kernel/k.js';", /net\/ imports up from a lower layer to kernel\//],
+    ['config/ sideways into net/', 'src/config/c.ts', "import { n } from '../net/n.js';", /config\/ imports sideways, within one layer, to net\//],
     ['vrrp/fsm up to vrrp/runtime', 'src/vrrp/fsm/s.ts', "import type { R } from '../runtime/vrrp-runtime.js';", /vrrp\/fsm imports up to vrrp\/runtime/],
     ['a folder with no layer', 'src/extra/e.ts', "import { a } from '../lib/a.js';", /src\/extra\/ has no layer/],
   ])('refuses %s, naming file and line', (_label, path, line, message) => {
