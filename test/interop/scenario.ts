@@ -112,8 +112,10 @@ export async function runScenario(c: Case, master: Impl): Promise<void> {
     let m = start(master, HIGH);
     const b = start(backup, LOW);
     await waitSoleHolder(lab, hosts, mHost, vip, 30_000);
+    // The backup may still be starting (a loaded machine): its BACKUP line first, then the
+    // master must keep the VIP alone with both running.
+    await b.waitFor(/Entering BACKUP STATE/, 30_000);
     await assertStableHolder(lab, hosts, mHost, vip, Math.max(1500, 4 * adv));
-    await b.waitFor(/Entering BACKUP STATE/, 1000);
 
     // 2. SIGTERM: priority 0, takeover after Skew_Time.
     const tTerm = performance.now();
