@@ -4,14 +4,13 @@
 // per interval), burst GARPs at most once per garp_lower_prio_delay, count the rest and show the
 // counts in status. keepalived runs the same flood in the same test for comparison.
 import { describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
+import type { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
-import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, stateLines, waitSoleHolder, assertStableHolder } from '../daemon/daemon-lab.js';
+import { sleep, stateLines, waitSoleHolder, assertStableHolder } from '../daemon/daemon-lab.js';
+import { CONF_A, CONF_B, HOSTS, VIP, faultLab, startOurPair } from './router-pair.js';
 import { buildFrames, removeObserverFiles, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxInWindow, startFlood, txPackets, wallS } from './observer.js';
 
-const VIP = '192.0.2.100';
-const HOSTS = ['a', 'b'];
 const RATE = 2000;
 const SECONDS = 4;
 
@@ -42,26 +41,15 @@ describe('a flood of lower-priority adverts is never amplified', () => {
     `${RATE}/s lower-priority adverts: at most 2 adverts per interval and one GARP burst; keepalived answers each`,
     { timeout: 180_000 },
     async () => {
-      const lab = new Lab('fla');
+      const lab = faultLab('fla');
       const stops: (() => void)[] = [];
       try {
-        lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-        lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
-        lab.addHost({ name: 'c', addresses: ['192.0.2.13/24'] });
-        const confA = GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] });
-        const confB = GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] });
         const frames = buildFrames(lab, 'c', 'lower', { vrid: 51, src: '192.0.2.13', vip: VIP, priority: 50 });
 
         // --- ours on both routers ---
-        const a = startDaemonNode(lab, 'a', confA);
-        stops.push(() => a.cleanup());
-        const b = startDaemonNode(lab, 'b', confB);
-        stops.push(() => b.cleanup());
-        await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
-        await b.waitFor(/Entering BACKUP STATE/, 30_000);
+        const { a, b } = await startOurPair(lab, stops);
         await sleep(5500); // past the master's GARP bursts (at once and garp_master_delay 5 s later)
-        // Both started at once: on a loaded machine b can be master for a moment before a's first
-        // advert (an ordinary start-up race); the transitions that count are those from here on.
+        // Transitions are judged from here on (see startOurPair).
         const aFrom = a.lines.length;
         const bFrom = b.lines.length;
         const ours = await floodRun(lab, frames);
@@ -89,9 +77,9 @@ describe('a flood of lower-priority adverts is never amplified', () => {
         await Promise.all([a.exited(), b.exited()]);
 
         // --- keepalived 2.2.7 on both routers, same flood ---
-        const ka = startKeepalived(lab, 'a', confA);
+        const ka = startKeepalived(lab, 'a', CONF_A);
         stops.push(() => ka.cleanup());
-        const kb = startKeepalived(lab, 'b', confB);
+        const kb = startKeepalived(lab, 'b', CONF_B);
         stops.push(() => kb.cleanup());
         await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
         await sleep(5500);

@@ -5,14 +5,12 @@
 // per reason appear in status. keepalived 2.2.7 runs the same input in the same test: it restarts
 // its advert timer on every such packet, so its adverts pause and the backup takes over.
 import { describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
 import { startKeepalived } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
-import { GLOBAL_DEFS, assertStableHolder, instanceConf, sleep, startDaemonNode, stateLines, waitSoleHolder } from '../daemon/daemon-lab.js';
+import { assertStableHolder, sleep, stateLines, waitSoleHolder } from '../daemon/daemon-lab.js';
+import { CONF_A, CONF_B, HOSTS, VIP, faultLab, startOurPair } from './router-pair.js';
 import { INVALID_KINDS, buildFrames, removeObserverFiles, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxGapMs, startFlood, wallS } from './observer.js';
 
-const VIP = '192.0.2.100';
-const HOSTS = ['a', 'b'];
 const RATE = 50;
 const SECONDS = 6;
 
@@ -21,27 +19,16 @@ describe('invalid packets change no timer and no state', () => {
     `${RATE}/s invalid packets of every kind: the master's adverts keep their schedule, the backup stays backup; keepalived pauses`,
     { timeout: 180_000 },
     async () => {
-      const lab = new Lab('fin');
+      const lab = faultLab('fin');
       const stops: (() => void)[] = [];
       try {
-        lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-        lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
-        lab.addHost({ name: 'c', addresses: ['192.0.2.13/24'] });
-        const confA = GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] });
-        const confB = GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] });
         // Priority 254: each packet, were it valid, would make the master yield.
         const frames = buildFrames(lab, 'c', 'invalid', { vrid: 51, src: '192.0.2.13', vip: VIP, priority: 254 });
 
         // --- ours on both routers ---
-        const a = startDaemonNode(lab, 'a', confA);
-        stops.push(() => a.cleanup());
-        const b = startDaemonNode(lab, 'b', confB);
-        stops.push(() => b.cleanup());
-        await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
+        const { a, b } = await startOurPair(lab, stops);
         const cap = await captureAdverts(lab, 'c', '192.0.2.11');
-        // Both started at once: on a loaded machine b can be master for a moment before a's first
-        // advert (an ordinary start-up race); the transitions that count are those after this.
-        await b.waitFor(/Entering BACKUP STATE/, 30_000);
+        // Transitions are judged from here on (see startOurPair).
         const aFrom = a.lines.length;
         const bFrom = b.lines.length;
         const from = wallS();
@@ -80,9 +67,9 @@ describe('invalid packets change no timer and no state', () => {
         await Promise.all([a.exited(), b.exited()]);
 
         // --- keepalived 2.2.7 on both routers, same input ---
-        const ka = startKeepalived(lab, 'a', confA);
+        const ka = startKeepalived(lab, 'a', CONF_A);
         stops.push(() => ka.cleanup());
-        const kb = startKeepalived(lab, 'b', confB);
+        const kb = startKeepalived(lab, 'b', CONF_B);
         stops.push(() => kb.cleanup());
         await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
         await sleep(1000);
