@@ -13,9 +13,17 @@ import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
 export { modelToJson, type DumpOptions } from '../config/model-json.js';
 import { expandBraces } from '../config/preprocess.js';
 import { nodeConfigFiles } from '../config/node-files.js';
-import { checkScriptSecurity, checkTrackScripts, type ConfiguredScript } from './script-security.js';
-import { checkScript, nodeSecurityFs, nodeUserDb, resolveScriptUser } from '../notify/script-security.js';
-import type { ConfigTree } from '../config/ast.js';
+import {
+  configuredScripts,
+  missingTrackScripts,
+  nodeSecurityFs,
+  nodeUserDb,
+  prepareConfiguredScript,
+  securityViolations,
+  type ConfiguredScript,
+} from '../notify/script-security.js';
+import type { ConfigTree, Statement } from '../config/ast.js';
+import type { SourceLoc } from '../lib/diagnostics.js';
 import { inFileOrder, interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
 
 export const EXIT_OK = 0;
@@ -161,13 +169,15 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   for (const d of users.diagnostics) sink.report(d);
   for (const d of ifs) if (d.code !== 'bad-interface') sink.report(d);
   const disabledScripts = new Map<string, string>([...users.removed].map((n) => [n, 'its user does not exist on this host']));
-  for (const d of checkTrackScripts(tree, pathEnv, users.removed)) {
+  // The scripts and their checks are the daemon's own (notify/script-security.ts), in file order.
+  const scripts = inTreeOrder(configuredScripts(model), tree).filter((s) => s.vrrpScript === undefined || !users.removed.has(s.vrrpScript));
+  for (const d of missingTrackScripts(scripts, pathEnv)) {
     sink.report(d);
     const name = /^Disabling track script (\S+) /.exec(d.message)?.[1];
     if (name !== undefined) disabledScripts.set(name, d.hint ?? d.message);
   }
-  if (options.host && model) {
-    for (const d of insecureTrackScripts(model, pathEnv, disabledScripts, users.removed)) {
+  if (options.host) {
+    for (const d of insecureTrackScripts(model, scripts, pathEnv, disabledScripts)) {
       sink.report(d);
       disabledScripts.set(d.text ?? '', d.hint ?? d.message);
     }
@@ -175,58 +185,56 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
   // keepalived's VRRP side stops at a missing interface, before its script security check, so
   // a config with both exits 5 there, not 6.
   if (ifs.length === 0) {
-    const insecure = options.host && model ? hasInsecureScript(model, pathEnv) : false;
+    const insecure = options.host && !model.globalDefs.enableScriptSecurity ? hasInsecureScript(model, scripts, pathEnv) : false;
     const host = options.host;
     const defaultUserMissing = users.diagnostics.some((d) => d.message === 'Error setting global script uid/gid');
     // Notify scripts whose user (own, or the missing global one) does not exist are dropped.
-    const userOk = (sc: ConfiguredScript): boolean =>
-      sc.keyword === 'script' || sc.checker || !host?.userExists ? true : sc.user !== undefined ? host.userExists(sc.user) : !defaultUserMissing;
-    for (const d of checkScriptSecurity(tree, pathEnv, users.removed, userOk)) {
-      // keepalived adds this sentence when one of the scripts has unsafe permissions.
-      sink.report(insecure && !d.message.includes('check scripts') ? { ...d, message: `${d.message} There are insecure scripts.` } : d);
-    }
+    const counts = (sc: ConfiguredScript): boolean =>
+      sc.keyword === 'script' || sc.checker || !host?.userExists ? true : sc.user !== undefined ? host.userExists(sc.user.user) : !defaultUserMissing;
+    for (const d of securityViolations(scripts, model.globalDefs.enableScriptSecurity, pathEnv, { counts, insecure })) sink.report(d);
   }
   const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
   return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model, disabledScripts };
 }
 
 /**
+/** Scripts sorted as their lines appear in the files (includes in place). */
+function inTreeOrder(scripts: readonly ConfiguredScript[], tree: ConfigTree): ConfiguredScript[] {
+  const seq = new Map<string, number>();
+  const key = (l: SourceLoc) => `${l.file}\0${l.line}\0${l.column}`;
+  const walk = (stmts: readonly Statement[]): void => {
+    for (const st of stmts) {
+      if (!seq.has(key(st.loc))) seq.set(key(st.loc), seq.size);
+      if (st.block) walk(st.block);
+    }
+  };
+  walk(tree.statements);
+  const at = (s: ConfiguredScript) => seq.get(key(s.spec.loc)) ?? Number.MAX_SAFE_INTEGER;
+  return [...scripts].sort((a, b) => at(a) - at(b));
+}
+
+/**
  * With enable_script_security, keepalived -t disables a vrrp_script whose path is unsafe for
  * the user it runs as ("Disabling track script NAME due to insecure"). The check is the
- * daemon's own (src/notify/script-security.ts checkScript), run on this host's files and users.
+ * daemon's own (prepareConfiguredScript), run on this host's files and users.
  */
-export function insecureTrackScripts(model: KeepalivedModel, pathEnv: string | undefined, disabled: ReadonlyMap<string, string>, removed: ReadonlySet<string>): Diagnostic[] {
+export function insecureTrackScripts(model: KeepalivedModel, scripts: readonly ConfiguredScript[], pathEnv: string | undefined, disabled: ReadonlyMap<string, string>): Diagnostic[] {
   const g = model.globalDefs;
   if (!g.enableScriptSecurity) return [];
-  const db = nodeUserDb();
+  const env = { db: nodeUserDb(), fs: nodeSecurityFs, path: pathEnv };
   const out: Diagnostic[] = [];
-  for (const vs of model.vrrpScripts) {
-    if (!vs.script || disabled.has(vs.name) || removed.has(vs.name)) continue;
-    const who = resolveScriptUser(vs.user, { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: true }, db);
-    if (!who.ok) continue;
-    const verdict = checkScript(
-      { name: vs.name, command: vs.script.argv, user: who.user },
-      { enableScriptSecurity: true, useSymlinkPaths: Boolean((g as { useSymlinkPaths?: boolean }).useSymlinkPaths), path: pathEnv ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-      nodeSecurityFs,
-    );
+  for (const s of scripts) {
+    if (s.vrrpScript === undefined || disabled.has(s.vrrpScript)) continue;
+    const verdict = prepareConfiguredScript(s, g, env);
     const unsafe = verdict.findings.find((f) => f.code === 'script-insecure');
-    if (verdict.status !== 'disabled' || !unsafe) continue;
-    out.push({ severity: 'warning', code: 'script-insecure', message: `Disabling track script ${vs.name} due to insecure`, loc: vs.script.loc, text: vs.name, hint: unsafe.message });
+    if (verdict.ok || verdict.reason !== 'insecure' || !unsafe) continue;
+    out.push({ severity: 'warning', code: 'script-insecure', message: `Disabling track script ${s.vrrpScript} due to insecure`, loc: s.spec.loc, text: s.vrrpScript, hint: unsafe.message });
   }
   return out;
 }
 
-/** True when a vrrp_script or notify script of the VRRP side has an unsafe path for its user. */
-function hasInsecureScript(model: KeepalivedModel, pathEnv: string | undefined): boolean {
-  const g = model.globalDefs;
-  const db = nodeUserDb();
-  const specs = [...model.vrrpScripts.map((v) => ({ spec: v.script, user: v.user })), ...model.vrrpInstances.flatMap((vi) => [vi.notifyMaster, vi.notifyBackup, vi.notifyFault, vi.notifyStop, vi.notify].map((spec) => ({ spec, user: undefined })))];
-  for (const { spec, user } of specs) {
-    if (!spec) continue;
-    const who = resolveScriptUser(user ?? (spec.user ? { user: spec.user, ...(spec.group ? { group: spec.group } : {}) } : undefined), { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: false }, db);
-    if (!who.ok) continue;
-    const verdict = checkScript({ name: spec.cmd, command: spec.argv, user: who.user }, { enableScriptSecurity: false, useSymlinkPaths: false, path: pathEnv ?? '/usr/sbin:/usr/bin:/sbin:/bin' }, nodeSecurityFs);
-    if (verdict.findings.some((f) => f.code === 'script-insecure')) return true;
-  }
-  return false;
+/** True when a script of the VRRP side has an unsafe path for its user (checked as the daemon does). */
+function hasInsecureScript(model: KeepalivedModel, scripts: readonly ConfiguredScript[], pathEnv: string | undefined): boolean {
+  const env = { db: nodeUserDb(), fs: nodeSecurityFs, path: pathEnv };
+  return scripts.some((s) => !s.checker && prepareConfiguredScript(s, model.globalDefs, env).findings.some((f) => f.code === 'script-insecure'));
 }

@@ -11,13 +11,13 @@ import { parseConfigFile } from '../config/parse.js';
 import { buildModel, modelRetain } from '../config/build-model.js';
 import { inFileOrder, interfaceDiagnostics } from '../config/host-checks.js';
 import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
-import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
+import type { KeepalivedConfig } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
 import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
 import { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
-import { checkScript, nodeSecurityFs, parseUserDb, resolveScriptUser, type UserDb } from '../notify/script-security.js';
+import { configuredScripts, nodeSecurityFs, parseUserDb, prepareConfiguredScript, type ConfiguredScript, type UserDb } from '../notify/script-security.js';
 import type { PreparedScript } from '../notify/notifier.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import { RealTimers } from '../lib/timers.js';
@@ -93,28 +93,6 @@ export class StartError extends Error {
   }
 }
 
-function scriptsOf(model: KeepalivedConfig): { name: string; spec: ScriptSpec }[] {
-  const out: { name: string; spec: ScriptSpec }[] = [];
-  const add = (name: string, s: ScriptSpec | undefined) => s && out.push({ name, spec: s });
-  for (const vi of model.vrrpInstances) {
-    add(`${vi.name} notify_master`, vi.notifyMaster);
-    add(`${vi.name} notify_backup`, vi.notifyBackup);
-    add(`${vi.name} notify_fault`, vi.notifyFault);
-    add(`${vi.name} notify_stop`, vi.notifyStop);
-    add(`${vi.name} notify_deleted`, vi.notifyDeleted);
-    add(`${vi.name} notify_master_rx_lower_pri`, vi.notifyMasterRxLowerPri);
-    add(`${vi.name} notify`, vi.notify);
-  }
-  for (const sg of model.vrrpSyncGroups) {
-    add(`${sg.name} notify_master`, sg.notifyMaster);
-    add(`${sg.name} notify_backup`, sg.notifyBackup);
-    add(`${sg.name} notify_fault`, sg.notifyFault);
-    add(`${sg.name} notify_stop`, sg.notifyStop);
-    add(`${sg.name} notify`, (sg as { notify?: ScriptSpec }).notify);
-  }
-  return out;
-}
-
 /**
  * /etc/passwd and /etc/group, read at the first lookup and then kept for this start-up (the
  * notify/security code looks users and groups up several times per script: reading both files
@@ -133,35 +111,20 @@ function userDbOnce(passwdPath = '/etc/passwd', groupPath = '/etc/group'): UserD
   return { userByName: (n) => get().userByName(n), groupByName: (n) => get().groupByName(n), groupsOf: (n) => get().groupsOf(n) };
 }
 
-/** Security-checks a script and returns it ready to run, or undefined (reported) when disabled. */
+/**
+ * The start-up check of one configured script (the one `-t` runs too: notify/script-security.ts),
+ * its findings logged; the script ready to run, or undefined when disabled.
+ */
 function prepare(
   model: KeepalivedConfig,
   db: UserDb,
-  name: string,
-  spec: ScriptSpec,
+  s: ConfiguredScript,
   log: Logger,
-  userOverride?: { user: string; group?: string },
   onDisabled?: (reason: 'not-found' | 'not-executable' | 'insecure' | 'no-user') => void,
 ): PreparedScript | undefined {
-  const g = model.globalDefs;
-  const who = resolveScriptUser(
-    userOverride ?? (spec.user ? { user: spec.user, ...(spec.group ? { group: spec.group } : {}) } : undefined),
-    { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: g.enableScriptSecurity },
-    db,
-    { script: name },
-  );
-  if (!who.ok) {
-    for (const f of who.findings) log.error({ script: name, code: f.code }, f.message);
-    onDisabled?.('no-user');
-    return undefined;
-  }
-  const verdict = checkScript(
-    { name, command: spec.argv, user: who.user },
-    { enableScriptSecurity: g.enableScriptSecurity, useSymlinkPaths: Boolean((g as { useSymlinkPaths?: boolean }).useSymlinkPaths), path: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    nodeSecurityFs,
-  );
-  for (const f of verdict.findings) (f.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ script: name, code: f.code }, f.message);
-  if (verdict.status === 'disabled') {
+  const verdict = prepareConfiguredScript(s, model.globalDefs, { db, fs: nodeSecurityFs, path: process.env.PATH });
+  for (const f of verdict.findings) (f.severity === 'error' ? log.error.bind(log) : log.warn.bind(log))({ script: s.name, code: f.code }, f.message);
+  if (!verdict.ok) {
     onDisabled?.(verdict.reason);
     return undefined;
   }
@@ -291,9 +254,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const userDb = userDbOnce();
   const prepared = new Map<string, PreparedScript>();
   // Notify scripts are checked before the runtime starts: its first transitions notify them.
-  for (const { name, spec } of scriptsOf(model)) {
-    const p = prepare(model, userDb, name, spec, log);
-    if (p) prepared.set(spec.cmd, p);
+  const scripts = configuredScripts(model);
+  for (const sc of scripts) {
+    if (sc.checker || sc.vrrpScript !== undefined) continue;
+    const p = prepare(model, userDb, sc, log);
+    if (p) prepared.set(sc.spec.cmd, p);
   }
   const g = model.globalDefs;
   const fifos: FifoWriter[] = [];
@@ -322,7 +287,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       disabledScripts.add(vs.name);
       continue;
     }
-    const p = prepare(model, userDb, `vrrp_script ${vs.name}`, vs.script, log, vs.user, (reason) => {
+    const sc = scripts.find((x) => x.vrrpScript === vs.name);
+    if (!sc) continue;
+    const p = prepare(model, userDb, sc, log, (reason) => {
       // keepalived adds this line for a missing or insecure script (not for "not executable").
       if (reason === 'not-found') log.error({ script: vs.name, code: 'track-script-disabled' }, `Disabling track script ${vs.name} since not found/accessible`);
       else if (reason === 'insecure') log.error({ script: vs.name, code: 'track-script-disabled' }, `Disabling track script ${vs.name} due to insecure`);

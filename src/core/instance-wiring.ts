@@ -162,7 +162,8 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
         cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
         src,
         group,
-        checksumAsV2: Boolean((vi as unknown as { v3ChecksumAsV2?: boolean }).v3ChecksumAsV2 ?? (g as unknown as { v3ChecksumAsV2?: boolean }).v3ChecksumAsV2),
+        // v3_checksum_as_v2 is a keepalived 2.3 keyword that 2.2.7 (and our config) refuses.
+        checksumAsV2: false,
         ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
       },
       addresses,

@@ -14,8 +14,15 @@
 //      not writable by others nor by a non-root group. Violation = insecure: disabled with
 //      enable_script_security, else it runs and the config is flagged (SECURITY VIOLATION).
 // Observed wording of keepalived 2.2.7 is kept in the messages (codes are ours and stable).
-import { lstatSync, readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import type { SourceLoc } from '../lib/diagnostics.js';
+//
+// This is the only script-security module: `configuredScripts` is the one list of where scripts
+// are configured, `prepareConfiguredScript` the one per-script start-up check, and
+// `securityViolations` / `missingTrackScripts` the summary lines; `-t` (cli/config-test.ts)
+// and the daemon (core/daemon.ts) both call these, so they cannot disagree.
+import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
+import type { Diagnostic, SourceLoc } from '../lib/diagnostics.js';
 import type { ExecMode } from './process-runner.js';
 import type { PreparedScript } from './notifier.js';
 
@@ -545,4 +552,195 @@ function readOr(p: string): string {
   } catch {
     return '';
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scripts of a model, and the start-up checks both `-t` and the daemon run on them
+
+/** The PATH used for bare script names when the environment has none. */
+export const DEFAULT_SCRIPT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** One script configured somewhere in the model. */
+export interface ConfiguredScript {
+  /** For log lines: `vrrp_script chk`, `VI_1 notify_master`, `G notify` ... */
+  readonly name: string;
+  /** The keyword it was configured with (`script`, `notify_master`, `misc_path` ...). */
+  readonly keyword: string;
+  readonly spec: ScriptSpec;
+  /** Run by the checker process (virtual_server / real_server / MISC_CHECK scripts). */
+  readonly checker: boolean;
+  /** The vrrp_script's name, for `script` lines. */
+  readonly vrrpScript?: string;
+  /** The user it runs as when the config names one: the words after a notify command, or a vrrp_script's `user` line. */
+  readonly user?: UserSpec;
+}
+
+/**
+ * Every script the model configures, VRRP side first (vrrp_scripts, instances, sync groups),
+ * then the checker side. This is the one list of script keywords.
+ */
+export function configuredScripts(model: KeepalivedConfig): ConfiguredScript[] {
+  const out: ConfiguredScript[] = [];
+  const own = (spec: ScriptSpec): UserSpec | undefined => (spec.user !== undefined ? { user: spec.user, ...(spec.group !== undefined ? { group: spec.group } : {}) } : undefined);
+  const add = (name: string, keyword: string, spec: ScriptSpec | undefined, checker: boolean, user?: UserSpec, vrrpScript?: string): void => {
+    if (!spec) return;
+    out.push({ name, keyword, spec, checker, ...(user ? { user } : {}), ...(vrrpScript !== undefined ? { vrrpScript } : {}) });
+  };
+  for (const vs of model.vrrpScripts) add(`vrrp_script ${vs.name}`, 'script', vs.script, false, vs.user, vs.name);
+  for (const vi of model.vrrpInstances) {
+    const n = (k: string, spec: ScriptSpec | undefined) => add(`${vi.name} ${k}`, k, spec, false, spec && own(spec));
+    n('notify_master', vi.notifyMaster);
+    n('notify_backup', vi.notifyBackup);
+    n('notify_fault', vi.notifyFault);
+    n('notify_stop', vi.notifyStop);
+    n('notify_deleted', vi.notifyDeleted);
+    n('notify_master_rx_lower_pri', vi.notifyMasterRxLowerPri);
+    n('notify', vi.notify);
+  }
+  for (const sg of model.vrrpSyncGroups) {
+    const n = (k: string, spec: ScriptSpec | undefined) => add(`${sg.name} ${k}`, k, spec, false, spec && own(spec));
+    n('notify_master', sg.notifyMaster);
+    n('notify_backup', sg.notifyBackup);
+    n('notify_fault', sg.notifyFault);
+    n('notify_stop', sg.notifyStop);
+    n('notify', sg.notify);
+  }
+  for (const v of model.virtualServers) {
+    add('virtual_server quorum_up', 'quorum_up', v.quorumUp, true, v.quorumUp && own(v.quorumUp));
+    add('virtual_server quorum_down', 'quorum_down', v.quorumDown, true, v.quorumDown && own(v.quorumDown));
+    for (const rs of v.realServers) {
+      add('real_server notify_up', 'notify_up', rs.notifyUp, true, rs.notifyUp && own(rs.notifyUp));
+      add('real_server notify_down', 'notify_down', rs.notifyDown, true, rs.notifyDown && own(rs.notifyDown));
+      for (const c of rs.checkers) if (c.kind === 'MISC_CHECK') add('MISC_CHECK misc_path', 'misc_path', c.miscPath, true, c.miscPath && own(c.miscPath));
+    }
+  }
+  return out;
+}
+
+/** The global settings the per-script check reads. */
+export interface ScriptGlobals {
+  readonly scriptUser?: UserSpec;
+  readonly enableScriptSecurity: boolean;
+}
+
+export type PreparedVerdict =
+  | { readonly ok: true; readonly script: PreparedScript; readonly insecure: boolean; readonly findings: ScriptFinding[] }
+  | { readonly ok: false; readonly reason: 'not-found' | 'not-executable' | 'insecure' | 'no-user'; readonly findings: ScriptFinding[] };
+
+/**
+ * The start-up check of one configured script: its user (own, script_user, keepalived_script
+ * or root), then checkScript. What the daemon runs and what `-t` judges come from here.
+ */
+export function prepareConfiguredScript(
+  s: ConfiguredScript,
+  g: ScriptGlobals,
+  env: { readonly db: UserDb; readonly fs: SecurityFs; readonly path: string | undefined },
+): PreparedVerdict {
+  const who = resolveScriptUser(s.user, { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: g.enableScriptSecurity }, env.db, { script: s.name });
+  if (!who.ok) return { ok: false, reason: 'no-user', findings: who.findings };
+  // keepalived 2.2.7 has no use_symlink_paths keyword in our model: the resolved path is exec'd.
+  const verdict = checkScript({ name: s.name, command: s.spec.argv, user: who.user }, { enableScriptSecurity: g.enableScriptSecurity, useSymlinkPaths: false, path: env.path ?? DEFAULT_SCRIPT_PATH }, env.fs);
+  if (verdict.status === 'disabled') return { ok: false, reason: verdict.reason, findings: verdict.findings };
+  return { ok: true, script: verdict.script, insecure: verdict.status === 'insecure', findings: verdict.findings };
+}
+
+function existsPath(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The program of a command string: its first blank-separated word (`\ ` keeps a blank). */
+export function programOf(command: string): string {
+  const m = /^\s*((?:\\.|[^\s\\])+)/.exec(command);
+  return m ? m[1]!.replace(/\\(.)/g, '$1') : '';
+}
+
+/** Resolves a program like execvp: a name with '/' is a path, a bare name is searched in PATH. */
+export function resolveProgram(program: string, pathEnv: string | undefined): string | undefined {
+  if (program.length === 0) return undefined;
+  if (program.includes('/')) return isExecutableFile(program) ? program : undefined;
+  for (const dir of (pathEnv ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+    if (dir.length === 0) continue;
+    const p = join(dir, program);
+    if (isExecutableFile(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Whether keepalived finds the script's file: a path that exists (executable or not: a mode
+ * 644 script is found, and disabled later as not executable), or a bare name in PATH.
+ */
+export function scriptFound(s: ConfiguredScript, pathEnv: string | undefined): boolean {
+  const program = programOf(s.spec.cmd);
+  return program.includes('/') ? existsPath(program) : resolveProgram(program, pathEnv) !== undefined;
+}
+
+/**
+ * keepalived's "SECURITY VIOLATION" lines: without enable_script_security, one for the VRRP
+ * side and one for the checker side when at least one of its scripts is found (observed:
+ * a missing script does not count, one that exists without x bits does). `scripts` is in file
+ * order; the line is located at the first counted script. With `insecure`, the VRRP line gains
+ * keepalived's "There are insecure scripts.".
+ */
+export function securityViolations(
+  scripts: readonly ConfiguredScript[],
+  enableScriptSecurity: boolean,
+  pathEnv: string | undefined,
+  opts: { readonly counts?: (s: ConfiguredScript) => boolean; readonly insecure?: boolean } = {},
+): Diagnostic[] {
+  if (enableScriptSecurity) return [];
+  const live = scripts.filter((s) => (opts.counts?.(s) ?? true) && scriptFound(s, pathEnv));
+  const out: Diagnostic[] = [];
+  for (const checker of [false, true]) {
+    const mine = live.filter((s) => s.checker === checker);
+    const first = mine[0];
+    if (!first) continue;
+    const tail = !checker && opts.insecure ? ' There are insecure scripts.' : '';
+    out.push({
+      severity: 'error',
+      code: 'script-security',
+      message: `SECURITY VIOLATION - ${checker ? 'check scripts' : 'scripts'} are being executed but script_security not enabled.${tail}`,
+      loc: first.spec.loc,
+      text: first.spec.cmd,
+      hint: `${mine.length} script${mine.length === 1 ? '' : 's'}, first: ${first.keyword} '${programOf(first.spec.cmd)}'; add 'enable_script_security' to global_defs`,
+    });
+  }
+  return out;
+}
+
+/**
+ * "Disabling track script NAME since not found/accessible" for every vrrp_script whose program
+ * keepalived cannot find (a `</path` file test always runs). Host-dependent: a warning.
+ */
+export function missingTrackScripts(scripts: readonly ConfiguredScript[], pathEnv: string | undefined): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const s of scripts) {
+    if (s.vrrpScript === undefined) continue;
+    const program = programOf(s.spec.cmd);
+    if (program.length === 0 || s.spec.cmd.startsWith('<') || scriptFound(s, pathEnv)) continue;
+    out.push({
+      severity: 'warning',
+      code: 'script-not-found',
+      message: `Disabling track script ${s.vrrpScript} since not found/accessible`,
+      loc: s.spec.loc,
+      text: s.spec.cmd,
+      hint: program.includes('/') ? `'${program}' does not exist on this host` : `'${program}' is not found in PATH on this host`,
+    });
+  }
+  return out;
 }

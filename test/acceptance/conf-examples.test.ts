@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/pipeline.js';
 import { runConfigTest } from '../../src/cli/config-test.js';
-import { programOf } from '../../src/cli/script-security.js';
+import { programOf } from '../../src/notify/script-security.js';
 import { DiagnosticSink, formatDiagnostic } from '../../src/lib/diagnostics.js';
 import { repoRoot } from './lib/cli.js';
 
