@@ -25,7 +25,7 @@ import {
   type VrrpSocket,
   type VrrpSocketSpec,
 } from './packet-io.js';
-import { formatIpv4, formatIpv6, isMulticast, LENIENT_V4, parseIpv4, parseIpv6 } from '../lib/ip.js';
+import { formatIpv4, formatIpv6, isMulticast, LENIENT_V4, parseIpv4, parseIpv6, parseMac } from '../lib/ip.js';
 
 export interface LanScheduler {
   /** Runs `fn` once, `delayMs` (>= 0) from now in the scheduler's time. */
@@ -204,7 +204,8 @@ function ipv6Checksum(src: string, dst: string, nextHeader: number, payload: Uin
 }
 
 function linkLocalFromMac(mac: string): string {
-  const m = mac.split(':').map((x) => parseInt(x, 16));
+  const m = parseMac(mac);
+  if (!m) throw new LanError('EINVAL', `not a MAC address: ${mac}`, 22);
   // RFC 4291 2.5.1: modified EUI-64 (flip the universal/local bit, insert ff:fe).
   const b = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]];
   return formatIpv6(b);
