@@ -83,26 +83,34 @@ export function parseIpv4(text: string, rules: IpTextRules = STRICT): Uint8Array
 const hexVal = (c: number): number =>
   c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
 
-/** IPv6 text (with `::` and an optional dotted-quad tail) to 16 bytes; undefined if malformed. */
-export function parseIpv6(text: string, rules: IpTextRules = STRICT): Uint8Array | undefined {
+// Scratch space for the IPv6 scanner: the groups as read and a dotted-quad tail. The scanner
+// never yields, so one module-wide copy is safe and parsing allocates only its result.
+const groupScratch = new Uint16Array(8);
+const quadScratch = new Uint8Array(4);
+const bytesScratch = new Uint8Array(16);
+
+/**
+ * Scans IPv6 text (with `::` and an optional dotted-quad tail) into out[0..15]; false if
+ * malformed. Allocation-free: isMulticast runs it on the destination of every received advert.
+ */
+function scanIpv6(text: string, rules: IpTextRules, out: Uint8Array): boolean {
   let n = text.length;
   if (rules.zone === true) {
     const pct = text.indexOf('%');
     if (pct >= 0) n = pct;
   }
-  if (n < 2 || n > 45) return undefined;
-  const groups = new Array<number>(8);
+  if (n < 2 || n > 45) return false;
+  const groups = groupScratch;
   let count = 0;
   let gap = -1; // index in `groups` where '::' stands
   let i = 0;
   if (text.charCodeAt(0) === 0x3a) {
-    if (text.charCodeAt(1) !== 0x3a) return undefined;
+    if (text.charCodeAt(1) !== 0x3a) return false;
     gap = 0;
     i = 2;
-    if (i === n) return new Uint8Array(16);
   }
   while (i < n) {
-    if (count === 8) return undefined;
+    if (count === 8) return false;
     let j = i;
     let isV4 = false;
     while (j < n) {
@@ -113,42 +121,47 @@ export function parseIpv6(text: string, rules: IpTextRules = STRICT): Uint8Array
     }
     if (isV4) {
       // A dotted quad only as the last 32 bits.
-      if (j !== n || count > 6) return undefined;
-      const v4 = new Uint8Array(4);
-      if (!scanIpv4(text, i, j, v4, 0, rules.leadingZeros === true)) return undefined;
-      groups[count++] = (v4[0] << 8) | v4[1];
-      groups[count++] = (v4[2] << 8) | v4[3];
+      if (j !== n || count > 6) return false;
+      if (!scanIpv4(text, i, j, quadScratch, 0, rules.leadingZeros === true)) return false;
+      groups[count++] = (quadScratch[0] << 8) | quadScratch[1];
+      groups[count++] = (quadScratch[2] << 8) | quadScratch[3];
       break;
     }
     const len = j - i;
-    if (len < 1 || len > 4) return undefined;
+    if (len < 1 || len > 4) return false;
     let value = 0;
     for (let k = i; k < j; k++) {
       const h = hexVal(text.charCodeAt(k));
-      if (h < 0) return undefined;
+      if (h < 0) return false;
       value = (value << 4) | h;
     }
     groups[count++] = value;
     if (j === n) break;
     // j is at ':'; a second one marks the gap.
     if (j + 1 < n && text.charCodeAt(j + 1) === 0x3a) {
-      if (gap !== -1) return undefined;
+      if (gap !== -1) return false;
       gap = count;
       i = j + 2;
     } else {
-      if (j + 1 === n) return undefined; // trailing single ':'
+      if (j + 1 === n) return false; // trailing single ':'
       i = j + 1;
     }
   }
-  if (gap === -1 ? count !== 8 : count > 7) return undefined;
-  const out = new Uint8Array(16);
+  if (gap === -1 ? count !== 8 : count > 7) return false;
+  out.fill(0);
   const fill = gap === -1 ? 0 : 8 - count;
   for (let g = 0, w = 0; g < count; g++, w++) {
     if (g === gap) w += fill;
     out[2 * w] = groups[g] >> 8;
     out[2 * w + 1] = groups[g] & 0xff;
   }
-  return out;
+  return true;
+}
+
+/** IPv6 text (with `::` and an optional dotted-quad tail) to 16 bytes; undefined if malformed. */
+export function parseIpv6(text: string, rules: IpTextRules = STRICT): Uint8Array | undefined {
+  const out = new Uint8Array(16);
+  return scanIpv6(text, rules, out) ? out : undefined;
 }
 
 export interface ParsedIp {
@@ -279,8 +292,8 @@ export function isMulticastBytes(bytes: ArrayLike<number>): boolean {
 }
 
 /**
- * 224.0.0.0/4 or ff00::/8, from text (runtime rules; false when malformed). Allocation-free for
- * IPv4 and for IPv6 text whose first group is not ffXX (every unicast source on the receive path).
+ * 224.0.0.0/4 or ff00::/8, from text (runtime rules; false when malformed). Allocation-free:
+ * it runs on the destination of every received advert.
  */
 export function isMulticast(addr: string): boolean {
   const colon = addr.indexOf(':');
@@ -289,7 +302,7 @@ export function isMulticast(addr: string): boolean {
     return v >= 0xe0000000 && v <= 0xefffffff;
   }
   if (colon !== 4 || (addr.charCodeAt(0) | 0x20) !== 0x66 || (addr.charCodeAt(1) | 0x20) !== 0x66) return false;
-  return parseIpv6(addr, LENIENT) !== undefined;
+  return scanIpv6(addr, LENIENT, bytesScratch);
 }
 
 /** fe80::/10, from bytes. */
