@@ -87,11 +87,10 @@ const hexVal = (c: number): number =>
 // never yields, so one module-wide copy is safe and parsing allocates only its result.
 const groupScratch = new Uint16Array(8);
 const quadScratch = new Uint8Array(4);
-const bytesScratch = new Uint8Array(16);
 
 /**
  * Scans IPv6 text (with `::` and an optional dotted-quad tail) into out[0..15]; false if
- * malformed. Allocation-free: isMulticast runs it on the destination of every received advert.
+ * malformed. Only the result is allocated.
  */
 function scanIpv6(text: string, rules: IpTextRules, out: Uint8Array): boolean {
   let n = text.length;
@@ -292,8 +291,9 @@ export function isMulticastBytes(bytes: ArrayLike<number>): boolean {
 }
 
 /**
- * 224.0.0.0/4 or ff00::/8, from text (runtime rules; false when malformed). Allocation-free:
- * it runs on the destination of every received advert.
+ * 224.0.0.0/4 or ff00::/8, from address text (IPv4: false when malformed; IPv6 text is taken as
+ * well-formed and its first group decides). It runs on the destination of every received
+ * advert, so it reads characters and allocates nothing.
  */
 export function isMulticast(addr: string): boolean {
   const colon = addr.indexOf(':');
@@ -301,8 +301,8 @@ export function isMulticast(addr: string): boolean {
     const v = ipv4ToNumber(addr);
     return v >= 0xe0000000 && v <= 0xefffffff;
   }
-  if (colon !== 4 || (addr.charCodeAt(0) | 0x20) !== 0x66 || (addr.charCodeAt(1) | 0x20) !== 0x66) return false;
-  return scanIpv6(addr, LENIENT, bytesScratch);
+  // IPv6: the first group alone decides (ffXX: four hex digits, the first two f).
+  return colon === 4 && (addr.charCodeAt(0) | 0x20) === 0x66 && (addr.charCodeAt(1) | 0x20) === 0x66 && hexVal(addr.charCodeAt(2)) >= 0 && hexVal(addr.charCodeAt(3)) >= 0;
 }
 
 /** fe80::/10, from bytes. */
