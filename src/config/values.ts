@@ -3,6 +3,19 @@
 // seconds with microsecond resolution. Every parser returns `undefined` on failure and reports
 // through the sink with the statement's location, worded like keepalived.
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
+import {
+  bytesToBigInt,
+  formatIpv4,
+  formatIpv6 as formatIpv6Bytes,
+  isIpv6LinkLocal as isLinkLocalBytes,
+  isMulticastBytes,
+  LENIENT_V4,
+  maxPrefix,
+  parseIp as parseIpBytes,
+  parseIpv4 as parseIpv4Bytes,
+  parseIpv6 as parseIpv6Bytes,
+  type Family,
+} from '../lib/ip.js';
 import { ms, type Ms } from '../lib/units.js';
 
 export interface ValueCtx {
@@ -78,9 +91,10 @@ export function parseBool(text: string | undefined, c: ValueCtx): boolean | unde
 }
 
 // ---------------------------------------------------------------------------------------------
-// IP addresses (inet_pton rules: IPv4 is exactly four decimal octets; IPv6 per RFC 4291 2.2).
+// IP addresses, parsed by src/lib/ip.ts with inet_pton rules plus leading zeros in IPv4 parts
+// (accepted and canonicalised, as keepalived does); no IPv6 zone suffix.
 
-export type IpFamily = 'inet' | 'inet6';
+export type IpFamily = Family;
 
 export interface IpAddr {
   readonly family: IpFamily;
@@ -94,112 +108,49 @@ export interface IpPrefix extends IpAddr {
   readonly prefixWritten: boolean;
 }
 
+/** Four octets, or undefined. */
 export function parseIpv4(text: string): number[] | undefined {
-  const out = [0, 0, 0, 0];
-  return scanIpv4(text, out) === IPV4_BAD ? undefined : out;
-}
-
-const IPV4_BAD = 0;
-const IPV4_CANONICAL = 1;
-const IPV4_LEADING_ZERO = 2;
-
-/**
- * Four dot-separated decimal parts of 1-3 digits, each at most 255, written into `out`.
- * Returns IPV4_BAD, or whether the text is already canonical (no part with a leading zero),
- * so that the common case needs no new string. Hand-written: it runs for every address of a
- * config with tens of thousands of them.
- */
-function scanIpv4(text: string, out: number[]): number {
-  const n = text.length;
-  if (n < 7 || n > 15) return IPV4_BAD;
-  let part = 0;
-  let digits = 0;
-  let v = 0;
-  let result = IPV4_CANONICAL;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2e /* . */) {
-      if (digits === 0 || part === 3 || v > 255) return IPV4_BAD;
-      out[part++] = v;
-      v = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (digits === 3) return IPV4_BAD;
-      if (digits === 1 && v === 0) result = IPV4_LEADING_ZERO;
-      v = v * 10 + (c - 0x30);
-      digits++;
-    } else return IPV4_BAD;
-  }
-  if (part !== 3 || digits === 0 || v > 255) return IPV4_BAD;
-  out[3] = v;
-  return result;
+  const b = parseIpv4Bytes(text, LENIENT_V4);
+  return b === undefined ? undefined : Array.from(b);
 }
 
 /** Eight 16-bit groups, or undefined. Accepts an embedded IPv4 tail. */
 export function parseIpv6(text: string): number[] | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
-  let s = text;
-  if (s.includes('.')) {
-    // Embedded IPv4 tail (::ffff:1.2.3.4): rewrite it as two hex groups.
-    const lastColon = s.lastIndexOf(':');
-    const v4 = parseIpv4(s.slice(lastColon + 1));
-    if (!v4 || lastColon < 0) return undefined;
-    s = `${s.slice(0, lastColon + 1)}${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const parseGroups = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = parseGroups(halves[0]);
-  if (!head) return undefined;
-  if (halves.length === 1) {
-    return head.length === 8 ? head : undefined;
-  }
-  const rest = parseGroups(halves[1]);
-  if (!rest) return undefined;
-  const known = head.length + rest.length;
-  if (known > 7) return undefined;
-  return [...head, ...new Array<number>(8 - known).fill(0), ...rest];
+  const b = parseIpv6Bytes(text, LENIENT_V4);
+  return b === undefined ? undefined : groupsOf(b);
 }
 
+function groupsOf(b: Uint8Array): number[] {
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
+  return g;
+}
+
+/** RFC 5952 text of eight 16-bit groups. */
 export function formatIpv6(groups: readonly number[]): string {
-  // RFC 5952: compress the longest run (>= 2) of zero groups, first one on ties.
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    b[2 * i] = groups[i] >> 8;
+    b[2 * i + 1] = groups[i] & 0xff;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return formatIpv6Bytes(b);
 }
 
 /** A bare address (no prefix). */
 export function parseIp(text: string): IpAddr | undefined {
-  const v4 = [0, 0, 0, 0];
-  const r = scanIpv4(text, v4);
-  if (r === IPV4_CANONICAL) return { family: 'inet', address: text };
-  if (r === IPV4_LEADING_ZERO) return { family: 'inet', address: v4.join('.') };
-  const v6 = parseIpv6(text);
-  if (v6) return { family: 'inet6', address: formatIpv6(v6) };
-  return undefined;
+  const p = parseIpBytes(text, LENIENT_V4);
+  if (p === undefined) return undefined;
+  if (p.family === 'inet6') return { family: 'inet6', address: formatIpv6Bytes(p.bytes) };
+  // Most configs write canonical dotted quads: keep the text rather than build a new string.
+  return { family: 'inet', address: isCanonicalIpv4(text) ? text : formatIpv4(p.bytes) };
+}
+
+/** No part of a valid dotted quad has a leading zero. */
+function isCanonicalIpv4(text: string): boolean {
+  for (let i = 0; i + 1 < text.length; i++) {
+    if (text.charCodeAt(i) === 0x30 && (i === 0 || text.charCodeAt(i - 1) === 0x2e) && text.charCodeAt(i + 1) !== 0x2e) return false;
+  }
+  return true;
 }
 
 /**
@@ -211,7 +162,7 @@ export function parseIpPrefix(text: string, c?: ValueCtx): IpPrefix | undefined 
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const ip = parseIp(addrText);
   if (!ip) return undefined;
-  const max = ip.family === 'inet' ? 32 : 128;
+  const max = maxPrefix(ip.family);
   if (slash < 0) return { ...ip, prefixLen: max, prefixWritten: false };
   const lenText = text.slice(slash + 1);
   if (!/^\d+$/.test(lenText) || Number(lenText) > max) {
@@ -227,25 +178,19 @@ export function parseIpPrefix(text: string, c?: ValueCtx): IpPrefix | undefined 
 }
 
 export function isIpv6LinkLocal(address: string): boolean {
-  const g = parseIpv6(address);
-  return g !== undefined && (g[0] & 0xffc0) === 0xfe80;
+  const b = parseIpv6Bytes(address, LENIENT_V4);
+  return b !== undefined && isLinkLocalBytes(b);
 }
 
 export function isMulticast(ip: IpAddr): boolean {
-  if (ip.family === 'inet') {
-    const first = Number(ip.address.split('.')[0]);
-    return first >= 224 && first <= 239;
-  }
-  const g = parseIpv6(ip.address);
-  return g !== undefined && (g[0] & 0xff00) === 0xff00;
+  const p = parseIpBytes(ip.address, LENIENT_V4);
+  return p !== undefined && isMulticastBytes(p.bytes);
 }
 
 /** Numeric comparison key for IPs of one family (used for range expansion and sorting). */
 export function ipToBigInt(ip: IpAddr): bigint {
-  if (ip.family === 'inet') {
-    return (parseIpv4(ip.address) ?? []).reduce((acc, o) => (acc << 8n) | BigInt(o), 0n);
-  }
-  return (parseIpv6(ip.address) ?? []).reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
+  const p = parseIpBytes(ip.address, LENIENT_V4);
+  return p === undefined ? 0n : bytesToBigInt(p.bytes);
 }
 
 /** snake_case keyword to the camelCase model field name (DESIGN.md style 11). */

@@ -25,6 +25,7 @@ import {
   type VrrpSocket,
   type VrrpSocketSpec,
 } from './packet-io.js';
+import { formatIpv4, formatIpv6, isMulticast, LENIENT_V4, parseIpv4, parseIpv6, parseMac } from '../lib/ip.js';
 
 /** What MemoryLan needs from time; lib/virtual-time VirtualTime is the implementation tests use. */
 export interface LanScheduler {
@@ -106,66 +107,16 @@ export class LanError extends Error {
 
 // ---- address helpers (text forms; the LAN compares canonical strings) ----
 
-function parseV4(a: string): number[] | undefined {
-  const p = a.split('.');
-  if (p.length !== 4) return undefined;
-  const n = p.map((x) => (/^\d{1,3}$/.test(x) ? Number(x) : NaN));
-  return n.every((x) => x >= 0 && x <= 255) ? n : undefined;
-}
-
-function parseV6(a: string): number[] | undefined {
-  const s = a.toLowerCase();
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const h = halves[0] ? halves[0].split(':') : [];
-  const t = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const fill = halves.length === 2 ? 8 - h.length - t.length : 0;
-  if (fill < 0 || (halves.length === 1 && h.length !== 8)) return undefined;
-  const groups = [...h, ...Array<string>(fill).fill('0'), ...t];
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  return groups.flatMap((g) => {
-    const v = parseInt(g, 16);
-    return [v >> 8, v & 0xff];
-  });
-}
-
-function formatV6(b: ArrayLike<number>): string {
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
-  // RFC 5952 4.2: compress the longest run (>= 2) of zero groups, the first on a tie.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
 function canonical(family: IpFamily, a: string): string {
   if (family === 'inet') {
-    const b = parseV4(a);
+    const b = parseIpv4(a, LENIENT_V4);
     if (!b) throw new LanError('EINVAL', `not an IPv4 address: ${a}`, 22);
-    return b.join('.');
+    return formatIpv4(b);
   }
-  const b = parseV6(a);
+  const b = parseIpv6(a, LENIENT_V4);
   if (!b) throw new LanError('EINVAL', `not an IPv6 address: ${a}`, 22);
-  return formatV6(b);
+  return formatIpv6(b);
 }
-
-const isMulticast = (family: IpFamily, a: string): boolean =>
-  family === 'inet' ? (parseV4(a)?.[0] ?? 0) >= 224 && (parseV4(a)?.[0] ?? 0) <= 239 : a.startsWith('ff');
 
 /**
  * A private copy. Not `.slice()`: on a Node Buffer that returns a view sharing memory (and
@@ -186,18 +137,19 @@ function sum16(bytes: Uint8Array, seed = 0): number {
 /** RFC 2460 8.1 pseudo-header checksum, as the kernel computes it for IPV6_CHECKSUM. */
 function ipv6Checksum(src: string, dst: string, nextHeader: number, payload: Uint8Array): number {
   const pseudo = new Uint8Array(40);
-  pseudo.set(parseV6(src)!, 0);
-  pseudo.set(parseV6(dst)!, 16);
+  pseudo.set(parseIpv6(src, LENIENT_V4)!, 0);
+  pseudo.set(parseIpv6(dst, LENIENT_V4)!, 16);
   new DataView(pseudo.buffer).setUint32(32, payload.length);
   pseudo[39] = nextHeader;
   return ~sum16(payload, sum16(pseudo)) & 0xffff;
 }
 
 function linkLocalFromMac(mac: string): string {
-  const m = mac.split(':').map((x) => parseInt(x, 16));
+  const m = parseMac(mac);
+  if (!m) throw new LanError('EINVAL', `not a MAC address: ${mac}`, 22);
   // RFC 4291 2.5.1: modified EUI-64 (flip the universal/local bit, insert ff:fe).
   const b = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]];
-  return formatV6(b);
+  return formatIpv6(b);
 }
 
 // ---- the segment ----
@@ -354,7 +306,7 @@ export class MemoryHost implements PacketIo {
       throw new LanError('EADDRNOTAVAIL', `bind ${spec.bindAddress}: address not on ${this.name}`, 99);
     }
     const group = spec.group !== undefined ? canonical(spec.family, spec.group) : undefined;
-    if (group !== undefined && !isMulticast(spec.family, group)) throw new LanError('EINVAL', `${spec.group} is not a multicast group`, 22);
+    if (group !== undefined && !isMulticast(group)) throw new LanError('EINVAL', `${spec.group} is not a multicast group`, 22);
     const s = new MemoryVrrpSocket(this, spec, bind, group);
     this.sockets.add(s);
     return s;
@@ -401,7 +353,7 @@ export class MemoryHost implements PacketIo {
 
   /** @internal Sockets of this host that would receive a datagram. */
   receivers(family: IpFamily, protocol: number, dst: string): MemoryVrrpSocket[] {
-    const multicast = isMulticast(family, dst);
+    const multicast = isMulticast(dst);
     const out: MemoryVrrpSocket[] = [];
     for (const s of this.sockets) {
       if (s.spec.family !== family || s.protocol !== protocol || s.spec.ifindex !== this.ifindex) continue;
@@ -463,7 +415,7 @@ class MemoryVrrpSocket implements VrrpSocket {
   private sendV6(dst: string, payload: Uint8Array): void {
     const src = this.spec.source6 !== undefined ? canonical('inet6', this.spec.source6) : (this.bind ?? this.host.linkLocal);
     if (!this.host.addresses.includes(src)) throw new LanError('EADDRNOTAVAIL', `source ${src} not on ${this.host.name}`, 99);
-    const multicast = isMulticast('inet6', dst);
+    const multicast = isMulticast(dst);
     // RFC 5798 5.1.2.3 hop limit 255 (IPV6_MULTICAST_HOPS); unicast: unicast_ttl or the default.
     const ttl = multicast ? 255 : (this.spec.unicastHops ?? 64);
     const b = copy(payload);

@@ -3,17 +3,10 @@
 // implementations: NativePacketIo (raw sockets through the addon) and MemoryLan (an
 // in-process Ethernet segment for multi-router tests without privileges).
 
-export type IpFamily = 'inet' | 'inet6';
+import type { Family } from '../lib/ip.js';
 
-/** RFC 5798 5.1.1.4 / RFC 3768 5.2.4: IP protocol number of VRRP. */
-export const IPPROTO_VRRP = 112;
-/** RFC 2402: IPsec Authentication Header (VRRPv2 auth_type AH). */
-export const IPPROTO_AH = 51;
-/** RFC 5798 5.1.1.2 / 5.1.2.2: default groups (`vrrp_mcast_group4` / `vrrp_mcast_group6`). */
-export const VRRP_GROUP4 = '224.0.0.18';
-export const VRRP_GROUP6 = 'ff02::12';
-/** RFC 4861 7.2.6: unsolicited NAs go to all-nodes. */
-export const ALL_NODES6 = 'ff02::1';
+export type IpFamily = Family;
+export { ALL_NODES6, IPPROTO_AH, IPPROTO_VRRP, VRRP_GROUP4, VRRP_GROUP6 } from '../lib/protocol.js';
 
 /** One VRRP socket: one family, one interface, multicast (a group) or unicast. */
 export interface VrrpSocketSpec {

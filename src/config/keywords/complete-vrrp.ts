@@ -2,6 +2,7 @@
 // vrrp_complete_instance, vrrp_parser.c end handlers, vrrp_sync.c). Messages follow keepalived's
 // wording so an operator can match them with keepalived's own output.
 import type { SourceLoc } from '../../lib/diagnostics.js';
+import { VRRP_GROUP4, VRRP_GROUP6 } from '../../lib/protocol.js';
 import { cs, ms } from '../../lib/units.js';
 import type { KeepalivedConfig, TrackRef, VrrpSyncGroup } from '../model.js';
 import { isIpv6LinkLocal } from '../values.js';
@@ -229,7 +230,7 @@ function resolveTracks(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
  */
 function checkDuplicateVrids(m: VrrpDraft, ctx: BuildCtx): void {
   const g = m.globalDefs;
-  const group = (v: InstanceDraft): string => v.mcastDstIp?.address ?? (v.family === 'inet' ? g.vrrpMcastGroup4 || '224.0.0.18' : g.vrrpMcastGroup6 || 'ff02::12');
+  const group = (v: InstanceDraft): string => v.mcastDstIp?.address ?? (v.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
   // Candidates share family and VRID; a Map keeps this linear for configs of many instances.
   const byVrid = new Map<string, InstanceDraft[]>();
   for (const v of m.vrrpInstances) {

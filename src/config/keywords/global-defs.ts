@@ -1,6 +1,7 @@
 // global_defs { ... } (keepalived core/global_parser.c; defaults core/global_data.c).
 // The keyword list is the one keepalived 2.2.7 (Debian) accepts, established by running
 // `keepalived -t` against every candidate word (see test/unit/config/keywords-global.test.ts).
+import { VRRP_GROUP4, VRRP_GROUP6 } from '../../lib/protocol.js';
 import { ms, seconds } from '../../lib/units.js';
 import type { FifoSpec, GlobalDefs } from '../model.js';
 import { parseInteger, parseIp, isMulticast } from '../values.js';
@@ -26,8 +27,8 @@ export function defaultGlobalDefs(): GlobalDefs {
     noCheckerEmails: false,
     checkerLogAllFailures: false,
     enableScriptSecurity: false,
-    vrrpMcastGroup4: '224.0.0.18',
-    vrrpMcastGroup6: 'ff02::12',
+    vrrpMcastGroup4: VRRP_GROUP4,
+    vrrpMcastGroup6: VRRP_GROUP6,
     vrrpVersion: 2,
     vrrpGarpMasterDelay: ms(5000),
     vrrpGarpMasterRepeat: 5,

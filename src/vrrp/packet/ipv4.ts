@@ -25,6 +25,7 @@
 // With auth_type AH an RFC 2402 Authentication Header sits between IP and VRRP:
 //   | Next Header | Payload Len | RESERVED (16) | SPI (32) | Sequence (32) | ICV (96 for MD5-96) |
 // Payload Len counts 32-bit words minus 2, so the header is (PayloadLen + 2) * 4 bytes.
+import { VRRP_TTL } from '../../lib/protocol.js';
 import { formatIpv4, parseIpv4 } from './address.js';
 import { checksumVerifies, internetChecksum } from './checksum.js';
 import {
@@ -40,7 +41,7 @@ import type { VrrpAdvert } from './types.js';
 export const IPV4_HEADER_LEN = 20;
 /** keepalived's TOS for adverts: IPTOS_PREC_INTERNETCONTROL. */
 export const VRRP_TOS = 0xc0;
-export const VRRP_TTL = 255;
+export { VRRP_TTL };
 /** Largest IP packet that fits a minimum Ethernet frame (60 - 14 header bytes): shorter
  * packets may arrive padded with zeros when read below IP (AF_PACKET). */
 export const ETH_MIN_PAYLOAD = 46;

@@ -2,7 +2,9 @@
 import type { Centiseconds } from '../../lib/units.js';
 
 export type VrrpVersion = 2 | 3;
-export type Family = 'inet' | 'inet6';
+import type { Family } from '../../lib/ip.js';
+
+export type { Family };
 
 /** RFC 3768 5.3.6 auth types (VRRPv2 only): 0 none, 1 simple text password, 2 IP AH. */
 export type AuthType = 0 | 1 | 2;

@@ -48,17 +48,15 @@ import {
 } from './checksum.js';
 import type { AuthType, Family, VrrpAdvert, VrrpVersion } from './types.js';
 
-/** IANA protocol number of VRRP (IPv4 protocol / IPv6 next header). */
-export const IPPROTO_VRRP = 112;
-/** IPv4 Authentication Header, used by VRRPv2 auth_type AH (RFC 3768 5.3.6.3 / RFC 2402). */
-export const IPPROTO_AH = 51;
+import { IPPROTO_AH, IPPROTO_VRRP } from '../../lib/protocol.js';
+
+export { IPPROTO_AH, IPPROTO_VRRP };
 /** RFC 3768 5.3.2 / RFC 5798 5.2.2: the only defined type. */
 export const VRRP_TYPE_ADVERTISEMENT = 1;
 export const VRRP_HEADER_LEN = 8;
 /** VRRPv2 authentication data, always present on the wire (RFC 3768 5.3.10). */
 export const VRRP_AUTH_LEN = 8;
-export const VRRP_MCAST_INET = '224.0.0.18';
-export const VRRP_MCAST_INET6 = 'ff02::12';
+export { VRRP_GROUP4 as VRRP_MCAST_INET, VRRP_GROUP6 as VRRP_MCAST_INET6 } from '../../lib/protocol.js';
 /** RFC 5798 5.2.4: 12-bit field. */
 export const VRRP_V3_MAX_ADVER_INT = 0xfff as Centiseconds;
 

@@ -13,7 +13,7 @@ import { faultsOf, initialState, step } from '../fsm/step.js';
 import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
-import { parseIpv6 } from '../packet/address.js';
+import { parseIpv6, sameIp } from '../../lib/ip.js';
 import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
 import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
 import { VipManager } from './vip-manager.js';
@@ -99,15 +99,6 @@ const SUPPRESS_REASONS: ReadonlySet<string> = new Set<SuppressReason>(['answer-s
 const isSuppressReason = (r: string): r is SuppressReason => SUPPRESS_REASONS.has(r);
 
 const usNow = (clock: Clock): Us => Math.round(clock.now() * 1000) as Us;
-
-/** Same address whatever the text form (IPv6 may be written in several ways). */
-function sameIp(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (!a.includes(':') || !b.includes(':')) return false;
-  const x = parseIpv6(a);
-  const y = parseIpv6(b);
-  return x !== undefined && y !== undefined && x.every((v, i) => v === y[i]);
-}
 
 export class VrrpRuntime {
   private readonly insts = new Map<string, Inst>();

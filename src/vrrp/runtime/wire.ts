@@ -6,7 +6,7 @@ import type { InstanceConfig } from '../fsm/config.js';
 import type { RawCheck, VrrpEvent } from '../fsm/types.js';
 import { authPassBytes } from '../fsm/validate.js';
 import { decodeAdvert, encodeAdvert, type ChecksumMode } from '../packet/vrrp.js';
-import { decodeVrrpIpv4Packet, encodeIpv4Packet, VRRP_TOS } from '../packet/ipv4.js';
+import { decodeVrrpIpv4Packet, encodeIpv4Packet, VRRP_TOS, VRRP_TTL } from '../packet/ipv4.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../packet/vrrp.js';
 import { ahKey, encodeAhVrrpPacket, verifyAhIcv } from '../packet/ah.js';
 import type { VrrpAdvert } from '../packet/types.js';
@@ -66,7 +66,7 @@ export class AdvertEncoder {
     }
     this.ipId = (this.ipId % 0xffff) + 1;
     const unicast = c.unicastPeers.length > 0;
-    const ttl = unicast && this.w.unicastTtl !== undefined ? this.w.unicastTtl : 255;
+    const ttl = unicast && this.w.unicastTtl !== undefined ? this.w.unicastTtl : VRRP_TTL;
     if (this.ahKey) {
       this.ahSeq = (this.ahSeq + 1) >>> 0 || 1;
       return encodeAhVrrpPacket(ad, { src: this.w.src, dst, id: this.ipId, tos: VRRP_TOS, ttl, seq: this.ahSeq, key: this.ahKey });

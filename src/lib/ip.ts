@@ -1,0 +1,341 @@
+// The one IP address module: text <-> network-order bytes for IPv4 and IPv6, RFC 5952 text,
+// numeric comparison, multicast and link-local tests, and MAC text. Every folder (config, the
+// packet codec, the FSM, the kernel layer, the in-memory LAN) parses and formats through here.
+//
+// Parsing follows inet_pton: IPv4 is exactly four dot-separated decimal parts of 1-3 digits,
+// each at most 255; IPv6 is RFC 4291 2.2 text (`::` once, an optional dotted-quad tail as the
+// last 32 bits). Two relaxations are opt-in per edge (see IpTextRules): leading zeros in an IPv4
+// part ("010.0.0.1", which the config accepts and canonicalises, as keepalived does) and an
+// IPv6 zone suffix ("fe80::1%eth0", dropped). Parsers return undefined on bad text, never throw.
+//
+// Formatting is canonical: dotted quad; IPv6 lower case with the longest run of two or more zero
+// groups written `::` (the first on a tie), no special form for IPv4-mapped addresses. This is
+// what iproute2 prints and what the rest of the daemon compares on.
+
+export type Family = 'inet' | 'inet6';
+
+/** Linux address family numbers (sys/socket.h). */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+export function familyNumber(f: Family): number {
+  return f === 'inet' ? AF_INET : AF_INET6;
+}
+
+export function familyFromNumber(n: number): Family | undefined {
+  return n === AF_INET ? 'inet' : n === AF_INET6 ? 'inet6' : undefined;
+}
+
+/** Host prefix length of a family: 32 or 128. */
+export function maxPrefix(f: Family): number {
+  return f === 'inet' ? 32 : 128;
+}
+
+/** Which relaxations of inet_pton text an edge accepts. Both default to false (inet_pton). */
+export interface IpTextRules {
+  /** IPv4 parts may carry leading zeros ("010"); still at most three digits. */
+  readonly leadingZeros?: boolean;
+  /** IPv6 text may end in `%zone`, which is not part of the address and is dropped. */
+  readonly zone?: boolean;
+}
+
+/** The config's and kernel layer's rules (leading zeros accepted). */
+export const LENIENT_V4: IpTextRules = { leadingZeros: true };
+/** Runtime text from the kernel or a peer: leading zeros and a zone suffix accepted. */
+export const LENIENT: IpTextRules = { leadingZeros: true, zone: true };
+
+const STRICT: IpTextRules = {};
+
+/**
+ * Parses text[from, to) as a dotted quad into out[at..at+3]. Hand-written: it runs for every
+ * address of a large config and on the packet encode path.
+ */
+function scanIpv4(text: string, from: number, to: number, out: Uint8Array, at: number, leadingZeros: boolean): boolean {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return false;
+      out[at + part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits === 3) return false;
+      if (digits > 0 && value === 0 && !leadingZeros) return false;
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
+/** Dotted-quad IPv4 text to 4 bytes; undefined if malformed. */
+export function parseIpv4(text: string, rules: IpTextRules = STRICT): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  return scanIpv4(text, 0, text.length, out, 0, rules.leadingZeros === true) ? out : undefined;
+}
+
+const hexVal = (c: number): number =>
+  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+
+// Scratch space for the IPv6 scanner: the groups as read and a dotted-quad tail. The scanner
+// never yields, so one module-wide copy is safe and parsing allocates only its result.
+const groupScratch = new Uint16Array(8);
+const quadScratch = new Uint8Array(4);
+
+/**
+ * Scans IPv6 text (with `::` and an optional dotted-quad tail) into out[0..15]; false if
+ * malformed. Only the result is allocated.
+ */
+function scanIpv6(text: string, rules: IpTextRules, out: Uint8Array): boolean {
+  let n = text.length;
+  if (rules.zone === true) {
+    const pct = text.indexOf('%');
+    if (pct >= 0) n = pct;
+  }
+  if (n < 2 || n > 45) return false;
+  const groups = groupScratch;
+  let count = 0;
+  let gap = -1; // index in `groups` where '::' stands
+  let i = 0;
+  if (text.charCodeAt(0) === 0x3a) {
+    if (text.charCodeAt(1) !== 0x3a) return false;
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    if (count === 8) return false;
+    let j = i;
+    let isV4 = false;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === 0x3a) break;
+      if (c === 0x2e) isV4 = true;
+      j++;
+    }
+    if (isV4) {
+      // A dotted quad only as the last 32 bits.
+      if (j !== n || count > 6) return false;
+      if (!scanIpv4(text, i, j, quadScratch, 0, rules.leadingZeros === true)) return false;
+      groups[count++] = (quadScratch[0] << 8) | quadScratch[1];
+      groups[count++] = (quadScratch[2] << 8) | quadScratch[3];
+      break;
+    }
+    const len = j - i;
+    if (len < 1 || len > 4) return false;
+    let value = 0;
+    for (let k = i; k < j; k++) {
+      const h = hexVal(text.charCodeAt(k));
+      if (h < 0) return false;
+      value = (value << 4) | h;
+    }
+    groups[count++] = value;
+    if (j === n) break;
+    // j is at ':'; a second one marks the gap.
+    if (j + 1 < n && text.charCodeAt(j + 1) === 0x3a) {
+      if (gap !== -1) return false;
+      gap = count;
+      i = j + 2;
+    } else {
+      if (j + 1 === n) return false; // trailing single ':'
+      i = j + 1;
+    }
+  }
+  if (gap === -1 ? count !== 8 : count > 7) return false;
+  out.fill(0);
+  const fill = gap === -1 ? 0 : 8 - count;
+  for (let g = 0, w = 0; g < count; g++, w++) {
+    if (g === gap) w += fill;
+    out[2 * w] = groups[g] >> 8;
+    out[2 * w + 1] = groups[g] & 0xff;
+  }
+  return true;
+}
+
+/** IPv6 text (with `::` and an optional dotted-quad tail) to 16 bytes; undefined if malformed. */
+export function parseIpv6(text: string, rules: IpTextRules = STRICT): Uint8Array | undefined {
+  const out = new Uint8Array(16);
+  return scanIpv6(text, rules, out) ? out : undefined;
+}
+
+export interface ParsedIp {
+  readonly family: Family;
+  /** 4 or 16 network-order bytes. */
+  readonly bytes: Uint8Array;
+}
+
+/** An IPv4 or IPv6 literal (IPv6 when the text has a ':'); undefined when it is neither. */
+export function parseIp(text: string, rules: IpTextRules = STRICT): ParsedIp | undefined {
+  if (text.includes(':')) {
+    const b = parseIpv6(text, rules);
+    return b ? { family: 'inet6', bytes: b } : undefined;
+  }
+  const b = parseIpv4(text, rules);
+  return b ? { family: 'inet', bytes: b } : undefined;
+}
+
+/** Formats 4 bytes at `off` as a dotted quad. */
+export function formatIpv4(b: ArrayLike<number>, off = 0): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+/** Formats 16 bytes at `off` as RFC 5952 text (4.2.2/4.2.3: longest zero run of 2+, first on a tie). */
+export function formatIpv6(b: ArrayLike<number>, off = 0): string {
+  let bestStart = -1;
+  let bestLen = 1;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    if (b[off + 2 * i] === 0 && b[off + 2 * i + 1] === 0) {
+      if (runStart === -1) runStart = i;
+      if (i - runStart + 1 > bestLen) {
+        bestStart = runStart;
+        bestLen = i - runStart + 1;
+      }
+    } else {
+      runStart = -1;
+    }
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s.length > 0 && s.charCodeAt(s.length - 1) !== 0x3a) s += ':';
+    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
+  }
+  return s;
+}
+
+/** Canonical text of 4 or 16 network-order bytes; undefined for any other length. */
+export function formatIp(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 4) return formatIpv4(bytes);
+  if (bytes.length === 16) return formatIpv6(bytes);
+  return undefined;
+}
+
+/** Canonical text of an address literal, or undefined when it does not parse. */
+export function canonicalIp(text: string, rules: IpTextRules = STRICT): string | undefined {
+  const p = parseIp(text, rules);
+  return p ? formatIp(p.bytes) : undefined;
+}
+
+/** 4 or 16 bytes as an unsigned bigint (the numeric order of RFC 5798 6.4.3). */
+export function bytesToBigInt(bytes: ArrayLike<number>): bigint {
+  let v = 0n;
+  for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[i]);
+  return v;
+}
+
+/**
+ * Dotted-quad IPv4 text to its 32-bit value without allocating (every received advert is
+ * compared, a flood included); -1 when `addr` is not four decimal parts of 1-3 digits <= 255.
+ */
+export function ipv4ToNumber(addr: string): number {
+  let v = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (octet > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + octet;
+}
+
+/** Address text (either family, runtime rules) to a bigint; -1n when malformed. */
+export function ipToBigInt(addr: string): bigint {
+  const p = parseIp(addr, LENIENT);
+  return p ? bytesToBigInt(p.bytes) : -1n;
+}
+
+/** -1, 0, 1 as a numeric compare of two addresses of the same family (IPv4 without allocating). */
+export function compareIp(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!a.includes(':') && !b.includes(':')) {
+    const p = ipv4ToNumber(a);
+    const q = ipv4ToNumber(b);
+    return p < q ? -1 : p > q ? 1 : 0;
+  }
+  const x = ipToBigInt(a);
+  const y = ipToBigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Same address regardless of textual form (false when either is malformed). */
+export function sameIp(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = ipToBigInt(a);
+  return x >= 0n && x === ipToBigInt(b);
+}
+
+/** 224.0.0.0/4 or ff00::/8, from bytes. */
+export function isMulticastBytes(bytes: ArrayLike<number>): boolean {
+  return bytes.length === 4 ? (bytes[0] & 0xf0) === 0xe0 : bytes.length === 16 && bytes[0] === 0xff;
+}
+
+/**
+ * 224.0.0.0/4 or ff00::/8, from address text (IPv4: false when malformed; IPv6 text is taken as
+ * well-formed and its first group decides). It runs on the destination of every received
+ * advert, so it reads characters and allocates nothing.
+ */
+export function isMulticast(addr: string): boolean {
+  const colon = addr.indexOf(':');
+  if (colon < 0) {
+    const v = ipv4ToNumber(addr);
+    return v >= 0xe0000000 && v <= 0xefffffff;
+  }
+  // IPv6: the first group alone decides (ffXX: four hex digits, the first two f).
+  return colon === 4 && (addr.charCodeAt(0) | 0x20) === 0x66 && (addr.charCodeAt(1) | 0x20) === 0x66 && hexVal(addr.charCodeAt(2)) >= 0 && hexVal(addr.charCodeAt(3)) >= 0;
+}
+
+/** fe80::/10, from bytes. */
+export function isIpv6LinkLocal(bytes: ArrayLike<number>): boolean {
+  return bytes.length === 16 && bytes[0] === 0xfe && (bytes[1] & 0xc0) === 0x80;
+}
+
+/** IPv4 broadcast for `brd +`: host bits all ones. */
+export function ipv4Broadcast(addr: Uint8Array, prefixLength: number): Uint8Array {
+  const n = ((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0;
+  const hostMask = prefixLength >= 32 ? 0 : (0xffffffff >>> prefixLength) >>> 0;
+  const b = (n | hostMask) >>> 0;
+  return Uint8Array.of(b >>> 24, (b >>> 16) & 0xff, (b >>> 8) & 0xff, b & 0xff);
+}
+
+/** Parses `aa:bb:cc:dd:ee:ff` (or `-` separated) into 6 bytes. */
+export function parseMac(text: string): Uint8Array | undefined {
+  const parts = text.split(/[:-]/);
+  if (parts.length !== 6) return undefined;
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) {
+    if (!/^[0-9a-fA-F]{1,2}$/.test(parts[i])) return undefined;
+    out[i] = parseInt(parts[i], 16);
+  }
+  return out;
+}
+
+/** Formats a hardware address (`length` bytes at `off`, all by default) as lower-case colon-separated hex. */
+export function formatMac(b: Uint8Array, off = 0, length = b.length - off): string {
+  let s = '';
+  for (let i = 0; i < length; i++) {
+    if (i > 0) s += ':';
+    s += b[off + i].toString(16).padStart(2, '0');
+  }
+  return s;
+}
