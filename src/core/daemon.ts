@@ -14,11 +14,10 @@ import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
-import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
+import { scriptKey, syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
 import { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
-import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
+import { NodeProcessRunner, type PreparedScript, type ProcessRunner } from '../notify/process-runner.js';
 import { configuredScripts, nodeSecurityFs, parseUserDb, prepareConfiguredScript, type ConfiguredScript, type UserDb } from '../notify/script-security.js';
-import type { PreparedScript } from '../notify/notifier.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import { RealTimers } from '../lib/timers.js';
 import { FifoWriter } from '../notify/fifo.js';
@@ -258,7 +257,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   for (const sc of scripts) {
     if (sc.checker || sc.vrrpScript !== undefined) continue;
     const p = prepare(model, userDb, sc, log);
-    if (p) prepared.set(sc.spec.cmd, p);
+    if (p) prepared.set(scriptKey(sc.spec), p);
   }
   const g = model.globalDefs;
   const fifos: FifoWriter[] = [];

@@ -1,12 +1,12 @@
-// Carries out the FSM's notify actions: state-specific scripts and the generic `notify` script
-// (prepared and security-checked at start-up) through the ProcessRunner, FIFO lines to every VRRP
-// FIFO. Fire-and-forget: the protocol never waits for a script; running ones are tracked so stop
-// can give them keepalived's one second and then kill their process groups.
+// The one notify dispatcher. It carries out the FSM's notify actions: state-specific scripts and
+// the generic `notify` script (prepared and security-checked at start-up, keyed by scriptKey:
+// command and user) through the ProcessRunner, FIFO lines to every VRRP FIFO. Fire-and-forget:
+// the protocol never waits for a script; running ones are tracked so stop can give them
+// keepalived's one second and then kill their process groups.
 import type { Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import type { NotifySink } from '../vrrp/runtime/vrrp-runtime.js';
-import type { PreparedScript } from '../notify/notifier.js';
-import type { ProcessRunner, RunningProcess } from '../notify/process-runner.js';
+import type { PreparedScript, ProcessRunner, RunningProcess } from '../notify/process-runner.js';
 
 export interface LineWriter {
   write(line: string): void;
@@ -18,7 +18,7 @@ export class ScriptNotifySink implements NotifySink {
 
   constructor(
     private readonly runner: ProcessRunner,
-    /** Configured command text (as in the FSM's notify actions) -> prepared script. */
+    /** scriptKey (command and user, as in the FSM's notify actions) -> prepared script. */
     private readonly scripts: ReadonlyMap<string, PreparedScript>,
     private readonly fifos: readonly LineWriter[],
     private readonly log: Logger,
@@ -35,6 +35,16 @@ export class ScriptNotifySink implements NotifySink {
 
   fifo(line: string): void {
     for (const f of this.fifos) f.write(line + '\n');
+  }
+
+  /** Scripts still running. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when every script started so far has ended (tests, orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running].map((p) => p.result));
   }
 
   /** Gives running scripts `graceMs` to finish, then kills their process groups. */

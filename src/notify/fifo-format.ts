@@ -1,4 +1,6 @@
 // Line formats of notify_fifo / vrrp_notify_fifo / lvs_notify_fifo (keepalived-behaviour.md 4.3).
+// The VRRP lines are built with the FSM's notify actions (vrrp/fsm/step.ts stateNotifyActions);
+// this file keeps the LVS ones.
 //
 //   INSTANCE "VI_1" MASTER 100\n          VRRP instance: name quoted, state, effective priority
 //   GROUP "SG1" BACKUP 0\n                sync group: priority is always 0
@@ -11,24 +13,6 @@
 // includes the C string terminator, so each is followed by one NUL byte. We reproduce it by
 // default (byte compatibility with readers written against keepalived, which must already cope
 // with the NUL); `lvsTrailingNul: false` turns it off. VRRP lines never carry it.
-
-export type VrrpFifoState =
-  | 'MASTER'
-  | 'BACKUP'
-  | 'FAULT'
-  | 'STOP'
-  | 'DELETED'
-  | 'MASTER_RX_LOWER_PRI'
-  | 'MASTER_PRIORITY'
-  | 'BACKUP_PRIORITY';
-
-export function instanceLine(name: string, state: VrrpFifoState, priority: number): string {
-  return `INSTANCE "${name}" ${state} ${priority}\n`;
-}
-
-export function groupLine(name: string, state: VrrpFifoState): string {
-  return `GROUP "${name}" ${state} 0\n`;
-}
 
 export type LvsProtocol = 'tcp' | 'udp' | 'sctp';
 

@@ -43,6 +43,9 @@ export interface RunSpec {
   readonly label?: string;
 }
 
+/** A script that passed the security check, ready to run (see script-security.ts). */
+export type PreparedScript = Omit<RunSpec, 'timeoutMs' | 'killGraceMs' | 'label'>;
+
 export type ProcessResult =
   | { readonly kind: 'exited'; readonly code: number }
   | { readonly kind: 'signaled'; readonly signal: string }

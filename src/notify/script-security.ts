@@ -24,7 +24,7 @@ import { delimiter, join } from 'node:path';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Diagnostic, SourceLoc } from '../lib/diagnostics.js';
 import type { ExecMode } from './process-runner.js';
-import type { PreparedScript } from './notifier.js';
+import type { PreparedScript } from './process-runner.js';
 
 // ---------------------------------------------------------------------------------------------
 // Injected views

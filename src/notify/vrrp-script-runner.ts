@@ -10,7 +10,7 @@
 import type { Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import type { ProcessResult, ProcessRunner, RunningProcess } from './process-runner.js';
-import type { PreparedScript } from './notifier.js';
+import type { PreparedScript } from './process-runner.js';
 import type { TimerHandle, Timers } from '../lib/timers.js';
 
 export interface VrrpScriptSpec {

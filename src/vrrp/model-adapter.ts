@@ -1,6 +1,6 @@
 // From the typed config model (src/config/model.ts) to the FSM's normalised InstanceConfig and
 // SyncGroupConfig: implicit trackers, owner and sync-group tracker rules, FIFO presence.
-import type { KeepalivedConfig, TrackRef, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
+import type { KeepalivedConfig, ScriptSpec, TrackRef, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
 import { cs, ms } from '../lib/units.js';
 import type { SyncGroupConfig } from './sync-group.js';
 import type { TrackerConfig } from './tracking.js';
@@ -80,13 +80,13 @@ export function instanceConfigFromModel(model: KeepalivedConfig, vi: VrrpInstanc
     skipCheckAdvAddr: vi.skipCheckAdvAddr,
     trackers,
     notify: {
-      master: vi.notifyMaster?.cmd,
-      backup: vi.notifyBackup?.cmd,
-      fault: vi.notifyFault?.cmd,
-      stop: vi.notifyStop?.cmd,
-      deleted: vi.notifyDeleted?.cmd,
-      generic: vi.notify?.cmd,
-      masterRxLowerPri: vi.notifyMasterRxLowerPri?.cmd,
+      master: scriptKey(vi.notifyMaster),
+      backup: scriptKey(vi.notifyBackup),
+      fault: scriptKey(vi.notifyFault),
+      stop: scriptKey(vi.notifyStop),
+      deleted: scriptKey(vi.notifyDeleted),
+      generic: scriptKey(vi.notify),
+      masterRxLowerPri: scriptKey(vi.notifyMasterRxLowerPri),
       fifo,
     },
     syncGroup: group?.name,
@@ -100,12 +100,25 @@ export function syncGroupConfigFromModel(model: KeepalivedConfig, sg: VrrpSyncGr
     name: sg.name,
     members: sg.group.slice(),
     notify: {
-      master: sg.notifyMaster?.cmd,
-      backup: sg.notifyBackup?.cmd,
-      fault: sg.notifyFault?.cmd,
-      stop: sg.notifyStop?.cmd,
-      generic: sg.notify?.cmd,
+      master: scriptKey(sg.notifyMaster),
+      backup: scriptKey(sg.notifyBackup),
+      fault: scriptKey(sg.notifyFault),
+      stop: scriptKey(sg.notifyStop),
+      generic: scriptKey(sg.notify),
       fifo: g.notifyFifo !== undefined || g.vrrpNotifyFifo !== undefined,
     },
   };
+}
+
+/**
+ * How a notify command is named in the FSM's notify actions and in the daemon's prepared-script
+ * table: the command text, plus the user (and group) it runs as when the config names one, so the
+ * same command configured under two users stays two scripts. Plain commands keep their text.
+ */
+export function scriptKey(spec: Pick<ScriptSpec, 'cmd' | 'user' | 'group'>): string;
+export function scriptKey(spec: Pick<ScriptSpec, 'cmd' | 'user' | 'group'> | undefined): string | undefined;
+export function scriptKey(spec: Pick<ScriptSpec, 'cmd' | 'user' | 'group'> | undefined): string | undefined {
+  if (!spec) return undefined;
+  if (spec.user === undefined) return spec.cmd;
+  return `${spec.cmd}\0${spec.user}${spec.group !== undefined ? ':' + spec.group : ''}`;
 }

@@ -8,7 +8,7 @@
 import type { Us } from '../lib/units.js';
 import { evaluateTracking } from './tracking.js';
 import type { InstanceConfig, NotifyConfig } from './fsm/config.js';
-import { faultsOf, step } from './fsm/step.js';
+import { faultsOf, stateNotifyActions, step } from './fsm/step.js';
 import type { InstanceState, NotifyState, VrrpAction, VrrpEvent, VrrpState } from './fsm/types.js';
 
 export interface SyncGroupConfig {
@@ -64,12 +64,8 @@ export function groupStateOf(states: readonly InstanceState[], previous: GroupSt
 }
 
 function groupNotify(g: SyncGroupConfig, state: NotifyState, out: TaggedAction[]): void {
-  const n = g.notify;
-  const script = state === 'MASTER' ? n.master : state === 'BACKUP' ? n.backup : state === 'FAULT' ? n.fault : state === 'STOP' ? n.stop : undefined;
   // 4.1: groups report priority 0.
-  if (script) out.push({ instance: g.name, action: { kind: 'notify', channel: 'script', command: script } });
-  if (n.generic) out.push({ instance: g.name, action: { kind: 'notify', channel: 'generic', command: n.generic, args: ['GROUP', g.name, state, '0'] } });
-  if (n.fifo) out.push({ instance: g.name, action: { kind: 'notify', channel: 'fifo', line: `GROUP "${g.name}" ${state} 0` } });
+  for (const action of stateNotifyActions(g.notify, 'GROUP', g.name, state, 0)) out.push({ instance: g.name, action });
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Centiseconds, Us } from '../../lib/units.js';
 import { us } from '../../lib/units.js';
 import type { VrrpAdvert, AdvertMeta } from '../packet/types.js';
 import { evaluateTracking, initialTracking, updateTracker } from '../tracking.js';
-import type { InstanceConfig } from './config.js';
+import type { InstanceConfig, NotifyConfig } from './config.js';
 import { isOwner } from './config.js';
 import { compareIp } from './ip.js';
 import { csToUs, masterDownUs, msToUs, skewUs } from './timing.js';
@@ -163,13 +163,9 @@ class Machine {
   }
 
   notify(state: NotifyState): void {
-    const n = this.cfg.notify;
-    const script = state === 'MASTER' ? n.master : state === 'BACKUP' ? n.backup : state === 'FAULT' ? n.fault : state === 'STOP' ? n.stop : n.deleted;
-    const prio = String(this.s.effectivePriority);
-    if (script) this.out.push({ kind: 'notify', channel: 'script', command: script });
-    if (n.generic) this.out.push({ kind: 'notify', channel: 'generic', command: n.generic, args: ['INSTANCE', this.cfg.name, state, prio] });
-    if (n.fifo) this.out.push({ kind: 'notify', channel: 'fifo', line: `INSTANCE "${this.cfg.name}" ${state} ${prio}` });
+    this.out.push(...stateNotifyActions(this.cfg.notify, 'INSTANCE', this.cfg.name, state, this.s.effectivePriority));
   }
+
 
   transition(to: VrrpState, reason: string): VrrpState {
     const from = this.s.state;
@@ -591,4 +587,19 @@ export function step(cfg: InstanceConfig, state: InstanceState, event: VrrpEvent
     }
   }
   return m.finish();
+}
+
+/**
+ * The notify actions of one state change, in keepalived's order (4.2): the state-specific
+ * script, the generic `notify` with INSTANCE|GROUP name STATE priority, the FIFO line. Shared by
+ * instances and sync groups (groups pass priority 0 and never configure `deleted`).
+ */
+export function stateNotifyActions(n: NotifyConfig, kind: 'INSTANCE' | 'GROUP', name: string, state: NotifyState, priority: number): VrrpAction[] {
+  const out: VrrpAction[] = [];
+  const script = state === 'MASTER' ? n.master : state === 'BACKUP' ? n.backup : state === 'FAULT' ? n.fault : state === 'STOP' ? n.stop : n.deleted;
+  const prio = String(priority);
+  if (script) out.push({ kind: 'notify', channel: 'script', command: script });
+  if (n.generic) out.push({ kind: 'notify', channel: 'generic', command: n.generic, args: [kind, name, state, prio] });
+  if (n.fifo) out.push({ kind: 'notify', channel: 'fifo', line: `${kind} "${name}" ${state} ${prio}` });
+  return out;
 }

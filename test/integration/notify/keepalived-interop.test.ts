@@ -1,16 +1,22 @@
 // Notify compatibility with the real keepalived 2.2.7: keepalived runs in a namespace this test
 // creates, with notify scripts and a notify_fifo; the sequence of state changes it reported on
-// the FIFO is then replayed through our Notifier with the same script lines. The scripts must
-// receive the same argv and the FIFO must carry the same bytes.
+// the FIFO is then replayed through the daemon's notify path with the same config: our parser and
+// model adapter, the FSM's notify actions and the daemon's dispatcher (ScriptNotifySink). The
+// scripts must receive the same argv and the FIFO must carry the same bytes.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
-import { Notifier, type NotifyScripts, type NotifyState } from '../../../src/notify/notifier.js';
+import { NodeProcessRunner, type PreparedScript } from '../../../src/notify/process-runner.js';
+import { ScriptNotifySink } from '../../../src/core/notify-sink.js';
+import { stateNotifyActions } from '../../../src/vrrp/fsm/step.js';
+import type { NotifyState } from '../../../src/vrrp/fsm/types.js';
+import { instanceConfigFromModel, scriptKey, syncGroupConfigFromModel } from '../../../src/vrrp/model-adapter.js';
+import { configuredScripts } from '../../../src/notify/script-security.js';
+import { memoryLogger } from '../../../src/lib/log.js';
+import { build } from '../../unit/config/model-helpers.js';
 import { FifoWriter } from '../../../src/notify/fifo.js';
 import { RealTimers } from '../../../src/lib/timers.js';
-import { splitCommand } from '../../../src/notify/script-security.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
 
@@ -105,30 +111,35 @@ describe('notify compatibility with keepalived 2.2.7', () => {
 
     // ---- ours: replay the sequence keepalived reported
     writeFileSync(join(dir, 'which'), 'ts');
-    const prep = (s: string) => ({ argv: splitCommand(s) });
-    const inst: NotifyScripts = {
-      notifyMaster: prep(lines.notifyMaster),
-      notifyBackup: prep(lines.notifyBackup),
-      notifyStop: prep(lines.notifyStop),
-      notify: prep(lines.notify),
-    };
-    const grp: NotifyScripts = { notify: prep(group.notify), notifyMaster: prep(group.notifyMaster) };
+    // The same config through our parser and model adapter; every notify script prepared under
+    // its key as the daemon does (the security check itself is covered elsewhere).
+    const { model } = build(readFileSync(conf, 'utf8'));
+    const prepared = new Map<string, PreparedScript>();
+    for (const sc of configuredScripts(model)) if (!sc.checker && sc.vrrpScript === undefined) prepared.set(scriptKey(sc.spec), { argv: [...sc.spec.argv] });
+    expect(prepared.size).toBe(6);
+    const inst = instanceConfigFromModel(model, model.vrrpInstances[0]!).notify;
+    const grp = syncGroupConfigFromModel(model, model.vrrpSyncGroups[0]!).notify;
     const tsFifo = join(dir, 'ts.fifo');
     const tsOut = join(dir, 'ts.out');
     const runner = new NodeProcessRunner();
     const w = new FifoWriter({ path: tsFifo, retryMs: 20 }, runner, new RealTimers(systemClock));
     await w.start();
     const r2 = reader(tsFifo, tsOut);
-    const n = new Notifier({ runner, fifos: [w] });
+    const sink = new ScriptNotifySink(runner, prepared, [w], memoryLogger().log);
     const events = kaFifoText.trim().split('\n');
     expect(events.length).toBeGreaterThanOrEqual(4);
     for (const line of events) {
       const m = /^(INSTANCE|GROUP) "([^"]+)" (\w+) (\d+)$/.exec(line);
       expect(m, line).not.toBeNull();
       const [, kind, name, state, prio] = m!;
-      if (kind === 'INSTANCE') n.instanceState(name!, state as NotifyState, Number(prio), inst);
-      else n.groupState(name!, state as NotifyState, grp);
-      await n.idle(); // keeps the log order comparable; completion order is not part of the contract
+      const actions = stateNotifyActions(kind === 'INSTANCE' ? inst : grp, kind as 'INSTANCE' | 'GROUP', name!, state as NotifyState, Number(prio));
+      for (const a of actions) {
+        if (a.kind !== 'notify') continue;
+        if (a.channel === 'script') sink.script(name!, a.command);
+        else if (a.channel === 'generic') sink.generic(name!, a.command, a.args);
+        else sink.fifo(a.line);
+      }
+      await sink.idle(); // keeps the log order comparable; completion order is not part of the contract
     }
     await waitFor(() => w.stats.written === events.length, 3000);
     await w.close();

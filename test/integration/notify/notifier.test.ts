@@ -1,10 +1,14 @@
-// Notifier + FifoWriter with real scripts, a real FIFO and a real reader process.
+// The daemon's notify dispatcher (ScriptNotifySink) + FifoWriter with real scripts, a real FIFO
+// and a real reader process.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeProcessRunner, type ProcessRunner, type RunSpec } from '../../../src/notify/process-runner.js';
-import { Notifier } from '../../../src/notify/notifier.js';
+import { NodeProcessRunner, type PreparedScript, type ProcessRunner, type RunSpec } from '../../../src/notify/process-runner.js';
+import { ScriptNotifySink } from '../../../src/core/notify-sink.js';
+import { stateNotifyActions } from '../../../src/vrrp/fsm/step.js';
+import type { NotifyConfig } from '../../../src/vrrp/fsm/config.js';
+import type { NotifyState } from '../../../src/vrrp/fsm/types.js';
 import { FifoWriter } from '../../../src/notify/fifo.js';
 import { RealTimers } from '../../../src/lib/timers.js';
 import { systemClock } from '../../../src/lib/clock.js';
@@ -67,51 +71,64 @@ function startReader(fifo: string, out: string): ChildProcess {
   return spawn('/bin/sh', ['-c', `exec cat "${fifo}" > "${out}"`], { stdio: 'ignore' });
 }
 
-describe('Notifier with real scripts', () => {
+/** The dispatcher with the given prepared scripts (command text = key), driven as the runtime does. */
+function dispatcher(runner: ProcessRunner, scripts: Record<string, PreparedScript>, timeoutMs?: Ms) {
+  const { log, records } = memoryLogger();
+  const sink = new ScriptNotifySink(runner, new Map(Object.entries(scripts)), [], log, timeoutMs);
+  const state = (name: string, s: NotifyState, prio: number, n: NotifyConfig) => {
+    for (const a of stateNotifyActions(n, 'INSTANCE', name, s, prio)) {
+      if (a.kind !== 'notify') continue;
+      if (a.channel === 'script') sink.script(name, a.command);
+      else if (a.channel === 'generic') sink.generic(name, a.command, a.args);
+      else sink.fifo(a.line);
+    }
+  };
+  return { sink, state, records };
+}
+
+describe('ScriptNotifySink with real scripts', () => {
   itWhen(isRoot)('state script gets exactly its args, notify gets the 4 extra, in that start order', async () => {
     const nm = recorder('nm.sh');
     const gen = recorder('notify.sh');
     const runner = new OrderedRunner();
-    const n = new Notifier({ runner });
-    n.instanceState('VI_1', 'MASTER', 150, {
-      notifyMaster: { argv: [nm.path, 'arg1', 'two words'] },
-      notify: { argv: [gen.path] },
-    });
-    await n.idle();
+    const { sink, state } = dispatcher(runner, { nm: { argv: [nm.path, 'arg1', 'two words'] }, gen: { argv: [gen.path] } });
+    state('VI_1', 'MASTER', 150, { master: 'nm', generic: 'gen', fifo: false });
+    await sink.idle();
     expect(readFileSync(nm.out, 'utf8')).toBe('nm.sh [arg1] [two words]\n');
     expect(readFileSync(gen.out, 'utf8')).toBe('notify.sh [INSTANCE] [VI_1] [MASTER] [150]\n');
     expect(runner.order.map((a) => a[0])).toEqual([nm.path, gen.path]);
-    expect(n.stats).toMatchObject({ started: 2, ok: 2 });
+    expect(sink.stats).toMatchObject({ started: 2, failed: 0 });
   });
 
   itWhen(isRoot)('a hanging notify script is killed with its children at the timeout; a failing one is just logged', async () => {
     const pids = join(dir, 'hang.pids');
     const hang = script('hang.sh', `sleep 300 &\necho $! > "${pids}"\nwait\n`);
     const fail = script('fail.sh', 'exit 7\n');
-    const { log, records } = memoryLogger();
-    const n = new Notifier({ runner: new NodeProcessRunner(), log, timeoutMs: 300 as Ms, killGraceMs: 300 as Ms });
+    const { sink, state, records } = dispatcher(new NodeProcessRunner(), { hang: { argv: [hang] }, fail: { argv: [fail] } }, 300 as Ms);
     const t0 = Date.now();
-    n.instanceState('VI_1', 'BACKUP', 100, { notifyBackup: { argv: [hang] }, notify: { argv: [fail] } });
+    state('VI_1', 'BACKUP', 100, { backup: 'hang', generic: 'fail', fifo: false });
     // The call returned at once: both scripts are running in the background.
     expect(Date.now() - t0).toBeLessThan(100);
-    expect(n.runningCount).toBe(2);
-    await n.idle();
-    expect(Date.now() - t0).toBeLessThan(1500);
-    expect(n.stats).toMatchObject({ timedOut: 1, failed: 1 });
+    expect(sink.runningCount).toBe(2);
+    await sink.idle();
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(sink.stats).toMatchObject({ started: 2, failed: 2 });
     const child = Number(readFileSync(pids, 'utf8'));
     expect(await waitFor(() => !alive(child), 1000)).toBe(true);
-    expect(records.some((r) => r.msg === 'notify script notify_backup for VI_1 timed out and was killed')).toBe(true);
+    const results = records.filter((r) => r.msg === 'notify script did not succeed').map((r) => (r.result as { kind: string }).kind);
+    expect(results.sort()).toEqual(['exited', 'timeout']);
   });
 
-  itWhen(isRoot)('killAll() terminates running scripts (reload/stop)', async () => {
+  itWhen(isRoot)('drain() gives running scripts the grace, then terminates them (stop)', async () => {
     const slow = script('slow.sh', 'sleep 300\n');
-    const n = new Notifier({ runner: new NodeProcessRunner() });
-    n.instanceState('VI_1', 'FAULT', 0, { notifyFault: { argv: [slow] }, notify: { argv: [slow] } });
-    expect(n.runningCount).toBe(2);
+    const { sink, state } = dispatcher(new NodeProcessRunner(), { slow: { argv: [slow] } });
+    state('VI_1', 'FAULT', 0, { fault: 'slow', generic: 'slow', fifo: false });
+    expect(sink.runningCount).toBe(2);
     const t0 = Date.now();
-    await n.killAll(500 as Ms);
-    expect(Date.now() - t0).toBeLessThan(400);
-    expect(n.runningCount).toBe(0);
+    await sink.drain(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(sink.runningCount).toBe(0);
   });
 });
 
@@ -126,9 +143,11 @@ describe('FifoWriter with a real FIFO', () => {
     expect(statSync(fifo).isFIFO()).toBe(true);
     expect(statSync(fifo).mode & 0o777).toBe(0o600);
     const reader = startReader(fifo, out);
-    const n = new Notifier({ runner, fifos: [w] });
-    n.instanceState('VI_1', 'MASTER', 100, {});
-    n.groupState('SG1', 'BACKUP', {});
+    const { log } = memoryLogger();
+    const sink = new ScriptNotifySink(runner, new Map(), [w], log);
+    for (const a of [...stateNotifyActions({ fifo: true }, 'INSTANCE', 'VI_1', 'MASTER', 100), ...stateNotifyActions({ fifo: true }, 'GROUP', 'SG1', 'BACKUP', 0)]) {
+      if (a.kind === 'notify' && a.channel === 'fifo') sink.fifo(a.line);
+    }
     w.write(vsLine({ kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 }, true));
     w.write(rsLine({ kind: 'addr', ip: '192.168.1.2', protocol: 'tcp', port: 80 }, { kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 }, false));
     expect(await waitFor(() => w.stats.written === 4, 3000)).toBe(true);

@@ -1,17 +1,11 @@
 // Pure helpers of the notify layer: FIFO line formats, exec argv construction, environment
 // filter, fake timers.
 import { describe, expect, it } from 'vitest';
-import { endpointText, groupLine, instanceLine, rsLine, vsLine } from '../../../src/notify/fifo-format.js';
+import { endpointText, rsLine, vsLine } from '../../../src/notify/fifo-format.js';
 import { execArgv, scriptEnvironment, shellQuote } from '../../../src/notify/process-runner.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
 
 describe('FIFO line formats', () => {
-  it('VRRP lines have no trailing NUL', () => {
-    expect(instanceLine('VI_1', 'MASTER', 100)).toBe('INSTANCE "VI_1" MASTER 100\n');
-    expect(groupLine('SG1', 'BACKUP')).toBe('GROUP "SG1" BACKUP 0\n');
-    expect(instanceLine('VI_1', 'MASTER_RX_LOWER_PRI', 150)).toBe('INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150\n');
-  });
-
   it('LVS lines carry the trailing NUL by default, not when disabled', () => {
     const vs = { kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 } as const;
     const rs = { kind: 'addr', ip: '192.168.1.2', protocol: 'tcp', port: 80 } as const;
