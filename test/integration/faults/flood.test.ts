@@ -5,10 +5,10 @@
 // counts in status. keepalived runs the same flood in the same test for comparison.
 import { describe, expect } from 'vitest';
 import type { Lab } from '../../../src/lab/lab.js';
-import { startKeepalived, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
+import type { PeerProcess } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
-import { sleep, stateLines, waitSoleHolder, assertStableHolder } from '../daemon/daemon-lab.js';
-import { CONF_A, CONF_B, HOSTS, VIP, faultLab, startOurPair } from './router-pair.js';
+import { sleep, stateLines, assertStableHolder } from '../daemon/daemon-lab.js';
+import { HOSTS, VIP, faultLab, startKeepalivedPair, startOurPair } from './router-pair.js';
 import { buildFrames, removeObserverFiles, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxInWindow, startFlood, txPackets, wallS } from './observer.js';
 
 const RATE = 2000;
@@ -77,11 +77,7 @@ describe('a flood of lower-priority adverts is never amplified', () => {
         await Promise.all([a.exited(), b.exited()]);
 
         // --- keepalived 2.2.7 on both routers, same flood ---
-        const ka = startKeepalived(lab, 'a', CONF_A);
-        stops.push(() => ka.cleanup());
-        const kb = startKeepalived(lab, 'b', CONF_B);
-        stops.push(() => kb.cleanup());
-        await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
+        await startKeepalivedPair(lab, stops);
         await sleep(5500);
         const theirs = await floodRun(lab, frames);
         // keepalived answers (nearly) every lower-priority advert: many times our frame count.

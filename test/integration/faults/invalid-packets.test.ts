@@ -5,10 +5,9 @@
 // per reason appear in status. keepalived 2.2.7 runs the same input in the same test: it restarts
 // its advert timer on every such packet, so its adverts pause and the backup takes over.
 import { describe, expect } from 'vitest';
-import { startKeepalived } from '../../../src/lab/keepalived-peer.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
-import { assertStableHolder, sleep, stateLines, waitSoleHolder } from '../daemon/daemon-lab.js';
-import { CONF_A, CONF_B, HOSTS, VIP, faultLab, startOurPair } from './router-pair.js';
+import { assertStableHolder, sleep, stateLines } from '../daemon/daemon-lab.js';
+import { HOSTS, VIP, faultLab, startKeepalivedPair, startOurPair } from './router-pair.js';
 import { INVALID_KINDS, buildFrames, removeObserverFiles, captureAdverts, hasCc, hasKeepalived, hasScapy, hasTcpdump, maxGapMs, startFlood, wallS } from './observer.js';
 
 const RATE = 50;
@@ -67,11 +66,7 @@ describe('invalid packets change no timer and no state', () => {
         await Promise.all([a.exited(), b.exited()]);
 
         // --- keepalived 2.2.7 on both routers, same input ---
-        const ka = startKeepalived(lab, 'a', CONF_A);
-        stops.push(() => ka.cleanup());
-        const kb = startKeepalived(lab, 'b', CONF_B);
-        stops.push(() => kb.cleanup());
-        await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
+        const { b: kb } = await startKeepalivedPair(lab, stops);
         await sleep(1000);
         const kcap = await captureAdverts(lab, 'c', '192.0.2.11');
         const kfrom = wallS();

@@ -1,6 +1,7 @@
 // The two routers of the fault tests: a (priority 150) and b (100) share one VIP on the lab's
 // bridge, with the observer c beside them. Each test runs the pair twice, ours and keepalived.
 import { Lab } from '../../../src/lab/lab.js';
+import { startKeepalived, type KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
 import { GLOBAL_DEFS, instanceConf, startDaemonNode, waitSoleHolder, type DaemonNode } from '../daemon/daemon-lab.js';
 
 export const VIP = '192.0.2.100';
@@ -29,5 +30,15 @@ export async function startOurPair(lab: Lab, stops: (() => void)[]): Promise<{ a
   stops.push(() => b.cleanup());
   await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
   await b.waitFor(/Entering BACKUP STATE/, 30_000);
+  return { a, b };
+}
+
+/** The same pair with keepalived 2.2.7 on both routers; resolves once a alone holds the VIP. */
+export async function startKeepalivedPair(lab: Lab, stops: (() => void)[]): Promise<{ a: KeepalivedPeer; b: KeepalivedPeer }> {
+  const a = startKeepalived(lab, 'a', CONF_A);
+  stops.push(() => a.cleanup());
+  const b = startKeepalived(lab, 'b', CONF_B);
+  stops.push(() => b.cleanup());
+  await waitSoleHolder(lab, HOSTS, 'a', VIP, 20_000);
   return { a, b };
 }
