@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { benchDist } from './lib/dist.mjs';
 import {
   decodeAdverts,
   decodeGarps,
@@ -67,22 +68,7 @@ for (const [cmd, a] of [['keepalived', ['-v']], ['tcpdump', ['--version']], ['ts
   }
 }
 
-let dist = process.env.KT_DIST;
-if (!dist) {
-  dist = join(repo, 'bench/out/dist');
-  console.error('building the TypeScript tree into bench/out/dist ...');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', dist], { cwd: repo, stdio: 'inherit' });
-  if (!existsSync(join(dist, 'src/cli/main.js'))) {
-    console.error(`build failed (exit ${r.status})`);
-    process.exit(2);
-  }
-  // The bundle the package's bin runs (scripts/bundle.mjs), next to the tsc tree.
-  const b = spawnSync(process.execPath, [join(repo, 'scripts/bundle.mjs'), '--outdir', join(dist, 'bin')], { cwd: repo, stdio: 'inherit' });
-  if (b.status !== 0) {
-    console.error(`bundle failed (exit ${b.status})`);
-    process.exit(2);
-  }
-}
+const dist = benchDist(repo);
 const { Lab } = await import(pathToFileURL(join(dist, 'src/lab/lab.js')).href);
 
 const IMPLS = ['ours', 'keepalived'];

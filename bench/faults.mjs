@@ -18,13 +18,14 @@
 // Needs root, keepalived, tcpdump, tshark, cc, python3-scapy. Builds the TypeScript tree and the
 // bundle into bench/out/dist first (KT_DIST=DIR uses another build).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { decodeAdverts, procSample, sleep, startCapture, startDaemon, waitUntil, hasAddr, watch } from './lib/failover-lab.mjs';
+import { benchDist } from './lib/dist.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -51,21 +52,7 @@ for (const [cmd, a] of [['keepalived', ['-v']], ['tcpdump', ['--version']], ['ts
   }
 }
 
-let dist = process.env.KT_DIST;
-if (!dist) {
-  dist = join(repo, 'bench/out/dist');
-  console.error('building the TypeScript tree into bench/out/dist ...');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', dist], { cwd: repo, stdio: 'inherit' });
-  if (!existsSync(join(dist, 'src/cli/main.js'))) {
-    console.error(`build failed (exit ${r.status})`);
-    process.exit(2);
-  }
-  const b = spawnSync(process.execPath, [join(repo, 'scripts/bundle.mjs'), '--outdir', join(dist, 'bin')], { cwd: repo, stdio: 'inherit' });
-  if (b.status !== 0) {
-    console.error(`bundle failed (exit ${b.status})`);
-    process.exit(2);
-  }
-}
+const dist = benchDist(repo);
 const { Lab } = await import(pathToFileURL(join(dist, 'src/lab/lab.js')).href);
 
 const work = mkdtempSync(join(tmpdir(), 'kt-bench-faults-'));
