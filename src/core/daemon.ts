@@ -216,7 +216,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // The same check `-t` runs, against the kernel's links: each missing interface (an instance's,
   // a tracked one, a VIP's or a route's dev) with its file:line:col and keepalived's wording,
   // then keepalived's summary line. keepalived's VRRP process stops on any of them.
-  const hostIfs = interfaceDiagnostics(tree, { interfaces: new Set((await kernel.listLinks()).map((l) => l.name)) });
+  const hostIfs = interfaceDiagnostics(tree, { interfaces: new Set(wired.links.map((l) => l.name)) });
   if (hostIfs.length > 0 || missingIf.length > 0 || (wired.specs.length === 0 && !empty)) {
     await kernel.close();
     io.close();

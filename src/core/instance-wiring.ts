@@ -2,7 +2,7 @@
 // MAC, our source address, the multicast group, and each VIP/eVIP/route as a kernel spec.
 // Problems that make an instance impossible to run here are returned, not thrown.
 import type { KeepalivedConfig, RouteEntry, VipEntry, VrrpInstance } from '../config/model.js';
-import type { AddressSpec, Kernel, RouteSpec, RouteType } from '../kernel/kernel.js';
+import type { AddressSpec, Kernel, LinkInfo, RouteSpec, RouteType } from '../kernel/kernel.js';
 import { instanceConfigFromModel } from '../vrrp/model-adapter.js';
 import type { RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../net/packet-io.js';
@@ -109,6 +109,8 @@ export function routeSpec(r: RouteEntry, defaultDev: string): RouteSpec | undefi
 export interface WiredConfig {
   readonly specs: RuntimeInstanceSpec[];
   readonly problems: WiringProblem[];
+  /** The kernel's links as read for this wiring (the daemon checks configured interfaces against them). */
+  readonly links: readonly LinkInfo[];
 }
 
 export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Promise<WiredConfig> {
@@ -172,5 +174,5 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       ...(configured ? {} : { srcFromInterface: true }),
     });
   }
-  return { specs, problems };
+  return { specs, problems, links };
 }
