@@ -1,0 +1,112 @@
+// The kernel's IPVS table as one interface (DESIGN.md seam 2, second half). Two implementations:
+// a generic netlink one (family "IPVS", linux/ip_vs.h) and a recording one that keeps the table
+// in memory and logs every operation, so "a no-op pass issues zero kernel operations" is a test.
+//
+// Value types are plain, JSON-serialisable objects. Addresses are canonical text (IPv4 dotted
+// quad, IPv6 RFC 5952), so entries from either implementation compare with `===`.
+
+import type { Family } from '../lib/ip.js';
+
+export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
+
+/** How a service is addressed: address + port + protocol, or a firewall mark. */
+export type IpvsServiceKey =
+  | { readonly kind: 'addr'; readonly family: Family; readonly protocol: IpvsProtocol; readonly address: string; readonly port: number }
+  | { readonly kind: 'fwmark'; readonly family: Family; readonly fwmark: number };
+
+/** linux/ip_vs.h IP_VS_SVC_F_*. */
+export const IPVS_SVC_FLAG = {
+  PERSISTENT: 0x0001,
+  HASHED: 0x0002,
+  ONEPACKET: 0x0004,
+  SCHED1: 0x0008,
+  SCHED2: 0x0010,
+  SCHED3: 0x0020,
+} as const;
+
+export interface IpvsService {
+  readonly key: IpvsServiceKey;
+  /** Scheduler name as the kernel knows it: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh. */
+  readonly scheduler: string;
+  /** IP_VS_SVC_F_* without HASHED (the kernel sets that one itself). */
+  readonly flags: number;
+  /** Persistence timeout in seconds; 0 when not persistent. */
+  readonly timeout: number;
+  /** Persistence granularity: an IPv4 netmask as dotted quad, or an IPv6 prefix length as text. */
+  readonly netmask: string;
+  /** Persistence engine name (e.g. `sip`), when one is set. */
+  readonly pe?: string;
+}
+
+export type IpvsForward = 'masq' | 'local' | 'tunnel' | 'route' | 'bypass';
+
+/** IP_VS_TUNNEL_ENCAP_TYPE_*: ipip, gue, gre. */
+export type IpvsTunnelType = 'ipip' | 'gue' | 'gre';
+
+export interface IpvsDest {
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  /** NAT = masq, DR = route, TUN = tunnel. */
+  readonly forward: IpvsForward;
+  readonly weight: number;
+  readonly upperThreshold: number;
+  readonly lowerThreshold: number;
+  readonly tunnelType?: IpvsTunnelType;
+  readonly tunnelPort?: number;
+  /** IP_VS_TUNNEL_ENCAP_FLAG_*: bit 0 csum, bit 1 remcsum. */
+  readonly tunnelFlags?: number;
+}
+
+/** One entry of the table as read back: a service and its destinations. */
+export interface IpvsEntry {
+  readonly service: IpvsService;
+  readonly dests: readonly IpvsDest[];
+}
+
+export interface IpvsInfo {
+  /** IPVS version as major.minor.patch. */
+  readonly version: string;
+  readonly connTableSize: number;
+}
+
+/** Connection timeouts in seconds (ipvsadm --set tcp tcpfin udp); 0 = leave unchanged. */
+export interface IpvsTimeouts {
+  readonly tcp: number;
+  readonly tcpFin: number;
+  readonly udp: number;
+}
+
+/** One change to the table. Reconcile produces these; `apply` runs them in order. */
+export type IpvsOp =
+  | { readonly op: 'addService'; readonly service: IpvsService }
+  | { readonly op: 'editService'; readonly service: IpvsService }
+  | { readonly op: 'deleteService'; readonly key: IpvsServiceKey }
+  | { readonly op: 'addDest'; readonly key: IpvsServiceKey; readonly dest: IpvsDest }
+  | { readonly op: 'editDest'; readonly key: IpvsServiceKey; readonly dest: IpvsDest }
+  | { readonly op: 'deleteDest'; readonly key: IpvsServiceKey; readonly dest: Pick<IpvsDest, 'family' | 'address' | 'port'> };
+
+/** The outcome of one op: ok, or the kernel's errno (as KernelError codes: EEXIST, ENOENT, ...). */
+export type IpvsOpResult = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface IpvsKernel {
+  /** Daemon info (IPVS_CMD_GET_INFO). Rejects with a KernelError code ENOENT/EAFNOSUPPORT-like when IPVS is absent. */
+  info(): Promise<IpvsInfo>;
+  /** The whole table: every service with its destinations (a dump of services, then one of dests per service). */
+  dump(): Promise<IpvsEntry[]>;
+  /** Runs the ops in order (pipelined where the implementation can); one result per op, never throws for a refused op. */
+  apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]>;
+  getTimeouts(): Promise<IpvsTimeouts>;
+  setTimeouts(t: IpvsTimeouts): Promise<void>;
+  close(): void;
+}
+
+/** A stable text key for maps: `tcp|inet|192.0.2.1|80` or `fwmark|inet6|7`. */
+export function serviceKeyText(k: IpvsServiceKey): string {
+  return k.kind === 'addr' ? `${k.protocol}|${k.family}|${k.address}|${k.port}` : `fwmark|${k.family}|${k.fwmark}`;
+}
+
+/** A stable text key for a destination within its service: `192.0.2.10|3306`. */
+export function destKeyText(d: Pick<IpvsDest, 'address' | 'port'>): string {
+  return `${d.address}|${d.port}`;
+}
