@@ -1,0 +1,188 @@
+// The LVS director as one Subsystem: the checkers (a HealthSource, injected) feed the IPVS
+// manager, which keeps the kernel's table as the config and the checkers say.
+//
+// Without IPVS in the kernel (no ip_vs module, as on the development machine) keepalived logs
+// "IPVS: Can't initialize ipvs: ..." and carries on; so do we, with one error line at start: VRRP
+// is not affected, and the checkers still run and report (their logs, notify_up/notify_down) with
+// no manager behind them.
+//
+// createLvsSubsystem() is the one call the daemon composition makes.
+import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
+import type { HealthSource, RealServerHealth } from '../check/health.js';
+import type { IpvsKernel } from '../kernel/ipvs.js';
+import type { Logger } from '../lib/log.js';
+import type { Timers } from '../lib/timers.js';
+import type { Ms } from '../lib/units.js';
+import { IpvsManager, type IpvsManagerStats, type ScriptLauncher } from '../ipvs/manager.js';
+import { EMPTY_MEMORY, desired, type DesiredVirtual } from '../ipvs/desired.js';
+import type { PreparedScript, ProcessRunner, RunningProcess } from '../notify/process-runner.js';
+import { scriptKey } from '../vrrp/model-adapter.js';
+import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
+
+export interface LvsSubsystemOptions {
+  readonly model: KeepalivedConfig;
+  readonly log: Logger;
+  /** The kernel's IPVS table; absent when it could not be opened (then: no IPVS). */
+  readonly ipvs?: IpvsKernel;
+  readonly health: HealthSource;
+  readonly runner: ProcessRunner;
+  /** Scripts that passed the security check, by scriptKey; absent = run every script as written. */
+  readonly prepared?: ReadonlyMap<string, PreparedScript>;
+  readonly timers: Timers;
+  /** -I / --dont-release-ipvs. */
+  readonly dontReleaseIpvs?: boolean;
+  /** Addresses this node holds (VIPs of MASTER instances), for ha_suspend. */
+  readonly heldAddresses?: () => ReadonlySet<string> | undefined;
+  /** Period of the repair pass (ms); default 5000. */
+  readonly passIntervalMs?: number;
+  /** Kill a quorum script after this long; default 120 s (ADR 0002). */
+  readonly scriptTimeoutMs?: Ms;
+}
+
+export type IpvsAvailability = 'active' | 'unavailable' | 'stopped' | 'idle';
+
+export interface LvsStatus {
+  readonly ipvs: IpvsAvailability;
+  readonly error?: string;
+  readonly virtualServers: readonly (DesiredVirtual & { readonly realServers: readonly LvsRealStatus[] })[];
+  readonly stats?: IpvsManagerStats;
+}
+
+export interface LvsRealStatus {
+  readonly key: string;
+  readonly label: string;
+  readonly alive: boolean;
+  readonly weight: number;
+  readonly pool: string;
+  readonly lastResult?: string;
+  readonly checkersUp?: number;
+  readonly checkers?: number;
+}
+
+export function createLvsSubsystem(o: LvsSubsystemOptions): LvsSubsystem {
+  return new LvsSubsystem(o);
+}
+
+/** Quorum scripts through the notify ProcessRunner, fire-and-forget like keepalived's notify_exec. */
+class RunnerLauncher implements ScriptLauncher {
+  private readonly running = new Set<RunningProcess>();
+  constructor(
+    private readonly o: LvsSubsystemOptions,
+  ) {}
+
+  launch(script: ScriptSpec, why: string, stopping: boolean): void {
+    const prepared = this.o.prepared ? this.o.prepared.get(scriptKey(script)) : { argv: script.argv };
+    if (!prepared) {
+      this.o.log.warn(`${why}: script '${script.cmd}' is disabled (failed the script security check) - not run`);
+      return;
+    }
+    // keepalived kills scripts started at shutdown after one second (system_call_script, TIMER_HZ).
+    const p = this.o.runner.start({ ...prepared, timeoutMs: stopping ? (1000 as Ms) : (this.o.scriptTimeoutMs ?? (120_000 as Ms)), label: why });
+    this.running.add(p);
+    void p.result.then((r) => {
+      this.running.delete(p);
+      if (r.kind !== 'exited' || r.code !== 0) this.o.log.debug({ result: r }, `${why}: script '${script.cmd}' ended: ${JSON.stringify(r)}`);
+    });
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([...this.running].map((p) => p.result));
+  }
+}
+
+export class LvsSubsystem implements Subsystem<LvsStatus> {
+  readonly name = 'ipvs';
+  private manager: IpvsManager | undefined;
+  private availability: IpvsAvailability = 'idle';
+  private error: string | undefined;
+  private model: KeepalivedConfig;
+
+  constructor(private readonly o: LvsSubsystemOptions) {
+    this.model = o.model;
+  }
+
+  async start(): Promise<void> {
+    const { log, ipvs, health } = this.o;
+    if (this.model.virtualServers.length === 0) return;
+    if (!ipvs) {
+      this.unavailable('no IPVS interface');
+    } else {
+      try {
+        await ipvs.info();
+        this.manager = new IpvsManager({
+          config: this.model,
+          kernel: ipvs,
+          log,
+          timers: this.o.timers,
+          health: () => health.current(),
+          ...(this.o.heldAddresses ? { heldAddresses: this.o.heldAddresses } : {}),
+          scripts: new RunnerLauncher(this.o),
+          ...(this.o.passIntervalMs !== undefined ? { passIntervalMs: this.o.passIntervalMs } : {}),
+          dontRelease: this.o.dontReleaseIpvs ?? false,
+        });
+        this.availability = 'active';
+      } catch (e) {
+        this.unavailable((e as Error).message);
+      }
+    }
+    health.onChange(() => void this.manager?.requestPass('health'));
+    // keepalived sets the services up (init_services) before the first check runs.
+    await this.manager?.start();
+    await health.start();
+  }
+
+  async stop(_reason: StopReason): Promise<void> {
+    await this.o.health.stop();
+    await this.manager?.stop();
+    this.o.ipvs?.close();
+    if (this.availability === 'active') this.availability = 'stopped';
+  }
+
+  status(): LvsStatus {
+    const health = this.o.health.current();
+    // Without a manager (no IPVS) the view is what the table would be, from the checkers' results.
+    const virtuals =
+      this.manager?.status().virtualServers ??
+      desired({ virtualServers: this.model.virtualServers, groups: this.model.virtualServerGroups, health, memory: EMPTY_MEMORY }).virtuals;
+    return {
+      ipvs: this.availability,
+      ...(this.error ? { error: this.error } : {}),
+      virtualServers: virtuals.map((v) => ({
+        ...v,
+        realServers: v.reals.map((r) => withHealth(r, health.get(r.key))),
+      })),
+      ...(this.manager ? { stats: this.manager.status().stats } : {}),
+    };
+  }
+
+  async reload(_old: KeepalivedConfig, next: KeepalivedConfig): Promise<ReloadOutcome> {
+    this.model = next;
+    if (!this.manager) return { kind: 'unchanged' };
+    const r = await this.manager.reload(next);
+    return r && r.ops.length > 0 ? { kind: 'applied', changes: r.ops.length } : { kind: 'unchanged' };
+  }
+
+  /** Resolves when the manager has no pass running or queued (tests). */
+  async idle(): Promise<void> {
+    await this.manager?.idle();
+  }
+
+  private unavailable(why: string): void {
+    this.availability = 'unavailable';
+    this.error = why;
+    // keepalived: "IPVS: Can't initialize ipvs: <strerror>" (ipvswrapper.c ipvs_start).
+    this.o.log.error(`IPVS: Can't initialize ipvs: ${why} - virtual servers are not set up; health checks still run`);
+  }
+}
+
+function withHealth(r: DesiredVirtual['reals'][number], h: RealServerHealth | undefined): LvsRealStatus {
+  return {
+    key: r.key,
+    label: r.label,
+    alive: r.alive,
+    weight: r.weight,
+    pool: r.pool,
+    ...(h?.lastResult !== undefined ? { lastResult: h.lastResult } : {}),
+    ...(h ? { checkersUp: h.checkersUp, checkers: h.checkers } : {}),
+  };
+}

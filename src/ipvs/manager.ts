@@ -1,0 +1,277 @@
+// The IPVS manager: runs desired() and reconcile() and applies the result through IpvsKernel.
+// One pass = compute the table we want, log what changed in keepalived's words, start the
+// quorum_up/quorum_down scripts, dump the kernel's table, diff, apply. Passes run one at a time;
+// one runs at start, on every health change and periodically, so an entry someone changed or
+// deleted behind our back is put back on the next pass (keepalived does not do this: ADR 0016).
+// A pass over a table that already matches issues no kernel operation but the dump.
+// At stop the services we own are removed, unless told to keep them (-I, --dont-release-ipvs).
+//
+// What runs scripts is injected (ScriptLauncher); the LVS subsystem in src/core/ adapts the
+// notify ProcessRunner to it, so this folder stays beside notify/ rather than on top of it.
+import type { KeepalivedConfig, ScriptSpec, VirtualServer } from '../config/model.js';
+import { virtualServerId } from '../config/lvs-ids.js';
+import type { IpvsEntry, IpvsKernel, IpvsOp, IpvsOpResult } from '../kernel/ipvs.js';
+import { serviceKeyText } from '../kernel/ipvs.js';
+import type { Logger } from '../lib/log.js';
+import type { TimerHandle, Timers } from '../lib/timers.js';
+import { EMPTY_MEMORY, desired, type Desired, type DesiredMemory, type DesiredVirtual, type LvsEvent, type RsHealth } from './desired.js';
+import { reconcile } from './reconcile.js';
+import { eventLines, opText, shutdownLine } from './wording.js';
+
+/** Starts a configured script and forgets it (keepalived's notify_exec); `stopping` scripts get a short life. */
+export interface ScriptLauncher {
+  launch(script: ScriptSpec, why: string, stopping: boolean): void;
+  /** Resolves when every script started so far has ended or been killed. */
+  drain?(): Promise<void>;
+}
+
+export interface IpvsManagerOptions {
+  readonly config: KeepalivedConfig;
+  readonly kernel: IpvsKernel;
+  readonly log: Logger;
+  readonly timers: Timers;
+  /** Current checker results (realServerKey -> health). */
+  readonly health: () => ReadonlyMap<string, RsHealth>;
+  /** Addresses this node holds (for ha_suspend); undefined when not known. */
+  readonly heldAddresses?: () => ReadonlySet<string> | undefined;
+  readonly scripts?: ScriptLauncher;
+  /** Period of the repair pass in ms; default 5000. 0 = no periodic pass. */
+  readonly passIntervalMs?: number;
+  /** -I / --dont-release-ipvs: leave our services in the kernel at stop. */
+  readonly dontRelease?: boolean;
+}
+
+export type PassReason = 'start' | 'periodic' | 'health' | 'reload' | 'vrrp';
+
+export interface PassResult {
+  readonly reason: PassReason;
+  readonly ops: readonly IpvsOp[];
+  readonly refused: number;
+  /** Ops that put back what changed outside us since the last pass. */
+  readonly repaired: number;
+}
+
+export interface IpvsManagerStats {
+  passes: number;
+  opsApplied: number;
+  opsRefused: number;
+  repairs: number;
+  dumpErrors: number;
+}
+
+/** Refusals the kernel gives for "already done" (keepalived treats them as success). */
+function harmless(op: IpvsOp, r: IpvsOpResult): boolean {
+  if (r.ok) return true;
+  if (op.op === 'addService' || op.op === 'addDest') return r.code === 'EEXIST';
+  if (op.op === 'deleteService' || op.op === 'deleteDest') return r.code === 'ENOENT' || r.code === 'ESRCH';
+  return false;
+}
+
+/** The same refusal is logged at most once per this many ms (DESIGN: counted, rate-limited). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+export class IpvsManager {
+  private config: KeepalivedConfig;
+  private memory: DesiredMemory = EMPTY_MEMORY;
+  private owned = new Set<string>();
+  /** The table as we last left it; a difference from it in the next dump is a change behind our back. */
+  private applied: readonly IpvsEntry[] | undefined;
+  private last: Desired | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued: Promise<PassResult | undefined> | undefined;
+  private timer: TimerHandle | undefined;
+  private stopping = false;
+  private readonly refusalLogged = new Map<string, number>();
+  readonly stats: IpvsManagerStats = { passes: 0, opsApplied: 0, opsRefused: 0, repairs: 0, dumpErrors: 0 };
+
+  constructor(private readonly opts: IpvsManagerOptions) {
+    this.config = opts.config;
+  }
+
+  /** Runs the first pass and starts the periodic one. */
+  async start(): Promise<PassResult | undefined> {
+    const r = await this.requestPass('start');
+    this.schedule();
+    return r;
+  }
+
+  /**
+   * Queues a pass. Requests made while one is waiting share it, so a burst of health changes
+   * costs one pass, not one each.
+   */
+  requestPass(reason: PassReason): Promise<PassResult | undefined> {
+    if (this.stopping) return Promise.resolve(undefined);
+    if (this.queued) return this.queued;
+    const p = this.chain.then(() => {
+      this.queued = undefined;
+      return this.stopping ? undefined : this.runPass(reason);
+    });
+    this.queued = p;
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** A new model (reload): the next pass diffs against it; servers that left are removed. */
+  reload(next: KeepalivedConfig): Promise<PassResult | undefined> {
+    this.config = next;
+    return this.requestPass('reload');
+  }
+
+  /** Resolves when no pass is running or queued. */
+  async idle(): Promise<void> {
+    while (this.queued) await this.queued.catch(() => undefined);
+    await this.chain;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) this.opts.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.chain;
+    const { log, kernel } = this.opts;
+    if (this.opts.dontRelease) {
+      log.info('Leaving IPVS virtual servers in place (--dont-release-ipvs)');
+    } else {
+      for (const v of this.last?.virtuals ?? []) {
+        const vs = this.vsById(v.id);
+        for (const r of v.reals) log.info(shutdownLine(r.label, v.label, r.pool === 'inhibited' && !r.alive));
+        // clear_services -> update_vs_notifies(stopping): quorum_down runs at stop only with omega.
+        if (vs?.omega && vs.quorumDown) this.opts.scripts?.launch(vs.quorumDown, `quorum_down ${v.label}`, true);
+      }
+      try {
+        const observed = await kernel.dump();
+        const ops = reconcile(observed, [], this.owned);
+        if (ops.length > 0) await this.applyOps(ops);
+        this.owned.clear();
+      } catch (e) {
+        log.error({ err: e }, `IPVS: cannot remove our virtual servers at stop: ${(e as Error).message}`);
+      }
+    }
+    await this.opts.scripts?.drain?.();
+  }
+
+  status(): { virtualServers: readonly DesiredVirtual[]; owned: number; stats: IpvsManagerStats } {
+    return { virtualServers: this.last?.virtuals ?? [], owned: this.owned.size, stats: { ...this.stats } };
+  }
+
+  /** The table the last pass wanted (tests, status). */
+  get desiredEntries(): readonly IpvsEntry[] {
+    return this.last?.entries ?? [];
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private schedule(): void {
+    const every = this.opts.passIntervalMs ?? 5000;
+    if (every <= 0 || this.stopping) return;
+    this.timer = this.opts.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.requestPass('periodic').finally(() => this.schedule());
+    }, every);
+  }
+
+  private vsById(id: string): VirtualServer | undefined {
+    return this.config.virtualServers.find((v) => virtualServerId(v) === id);
+  }
+
+  private async runPass(reason: PassReason): Promise<PassResult> {
+    const { log, kernel } = this.opts;
+    this.stats.passes++;
+    const d = desired({
+      virtualServers: this.config.virtualServers,
+      groups: this.config.virtualServerGroups,
+      health: this.opts.health(),
+      heldAddresses: this.opts.heldAddresses?.(),
+      memory: this.memory,
+    });
+    this.memory = d.memory;
+    this.last = d;
+    for (const e of d.events) this.announce(e);
+
+    const want = new Set(d.entries.map((e) => serviceKeyText(e.service.key)));
+    let observed: IpvsEntry[];
+    try {
+      observed = await kernel.dump();
+    } catch (e) {
+      this.stats.dumpErrors++;
+      this.refusal(`dump:${(e as { code?: string }).code ?? ''}`, () => log.error({ err: e }, `IPVS: cannot read the table: ${(e as Error).message}`));
+      return { reason, ops: [], refused: 0, repaired: 0 };
+    }
+    const owned = new Set([...this.owned, ...want]);
+    const ops = reconcile(observed, d.entries, owned);
+
+    // A difference between the kernel and what we left there last time is someone else's doing.
+    let repaired = 0;
+    if (this.applied) {
+      const drift = reconcile(observed, this.applied, owned);
+      repaired = drift.length;
+      if (repaired > 0) {
+        this.stats.repairs += repaired;
+        log.warn(
+          { repairs: drift.map(opText) },
+          `IPVS: ${repaired} change(s) to our virtual servers made outside keepalived-ts - restoring`,
+        );
+      }
+    }
+
+    let refused = 0;
+    const failedDeletes = new Set<string>();
+    if (ops.length > 0) {
+      const results = await this.applyOps(ops);
+      results.forEach((r, i) => {
+        if (!r) {
+          refused++;
+          const op = ops[i];
+          if (op.op === 'deleteService') failedDeletes.add(serviceKeyText(op.key));
+        }
+      });
+    }
+    this.owned = new Set([...want, ...failedDeletes]);
+    // When something was refused, the kernel is not what we asked for: do not call that drift.
+    this.applied = refused === 0 ? d.entries : undefined;
+    return { reason, ops, refused, repaired };
+  }
+
+  /** Applies ops; true per op that took effect (or was already in place). */
+  private async applyOps(ops: readonly IpvsOp[]): Promise<boolean[]> {
+    const { log, kernel } = this.opts;
+    let results: IpvsOpResult[];
+    try {
+      results = await kernel.apply(ops);
+    } catch (e) {
+      this.stats.opsRefused += ops.length;
+      this.refusal(`apply:${(e as { code?: string }).code ?? ''}`, () => log.error({ err: e }, `IPVS: cannot apply ${ops.length} operation(s): ${(e as Error).message}`));
+      return ops.map(() => false);
+    }
+    return ops.map((op, i) => {
+      const r = results[i] ?? { ok: false, code: 'EUNKNOWN', message: 'no result' };
+      if (harmless(op, r)) {
+        this.stats.opsApplied++;
+        return true;
+      }
+      this.stats.opsRefused++;
+      const code = r.ok ? '' : r.code;
+      const msg = r.ok ? '' : r.message;
+      // ipvswrapper.c ipvs_talk: "IPVS cmd %s(%d) error: %s(%d)"; ours names the op and the code.
+      this.refusal(`${opText(op)}:${code}`, () => log.error(`IPVS cmd ${opText(op)} error: ${code} (${msg})`));
+      return false;
+    });
+  }
+
+  private refusal(key: string, write: () => void): void {
+    const now = this.opts.timers.clock.now();
+    const last = this.refusalLogged.get(key);
+    if (last !== undefined && now - last < REFUSAL_LOG_INTERVAL_MS) return;
+    this.refusalLogged.set(key, now);
+    write();
+  }
+
+  private announce(e: LvsEvent): void {
+    for (const line of eventLines(e)) this.opts.log.info(line);
+    if (e.kind !== 'quorumGained' && e.kind !== 'quorumLost') return;
+    const vs = this.vsById(e.vsId);
+    const script = e.kind === 'quorumGained' ? vs?.quorumUp : vs?.quorumDown;
+    if (script) this.opts.scripts?.launch(script, `${e.kind === 'quorumGained' ? 'quorum_up' : 'quorum_down'} ${e.vs}`, false);
+  }
+}

@@ -1,0 +1,41 @@
+// Shared by the IPVS tests: a config model from keepalived text, and a HealthSource the test
+// drives by hand (the checkers' contract, src/check/health.ts).
+import type { HealthSource, RealServerHealth } from '../../../src/check/health.js';
+import { buildModel } from '../../../src/config/build-model.js';
+import type { KeepalivedConfig } from '../../../src/config/model.js';
+import { parseConfigText } from '../../../src/config/parse.js';
+import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
+
+export function modelOf(text: string): KeepalivedConfig {
+  const sink = new DiagnosticSink();
+  const m = buildModel(parseConfigText(text, 'test.conf', {}, sink), sink);
+  const errors = sink.items.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(`config errors: ${errors.map((e) => e.message).join('; ')}`);
+  return m;
+}
+
+/** A HealthSource whose results the test sets. */
+export class ScriptedHealth implements HealthSource {
+  private readonly map = new Map<string, RealServerHealth>();
+  private readonly listeners: ((h: RealServerHealth) => void)[] = [];
+  started = 0;
+  stopped = 0;
+
+  async start(): Promise<void> {
+    this.started++;
+  }
+  async stop(): Promise<void> {
+    this.stopped++;
+  }
+  current(): ReadonlyMap<string, RealServerHealth> {
+    return this.map;
+  }
+  onChange(listener: (h: RealServerHealth) => void): void {
+    this.listeners.push(listener);
+  }
+  set(key: string, up: boolean, weight?: number): void {
+    const h: RealServerHealth = { key, up, checkers: 1, checkersUp: up ? 1 : 0, lastResult: up ? 'ok' : 'connect refused', ...(weight !== undefined ? { weight } : {}) };
+    this.map.set(key, h);
+    for (const l of this.listeners) l(h);
+  }
+}
