@@ -12,7 +12,7 @@ import type { KeepalivedConfig, ScriptSpec, VirtualServer } from '../config/mode
 import { virtualServerId } from '../config/lvs-ids.js';
 import type { IpvsEntry, IpvsKernel, IpvsOp, IpvsOpResult } from '../kernel/ipvs.js';
 import { serviceKeyText } from '../kernel/ipvs.js';
-import type { Logger } from '../lib/log.js';
+import { RateLimitedCounter, type Logger } from '../lib/log.js';
 import type { TimerHandle, Timers } from '../lib/timers.js';
 import { EMPTY_MEMORY, desired, type Desired, type DesiredMemory, type DesiredVirtual, type LvsEvent, type RsHealth } from './desired.js';
 import { reconcile } from './reconcile.js';
@@ -67,7 +67,7 @@ function harmless(op: IpvsOp, r: IpvsOpResult): boolean {
   return false;
 }
 
-/** The same refusal is logged at most once per this many ms (DESIGN: counted, rate-limited). */
+/** The same refusal is logged at most once per this many ms, with the count of those left out. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 export class IpvsManager {
@@ -81,7 +81,7 @@ export class IpvsManager {
   private queued: Promise<PassResult | undefined> | undefined;
   private timer: TimerHandle | undefined;
   private stopping = false;
-  private readonly refusalLogged = new Map<string, number>();
+  private readonly refusals = new RateLimitedCounter(REFUSAL_LOG_INTERVAL_MS);
   readonly stats: IpvsManagerStats = { passes: 0, opsApplied: 0, opsRefused: 0, repairs: 0, dumpErrors: 0 };
 
   constructor(private readonly opts: IpvsManagerOptions) {
@@ -167,7 +167,9 @@ export class IpvsManager {
     if (every <= 0 || this.stopping) return;
     this.timer = this.opts.timers.setTimeout(() => {
       this.timer = undefined;
-      void this.requestPass('periodic').finally(() => this.schedule());
+      // A fixed period; a pass still waiting absorbs the next request (requestPass).
+      this.schedule();
+      void this.requestPass('periodic');
     }, every);
   }
 
@@ -254,17 +256,14 @@ export class IpvsManager {
       const code = r.ok ? '' : r.code;
       const msg = r.ok ? '' : r.message;
       // ipvswrapper.c ipvs_talk: "IPVS cmd %s(%d) error: %s(%d)"; ours names the op and the code.
-      this.refusal(`${opText(op)}:${code}`, () => log.error(`IPVS cmd ${opText(op)} error: ${code} (${msg})`));
+      this.refusal(`${opText(op)}:${code}`, (n) => log.error({ suppressed: n }, `IPVS cmd ${opText(op)} error: ${code} (${msg})`));
       return false;
     });
   }
 
-  private refusal(key: string, write: () => void): void {
-    const now = this.opts.timers.clock.now();
-    const last = this.refusalLogged.get(key);
-    if (last !== undefined && now - last < REFUSAL_LOG_INTERVAL_MS) return;
-    this.refusalLogged.set(key, now);
-    write();
+  private refusal(key: string, write: (suppressed: number) => void): void {
+    const hit = this.refusals.hit(key, this.opts.timers.clock.now());
+    if (hit) write(hit.suppressed);
   }
 
   private announce(e: LvsEvent): void {

@@ -4,7 +4,8 @@ import { RecordingIpvsKernel } from '../../../src/kernel/recording-ipvs-kernel.j
 import type { IpvsDest, IpvsService } from '../../../src/kernel/ipvs.js';
 import { isKernelError } from '../../../src/kernel/errors.js';
 
-const svc: IpvsService = { key: { kind: 'addr', family: 'inet', protocol: 'tcp', address: '192.0.2.1', port: 80 }, scheduler: 'wlc', flags: 0, timeout: 0, netmask: '255.255.255.255' };
+const KEY = { kind: 'addr', family: 'inet', protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
+const svc: IpvsService = { key: KEY, scheduler: 'wlc', flags: 0, timeout: 0, netmask: '255.255.255.255' };
 const dest: IpvsDest = { family: 'inet', address: '192.0.2.10', port: 80, forward: 'masq', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
 
 describe('RecordingIpvsKernel', () => {
@@ -18,8 +19,8 @@ describe('RecordingIpvsKernel', () => {
       { op: 'addDest', key: svc.key, dest },
       { op: 'editDest', key: svc.key, dest: { ...dest, address: '192.0.2.11' } },
       { op: 'deleteDest', key: svc.key, dest: { family: 'inet', address: '192.0.2.11', port: 80 } },
-      { op: 'editService', service: { ...svc, key: { ...svc.key, port: 81 } } },
-      { op: 'deleteService', key: { ...svc.key, port: 81 } },
+      { op: 'editService', service: { ...svc, key: { ...KEY, port: 81 } } },
+      { op: 'deleteService', key: { ...KEY, port: 81 } },
     ]);
     expect(r.map((x) => (x.ok ? 'ok' : x.code))).toEqual(['ESRCH', 'ok', 'EEXIST', 'ok', 'EEXIST', 'ENOENT', 'ENOENT', 'ESRCH', 'ESRCH']);
     expect(k.snapshot()).toEqual([{ service: svc, dests: [dest] }]);
@@ -28,7 +29,7 @@ describe('RecordingIpvsKernel', () => {
   it('deleting a service deletes its dests; unknown scheduler -> ENOENT; mixed family needs a tunnel', async () => {
     const k = new RecordingIpvsKernel({ entries: [{ service: svc, dests: [dest] }] });
     const r = await k.apply([
-      { op: 'addService', service: { ...svc, key: { ...svc.key, port: 443 }, scheduler: 'nosuch' } },
+      { op: 'addService', service: { ...svc, key: { ...KEY, port: 443 }, scheduler: 'nosuch' } },
       { op: 'addDest', key: svc.key, dest: { ...dest, family: 'inet6', address: '2001:db8::10' } },
       { op: 'addDest', key: svc.key, dest: { ...dest, family: 'inet6', address: '2001:db8::10', forward: 'tunnel' } },
       { op: 'deleteService', key: svc.key },
