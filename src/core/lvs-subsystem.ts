@@ -7,6 +7,7 @@
 // no manager behind them.
 //
 // createLvsSubsystem() is the one call the daemon composition makes.
+import { getSystemErrorMap } from 'node:util';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { HealthSource, RealServerHealth } from '../check/health.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
@@ -122,7 +123,7 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
         });
         this.availability = 'active';
       } catch (e) {
-        this.unavailable((e as Error).message);
+        this.unavailable(errnoText(e));
       }
     }
     health.onChange(() => void this.manager?.requestPass('health'));
@@ -173,6 +174,18 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
     // keepalived: "IPVS: Can't initialize ipvs: <strerror>" (ipvswrapper.c ipvs_start).
     this.o.log.error(`IPVS: Can't initialize ipvs: ${why} - virtual servers are not set up; health checks still run`);
   }
+}
+
+/**
+ * The reason in keepalived's words: strerror(errno) ("No such file or directory" when the
+ * kernel has no IPVS family), then our detail.
+ */
+function errnoText(e: unknown): string {
+  const errno = (e as { errno?: unknown }).errno;
+  const sys = typeof errno === 'number' ? getSystemErrorMap().get(-errno) : undefined;
+  const detail = e instanceof Error ? e.message : String(e);
+  if (!sys) return detail;
+  return `${sys[1].charAt(0).toUpperCase()}${sys[1].slice(1)} (${detail})`;
 }
 
 function withHealth(r: DesiredVirtual['reals'][number], h: RealServerHealth | undefined): LvsRealStatus {
