@@ -10,7 +10,7 @@
 // notify ProcessRunner to it, so this folder stays beside notify/ rather than on top of it.
 import type { KeepalivedConfig, ScriptSpec, VirtualServer } from '../config/model.js';
 import { virtualServerId } from '../config/lvs-ids.js';
-import type { IpvsEntry, IpvsKernel, IpvsOp, IpvsOpResult } from '../kernel/ipvs.js';
+import type { IpvsEntry, IpvsKernel, IpvsOp, IpvsOpResult, IpvsTimeouts } from '../kernel/ipvs.js';
 import { serviceKeyText } from '../kernel/ipvs.js';
 import { RateLimitedCounter, type Logger } from '../lib/log.js';
 import type { TimerHandle, Timers } from '../lib/timers.js';
@@ -81,6 +81,8 @@ export class IpvsManager {
   private queued: Promise<PassResult | undefined> | undefined;
   private timer: TimerHandle | undefined;
   private stopping = false;
+  /** The kernel's connection timeouts before lvs_timeouts changed them (restored at stop). */
+  private savedTimeouts: IpvsTimeouts | undefined;
   private readonly refusals = new RateLimitedCounter(REFUSAL_LOG_INTERVAL_MS);
   readonly stats: IpvsManagerStats = { passes: 0, opsApplied: 0, opsRefused: 0, repairs: 0, dumpErrors: 0 };
 
@@ -88,8 +90,13 @@ export class IpvsManager {
     this.config = opts.config;
   }
 
-  /** Runs the first pass and starts the periodic one. */
+  /** lvs_flush, lvs_timeouts, then the first pass; starts the periodic one. */
   async start(): Promise<PassResult | undefined> {
+    const g = this.config.globalDefs;
+    // check_daemon.c start_check: "Remove any entries left over from previous invocation" -
+    // everything, other programs' services included.
+    if (g.lvsFlush) await this.flush('lvs_flush');
+    await this.applyTimeouts();
     const r = await this.requestPass('start');
     this.schedule();
     return r;
@@ -112,8 +119,9 @@ export class IpvsManager {
   }
 
   /** A new model (reload): the next pass diffs against it; servers that left are removed. */
-  reload(next: KeepalivedConfig): Promise<PassResult | undefined> {
+  async reload(next: KeepalivedConfig): Promise<PassResult | undefined> {
     this.config = next;
+    await this.applyTimeouts();
     return this.requestPass('reload');
   }
 
@@ -139,15 +147,21 @@ export class IpvsManager {
         // clear_services -> update_vs_notifies(stopping): quorum_down runs at stop only with omega.
         if (vs?.omega && vs.quorumDown) this.opts.scripts?.launch(vs.quorumDown, `quorum_down ${v.label}`, true);
       }
-      try {
-        const observed = await kernel.dump();
-        const ops = reconcile(observed, [], this.owned);
-        if (ops.length > 0) await this.applyOps(ops);
-        this.owned.clear();
-      } catch (e) {
-        log.error({ err: e }, `IPVS: cannot remove our virtual servers at stop: ${(e as Error).message}`);
+      if (this.config.globalDefs.lvsFlushOnStop === 'all') {
+        await this.flush('lvs_flush_on_stop');
+      } else {
+        try {
+          const observed = await kernel.dump();
+          const ops = reconcile(observed, [], this.owned);
+          if (ops.length > 0) await this.applyOps(ops);
+        } catch (e) {
+          log.error({ err: e }, `IPVS: cannot remove our virtual servers at stop: ${(e as Error).message}`);
+        }
       }
+      this.owned.clear();
     }
+    // ipvs_stop: the timeouts go back to what they were, with or without -I.
+    if (this.savedTimeouts) await this.setTimeouts(this.savedTimeouts);
     await this.opts.scripts?.drain?.();
   }
 
@@ -175,6 +189,45 @@ export class IpvsManager {
 
   private vsById(id: string): VirtualServer | undefined {
     return this.config.virtualServers.find((v) => virtualServerId(v) === id);
+  }
+
+  /** Deletes every service in the kernel, ours or not (lvs_flush, lvs_flush_on_stop). */
+  private async flush(why: string): Promise<void> {
+    try {
+      const observed = await this.opts.kernel.dump();
+      this.opts.log.info(`IPVS: ${why}: removing all ${observed.length} virtual service(s)`);
+      if (observed.length > 0) await this.applyOps(observed.map((e) => ({ op: 'deleteService', key: e.service.key }) as const));
+    } catch (e) {
+      this.opts.log.error({ err: e }, `IPVS: ${why} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** lvs_timeouts: set (remembering the kernel's values once); no longer configured: restore. */
+  private async applyTimeouts(): Promise<void> {
+    const t = this.config.globalDefs.lvsTimeouts;
+    const want: IpvsTimeouts = { tcp: t?.tcp ?? 0, tcpFin: t?.tcpfin ?? 0, udp: t?.udp ?? 0 };
+    if (want.tcp === 0 && want.tcpFin === 0 && want.udp === 0) {
+      if (this.savedTimeouts) await this.setTimeouts(this.savedTimeouts);
+      this.savedTimeouts = undefined;
+      return;
+    }
+    if (!this.savedTimeouts) {
+      try {
+        this.savedTimeouts = await this.opts.kernel.getTimeouts();
+      } catch (e) {
+        this.opts.log.error({ err: e }, `IPVS: cannot read the connection timeouts: ${(e as Error).message}`);
+      }
+    }
+    await this.setTimeouts(want);
+  }
+
+  private async setTimeouts(t: IpvsTimeouts): Promise<void> {
+    try {
+      await this.opts.kernel.setTimeouts(t);
+    } catch (e) {
+      // ipvswrapper.c ipvs_set_timeouts.
+      this.opts.log.info({ err: e }, 'Failed to set ipvs timeouts');
+    }
   }
 
   private async runPass(reason: PassReason): Promise<PassResult> {

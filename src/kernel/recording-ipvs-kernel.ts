@@ -92,6 +92,11 @@ export class RecordingIpvsKernel implements IpvsKernel {
     this.applied.length = 0;
   }
 
+  /** The connection timeouts now (s). */
+  get currentTimeouts(): IpvsTimeouts {
+    return { ...this.timeouts };
+  }
+
   /** The table now, synchronously (what dump() would answer). */
   snapshot(): IpvsEntry[] {
     return [...this.table.values()].map((s) => ({ service: s.service, dests: [...s.dests.values()] }));

@@ -206,6 +206,30 @@ describe('LVS subsystem: stop, -I, reload', () => {
   });
 });
 
+describe('LVS subsystem: lvs_flush, lvs_flush_on_stop, lvs_timeouts (global_defs)', () => {
+  const withGlobals = (g: string) => `global_defs {\n  ${g}\n}\n${CONF}`;
+
+  it('lvs_flush removes everything at start, foreign services included', async () => {
+    const r = await rig({ conf: withGlobals('lvs_flush'), entries: [FOREIGN] });
+    expect(r.kernel.snapshot().map((e) => e.service.key)).toEqual([KEY]);
+  });
+
+  it('lvs_flush_on_stop removes everything at stop', async () => {
+    const r = await rig({ conf: withGlobals('lvs_flush_on_stop'), entries: [FOREIGN] });
+    await r.sub.stop('signal');
+    live = undefined;
+    expect(r.kernel.snapshot()).toEqual([]);
+  });
+
+  it('lvs_timeouts are set at start and the kernel values restored at stop, even with -I', async () => {
+    const r = await rig({ conf: withGlobals('lvs_timeouts tcp 7200 udp 60'), dontReleaseIpvs: true });
+    expect(r.kernel.currentTimeouts).toEqual({ tcp: 7200, tcpFin: 120, udp: 60 });
+    await r.sub.stop('signal');
+    live = undefined;
+    expect(r.kernel.currentTimeouts).toEqual({ tcp: 900, tcpFin: 120, udp: 300 });
+  });
+});
+
 describe('LVS subsystem without IPVS in the kernel', () => {
   it('one error line at start; the checkers still run; status lists servers with their health', async () => {
     const r = await rig({ present: false });
