@@ -338,16 +338,14 @@ function rsPort(rs: RealServer, vs: VirtualServer): number {
 
 function realDest(rs: RealServer, vs: VirtualServer, t: ServiceTarget, weight: number): IpvsDest {
   const forward = forwardOf(rs.lvsMethod ?? vs.lbKind);
-  return {
-    family: rs.ip.family,
-    address: rs.ip.address,
-    port: forward === 'masq' ? rsPort(rs, vs) : t.port,
-    forward,
-    weight,
-    upperThreshold: rs.uthreshold,
-    lowerThreshold: rs.lthreshold,
-    ...(forward === 'tunnel' ? tunnelOf(vs.tunnel) : {}),
-  };
+  return dest(rs.ip.family, rs.ip.address, forward === 'masq' ? rsPort(rs, vs) : t.port, forward, weight, rs.uthreshold, rs.lthreshold, vs);
+}
+
+/** One literal per shape (a trailing spread in a literal is a slow runtime copy in V8). */
+function dest(family: 'inet' | 'inet6', address: string, port: number, forward: IpvsForward, weight: number, upper: number, lower: number, vs: VirtualServer): IpvsDest {
+  if (forward !== 'tunnel') return { family, address, port, forward, weight, upperThreshold: upper, lowerThreshold: lower };
+  const tun = tunnelOf(vs.tunnel);
+  return { family, address, port, forward, weight, upperThreshold: upper, lowerThreshold: lower, tunnelType: tun.tunnelType, tunnelPort: tun.tunnelPort, tunnelFlags: tun.tunnelFlags };
 }
 
 /** The sorry server's port as keepalived settles it (check_data.c validate_check_config). */
@@ -361,16 +359,7 @@ function sorryPort(vs: VirtualServer): number {
 function sorryDest(vs: VirtualServer, t: ServiceTarget, weight: number): IpvsDest {
   const s = vs.sorryServer!;
   const forward = forwardOf(vs.sorryServerLvsMethod ?? vs.lbKind);
-  return {
-    family: s.ip.family,
-    address: s.ip.address,
-    port: forward === 'masq' ? (s.port ?? 0) : t.port,
-    forward,
-    weight,
-    upperThreshold: 0,
-    lowerThreshold: 0,
-    ...(forward === 'tunnel' ? tunnelOf(vs.tunnel) : {}),
-  };
+  return dest(s.ip.family, s.ip.address, forward === 'masq' ? (s.port ?? 0) : t.port, forward, weight, 0, 0, vs);
 }
 
 // ------------------------------------------------------------------------------ names

@@ -257,8 +257,9 @@ export class IpvsManager {
     const ops = reconcile(observed, d.entries, owned);
 
     // A difference between the kernel and what we left there last time is someone else's doing.
+    // With no op to issue there is nothing to restore, and the second diff is skipped.
     let repaired = 0;
-    if (this.applied) {
+    if (this.applied && ops.length > 0) {
       const drift = reconcile(observed, this.applied, owned);
       repaired = drift.length;
       if (repaired > 0) {
