@@ -163,6 +163,14 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
     return r && r.ops.length > 0 ? { kind: 'applied', changes: r.ops.length } : { kind: 'unchanged' };
   }
 
+  /**
+   * The addresses this node holds changed (a VRRP instance became MASTER or left it): ha_suspend
+   * virtual servers follow on the next pass, which this starts.
+   */
+  heldAddressesChanged(): void {
+    void this.manager?.requestPass('vrrp');
+  }
+
   /** Resolves when the manager has no pass running or queued (tests). */
   async idle(): Promise<void> {
     await this.manager?.idle();

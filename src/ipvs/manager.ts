@@ -16,7 +16,7 @@ import { RateLimitedCounter, type Logger } from '../lib/log.js';
 import type { TimerHandle, Timers } from '../lib/timers.js';
 import { EMPTY_MEMORY, desired, type Desired, type DesiredMemory, type DesiredVirtual, type LvsEvent, type RsHealth } from './desired.js';
 import { reconcile } from './reconcile.js';
-import { eventLines, opText, shutdownLine } from './wording.js';
+import { eventLines, opText, removedLine, shutdownLine } from './wording.js';
 
 /** Starts a configured script and forgets it (keepalived's notify_exec); `stopping` scripts get a short life. */
 export interface ScriptLauncher {
@@ -120,9 +120,21 @@ export class IpvsManager {
 
   /** A new model (reload): the next pass diffs against it; servers that left are removed. */
   async reload(next: KeepalivedConfig): Promise<PassResult | undefined> {
+    await this.idle();
+    const before = this.last?.virtuals ?? [];
     this.config = next;
     await this.applyTimeouts();
-    return this.requestPass('reload');
+    const r = await this.requestPass('reload');
+    // clear_diff_services: a real server (or a whole virtual server) gone from the config is
+    // logged as removed, in keepalived's words, when it was in the table.
+    const after = new Map((this.last?.virtuals ?? []).map((v) => [v.id, new Set(v.reals.map((x) => x.key))]));
+    for (const v of before) {
+      const kept = after.get(v.id);
+      for (const x of v.reals) {
+        if (x.pool !== 'absent' && !kept?.has(x.key)) this.opts.log.info(removedLine(x.label, v.label, x.pool === 'inhibited' && !x.alive));
+      }
+    }
+    return r;
   }
 
   /** Resolves when no pass is running or queued. */

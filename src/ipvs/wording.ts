@@ -41,6 +41,11 @@ export function shutdownLine(rs: string, vs: string, inhibitedDead: boolean): st
   return `Shutting down ${inhibitedDead ? '(inhibited) ' : ''}service ${rs} from VS ${vs}`;
 }
 
+/** clear_service_rs on a reload that dropped the real server: "Removing service X from VS Y". */
+export function removedLine(rs: string, vs: string, inhibitedDead: boolean): string {
+  return `Removing ${inhibitedDead ? '(inhibited) ' : ''}service ${rs} from VS ${vs}`;
+}
+
 /** One op as text for our own lines (repairs, refusals). */
 export function opText(op: IpvsOp): string {
   switch (op.op) {

@@ -203,6 +203,34 @@ describe('LVS subsystem: stop, -I, reload', () => {
     expect(out).toEqual({ kind: 'applied', changes: 2 });
     expect(r.kernel.ops.map((o) => o.op)).toEqual(['deleteDest', 'editDest']);
     expect(addresses(r.kernel)).toEqual(['192.0.2.10/4']);
+    expect(r.msgs()).toContain(`Removing service [192.0.2.11]:tcp:3306 from VS ${VS}`);
+  });
+
+  it('ha_suspend: results are not acted on until this node holds the address', async () => {
+    const held = new Set<string>();
+    const kernel = new RecordingIpvsKernel();
+    const health = new ScriptedHealth();
+    const vt = new VirtualTime();
+    const sub = createLvsSubsystem({
+      model: modelOf(CONF.replace('quorum 2', 'ha_suspend')),
+      log: memoryLogger('info').log,
+      ipvs: kernel,
+      health,
+      runner: new FakeProcessRunner(),
+      timers: vt,
+      heldAddresses: () => held,
+    });
+    live = sub;
+    await sub.start();
+    await sub.idle();
+    kernel.clearLog();
+    health.set(RS10, false);
+    await sub.idle();
+    expect(kernel.ops).toEqual([]);
+    held.add('192.0.2.1');
+    sub.heldAddressesChanged();
+    await sub.idle();
+    expect(kernel.ops.map((o) => o.op)).toEqual(['deleteDest']);
   });
 });
 
