@@ -12,7 +12,7 @@ import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { HealthSource, RealServerHealth } from '../check/health.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
 import type { Logger } from '../lib/log.js';
-import type { Timers } from '../lib/timers.js';
+import type { TimerHandle, Timers } from '../lib/timers.js';
 import type { Ms } from '../lib/units.js';
 import { IpvsManager, type IpvsManagerStats, type ScriptLauncher } from '../ipvs/manager.js';
 import { EMPTY_MEMORY, desired, type DesiredVirtual } from '../ipvs/desired.js';
@@ -86,7 +86,15 @@ class RunnerLauncher implements ScriptLauncher {
     });
   }
 
+  /** keepalived at stop: running scripts get one second, then their process groups are killed. */
   async drain(): Promise<void> {
+    const all = [...this.running];
+    if (all.length === 0) return;
+    let timer: TimerHandle | undefined;
+    const late = new Promise<void>((r) => (timer = this.o.timers.setTimeout(r, 1000)));
+    await Promise.race([Promise.all(all.map((p) => p.result)), late]);
+    if (timer) this.o.timers.clearTimeout(timer);
+    for (const p of this.running) p.terminate(500 as Ms);
     await Promise.all([...this.running].map((p) => p.result));
   }
 }

@@ -195,6 +195,25 @@ describe('LVS subsystem: stop, -I, reload', () => {
     expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'down']]);
   });
 
+  it('a quorum script still running at stop gets one second, then is killed', async () => {
+    const r = await rig();
+    r.runner.enqueue('/usr/local/bin/quorum.sh', 'pending');
+    r.health.set(RS11, false);
+    await r.sub.idle();
+    expect(r.runner.pending).toHaveLength(1);
+    let done = false;
+    const stopping = r.sub.stop('signal').then(() => (done = true));
+    live = undefined;
+    const settle = () => new Promise<void>((res) => setImmediate(res));
+    await settle();
+    r.vt.advance(999);
+    await settle();
+    expect(done).toBe(false);
+    r.vt.advance(1);
+    await stopping;
+    expect(r.runner.calls[0].terminated).toBe(true);
+  });
+
   it('reload: a changed weight is one editDest, a removed real server one deleteDest', async () => {
     const r = await rig({ conf: CONF.replace('quorum 2', 'quorum 1') });
     r.kernel.clearLog();
