@@ -8,7 +8,8 @@
 //
 // createLvsSubsystem() is the one call the daemon composition makes.
 import { getSystemErrorMap } from 'node:util';
-import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
+import type { KeepalivedConfig, ScriptSpec, VirtualServer } from '../config/model.js';
+import { vsLine, type LvsEndpoint, type LvsProtocol } from '../notify/fifo-format.js';
 import type { HealthSource, RealServerHealth } from '../check/health.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
 import type { Logger } from '../lib/log.js';
@@ -38,6 +39,27 @@ export interface LvsSubsystemOptions {
   readonly passIntervalMs?: number;
   /** Kill a quorum script after this long; default 120 s (ADR 0002). */
   readonly scriptTimeoutMs?: Ms;
+  /** notify_fifo / lvs_notify_fifo writers: `VS [192.0.2.1]:tcp:80 UP` lines on quorum changes. */
+  readonly fifos?: readonly LineWriter[];
+  /** Drop keepalived's NUL after each LVS FIFO line (fifo-format.ts); default keeps it. */
+  readonly lvsTrailingNul?: boolean;
+}
+
+export interface LineWriter {
+  write(line: string): void;
+}
+
+/** How keepalived names a virtual server in FIFO lines (check_data.c format_vs). */
+export function vsEndpoint(vs: VirtualServer): LvsEndpoint {
+  const t = vs.target;
+  switch (t.kind) {
+    case 'address':
+      return { kind: 'addr', ip: t.ip.address, protocol: vs.protocol.toLowerCase() as LvsProtocol, port: t.port };
+    case 'fwmark':
+      return { kind: 'fwmark', mark: t.fwmark };
+    case 'group':
+      return { kind: 'group', name: t.group, port: 0 };
+  }
 }
 
 export type IpvsAvailability = 'active' | 'unavailable' | 'stopped' | 'idle';
@@ -128,6 +150,10 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
           scripts: new RunnerLauncher(this.o),
           ...(this.o.passIntervalMs !== undefined ? { passIntervalMs: this.o.passIntervalMs } : {}),
           dontRelease: this.o.dontReleaseIpvs ?? false,
+          onQuorum: (vs, up) => {
+            const line = vsLine(vsEndpoint(vs), up, { lvsTrailingNul: this.o.lvsTrailingNul ?? true });
+            for (const f of this.o.fifos ?? []) f.write(line);
+          },
         });
         this.availability = 'active';
       } catch (e) {

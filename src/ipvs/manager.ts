@@ -39,6 +39,8 @@ export interface IpvsManagerOptions {
   readonly passIntervalMs?: number;
   /** -I / --dont-release-ipvs: leave our services in the kernel at stop. */
   readonly dontRelease?: boolean;
+  /** A virtual server's quorum went up or down (keepalived's do_vs_notifies: FIFO `VS ... UP|DOWN`). */
+  readonly onQuorum?: (vs: VirtualServer, up: boolean) => void;
 }
 
 export type PassReason = 'start' | 'periodic' | 'health' | 'reload' | 'vrrp';
@@ -156,8 +158,12 @@ export class IpvsManager {
       for (const v of this.last?.virtuals ?? []) {
         const vs = this.vsById(v.id);
         for (const r of v.reals) log.info(shutdownLine(r.label, v.label, r.pool === 'inhibited' && !r.alive));
-        // clear_services -> update_vs_notifies(stopping): quorum_down runs at stop only with omega.
-        if (vs?.omega && vs.quorumDown) this.opts.scripts?.launch(vs.quorumDown, `quorum_down ${v.label}`, true);
+        // clear_services -> update_vs_notifies(stopping): quorum_down and the FIFO line run at
+        // stop only with omega.
+        if (vs?.omega) {
+          if (vs.quorumDown) this.opts.scripts?.launch(vs.quorumDown, `quorum_down ${v.label}`, true);
+          this.opts.onQuorum?.(vs, false);
+        }
       }
       if (this.config.globalDefs.lvsFlushOnStop === 'all') {
         await this.flush('lvs_flush_on_stop');
@@ -336,7 +342,9 @@ export class IpvsManager {
     for (const line of eventLines(e)) this.opts.log.info(line);
     if (e.kind !== 'quorumGained' && e.kind !== 'quorumLost') return;
     const vs = this.vsById(e.vsId);
-    const script = e.kind === 'quorumGained' ? vs?.quorumUp : vs?.quorumDown;
+    if (!vs) return;
+    const script = e.kind === 'quorumGained' ? vs.quorumUp : vs.quorumDown;
     if (script) this.opts.scripts?.launch(script, `${e.kind === 'quorumGained' ? 'quorum_up' : 'quorum_down'} ${e.vs}`, false);
+    this.opts.onQuorum?.(vs, e.kind === 'quorumGained');
   }
 }

@@ -45,6 +45,7 @@ interface Rig {
   vt: VirtualTime;
   runner: FakeProcessRunner;
   records: Record<string, unknown>[];
+  fifo: string[];
   msgs: () => string[];
   pass: () => Promise<void>;
 }
@@ -61,7 +62,18 @@ async function rig(opts: { conf?: string; present?: boolean; dontReleaseIpvs?: b
   const vt = new VirtualTime();
   const runner = new FakeProcessRunner();
   const { log, records } = memoryLogger('info');
-  const sub = createLvsSubsystem({ model: modelOf(opts.conf ?? CONF), log, ipvs: kernel, health, runner, timers: vt, dontReleaseIpvs: opts.dontReleaseIpvs ?? false, passIntervalMs: 5000 });
+  const fifo: string[] = [];
+  const sub = createLvsSubsystem({
+    model: modelOf(opts.conf ?? CONF),
+    log,
+    ipvs: kernel,
+    health,
+    runner,
+    timers: vt,
+    dontReleaseIpvs: opts.dontReleaseIpvs ?? false,
+    passIntervalMs: 5000,
+    fifos: [{ write: (l) => fifo.push(l) }],
+  });
   live = sub;
   await sub.start();
   await sub.idle();
@@ -69,7 +81,7 @@ async function rig(opts: { conf?: string; present?: boolean; dontReleaseIpvs?: b
     vt.advance(5000);
     await sub.idle();
   };
-  return { sub, kernel, health, vt, runner, records, msgs: () => records.map((r) => String(r.msg)), pass };
+  return { sub, kernel, health, vt, runner, records, fifo, msgs: () => records.map((r) => String(r.msg)), pass };
 }
 
 const ours = (k: RecordingIpvsKernel) => k.snapshot().filter((e) => e.service.key.kind === 'addr' && e.service.key.address === '192.0.2.1');
@@ -106,6 +118,8 @@ describe('LVS subsystem: start and health changes', () => {
     expect(addresses(r.kernel)).toEqual(['192.0.2.10/1', '192.0.2.11/1']);
     expect(r.msgs()).toContain(`Gained quorum 2+0=2 <= 2 for VS ${VS}`);
     expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'down'], ['/usr/local/bin/quorum.sh', 'up']]);
+    // notify_fifo lines, with keepalived's trailing NUL (fact sheet 4.3).
+    expect(r.fifo).toEqual([`VS ${VS} DOWN\n\0`, `VS ${VS} UP\n\0`]);
   });
 
   it('inhibit_on_failure: a dead real server stays with weight 0 (one editDest)', async () => {
@@ -193,6 +207,7 @@ describe('LVS subsystem: stop, -I, reload', () => {
     await r.sub.stop('signal');
     live = undefined;
     expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'down']]);
+    expect(r.fifo).toEqual([`VS ${VS} DOWN\n\0`]);
   });
 
   it('a quorum script still running at stop gets one second, then is killed', async () => {
