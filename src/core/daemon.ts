@@ -12,7 +12,8 @@ import type { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import { NodeProcessRunner } from '../notify/process-runner.js';
 import type { Subsystem } from './subsystem.js';
 import { SubsystemSet } from './subsystem-set.js';
-import { VrrpSubsystem, type VrrpContext } from './vrrp-subsystem.js';
+import { VrrpSubsystem } from './vrrp-subsystem.js';
+import type { SubsystemContext } from './subsystem-context.js';
 import { daemonMainFiles, loadDaemonConfig, type DaemonConfig } from './daemon-config.js';
 import { daemonLogger } from './daemon-logger.js';
 import { openHostIo, type HostIo } from './host-io.js';
@@ -34,12 +35,10 @@ export interface RunningDaemon {
   status(): Record<string, unknown>;
 }
 
-/** What every subsystem is built from: the model and the parts the daemon shares. */
-export type SubsystemContext = VrrpContext;
-
 /** The daemon's subsystems, in start order (they stop in reverse). Throws StartError to refuse. */
 async function createSubsystems(ctx: SubsystemContext): Promise<{ vrrp: VrrpSubsystem; subsystems: Subsystem[] }> {
   const vrrp = await VrrpSubsystem.create(ctx);
+  // The IPVS director joins this list after VRRP: `[vrrp, await LvsSubsystem.create(ctx)]`.
   return { vrrp, subsystems: [vrrp] };
 }
 
@@ -83,8 +82,7 @@ function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, 
     clock,
     log,
     runner: o.runner ?? new NodeProcessRunner(),
-    dontReleaseVrrp: o.dontReleaseVrrp ?? false,
-    addressMonitoring: o.addressMonitoring ?? false,
+    options: o,
   };
 }
 
@@ -116,6 +114,8 @@ interface Started {
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
 async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const { log, host, set, vrrp } = s;
+  // Read before any signal is handed over: a TERM that arrived during start-up stops at once.
+  const runtime = vrrp.runtime;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   // The event loop may hold nothing else (no instance configured): the daemon lives until stopped.
@@ -138,12 +138,12 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     return stopping;
   };
   if (o.signals !== false) {
-    const actions = daemonSignalActions({ runtime: vrrp.runtime, stats: vrrp.stats, specs: vrrp.specs, log, stop, options: o });
+    const actions = daemonSignalActions({ runtime, stats: vrrp.stats, specs: vrrp.specs, log, stop, options: o });
     const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
     uninstallSignals = installSignalHandlers(actions, log, rawSignals);
     handOverEarlySignals(o, actions, log);
   }
-  return { runtime: vrrp.runtime, done, stop, status: () => set.status() };
+  return { runtime, done, stop, status: () => set.status() };
 }
 
 /** Signals that arrived while starting (main.ts held them): handled now, in arrival order. */

@@ -6,21 +6,18 @@
 // Two phases, as the daemon composes them: create() wires the instances against the host's links
 // and refuses a config this host cannot run (nothing is changed on the host yet, no pid file is
 // written); start() then brings everything up. stop() undoes start() in reverse.
-import type { Clock } from '../lib/clock.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import type { Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
 import { RealTimers } from '../lib/timers.js';
-import type { ConfigTree } from '../config/ast.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { interfaceDiagnostics } from '../config/host-checks.js';
 import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
 import { VrrpRuntime, type InstanceStatus, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
-import type { ProcessRunner } from '../notify/process-runner.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import { FifoWriter } from '../notify/fifo.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
-import type { HostIo } from './host-io.js';
+import type { SubsystemContext } from './subsystem-context.js';
 import { wireInstances, type WiredConfig } from './instance-wiring.js';
 import { ScriptNotifySink } from './notify-sink.js';
 import { LinkWatcher } from './link-watch.js';
@@ -29,22 +26,6 @@ import { VrrpStats } from './vrrp-stats.js';
 import { ScriptStatusLog } from './script-status-log.js';
 import { prepareNotifyScripts, prepareTrackScripts, userDbOnce, type RunnableScript } from './vrrp-scripts.js';
 import { EXIT, StartError } from './start-error.js';
-
-/** What the VRRP subsystem is built from: the model and the parts the daemon shares. */
-export interface VrrpContext {
-  readonly model: KeepalivedConfig;
-  readonly tree: ConfigTree;
-  /** No vrrp_instance configured: the daemon stays up, idle. */
-  readonly empty: boolean;
-  readonly host: HostIo;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly runner: ProcessRunner;
-  /** -V: leave the VIPs in place at stop and send no priority-0 advert. */
-  readonly dontReleaseVrrp: boolean;
-  /** -a: log every address added or removed. */
-  readonly addressMonitoring: boolean;
-}
 
 export interface VrrpStatus {
   readonly instances: readonly InstanceStatus[];
@@ -64,9 +45,10 @@ interface Running {
 export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   readonly name = 'vrrp';
   private running: Running | undefined;
+  private stopped = false;
 
   private constructor(
-    private readonly ctx: VrrpContext,
+    private readonly ctx: SubsystemContext,
     private readonly wired: WiredConfig,
   ) {}
 
@@ -75,7 +57,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
    * "permanent error CONFIG") when an interface the config names is missing or no instance can
    * run; logs the problems that only disable one instance.
    */
-  static async create(ctx: VrrpContext): Promise<VrrpSubsystem> {
+  static async create(ctx: SubsystemContext): Promise<VrrpSubsystem> {
     const { model, tree, host, log } = ctx;
     const wired = await wireInstances(model, host.kernel);
     const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
@@ -136,7 +118,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       log,
       (ifname, up, ifindex) => runtime.interfaceChanged(ifname, up, ifindex),
       (ifindex, address) => runtime.addressRemoved(ifindex, address),
-      this.ctx.addressMonitoring,
+      this.ctx.options.addressMonitoring ?? false,
     );
     this.running = { runtime, stats, notify, fifos, scriptRunner, fileWatcher, linkWatcher };
     try {
@@ -153,9 +135,11 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   /** Scripts first (no new results), then the instances (priority-0 adverts, VIPs), then notify and watchers. */
   async stop(_reason: StopReason): Promise<void> {
     const r = this.running;
-    if (!r) return;
-    this.running = undefined;
-    const { log, dontReleaseVrrp } = this.ctx;
+    if (!r || this.stopped) return;
+    // The parts stay readable (runtime, stats, status) after the stop; only a second stop is a no-op.
+    this.stopped = true;
+    const { log } = this.ctx;
+    const dontReleaseVrrp = this.ctx.options.dontReleaseVrrp ?? false;
     await r.scriptRunner.stop(1000 as Ms);
     // -V: keepalived 2.2.7 then sends no priority-0 advert and leaves the VIPs (observed).
     await r.runtime.stop({ release: !dontReleaseVrrp });

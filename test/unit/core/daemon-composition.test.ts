@@ -85,6 +85,9 @@ describe('startDaemon: shared parts and the VRRP subsystem', () => {
       await run(2000);
       expect(await stopping).toBe(0);
       expect(await da.done).toBe(0);
+      // The runtime and the status stay readable after the stop.
+      expect(da.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'STOP' }] } });
+      expect(da.runtime.status()[0]?.state).toBe('STOP');
       da = undefined;
       const all = a.msgs();
       expect(all[all.length - 1]).toMatch(/^Stopped Keepalived v/);
@@ -171,8 +174,7 @@ describe('VrrpSubsystem.reload', () => {
       clock: new VirtualTime(),
       log: memoryLogger().log,
       runner: undefined as never,
-      dontReleaseVrrp: false,
-      addressMonitoring: false,
+      options: { configFile: join(a.dir, 'keepalived.conf'), configId: 'a' },
     });
     const outcome = await v.reload(model!, model!);
     expect(outcome.kind).toBe('rejected');
