@@ -5,8 +5,8 @@
 //   $NAME, ~SEQ) ─▶ Peggy grammar ─▶ statement tree ─▶ keyword tables ─▶ model
 //
 // Every problem is a diagnostic in one sink, never an exception. What each caller does with a
-// main file it cannot read differs (keepalived's -t exits 4, its daemon exits 6 for a missing
-// file only), so those problems are returned, not acted on.
+// main file it cannot read differs (our -t exits 4 for any of them; the daemon exits 6, as
+// keepalived does, for a missing file only), so those problems are returned, not acted on.
 import { parseConfigFile, parseConfigText } from './parse.js';
 import { buildModel, modelRetain } from './build-model.js';
 import { inFileOrder } from './host-checks.js';
