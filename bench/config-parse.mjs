@@ -40,7 +40,7 @@ const mainJs = join(dist, 'src/cli/main.js');
 // The installed executable (`npm run build:bundle`): what `keepalived-ts -t` runs. Measured when present.
 const binJs = join(dist, 'bin/keepalived-ts.mjs');
 const haveBin = existsSync(binJs);
-const pipelineJs = join(dist, 'src/cli/pipeline.js');
+const pipelineJs = join(dist, 'src/config/pipeline.js');
 if (!existsSync(mainJs) || !existsSync(pipelineJs)) {
   console.error(`config-parse bench: ${mainJs} not found; run \`npm run build\` first (or set KT_DIST)`);
   process.exit(2);

@@ -7,12 +7,11 @@
 // `$? -eq 6` behave the same. One deliberate difference: a missing main config file exits 4
 // here (keepalived -t prints "Config files missing" and exits 0 unless -e is given), because a
 // config test that passes on a file that is not there hides a mistake.
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DiagnosticSink, type Diagnostic } from '../lib/diagnostics.js';
-import { loadConfigFiles, type KeepalivedModel } from './pipeline.js';
+import { mainFiles, readConfig, type KeepalivedModel } from '../config/pipeline.js';
+export { mainFileProblem, resolveMainFiles } from '../config/pipeline.js';
 export { modelToJson, type DumpOptions } from '../config/model-json.js';
-import { expandBraces } from '../config/preprocess.js';
-import { nodeConfigFiles } from '../config/node-files.js';
 import {
   configuredScripts,
   missingTrackScripts,
@@ -24,7 +23,7 @@ import {
 } from '../notify/script-security.js';
 import type { ConfigTree, Statement } from '../config/ast.js';
 import type { SourceLoc } from '../lib/diagnostics.js';
-import { inFileOrder, interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
+import { interfaceDiagnostics, scriptUserDiagnostics, type HostFacts } from '../config/host-checks.js';
 
 export const EXIT_OK = 0;
 export const EXIT_CANNOT_RUN = 4;
@@ -118,49 +117,13 @@ export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
   return code;
 }
 
-/** Why the main config file cannot be read, or undefined when it is a readable regular file. */
-export function mainFileProblem(path: string): string | undefined {
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) return `Configuration file '${path}' is a directory`;
-    if (!st.isFile()) return `Configuration file '${path}' is not a regular file`;
-    // keepalived refuses an executable config file ("not a regular non-executable file").
-    if ((st.mode & 0o111) !== 0) return `Configuration file '${path}' is executable: keepalived will not read it`;
-    accessSync(path, constants.R_OK);
-    return undefined;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return `Config files missing '${path}'.`;
-    if (code === 'EACCES') return `Configuration file '${path}' open problem (permission denied)`;
-    return `Configuration file '${path}' open problem (${code ?? String(e)})`;
-  }
-}
-
-/**
- * The files `-f PATTERN` names: keepalived accepts a glob for the main config; every match is
- * read, in sorted order. A name that exists as written is taken literally.
- */
-export function resolveMainFiles(pattern: string, cwd: string = process.cwd()): string[] {
-  if (!/[*?[{]/.test(pattern) || existsSync(pattern)) return [pattern];
-  const seen = new Set<string>();
-  for (const p of expandBraces(pattern)) for (const m of nodeConfigFiles.glob(p, cwd)) seen.add(m);
-  return seen.size > 0 ? [...seen] : [pattern];
-}
-
 /** Runs the whole check. Never throws for bad input: problems are diagnostics or `fatal`. */
 export function runConfigTest(file: string, options: ConfigTestOptions): ConfigTestResult {
-  const files = resolveMainFiles(file);
-  for (const f of files) {
-    const problem = mainFileProblem(f);
-    if (problem) return { exitCode: EXIT_CANNOT_RUN, fatal: problem, diagnostics: [] };
-  }
+  const main = mainFiles(file);
+  if (main.problem) return { exitCode: EXIT_CANNOT_RUN, fatal: main.problem.message, diagnostics: [] };
   const sink = new DiagnosticSink();
-  if (files.length > 1) {
-    sink.warning('multiple-config-files', `multiple configuration file matches of ${file}, starting with ${files[0]}`, { file: files[0], line: 1, column: 1 }, {
-      hint: `all ${files.length} files are read, in this order: ${files.join(', ')}`,
-    });
-  }
-  const { tree, model } = loadConfigFiles(files, file, { configId: options.configId }, sink);
+  const config = readConfig(main, { configId: options.configId }, sink);
+  const { tree, model } = config;
   const pathEnv = options.pathEnv ?? process.env.PATH;
   // Host checks (reference section 1.6: -t runs keepalived's start-up validation, which looks at
   // the interfaces and users of the host it runs on).
@@ -193,11 +156,10 @@ export function runConfigTest(file: string, options: ConfigTestOptions): ConfigT
       sc.keyword === 'script' || sc.checker || !host?.userExists ? true : sc.user !== undefined ? host.userExists(sc.user.user) : !defaultUserMissing;
     for (const d of securityViolations(scripts, model.globalDefs.enableScriptSecurity, pathEnv, { counts, insecure })) sink.report(d);
   }
-  const diagnostics = [...inFileOrder(sink.items, tree), ...ifs.filter((d) => d.code === 'bad-interface')];
+  const diagnostics = [...config.diagnostics(), ...ifs.filter((d) => d.code === 'bad-interface')];
   return { exitCode: exitCodeFor(diagnostics), diagnostics, tree, model, disabledScripts };
 }
 
-/**
 /** Scripts sorted as their lines appear in the files (includes in place). */
 function inTreeOrder(scripts: readonly ConfiguredScript[], tree: ConfigTree): ConfiguredScript[] {
   const seq = new Map<string, number>();

@@ -1,5 +1,5 @@
 // ConfigFiles over node:fs. The only file I/O in the config front end lives here.
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ConfigFileStat, ConfigFiles } from './preprocess/config-files.js';
 
@@ -107,3 +107,28 @@ export const nodeConfigFiles: ConfigFiles = {
     }
   },
 };
+
+/** Why the main config file cannot be read as one: `missing` tells "not there" from the rest. */
+export interface MainFileProblem {
+  readonly missing: boolean;
+  /** keepalived's wording where it has one. */
+  readonly message: string;
+}
+
+/** What is wrong with the main config file at `path`, or undefined when it is a readable regular file. */
+export function mainFileCheck(path: string): MainFileProblem | undefined {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return { missing: false, message: `Configuration file '${path}' is a directory` };
+    if (!st.isFile()) return { missing: false, message: `Configuration file '${path}' is not a regular file` };
+    // keepalived refuses an executable config file ("not a regular non-executable file").
+    if ((st.mode & 0o111) !== 0) return { missing: false, message: `Configuration file '${path}' is executable: keepalived will not read it` };
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true, message: `Config files missing '${path}'.` };
+    if (code === 'EACCES') return { missing: false, message: `Configuration file '${path}' open problem (permission denied)` };
+    return { missing: false, message: `Configuration file '${path}' open problem (${code ?? String(e)})` };
+  }
+}

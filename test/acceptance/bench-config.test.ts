@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/cli/pipeline.js';
+import { loadConfig } from '../../src/config/pipeline.js';
 import { DiagnosticSink, formatDiagnostic } from '../../src/lib/diagnostics.js';
 import { generateConfig } from '../../bench/lib/gen-config.mjs';
 

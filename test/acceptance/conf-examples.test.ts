@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/cli/pipeline.js';
+import { loadConfig } from '../../src/config/pipeline.js';
 import { runConfigTest } from '../../src/cli/config-test.js';
 import { programOf } from '../../src/notify/script-security.js';
 import { DiagnosticSink, formatDiagnostic } from '../../src/lib/diagnostics.js';

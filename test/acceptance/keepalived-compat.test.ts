@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect } from 'vitest';
-import { loadConfig } from '../../src/cli/pipeline.js';
+import { loadConfig } from '../../src/config/pipeline.js';
 import { runConfigTest } from '../../src/cli/config-test.js';
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from '../../src/lib/diagnostics.js';
 import { isRoot, itWhen } from '../helpers/require.js';

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect } from 'vitest';
-import { loadConfig } from '../../src/cli/pipeline.js';
+import { loadConfig } from '../../src/config/pipeline.js';
 import { DiagnosticSink, formatDiagnostic } from '../../src/lib/diagnostics.js';
 import { isRoot, itWhen } from '../helpers/require.js';
 import { ENVIRONMENTAL, hasKeepalived, hasUnshare, interfacesOf, keepalivedConfigTest, parseKeepalivedReport } from '../acceptance/lib/keepalived.js';

@@ -1,0 +1,50 @@
+// What the daemon is started with: keepalived's flags as main.ts parsed them, and the seams tests
+// replace (kernel, packet io, timers, process runner, clock, logger, signals).
+import type { Clock } from '../lib/clock.js';
+import type { OneShotFactory } from '../lib/timer-queue.js';
+import type { Logger } from '../lib/log.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { PacketIo } from '../net/packet-io.js';
+import type { ProcessRunner } from '../notify/process-runner.js';
+import type { EarlySignals, RawSignalWatcher } from './signals.js';
+
+export interface DaemonOptions {
+  readonly configFile: string;
+  readonly configId: string;
+  /** -p / --pid and -r / --vrrp_pid; undefined = none. */
+  readonly pidFile?: string;
+  readonly vrrpPidFile?: string;
+  /** -l: readable log lines instead of JSON. */
+  readonly logConsole?: boolean;
+  readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** -g / --log-file: every log line is also appended (as text) to this file. */
+  readonly logFile?: string;
+  /** Seams for tests; production opens the real ones. */
+  readonly kernel?: Kernel;
+  readonly io?: PacketIo;
+  /** The VRRP deadline timer; default the native timerfd when the native io is used, else setTimeout. */
+  readonly oneShot?: OneShotFactory;
+  readonly runner?: ProcessRunner;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Install the signal handlers (TERM, INT, HUP, USR1, USR2, STATS_CLEAR, JSON; default true). */
+  readonly signals?: boolean;
+  /** Watches the realtime signals; default the native addon's. */
+  readonly rawSignals?: RawSignalWatcher;
+  /** Handlers main.ts installed before start-up: their signals are replayed once ours are in place. */
+  readonly earlySignals?: EarlySignals;
+  /** -V / --dont-release-vrrp: leave VIPs in place at stop and send no priority-0 advert. */
+  readonly dontReleaseVrrp?: boolean;
+  /** -d / --dump-conf: log the parsed configuration at start. */
+  readonly dumpConf?: boolean;
+  /** -a / --address-monitoring: log every address added or removed on any interface. */
+  readonly addressMonitoring?: boolean;
+  /** -u / --umask as given (the dump files' modes follow it, as keepalived's do); main.ts sets the process umask. */
+  readonly umask?: number;
+  /** -e / --all-config: a missing or unreadable included file stops the start (exit 6), as in keepalived. */
+  readonly allConfig?: boolean;
+  /** --all: run the VRRP side (and write its pid file) even with no vrrp_instance configured. */
+  readonly all?: boolean;
+  /** Where the signal dumps go (default keepalived's /tmp files). */
+  readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string };
+}

@@ -1,0 +1,232 @@
+// The VRRP subsystem: the instances of the model wired to this host (instance-wiring.ts), one
+// VrrpRuntime, and around it the notify scripts and FIFOs, the vrrp_scripts, track files, the
+// link watcher and the counters the signal dumps read. keepalived runs this as its VRRP child
+// process; here it is one subsystem of the daemon's one process (see docs/architecture.md).
+//
+// Two phases, as the daemon composes them: create() wires the instances against the host's links
+// and refuses a config this host cannot run (nothing is changed on the host yet, no pid file is
+// written); start() then brings everything up. stop() undoes start() in reverse.
+import { formatDiagnostic } from '../lib/diagnostics.js';
+import type { Logger } from '../lib/log.js';
+import type { Ms } from '../lib/units.js';
+import { RealTimers } from '../lib/timers.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { interfaceDiagnostics } from '../config/host-checks.js';
+import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
+import { VrrpRuntime, type InstanceStatus, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
+import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
+import { FifoWriter } from '../notify/fifo.js';
+import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
+import type { SubsystemContext } from './subsystem-context.js';
+import { wireInstances, type WiredConfig } from './instance-wiring.js';
+import { ScriptNotifySink } from './notify-sink.js';
+import { LinkWatcher } from './link-watch.js';
+import { TrackFileWatcher } from './track-file-watch.js';
+import { VrrpStats } from './vrrp-stats.js';
+import { ScriptStatusLog } from './script-status-log.js';
+import { prepareNotifyScripts, prepareTrackScripts, userDbOnce, type RunnableScript } from './vrrp-scripts.js';
+import { EXIT, StartError } from './start-error.js';
+
+export interface VrrpStatus {
+  readonly instances: readonly InstanceStatus[];
+}
+
+/** The parts start() brings up, released by stop() in reverse. */
+interface Running {
+  readonly runtime: VrrpRuntime;
+  readonly stats: VrrpStats;
+  readonly notify: ScriptNotifySink;
+  readonly fifos: readonly FifoWriter[];
+  readonly scriptRunner: VrrpScriptRunner;
+  readonly fileWatcher: TrackFileWatcher;
+  readonly linkWatcher: LinkWatcher;
+}
+
+export class VrrpSubsystem implements Subsystem<VrrpStatus> {
+  readonly name = 'vrrp';
+  private running: Running | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly ctx: SubsystemContext,
+    private readonly wired: WiredConfig,
+  ) {}
+
+  /**
+   * Wires the model's instances to this host's links. Throws StartError (exit 2, keepalived's
+   * "permanent error CONFIG") when an interface the config names is missing or no instance can
+   * run; logs the problems that only disable one instance.
+   */
+  static async create(ctx: SubsystemContext): Promise<VrrpSubsystem> {
+    const { model, tree, host, log } = ctx;
+    const wired = await wireInstances(model, host.kernel);
+    const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
+    // The same check `-t` runs, against the kernel's links: each missing interface (an instance's,
+    // a tracked one, a VIP's or a route's dev) with its file:line:col and keepalived's wording,
+    // then keepalived's summary line. keepalived's VRRP process stops on any of them.
+    const hostIfs = interfaceDiagnostics(tree, { interfaces: new Set(wired.links.map((l) => l.name)) });
+    if (hostIfs.length > 0 || missingIf.length > 0 || (wired.specs.length === 0 && !ctx.empty)) {
+      // The lines go on stderr (the StartError), not twice through the logger too.
+      const why =
+        hostIfs.length > 0
+          ? hostIfs.map(formatDiagnostic)
+          : (missingIf.length > 0 ? missingIf : wired.problems).map((p) => `keepalived-ts: ${p.message}`);
+      throw new StartError(why.join('\n') || 'keepalived-ts: no runnable vrrp_instance', EXIT.CONFIG);
+    }
+    for (const p of wired.problems) {
+      // The instance's file:line:col rides along as a field; the message stays greppable as is.
+      const loc = model.vrrpInstances.find((v) => v.name === p.instance)?.loc;
+      const at = loc ? { at: `${loc.file}:${loc.line}:${loc.column}` } : {};
+      (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code, ...at }, p.message);
+    }
+    return new VrrpSubsystem(ctx, wired);
+  }
+
+  /** The instances as wired (before disabled track scripts are taken out): what the dumps describe. */
+  get specs(): readonly RuntimeInstanceSpec[] {
+    return this.wired.specs;
+  }
+
+  get runtime(): VrrpRuntime {
+    return this.started().runtime;
+  }
+
+  get stats(): VrrpStats {
+    return this.started().stats;
+  }
+
+  /** Brings up scripts, notify, the runtime, trackers and link events; the instances start last. */
+  async start(): Promise<void> {
+    const { model, host, clock, log, runner } = this.ctx;
+    const timers = new RealTimers(clock);
+    const userDb = userDbOnce();
+    // Notify scripts are checked before the runtime starts: its first transitions notify them.
+    const prepared = prepareNotifyScripts(model, userDb, log);
+    const fifos = await this.openFifos(timers);
+    const notify = new ScriptNotifySink(runner, prepared, fifos, log);
+    const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
+    const { runnable, specs } = prepareTrackScripts(model, userDb, this.wired.specs, log);
+    // keepalived's parent prints this as it forks the VRRP child; here VRRP runs in this process.
+    log.info(`Starting VRRP child process, pid=${process.pid}`);
+    const runtime = new VrrpRuntime({ io: host.io, kernel: host.kernel, clock, log, notify, ...(host.oneShot ? { oneShot: host.oneShot } : {}) }, specs, groups);
+    const stats = VrrpStats.attach(runtime);
+    const scriptRunner = this.trackScripts(runtime, runnable, timers);
+    this.trackProcesses(runtime, specs);
+    const fileWatcher = this.trackFiles(runtime);
+    const linkWatcher = new LinkWatcher(
+      host.kernel,
+      log,
+      (ifname, up, ifindex) => runtime.interfaceChanged(ifname, up, ifindex),
+      (ifindex, address) => runtime.addressRemoved(ifindex, address),
+      this.ctx.options.addressMonitoring ?? false,
+    );
+    this.running = { runtime, stats, notify, fifos, scriptRunner, fileWatcher, linkWatcher };
+    try {
+      await linkWatcher.start();
+    } catch (e) {
+      log.warn({ err: String(e) }, 'link events unavailable: interface tracking limited to start-up state');
+    }
+    // Interfaces already down at start-up.
+    for (const l of await host.kernel.listLinks()) if (!(l.up && l.carrier)) runtime.interfaceChanged(l.name, false);
+    runtime.start();
+    scriptRunner.start();
+  }
+
+  /** Scripts first (no new results), then the instances (priority-0 adverts, VIPs), then notify and watchers. */
+  async stop(_reason: StopReason): Promise<void> {
+    const r = this.running;
+    if (!r || this.stopped) return;
+    // The parts stay readable (runtime, stats, status) after the stop; only a second stop is a no-op.
+    this.stopped = true;
+    const { log } = this.ctx;
+    const dontReleaseVrrp = this.ctx.options.dontReleaseVrrp ?? false;
+    await r.scriptRunner.stop(1000 as Ms);
+    // -V: keepalived 2.2.7 then sends no priority-0 advert and leaves the VIPs (observed).
+    await r.runtime.stop({ release: !dontReleaseVrrp });
+    if (dontReleaseVrrp) log.info('--dont-release-vrrp: virtual addresses left in place');
+    // keepalived gives STOP scripts one second, then kills their process groups.
+    await r.notify.drain(1000);
+    await Promise.all(r.fifos.map((f) => f.close()));
+    r.linkWatcher.stop();
+    r.fileWatcher.stop();
+  }
+
+  status(): VrrpStatus {
+    return { instances: this.running?.runtime.status() ?? [] };
+  }
+
+  /** Not yet: the running instances keep the configuration they started with. */
+  reload(_old: KeepalivedConfig, _next: KeepalivedConfig): Promise<ReloadOutcome> {
+    return Promise.resolve({ kind: 'rejected', reason: 'VRRP configuration reload is not implemented yet: the instances keep the configuration they started with' });
+  }
+
+  private started(): Running {
+    if (!this.running) throw new Error('the VRRP subsystem is not running');
+    return this.running;
+  }
+
+  /** notify_fifo and vrrp_notify_fifo (one writer when both name the same path). */
+  private async openFifos(timers: RealTimers): Promise<FifoWriter[]> {
+    const { model, log, runner } = this.ctx;
+    const g = model.globalDefs;
+    const fifos: FifoWriter[] = [];
+    for (const f of [g.notifyFifo, g.vrrpNotifyFifo]) {
+      if (!f || fifos.some((x) => x.path === f.path)) continue;
+      const w = new FifoWriter({ path: f.path, log }, runner, timers);
+      fifos.push(w);
+      await w.start().catch((e: unknown) => log.error({ fifo: f.path, err: String(e) }, 'cannot open notify FIFO'));
+    }
+    return fifos;
+  }
+
+  /** vrrp_script: results feed the trackers of every instance that tracks the script; its own result lines are logged first, as keepalived does. */
+  private trackScripts(runtime: VrrpRuntime, runnable: readonly RunnableScript[], timers: RealTimers): VrrpScriptRunner {
+    const { log, runner } = this.ctx;
+    const scriptStatus = new ScriptStatusLog(log);
+    const scriptRunner = new VrrpScriptRunner({
+      runner,
+      timers,
+      log,
+      onEvent: (e) => {
+        if (e.kind !== 'scriptResult') return;
+        scriptStatus.result(e.name, e.result);
+        runtime.trackerResult({ type: 'script', name: e.name }, { ok: e.ok });
+      },
+    });
+    for (const r of runnable) {
+      scriptStatus.add(r.name, r.rise, r.fall);
+      scriptRunner.add({ name: r.name, script: r.script, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs });
+    }
+    return scriptRunner;
+  }
+
+  /**
+   * vrrp_track_process has no monitor here yet. Nothing would ever report, and a weight-0
+   * tracker would hold its instance in the silent start-up wait for good: say so once, and count
+   * the process as not running (keepalived's verdict for an absent process).
+   */
+  private trackProcesses(runtime: VrrpRuntime, specs: readonly RuntimeInstanceSpec[]): void {
+    const processes = new Set(specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'process').map((t) => t.name)));
+    for (const name of processes) {
+      this.ctx.log.warn({ trackProcess: name, code: 'unsupported' }, `track_process ${name}: process tracking is not implemented; the process counts as not running`);
+      runtime.trackerResult({ type: 'process', name }, { ok: false });
+    }
+  }
+
+  /**
+   * track_file: values read before the instances start (keepalived sets the effective priority
+   * before "Entering BACKUP STATE (init)"), then followed through inotify.
+   */
+  private trackFiles(runtime: VrrpRuntime): TrackFileWatcher {
+    const trackedFiles = new Set(this.wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'file').map((t) => t.name)));
+    const fileWatcher = new TrackFileWatcher(
+      this.ctx.model.trackFiles
+        .filter((tf) => trackedFiles.has(tf.name) && tf.file !== undefined)
+        .map((tf) => ({ name: tf.name, path: tf.file!, ...(tf.initFile ? { initFile: tf.initFile } : {}) })),
+      this.ctx.log,
+      (name, value) => runtime.trackerResult({ type: 'file', name }, { value }),
+    );
+    fileWatcher.start();
+    return fileWatcher;
+  }
+}
