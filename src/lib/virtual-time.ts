@@ -2,8 +2,8 @@
 // ordered queue serves every time consumer at once, so their events interleave exactly:
 //  * Clock (now / wall) for the VRRP runtime, the notify layer and anything else that reads time;
 //  * OneShotFactory (`oneShot`) for a TimerQueue, so the real VrrpRuntime runs in virtual time;
-//  * Timers (setTimeout / clearTimeout) for the notify layer's scheduler and FIFO retry;
-//  * `schedule` / `now` for MemoryLan's deliveries (net/memory-lan.ts LanScheduler).
+//  * Timers (setTimeout / clearTimeout) for the notify layer's scheduler and FIFO retry, the VRRP
+//    runtime's one-off waits and MemoryLan's deliveries (net/memory-lan.ts).
 // Time is integer microseconds (the FSM's unit, src/lib/units.ts), so deadlines the FSM computes
 // are hit exactly; delays given in (fractional) milliseconds are rounded to the microsecond.
 // Tasks run by time, then in the order they were scheduled.

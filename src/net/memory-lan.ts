@@ -13,8 +13,9 @@
 //    bound to an address only receives unicast addressed to it; a bound IPv4 socket gets no
 //    multicast at all, a bound IPv6 socket still gets the groups it joined (kernel behaviour).
 //  * A host whose link is down neither sends (ENETDOWN) nor receives.
-// Delivery is never synchronous: each copy is scheduled through the injected scheduler after
-// the configured delay, and may be lost with the configured probability.
+// Delivery is never synchronous: each copy is scheduled on the injected timers (the project's one
+// time seam, lib/timers.ts; VirtualTime in tests and simulations) after the configured delay, and
+// may be lost with the configured probability.
 import {
   ALL_NODES6,
   IPPROTO_VRRP,
@@ -26,14 +27,7 @@ import {
   type VrrpSocketSpec,
 } from './packet-io.js';
 import { formatIpv4, formatIpv6, isMulticast, LENIENT_V4, parseIpv4, parseIpv6, parseMac } from '../lib/ip.js';
-
-/** What MemoryLan needs from time; lib/virtual-time VirtualTime is the implementation tests use. */
-export interface LanScheduler {
-  /** Runs `fn` once, `delayMs` (>= 0) from now in the scheduler's time. */
-  schedule(delayMs: number, fn: () => void): void;
-  /** Current time in ms, for the frame log. */
-  now(): number;
-}
+import type { Timers } from '../lib/timers.js';
 
 export interface LanHostSpec {
   /** Interface name (default eth0). */
@@ -76,7 +70,8 @@ export type LanFrame =
     };
 
 export interface LanOptions {
-  scheduler: LanScheduler;
+  /** Deliveries run on these timers and frames are stamped with their clock (VirtualTime in tests). */
+  scheduler: Timers;
   /** One-way delay in ms, fixed or per (sender, receiver) pair. Default 0. */
   delayMs?: number | ((from: string, to: string) => number);
   /** Probability in [0, 1] that one copy to one receiver is lost. Default 0. */
@@ -163,7 +158,7 @@ export class MemoryLan {
   private delay: number | ((from: string, to: string) => number);
   private loss: number;
   private readonly random: () => number;
-  readonly scheduler: LanScheduler;
+  readonly scheduler: Timers;
 
   constructor(opts: LanOptions) {
     this.scheduler = opts.scheduler;
@@ -235,7 +230,7 @@ export class MemoryLan {
         continue;
       }
       const d = typeof this.delay === 'function' ? this.delay(frame.from, host.name) : this.delay;
-      this.scheduler.schedule(d, () => {
+      this.scheduler.setTimeout(() => {
         // Carrier is checked on arrival too: a link that went down in flight drops the copy.
         if (!host.linkUp) {
           this.stats.blocked++;
@@ -243,7 +238,7 @@ export class MemoryLan {
         }
         this.stats.delivered++;
         deliver();
-      });
+      }, d);
     }
   }
 
@@ -315,7 +310,7 @@ export class MemoryHost implements PacketIo {
   sendGratuitousArp(ifindex: number, frame: Uint8Array): void {
     this.checkSend(ifindex);
     if (frame.length < 14) throw new LanError('EINVAL', 'an Ethernet frame has at least 14 bytes', 22);
-    const f: LanFrame = { kind: 'arp', at: this.lan.scheduler.now(), from: this.name, ifindex, frame: copy(frame) };
+    const f: LanFrame = { kind: 'arp', at: this.lan.scheduler.clock.now(), from: this.name, ifindex, frame: copy(frame) };
     this.lan.transmit(f, (h) => () => h.heard.push(f));
   }
 
@@ -332,7 +327,7 @@ export class MemoryHost implements PacketIo {
       bytes[2] = c >> 8;
       bytes[3] = c & 0xff;
     }
-    const f: LanFrame = { kind: 'na', at: this.lan.scheduler.now(), from: this.name, ifindex, src: s, dst: d, hopLimit: 255, bytes };
+    const f: LanFrame = { kind: 'na', at: this.lan.scheduler.clock.now(), from: this.name, ifindex, src: s, dst: d, hopLimit: 255, bytes };
     this.lan.transmit(f, (h) => () => h.heard.push(f));
   }
 
@@ -407,7 +402,7 @@ class MemoryVrrpSocket implements VrrpSocket {
     const headerDst = [...b.subarray(16, 20)].join('.');
     const protocol = b[9];
     const ttl = b[8];
-    const f: LanFrame = { kind: 'ip', at: this.host.lan.scheduler.now(), from: this.host.name, family: 'inet', protocol, src, dst: headerDst, ttl, bytes: b };
+    const f: LanFrame = { kind: 'ip', at: this.host.lan.scheduler.clock.now(), from: this.host.name, family: 'inet', protocol, src, dst: headerDst, ttl, bytes: b };
     // Routing uses the sendto() address; receivers see the header's destination.
     this.host.lan.transmit(f, (h) => this.deliveryTo(h, 'inet', protocol, dst, { src, dst: headerDst, ttl, bytes: b }));
   }
@@ -426,7 +421,7 @@ class MemoryVrrpSocket implements VrrpSocket {
       b[6] = c >> 8;
       b[7] = c & 0xff;
     }
-    const f: LanFrame = { kind: 'ip', at: this.host.lan.scheduler.now(), from: this.host.name, family: 'inet6', protocol: this.protocol, src, dst, ttl, bytes: b };
+    const f: LanFrame = { kind: 'ip', at: this.host.lan.scheduler.clock.now(), from: this.host.name, family: 'inet6', protocol: this.protocol, src, dst, ttl, bytes: b };
     this.host.lan.transmit(f, (h) => this.deliveryTo(h, 'inet6', this.protocol, dst, { src, dst, ttl, bytes: b }));
   }
 

@@ -118,6 +118,14 @@ export function syncStep(
     for (let j = 0; j < cur.length; j++)
       if (cur[j].state.externalFaults.includes('sync-group')) run(j, { kind: 'syncForce', to: 'LEAVE_FAULT', reason: 'sync-group' });
   }
+  // Both counts at 0 (no member waits for a weight-0 script, none has a fault of its own): a
+  // member still in FAULT with nothing of its own holding it there stayed only because the group
+  // was waiting; it leaves FAULT as well (a group booted with its link down whose script then
+  // reported would otherwise keep that member in FAULT, and the group out of MASTER, for ever).
+  if (!cur.some(ownPending) && !cur.some(ownFault)) {
+    for (let j = 0; j < cur.length; j++)
+      if (cur[j].state.state === 'FAULT' && faultsOf(cur[j].cfg, cur[j].state).length === 0) run(j, { kind: 'syncForce', to: 'LEAVE_FAULT', reason: 'sync-group' });
+  }
   const next = groupStateOf(
     cur.map((m) => m.state),
     groupState,

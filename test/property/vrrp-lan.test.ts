@@ -1,5 +1,5 @@
-// LAN-level property of the VRRP engine, on the simulated segment (test/sim/lan-sim.ts: our
-// encoder -> MemoryLan -> our decoder -> FSM, in virtual time):
+// LAN-level property of the VRRP engine, on the simulated segment (test/sim/lan-sim.ts: every
+// router runs the real VrrpRuntime over MemoryLan and a RecordingKernel, in virtual time):
 //
 //   For 2-4 routers with random priorities (the address owner 255 included), a random protocol
 //   variant, random preempt flags, and a random sequence of faults (crashes, clean shutdowns,
@@ -150,7 +150,7 @@ interface Outcome {
  * priority) in one vrrp_sync_group, and the script tracks VRID 2 only (as weight 0: keepalived
  * drops weighted scripts from sync-group members, 3.9).
  */
-function runScenario(sc: Scenario, syncGroup = false): Outcome {
+async function runScenario(sc: Scenario, syncGroup = false): Promise<Outcome> {
   const v = VARIANTS[sc.variant];
   const vipOf = (vrid: number) => (v.family === 'inet' ? `192.0.2.${99 + vrid}` : `2001:db8::${(0xff + vrid).toString(16)}`);
   const vrids = syncGroup ? [1, 2] : [1];
@@ -185,24 +185,24 @@ function runScenario(sc: Scenario, syncGroup = false): Outcome {
       ),
     });
   });
-  sim.startAll();
-  for (let i = 0; i < n; i++) if (scripted(i)) sim.scriptResult(name(i), 'chk', true);
+  await sim.startAll();
+  for (let i = 0; i < n; i++) if (scripted(i)) await sim.scriptResult(name(i), 'chk', true);
   const tenth = v.advertInt * 1000; // one tenth of an advert interval, in µs
   for (const s of sc.steps) {
-    sim.runUntilUs(sim.now + s.wait * tenth);
+    await sim.runUntilUs(sim.now + s.wait * tenth);
     const f = s.fault;
     switch (f.kind) {
       case 'crash':
-        sim.crash(name(f.r % n));
+        await sim.crash(name(f.r % n));
         break;
       case 'shutdown':
-        sim.shutdown(name(f.r % n));
+        await sim.shutdown(name(f.r % n));
         break;
       case 'restart':
-        sim.start(name(f.r % n));
+        await sim.start(name(f.r % n));
         break;
       case 'link':
-        sim.setLink(name(f.r % n), f.up);
+        await sim.setLink(name(f.r % n), f.up);
         break;
       case 'cut': {
         const a = name(f.from % n);
@@ -216,10 +216,10 @@ function runScenario(sc: Scenario, syncGroup = false): Outcome {
         sim.healAll();
         break;
       case 'priority':
-        sim.setPriority(name(f.r % n), f.priority);
+        await sim.setPriority(name(f.r % n), f.priority);
         break;
       case 'script':
-        if (scripted(f.r % n)) sim.scriptResult(name(f.r % n), 'chk', f.ok);
+        if (scripted(f.r % n)) await sim.scriptResult(name(f.r % n), 'chk', f.ok);
         break;
       case 'loss':
         sim.setLoss(f.p);
@@ -229,16 +229,16 @@ function runScenario(sc: Scenario, syncGroup = false): Outcome {
   // Repair everything; dead routers stay dead.
   sim.healAll();
   sim.setLoss(0);
-  for (let i = 0; i < n; i++) if (!sim.router(name(i)).host.linkUp) sim.setLink(name(i), true);
-  for (let i = 0; i < n; i++) if (scripted(i)) sim.scriptResult(name(i), 'chk', true);
+  for (let i = 0; i < n; i++) if (!sim.router(name(i)).host.linkUp) await sim.setLink(name(i), true);
+  for (let i = 0; i < n; i++) if (scripted(i)) await sim.scriptResult(name(i), 'chk', true);
   // Longest Master_Down_Interval: lowest priority (priorities may have been lowered to 1), plus
   // the segment delay.
   const maxPreemptDelay = Math.max(0, ...sc.routers.map((r) => r.preemptDelay ?? 0)) * v.advertInt * 10_000;
   const quiet = 10 * (masterDownUs(v.version, 1, v.advertInt, 3) + (sc.delayMs ?? 0) * 1000) + 2 * maxPreemptDelay;
   const repairedAt = sim.now;
-  sim.runUntilUs(repairedAt + quiet / 2);
+  await sim.runUntilUs(repairedAt + quiet / 2);
   const half = sim.now;
-  sim.runUntilUs(repairedAt + quiet);
+  await sim.runUntilUs(repairedAt + quiet);
   return {
     sim,
     alive: [...sim.routers.values()].filter((r) => r.alive).map((r) => r.spec.name),
@@ -259,35 +259,37 @@ function restProblem(o: Outcome): string | undefined {
   return bad.length ? `alive [${o.alive}]: ${bad.join('; ')}` : undefined;
 }
 
-function check(sc: Scenario, syncGroup: boolean): void {
-  const o = runScenario(sc, syncGroup);
+async function check(sc: Scenario, syncGroup: boolean): Promise<void> {
+  const o = await runScenario(sc, syncGroup);
   const problem = restProblem(o);
   if (problem) throw new Error(`${syncGroup ? 'sync group G = {VRID 1, VRID 2} on every router\n' : ''}${describeScenario(sc)}\n=> ${problem}\ntrace:\n${o.sim.trace(40)}`);
 }
 
 const RUNS = Number(process.env.KT_PROPERTY_RUNS ?? 300);
 
-describe('VRRP on a simulated LAN (fast-check)', () => {
-  it('after every fault is repaired and the LAN is quiet, exactly one live router is master and only it holds the VIP', () => {
-    fc.assert(
-      fc.property(scenarioArb, (sc) => check(sc, false)),
+// Every router is a real VrrpRuntime and every instant lets its promise chains run: a few
+// hundred scenarios take tens of seconds.
+describe('VRRP on a simulated LAN (fast-check)', { timeout: 300_000 }, () => {
+  it('after every fault is repaired and the LAN is quiet, exactly one live router is master and only it holds the VIP', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, (sc) => check(sc, false)),
       { numRuns: RUNS },
     );
   });
 
-  it('sync groups: at rest one router is master of both members and holds both VIPs', () => {
+  it('sync groups: at rest one router is master of both members and holds both VIPs', async () => {
     // Without address owners: two owners are a configuration error whose keepalived 2.2.7
     // remedy (an owner hearing another drops itself to 254, per instance) leaves the members of
     // one group with different priorities; a group whose members prefer different routers then
     // flaps for ever (found by this property; the group can only be master everywhere or nowhere).
     const noOwners = scenarioArb.filter((sc) => sc.routers.every((r) => r.priority !== 255));
-    fc.assert(
-      fc.property(noOwners, (sc) => check(sc, true)),
+    await fc.assert(
+      fc.asyncProperty(noOwners, (sc) => check(sc, true)),
       { numRuns: Math.max(1, Math.round(RUNS / 2)) },
     );
   });
 
-  it('failover instant: the highest surviving priority takes over exactly Master_Down_Interval after the last advert (Skew_Time after a priority-0 advert)', () => {
+  it('failover instant: the highest surviving priority takes over exactly Master_Down_Interval after the last advert (Skew_Time after a priority-0 advert)', async () => {
     const timing = fc.record({
       variant: fc.integer({ min: 0, max: VARIANTS.length - 1 }),
       priorities: fc.uniqueArray(fc.integer({ min: 1, max: 254 }), { minLength: 2, maxLength: 5 }),
@@ -296,8 +298,8 @@ describe('VRRP on a simulated LAN (fast-check)', () => {
       clean: fc.boolean(),
       delayMs: fc.constantFrom(0, 0.2, 3),
     });
-    fc.assert(
-      fc.property(timing, ({ variant, priorities, phase, clean, delayMs }) => {
+    await fc.assert(
+      fc.asyncProperty(timing, async ({ variant, priorities, phase, clean, delayMs }) => {
         const v = VARIANTS[variant];
         const vip = v.family === 'inet' ? '192.0.2.100' : '2001:db8::100';
         const sim = new LanSim({ delayMs });
@@ -311,14 +313,14 @@ describe('VRRP on a simulated LAN (fast-check)', () => {
         const byPrio = priorities.map((p, i) => ({ p, r: name(i) })).sort((a, b) => b.p - a.p);
         const mdiOf = (p: number) => masterDownUs(v.version, p, v.advertInt, 3);
         const skewOf = (p: number) => skewUs(v.version, p, v.advertInt);
-        sim.startAll();
-        sim.run((12 * mdiOf(1)) / 1000);
+        await sim.startAll();
+        await sim.run((12 * mdiOf(1)) / 1000);
         expect(sim.masters(1)).toEqual([byPrio[0].r]);
-        sim.runUntilUs(sim.now + Math.floor((v.advertInt * 10_000 * phase) / 1000));
+        await sim.runUntilUs(sim.now + Math.floor((v.advertInt * 10_000 * phase) / 1000));
         const stopAt = sim.now;
-        if (clean) sim.shutdown(byPrio[0].r);
-        else sim.crash(byPrio[0].r);
-        sim.run((12 * mdiOf(1)) / 1000);
+        if (clean) await sim.shutdown(byPrio[0].r);
+        else await sim.crash(byPrio[0].r);
+        await sim.run((12 * mdiOf(1)) / 1000);
         const d = Math.round(delayMs * 1000);
         const expected = clean ? stopAt + d + skewOf(byPrio[1].p) : sim.lastAdvertSent(byPrio[0].r, 1, stopAt)! + d + mdiOf(byPrio[1].p);
         const first = sim.firstTransition(1, 'MASTER', stopAt);
@@ -330,12 +332,12 @@ describe('VRRP on a simulated LAN (fast-check)', () => {
     );
   });
 
-  it('the checker is not vacuous: a permanent one-way cut at rest leaves two masters', () => {
+  it('the checker is not vacuous: a permanent one-way cut at rest leaves two masters', async () => {
     // The same check on a LAN left broken must fail, so a pass above means something.
-    const o = runScenario({ variant: 2, routers: [{ priority: 200, preempt: true }, { priority: 100, preempt: true }], steps: [], seed: 1 });
+    const o = await runScenario({ variant: 2, routers: [{ priority: 200, preempt: true }, { priority: 100, preempt: true }], steps: [], seed: 1 });
     expect(restProblem(o)).toBeUndefined();
     o.sim.setPath('r1', 'r2', false);
-    o.sim.run(5000);
+    await o.sim.run(5000);
     const broken = { ...o, vrids: [{ vrid: 1, vip: '192.0.2.100', masters: o.sim.masters(1), holders: o.sim.vipHolders('192.0.2.100') }] };
     expect(broken.vrids[0].masters.sort()).toEqual(['r1', 'r2']);
     expect(restProblem(broken)).toMatch(/VRID 1 masters \[r1,r2\]/);

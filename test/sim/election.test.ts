@@ -14,16 +14,16 @@ describe.each(VARIANTS)('$label', (v) => {
     const prios = [90, 200, 120, 60, 180].slice(0, n);
     const ranked = prios.map((p, i) => ({ p, name: `r${i + 1}` })).sort((a, b) => b.p - a.p);
 
-    it('elect the highest, and on its death the next highest, each at its Master_Down_Interval', () => {
+    it('elect the highest, and on its death the next highest, each at its Master_Down_Interval', async () => {
       const sim = simOf(prios.map((p, i) => router(v, i + 1, p)));
-      sim.startAll();
-      settle(sim);
+      await sim.startAll();
+      await settle(sim);
       expect(sim.transitions.filter((t) => t.to === 'MASTER')).toEqual([expect.objectContaining({ router: ranked[0].name, at: mdi(v, ranked[0].p) })]);
       expectSingleMaster(sim, 1, VIP, ranked[0].name);
-      sim.run((advertUs(v) * 0.25) / 1000);
+      await sim.run((advertUs(v) * 0.25) / 1000);
       const crashAt = sim.now;
-      sim.crash(ranked[0].name);
-      settle(sim);
+      await sim.crash(ranked[0].name);
+      await settle(sim);
       // Every backup's timer was reset by the same last advert; the highest priority has the
       // smallest skew, fires first, and its advert resets the others.
       const last = sim.lastAdvertSent(ranked[0].name, 1, crashAt)!;
@@ -34,11 +34,11 @@ describe.each(VARIANTS)('$label', (v) => {
     });
   });
 
-  it('equal priorities started together: the highest primary address wins (RFC 5798 6.4.3)', () => {
+  it('equal priorities started together: the highest primary address wins (RFC 5798 6.4.3)', async () => {
     // Start order r2, r3, r1 so the winner is neither the first started nor the first sender.
     const sim = simOf([router(v, 2, 100), router(v, 3, 100), router(v, 1, 100)]);
-    sim.startAll();
-    settle(sim);
+    await sim.startAll();
+    await settle(sim);
     // All three down timers expire at the same instant; all become master, then the two lower
     // addresses hear a higher one and yield.
     const masters = sim.transitions.filter((t) => t.to === 'MASTER');
@@ -50,15 +50,15 @@ describe.each(VARIANTS)('$label', (v) => {
     expectSingleMaster(sim, 1, VIP, winner);
   });
 
-  it('two address owners (255) started together: both yield (keepalived 2.2.7), then the pair re-elects at 254', () => {
+  it('two address owners (255) started together: both yield (keepalived 2.2.7), then the pair re-elects at 254', async () => {
     // keepalived 2.2.7 vrrp_state_master_rx: an owner MASTER hearing another owner logs
     // "CONFIGURATION ERROR ... reducing local priority" and drops to 254 whatever the addresses
     // (later releases only drop on the lower address). Started together, both hear each other,
     // both drop and go BACKUP: no master for one Master_Down_Interval, then a normal
     // equal-priority election at 254 that the higher address wins.
     const sim = simOf([router(v, 1, 255), router(v, 2, 255)]);
-    sim.startAll();
-    settle(sim);
+    await sim.startAll();
+    await settle(sim);
     const winner = highestSource(sim, ['r1', 'r2']);
     const ups = sim.transitions.filter((t) => t.to === 'MASTER');
     expect(ups.slice(0, 2).map((t) => t.at)).toEqual([1, 1]);
@@ -68,60 +68,60 @@ describe.each(VARIANTS)('$label', (v) => {
     expectSingleMaster(sim, 1, VIP, winner);
   });
 
-  it('equal priority joining later, even with a higher address, does not preempt (3.7)', () => {
+  it('equal priority joining later, even with a higher address, does not preempt (3.7)', async () => {
     const sim = simOf([router(v, 1, 100), router(v, 2, 100)]);
-    sim.start('r1');
-    settle(sim);
+    await sim.start('r1');
+    await settle(sim);
     expectSingleMaster(sim, 1, VIP, 'r1');
-    sim.start('r2');
-    sim.run((10 * mdi(v, 100)) / 1000);
+    await sim.start('r2');
+    await sim.run((10 * mdi(v, 100)) / 1000);
     expect(sim.router('r2').stateOf(1)).toBe('BACKUP');
     expectSingleMaster(sim, 1, VIP, 'r1');
   });
 
   describe('split brain', () => {
     /** r1 (150) master, then the VRRP path is cut both ways until r2 is master too. */
-    function splitBrain(p1 = 150, p2 = 100) {
+    async function splitBrain(p1 = 150, p2 = 100) {
       const sim = simOf([router(v, 1, p1), router(v, 2, p2)]);
-      sim.startAll();
-      settle(sim);
+      await sim.startAll();
+      await settle(sim);
       sim.partition('r1', 'r2');
-      settle(sim);
+      await settle(sim);
       expect(sim.masters(1).sort()).toEqual(['r1', 'r2']);
       expect(sim.vipHolders(VIP).sort()).toEqual(['r1', 'r2']);
       return sim;
     }
     const nextAdvert = (sim: LanSim, name: string) => sim.router(name).instance(1).state.timers.main!;
 
-    it('heals with the loser advertising first: the winner re-asserts and re-sends GARP', () => {
-      const sim = splitBrain();
+    it('heals with the loser advertising first: the winner re-asserts and re-sends GARP', async () => {
+      const sim = await splitBrain();
       // Heal just after r1's advert, so r2's advert is the first to cross (r1 hears a lower one).
-      sim.runUntilUs(nextAdvert(sim, 'r1'));
+      await sim.runUntilUs(nextAdvert(sim, 'r1'));
       const healAt = sim.now + 1;
-      sim.runUntilUs(healAt);
+      await sim.runUntilUs(healAt);
       sim.healAll();
       const loserAdvert = nextAdvert(sim, 'r2');
       expect(loserAdvert).toBeLessThan(nextAdvert(sim, 'r1'));
-      settle(sim);
+      await settle(sim);
       // r1 answers the lower-priority advert with its own advert and garp_lower_prio_repeat (5)
       // GARPs (3.7), which r2 hears and yields at the same instant.
       expect(sim.garps.filter((g) => g.router === 'r1' && g.reason === 'lower-prio' && g.at === loserAdvert)).toHaveLength(5);
       expect(sim.firstTransition(1, 'BACKUP', healAt, 'r2')).toMatchObject({ at: loserAdvert, reason: 'higher-priority-advert' });
       // ... and the second burst after garp_lower_prio_delay (5 s).
-      sim.run(6000);
+      await sim.run(6000);
       expect(sim.garps.filter((g) => g.router === 'r1' && g.reason === 'lower-prio-delay' && g.at === loserAdvert + 5_000_000)).toHaveLength(5);
       expectSingleMaster(sim, 1, VIP, 'r1');
     });
 
-    it('heals with the winner advertising first: the loser yields at once (no re-GARP, as keepalived)', () => {
-      const sim = splitBrain();
-      sim.runUntilUs(nextAdvert(sim, 'r2'));
+    it('heals with the winner advertising first: the loser yields at once (no re-GARP, as keepalived)', async () => {
+      const sim = await splitBrain();
+      await sim.runUntilUs(nextAdvert(sim, 'r2'));
       const healAt = sim.now + 1;
-      sim.runUntilUs(healAt);
+      await sim.runUntilUs(healAt);
       sim.healAll();
       const winnerAdvert = nextAdvert(sim, 'r1');
       expect(winnerAdvert).toBeLessThan(nextAdvert(sim, 'r2'));
-      settle(sim);
+      await settle(sim);
       expect(sim.firstTransition(1, 'BACKUP', healAt, 'r2')).toMatchObject({ at: winnerAdvert, reason: 'higher-priority-advert' });
       // keepalived 2.2.7 behaves the same: a master that never hears a lower-priority advert does
       // not GARP again, so hosts that learned the loser's MAC during the split keep it until
@@ -131,11 +131,11 @@ describe.each(VARIANTS)('$label', (v) => {
       expectSingleMaster(sim, 1, VIP, 'r1');
     });
 
-    it('equal priorities: the lower address yields when the split heals', () => {
-      const sim = splitBrain(100, 100);
+    it('equal priorities: the lower address yields when the split heals', async () => {
+      const sim = await splitBrain(100, 100);
       const healAt = sim.now;
       sim.healAll();
-      settle(sim);
+      await settle(sim);
       const winner = highestSource(sim, ['r1', 'r2']);
       const loser = winner === 'r1' ? 'r2' : 'r1';
       expect(sim.firstTransition(1, 'BACKUP', healAt, loser)).toMatchObject({ reason: 'equal-priority-higher-address' });
@@ -143,24 +143,24 @@ describe.each(VARIANTS)('$label', (v) => {
       expectSingleMaster(sim, 1, VIP, winner);
     });
 
-    it('a one-way cut (r1 cannot hear r2) still converges on r1', () => {
+    it('a one-way cut (r1 cannot hear r2) still converges on r1', async () => {
       const sim = simOf([router(v, 1, 150), router(v, 2, 100)]);
-      sim.startAll();
-      settle(sim);
+      await sim.startAll();
+      await settle(sim);
       sim.setPath('r2', 'r1', false);
-      sim.run((10 * mdi(v, 100)) / 1000);
+      await sim.run((10 * mdi(v, 100)) / 1000);
       // r2 still hears r1 and stays backup: nothing r1 misses matters.
       expect(sim.transitions.filter((t) => t.to === 'MASTER')).toHaveLength(1);
       expectSingleMaster(sim, 1, VIP, 'r1');
       sim.setPath('r2', 'r1', true);
       sim.setPath('r1', 'r2', false);
-      sim.run((10 * mdi(v, 100)) / 1000);
+      await sim.run((10 * mdi(v, 100)) / 1000);
       // Now r2 is deaf to r1: it takes over, and its lower-priority adverts make r1 re-assert
       // every time; both keep the VIP (a one-way failure VRRP cannot resolve).
       expect(sim.masters(1).sort()).toEqual(['r1', 'r2']);
       expect(sim.garps.some((g) => g.router === 'r1' && g.reason === 'lower-prio')).toBe(true);
       sim.setPath('r1', 'r2', true);
-      settle(sim);
+      await settle(sim);
       expectSingleMaster(sim, 1, VIP, 'r1');
     });
   });
@@ -180,28 +180,28 @@ describe.each(VARIANTS)('$label', (v) => {
       };
     }
 
-    it('a fault of one member moves both VIPs together, and recovery moves them back together', () => {
+    it('a fault of one member moves both VIPs together, and recovery moves them back together', async () => {
       const sim = simOf([groupRouter(1, 150, true), groupRouter(2, 100, false)]);
-      sim.startAll();
+      await sim.startAll();
       // VI_2's weight-0 script is undecided: the whole group waits in INIT with it (no notify,
       // nothing sent; keepalived sync->num_member_init, observed with 2.2.7).
       expect([sim.router('r1').stateOf(1), sim.router('r1').stateOf(2)]).toEqual(['INIT', 'INIT']);
-      sim.scriptResult('r1', 'chk', true, 2);
+      await sim.scriptResult('r1', 'chk', true, 2);
       const okAt = sim.now;
-      settle(sim);
+      await settle(sim);
       for (const [vrid, vip] of [[1, VIP], [2, VIP2]] as const) expectSingleMaster(sim, vrid, vip, 'r1');
       const up = sim.transitions.filter((t) => t.router === 'r1' && t.to === 'MASTER');
       expect(up.map((t) => t.vrid).sort()).toEqual([1, 2]);
       expect(up.every((t) => t.at === okAt + mdi(v, 150))).toBe(true);
       expect(sim.router('r1').groupState).toBe('MASTER');
 
-      sim.run((advertUs(v) * 0.4) / 1000);
+      await sim.run((advertUs(v) * 0.4) / 1000);
       const failAt = sim.now;
-      sim.scriptResult('r1', 'chk', false, 2);
+      await sim.scriptResult('r1', 'chk', false, 2);
       // Both members enter FAULT and both send priority 0 (3.14, 3.15).
       expect([sim.router('r1').stateOf(1), sim.router('r1').stateOf(2)]).toEqual(['FAULT', 'FAULT']);
       expect(sim.adverts.filter((a) => a.router === 'r1' && a.at === failAt).map((a) => [a.vrid, a.priority]).sort()).toEqual([[1, 0], [2, 0]]);
-      settle(sim);
+      await settle(sim);
       const moved = sim.transitions.filter((t) => t.router === 'r2' && t.to === 'MASTER' && t.at >= failAt);
       expect(moved.map((t) => t.vrid).sort()).toEqual([1, 2]);
       expect(moved.every((t) => t.at === failAt + skew(v, 100))).toBe(true);
@@ -210,23 +210,23 @@ describe.each(VARIANTS)('$label', (v) => {
       expect(sim.router('r1').groupState).toBe('FAULT');
 
       const backAt = sim.now;
-      sim.scriptResult('r1', 'chk', true, 2);
-      settle(sim);
+      await sim.scriptResult('r1', 'chk', true, 2);
+      await settle(sim);
       const back = sim.transitions.filter((t) => t.router === 'r1' && t.to === 'MASTER' && t.at >= backAt);
       expect(back.map((t) => t.vrid).sort()).toEqual([1, 2]);
       expect(back.every((t) => t.at === backAt + mdi(v, 150))).toBe(true);
       for (const [vrid, vip] of [[1, VIP], [2, VIP2]] as const) expectSingleMaster(sim, vrid, vip, 'r1');
     });
 
-    it('a crash of the group master moves both instances at the same instant', () => {
+    it('a crash of the group master moves both instances at the same instant', async () => {
       const sim = simOf([groupRouter(1, 150, false), groupRouter(2, 100, false)]);
-      sim.startAll();
-      settle(sim);
+      await sim.startAll();
+      await settle(sim);
       for (const [vrid, vip] of [[1, VIP], [2, VIP2]] as const) expectSingleMaster(sim, vrid, vip, 'r1');
-      sim.run((advertUs(v) * 0.6) / 1000);
+      await sim.run((advertUs(v) * 0.6) / 1000);
       const crashAt = sim.now;
-      sim.crash('r1');
-      settle(sim);
+      await sim.crash('r1');
+      await settle(sim);
       const moved = sim.transitions.filter((t) => t.router === 'r2' && t.to === 'MASTER' && t.at >= crashAt);
       expect(moved.map((t) => t.vrid).sort()).toEqual([1, 2]);
       // The first member's down timer fires; the group takes the second with it at that instant.

@@ -17,18 +17,18 @@ const spec = (v: Variant, n: number, priority: number, advertInt: number) => ({
 });
 
 describe('advert interval mismatch', () => {
-  it('VRRPv3: the backup times the master out with the master\'s interval (0.1 s), not its own (1 s)', () => {
+  it('VRRPv3: the backup times the master out with the master\'s interval (0.1 s), not its own (1 s)', async () => {
     const sim = simOf([spec(v3, 1, 150, 10), spec(v3, 2, 100, 100)]);
-    sim.startAll();
-    sim.run(5000);
+    await sim.startAll();
+    await sim.run(5000);
     expectSingleMaster(sim, 1, VIP, 'r1');
     expect(sim.router('r2').instance(1).state.masterAdverInt).toBe(10);
     // The difference is logged, not dropped.
     expect(sim.drops).toEqual([]);
-    sim.run(37);
+    await sim.run(37);
     const crashAt = sim.now;
-    sim.crash('r1');
-    sim.run(5000);
+    await sim.crash('r1');
+    await sim.run(5000);
     const take = sim.firstTransition(1, 'MASTER', crashAt)!;
     expect(take).toMatchObject({ router: 'r2', at: sim.lastAdvertSent('r1', 1, crashAt)! + masterDownUs(3, 100, cs(10), 3) });
     // Its own 1 s interval would have meant 3.61 s; adopting 0.1 s gives 0.361 s.
@@ -38,24 +38,24 @@ describe('advert interval mismatch', () => {
     expect(own).toEqual([0, 1_000_000, 2_000_000]);
   });
 
-  it('VRRPv2: adverts with another interval are dropped, so both routers stay master', () => {
+  it('VRRPv2: adverts with another interval are dropped, so both routers stay master', async () => {
     const sim = simOf([spec(v2, 1, 150, 100), spec(v2, 2, 100, 200)]);
-    sim.startAll();
-    sim.run(20_000);
+    await sim.startAll();
+    await sim.run(20_000);
     expect(sim.masters(1).sort()).toEqual(['r1', 'r2']);
     expect(new Set(sim.drops.map((d) => d.reason))).toEqual(new Set(['advert-interval']));
   });
 });
 
 describe('a LAN with delay and loss', () => {
-  it('2 ms one-way delay and 30% loss: one master at rest once the loss stops', () => {
+  it('2 ms one-way delay and 30% loss: one master at rest once the loss stops', async () => {
     const sim = simOf([spec(v3, 1, 100, 10), spec(v3, 2, 100, 10), spec(v3, 3, 100, 10)], { delayMs: 2, seed: 7 });
     sim.setLoss(0.3);
-    sim.startAll();
-    sim.run(20_000);
+    await sim.startAll();
+    await sim.run(20_000);
     expect(sim.lan.stats.lost).toBeGreaterThan(0);
     sim.setLoss(0);
-    sim.runUntilQuiet(3000);
+    await sim.runUntilQuiet(3000);
     expectSingleMaster(sim, 1, VIP, 'r3');
   });
 });

@@ -1,29 +1,28 @@
 // Multi-router VRRP simulation on one MemoryLan segment, in virtual time.
 //
-// Each router is a MemoryLan host running one or more instances: InstanceConfig + FSM state
-// (src/vrrp/fsm step), optionally grouped in a vrrp_sync_group (src/vrrp/sync-group syncStep).
-// The loop is the runtime's, minus real time and the kernel:
+// Each router is a MemoryLan host running the real VrrpRuntime (src/vrrp/runtime/vrrp-runtime.ts)
+// with one or more instances, optionally in one vrrp_sync_group, over its own RecordingKernel.
+// Every runtime's clock and timer one-shot is the simulation's VirtualTime, which also carries
+// the LAN's deliveries, so the whole segment runs on one queue in exact microsecond order:
 //
-//   FSM actions --sendAdvert--> AdvertEncoder (runtime/wire.ts: our codec, IPv4 header)
-//               --> MemoryLan socket --> other hosts' sockets --> packetToEvent (our decoder)
-//               --> advertReceived --> step()
-//   setDeadline --> one pending deadline per instance on the VirtualTime queue --> deadline event
-//   addVips/removeVips --> host addresses + `vipHolders`; sendGratuitous --> GARP/NA frames
+//   runtime timer -> step() -> sendAdvert -> AdvertEncoder (our codec, IPv4 header)
+//     -> MemoryLan socket -> other hosts' sockets -> packetToEvent (our decoder) -> step()
+//   addVips/removeVips -> VipManager -> the router's RecordingKernel (`vipHolders`)
+//   sendGratuitous -> GARP / NA frames on the segment
 //
-// So codec, wire mapping and FSM are exercised together. Faults are injected through helpers
-// (crash, shutdown, link down/up, one-way path cuts, priority / tracker changes, loss) and every
-// transition, advert, GARP and drop is logged with its virtual time in microseconds.
-import { LanError, MemoryLan, type MemoryHost } from '../../src/net/memory-lan.js';
-import type { ReceivedPacket, VrrpSocket } from '../../src/net/packet-io.js';
+// After each instant the runtimes' promise chains (VIP changes, the GARPs that follow them) are
+// let run, then the invariant "an instance's VIPs are in its kernel exactly while it is MASTER"
+// is checked. Faults are injected through helpers (crash, shutdown, link down/up, one-way path
+// cuts, priority / tracker changes, loss) and every transition, advert, GARP and drop the
+// runtimes carry out is logged with its virtual time in microseconds.
+import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
+import { memoryLogger } from '../../src/lib/log.js';
+import { MemoryLan, type MemoryHost } from '../../src/net/memory-lan.js';
 import type { InstanceConfig } from '../../src/vrrp/fsm/config.js';
-import { initialState, step } from '../../src/vrrp/fsm/step.js';
-import type { InstanceState, VrrpAction, VrrpEvent, VrrpState } from '../../src/vrrp/fsm/types.js';
-import { buildGratuitousArp } from '../../src/vrrp/packet/arp.js';
-import { ipv6Bytes } from '../../src/vrrp/packet/address.js';
-import { buildNaMessage } from '../../src/vrrp/packet/ndisc.js';
+import type { InstanceState, VrrpAction, VrrpState } from '../../src/vrrp/fsm/types.js';
 import { VRRP_MCAST_INET, VRRP_MCAST_INET6 } from '../../src/vrrp/packet/vrrp.js';
-import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from '../../src/vrrp/runtime/wire.js';
-import { syncStep, type GroupState, type SyncGroupConfig } from '../../src/vrrp/sync-group.js';
+import { VrrpRuntime, type RuntimeInstanceSpec } from '../../src/vrrp/runtime/vrrp-runtime.js';
+import type { GroupState, SyncGroupConfig } from '../../src/vrrp/sync-group.js';
 import type { TrackerConfig } from '../../src/vrrp/tracking.js';
 import type { Us } from '../../src/lib/units.js';
 import { us } from '../../src/lib/units.js';
@@ -75,25 +74,20 @@ export interface SimLogLine {
 const IFNAME = 'eth0';
 const IFINDEX = 2;
 
-class SimInstance {
-  state: InstanceState;
-  /** Generation of the pending deadline: a newer setDeadline makes older timers stale. */
-  gen = 0;
-  constructor(
-    readonly cfg: InstanceConfig,
-    readonly wire: WireConfig,
-    readonly encoder: AdvertEncoder,
-  ) {
-    this.state = initialState(cfg);
-  }
+/** One instance as a test sees it: its config and the runtime's current FSM state. */
+export interface SimInstanceView {
+  readonly cfg: InstanceConfig;
+  readonly state: Readonly<InstanceState>;
 }
 
 export class SimRouter {
   alive = false;
-  instances: SimInstance[] = [];
-  groupState: GroupState = 'INIT';
-  readonly vips = new Set<string>();
-  private sockets: VrrpSocket[] = [];
+  /** The running runtime (absent while the router is down). */
+  runtime: VrrpRuntime | undefined;
+  /** The router's kernel; a new one at every boot (a crash loses the VIPs with the host). */
+  kernel = new RecordingKernel();
+  /** Bumped when the router goes down: a stopped runtime's late callbacks are not recorded. */
+  generation = 0;
 
   constructor(
     readonly spec: RouterSpec,
@@ -102,10 +96,12 @@ export class SimRouter {
     readonly group: SyncGroupConfig | undefined,
   ) {}
 
-  instance(vrid: number): SimInstance {
-    const i = this.instances.find((x) => x.cfg.vrid === vrid);
-    if (!i) throw new Error(`${this.spec.name}: no instance with VRID ${vrid}`);
-    return i;
+  instance(vrid: number): SimInstanceView {
+    const cfg = this.configs.find((c) => c.vrid === vrid);
+    if (!cfg) throw new Error(`${this.spec.name}: no instance with VRID ${vrid}`);
+    const state = this.runtime?.fsmState(cfg.name);
+    if (!state) throw new Error(`${this.spec.name}: not running`);
+    return { cfg, state };
   }
 
   /** FSM state of the VRID's instance; 'STOP' when the router is down. */
@@ -113,37 +109,36 @@ export class SimRouter {
     return this.alive ? this.instance(vrid).state.state : 'STOP';
   }
 
-  /**
-   * @internal Opens one socket per family and mode: multicast (joined to the VRRP group) for
-   * instances without unicast peers, unicast (bound to the source address, as keepalived binds
-   * to unicast_src_ip) for the others. VRIDs share them and are demultiplexed on receive.
-   */
-  open(onPacket: (r: SimRouter, p: ReceivedPacket, unicast: boolean) => void): void {
-    const modes = new Map<string, { family: 'inet' | 'inet6'; unicast: boolean; src: string }>();
-    for (const c of this.configs) {
-      const unicast = c.unicastPeers.length > 0;
-      modes.set(`${c.family}/${unicast}`, { family: c.family, unicast, src: c.srcIp! });
-    }
-    for (const m of modes.values()) {
-      const s = this.host.openVrrp(
-        m.unicast
-          ? { family: m.family, ifname: IFNAME, ifindex: IFINDEX, bindAddress: m.src }
-          : { family: m.family, ifname: IFNAME, ifindex: IFINDEX, group: m.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6 },
+  /** The sync group's state ('INIT' before the first start). */
+  get groupState(): GroupState {
+    return (this.runtime && this.configs[0] && this.runtime.groupState(this.configs[0].name)) || 'INIT';
+  }
+
+  /** The VIP is in this router's kernel (a router that is down holds nothing). */
+  holds(vip: string): boolean {
+    return this.alive && this.kernel.snapshot().addresses.some((a) => a.address === vip);
+  }
+
+  /** @internal What the runtime needs for each instance on this host. */
+  runtimeSpecs(): RuntimeInstanceSpec[] {
+    return this.configs.map((cfg) => {
+      const unicast = cfg.unicastPeers.length > 0;
+      const src = cfg.srcIp!;
+      const addresses = new Map(
+        [...cfg.vips, ...cfg.evips].map((a) => [a, { address: a, prefixLength: a.includes(':') ? 128 : 32, dev: IFNAME, ifindex: IFINDEX }] as const),
       );
-      s.onPacket((p) => onPacket(this, p, m.unicast));
-      this.sockets.push(s);
-    }
-  }
-
-  /** @internal The router's VRRP socket of one family (one per family, demultiplexed by VRID). */
-  socketFor(family: 'inet' | 'inet6', unicast = false): VrrpSocket | undefined {
-    return this.sockets.find((x) => x.spec.family === family && (x.spec.group === undefined) === unicast);
-  }
-
-  /** @internal */
-  close(): void {
-    for (const s of this.sockets) s.close();
-    this.sockets = [];
+      return {
+        cfg,
+        ifname: IFNAME,
+        ifindex: IFINDEX,
+        mac: this.host.mac,
+        wire: { cfg, src, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6, checksumAsV2: false },
+        addresses,
+        routes: [],
+        // keepalived binds unicast sockets to unicast_src_ip.
+        ...(unicast ? { bindAddress: src } : {}),
+      };
+    });
   }
 }
 
@@ -210,59 +205,74 @@ export class LanSim {
 
   // --- lifecycle ---------------------------------------------------------------------------------
 
-  /** Boots a router (first start or restart): fresh FSM state, sockets, startup event. */
-  start(name: string): void {
+  /** Boots a router (first start or restart): a fresh kernel and runtime, which opens its sockets. */
+  async start(name: string): Promise<void> {
     const r = this.router(name);
     if (r.alive) return;
     r.alive = true;
-    r.groupState = 'INIT';
-    r.instances = r.configs.map((cfg) => {
-      const wire: WireConfig = { cfg, src: cfg.srcIp!, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6, checksumAsV2: false };
-      return new SimInstance(cfg, wire, new AdvertEncoder(wire));
+    r.kernel = new RecordingKernel([
+      { name: 'lo', ifindex: 1 },
+      { name: IFNAME, ifindex: IFINDEX, mac: r.host.mac },
+    ]);
+    const notify = { script: () => {}, generic: () => {}, fifo: () => {} };
+    const rt = new VrrpRuntime(
+      { io: r.host, kernel: r.kernel, clock: this.queue, oneShot: this.queue.oneShot, log: memoryLogger('silent').log, notify },
+      r.runtimeSpecs(),
+      r.group ? [r.group] : [],
+    );
+    r.runtime = rt;
+    const gen = r.generation;
+    const vridOf = new Map(r.configs.map((c) => [c.name, c.vrid]));
+    rt.observe(({ instance, action }) => {
+      if (r.generation === gen) this.record(r, vridOf.get(instance) ?? 0, action);
     });
-    r.open((router, p, unicast) => this.onPacket(router, p, unicast));
     this.note(`${name} starts`);
     // keepalived reads the link state at start: a router booting with its link down starts FAULT.
-    for (let i = 0; i < r.instances.length; i++) {
-      if (!r.host.linkUp) this.deliver(r, i, { kind: 'interfaceChanged', ifname: IFNAME, up: false });
-      this.deliver(r, i, { kind: 'startup' });
-    }
+    if (!r.host.linkUp) rt.interfaceChanged(IFNAME, false);
+    rt.start();
+    await this.settled();
   }
 
-  startAll(): void {
-    for (const name of this.routers.keys()) this.start(name);
+  async startAll(): Promise<void> {
+    for (const name of this.routers.keys()) await this.start(name);
   }
 
   /** The node dies silently (power off / kill -9 of the whole host): no advert, VIPs gone with it. */
-  crash(name: string): void {
+  async crash(name: string): Promise<void> {
     const r = this.router(name);
-    if (!r.alive) return;
+    if (!r.alive || !r.runtime) return;
     this.note(`${name} crashes`);
     r.alive = false;
-    r.close();
-    for (const i of r.instances) i.gen++;
-    for (const v of r.vips) r.host.removeAddress(v);
-    r.vips.clear();
+    r.generation++;
+    // Nothing leaves the dead host: its sockets go first, then the runtime's timers stop
+    // without a word (no priority-0 advert, VIPs left to the discarded kernel).
+    r.host.close();
+    const rt = r.runtime;
+    r.runtime = undefined;
+    await rt.stop({ release: false });
+    await this.settled();
   }
 
   /** Clean stop (SIGTERM): masters send priority 0 and release their VIPs, then the node stops. */
-  shutdown(name: string): void {
+  async shutdown(name: string): Promise<void> {
     const r = this.router(name);
-    if (!r.alive) return;
+    if (!r.alive || !r.runtime) return;
     this.note(`${name} shuts down`);
-    for (let i = 0; i < r.instances.length; i++) this.deliver(r, i, { kind: 'shutdown' });
+    await r.runtime.stop();
     r.alive = false;
-    r.close();
-    for (const i of r.instances) i.gen++;
+    r.generation++;
+    r.runtime = undefined;
+    await this.settled();
   }
 
-  /** Carrier change: the LAN stops/starts carrying the host's frames and the FSM hears it. */
-  setLink(name: string, up: boolean): void {
+  /** Carrier change: the LAN stops/starts carrying the host's frames and the runtime hears it. */
+  async setLink(name: string, up: boolean): Promise<void> {
     const r = this.router(name);
     this.note(`${name} link ${up ? 'up' : 'down'}`);
     this.lan.setLink(name, up);
-    if (!r.alive) return;
-    for (let i = 0; i < r.instances.length; i++) this.deliver(r, i, { kind: 'interfaceChanged', ifname: IFNAME, up });
+    if (!r.alive || !r.runtime) return;
+    r.runtime.interfaceChanged(IFNAME, up, IFINDEX);
+    await this.settled();
   }
 
   /** One-way cut (open=false) or repair of the path from `from` to `to`. */
@@ -289,40 +299,58 @@ export class LanSim {
   }
 
   /** Base priority change (reload / admin) of one instance, or of all instances when vrid is absent. */
-  setPriority(name: string, priority: number, vrid?: number): void {
+  async setPriority(name: string, priority: number, vrid?: number): Promise<void> {
     this.note(`${name} priority -> ${priority}${vrid === undefined ? '' : ` (VRID ${vrid})`}`);
-    this.toInstances(name, vrid, { kind: 'priorityChanged', priority });
-  }
-
-  /** One vrrp_script run's result for the instances tracking it. */
-  scriptResult(name: string, script: string, ok: boolean, vrid?: number): void {
-    this.note(`${name} script ${script} ${ok ? 'ok' : 'fails'}`);
-    this.toInstances(name, vrid, { kind: 'trackerChanged', tracker: { type: 'script', name: script }, ok });
-  }
-
-  private toInstances(name: string, vrid: number | undefined, ev: VrrpEvent): void {
     const r = this.router(name);
-    if (!r.alive) return;
-    for (let i = 0; i < r.instances.length; i++) if (vrid === undefined || r.instances[i].cfg.vrid === vrid) this.deliver(r, i, ev);
+    if (!r.alive || !r.runtime) return;
+    for (const c of r.configs) if (vrid === undefined || c.vrid === vrid) r.runtime.priorityChanged(c.name, priority);
+    await this.settled();
+  }
+
+  /**
+   * One vrrp_script run's result; the runtime hands it to every instance tracking the script
+   * (`vrid` only documents which one that is, and must be the only one).
+   */
+  async scriptResult(name: string, script: string, ok: boolean, vrid?: number): Promise<void> {
+    this.note(`${name} script ${script} ${ok ? 'ok' : 'fails'}`);
+    const r = this.router(name);
+    if (!r.alive || !r.runtime) return;
+    if (vrid !== undefined) {
+      const others = r.configs.filter((c) => c.vrid !== vrid && c.trackers.some((t) => t.type === 'script' && t.name === script));
+      if (others.length > 0) throw new Error(`${name}: script ${script} is tracked by VRID ${others[0].vrid} too`);
+    }
+    r.runtime.trackerResult({ type: 'script', name: script }, { ok });
+    await this.settled();
   }
 
   // --- running -----------------------------------------------------------------------------------
 
   /** Advances virtual time by `ms`. */
-  run(ms: number): void {
-    this.queue.runUntilUs(this.queue.nowUs + Math.round(ms * 1000));
+  async run(ms: number): Promise<void> {
+    await this.runUntilUs(this.queue.nowUs + Math.round(ms * 1000));
   }
 
-  /** Advances to absolute virtual time `at` (microseconds). */
-  runUntilUs(at: number): void {
+  /**
+   * Advances to absolute virtual time `at` (microseconds), one instant at a time: after each,
+   * the runtimes' promise continuations run (as between two timer callbacks in the daemon) and
+   * the VIP invariant is checked.
+   */
+  async runUntilUs(at: number): Promise<void> {
+    for (;;) {
+      const next = this.queue.nextAtUs();
+      if (next === undefined || next > at) break;
+      this.queue.runUntilUs(next);
+      await this.settled();
+    }
     this.queue.runUntilUs(at);
+    await this.settled();
   }
 
   /**
    * Runs until no transition has happened for `quietMs` (adverts keep flowing; that is the
    * steady state), or throws after `maxMs`. Returns the virtual time of the last transition.
    */
-  runUntilQuiet(quietMs: number, maxMs = 600_000): number {
+  async runUntilQuiet(quietMs: number, maxMs = 600_000): Promise<number> {
     const start = this.queue.nowUs;
     const stepUs = Math.max(1, Math.round((quietMs * 1000) / 10));
     for (;;) {
@@ -330,7 +358,7 @@ export class LanSim {
       const since = Math.max(last, start);
       if (this.queue.nowUs - since >= quietMs * 1000) return last;
       if (this.queue.nowUs - start > maxMs * 1000) throw new Error(`not quiet after ${maxMs} ms\n${this.trace(30)}`);
-      this.queue.runUntilUs(this.queue.nowUs + stepUs);
+      await this.runUntilUs(this.queue.nowUs + stepUs);
     }
   }
 
@@ -341,9 +369,9 @@ export class LanSim {
     return [...this.routers.values()].filter((r) => r.stateOf(vrid) === 'MASTER').map((r) => r.spec.name);
   }
 
-  /** Routers whose interface currently carries `vip` (canonical text). */
+  /** Live routers whose kernel carries `vip` (canonical text). */
   vipHolders(vip: string): string[] {
-    return [...this.routers.values()].filter((r) => r.vips.has(vip)).map((r) => r.spec.name);
+    return [...this.routers.values()].filter((r) => r.holds(vip)).map((r) => r.spec.name);
   }
 
   /** First transition to `to` of `vrid` at or after `after` (µs), optionally on one router. */
@@ -367,113 +395,51 @@ export class LanSim {
       .join('\n');
   }
 
-  // --- the loop ------------------------------------------------------------------------------
+  // --- recording ---------------------------------------------------------------------------------
 
   private note(text: string): void {
     this.log.push({ at: this.queue.nowUs, text });
   }
 
-  private onPacket(r: SimRouter, p: ReceivedPacket, unicast: boolean): void {
-    if (!r.alive) return;
-    const vrid = peekVrid(p);
-    const idx = r.instances.findIndex((i) => i.cfg.vrid === vrid && i.cfg.family === p.family && (i.cfg.unicastPeers.length > 0) === unicast);
-    if (idx < 0) return; // keepalived drops adverts for VRIDs it does not run
-    this.deliver(r, idx, packetToEvent(p, r.instances[idx].wire));
-  }
-
-  /** Steps instance `idx` of `r` (through its sync group, if any) and applies the actions. */
-  private deliver(r: SimRouter, idx: number, ev: VrrpEvent): void {
-    const now = this.now;
-    if (r.group) {
-      const members = r.instances.map((i) => ({ cfg: i.cfg, state: i.state }));
-      const res = syncStep(r.group, members, r.groupState, idx, ev, now);
-      res.states.forEach((s, j) => (r.instances[j].state = s));
-      r.groupState = res.groupState;
-      for (const t of res.actions) {
-        const j = r.instances.findIndex((i) => i.cfg.name === t.instance);
-        if (j >= 0) this.apply(r, r.instances[j], t.action);
-      }
-    } else {
-      const inst = r.instances[idx];
-      const res = step(inst.cfg, inst.state, ev, now);
-      inst.state = res.state;
-      for (const a of res.actions) this.apply(r, inst, a);
-    }
-    this.checkVips(r, ev);
+  /** Lets the runtimes' promise chains run, then checks the VIP invariant. */
+  private async settled(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.checkVips();
   }
 
   /**
-   * Invariant checked after every event: an instance's VIPs are on the interface exactly while
-   * it is MASTER (the FSM's addVips/removeVips must follow its transitions).
+   * Invariant checked after every instant: an instance's VIPs are in its router's kernel exactly
+   * while it is MASTER (the runtime's VIP changes must follow its transitions).
    */
-  private checkVips(r: SimRouter, ev: VrrpEvent): void {
-    for (const i of r.instances) {
-      const master = i.state.state === 'MASTER';
-      for (const v of [...i.cfg.vips, ...i.cfg.evips]) {
-        if (r.vips.has(v) !== master) {
-          throw new Error(`${r.spec.name} VRID ${i.cfg.vrid} is ${i.state.state} ${master ? 'without' : 'with'} VIP ${v} after ${JSON.stringify(ev)}\n${this.trace()}`);
+  private checkVips(): void {
+    for (const r of this.routers.values()) {
+      if (!r.alive || !r.runtime) continue;
+      const held = new Set(r.kernel.snapshot().addresses.map((a) => a.address));
+      for (const c of r.configs) {
+        const state = r.runtime.fsmState(c.name)!.state;
+        const master = state === 'MASTER';
+        for (const v of [...c.vips, ...c.evips]) {
+          if (held.has(v) !== master) {
+            throw new Error(`${r.spec.name} VRID ${c.vrid} is ${state} ${master ? 'without' : 'with'} VIP ${v} at ${this.queue.nowUs} us\n${this.trace()}`);
+          }
         }
       }
     }
   }
 
-  private apply(r: SimRouter, inst: SimInstance, a: VrrpAction): void {
+  /** Logs what a runtime carried out (its observer sees each action just before it runs). */
+  private record(r: SimRouter, vrid: number, a: VrrpAction): void {
     const at = this.queue.nowUs;
     const name = r.spec.name;
-    const vrid = inst.cfg.vrid;
     switch (a.kind) {
-      case 'sendAdvert': {
-        let sent = true;
-        for (const dst of inst.encoder.destinations()) {
-          try {
-            this.sendOn(r, inst, dst, a.priority);
-          } catch (e) {
-            if (!(e instanceof LanError)) throw e;
-            sent = false;
-          }
-        }
-        this.adverts.push({ at, router: name, vrid, priority: a.priority, sent });
+      case 'sendAdvert':
+        // MemoryLan refuses to send while the link is down (ENETDOWN); the runtime counts it.
+        this.adverts.push({ at, router: name, vrid, priority: a.priority, sent: r.host.linkUp });
         return;
-      }
       case 'sendGratuitous':
-        for (let k = 0; k < a.count; k++) {
-          for (const address of a.addresses) {
-            try {
-              if (address.includes(':')) {
-                const icmp = buildNaMessage({ mac: r.host.mac, target: address, router: false }, ipv6Bytes(address));
-                r.host.sendUnsolicitedNa(IFINDEX, address, icmp);
-              } else {
-                r.host.sendGratuitousArp(IFINDEX, buildGratuitousArp({ mac: r.host.mac, ip: address }));
-              }
-              this.garps.push({ at, router: name, vrid, address, reason: a.reason });
-            } catch (e) {
-              if (!(e instanceof LanError)) throw e;
-            }
-          }
-        }
+        if (!r.host.linkUp) return;
+        for (let k = 0; k < a.count; k++) for (const address of a.addresses) this.garps.push({ at, router: name, vrid, address, reason: a.reason });
         return;
-      case 'addVips':
-        for (const v of a.addresses) {
-          r.host.addAddress(v);
-          r.vips.add(v);
-        }
-        return;
-      case 'removeVips':
-        for (const v of a.addresses) {
-          r.host.removeAddress(v);
-          r.vips.delete(v);
-        }
-        return;
-      case 'setDeadline': {
-        const g = ++inst.gen;
-        if (a.at === null) return;
-        this.queue.atUs(a.at, () => {
-          if (!r.alive || inst.gen !== g) return;
-          const idx = r.instances.indexOf(inst);
-          if (idx >= 0) this.deliver(r, idx, { kind: 'deadline' });
-        });
-        return;
-      }
       case 'transition':
         this.transitions.push({ at, router: name, vrid, from: a.from, to: a.to, reason: a.reason });
         this.note(`${name} VRID ${vrid}: ${a.from} -> ${a.to} (${a.reason})`);
@@ -481,6 +447,9 @@ export class LanSim {
       case 'countError':
         if (a.dropped) this.drops.push({ at, router: name, vrid, reason: a.reason });
         return;
+      case 'addVips':
+      case 'removeVips':
+      case 'setDeadline':
       case 'notify':
         return;
       default: {
@@ -488,11 +457,5 @@ export class LanSim {
         void never;
       }
     }
-  }
-
-  private sendOn(r: SimRouter, inst: SimInstance, dst: string, priority: number): void {
-    const s = r.socketFor(inst.cfg.family, inst.cfg.unicastPeers.length > 0);
-    if (!s) throw new LanError('ERR_SOCKET_CLOSED', 'no socket');
-    s.send(dst, inst.encoder.encode(priority, dst));
   }
 }

@@ -18,7 +18,7 @@ describe('runtime stop without releasing (-V)', () => {
     rt.runtime.observe(({ action }) => {
       if (action.kind === 'sendAdvert') sentPriorities.push(action.priority);
     });
-    sim.start('r1');
+    await sim.start('r1');
     rt.runtime.start();
     await run(sim, 2000);
     expect(rt.state()).toBe('MASTER');

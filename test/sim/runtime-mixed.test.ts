@@ -1,7 +1,7 @@
 // The real VRRP runtime (src/vrrp/runtime/vrrp-runtime.ts: sockets, timer queue, VIP manager
-// over a RecordingKernel) on the simulated segment next to FSM routers of the harness, in
-// virtual time. The runtime's clock and its TimerQueue's one-shot are the harness's VirtualTime,
-// so both sides hit their deadlines to the microsecond.
+// over a RecordingKernel), built by hand, on the simulated segment next to LanSim routers (which
+// run runtimes of their own), in virtual time. Its clock and its TimerQueue's one-shot are the
+// simulation's VirtualTime, so every node hits its deadlines to the microsecond.
 import { describe, expect, it } from 'vitest';
 import { cs } from '../../src/lib/units.js';
 import { expectSingleMaster, mdi, router, simOf, skew, type Variant } from './build.js';
@@ -16,7 +16,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
   it('runtime as the higher priority: elected at its Master_Down_Interval; its adverts keep the harness router backup', async () => {
     const sim = simOf([router(v, 1, 100)]);
     const rt = rtNode(sim, 150);
-    sim.start('r1');
+    await sim.start('r1');
     rt.runtime.start();
     await run(sim, 2000);
     const up = rt.transitions.find((t) => t.to === 'MASTER')!;
@@ -43,7 +43,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
   it('runtime as the backup: takes over one Master_Down_Interval after the harness master dies, and yields when it returns', async () => {
     const sim = simOf([router(v, 1, 200)]);
     const rt = rtNode(sim, 100);
-    sim.start('r1');
+    await sim.start('r1');
     rt.runtime.start();
     await run(sim, 2000);
     expectSingleMaster(sim, 1, VIP, 'r1');
@@ -52,7 +52,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
 
     await run(sim, 43);
     const crashAt = sim.now;
-    sim.crash('r1');
+    await sim.crash('r1');
     await run(sim, 1000);
     const last = sim.lastAdvertSent('r1', 1, crashAt)!;
     const up = rt.transitions.find((t) => t.to === 'MASTER' && t.at >= crashAt)!;
@@ -63,7 +63,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
     expect(sim.lan.frames.some((f) => f.kind === 'arp' && f.from === 'rt' && f.at * 1000 >= up.at)).toBe(true);
 
     const backAt = sim.now;
-    sim.start('r1');
+    await sim.start('r1');
     await run(sim, 1000);
     // r1 starts BACKUP, discards the runtime's priority-100 adverts, times out, preempts.
     expect(sim.firstTransition(1, 'MASTER', backAt)).toMatchObject({ router: 'r1', at: backAt + mdi(v, 200) });

@@ -1,6 +1,6 @@
 // A node running the real VrrpRuntime (src/vrrp/runtime/vrrp-runtime.ts) on a LanSim segment:
 // its PacketIo is a MemoryLan host, its Kernel a RecordingKernel, its clock and its TimerQueue's
-// one-shot the harness's VirtualTime, so its deadlines, the LAN's deliveries and the harness
+// one-shot the simulation's VirtualTime, so its deadlines, the LAN's deliveries and the LanSim
 // routers' deadlines run on one queue in exact microsecond order.
 import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
 import { memoryLogger } from '../../src/lib/log.js';
@@ -72,21 +72,7 @@ export function runtimeNode(sim: LanSim, v: Variant, priority: number, o: Runtim
   };
 }
 
-/**
- * Advances virtual time (harness routers, LAN and runtime nodes alike) by `msTotal`, one instant
- * at a time, letting the runtime's promise continuations (VIP installs on the RecordingKernel)
- * settle after each instant as they would between two timer callbacks in the daemon.
- */
+/** Advances virtual time (every router, the LAN and runtime nodes alike) by `msTotal` (LanSim.run). */
 export async function runFor(sim: LanSim, msTotal: number): Promise<void> {
-  const end = sim.queue.nowUs + Math.round(msTotal * 1000);
-  for (;;) {
-    const next = sim.queue.nextAtUs();
-    if (next === undefined || next > end) break;
-    sim.runUntilUs(next);
-    await settle();
-  }
-  sim.runUntilUs(end);
-  await settle();
+  await sim.run(msTotal);
 }
-
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

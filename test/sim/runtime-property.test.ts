@@ -93,27 +93,27 @@ async function check(sc: Scenario): Promise<void> {
   const names = ['rt', ...sc.routers.map((_, i) => `r${i + 1}`)];
   const node = (k: number) => names[k % names.length];
   const harness = (k: number) => `r${(k % sc.routers.length) + 1}`;
-  const setLink = (name: string, up: boolean) => (name === 'rt' ? rt.setLink(up) : sim.setLink(name, up));
+  const setLink = async (name: string, up: boolean) => (name === 'rt' ? rt.setLink(up) : sim.setLink(name, up));
   try {
-    sim.startAll();
+    await sim.startAll();
     rt.runtime.start();
     for (const { wait, fault: f } of sc.steps) {
       await runFor(sim, wait * v.advertInt); // a tenth of an interval = advertInt (cs) ms
       switch (f.kind) {
         case 'crash':
-          sim.crash(harness(f.r));
+          await sim.crash(harness(f.r));
           break;
         case 'shutdown':
-          sim.shutdown(harness(f.r));
+          await sim.shutdown(harness(f.r));
           break;
         case 'restart':
-          sim.start(harness(f.r));
+          await sim.start(harness(f.r));
           break;
         case 'priority':
-          sim.setPriority(harness(f.r), f.priority);
+          await sim.setPriority(harness(f.r), f.priority);
           break;
         case 'link':
-          setLink(node(f.node), f.up);
+          await setLink(node(f.node), f.up);
           break;
         case 'cut':
           if (node(f.from) === node(f.to)) break;
@@ -131,7 +131,7 @@ async function check(sc: Scenario): Promise<void> {
     }
     for (const a of names) for (const b of names) if (a !== b) sim.lan.setPath(a, b, true);
     sim.setLoss(0);
-    for (const n of names) if (!sim.lan.host(n).linkUp) setLink(n, true);
+    for (const n of names) if (!sim.lan.host(n).linkUp) await setLink(n, true);
     const quietMs = Math.ceil((10 * masterDownUs(v.version, 1, v.advertInt, 3)) / 1000);
     await runFor(sim, quietMs);
     const masters = [...sim.masters(1), ...(rt.state() === 'MASTER' ? ['rt'] : [])];

@@ -16,10 +16,10 @@ describe.each(VARIANTS)('$label', (v) => {
   const unicastSim = () =>
     simOf(prios.map((p, i) => ({ name: `r${i + 1}`, ip: ipFor(i + 1), instances: [{ ...instance(v, { priority: p }), unicastPeers: peersOf(i + 1) }] })));
 
-  it('elects the highest priority, sends one advert per peer to its address, and fails over on a crash', () => {
+  it('elects the highest priority, sends one advert per peer to its address, and fails over on a crash', async () => {
     const sim = unicastSim();
-    sim.startAll();
-    sim.runUntilQuiet(20 * v.advertInt * 10);
+    await sim.startAll();
+    await sim.runUntilQuiet(20 * v.advertInt * 10);
     expect(sim.firstTransition(1, 'MASTER', 0)).toMatchObject({ router: 'r2', at: mdi(v, 200) });
     expectSingleMaster(sim, 1, VIP, 'r2');
     expect(sim.drops).toEqual([]);
@@ -30,10 +30,10 @@ describe.each(VARIANTS)('$label', (v) => {
     expect(fromMaster.every((f) => f.kind === 'ip' && f.ttl === 255 && f.src === ipFor(2))).toBe(true);
     expect(sim.adverts.filter((a) => a.router === 'r2').length * 2).toBe(fromMaster.length);
 
-    sim.run(v.advertInt * 10 * 0.5);
+    await sim.run(v.advertInt * 10 * 0.5);
     const crashAt = sim.now;
-    sim.crash('r2');
-    sim.runUntilQuiet(20 * v.advertInt * 10);
+    await sim.crash('r2');
+    await sim.runUntilQuiet(20 * v.advertInt * 10);
     const last = sim.lastAdvertSent('r2', 1, crashAt)!;
     expect(sim.transitions.filter((t) => t.to === 'MASTER' && t.at >= crashAt)).toEqual([
       expect.objectContaining({ router: 'r3', at: last + mdi(v, 150) }),
@@ -41,14 +41,14 @@ describe.each(VARIANTS)('$label', (v) => {
     expectSingleMaster(sim, 1, VIP, 'r3');
   });
 
-  it('a router whose peer list omits the master never hears it and takes over too (the classic unicast misconfiguration)', () => {
+  it('a router whose peer list omits the master never hears it and takes over too (the classic unicast misconfiguration)', async () => {
     const sim = simOf([
       { name: 'r1', ip: ipFor(1), instances: [{ ...instance(v, { priority: 200 }), unicastPeers: [{ address: ipFor(2) }] }] },
       { name: 'r2', ip: ipFor(2), instances: [{ ...instance(v, { priority: 100 }), unicastPeers: [{ address: ipFor(1) }, { address: ipFor(3) }] }] },
       { name: 'r3', ip: ipFor(3), instances: [{ ...instance(v, { priority: 50 }), unicastPeers: [{ address: ipFor(2) }] }] },
     ]);
-    sim.startAll();
-    sim.run(30 * v.advertInt * 10);
+    await sim.startAll();
+    await sim.run(30 * v.advertInt * 10);
     // r3 never receives r1's adverts (r1 does not send to it); r2 keeps accepting r1, and r3's
     // adverts reach r2 only, which discards them as lower priority.
     expect(sim.masters(1).sort()).toEqual(['r1', 'r3']);

@@ -16,6 +16,7 @@ import { buildNaMessage } from '../packet/ndisc.js';
 import { parseIpv6, sameIp } from '../../lib/ip.js';
 import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
 import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
+import { RealTimers, type Timers } from '../../lib/timers.js';
 import { VipManager } from './vip-manager.js';
 import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from './wire.js';
 
@@ -56,6 +57,8 @@ export interface RuntimeDeps {
   readonly notify: NotifySink;
   /** The timer under the deadline queue; default setTimeout (the daemon passes the native timerfd). */
   readonly oneShot?: OneShotFactory;
+  /** One-off waits (the retry for a source address that trails a re-created link); default real timers on `clock`. */
+  readonly timers?: Timers;
 }
 
 export interface InstanceStatus {
@@ -105,6 +108,7 @@ export class VrrpRuntime {
   private readonly groups: Group[] = [];
   private readonly sockets = new Map<string, { sock: VrrpSocket; byVrid: Map<number, Inst> }>();
   private readonly timers: TimerQueue<string>;
+  private readonly waits: Timers;
   private readonly unknown = new RateLimitedCounter(10_000);
   private readonly observers: RuntimeObserver[] = [];
   private readonly eventObservers: RuntimeEventObserver[] = [];
@@ -140,6 +144,7 @@ export class VrrpRuntime {
       for (const m of members) m.group = group;
       this.groups.push(group);
     }
+    this.waits = deps.timers ?? new RealTimers(deps.clock);
     this.timers = new TimerQueue<string>(
       deps.clock,
       (name) => this.dispatch(name, { kind: 'deadline' }),
@@ -339,7 +344,7 @@ export class VrrpRuntime {
     for (let attempt = 0; ; attempt++) {
       const src = await this.deps.kernel.primaryAddress(ifindex, cfg.family, exclude);
       if (src || attempt >= 10 || this.stopping) return src;
-      await new Promise<void>((r) => setTimeout(r, 50));
+      await new Promise<void>((r) => this.waits.setTimeout(r, 50));
     }
   }
 
@@ -357,6 +362,21 @@ export class VrrpRuntime {
 
   faultChanged(instance: string, source: string, fault: boolean): void {
     if (this.insts.has(instance)) this.dispatch(instance, { kind: 'faultChanged', source, fault });
+  }
+
+  /** A new base priority for one instance (an admin change); trackers still apply on top. */
+  priorityChanged(instance: string, priority: number): void {
+    if (this.insts.has(instance)) this.dispatch(instance, { kind: 'priorityChanged', priority });
+  }
+
+  /** The state machine's state of one instance, read-only (simulations, state dumps). */
+  fsmState(instance: string): Readonly<InstanceState> | undefined {
+    return this.insts.get(instance)?.state;
+  }
+
+  /** The state of the sync group `instance` belongs to; undefined outside a group. */
+  groupState(instance: string): GroupState | undefined {
+    return this.insts.get(instance)?.group?.state;
   }
 
   // ---------------------------------------------------------------------------------------------
