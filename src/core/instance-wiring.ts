@@ -120,7 +120,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
   const specs: RuntimeInstanceSpec[] = [];
   const problems: WiringProblem[] = [];
   const g = model.globalDefs;
-  for (const vi of model.vrrpInstances as VrrpInstance[]) {
+  for (const vi of model.vrrpInstances) {
     if (vi.virtualRouterId === undefined) {
       problems.push({ instance: vi.name, code: 'invalid-instance', message: `(${vi.name}) has no virtual_router_id: not started` });
       continue;
@@ -164,8 +164,6 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
         cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
         src,
         group,
-        // v3_checksum_as_v2 is a keepalived 2.3 keyword that 2.2.7 (and our config) refuses.
-        checksumAsV2: false,
         ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
       },
       addresses,

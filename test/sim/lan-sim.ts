@@ -217,7 +217,7 @@ export class LanSim {
     r.alive = true;
     r.groupState = 'INIT';
     r.instances = r.configs.map((cfg) => {
-      const wire: WireConfig = { cfg, src: cfg.srcIp!, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6, checksumAsV2: false };
+      const wire: WireConfig = { cfg, src: cfg.srcIp!, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6 };
       return new SimInstance(cfg, wire, new AdvertEncoder(wire));
     });
     r.open((router, p, unicast) => this.onPacket(router, p, unicast));
