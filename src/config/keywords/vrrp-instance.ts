@@ -6,7 +6,8 @@ import type { GlobalDefs, VrrpInstance } from '../model.js';
 import { parseDecimal, parseInteger, parseIp } from '../values.js';
 import { scriptFrom } from './script.js';
 import { flag, int, negatedFlag, stored, str, timer, valueCtx, vrrpVersion, wholeSeconds, type KeywordDef, type KeywordTable } from './table.js';
-import { parseRouteBlock, parseRuleBlock, parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
+import { parseRouteBlock, parseRuleBlock } from './route-rule.js';
+import { parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
 
 /** Instance fields the completion pass must know were written. */
 export interface InstanceDraft extends VrrpInstance {
