@@ -84,6 +84,7 @@ function routeOf(l: Line, ctx: BuildCtx, kind: 'virtual' | 'static'): RouteEntry
   const unsupported: string[] = [];
   let family: IpFamily | undefined;
   let dst: IpPrefix | 'default' | undefined;
+  let dstText = '';
   const setFamily = (f: IpFamily | undefined, i: number, msg = MIX): void => {
     if (f === undefined) return;
     if (family === undefined) family = f;
@@ -224,6 +225,7 @@ function routeOf(l: Line, ctx: BuildCtx, kind: 'virtual' | 'static'): RouteEntry
         const target = routeTarget(text, ctx, l.loc(i));
         if (!target) fail(ctx, l, i, `unknown route keyword ${text}`, 'invalid-address', `VRRP parsed invalid IP ${text}. skipping IP...`);
         dst = target.prefix;
+        dstText = text;
         setFamily(target.family, i, `${MIX} (${text})`);
       }
     }
@@ -235,6 +237,10 @@ function routeOf(l: Line, ctx: BuildCtx, kind: 'virtual' | 'static'): RouteEntry
       ctx.sink.warning('invalid-value', `Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`, l.stmt.loc, { text: 'protocol' });
     }
     r.protocol = RTPROT_KEEPALIVED;
+    // keepalived follows a route's interface; without `dev` it has none to follow.
+    if (r.dev === undefined) {
+      ctx.sink.warning('route-not-tracked', `Warning - cannot track route ${dstText} with no interface specified, not tracking`, l.stmt.loc, { text: dstText });
+    }
   }
   if (unsupported.length > 0) {
     ctx.sink.info('unsupported-option', `route option(s) ${unsupported.join(', ')} accepted but not applied by this daemon`, l.stmt.loc, { text: unsupported[0] });
