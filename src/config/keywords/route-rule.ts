@@ -231,8 +231,9 @@ function routeOf(l: Line, ctx: BuildCtx, kind: 'virtual' | 'static'): RouteEntry
     }
   }
   if (dst === undefined) fail(ctx, l, 0, 'Route must have a destination');
+  // keepalived adds its routes with its own protocol number unless the line names another (and
+  // a tracked route always gets its own: that is how it recognises them).
   if (!r.noTrack) {
-    // keepalived marks the routes it tracks with its own protocol number.
     if (r.protocol !== undefined && r.protocol !== RTPROT_KEEPALIVED) {
       ctx.sink.warning('invalid-value', `Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`, l.stmt.loc, { text: 'protocol' });
     }
@@ -242,6 +243,7 @@ function routeOf(l: Line, ctx: BuildCtx, kind: 'virtual' | 'static'): RouteEntry
       ctx.sink.warning('route-not-tracked', `Warning - cannot track route ${dstText} with no interface specified, not tracking`, l.stmt.loc, { text: dstText });
     }
   }
+  r.protocol ??= RTPROT_KEEPALIVED;
   if (unsupported.length > 0) {
     ctx.sink.info('unsupported-option', `route option(s) ${unsupported.join(', ')} accepted but not applied by this daemon`, l.stmt.loc, { text: unsupported[0] });
   }

@@ -32,16 +32,15 @@ describe('typed VIP, route and rule options', () => {
     expect(b.model.staticIpaddress[0]).toMatchObject({ dev: 'eth1', scope: 'link', label: 'eth1:st' });
   });
 
-  it('routes: values, keepalived protocol for tracked routes, kernel specs', () => {
+  it('routes: values, keepalived protocol unless another is written for an untracked route, kernel specs', () => {
     const [r1, bh, un, def, v6] = vi.virtualRoutes;
     expect(r1).toMatchObject({ family: 'inet', dst: { address: '198.51.100.0', prefixLen: 24 }, via: { address: '192.0.2.254' }, dev: 'eth0', metric: 10, table: 254, src: { address: '192.0.2.1' }, protocol: 18 });
-    expect(bh).toMatchObject({ type: 'blackhole', noTrack: true });
-    expect(bh.protocol).toBeUndefined();
+    expect(bh).toMatchObject({ type: 'blackhole', noTrack: true, protocol: 18 });
     expect(un).toMatchObject({ type: 'unreachable', protocol: 4, noTrack: true });
     expect(def).toMatchObject({ dst: 'default', table: 100, scope: 'global', tos: 16, onlink: true });
     expect(v6).toMatchObject({ family: 'inet6', unsupported: ['mtu', 'pref'] });
     expect(routeSpec(r1, 'eth0')).toEqual({ dst: '198.51.100.0', prefixLength: 24, via: '192.0.2.254', dev: 'eth0', src: '192.0.2.1', metric: 10, table: 254, protocol: 18 });
-    expect(routeSpec(bh, 'eth0')).toEqual({ dst: '203.0.113.128', prefixLength: 25, type: 'blackhole' });
+    expect(routeSpec(bh, 'eth0')).toEqual({ dst: '203.0.113.128', prefixLength: 25, type: 'blackhole', protocol: 18 });
     expect(routeSpec(def, 'eth0')).toMatchObject({ dst: 'default', family: 'inet', via: '192.0.2.254', tos: 16 });
     expect(routeNotApplied(def)).toEqual(['onlink']);
     expect(routeNotApplied(v6)).toEqual(['mtu', 'pref']);
