@@ -170,7 +170,7 @@ export interface VipEntry {
   readonly mngtmpaddr: boolean;
   readonly noPrefixRoute: boolean;
   readonly autojoin: boolean;
-  /** Seconds, or `forever`. */
+  /** Seconds, or `forever`; IPv6 default (keepalived): 0 for a /128, else forever. */
   readonly preferredLft?: number | 'forever';
   /** virtual_ipaddress only: the address goes on the instance's VMAC interface. */
   readonly useVmac: boolean;

@@ -151,6 +151,8 @@ export function parseVip(line: Statement, ctx: BuildCtx, what = 'VRRP', kind: 'v
       ctx.sink.warning('invalid-value', `Cannot specify label for IPv6 addresses (${addr}) - ignoring label`, line.loc, { text: addr });
       delete vip.label;
     }
+    // keepalived's IPv6 default: a /128 is added deprecated (preferred lifetime 0), others forever.
+    vip.preferredLft ??= vip.ip.prefixLen === 128 ? 0 : 'forever';
   }
   return vip;
 }

@@ -1,6 +1,7 @@
 // VIP and route options reach the kernel as keepalived puts them there: keepalived 2.2.7 and our
 // daemon run the same instance, each alone in its own lab, and once each is master the kernel's
-// view of the VIPs (prefix, broadcast, peer, label, scope, flags, preferred lifetime) and of
+// view of the VIPs (prefix, broadcast, peer, label, scope, flags, preferred lifetime: keepalived
+// deprecates an IPv6 /128 written without preferred_lft) and of
 // the virtual routes (table, metric, gateway, source, scope, type, protocol, TOS) must be the
 // same on both hosts. The values come parsed from config/ (route-rule.ts, vrrp-lists.ts).
 import { describe, expect } from 'vitest';
@@ -16,6 +17,7 @@ const EXTRA = [
   '  2001:db8:5e::1/64 home mngtmpaddr preferred_lft 0',
   '  2001:db8:5e::2/64 -nodad',
   '  2001:db8:5e::3/64 noprefixroute',
+  '  2001:db8:5e::4/128',
   '}',
   'virtual_routes {',
   '  198.51.100.0/25 via 192.0.2.1 metric 7 table 100 dev eth0',
@@ -27,7 +29,7 @@ const EXTRA = [
   '}',
 ];
 const CONF = GLOBAL_DEFS + instanceConf({ state: 'MASTER', priority: 150, vips: VIPS, extra: EXTRA });
-const OUR_ADDRS = new Set(['192.0.2.100', '192.0.2.101', '192.0.2.102', '2001:db8:5e::1', '2001:db8:5e::2', '2001:db8:5e::3']);
+const OUR_ADDRS = new Set(['192.0.2.100', '192.0.2.101', '192.0.2.102', '2001:db8:5e::1', '2001:db8:5e::2', '2001:db8:5e::3', '2001:db8:5e::4']);
 const OUR_ROUTES = new Set(['198.51.100.0/25', '198.51.100.128/25', '203.0.113.0/24', '203.0.113.128/25', '198.51.100.64/27', '2001:db8:77::/48']);
 
 type Json = Record<string, unknown>;
