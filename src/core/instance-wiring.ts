@@ -151,5 +151,10 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       ...(configured ? {} : { srcFromInterface: true }),
     });
   }
+  // Host-wide addresses, routes and rules: parsed and checked by the config, not added yet.
+  const statics = ([['static_ipaddress', model.staticIpaddress.length], ['static_routes', model.staticRoutes.length], ['static_rules', model.staticRules.length]] as const).filter(([, n]) => n > 0);
+  if (statics.length > 0) {
+    problems.push({ instance: '', code: 'unsupported', message: `${statics.map(([k, n]) => `${k} (${n})`).join(', ')} not supported yet: not added to the host` });
+  }
   return { specs, problems, links };
 }

@@ -62,3 +62,29 @@ describe('typed VIP, route and rule options', () => {
     expect(c.model.vrrpInstances[0].virtualRules.map((x) => x.preference)).toEqual([16384, 16384, 16383]);
   });
 });
+
+describe('wiring: parsed values to kernel specs, and what is not carried out is said', () => {
+  it('names use_vmac VIPs, onlink/mtu routes, virtual_rules and static_* as not supported; maps the rest', async () => {
+    const { RecordingKernel } = await import('../../../src/kernel/recording-kernel.js');
+    const { wireInstances } = await import('../../../src/core/instance-wiring.js');
+    const kernel = new RecordingKernel([{ name: 'lo' }, { name: 'eth0', mac: '02:00:00:00:00:01' }, { name: 'eth1', mac: '02:00:00:00:00:02' }]);
+    const eth0 = (await kernel.listLinks()).find((l) => l.name === 'eth0')!;
+    await kernel.addAddress({ address: '192.0.2.11', prefixLength: 24, dev: eth0.ifindex });
+    const conf = GOOD.replace('192.0.2.3/25 brd 192.0.2.127', '192.0.2.3/25 use_vmac brd 192.0.2.127');
+    const wired = await wireInstances(build(conf).model, kernel);
+    expect(wired.problems.filter((p) => p.code !== 'unsupported')).toEqual([]);
+    const text = wired.problems.map((p) => p.message).join('\n');
+    expect(text).toMatch(/VIP 192\.0\.2\.3: use_vmac is not supported yet/);
+    expect(text).toMatch(/virtual route at line 29: onlink not supported yet/);
+    expect(text).toMatch(/virtual route at line 30: mtu, pref not supported yet/);
+    expect(text).toMatch(/virtual_rules are not supported yet: 5 rule\(s\) not added/);
+    expect(text).toMatch(/static_ipaddress \(1\), static_routes \(1\), static_rules \(1\) not supported yet/);
+    const spec = wired.specs[0];
+    expect(spec.addresses.get('192.0.2.1')).toMatchObject({ prefixLength: 24, broadcast: '+', label: 'eth0:vip', scope: 'global' });
+    expect(spec.addresses.get('192.0.2.2')).toMatchObject({ prefixLength: 32, peer: '192.0.2.99' });
+    // keepalived sets IFA_F_NODAD on IPv6 VIPs unless the line says -nodad.
+    expect(spec.addresses.get('2001:db8::1')?.noDad).toBeUndefined();
+    expect(spec.addresses.get('2001:db8::2')).toMatchObject({ noDad: true, autojoin: true, preferredLft: 'forever' });
+    expect(spec.routes).toHaveLength(5);
+  });
+});
