@@ -14,7 +14,8 @@ import { applyBlock, isPlainUnknown, stored, tableMap, type BuildCtx, type Build
 import { newVirtualServer, parseVsTarget, virtualServerTable, type VsDraft } from './keywords/virtual-server.js';
 import { newInstance, vrrpInstanceTable, type InstanceDraft } from './keywords/vrrp-instance.js';
 import './keywords/keepalived-messages.js';
-import { parseRouteBlock, parseRuleBlock, parseVipBlock } from './keywords/vrrp-lists.js';
+import { parseRouteBlock, parseRuleBlock } from './keywords/route-rule.js';
+import { parseVipBlock } from './keywords/vrrp-lists.js';
 import {
   newSyncGroup,
   newTrackFile,
@@ -79,9 +80,9 @@ export const topLevelTable: KeywordTable<Draft> = {
   linkbeat_interfaces: stored(0, 'required'),
   interface_up_down_delays: stored(0, 'required'),
   track_group: stored(1, 'required'),
-  static_ipaddress: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticIpaddress.push(...parseVipBlock(s, ctx)) },
-  static_routes: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticRoutes.push(...parseRouteBlock(s, ctx)) },
-  static_rules: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticRules.push(...parseRuleBlock(s, ctx)) },
+  static_ipaddress: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticIpaddress.push(...parseVipBlock(s, ctx, 'VRRP', 'static')) },
+  static_routes: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticRoutes.push(...parseRouteBlock(s, ctx, 'static')) },
+  static_rules: { minArgs: 0, block: 'required', handle: (s, m, ctx) => m.staticRules.push(...parseRuleBlock(s, ctx, 'static')) },
   garp_group: {
     minArgs: 0,
     block: 'required',

@@ -142,22 +142,99 @@ export interface TrackRef {
 
 // ------------------------------------------------------------------------------ VRRP
 
+/** rt_scope as iproute2 names it (`/etc/iproute2/rt_scopes` defaults), or a number 0..255. */
+export type RtScope = 'global' | 'site' | 'link' | 'host' | 'nowhere' | number;
+
+/**
+ * One `virtual_ipaddress` / `virtual_ipaddress_excluded` / `static_ipaddress` line, parsed:
+ * `ADDR[/LEN] [dev IF] [scope S] [brd X|+|-] [label L] [peer P[/LEN]] [home] [-nodad]
+ * [mngtmpaddr] [noprefixroute] [autojoin] [no_track] [preferred_lft N|forever] [use_vmac]
+ * [track_group G]` (keepalived vrrp_ipaddress.c alloc_ipaddress).
+ */
 export interface VipEntry {
+  /** With a peer, the prefix length is the peer's (keepalived). */
   readonly ip: IpPrefix;
   readonly dev?: string;
+  /** IPv4 broadcast: an address, or `+` / `-` (host bits set / clear); never with a peer. */
   readonly brd?: string;
-  readonly scope?: string;
+  /** IPv4 only (keepalived ignores it on IPv6 with a warning). */
+  readonly scope?: RtScope;
+  /** IPv4 only, at most 15 characters. */
   readonly label?: string;
-  readonly peer?: string;
+  /** Point-to-point peer (a bare address: keepalived takes no prefix on it). */
+  readonly peer?: IpAddr;
   readonly noTrack: boolean;
-  /** Remaining option words, verbatim (home, -nodad, preferred_lft ...). */
-  readonly options: readonly string[];
+  /** `-nodad`: IPv6 duplicate address detection is done (keepalived's default is IFA_F_NODAD). */
+  readonly dad: boolean;
+  readonly home: boolean;
+  readonly mngtmpaddr: boolean;
+  readonly noPrefixRoute: boolean;
+  readonly autojoin: boolean;
+  /** Seconds, or `forever`; IPv6 default (keepalived): 0 for a /128, else forever. */
+  readonly preferredLft?: number | 'forever';
+  /** virtual_ipaddress only: the address goes on the instance's VMAC interface. */
+  readonly useVmac: boolean;
+  /** static_ipaddress only. */
+  readonly trackGroup?: string;
   readonly loc: SourceLoc;
 }
 
-/** Routes and rules are kept as `ip route`/`ip rule` words; the kernel layer interprets them. */
+/** Route types keepalived accepts (`ip route` names; `brd` is `broadcast`). */
+export type RouteTypeName = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat' | 'xresolve';
+
+/**
+ * One `virtual_routes` / `static_routes` line, parsed (keepalived vrrp_iproute.c alloc_route).
+ * Options keepalived accepts that this daemon does not apply are listed in `unsupported`.
+ */
 export interface RouteEntry {
-  readonly words: readonly string[];
+  readonly family: IpFamily;
+  /** `default` (also written `any` / `all`). */
+  readonly dst: IpPrefix | 'default';
+  readonly type?: RouteTypeName;
+  readonly src?: IpAddr;
+  readonly via?: IpAddr;
+  readonly dev?: string;
+  readonly metric?: number;
+  /** Routing table id; keepalived's default is main (254). */
+  readonly table?: number;
+  readonly scope?: RtScope;
+  /** rtm_protocol, 0..255. */
+  readonly protocol?: number;
+  /** TOS / dsfield, 0..255. */
+  readonly tos?: number;
+  readonly onlink: boolean;
+  readonly noTrack: boolean;
+  /** static_routes only. */
+  readonly trackGroup?: string;
+  /** keepalived options on the line that this daemon does not carry out (mtu, nexthop ...). */
+  readonly unsupported: readonly string[];
+  readonly loc: SourceLoc;
+}
+
+/** Rule actions besides `table` (keepalived vrrp_iprule.c). */
+export type RuleAction = 'blackhole' | 'unreachable' | 'prohibit' | 'nop' | 'goto' | 'l3mdev';
+
+/** One `virtual_rules` / `static_rules` line, parsed (keepalived vrrp_iprule.c alloc_rule). */
+export interface RuleEntry {
+  readonly family: IpFamily;
+  readonly from?: IpPrefix | 'all';
+  readonly to?: IpPrefix | 'all';
+  readonly not: boolean;
+  /** Written or, as keepalived does, numbered from 16384 down in file order. */
+  readonly preference: number;
+  readonly preferenceWritten: boolean;
+  readonly table?: number;
+  readonly action?: RuleAction;
+  readonly gotoTarget?: number;
+  readonly tos?: number;
+  readonly fwmark?: { readonly value: number; readonly mask?: number };
+  readonly iif?: string;
+  readonly oif?: string;
+  readonly noTrack: boolean;
+  /** static_rules only. */
+  readonly trackGroup?: string;
+  /** keepalived options on the line that this daemon does not carry out. */
+  readonly unsupported: readonly string[];
   readonly loc: SourceLoc;
 }
 
@@ -188,7 +265,7 @@ export interface VrrpInstance {
   virtualIpaddress: VipEntry[];
   virtualIpaddressExcluded: VipEntry[];
   virtualRoutes: RouteEntry[];
-  virtualRules: RouteEntry[];
+  virtualRules: RuleEntry[];
   promoteSecondaries: boolean;
   unicastSrcIp?: IpAddr;
   mcastSrcIp?: IpAddr;
@@ -262,7 +339,7 @@ export interface VrrpSyncGroup {
 export interface StaticConfig {
   staticIpaddress: VipEntry[];
   staticRoutes: RouteEntry[];
-  staticRules: RouteEntry[];
+  staticRules: RuleEntry[];
 }
 
 export interface GarpGroup {
@@ -500,7 +577,7 @@ export interface KeepalivedConfig {
   vrrpInstances: VrrpInstance[];
   staticIpaddress: VipEntry[];
   staticRoutes: RouteEntry[];
-  staticRules: RouteEntry[];
+  staticRules: RuleEntry[];
   garpGroups: GarpGroup[];
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];

@@ -31,79 +31,48 @@ function vipSpec(v: VipEntry, defaultDev: string, ifindexOf: (n: string) => numb
   const dev = v.dev ?? defaultDev;
   const ifindex = ifindexOf(dev);
   if (ifindex === undefined) return undefined;
-  const opts = new Set(v.options);
-  const pl = v.options.indexOf('preferred_lft');
   return {
     address: v.ip.address,
     prefixLength: v.ip.prefixLen,
     dev,
     ifindex,
     ...(v.brd !== undefined ? { broadcast: v.brd } : {}),
-    ...(v.scope !== undefined ? { scope: v.scope as AddressSpec['scope'] } : {}),
+    ...(v.scope !== undefined ? { scope: v.scope } : {}),
     ...(v.label !== undefined ? { label: v.label } : {}),
-    ...(v.peer !== undefined ? { peer: v.peer } : {}),
-    // keepalived adds IPv6 VIPs with IFA_F_NODAD unless told otherwise; `-nodad` is the keyword.
-    ...(v.ip.family === 'inet6' ? { noDad: true } : {}),
-    ...(opts.has('home') ? { home: true } : {}),
-    ...(opts.has('mngtmpaddr') ? { mngtmpaddr: true } : {}),
-    ...(opts.has('noprefixroute') ? { noPrefixRoute: true } : {}),
-    ...(opts.has('autojoin') ? { autojoin: true } : {}),
-    ...(pl >= 0 && v.options[pl + 1] !== undefined
-      ? { preferredLft: v.options[pl + 1] === 'forever' ? 'forever' : Number(v.options[pl + 1]) }
-      : {}),
+    ...(v.peer !== undefined ? { peer: v.peer.address } : {}),
+    // keepalived adds IPv6 VIPs with IFA_F_NODAD unless the line says `-nodad`.
+    ...(v.ip.family === 'inet6' && !v.dad ? { noDad: true } : {}),
+    ...(v.home ? { home: true } : {}),
+    ...(v.mngtmpaddr ? { mngtmpaddr: true } : {}),
+    ...(v.noPrefixRoute ? { noPrefixRoute: true } : {}),
+    ...(v.autojoin ? { autojoin: true } : {}),
+    ...(v.preferredLft !== undefined ? { preferredLft: v.preferredLft } : {}),
   };
 }
 
-const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw']);
+const KERNEL_ROUTE_TYPES: ReadonlySet<string> = new Set<RouteType>(['unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw']);
 
-/** `ip route` words (the subset keepalived's virtual_routes use) -> RouteSpec. */
-export function routeSpec(r: RouteEntry, defaultDev: string): RouteSpec | undefined {
-  const w = [...r.words];
-  let type: RouteType | undefined;
-  if (w[0] !== undefined && ROUTE_TYPES.has(w[0])) type = w.shift() as RouteType;
-  if (w[0] === 'to') w.shift();
-  const dstWord = w.shift();
-  if (!dstWord) return undefined;
-  const [dst, len] = dstWord.split('/');
-  const spec: { -readonly [K in keyof RouteSpec]: RouteSpec[K] } = { dst, ...(len !== undefined ? { prefixLength: Number(len) } : {}) };
-  if (type) spec.type = type;
-  for (let i = 0; i < w.length; i++) {
-    const k = w[i];
-    const v = w[i + 1];
-    switch (k) {
-      case 'via':
-      case 'gw':
-        spec.via = v;
-        i++;
-        break;
-      case 'dev':
-      case 'oif':
-        spec.dev = v;
-        i++;
-        break;
-      case 'src':
-        spec.src = v;
-        i++;
-        break;
-      case 'metric':
-      case 'preference':
-        spec.metric = Number(v);
-        i++;
-        break;
-      case 'table':
-        spec.table = v === 'main' ? 254 : v === 'local' ? 255 : Number(v);
-        i++;
-        break;
-      case 'scope':
-        spec.scope = v as RouteSpec['scope'];
-        i++;
-        break;
-      default:
-        break; // options we do not model yet (no_track, onlink ...): ignored
-    }
-  }
-  if (spec.dev === undefined && spec.via === undefined && (type === undefined || type === 'unicast')) spec.dev = defaultDev;
-  return spec;
+/** What of a parsed route this daemon does not carry out (empty: all of it is applied). */
+export function routeNotApplied(r: RouteEntry): string[] {
+  return [...r.unsupported, ...(r.onlink ? ['onlink'] : []), ...(r.type !== undefined && !KERNEL_ROUTE_TYPES.has(r.type) ? [`type ${r.type}`] : [])];
+}
+
+/** A parsed virtual/static route -> the kernel's RouteSpec; a unicast route without via/dev goes on `defaultDev`. */
+export function routeSpec(r: RouteEntry, defaultDev: string): RouteSpec {
+  const type = r.type !== undefined && KERNEL_ROUTE_TYPES.has(r.type) ? (r.type as RouteType) : undefined;
+  const dev = r.dev ?? (r.via === undefined && (type === undefined || type === 'unicast') ? defaultDev : undefined);
+  return {
+    ...(r.dst === 'default' ? { dst: 'default', family: r.family } : { dst: r.dst.address, prefixLength: r.dst.prefixLen }),
+    ...(type !== undefined ? { type } : {}),
+    ...(r.via !== undefined ? { via: r.via.address } : {}),
+    ...(dev !== undefined ? { dev } : {}),
+    ...(r.src !== undefined ? { src: r.src.address } : {}),
+    ...(r.metric !== undefined ? { metric: r.metric } : {}),
+    ...(r.table !== undefined ? { table: r.table } : {}),
+    ...(r.scope !== undefined ? { scope: r.scope } : {}),
+    ...(r.protocol !== undefined ? { protocol: r.protocol } : {}),
+    ...(r.tos !== undefined ? { tos: r.tos } : {}),
+  };
 }
 
 export interface WiredConfig {
@@ -120,7 +89,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
   const specs: RuntimeInstanceSpec[] = [];
   const problems: WiringProblem[] = [];
   const g = model.globalDefs;
-  for (const vi of model.vrrpInstances as VrrpInstance[]) {
+  for (const vi of model.vrrpInstances) {
     if (vi.virtualRouterId === undefined) {
       problems.push({ instance: vi.name, code: 'invalid-instance', message: `(${vi.name}) has no virtual_router_id: not started` });
       continue;
@@ -153,7 +122,17 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       if (s) addresses.set(v.ip.address, s);
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }
-    const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname)).filter((r): r is RouteSpec => r !== undefined);
+    for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
+      if (v.useVmac) problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) VIP ${v.ip.address}: use_vmac is not supported yet: the address goes on ${v.dev ?? ifname}` });
+    }
+    for (const r of vi.virtualRoutes) {
+      const skipped = routeNotApplied(r);
+      if (skipped.length > 0) problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) virtual route at line ${r.loc.line}: ${skipped.join(', ')} not supported yet: the route is added without ${skipped.length > 1 ? 'them' : 'it'}` });
+    }
+    if (vi.virtualRules.length > 0) {
+      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) virtual_rules are not supported yet: ${vi.virtualRules.length} rule(s) not added` });
+    }
+    const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname));
     const group = vi.mcastDstIp?.address ?? (cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
     specs.push({
       cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
@@ -164,8 +143,6 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
         cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
         src,
         group,
-        // v3_checksum_as_v2 is a keepalived 2.3 keyword that 2.2.7 (and our config) refuses.
-        checksumAsV2: false,
         ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
       },
       addresses,
@@ -173,6 +150,11 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.address } : {}),
       ...(configured ? {} : { srcFromInterface: true }),
     });
+  }
+  // Host-wide addresses, routes and rules: parsed and checked by the config, not added yet.
+  const statics = ([['static_ipaddress', model.staticIpaddress.length], ['static_routes', model.staticRoutes.length], ['static_rules', model.staticRules.length]] as const).filter(([, n]) => n > 0);
+  if (statics.length > 0) {
+    problems.push({ instance: '', code: 'unsupported', message: `${statics.map(([k, n]) => `${k} (${n})`).join(', ')} not supported yet: not added to the host` });
   }
   return { specs, problems, links };
 }

@@ -243,7 +243,6 @@ export interface ScriptInput {
 
 export interface SecurityContext {
   readonly enableScriptSecurity: boolean;
-  readonly useSymlinkPaths: boolean;
   /** PATH used for bare names. */
   readonly path: string;
 }
@@ -314,7 +313,7 @@ export function checkScript(input: ScriptInput, ctx: SecurityContext, fs: Securi
   if (failed(st)) {
     return disabled('not-found', { severity: 'error', code: 'script-not-found', message: `Script ${given} cannot be accessed - ${strerror(st.errno)}`, ...where });
   }
-  const execPath = ctx.useSymlinkPaths ? given : symlinkAlias(given, real, fs);
+  const execPath = symlinkAlias(given, real, fs);
   if (!isReg(st.mode) || !mayExecute(st, input.user)) {
     return disabled('not-executable', {
       severity: 'error',
@@ -639,7 +638,7 @@ export function prepareConfiguredScript(
   const who = resolveScriptUser(s.user, { ...(g.scriptUser ? { scriptUser: g.scriptUser } : {}), enableScriptSecurity: g.enableScriptSecurity }, env.db, { script: s.name });
   if (!who.ok) return { ok: false, reason: 'no-user', findings: who.findings };
   // keepalived 2.2.7 has no use_symlink_paths keyword in our model: the resolved path is exec'd.
-  const verdict = checkScript({ name: s.name, command: s.spec.argv, user: who.user }, { enableScriptSecurity: g.enableScriptSecurity, useSymlinkPaths: false, path: env.path ?? DEFAULT_SCRIPT_PATH }, env.fs);
+  const verdict = checkScript({ name: s.name, command: s.spec.argv, user: who.user }, { enableScriptSecurity: g.enableScriptSecurity, path: env.path ?? DEFAULT_SCRIPT_PATH }, env.fs);
   if (verdict.status === 'disabled') return { ok: false, reason: verdict.reason, findings: verdict.findings };
   return { ok: true, script: verdict.script, insecure: verdict.status === 'insecure', findings: verdict.findings };
 }

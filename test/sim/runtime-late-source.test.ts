@@ -31,7 +31,7 @@ async function scenario(appearsAfterMs: number) {
     ifname: 'eth0',
     ifindex: 2,
     mac: host.mac,
-    wire: { cfg, src: host.linkLocal, group: VRRP_GROUP6, checksumAsV2: false },
+    wire: { cfg, src: host.linkLocal, group: VRRP_GROUP6 },
     addresses: new Map([[VIP, { address: VIP, prefixLength: 128, dev: 'eth0', ifindex: 2 }]]),
     routes: [],
     srcFromInterface: true,

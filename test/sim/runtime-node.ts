@@ -48,7 +48,7 @@ export function runtimeNode(sim: LanSim, v: Variant, priority: number, o: Runtim
     ifname: 'eth0',
     ifindex: 2,
     mac: host.mac,
-    wire: { cfg, src: ip, group: VRRP_MCAST_INET, checksumAsV2: false },
+    wire: { cfg, src: ip, group: VRRP_MCAST_INET },
     addresses: new Map([[vip, { address: vip, prefixLength: 32, dev: 2, ifindex: 2 }]]),
     routes: [],
   };

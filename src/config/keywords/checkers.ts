@@ -66,11 +66,11 @@ function connectInto<T extends ConnectOptions & { written: CheckTiming }>(): Key
   });
   return {
     connect_ip: ip('connectIp'),
-    connect_port: int(1, 65535),
+    connect_port: int<ConnectOptions>('connectPort', 1, 65535),
     bindto: ip('bindto'),
-    bind_port: int(1, 65535),
-    bind_if: str(),
-    fwmark: int(0, 4294967295),
+    bind_port: int<ConnectOptions>('bindPort', 1, 65535),
+    bind_if: str<ConnectOptions>('bindIf'),
+    fwmark: int<ConnectOptions>('fwmark', 0, 4294967295),
     connect_timeout: {
       minArgs: 1,
       handle: (s, x, ctx) => {
@@ -85,7 +85,7 @@ function common<T extends Checker>(withConnect: boolean): KeywordTable<T> {
   return {
     ...timingInto<T>(),
     ...(withConnect ? (connectInto<T & ConnectOptions>() as KeywordTable<T>) : {}),
-    log_all_failures: flag(),
+    log_all_failures: flag<Checker>('logAllFailures'),
   };
 }
 
@@ -94,7 +94,7 @@ function newUrl(loc: SourceLoc): HttpUrl {
 }
 
 export const urlTable: KeywordTable<HttpUrl> = {
-  path: str(),
+  path: str('path'),
   digest: {
     minArgs: 1,
     handle: (s, u, ctx) => {
@@ -121,13 +121,13 @@ export const urlTable: KeywordTable<HttpUrl> = {
       }
     },
   },
-  virtualhost: str(),
+  virtualhost: str('virtualhost'),
   regex: { minArgs: 1, handle: (s, u) => (u.regex = s.args.map((a) => a.text).join(' ')) },
-  regex_no_match: flag(),
+  regex_no_match: flag('regexNoMatch'),
   regex_options: { minArgs: 1, handle: (s, u) => u.regexOptions.push(...s.args.map((a) => a.text)) },
-  regex_stack: int(0, 2147483647),
-  regex_min_offset: int(0, 2147483647),
-  regex_max_offset: int(0, 2147483647),
+  regex_stack: int('regexStack', 0, 2147483647),
+  regex_min_offset: int('regexMinOffset', 0, 2147483647),
+  regex_max_offset: int('regexMaxOffset', 0, 2147483647),
 };
 
 const httpTable: KeywordTable<HttpCheck> = {
@@ -159,9 +159,9 @@ const httpTable: KeywordTable<HttpCheck> = {
       else ctx.sink.error('invalid-value', `Invalid http_protocol '${p}'`, s.args[0].loc, { text: p });
     },
   },
-  virtualhost: str(),
-  fast_recovery: flag(),
-  enable_sni: flag(),
+  virtualhost: str('virtualhost'),
+  fast_recovery: flag('fastRecovery'),
+  enable_sni: flag('enableSni'),
 };
 
 export const smtpHostTable: KeywordTable<SmtpCheck['host'][number]> = {
@@ -172,7 +172,7 @@ export const smtpHostTable: KeywordTable<SmtpCheck['host'][number]> = {
 
 const smtpTable: KeywordTable<SmtpCheck> = {
   ...common<SmtpCheck>(true),
-  helo_name: str(),
+  helo_name: str('heloName'),
   host: {
     minArgs: 0,
     block: 'required',
@@ -195,7 +195,7 @@ const dnsTable: KeywordTable<DnsCheck> = {
       else ctx.sink.error('invalid-value', `DNS_CHECK: unknown type '${s.args[0].text}'`, s.args[0].loc, { text: s.args[0].text });
     },
   },
-  name: str(),
+  name: str('name'),
 };
 
 const miscTable: KeywordTable<MiscCheck> = {
@@ -214,7 +214,7 @@ const miscTable: KeywordTable<MiscCheck> = {
       if (n !== undefined) c.miscTimeout = ms(n * 1000);
     },
   },
-  misc_dynamic: flag(),
+  misc_dynamic: flag('miscDynamic'),
   user: { minArgs: 1, handle: (s, c) => (c.user = userGroup(s.args.map((a) => a.text))) },
 };
 
@@ -222,8 +222,8 @@ const udpTable: KeywordTable<UdpCheck> = {
   ...common<UdpCheck>(true),
   payload: { minArgs: 1, handle: (s, c) => (c.payload = s.args.map((a) => a.text).join('')) },
   require_reply: { minArgs: 0, handle: (s, c) => (c.requireReply = s.args.map((a) => a.text).join('')) },
-  min_reply_length: int(0, 65535),
-  max_reply_length: int(0, 65535),
+  min_reply_length: int('minReplyLength', 0, 65535),
+  max_reply_length: int('maxReplyLength', 0, 65535),
 };
 
 const fileTable: KeywordTable<FileCheck> = {
@@ -240,7 +240,7 @@ const fileTable: KeywordTable<FileCheck> = {
 };
 
 const bfdTable: KeywordTable<BfdCheck> = {
-  name: str(),
+  name: str('name'),
   alpha: timingInto<BfdCheck>().alpha,
 };
 

@@ -61,7 +61,9 @@ function completeFamily(v: InstanceDraft, ctx: BuildCtx): void {
   if (!v.written.has('native_ipv6') && v.virtualIpaddress.length > 0) v.family = v.virtualIpaddress[0].ip.family;
   v.virtualIpaddress = v.virtualIpaddress.filter((vip) => {
     if (vip.ip.family === v.family) return true;
-    ctx.sink.error('family-mismatch', `(${v.name}): address family must match VRRP instance [${vip.ip.address}] - ignoring`, vip.loc, {
+    // keepalived names the address with its prefix length when the line has one.
+    const shown = vip.ip.prefixWritten ? `${vip.ip.address}/${vip.ip.prefixLen}` : vip.ip.address;
+    ctx.sink.error('family-mismatch', `(${v.name}): address family must match VRRP instance [${shown}] - ignoring`, vip.loc, {
       text: vip.ip.address,
     });
     return false;

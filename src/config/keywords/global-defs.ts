@@ -16,6 +16,7 @@ import {
   valueCtx,
   type KeywordDef,
   type KeywordTable,
+  vrrpVersion,
   wholeSeconds,
 } from './table.js';
 
@@ -131,7 +132,7 @@ const STORED = [
 ] as const;
 
 const typed: KeywordTable<G> = {
-  router_id: str(),
+  router_id: str('routerId'),
   notification_email: {
     minArgs: 0,
     block: 'required',
@@ -139,7 +140,7 @@ const typed: KeywordTable<G> = {
       for (const b of s.block ?? []) g.notificationEmail.push(b.keyword, ...b.args.map((a) => a.text));
     },
   },
-  notification_email_from: str(),
+  notification_email_from: str('notificationEmailFrom'),
   smtp_server: {
     minArgs: 1,
     handle: (s, g, ctx) => {
@@ -151,7 +152,7 @@ const typed: KeywordTable<G> = {
       g.smtpServer = { host: s.args[0].text, port };
     },
   },
-  smtp_helo_name: str(),
+  smtp_helo_name: str('smtpHeloName'),
   smtp_connect_timeout: {
     minArgs: 1,
     handle: (s, g, ctx) => {
@@ -163,26 +164,26 @@ const typed: KeywordTable<G> = {
       } else if (n !== undefined) g.smtpConnectTimeout = seconds(n);
     },
   },
-  smtp_alert: flag(),
-  smtp_alert_vrrp: flag(),
-  smtp_alert_checker: flag(),
-  no_email_faults: flag(),
-  no_checker_emails: flag(),
-  checker_log_all_failures: flag(),
+  smtp_alert: flag('smtpAlert'),
+  smtp_alert_vrrp: flag('smtpAlertVrrp'),
+  smtp_alert_checker: flag('smtpAlertChecker'),
+  no_email_faults: flag('noEmailFaults'),
+  no_checker_emails: flag('noCheckerEmails'),
+  checker_log_all_failures: flag('checkerLogAllFailures'),
   script_user: { minArgs: 1, handle: (s, g) => (g.scriptUser = userGroup(s.args.map((a) => a.text))) },
-  enable_script_security: flag(),
+  enable_script_security: flag('enableScriptSecurity'),
   vrrp_mcast_group4: mcastGroup('vrrpMcastGroup4', 'inet'),
   vrrp_mcast_group6: mcastGroup('vrrpMcastGroup6', 'inet6'),
-  vrrp_version: int(2, 3),
-  vrrp_garp_master_delay: wholeSeconds(),
-  vrrp_garp_master_repeat: int(0, 2147483647),
-  vrrp_garp_master_refresh: wholeSeconds(),
-  vrrp_garp_master_refresh_repeat: int(0, 2147483647),
-  vrrp_garp_lower_prio_delay: wholeSeconds(),
-  vrrp_garp_lower_prio_repeat: int(0, 2147483647),
-  vrrp_garp_interval: timer(),
-  vrrp_gna_interval: timer(),
-  vrrp_min_garp: flag(),
+  vrrp_version: vrrpVersion('vrrpVersion'),
+  vrrp_garp_master_delay: wholeSeconds('vrrpGarpMasterDelay'),
+  vrrp_garp_master_repeat: int('vrrpGarpMasterRepeat', 0, 2147483647),
+  vrrp_garp_master_refresh: wholeSeconds('vrrpGarpMasterRefresh'),
+  vrrp_garp_master_refresh_repeat: int('vrrpGarpMasterRefreshRepeat', 0, 2147483647),
+  vrrp_garp_lower_prio_delay: wholeSeconds('vrrpGarpLowerPrioDelay'),
+  vrrp_garp_lower_prio_repeat: int('vrrpGarpLowerPrioRepeat', 0, 2147483647),
+  vrrp_garp_interval: timer('vrrpGarpInterval'),
+  vrrp_gna_interval: timer('vrrpGnaInterval'),
+  vrrp_min_garp: flag('vrrpMinGarp'),
   vrrp_garp_extra_if: {
     minArgs: 1,
     handle: (s, g, ctx) => {
@@ -193,21 +194,21 @@ const typed: KeywordTable<G> = {
       if (n !== undefined) g.vrrpGarpExtraIf = { all, interval: ms(n * 1000) };
     },
   },
-  vrrp_down_timer_adverts: int(1, 100),
-  vrrp_lower_prio_no_advert: flag(),
-  vrrp_higher_prio_send_advert: flag(),
-  vrrp_check_unicast_src: flag(),
-  vrrp_skip_check_adv_addr: flag(),
-  vrrp_strict: flag(),
-  vrrp_notify_priority_changes: flag(),
-  vrrp_startup_delay: timer(0, 4294),
+  vrrp_down_timer_adverts: int('vrrpDownTimerAdverts', 1, 100),
+  vrrp_lower_prio_no_advert: flag('vrrpLowerPrioNoAdvert'),
+  vrrp_higher_prio_send_advert: flag('vrrpHigherPrioSendAdvert'),
+  vrrp_check_unicast_src: flag('vrrpCheckUnicastSrc'),
+  vrrp_skip_check_adv_addr: flag('vrrpSkipCheckAdvAddr'),
+  vrrp_strict: flag('vrrpStrict'),
+  vrrp_notify_priority_changes: flag('vrrpNotifyPriorityChanges'),
+  vrrp_startup_delay: timer('vrrpStartupDelay', 0, 4294),
   notify_fifo: fifo('notifyFifo'),
   notify_fifo_script: fifoScript('notifyFifo'),
   vrrp_notify_fifo: fifo('vrrpNotifyFifo'),
   vrrp_notify_fifo_script: fifoScript('vrrpNotifyFifo'),
   lvs_notify_fifo: fifo('lvsNotifyFifo'),
   lvs_notify_fifo_script: fifoScript('lvsNotifyFifo'),
-  fifo_write_vrrp_states_on_reload: flag(),
+  fifo_write_vrrp_states_on_reload: flag('fifoWriteVrrpStatesOnReload'),
   lvs_sync_daemon: {
     minArgs: 1,
     handle: (s, g) => {
@@ -236,11 +237,11 @@ const typed: KeywordTable<G> = {
       g.lvsTimeouts = t;
     },
   },
-  lvs_flush: flag(),
+  lvs_flush: flag('lvsFlush'),
   lvs_flush_on_stop: lvsFlushOnStop,
   // Old spelling; keepalived 2.2.7 accepts it without a warning.
   lvs_flush_onstop: lvsFlushOnStop,
-  default_interface: str(),
+  default_interface: str('defaultInterface'),
   dynamic_interfaces: {
     minArgs: 0,
     handle: (s, g) => (g.dynamicInterfaces = { allowIfChanges: s.args[0]?.text === 'allow_if_changes' }),
@@ -265,8 +266,8 @@ const typed: KeywordTable<G> = {
     minArgs: 0,
     handle: (s, g) => (g.reloadCheckConfig = s.args[0] ? { logFile: s.args[0].text } : {}),
   },
-  log_unknown_vrids: flag(),
-  rs_init_notifies: flag(),
+  log_unknown_vrids: flag('logUnknownVrids'),
+  rs_init_notifies: flag('rsInitNotifies'),
   vrrp_vmac_garp_intvl: alias(
     {
       minArgs: 1,

@@ -5,10 +5,10 @@ import { ipToBigInt, parseInteger, parseIp, parseIpPrefix, parseIpv4, parseIpv6,
 import { stored, str, timer, type BuildCtx, type KeywordTable } from './table.js';
 
 export const sslTable: KeywordTable<SslConfig> = {
-  password: str(),
-  ca: str(),
-  certificate: str(),
-  key: str(),
+  password: str('password'),
+  ca: str('ca'),
+  certificate: str('certificate'),
+  key: str('key'),
 };
 
 type B = BfdInstance;
@@ -39,8 +39,8 @@ export const bfdInstanceTable: KeywordTable<B> = {
 };
 
 export const garpGroupTable: KeywordTable<GarpGroup> = {
-  garp_interval: timer(0, 4294),
-  gna_interval: timer(0, 4294),
+  garp_interval: timer('garpInterval', 0, 4294),
+  gna_interval: timer('gnaInterval', 0, 4294),
   interface: { minArgs: 1, handle: (s, g) => g.interfaces.push(s.args[0].text) },
   interfaces: {
     minArgs: 0,

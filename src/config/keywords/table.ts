@@ -6,7 +6,7 @@ import type { Statement } from '../ast.js';
 import type { DiagnosticSink } from '../../lib/diagnostics.js';
 import { ms, type Ms } from '../../lib/units.js';
 import { didYouMean } from '../suggest.js';
-import { camel, parseBool, parseInteger, parseTimer, TIMER_MAX_SECONDS, type ValueCtx } from '../values.js';
+import { parseBool, parseInteger, parseTimer, TIMER_MAX_SECONDS, type ValueCtx } from '../values.js';
 import type { OtherKeywords } from '../model.js';
 
 export interface BuildOptions {
@@ -183,7 +183,23 @@ export function applyBlock<T>(table: KeywordTable<T>, stmts: readonly Statement[
 
 // ------------------------------------------------------------------------------ helpers
 
-type Rec = Record<string, unknown>;
+/** True when property `K` of `T` is `readonly` (the two mapped types differ only in that modifier). */
+type IsReadonly<T, K extends keyof T> =
+  (<G>() => G extends { [P in K]: T[K] } ? 1 : 2) extends <G>() => G extends { -readonly [P in K]: T[K] } ? 1 : 2 ? false : true;
+
+/**
+ * The writable fields of `T` that accept a value of type `V`: the only field names the helpers
+ * below take, so a misspelt field, a read-only one or one of another type does not compile.
+ */
+export type FieldOf<T, V> = {
+  [K in keyof T]-?: [V] extends [T[K]] ? (IsReadonly<T, K> extends true ? never : K) : never;
+}[keyof T] &
+  string;
+
+/** Writes `v` into `t[field]`; `FieldOf` has checked that the field exists and takes a `V`. */
+function setField<T, V>(t: T, field: FieldOf<T, V>, v: V): void {
+  (t as { [K in FieldOf<T, V>]: V })[field] = v;
+}
 
 /** Stores the keyword's args verbatim in `target.other` (recognised, not interpreted). */
 export function stored<T extends { other: OtherKeywords }>(minArgs = 0, block?: 'required' | 'optional'): KeywordDef<T> {
@@ -197,56 +213,77 @@ export function stored<T extends { other: OtherKeywords }>(minArgs = 0, block?: 
 }
 
 /** Optional-BOOL flag (`nopreempt`, `smtp_alert [BOOL]`): bare means true. */
-export function flag<T>(field?: string, value?: (b: boolean) => unknown): KeywordDef<T> {
+export function flag<T>(field: FieldOf<T, boolean>): KeywordDef<T> {
   return {
     minArgs: 0,
     handle: (s, t, ctx) => {
       const b = parseBool(s.args[0]?.text, valueCtx(s, ctx));
-      if (b === undefined) return;
-      (t as Rec)[field ?? camel(s.keyword)] = value ? value(b) : b;
+      if (b !== undefined) setField(t, field, b);
+    },
+  };
+}
+
+/** An optional-BOOL flag stored negated (`preempt` -> `nopreempt`, `no_accept` -> `accept`). */
+export function negatedFlag<T>(field: FieldOf<T, boolean>): KeywordDef<T> {
+  return {
+    minArgs: 0,
+    handle: (s, t, ctx) => {
+      const b = parseBool(s.args[0]?.text, valueCtx(s, ctx));
+      if (b !== undefined) setField(t, field, !b);
     },
   };
 }
 
 /** Integer in [min, max]; out-of-range values are ignored (keepalived keeps the default). */
-export function int<T>(min: number, max: number, field?: string): KeywordDef<T> {
+export function int<T>(field: FieldOf<T, number>, min: number, max: number): KeywordDef<T> {
   return {
     minArgs: 1,
     handle: (s, t, ctx) => {
       const n = parseInteger(s.args[0].text, min, max, valueCtx(s, ctx));
-      if (n !== undefined) (t as Rec)[field ?? camel(s.keyword)] = n;
+      if (n !== undefined) setField(t, field, n);
+    },
+  };
+}
+
+/** A VRRP version, 2 or 3 (`vrrp_version`, `version`). */
+export function vrrpVersion<T>(field: FieldOf<T, 2 | 3>): KeywordDef<T> {
+  return {
+    minArgs: 1,
+    handle: (s, t, ctx) => {
+      const n = parseInteger(s.args[0].text, 2, 3, valueCtx(s, ctx));
+      if (n === 2 || n === 3) setField(t, field, n);
     },
   };
 }
 
 /** `<TIMER>` in seconds stored as Ms. */
-export function timer<T>(minSeconds = 0, maxSeconds = TIMER_MAX_SECONDS, field?: string): KeywordDef<T> {
+export function timer<T>(field: FieldOf<T, Ms>, minSeconds = 0, maxSeconds = TIMER_MAX_SECONDS): KeywordDef<T> {
   return {
     minArgs: 1,
     handle: (s, t, ctx) => {
       const v: Ms | undefined = parseTimer(s.args[0].text, valueCtx(s, ctx), minSeconds, maxSeconds);
-      if (v !== undefined) (t as Rec)[field ?? camel(s.keyword)] = v;
+      if (v !== undefined) setField(t, field, v);
     },
   };
 }
 
 /** Whole seconds (keepalived read_unsigned: `1.5` is an invalid number) stored as Ms. */
-export function wholeSeconds<T>(min = 0, max = 4294, field?: string): KeywordDef<T> {
+export function wholeSeconds<T>(field: FieldOf<T, Ms>, min = 0, max = 4294): KeywordDef<T> {
   return {
     minArgs: 1,
     handle: (s, t, ctx) => {
       const n = parseInteger(s.args[0].text, min, max, valueCtx(s, ctx));
-      if (n !== undefined) (t as Rec)[field ?? camel(s.keyword)] = ms(n * 1000);
+      if (n !== undefined) setField(t, field, ms(n * 1000));
     },
   };
 }
 
 /** One word stored as a string. */
-export function str<T>(field?: string): KeywordDef<T> {
+export function str<T>(field: FieldOf<T, string>): KeywordDef<T> {
   return {
     minArgs: 1,
     handle: (s, t) => {
-      (t as Rec)[field ?? camel(s.keyword)] = s.args[0].text;
+      setField(t, field, s.args[0].text);
     },
   };
 }

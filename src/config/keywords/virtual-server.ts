@@ -98,7 +98,7 @@ export function timingKeywords<T extends CheckTiming>(): KeywordTable<T> {
         if (n !== undefined) x.retry = n;
       },
     },
-    alpha: flag(),
+    alpha: flag<CheckTiming>('alpha'),
   };
 }
 
@@ -162,13 +162,13 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
       if (n !== undefined) v.persistenceTimeout = seconds(n);
     },
   },
-  persistence_granularity: str(),
-  persistence_engine: str(),
-  inhibit_on_failure: flag(),
-  omega: flag(),
+  persistence_granularity: str('persistenceGranularity'),
+  persistence_engine: str('persistenceEngine'),
+  inhibit_on_failure: flag('inhibitOnFailure'),
+  omega: flag('omega'),
   // keepalived: "Quorum 0 must be in [1, 4294967295]. Setting to 1." (1 is also the default)
-  quorum: int(1, 4294967295),
-  hysteresis: int(0, 4294967295),
+  quorum: int('quorum', 1, 4294967295),
+  hysteresis: int('hysteresis', 0, 4294967295),
   quorum_up: quorumScript('quorumUp'),
   quorum_down: quorumScript('quorumDown'),
   sorry_server: {
@@ -183,7 +183,7 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
       v.sorryServer = { ip, ...(port !== undefined ? { port } : {}), loc: s.loc };
     },
   },
-  sorry_server_inhibit: flag(),
+  sorry_server_inhibit: flag('sorryServerInhibit'),
   sorry_server_lvs_method: {
     minArgs: 1,
     handle: (s, v, ctx) => {
@@ -191,8 +191,8 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
       if (k) v.sorryServerLvsMethod = k;
     },
   },
-  weight: int(-2147483648, 2147483647),
-  ha_suspend: flag(),
+  weight: int('weight', -2147483648, 2147483647),
+  ha_suspend: flag('haSuspend'),
   ip_family: {
     minArgs: 1,
     handle: (s, v, ctx) => {
@@ -201,10 +201,10 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
       else ctx.sink.error('invalid-value', `unknown ip_family '${f}'`, s.args[0].loc, { text: f });
     },
   },
-  smtp_alert: flag(),
-  virtualhost: str(),
-  snmp_name: str(),
-  ops: flag(),
+  smtp_alert: flag('smtpAlert'),
+  virtualhost: str('virtualhost'),
+  snmp_name: str('snmpName'),
+  ops: flag('ops'),
   hashed: stored(),
   'flag-1': schedFlag,
   'flag-2': schedFlag,
@@ -262,7 +262,7 @@ const checkerBlocks: KeywordTable<RealServer> = Object.fromEntries(
 
 export const realServerTable: KeywordTable<RealServer> = {
   ...timingKeywords<RealServer>(),
-  weight: int(0, 2147483647),
+  weight: int('weight', 0, 2147483647),
   lvs_method: {
     minArgs: 1,
     handle: (s, r, ctx) => {
@@ -272,11 +272,11 @@ export const realServerTable: KeywordTable<RealServer> = {
   },
   notify_up: rsNotify('notifyUp'),
   notify_down: rsNotify('notifyDown'),
-  uthreshold: int(0, 4294967295),
-  lthreshold: int(0, 4294967295),
-  inhibit_on_failure: flag(),
-  smtp_alert: flag(),
-  virtualhost: str(),
-  snmp_name: str(),
+  uthreshold: int('uthreshold', 0, 4294967295),
+  lthreshold: int('lthreshold', 0, 4294967295),
+  inhibit_on_failure: flag('inhibitOnFailure'),
+  smtp_alert: flag('smtpAlert'),
+  virtualhost: str('virtualhost'),
+  snmp_name: str('snmpName'),
   ...checkerBlocks,
 };

@@ -5,8 +5,9 @@ import { cs, ms } from '../../lib/units.js';
 import type { GlobalDefs, VrrpInstance } from '../model.js';
 import { parseDecimal, parseInteger, parseIp } from '../values.js';
 import { scriptFrom } from './script.js';
-import { flag, int, stored, str, timer, valueCtx, wholeSeconds, type KeywordDef, type KeywordTable } from './table.js';
-import { parseRouteBlock, parseRuleBlock, parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
+import { flag, int, negatedFlag, stored, str, timer, valueCtx, vrrpVersion, wholeSeconds, type KeywordDef, type KeywordTable } from './table.js';
+import { parseRouteBlock, parseRuleBlock } from './route-rule.js';
+import { parseTrackList, parseUnicastPeers, parseVipBlock } from './vrrp-lists.js';
 
 /** Instance fields the completion pass must know were written. */
 export interface InstanceDraft extends VrrpInstance {
@@ -124,7 +125,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
       v.interface = ifname;
     },
   },
-  virtual_router_id: w(int(1, 255)),
+  virtual_router_id: w(int('virtualRouterId', 1, 255)),
   priority: w({
     minArgs: 1,
     handle: (s, v, ctx) => {
@@ -140,9 +141,9 @@ export const vrrpInstanceTable: KeywordTable<V> = {
       if (n !== undefined) v.advertInt = cs(Math.round(n * 100));
     },
   }),
-  nopreempt: w(flag()),
-  preempt: flag('nopreempt', (b) => !b),
-  preempt_delay: w(timer(0, 1000)),
+  nopreempt: w(flag('nopreempt')),
+  preempt: negatedFlag('nopreempt'),
+  preempt_delay: w(timer('preemptDelay', 0, 1000)),
   authentication: {
     minArgs: 0,
     block: 'required',
@@ -179,7 +180,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   },
   virtual_routes: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.virtualRoutes.push(...parseRouteBlock(s, ctx)) },
   virtual_rules: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.virtualRules.push(...parseRuleBlock(s, ctx)) },
-  promote_secondaries: flag(),
+  promote_secondaries: flag('promoteSecondaries'),
   unicast_src_ip: ipField('unicastSrcIp'),
   mcast_src_ip: ipField('mcastSrcIp'),
   mcast_dst_ip: ipField('mcastDstIp'),
@@ -191,11 +192,11 @@ export const vrrpInstanceTable: KeywordTable<V> = {
       v.unicastPeer.push(...parseUnicastPeers(s, ctx, v.name));
     },
   },
-  unicast_fault_no_peer: flag(),
-  unicast_ttl: int(0, 255),
-  check_unicast_src: flag(),
-  track_src_ip: flag(),
-  version: w(int(2, 3)),
+  unicast_fault_no_peer: flag('unicastFaultNoPeer'),
+  unicast_ttl: int('unicastTtl', 0, 255),
+  check_unicast_src: flag('checkUnicastSrc'),
+  track_src_ip: flag('trackSrcIp'),
+  version: w(vrrpVersion('version')),
   old_unicast_checksum: {
     minArgs: 0,
     handle: (s, v) => (v.oldUnicastChecksum = s.args[0]?.text === 'never' ? 'never' : 'always'),
@@ -206,7 +207,7 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   track_file: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackFile.push(...parseTrackList(s, ctx, 'allow254', v.name)) },
   track_process: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackProcess.push(...parseTrackList(s, ctx, 'allow254', v.name)) },
   track_bfd: { minArgs: 0, block: 'required', handle: (s, v, ctx) => v.trackBfd.push(...parseTrackList(s, ctx, 'clamp', v.name)) },
-  dont_track_primary: flag(),
+  dont_track_primary: flag('dontTrackPrimary'),
   notify_master: notify('notifyMaster'),
   notify_backup: notify('notifyBackup'),
   notify_fault: notify('notifyFault'),
@@ -214,21 +215,21 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   notify_deleted: notify('notifyDeleted'),
   notify_master_rx_lower_pri: notify('notifyMasterRxLowerPri'),
   notify: notify('notify'),
-  notify_priority_changes: flag(),
-  smtp_alert: flag(),
-  garp_master_delay: wholeSeconds(),
-  garp_master_repeat: int(0, 2147483647),
-  garp_master_refresh: wholeSeconds(),
-  garp_master_refresh_repeat: int(0, 2147483647),
-  garp_lower_prio_delay: wholeSeconds(),
-  garp_lower_prio_repeat: int(0, 2147483647),
+  notify_priority_changes: flag('notifyPriorityChanges'),
+  smtp_alert: flag('smtpAlert'),
+  garp_master_delay: wholeSeconds('garpMasterDelay'),
+  garp_master_repeat: int('garpMasterRepeat', 0, 2147483647),
+  garp_master_refresh: wholeSeconds('garpMasterRefresh'),
+  garp_master_refresh_repeat: int('garpMasterRefreshRepeat', 0, 2147483647),
+  garp_lower_prio_delay: wholeSeconds('garpLowerPrioDelay'),
+  garp_lower_prio_repeat: int('garpLowerPrioRepeat', 0, 2147483647),
   garp_extra_if: stored(1),
   vmac_garp_intvl: { ...stored(1), deprecated: 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"' },
-  down_timer_adverts: int(1, 100),
-  lower_prio_no_advert: flag(),
-  higher_prio_send_advert: flag(),
-  accept: w(flag()),
-  no_accept: w(flag('accept', (b) => !b)),
+  down_timer_adverts: int('downTimerAdverts', 1, 100),
+  lower_prio_no_advert: flag('lowerPrioNoAdvert'),
+  higher_prio_send_advert: flag('higherPrioSendAdvert'),
+  accept: w(flag('accept')),
+  no_accept: w(negatedFlag('accept')),
   use_vmac: {
     minArgs: 0,
     handle: (s, v) => {
@@ -238,11 +239,11 @@ export const vrrpInstanceTable: KeywordTable<V> = {
       v.useVmac = { ...(name ? { name } : {}), ...(mac ? { mac } : {}), options: words.filter((x) => x !== mac && x !== name) };
     },
   },
-  vmac_xmit_base: flag(),
+  vmac_xmit_base: flag('vmacXmitBase'),
   use_vmac_addr: stored(),
   use_ipvlan: stored(),
-  strict_mode: flag(),
-  skip_check_adv_addr: flag(),
+  strict_mode: flag('strictMode'),
+  skip_check_adv_addr: flag('skipCheckAdvAddr'),
   vrf: stored(1),
   kernel_rx_buf_size: stored(1),
   debug: stored(),

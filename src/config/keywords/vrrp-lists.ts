@@ -1,136 +1,169 @@
 // The list blocks of VRRP configuration: virtual_ipaddress / static_ipaddress entries,
-// virtual_routes / virtual_rules / static_routes / static_rules lines, unicast_peer, and the
-// `track_* { NAME [weight W [reverse|noreverse]] }` lists. In these blocks each line is data,
+// unicast_peer, and the `track_* { NAME [weight W [reverse|noreverse]] }` lists. In these blocks each line is data,
 // not a keyword, so the parser's `keyword` is the first word of the entry.
 import type { Statement } from '../ast.js';
-import type { RouteEntry, TrackRef, UnicastPeer, VipEntry } from '../model.js';
-import { parseInteger, parseIp, parseIpPrefix } from '../values.js';
+import type { TrackRef, UnicastPeer, VipEntry } from '../model.js';
+import { rtScope } from '../rt-names.js';
+import { parseInteger, parseIp, parseIpPrefix, parseIpv4, type IpFamily } from '../values.js';
 import { KEEPALIVED_WORDING, type BuildCtx } from './table.js';
 
-const VIP_VALUE_OPTS = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft']);
-const VIP_FLAG_OPTS = new Set([
-  'home',
-  '-nodad',
-  'nodad',
-  'mngtmpaddr',
-  'noprefixroute',
-  'autojoin',
-  'no_track',
-  'use_vmac',
-]);
+/** VIP options that take a value (a missing value drops the address, as in keepalived). */
+const VIP_VALUE_OPTS = new Set(['dev', 'scope', 'broadcast', 'brd', 'label', 'peer', 'preferred_lft', 'track_group']);
+/** IFNAMSIZ - 1. */
+const MAX_LABEL = 15;
 
-/** One VIP line: ADDR[/LEN] [brd X] [dev IF] [scope S] [label L] [peer P] [flags...]. */
-export function parseVip(line: Statement, ctx: BuildCtx, what = 'VRRP'): VipEntry | undefined {
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * One VIP line: ADDR[/LEN] [dev IF] [scope S] [brd X|+|-] [label L] [peer P] [flags...], with
+ * keepalived's checks and sentences (vrrp_ipaddress.c alloc_ipaddress): a problem that makes
+ * keepalived drop the address is an error and drops it here; one it ignores is a warning.
+ * `kind`: static_ipaddress takes track_group, virtual addresses take use_vmac.
+ */
+export function parseVip(line: Statement, ctx: BuildCtx, what = 'VRRP', kind: 'virtual' | 'static' = 'virtual'): VipEntry | undefined {
   const words = [line.keyword, ...line.args.map((a) => a.text)];
-  const ip = parseIpPrefix(words[0], { sink: ctx.sink, loc: line.loc });
+  const at = (i: number) => (i === 0 ? line.loc : (line.args[i - 1]?.loc ?? line.loc));
+  const addr = words[0];
+  const ip = parseIpPrefix(addr, { sink: ctx.sink, loc: line.loc });
   if (!ip) {
-    ctx.sink.error('invalid-address', `${what} parsed invalid IP ${words[0]}. skipping IP...`, line.loc, {
-      text: words[0],
-    });
+    ctx.sink.error('invalid-address', `${what} parsed invalid IP ${addr}. skipping IP...`, line.loc, { text: addr });
     return undefined;
   }
-  const vip: { -readonly [K in keyof VipEntry]: VipEntry[K] } = { ip, noTrack: false, options: [], loc: line.loc };
+  const vip: Draft<VipEntry> = {
+    ip, noTrack: false, dad: false, home: false, mngtmpaddr: false, noPrefixRoute: false, autojoin: false, useVmac: false, loc: line.loc,
+  };
+  const drop = (msg: string, i: number, code = 'invalid-value'): undefined => {
+    ctx.sink.error(code, msg, at(i), { text: words[i] ?? '' });
+    return undefined;
+  };
+  let brdWritten = false;
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
-    if (VIP_VALUE_OPTS.has(w)) {
-      const v = words[i + 1];
-      if (v === undefined) {
-        ctx.sink.error('missing-parameter', `address option '${w}' is missing a value`, line.loc, { text: w });
+    if (VIP_VALUE_OPTS.has(w) && i + 1 >= words.length) {
+      return drop(`No ${w} parameter specified for ${addr}`, i, 'missing-parameter');
+    }
+    const v = words[i + 1];
+    switch (w) {
+      case 'dev':
+        if (vip.dev !== undefined) return drop(`Cannot specify ipaddress device more than once for ${addr}`, i);
+        vip.dev = v;
+        i++;
+        break;
+      case 'scope': {
+        i++;
+        const sc = rtScope(v);
+        if (sc === undefined) ctx.sink.warning('invalid-value', `Invalid scope '${v}' specified for ${addr} - ignoring`, at(i), { text: v });
+        else vip.scope = sc;
         break;
       }
-      i++;
-      if (w === 'dev') vip.dev = v;
-      else if (w === 'brd' || w === 'broadcast') vip.brd = v;
-      else if (w === 'scope') vip.scope = v;
-      else if (w === 'label') vip.label = v;
-      else if (w === 'peer') vip.peer = v;
-      else vip.options = [...vip.options, w, v];
-    } else if (VIP_FLAG_OPTS.has(w)) {
-      if (w === 'no_track') vip.noTrack = true;
-      else vip.options = [...vip.options, w];
-    } else {
-      ctx.sink.error('invalid-value', `Unknown configuration entry '${w}' for ip address - ignoring`, line.loc, {
-        text: w,
-      });
+      case 'broadcast':
+      case 'brd':
+        if (ip.family === 'inet6') {
+          return drop(`VRRP is trying to assign a broadcast ${w} to the IPv6 address ${addr} !!?? WTF... skipping VIP...`, i);
+        }
+        i++;
+        if (v !== '+' && v !== '-' && !parseIpv4(v)) return drop(`VRRP is trying to assign invalid broadcast ${v}. skipping VIP...`, i, 'invalid-address');
+        brdWritten = true;
+        vip.brd = v;
+        break;
+      case 'label':
+        i++;
+        if (v.length > MAX_LABEL) return drop(`Address label ${v} is longer than maximum length ${MAX_LABEL} - removing address`, i);
+        vip.label = v;
+        break;
+      case 'peer': {
+        i++;
+        if (vip.peer) {
+          ctx.sink.warning('invalid-value', `Peer ${v} - another peer has already been specified`, at(i), { text: v });
+          break;
+        }
+        const peer = parseIp(v);
+        if (!peer) {
+          ctx.sink.error('invalid-address', `Invalid peer address ${v}`, at(i), { text: v });
+          ctx.sink.info(KEEPALIVED_WORDING, `VRRP parsed invalid IP ${v}. skipping IP...`, at(i), { text: v });
+        } else if (peer.family !== ip.family) {
+          ctx.sink.error('family-mismatch', `Peer address ${v} does not match address family`, at(i), { text: v });
+        } else {
+          if (ip.prefixLen !== maxPrefixOf(ip.family)) {
+            ctx.sink.warning('invalid-value', 'Cannot specify address prefix when specifying peer address - ignoring', at(i), { text: v });
+          }
+          // keepalived gives the address the peer's (host) prefix length.
+          vip.ip = { ...ip, prefixLen: maxPrefixOf(ip.family), prefixWritten: false };
+          vip.peer = peer;
+        }
+        break;
+      }
+      case 'home':
+        vip.home = true;
+        break;
+      case '-nodad':
+        vip.dad = true;
+        break;
+      case 'mngtmpaddr':
+        vip.mngtmpaddr = true;
+        break;
+      case 'noprefixroute':
+        vip.noPrefixRoute = true;
+        break;
+      case 'autojoin':
+        vip.autojoin = true;
+        break;
+      case 'no_track':
+        vip.noTrack = true;
+        break;
+      case 'preferred_lft': {
+        i++;
+        if (v === 'forever') vip.preferredLft = 'forever';
+        else {
+          const n = parseInteger(v, 0, 4294967295, { sink: ctx.sink, loc: at(i) });
+          if (n === undefined) ctx.sink.info(KEEPALIVED_WORDING, `preferred_lft ${v} is invalid`, at(i), { text: v });
+          else vip.preferredLft = n;
+        }
+        break;
+      }
+      default:
+        if (kind === 'static' && w === 'track_group') {
+          i++;
+          if (vip.trackGroup !== undefined) {
+            ctx.sink.error('invalid-value', `track_group ${v} is a duplicate`, at(i), { text: v });
+            i = words.length;
+          } else vip.trackGroup = v;
+        } else if (kind === 'virtual' && w === 'use_vmac') {
+          vip.useVmac = true;
+        } else {
+          ctx.sink.error('invalid-value', `Unknown configuration entry '${w}' for ip address - ignoring`, at(i), { text: w });
+        }
     }
+  }
+  if (brdWritten && vip.peer) {
+    ctx.sink.warning('invalid-value', 'Cannot specify broadcast and peer addresses - ignoring broadcast address', line.loc, { text: vip.brd ?? '' });
+    delete vip.brd;
+  } else if ((vip.brd === '+' || vip.brd === '-') && vip.ip.prefixLen > 30) {
+    ctx.sink.warning('invalid-value', `Address prefix length ${vip.ip.prefixLen} too long for broadcast`, line.loc, { text: vip.brd });
+    delete vip.brd;
+  }
+  if (ip.family === 'inet6') {
+    if (vip.scope !== undefined) {
+      ctx.sink.warning('invalid-value', `Cannot specify scope for IPv6 addresses (${addr}) - ignoring scope`, line.loc, { text: addr });
+      delete vip.scope;
+    }
+    if (vip.label !== undefined) {
+      ctx.sink.warning('invalid-value', `Cannot specify label for IPv6 addresses (${addr}) - ignoring label`, line.loc, { text: addr });
+      delete vip.label;
+    }
+    // keepalived's IPv6 default: a /128 is added deprecated (preferred lifetime 0), others forever.
+    vip.preferredLft ??= vip.ip.prefixLen === 128 ? 0 : 'forever';
   }
   return vip;
 }
 
-export function parseVipBlock(s: Statement, ctx: BuildCtx, what = 'VRRP'): VipEntry[] {
+const maxPrefixOf = (f: IpFamily): number => (f === 'inet' ? 32 : 128);
+
+export function parseVipBlock(s: Statement, ctx: BuildCtx, what = 'VRRP', kind: 'virtual' | 'static' = 'virtual'): VipEntry[] {
   const out: VipEntry[] = [];
   for (const line of s.block ?? []) {
-    const v = parseVip(line, ctx, what);
+    const v = parseVip(line, ctx, what, kind);
     if (v) out.push(v);
-  }
-  return out;
-}
-
-/** Route / rule lines are kept as words; the kernel layer interprets `ip route` syntax. */
-export function parseRouteBlock(s: Statement, ctx?: BuildCtx): RouteEntry[] {
-  const out: RouteEntry[] = [];
-  for (const l of s.block ?? []) {
-    const words = [l.keyword, ...l.args.map((a) => a.text)];
-    if (ctx && !checkRoute(words, l, ctx)) continue;
-    out.push({ words, loc: l.loc });
-  }
-  return out;
-}
-
-const ROUTE_TYPES = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'local', 'broadcast', 'multicast', 'anycast', 'nat']);
-
-/** The destination must be an address; `gw`/`or` are old spellings keepalived warns about. */
-function checkRoute(words: string[], l: Statement, ctx: BuildCtx): boolean {
-  let i = 0;
-  if (words[i] === 'src') i += 2;
-  if (ROUTE_TYPES.has(words[i])) i++;
-  const dest = words[i];
-  if (dest === undefined || (dest !== 'default' && !parseIpPrefix(dest))) {
-    ctx.sink.error('invalid-address', `VRRP parsed invalid IP ${dest ?? ''}. skipping IP...`, l.loc, { text: dest ?? '' });
-    return false;
-  }
-  if (words.includes('or')) {
-    ctx.sink.warning('deprecated-keyword', '"or" for routes is deprecated. Please use "nexthop"', l.loc, { text: 'or' });
-  }
-  if (words.includes('gw')) {
-    ctx.sink.warning('deprecated-keyword', '"gw" for routes is deprecated. Please use "via"', l.loc, { text: 'gw' });
-  }
-  return true;
-}
-
-const RULE_PREFERENCES = new WeakMap<object, number>();
-
-/** The preference keepalived gives the next rule written without one: 16384, 16383, ... per config. */
-function nextDefaultRulePreference(ctx: BuildCtx): number {
-  const n = RULE_PREFERENCES.get(ctx.sink) ?? 0x4000;
-  RULE_PREFERENCES.set(ctx.sink, n - 1);
-  return n;
-}
-
-/** Rule lines: `from`/`to` addresses must parse; a rule without a preference gets a warning. */
-export function parseRuleBlock(s: Statement, ctx: BuildCtx): RouteEntry[] {
-  const out: RouteEntry[] = [];
-  for (const l of s.block ?? []) {
-    const words = [l.keyword, ...l.args.map((a) => a.text)];
-    let ok = true;
-    for (let i = 0; i < words.length; i++) {
-      if ((words[i] === 'from' || words[i] === 'to') && words[i + 1] !== undefined && words[i + 1] !== 'all') {
-        if (!parseIpPrefix(words[i + 1])) {
-          ctx.sink.error('invalid-address', `Invalid rule ${words[i]} address ${words[i + 1]}`, l.loc, { text: words[i + 1] });
-          // keepalived follows with its generic address line; kept so greps for it still match.
-          ctx.sink.info(KEEPALIVED_WORDING, `VRRP parsed invalid IP ${words[i + 1]}. skipping IP...`, l.loc, { text: words[i + 1] });
-          ok = false;
-        }
-        i++;
-      }
-    }
-    if (!ok) continue;
-    if (!words.some((w) => w === 'preference' || w === 'priority' || w === 'order' || w === 'pref' || w === 'prio')) {
-      // keepalived numbers such rules from 16384 down, across the whole config, in file order.
-      const pref = nextDefaultRulePreference(ctx);
-      ctx.sink.warning('rule-no-preference', `Rule has no preference specified - setting to ${pref}. This is probably not what you want.`, l.loc);
-    }
-    out.push({ words, loc: l.loc });
   }
   return out;
 }

@@ -88,7 +88,7 @@ export const vrrpScriptTable: KeywordTable<ScriptDraft> = {
   rise: riseFall('rise'),
   fall: riseFall('fall'),
   user: { minArgs: 1, handle: (s, t) => (t.user = userGroup(s.args.map((a) => a.text))) },
-  init_fail: flag(),
+  init_fail: flag('initFail'),
 };
 
 export function newTrackFile(name: string, loc: TrackFile['loc']): TrackFile {
@@ -96,7 +96,7 @@ export function newTrackFile(name: string, loc: TrackFile['loc']): TrackFile {
 }
 
 export const trackFileTable: KeywordTable<TrackFile> = {
-  file: str(),
+  file: str('file'),
   weight: weighted<TrackFile>(-254, 254, 'track_file'),
   init_file: {
     minArgs: 0,
@@ -155,7 +155,7 @@ export const trackProcessTable: KeywordTable<VrrpTrackProcess> = {
   delay: procTimer('delay'),
   fork_delay: procTimer('forkDelay'),
   terminate_delay: procTimer('terminateDelay'),
-  full_command: flag(),
+  full_command: flag('fullCommand'),
 };
 
 export function newSyncGroup(name: string, loc: VrrpSyncGroup['loc']): VrrpSyncGroup {
@@ -202,9 +202,9 @@ export const syncGroupTable: KeywordTable<SG> = {
   notify_fault: sgNotify('notifyFault'),
   notify_stop: sgNotify('notifyStop'),
   notify: sgNotify('notify'),
-  smtp_alert: flag(),
-  notify_priority_changes: flag(),
-  sync_group_tracking_weight: flag(),
+  smtp_alert: flag('smtpAlert'),
+  notify_priority_changes: flag('notifyPriorityChanges'),
+  sync_group_tracking_weight: flag('syncGroupTrackingWeight'),
   global_tracking: {
     minArgs: 0,
     // keepalived names the group in front of the message.

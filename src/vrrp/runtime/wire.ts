@@ -5,7 +5,7 @@
 import type { InstanceConfig } from '../fsm/config.js';
 import type { RawCheck, VrrpEvent } from '../fsm/types.js';
 import { authPassBytes } from '../fsm/validate.js';
-import { decodeAdvert, encodeAdvert, type ChecksumMode } from '../packet/vrrp.js';
+import { decodeAdvert, encodeAdvert } from '../packet/vrrp.js';
 import { decodeVrrpIpv4Packet, encodeIpv4Packet, VRRP_TOS, VRRP_TTL } from '../packet/ipv4.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../packet/vrrp.js';
 import { ahKey, encodeAhVrrpPacket, verifyAhIcv } from '../packet/ah.js';
@@ -18,8 +18,6 @@ export interface WireConfig {
   readonly src: string;
   /** Multicast group (vrrp_mcast_group4/6 or mcast_dst_ip); unused in unicast mode. */
   readonly group: string;
-  /** v3 over IPv4: `v3_checksum_as_v2`. */
-  readonly checksumAsV2: boolean;
   /** unicast_ttl (IPv4). */
   readonly unicastTtl?: number;
 }
@@ -71,8 +69,9 @@ export class AdvertEncoder {
       this.ahSeq = (this.ahSeq + 1) >>> 0 || 1;
       return encodeAhVrrpPacket(ad, { src: this.w.src, dst, id: this.ipId, tos: VRRP_TOS, ttl, seq: this.ahSeq, key: this.ahKey });
     }
-    const checksum: ChecksumMode = this.w.checksumAsV2 ? 'as-v2' : 'pseudo-header';
-    const payload = encodeAdvert(ad, { src: this.w.src, dst, checksum });
+    // RFC 5798 5.2.8: the v3 checksum covers the IPv4 pseudo-header (keepalived 2.2.7 has no
+    // `v3_checksum_as_v2`; it rejects the keyword, and so does our config).
+    const payload = encodeAdvert(ad, { src: this.w.src, dst, checksum: 'pseudo-header' });
     return encodeIpv4Packet({ src: this.w.src, dst, id: this.ipId, tos: VRRP_TOS, ttl, protocol: IPPROTO_VRRP }, payload);
   }
 }
@@ -92,7 +91,6 @@ export function peekVrid(p: ReceivedPacket): number | undefined {
 /** Turns one received datagram into the FSM's advertReceived event. Never throws. */
 export function packetToEvent(p: ReceivedPacket, w: WireConfig): VrrpEvent {
   const meta = { src: p.src, dst: p.dst, ttl: p.ttl, ifindex: p.ifindex };
-  const checksum = w.checksumAsV2 ? 'as-v2' : 'pseudo-header';
   if (p.family === 'inet6') {
     // The kernel verified the IPv6 checksum already.
     const r = decodeAdvert(p.bytes, { family: 'inet6', checksum: 'kernel' });
@@ -100,7 +98,7 @@ export function packetToEvent(p: ReceivedPacket, w: WireConfig): VrrpEvent {
     return { kind: 'advertReceived', meta, rawCheck: rawFor(r.reason) };
   }
   // keepalived (before 1.3.6) put the group in the v3 pseudo-header even for unicast: accept both.
-  const r = decodeVrrpIpv4Packet(p.bytes, { verifyIpChecksum: false, checksum, altDst: w.group });
+  const r = decodeVrrpIpv4Packet(p.bytes, { verifyIpChecksum: false, checksum: 'pseudo-header', altDst: w.group });
   if (r.ok) {
     if (r.ah) {
       // RFC 2402: an AH packet whose ICV does not verify with our key is dropped.

@@ -120,7 +120,7 @@ function ours(enable: boolean): ScriptVerdict[] {
     if (!r.ok) throw new Error(`user for ${c.name}`);
     return { name: c.name, command: c.command, user: r.user };
   });
-  return checkScripts(inputs, { enableScriptSecurity: enable, useSymlinkPaths: false, path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, nodeSecurityFs).verdicts;
+  return checkScripts(inputs, { enableScriptSecurity: enable, path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, nodeSecurityFs).verdicts;
 }
 
 function verdictKey(v: ScriptVerdict): string {

@@ -85,7 +85,7 @@ const base: Record<string, Entry> = {
   '/usr/bin/true': root(0o755),
 };
 const fs = memFs(base);
-const ctx: SecurityContext = { enableScriptSecurity: true, useSymlinkPaths: false, path: '/usr/local/bin:/usr/bin' };
+const ctx: SecurityContext = { enableScriptSecurity: true, path: '/usr/local/bin:/usr/bin' };
 const ROOT = { uid: 0, gid: 0, groups: [] };
 const NOBODY = { uid: 65534, gid: 65534, groups: [] };
 const check = (command: string, user = ROOT, c = ctx) => checkScript({ name: 'chk', command, user }, c, fs);
@@ -186,12 +186,6 @@ describe('checkScript', () => {
     // Link in another (even user-owned) directory: the real path is used and checked.
     expect(check('/home/u/l.sh')).toMatchObject({ status: 'ok', script: { argv: ['/etc/k/ok.sh'] } });
     expect(check('/opt/../etc/k/ok.sh')).toMatchObject({ status: 'ok', script: { argv: ['/etc/k/ok.sh'] } });
-    // use_symlink_paths: the given path is exec'd, so the user-owned directory counts.
-    expect(check('/home/u/l.sh', ROOT, { ...ctx, useSymlinkPaths: true })).toMatchObject({
-      status: 'disabled',
-      reason: 'insecure',
-      findings: [{ message: "Unsafe permissions found for script '/home/u/l.sh' - disabling." }],
-    });
   });
 
   it('accepts the </path file test as a shell command without checks', () => {

@@ -61,7 +61,7 @@ function setup(family: Family, o: { aTracksEth0?: boolean } = {}) {
       ifname: 'eth0',
       ifindex: 2,
       mac: host.mac,
-      wire: { cfg, src, group: family === 'inet' ? VRRP_GROUP4 : VRRP_GROUP6, checksumAsV2: false },
+      wire: { cfg, src, group: family === 'inet' ? VRRP_GROUP4 : VRRP_GROUP6 },
       addresses: new Map([[vip, { address: vip, prefixLength: family === 'inet' ? 32 : 128, dev: 'eth0', ifindex: 2 }]]),
       routes: [],
       srcFromInterface: true,

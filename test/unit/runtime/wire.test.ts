@@ -6,7 +6,7 @@ import { cs } from '../../../src/lib/units.js';
 
 function wire(over: Parameters<typeof makeInstanceConfig>[0]): WireConfig {
   const cfg = makeInstanceConfig(over);
-  return { cfg, src: '192.0.2.11', group: '224.0.0.18', checksumAsV2: false };
+  return { cfg, src: '192.0.2.11', group: '224.0.0.18' };
 }
 
 function rx(bytes: Uint8Array, w: WireConfig, dst = '224.0.0.18'): ReceivedPacket {
@@ -62,7 +62,7 @@ describe('runtime wire', () => {
 
   it('sends one copy per unicast peer with the unicast TTL', () => {
     const cfg = makeInstanceConfig({ vrid: 5, vips: ['192.0.2.100'], unicastPeers: [{ address: '192.0.2.12' }, { address: '192.0.2.13' }] });
-    const enc = new AdvertEncoder({ cfg, src: '192.0.2.11', group: '224.0.0.18', checksumAsV2: false, unicastTtl: 64 });
+    const enc = new AdvertEncoder({ cfg, src: '192.0.2.11', group: '224.0.0.18', unicastTtl: 64 });
     expect(enc.destinations()).toEqual(['192.0.2.12', '192.0.2.13']);
     expect(enc.encode(100, '192.0.2.12')[8]).toBe(64);
   });
