@@ -60,6 +60,7 @@ interface RsSlot {
 export class HealthEngine implements HealthSource {
   private readonly servers: RsSlot[] = [];
   private readonly listeners: ((h: RealServerHealth) => void)[] = [];
+  private readonly statusListeners: ((h: RealServerHealth) => void)[] = [];
   private readonly waiting: { tcp: CheckerSlot[]; misc: CheckerSlot[] } = { tcp: [], misc: [] };
   private readonly active = { tcp: 0, misc: 0 };
   private readonly scripts = new Set<RunningProcess>();
@@ -135,6 +136,15 @@ export class HealthEngine implements HealthSource {
     this.listeners.push(listener);
   }
 
+  /**
+   * Called when anything but the latency of a real server's report changes (its last result in
+   * words, checkers up), besides the changes onChange sees: the worker forwards these so the
+   * main thread's status view stays current without a message per probe.
+   */
+  onStatus(listener: (h: RealServerHealth) => void): void {
+    this.statusListeners.push(listener);
+  }
+
   private health(rs: RsSlot): RealServerHealth {
     const up = rs.checkers.filter((c) => c.state.up).length + rs.plan.notRun;
     const dynamic = rs.checkers.some((c) => c.state.dynamicWeight !== undefined);
@@ -196,7 +206,10 @@ export class HealthEngine implements HealthSource {
   private result(c: CheckerSlot, r: ProbeResult, startedAt: Ms): void {
     const endedAt = this.opts.timers.clock.now();
     const rs = c.rs;
-    rs.lastResult = resultWords(r);
+    const words = resultWords(r);
+    const upBefore = c.state.up;
+    const wordsChanged = words !== rs.lastResult;
+    rs.lastResult = words;
     rs.lastLatencyMs = ms(endedAt - startedAt);
     const out = onProbeResult(c.plan.params, c.state, r, startedAt, endedAt);
     c.state = out.state;
@@ -216,6 +229,9 @@ export class HealthEngine implements HealthSource {
     if (changed) {
       const h = this.health(rs);
       for (const l of this.listeners) l(h);
+    } else if (wordsChanged || upBefore !== c.state.up) {
+      const h = this.health(rs);
+      for (const l of this.statusListeners) l(h);
     }
     this.arm(c, out.next);
   }
