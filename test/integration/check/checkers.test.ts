@@ -14,7 +14,7 @@ import { HealthEngine } from '../../../src/check/engine.js';
 import type { RealServerHealth } from '../../../src/check/health.js';
 import { buildCheckPlan, notRunWarnings } from '../../../src/check/plan.js';
 import { NodeProber } from '../../../src/check/probes.js';
-import { WorkerHealthSource } from '../../../src/check/worker-health-source.js';
+import { CheckerHost, type CheckerTransport } from '../../../src/check/checker-host.js';
 import { buildModel } from '../../../src/config/build-model.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
 import { parseConfigText } from '../../../src/config/parse.js';
@@ -105,14 +105,15 @@ afterAll(() => {
 });
 
 describe('health checkers against real listeners and scripts', () => {
+  for (const transport of ['process', 'thread'] as CheckerTransport[]) {
   itWhen(isRoot, hasPython)(
-    'in the checker worker: accept = up, refuse = down, silence = down at connect_timeout, misc exit codes and timeout, notify scripts and FIFO lines',
+    `checker ${transport}: accept = up, refuse = down, silence = down at connect_timeout, misc exit codes and timeout, notify scripts and FIFO lines`,
     async () => {
       const accepting = await listen('127.0.0.1');
       const pA = portOf(accepting);
       const pB = await refusedPort('127.0.0.1');
       const pC = await silentPort('127.0.0.1');
-      const calls = join(dir, 'calls.txt');
+      const calls = join(dir, `calls-${transport}.txt`);
       const notify = script('notify.sh', `echo "$*" >> ${calls}`);
       const dyn = script('dyn.sh', 'exit 7');
       const hang = script('hang.sh', 'exec sleep 30');
@@ -174,13 +175,14 @@ virtual_server 192.0.2.1 80 {
       const log = { info: (s: unknown) => logs.push(String(s)), warn: (s: unknown) => logs.push(String(s)), error: (s: unknown) => logs.push(String(s)) };
       const plan = buildCheckPlan(m, { scripts: prepareCheckerScripts(m, scriptEnv()) });
       const fifo: string[] = [];
-      const src = new WorkerHealthSource({ plan, log, onFifoLine: (l) => fifo.push(l) });
+      const src = new CheckerHost({ plan, log, onFifoLine: (l) => fifo.push(l), transport });
       const changes: RealServerHealth[] = [];
       src.onChange((h) => changes.push(h));
       const key = (host: string, port: number) => `tcp|192.0.2.1|80#${host}|${port}`;
       try {
         await src.start();
-        expect(src.threadId).toBeGreaterThan(0);
+        expect(src.checkerId).toBeGreaterThan(0);
+        if (transport === 'process') expect(src.checkerId).not.toBe(process.pid);
         const settled = () =>
           src.current().get(key('127.0.0.1', pC))?.up === false && src.current().get(key('127.0.0.3', 1))?.up === false && src.current().get(key('127.0.0.2', 1))?.weight === 5;
         expect(await until(settled, 8000)).toBe(true);
@@ -224,10 +226,11 @@ virtual_server 192.0.2.1 80 {
       } finally {
         await src.stop();
       }
-      expect(src.threadId).toBeUndefined();
+      expect(src.checkerId).toBeUndefined();
     },
     30_000,
   );
+  }
 
   itWhen(isRoot)(
     'TCP_CHECK options: connect_ip/connect_port replace the real server, bindto/bind_port set the source; an address not on the host is a bind failure',
