@@ -3,17 +3,15 @@
 // timerfd, as the daemon's VRRP runtime uses, with 20 "instances" each due every 100 ms) runs
 // on the main thread and records how late each firing is, while 2,000 checkers run:
 //   1. idle: no checkers (the baseline);
-//   2. thread: the checkers in a worker thread (CheckerHost transport 'thread'), at the main
-//      thread's priority and reniced to 10;
-//   3. process: the checkers in a child process (CheckerHost transport 'process', the daemon's
-//      default), at nice 0 and 10 (the default);
+//   2. thread: the checkers in a worker thread (CheckerHost transport 'thread');
+//   3. process: the checkers in a child process (CheckerHost transport 'process', the default);
 //   4. main: the same engine on the main thread (HealthEngine in-thread), for contrast.
 // The checkers: 1,000 TCP_CHECKs connecting to a loopback listener in another process and
 // 1,000 MISC_CHECKs running /bin/true, delay_loop 5 s, warmup 5 s (so ~400 probes a second).
 //
-//   node bench/checker-isolation.mjs [--seconds 20] [--tcp 1000] [--misc 1000] [--delay-loop 5]
+//   node bench/checker-isolation.mjs [--seconds 10] [--rounds 3] [--tcp 1000] [--misc 1000] [--delay-loop 5]
 // Output: one JSON line per mode with the lateness of the timer firings (ms): median, p99, max,
-// the number of firings and of probes the checkers started.
+// the number of firings, and per round the real servers that had a result by the end.
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,7 +23,7 @@ const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : def;
 };
-const SECONDS = opt('seconds', 20);
+const SECONDS = opt('seconds', 10);
 const NTCP = opt('tcp', 1000);
 const NMISC = opt('misc', 1000);
 const DELAY_LOOP_MS = opt('delay-loop', 5) * 1000;
@@ -97,37 +95,54 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-const summary = (mode, late, probes) => ({
+const summary = (mode, late) => ({
   mode,
   firings: late.length,
   medianMs: Number(pct(late, 50).toFixed(3)),
   p99Ms: Number(pct(late, 99).toFixed(3)),
-  maxMs: Number(Math.max(...late).toFixed(3)),
-  probes,
+  maxMs: Number(late.reduce((a, b) => Math.max(a, b), 0).toFixed(3)),
 });
 
 const noLog = { info() {}, warn() {}, error() {} };
-try {
-  console.log(JSON.stringify(summary('idle', await measure(), 0)));
 
-  for (const [transport, niceness] of [['thread', null], ['thread', 10], ['process', null], ['process', 10]]) {
-    const host = new CheckerHost({ plan: plan(), log: noLog, transport, niceness });
-    await host.start();
+/** One mode for SECONDS: its timer lateness and how many servers got a result. */
+async function runMode(mode) {
+  if (mode === 'idle') return { late: await measure(), served: 0 };
+  if (mode === 'main') {
+    const runner = new NodeProcessRunner();
+    const engine = new HealthEngine({ plan: plan(), prober: new NodeProber(runner), timers: new RealTimers(systemClock), runner, log: noLog });
+    await engine.start();
     const late = await measure();
-    // Counted once at the end (a message per probe would itself cost the measured thread): the
-    // real servers that have a result, and the probes the checker reports when it stops.
-    const served = [...host.current().values()].filter((h) => h.lastResult !== undefined).length;
-    await host.stop();
-    console.log(JSON.stringify({ ...summary(`${transport}, nice ${niceness ?? 0}`, late, host.probes), serversWithResult: served }));
+    const served = [...engine.current().values()].filter((h) => h.lastResult !== undefined).length;
+    await engine.stop();
+    return { late, served };
   }
+  const host = new CheckerHost({ plan: plan(), log: noLog, transport: mode });
+  await host.start();
+  const late = await measure();
+  // Counted once at the end: a message per probe would itself cost the measured thread.
+  const served = [...host.current().values()].filter((h) => h.lastResult !== undefined).length;
+  await host.stop();
+  return { late, served };
+}
 
-  const runner = new NodeProcessRunner();
-  const engine = new HealthEngine({ plan: plan(), prober: new NodeProber(runner), timers: new RealTimers(systemClock), runner, log: noLog });
-  await engine.start();
-  const lateM = await measure();
-  await engine.stop();
-  const servedM = [...engine.current().values()].filter((h) => h.lastResult !== undefined).length;
-  console.log(JSON.stringify({ ...summary('main', lateM, engine.probes), serversWithResult: servedM }));
+// The machine's load drifts, so the modes are interleaved over ROUNDS rounds and each mode's
+// firings pooled; the in-thread engine (which starves the timer for seconds) runs once, last.
+const ROUNDS = opt('rounds', 3);
+const pooled = { idle: [], thread: [], process: [] };
+const served = { idle: [], thread: [], process: [] };
+try {
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const mode of ['idle', 'thread', 'process']) {
+      const res = await runMode(mode);
+      pooled[mode].push(...res.late);
+      served[mode].push(res.served);
+      console.error(`round ${r + 1} ${mode}: median ${pct(res.late, 50).toFixed(3)} ms`);
+    }
+  }
+  for (const mode of ['idle', 'thread', 'process']) console.log(JSON.stringify({ ...summary(mode, pooled[mode]), serversWithResult: served[mode] }));
+  const m = await runMode('main');
+  console.log(JSON.stringify({ ...summary('main', m.late), serversWithResult: [m.served] }));
 } finally {
   listener.kill('SIGKILL');
 }

@@ -106,131 +106,151 @@ afterAll(() => {
 
 describe('health checkers against real listeners and scripts', () => {
   for (const transport of ['process', 'thread'] as CheckerTransport[]) {
-  itWhen(isRoot, hasPython)(
-    `checker ${transport}: accept = up, refuse = down, silence = down at connect_timeout, misc exit codes and timeout, notify scripts and FIFO lines`,
+    itWhen(isRoot, hasPython)(
+      `checker ${transport}: accept = up, refuse = down, silence = down at connect_timeout, misc exit codes and timeout, notify scripts and FIFO lines`,
+      async () => {
+        const accepting = await listen('127.0.0.1');
+        const pA = portOf(accepting);
+        const pB = await refusedPort('127.0.0.1');
+        const pC = await silentPort('127.0.0.1');
+        const calls = join(dir, `calls-${transport}.txt`);
+        const notify = script('notify.sh', `echo "$*" >> ${calls}`);
+        const dyn = script('dyn.sh', 'exit 7');
+        const hang = script('hang.sh', 'exec sleep 30');
+        const text = `
+  virtual_server 192.0.2.1 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 127.0.0.1 ${pA} {
+      notify_up "${notify} up A"
+      notify_down "${notify} down A"
+      TCP_CHECK {
+        connect_timeout 1
+        retry 0
+        warmup 0
+      }
+    }
+    real_server 127.0.0.1 ${pB} {
+      notify_down "${notify} down B"
+      TCP_CHECK {
+        connect_timeout 1
+        warmup 0
+      }
+    }
+    real_server 127.0.0.1 ${pC} {
+      notify_down "${notify} down C"
+      TCP_CHECK {
+        connect_timeout 1
+        warmup 0
+      }
+    }
+    real_server 127.0.0.2 1 {
+      MISC_CHECK {
+        misc_path "${dyn}"
+        misc_dynamic
+        warmup 0
+      }
+    }
+    real_server 127.0.0.3 1 {
+      notify_down "${notify} down hang"
+      MISC_CHECK {
+        misc_path "${hang}"
+        misc_timeout 1
+        warmup 0
+      }
+    }
+    real_server 127.0.0.4 80 {
+      HTTP_GET {
+        url {
+          path /
+        }
+      }
+    }
+  }
+  `;
+        const m = model(text);
+        const logs: string[] = [];
+        const log = { info: (s: unknown) => logs.push(String(s)), warn: (s: unknown) => logs.push(String(s)), error: (s: unknown) => logs.push(String(s)) };
+        const plan = buildCheckPlan(m, { scripts: prepareCheckerScripts(m, scriptEnv()) });
+        const fifo: string[] = [];
+        const src = new CheckerHost({ plan, log, onFifoLine: (l) => fifo.push(l), transport });
+        const changes: RealServerHealth[] = [];
+        src.onChange((h) => changes.push(h));
+        const key = (host: string, port: number) => `tcp|192.0.2.1|80#${host}|${port}`;
+        try {
+          await src.start();
+          expect(src.checkerId).toBeGreaterThan(0);
+          if (transport === 'process') expect(src.checkerId).not.toBe(process.pid);
+          const settled = () =>
+            src.current().get(key('127.0.0.1', pC))?.up === false && src.current().get(key('127.0.0.3', 1))?.up === false && src.current().get(key('127.0.0.2', 1))?.weight === 5;
+          expect(await until(settled, 8000)).toBe(true);
+          const h = src.current();
+          expect(h.get(key('127.0.0.1', pA))).toMatchObject({ up: true, lastResult: 'connected' });
+          expect(h.get(key('127.0.0.1', pB))).toMatchObject({ up: false, lastResult: 'ECONNREFUSED' });
+          expect(h.get(key('127.0.0.1', pC))).toMatchObject({ up: false, lastResult: 'timeout' });
+          expect(h.get(key('127.0.0.1', pC))!.lastLatencyMs).toBeGreaterThanOrEqual(990);
+          expect(h.get(key('127.0.0.2', 1))).toMatchObject({ up: true, weight: 5, lastResult: 'exit 7' });
+          expect(h.get(key('127.0.0.3', 1))).toMatchObject({ up: false, lastResult: 'timeout' });
+          // The HTTP_GET is not run: counted up, as if absent.
+          expect(h.get(key('127.0.0.4', 80))).toMatchObject({ up: true, checkersUp: 1, checkers: 1 });
+
+          const vsT = '[192.0.2.1]:tcp:80';
+          expect(logs).toEqual(
+            expect.arrayContaining([
+              `Activating healthchecker for service [127.0.0.1]:tcp:${pA} for VS ${vsT}`,
+              `TCP connection to [127.0.0.1]:tcp:${pA} success.`,
+              `TCP_CHECK on service [127.0.0.1]:tcp:${pB} failed.`,
+              `TCP_CHECK on service [127.0.0.1]:tcp:${pC} failed.`,
+              `Misc check for [[127.0.0.2]:tcp:1 VS ${vsT}] by [${dyn}] succeeded.`,
+              `Changing weight from 1 to 5 for active service [127.0.0.2]:tcp:1 of VS ${vsT}`,
+              `Misc check for [[127.0.0.3]:tcp:1 VS ${vsT}] by [${hang}] timed out with retry disabled.`,
+            ]),
+          );
+          expect(fifo.sort()).toEqual(
+            [`RS [127.0.0.1]:tcp:${pB} ${vsT} DOWN\n`, `RS [127.0.0.1]:tcp:${pC} ${vsT} DOWN\n`, `RS [127.0.0.3]:tcp:1 ${vsT} DOWN\n`].sort(),
+          );
+          expect(await until(() => existsSync(calls) && readFileSync(calls, 'utf8').split('\n').length >= 4, 3000)).toBe(true);
+          expect(readFileSync(calls, 'utf8').trim().split('\n').sort()).toEqual(['down B', 'down C', 'down hang']);
+
+          // The accepting server goes away: refused on the next check, down (retry 0), notify_down A.
+          await new Promise((r) => accepting.close(r));
+          expect(await until(() => src.current().get(key('127.0.0.1', pA))?.up === false, 4000)).toBe(true);
+          expect(await until(() => readFileSync(calls, 'utf8').includes('down A'), 3000)).toBe(true);
+          expect(fifo).toContain(`RS [127.0.0.1]:tcp:${pA} ${vsT} DOWN\n`);
+          expect(changes.some((c) => c.key === key('127.0.0.1', pA) && !c.up)).toBe(true);
+          expect(notRunWarnings(m)).toEqual([
+            'HTTP_GET on [127.0.0.4]:tcp:80 is not run yet by keepalived-ts (this checker kind is not implemented yet): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
+          ]);
+        } finally {
+          await src.stop();
+        }
+        expect(src.checkerId).toBeUndefined();
+      },
+      30_000,
+    );
+  }
+
+  itWhen(isRoot)(
+    'off the VRRP thread: with the default transport, scripts are started by the checker child, not by the daemon process',
     async () => {
-      const accepting = await listen('127.0.0.1');
-      const pA = portOf(accepting);
-      const pB = await refusedPort('127.0.0.1');
-      const pC = await silentPort('127.0.0.1');
-      const calls = join(dir, `calls-${transport}.txt`);
-      const notify = script('notify.sh', `echo "$*" >> ${calls}`);
-      const dyn = script('dyn.sh', 'exit 7');
-      const hang = script('hang.sh', 'exec sleep 30');
-      const text = `
-virtual_server 192.0.2.1 80 {
-  delay_loop 1
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 127.0.0.1 ${pA} {
-    notify_up "${notify} up A"
-    notify_down "${notify} down A"
-    TCP_CHECK {
-      connect_timeout 1
-      retry 0
-      warmup 0
-    }
-  }
-  real_server 127.0.0.1 ${pB} {
-    notify_down "${notify} down B"
-    TCP_CHECK {
-      connect_timeout 1
-      warmup 0
-    }
-  }
-  real_server 127.0.0.1 ${pC} {
-    notify_down "${notify} down C"
-    TCP_CHECK {
-      connect_timeout 1
-      warmup 0
-    }
-  }
-  real_server 127.0.0.2 1 {
-    MISC_CHECK {
-      misc_path "${dyn}"
-      misc_dynamic
-      warmup 0
-    }
-  }
-  real_server 127.0.0.3 1 {
-    notify_down "${notify} down hang"
-    MISC_CHECK {
-      misc_path "${hang}"
-      misc_timeout 1
-      warmup 0
-    }
-  }
-  real_server 127.0.0.4 80 {
-    HTTP_GET {
-      url {
-        path /
-      }
-    }
-  }
-}
-`;
-      const m = model(text);
-      const logs: string[] = [];
-      const log = { info: (s: unknown) => logs.push(String(s)), warn: (s: unknown) => logs.push(String(s)), error: (s: unknown) => logs.push(String(s)) };
-      const plan = buildCheckPlan(m, { scripts: prepareCheckerScripts(m, scriptEnv()) });
-      const fifo: string[] = [];
-      const src = new CheckerHost({ plan, log, onFifoLine: (l) => fifo.push(l), transport });
-      const changes: RealServerHealth[] = [];
-      src.onChange((h) => changes.push(h));
-      const key = (host: string, port: number) => `tcp|192.0.2.1|80#${host}|${port}`;
+      const out = join(dir, 'ppid.txt');
+      const who = script('who.sh', `echo $PPID > ${out}`);
+      const m = model(`virtual_server 192.0.2.1 80 {\n protocol TCP\n delay_loop 1\n real_server 127.0.0.9 80 {\n  MISC_CHECK {\n   misc_path "${who}"\n   warmup 0\n  }\n }\n}\n`);
+      const host = new CheckerHost({ plan: buildCheckPlan(m, { scripts: prepareCheckerScripts(m, scriptEnv()) }) });
+      await host.start();
       try {
-        await src.start();
-        expect(src.checkerId).toBeGreaterThan(0);
-        if (transport === 'process') expect(src.checkerId).not.toBe(process.pid);
-        const settled = () =>
-          src.current().get(key('127.0.0.1', pC))?.up === false && src.current().get(key('127.0.0.3', 1))?.up === false && src.current().get(key('127.0.0.2', 1))?.weight === 5;
-        expect(await until(settled, 8000)).toBe(true);
-        const h = src.current();
-        expect(h.get(key('127.0.0.1', pA))).toMatchObject({ up: true, lastResult: 'connected' });
-        expect(h.get(key('127.0.0.1', pB))).toMatchObject({ up: false, lastResult: 'ECONNREFUSED' });
-        expect(h.get(key('127.0.0.1', pC))).toMatchObject({ up: false, lastResult: 'timeout' });
-        expect(h.get(key('127.0.0.1', pC))!.lastLatencyMs).toBeGreaterThanOrEqual(990);
-        expect(h.get(key('127.0.0.2', 1))).toMatchObject({ up: true, weight: 5, lastResult: 'exit 7' });
-        expect(h.get(key('127.0.0.3', 1))).toMatchObject({ up: false, lastResult: 'timeout' });
-        // The HTTP_GET is not run: counted up, as if absent.
-        expect(h.get(key('127.0.0.4', 80))).toMatchObject({ up: true, checkersUp: 1, checkers: 1 });
-
-        const vsT = '[192.0.2.1]:tcp:80';
-        expect(logs).toEqual(
-          expect.arrayContaining([
-            `Activating healthchecker for service [127.0.0.1]:tcp:${pA} for VS ${vsT}`,
-            `TCP connection to [127.0.0.1]:tcp:${pA} success.`,
-            `TCP_CHECK on service [127.0.0.1]:tcp:${pB} failed.`,
-            `TCP_CHECK on service [127.0.0.1]:tcp:${pC} failed.`,
-            `Misc check for [[127.0.0.2]:tcp:1 VS ${vsT}] by [${dyn}] succeeded.`,
-            `Changing weight from 1 to 5 for active service [127.0.0.2]:tcp:1 of VS ${vsT}`,
-            `Misc check for [[127.0.0.3]:tcp:1 VS ${vsT}] by [${hang}] timed out with retry disabled.`,
-          ]),
-        );
-        expect(fifo.sort()).toEqual(
-          [`RS [127.0.0.1]:tcp:${pB} ${vsT} DOWN\n`, `RS [127.0.0.1]:tcp:${pC} ${vsT} DOWN\n`, `RS [127.0.0.3]:tcp:1 ${vsT} DOWN\n`].sort(),
-        );
-        expect(await until(() => existsSync(calls) && readFileSync(calls, 'utf8').split('\n').length >= 4, 3000)).toBe(true);
-        expect(readFileSync(calls, 'utf8').trim().split('\n').sort()).toEqual(['down B', 'down C', 'down hang']);
-
-        // The accepting server goes away: refused on the next check, down (retry 0), notify_down A.
-        await new Promise((r) => accepting.close(r));
-        expect(await until(() => src.current().get(key('127.0.0.1', pA))?.up === false, 4000)).toBe(true);
-        expect(await until(() => readFileSync(calls, 'utf8').includes('down A'), 3000)).toBe(true);
-        expect(fifo).toContain(`RS [127.0.0.1]:tcp:${pA} ${vsT} DOWN\n`);
-        expect(changes.some((c) => c.key === key('127.0.0.1', pA) && !c.up)).toBe(true);
-        expect(notRunWarnings(m)).toEqual([
-          'HTTP_GET on [127.0.0.4]:tcp:80 is not run yet by keepalived-ts (this checker kind is not implemented yet): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
-        ]);
+        expect(await until(() => existsSync(out), 5000)).toBe(true);
+        const ppid = Number(readFileSync(out, 'utf8').trim());
+        expect(ppid).toBe(host.checkerId);
+        expect(ppid).not.toBe(process.pid);
       } finally {
-        await src.stop();
+        await host.stop();
       }
-      expect(src.checkerId).toBeUndefined();
     },
-    30_000,
+    15_000,
   );
-  }
 
   itWhen(isRoot)(
     'TCP_CHECK options: connect_ip/connect_port replace the real server, bindto/bind_port set the source; an address not on the host is a bind failure',
