@@ -172,8 +172,8 @@ export class CheckerHost implements HealthSource {
     this.link = link;
     return new Promise<void>((resolve, reject) => {
       let started = false;
+      // Messages are handled after stop() too: an omega shutdown sends its FIFO lines and logs then.
       link.onMessage((m) => {
-        if (this.link !== link) return;
         switch (m.kind) {
           case 'started':
             for (const h of m.health) this.set(h, false);

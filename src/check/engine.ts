@@ -96,6 +96,8 @@ export class HealthEngine implements HealthSource {
     this.running = true;
     const now = this.opts.timers.clock.now();
     const random = this.opts.random ?? Math.random;
+    // ipwrapper.c init_service_rs: with rs_init_notifies, a server that starts alive is notified.
+    if (this.opts.plan.rsInitNotifies) for (const rs of this.servers) if (rs.alive) this.notifies(rs);
     for (const rs of this.servers) {
       for (const c of rs.checkers) {
         this.opts.log?.info(activatingLine(c.plan.params));
@@ -123,6 +125,14 @@ export class HealthEngine implements HealthSource {
     // keepalived's script_killall at stop: SIGTERM, SIGKILL after 1 s.
     const left = [...this.scripts];
     for (const p of left) p.terminate(1000 as Ms);
+    // ipwrapper.c clear_service_rs at shutdown: with omega, each alive server goes down with its
+    // notifies; its notify_down is killed if it runs longer than 1 s.
+    for (const rs of this.servers) {
+      if (!rs.plan.omega || !rs.alive) continue;
+      rs.alive = false;
+      const p = this.notifies(rs, 1000 as Ms);
+      if (p) left.push(p);
+    }
     await Promise.all(left.map((p) => p.result));
   }
 
@@ -248,10 +258,12 @@ export class HealthEngine implements HealthSource {
   }
 
   /** ipwrapper.c do_rs_notifies: the script for the state the server is in, then the FIFO line. */
-  private notifies(rs: RsSlot): void {
+  private notifies(rs: RsSlot, timeoutMs?: Ms): RunningProcess | undefined {
     const script = rs.alive ? rs.plan.notifyUp : rs.plan.notifyDown;
+    let started: RunningProcess | undefined;
     if (script) {
-      const p = this.opts.runner.start({ ...script, label: rs.alive ? 'notify_up' : 'notify_down' });
+      const p = this.opts.runner.start({ ...script, label: rs.alive ? 'notify_up' : 'notify_down', ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      started = p;
       this.scripts.add(p);
       void p.result.then((res) => {
         this.scripts.delete(p);
@@ -259,6 +271,7 @@ export class HealthEngine implements HealthSource {
       });
     }
     this.opts.onFifoLine?.(rsLine(rs.plan.rs, rs.plan.vs, rs.alive));
+    return started;
   }
 }
 

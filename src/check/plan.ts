@@ -53,10 +53,14 @@ export interface RealServerPlan {
   readonly checkers: readonly CheckerPlan[];
   /** Configured checkers that are not run (they count as up). */
   readonly notRun: number;
+  /** The virtual server's omega: at shutdown an alive server gets its notify_down and FIFO DOWN line. */
+  readonly omega?: boolean;
 }
 
 export interface CheckPlan {
   readonly realServers: readonly RealServerPlan[];
+  /** global_defs rs_init_notifies: servers that start alive get their notify_up and FIFO UP line at start. */
+  readonly rsInitNotifies?: boolean;
 }
 
 /** How a configured script becomes runnable: the start-up security check's result, or undefined when disabled. */
@@ -198,8 +202,9 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
         ...(down ? { notifyDown: down } : {}),
         checkers,
         notRun,
+        ...(vs.omega ? { omega: true } : {}),
       });
     }
   }
-  return { realServers };
+  return { realServers, ...(g.rsInitNotifies ? { rsInitNotifies: true } : {}) };
 }

@@ -41,6 +41,8 @@ interface Case {
   name: string;
   checkers: CheckerCase[];
   weight?: number;
+  rsInitNotifies?: boolean;
+  omega?: boolean;
   until: number;
   expected: string[];
 }
@@ -78,8 +80,9 @@ function planOf(cs: Case): { plan: CheckPlan; steps: Map<string, Step[]> } {
     notifyDown: { argv: ['/bin/down.sh', 'rs10'] },
     checkers,
     notRun: 0,
+    ...(cs.omega ? { omega: true } : {}),
   };
-  return { plan: { realServers: [rs] }, steps };
+  return { plan: { realServers: [rs], ...(cs.rsInitNotifies ? { rsInitNotifies: true } : {}) }, steps };
 }
 
 /** Runs one case in virtual time; events as `t=MS kind text`. */
@@ -117,6 +120,7 @@ function run(cs: Case): { events: string[]; health: RealServerHealth[] } {
   engine.onChange((h) => health.push(h));
   void engine.start();
   vt.advance(cs.until);
+  events.push(`t=${vt.now()} stop`);
   void engine.stop();
   return { events, health };
 }
@@ -265,12 +269,28 @@ const CASES: Case[] = [
       `t=31000 fifo ${up}`,
     ],
   },
+  {
+    name: 'rs_init_notifies: a server that starts alive is notified at start; omega: an alive server is notified down at shutdown',
+    rsInitNotifies: true,
+    omega: true,
+    checkers: [{ kind: 'TCP_CHECK', steps: [[1, OK]] }],
+    until: 2000,
+    expected: [
+      't=0 exec /bin/up.sh rs10',
+      `t=0 fifo ${up}`,
+      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      `t=1001 log TCP connection to ${RS_T} success.`,
+      't=2000 stop',
+      't=2000 exec /bin/down.sh rs10',
+      `t=2000 fifo ${down}`,
+    ],
+  },
 ];
 
 describe('checker state machine and engine in virtual time (keepalived 2.2.7 semantics)', () => {
   for (const cs of CASES) {
     it(cs.name, () => {
-      expect(run(cs).events).toEqual(cs.expected);
+      expect(run(cs).events).toEqual([...cs.expected, ...(cs.omega ? [] : [`t=${cs.until} stop`])]);
     });
   }
 
