@@ -185,7 +185,9 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
           checkers.push({
             kind: 'MISC_CHECK',
             id,
-            params: { kind: 'MISC_CHECK', ...base, script: c.miscPath.argv[0] ?? c.miscPath.cmd, dynamic: c.miscDynamic },
+            // keepalived logs the script by its path after the start-up check resolved it
+            // (lib/notify.c check_script_secure replaces args[0]); a `</path` test as written.
+            params: { kind: 'MISC_CHECK', ...base, script: (script.mode === 'shellRaw' ? c.miscPath.argv[0] : script.argv[0]) ?? c.miscPath.cmd, dynamic: c.miscDynamic },
             script,
             timeoutMs: written !== undefined && written > 0 ? written : (vs.delayLoop ?? ms(60_000)),
           });

@@ -64,6 +64,12 @@ virtual_server fwmark 5 {
     expect(plan.realServers[0]!.checkers.map((c) => c.kind)).toEqual(['TCP_CHECK']);
   });
 
+  it('a misc script is logged by the path the start-up check resolved (a bare name found in PATH)', () => {
+    const { model } = build(`virtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.10 80 {\n  MISC_CHECK {\n   misc_path "chk -v"\n  }\n }\n}\n`);
+    const plan = buildCheckPlan(model, { scripts: () => ({ argv: ['/usr/local/bin/chk', '-v'], mode: 'exec' }) });
+    expect((plan.realServers[0]!.checkers[0] as MiscCheckerPlan).params.script).toBe('/usr/local/bin/chk');
+  });
+
   it('one warning per kind not run, naming the first server and how many more; such checkers count as configured but not run', () => {
     const { model } = build(`
 virtual_server 192.0.2.1 80 {
