@@ -241,7 +241,8 @@ describe('health checkers against real listeners and scripts', () => {
       const host = new CheckerHost({ plan: buildCheckPlan(m, { scripts: prepareCheckerScripts(m, scriptEnv()) }) });
       await host.start();
       try {
-        expect(await until(() => existsSync(out), 5000)).toBe(true);
+        // The shell creates the file before it writes the line: wait for the line.
+        expect(await until(() => existsSync(out) && readFileSync(out, 'utf8').endsWith('\n'), 5000)).toBe(true);
         const ppid = Number(readFileSync(out, 'utf8').trim());
         expect(ppid).toBe(host.checkerId);
         expect(ppid).not.toBe(process.pid);
