@@ -109,11 +109,12 @@ export class HealthEngine implements HealthSource {
 
   async stop(): Promise<void> {
     this.running = false;
+    const cancelled: Promise<void>[] = [];
     for (const rs of this.servers) {
       for (const c of rs.checkers) {
         if (c.timer) this.opts.timers.clearTimeout(c.timer);
         c.timer = undefined;
-        c.probe?.cancel();
+        if (c.probe) cancelled.push(c.probe.cancel());
         c.probe = undefined;
         c.queued = false;
       }
@@ -133,7 +134,8 @@ export class HealthEngine implements HealthSource {
       const p = this.notifies(rs, 1000 as Ms);
       if (p) left.push(p);
     }
-    await Promise.all(left.map((p) => p.result));
+    // Scripts still running (misc checks, notifies) are gone before the checker reports stopped.
+    await Promise.all([...left.map((p) => p.result), ...cancelled]);
   }
 
   current(): ReadonlyMap<string, RealServerHealth> {

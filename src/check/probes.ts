@@ -16,8 +16,11 @@ import type { ProbeResult } from './checker-state.js';
 import type { CheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
 
 export interface ProbeHandle {
-  /** Abandons the probe (stop/reload): closes the socket or kills the script's process group; `done` is not called. */
-  cancel(): void;
+  /**
+   * Abandons the probe (stop/reload): closes the socket or kills the script's process group
+   * (SIGTERM, SIGKILL after the grace); `done` is not called. Resolves when nothing is left.
+   */
+  cancel(): Promise<void>;
 }
 
 /** Starts one probe; `done` is called once with its result (a callback, so fakes can answer in virtual time). */
@@ -67,7 +70,12 @@ export function tcpProbe(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): 
     const detail = (e as NodeJS.ErrnoException).code ?? String(e);
     queueMicrotask(() => finish({ kind: 'connectFailed', detail }));
   }
-  return { cancel: () => finish(undefined) };
+  return {
+    cancel: () => {
+      finish(undefined);
+      return Promise.resolve();
+    },
+  };
 }
 
 const SIGNALS = osConstants.signals as Readonly<Record<string, number>>;
@@ -84,9 +92,10 @@ export function miscProbe(plan: MiscCheckerPlan, runner: ProcessRunner, done: (r
     if (!cancelled) done(fromProcess(r));
   });
   return {
-    cancel: () => {
+    cancel: async () => {
       cancelled = true;
       if (proc.running) proc.terminate(MISC_KILL_GRACE_MS);
+      await proc.result;
     },
   };
 }

@@ -94,9 +94,14 @@ function run(cs: Case): { events: string[]; health: RealServerHealth[] } {
   const prober: Prober = {
     start: (p, done) => {
       const next = steps.get(p.id)!.shift();
-      if (!next) return { cancel: () => undefined }; // no more results: the probe never answers
+      if (!next) return { cancel: () => Promise.resolve() }; // no more results: the probe never answers
       const id = vt.schedule(next[0], () => done(next[1]));
-      return { cancel: () => vt.cancel(id) };
+      return {
+        cancel: () => {
+          vt.cancel(id);
+          return Promise.resolve();
+        },
+      };
     },
   };
   const runner: ProcessRunner = {
@@ -326,7 +331,7 @@ describe('checker state machine and engine in virtual time (keepalived 2.2.7 sem
           inFlight--;
           done(exit(0));
         });
-        return { cancel: () => undefined };
+        return { cancel: () => Promise.resolve() };
       },
     };
     const runner: ProcessRunner = { start: () => ({ pid: 1, result: Promise.resolve({ kind: 'exited', code: 0 }), running: false, terminate: () => undefined }) };
