@@ -43,7 +43,7 @@ export const IPVS_UNAVAILABLE_MESSAGE =
 export interface GenlIpvsKernelOptions {
   /** Per-request timeout (default 5000 ms). */
   timeoutMs?: number;
-  /** Requests in flight at once in apply() and dump() (default 128). */
+  /** Requests in flight at once in apply() (default 128). Dumps run one at a time. */
   window?: number;
 }
 
@@ -168,15 +168,15 @@ export class GenlIpvsKernel implements IpvsKernel {
         if (!r.ok) throw new KernelError('EBADMSG', 'ipvsDump', `undecodable service: ${r.error.message}`);
         return r.value;
       });
-    const entries: IpvsEntry[] = new Array<IpvsEntry>(services.length);
-    await this.pipeline(services.length, async (i) => {
-      const service = services[i];
+    // One dump at a time: a netlink socket refuses a second dump while one runs (EBUSY).
+    const entries: IpvsEntry[] = [];
+    for (const service of services) {
       let msgs: NetlinkMessage[];
       try {
         msgs = await this.request(IPVS_CMD.GET_DEST, true, (w) => writeServiceKey(w, service.key));
       } catch (e) {
         // The service went away between the two dumps: it is not in the table any more.
-        if (e instanceof NetlinkRequestError && (e.errno === 3 || e.errno === 2)) return;
+        if (e instanceof NetlinkRequestError && (e.errno === 3 || e.errno === 2)) continue;
         throw this.wrap(e, 'ipvsDump', `dest dump of ${serviceKeyText(service.key)} refused`);
       }
       const dests = msgs
@@ -186,9 +186,9 @@ export class GenlIpvsKernel implements IpvsKernel {
           if (!r.ok) throw new KernelError('EBADMSG', 'ipvsDump', `undecodable dest: ${r.error.message}`);
           return r.value;
         });
-      entries[i] = { service, dests };
-    });
-    return entries.filter((e) => e !== undefined);
+      entries.push({ service, dests });
+    }
+    return entries;
   }
 
   async apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]> {
@@ -202,19 +202,10 @@ export class GenlIpvsKernel implements IpvsKernel {
   /** Runs task(0..n-1) with at most `window` pending, each started in index order. */
   private async pipeline(n: number, task: (i: number) => Promise<void>): Promise<void> {
     let next = 0;
-    let failure: unknown;
     const worker = async (): Promise<void> => {
-      while (next < n && failure === undefined) {
-        const i = next++;
-        try {
-          await task(i);
-        } catch (e) {
-          failure ??= e;
-        }
-      }
+      while (next < n) await task(next++);
     };
     await Promise.all(Array.from({ length: Math.min(this.window, n) }, worker));
-    if (failure !== undefined) throw failure;
   }
 
   private async applyOne(op: IpvsOp): Promise<IpvsOpResult> {
