@@ -19,9 +19,8 @@ import {
   decodeInfo,
   decodeService,
   decodeTimeouts,
-  writeDest,
   writeGenlHeader,
-  writeService,
+  writeIpvsOp,
   writeServiceKey,
   writeTimeouts,
 } from './ipvs-genl-codec.js';
@@ -54,8 +53,12 @@ function opLabel(op: IpvsOp): string {
       return `${op.op} ${serviceKeyText(op.service.key)}`;
     case 'deleteService':
       return `${op.op} ${serviceKeyText(op.key)}`;
-    default:
+    case 'addDest':
+    case 'editDest':
+    case 'deleteDest':
       return `${op.op} ${serviceKeyText(op.key)} -> ${destKeyText(op.dest)}`;
+    default:
+      return String((op as { op?: unknown }).op);
   }
 }
 
@@ -209,47 +212,14 @@ export class GenlIpvsKernel implements IpvsKernel {
   }
 
   private async applyOne(op: IpvsOp): Promise<IpvsOpResult> {
-    const label = opLabel(op);
-    let send: () => Promise<NetlinkMessage[]>;
-    switch (op.op) {
-      case 'addService':
-      case 'editService': {
-        const cmd = op.op === 'addService' ? IPVS_CMD.NEW_SERVICE : IPVS_CMD.SET_SERVICE;
-        send = () => this.request(cmd, false, (w) => writeService(w, op.service));
-        break;
-      }
-      case 'deleteService':
-        send = () => this.request(IPVS_CMD.DEL_SERVICE, false, (w) => writeServiceKey(w, op.key));
-        break;
-      case 'addDest':
-      case 'editDest': {
-        const cmd = op.op === 'addDest' ? IPVS_CMD.NEW_DEST : IPVS_CMD.SET_DEST;
-        send = () =>
-          this.request(cmd, false, (w) => {
-            writeServiceKey(w, op.key);
-            writeDest(w, op.dest, true);
-          });
-        break;
-      }
-      case 'deleteDest':
-        send = () =>
-          this.request(IPVS_CMD.DEL_DEST, false, (w) => {
-            writeServiceKey(w, op.key);
-            writeDest(w, op.dest, false);
-          });
-        break;
-      default: {
-        const unknown = op as { op?: unknown };
-        return { ok: false, code: 'EINVALID_ARG', message: `unknown IPVS op '${String(unknown.op)}'` };
-      }
-    }
     try {
-      await send();
+      if (this.closed) throw new KernelError('ECLOSED', op.op, 'the IPVS kernel handle is closed');
+      await this.genl.sock.request(this.family.id, 0, (w) => writeIpvsOp(w, op), this.timeoutMs);
       return { ok: true };
     } catch (e) {
       const detail = e instanceof NetlinkRequestError ? refusalText(op, e.errno) : e instanceof Error ? e.message : String(e);
-      const k = this.wrap(e, op.op, detail);
-      return { ok: false, code: k.code, message: `${label}: ${k.code}: ${detail}` };
+      const k = this.wrap(e, String(op.op), detail);
+      return { ok: false, code: k.code, message: `${opLabel(op)}: ${k.code}: ${detail}` };
     }
   }
 

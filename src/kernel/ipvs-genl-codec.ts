@@ -23,6 +23,7 @@ import {
   type IpvsDest,
   type IpvsForward,
   type IpvsInfo,
+  type IpvsOp,
   type IpvsProtocol,
   type IpvsService,
   type IpvsServiceKey,
@@ -213,15 +214,15 @@ export function writeDest(w: NetlinkWriter, d: IpvsDest | Pick<IpvsDest, 'family
     w.u32(IPVS_DEST_ATTR.WEIGHT, f.weight);
     w.u32(IPVS_DEST_ATTR.U_THRESH, u32Checked(f.upperThreshold, 'upper threshold'));
     w.u32(IPVS_DEST_ATTR.L_THRESH, u32Checked(f.lowerThreshold, 'lower threshold'));
-    if (f.forward === 'tunnel') {
-      const tt = IPVS_TUNNEL_TYPE[f.tunnelType ?? 'ipip'];
-      if (tt === undefined) fail(`tunnel type '${String(f.tunnelType)}' is not ipip, gue or gre`);
-      w.u8(IPVS_DEST_ATTR.TUN_TYPE, tt);
-      w.attr(IPVS_DEST_ATTR.TUN_PORT, be16(f.tunnelPort ?? 0, 'tunnel port'));
-      const tf = f.tunnelFlags ?? 0;
-      if (!Number.isInteger(tf) || tf < 0 || tf > 0xffff) fail(`tunnel flags ${tf} are not in 0..65535`);
-      w.u16(IPVS_DEST_ATTR.TUN_FLAGS, tf);
-    }
+    // Like ipvsadm, the tunnel fields go with every full dest (zeros unless it is a tunnel).
+    const tunnel = f.forward === 'tunnel';
+    const tt = IPVS_TUNNEL_TYPE[tunnel ? (f.tunnelType ?? 'ipip') : 'ipip'];
+    if (tt === undefined) fail(`tunnel type '${String(f.tunnelType)}' is not ipip, gue or gre`);
+    const tf = tunnel ? (f.tunnelFlags ?? 0) : 0;
+    if (!Number.isInteger(tf) || tf < 0 || tf > 0xffff) fail(`tunnel flags ${tf} are not in 0..65535`);
+    w.u8(IPVS_DEST_ATTR.TUN_TYPE, tt);
+    w.attr(IPVS_DEST_ATTR.TUN_PORT, be16(tunnel ? (f.tunnelPort ?? 0) : 0, 'tunnel port'));
+    w.u16(IPVS_DEST_ATTR.TUN_FLAGS, tf);
   }
   w.endNested();
 }
@@ -229,6 +230,34 @@ export function writeDest(w: NetlinkWriter, d: IpvsDest | Pick<IpvsDest, 'family
 /** The genlmsghdr every IPVS request starts with. */
 export function writeGenlHeader(w: NetlinkWriter, cmd: number): void {
   w.bytes(Uint8Array.of(cmd, IPVS_GENL_VERSION, 0, 0));
+}
+
+/** The whole request of one op after nlmsghdr: genlmsghdr (its command) and attributes. */
+export function writeIpvsOp(w: NetlinkWriter, op: IpvsOp): void {
+  switch (op.op) {
+    case 'addService':
+    case 'editService':
+      writeGenlHeader(w, op.op === 'addService' ? IPVS_CMD.NEW_SERVICE : IPVS_CMD.SET_SERVICE);
+      writeService(w, op.service);
+      return;
+    case 'deleteService':
+      writeGenlHeader(w, IPVS_CMD.DEL_SERVICE);
+      writeServiceKey(w, op.key);
+      return;
+    case 'addDest':
+    case 'editDest':
+      writeGenlHeader(w, op.op === 'addDest' ? IPVS_CMD.NEW_DEST : IPVS_CMD.SET_DEST);
+      writeServiceKey(w, op.key);
+      writeDest(w, op.dest, true);
+      return;
+    case 'deleteDest':
+      writeGenlHeader(w, IPVS_CMD.DEL_DEST);
+      writeServiceKey(w, op.key);
+      writeDest(w, op.dest, false);
+      return;
+    default:
+      fail(`unknown IPVS op '${String((op as { op?: unknown }).op)}'`);
+  }
 }
 
 /** SET_CONFIG body after the genl header (0 leaves a timeout unchanged). */
