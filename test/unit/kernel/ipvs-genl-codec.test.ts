@@ -19,7 +19,7 @@ import {
   writeTimeouts,
   IpvsEncodeError,
 } from '../../../src/kernel/ipvs-genl-codec.js';
-import { IPVS_SVC_FLAG, type IpvsEntry, type IpvsOp, type IpvsServiceKey, type IpvsDest } from '../../../src/kernel/ipvs.js';
+import { IPVS_SVC_FLAG, canonicalIpvsDest, canonicalIpvsService, type IpvsEntry, type IpvsOp, type IpvsServiceKey, type IpvsDest } from '../../../src/kernel/ipvs.js';
 import { ipvsadmTable } from '../../vm/ipvsadm-rules.js';
 import { sortTable } from '../../vm/ipvs-matrix-table.js';
 import { IPVSADM_COMMANDS } from '../../vm/ipvsadm-commands.js';
@@ -240,5 +240,26 @@ describe('IPVS genl layouts (linux/ip_vs.h, computed by hand)', () => {
     expect((e3 as Error).message).toBe('virtual server port 70000 is not in 0..65535');
     const e4 = enc({ op: 'addService', service: { key: udp53v6, scheduler: 'rr', flags: 0, timeout: 5, netmask: '255.255.0.0' } });
     expect((e4 as Error).message).toBe("IPv6 persistence netmask '255.255.0.0' is not a prefix length 1..128");
+  });
+});
+
+describe('canonical IPVS values (what both IpvsKernel implementations read back)', () => {
+  it('a service: HASHED dropped, PERSISTENT exactly with a timeout, default netmask, canonical address, no empty pe', () => {
+    const s = canonicalIpvsService({
+      key: { kind: 'addr', family: 'inet6', protocol: 'tcp', address: '2001:DB8:0::0:1', port: 80 },
+      scheduler: 'rr',
+      flags: IPVS_SVC_FLAG.HASHED | IPVS_SVC_FLAG.PERSISTENT | IPVS_SVC_FLAG.ONEPACKET,
+      timeout: 0,
+      netmask: '',
+      pe: '',
+    });
+    expect(s).toEqual({ key: { kind: 'addr', family: 'inet6', protocol: 'tcp', address: '2001:db8::1', port: 80 }, scheduler: 'rr', flags: IPVS_SVC_FLAG.ONEPACKET, timeout: 0, netmask: '128' });
+    expect(canonicalIpvsService({ ...s, timeout: 30 }).flags).toBe(IPVS_SVC_FLAG.ONEPACKET | IPVS_SVC_FLAG.PERSISTENT);
+  });
+
+  it('a dest: tunnel fields defaulted on a tunnel dest and dropped from any other', () => {
+    const base = { family: 'inet', address: '198.51.100.7', port: 80, weight: 1, upperThreshold: 0, lowerThreshold: 0 } as const;
+    expect(canonicalIpvsDest({ ...base, forward: 'tunnel' })).toEqual({ ...base, forward: 'tunnel', tunnelType: 'ipip', tunnelPort: 0, tunnelFlags: 0 });
+    expect(canonicalIpvsDest({ ...base, forward: 'route', tunnelType: 'gue', tunnelPort: 5, tunnelFlags: 1 })).toEqual({ ...base, forward: 'route' });
   });
 });
