@@ -16,8 +16,10 @@
 // timeout and netmask); a DEL_SERVICE and every dest command carry only the service's key.
 // NEW/SET_DEST carry the full dest; DEL_DEST only its address, port and family.
 import { familyNumber, familyFromNumber, formatIp, parseIp, type Family } from './ip-bytes.js';
-import { type NetlinkWriter, type NlResult, nlParseError, parseAttributes } from '../net/netlink-codec.js';
+import { NetlinkWriter, type NlResult, nlParseError, parseAttributes } from '../net/netlink-codec.js';
 import {
+  IPVS_DEFAULT_NETMASK,
+  IPVS_SVC_FLAG,
   canonicalIpvsDest,
   canonicalIpvsService,
   type IpvsDest,
@@ -116,13 +118,22 @@ const fail = (msg: string): never => {
   throw new IpvsEncodeError(msg);
 };
 
-/** union nf_inet_addr: 16 bytes, an IPv4 address in the first 4. */
+/** Parsed addresses, so a table of thousands of entries parses each real server once. */
+const addrCache = new Map<string, Buffer>();
+const ADDR_CACHE_MAX = 8192;
+
+/** union nf_inet_addr: 16 bytes, an IPv4 address in the first 4. Callers copy, never mutate. */
 function addrBytes(family: Family, text: string, what: string): Buffer {
+  const ck = `${family}|${text}`;
+  const hit = addrCache.get(ck);
+  if (hit) return hit;
   const p = parseIp(text);
   if (!p) return fail(`${what} '${text}' is not an IP address`);
   if (p.family !== family) return fail(`${what} '${text}' is not an ${family === 'inet' ? 'IPv4' : 'IPv6'} address`);
   const b = Buffer.alloc(16);
   b.set(p.bytes, 0);
+  if (addrCache.size >= ADDR_CACHE_MAX) addrCache.clear();
+  addrCache.set(ck, b);
   return b;
 }
 
@@ -158,8 +169,22 @@ function netmaskValue(family: Family, netmask: string): Buffer {
   return b;
 }
 
+/** Encoded key attributes per key object: every dest op of a service shares its key's bytes. */
+const keyCache = new WeakMap<IpvsServiceKey, Buffer>();
+
 /** The key attributes of a service (inside an open IPVS_CMD_ATTR_SERVICE nest). */
 function writeKeyAttrs(w: NetlinkWriter, key: IpvsServiceKey): void {
+  let b = keyCache.get(key);
+  if (!b) {
+    const k = new NetlinkWriter(64);
+    writeKeyAttrsUncached(k, key);
+    b = k.finish();
+    keyCache.set(key, b);
+  }
+  w.bytes(b);
+}
+
+function writeKeyAttrsUncached(w: NetlinkWriter, key: IpvsServiceKey): void {
   w.u16(IPVS_SVC_ATTR.AF, familyNumber(key.family));
   if (key.kind === 'fwmark') {
     if (!Number.isInteger(key.fwmark) || key.fwmark < 1 || key.fwmark > 0xffffffff) fail(`fwmark ${key.fwmark} is not in 1..4294967295`);
@@ -182,12 +207,14 @@ export function writeServiceKey(w: NetlinkWriter, key: IpvsServiceKey): void {
 
 /** IPVS_CMD_ATTR_SERVICE with every field (NEW_SERVICE, SET_SERVICE). */
 export function writeService(w: NetlinkWriter, given: IpvsService): void {
-  u32Checked(given.flags, 'service flags');
-  u32Checked(given.timeout, 'persistence timeout');
-  // PERSISTENT exactly when a timeout is set, HASHED never (the kernel's own bit).
-  const s = canonicalIpvsService(given);
+  const s = given;
+  u32Checked(s.flags, 'service flags');
+  u32Checked(s.timeout, 'persistence timeout');
+  // PERSISTENT exactly when a timeout is set, HASHED never (the kernel's own bit): the flags of
+  // canonicalIpvsService, without its address canonicalisation (the bytes are the same).
+  const flags = (s.flags & ~IPVS_SVC_FLAG.HASHED & ~IPVS_SVC_FLAG.PERSISTENT) | (s.timeout > 0 ? IPVS_SVC_FLAG.PERSISTENT : 0);
   const flagsB = Buffer.alloc(8);
-  flagsB.writeUInt32LE(s.flags, 0);
+  flagsB.writeUInt32LE(flags >>> 0, 0);
   flagsB.writeUInt32LE(0xffffffff, 4); // every bit is ours to set
   w.beginNested(IPVS_CMD_ATTR.SERVICE);
   writeKeyAttrs(w, s.key);
@@ -195,7 +222,7 @@ export function writeService(w: NetlinkWriter, given: IpvsService): void {
   if (s.pe !== undefined && s.pe !== '') nameAttr(w, IPVS_SVC_ATTR.PE_NAME, s.pe, 'persistence engine');
   w.attr(IPVS_SVC_ATTR.FLAGS, flagsB);
   w.u32(IPVS_SVC_ATTR.TIMEOUT, s.timeout);
-  w.attr(IPVS_SVC_ATTR.NETMASK, netmaskValue(s.key.family, s.netmask));
+  w.attr(IPVS_SVC_ATTR.NETMASK, netmaskValue(s.key.family, s.netmask === '' ? IPVS_DEFAULT_NETMASK[s.key.family] : s.netmask));
   w.endNested();
 }
 

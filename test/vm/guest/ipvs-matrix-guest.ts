@@ -27,7 +27,8 @@ async function absent(): Promise<unknown> {
 }
 
 async function matrix(): Promise<unknown> {
-  const k = await GenlIpvsKernel.open({ timeoutMs: 20_000 });
+  // A window smaller than the op count, so in-flight requests are refilled as ACKs arrive.
+  const k = await GenlIpvsKernel.open({ timeoutMs: 20_000, window: 16 });
   try {
     const r: Record<string, unknown> = {};
     r.info = await k.info();
