@@ -1,6 +1,7 @@
 // From the typed config model to what the VRRP runtime needs on this host: interface index and
 // MAC, our source address, the multicast group, and each VIP/eVIP/route as a kernel spec.
 // Problems that make an instance impossible to run here are returned, not thrown.
+import { IpAddress, ipOf, LENIENT, LENIENT_V4 } from '../lib/ip.js';
 import type { KeepalivedConfig, RouteEntry, VipEntry, VrrpInstance } from '../config/model.js';
 import type { AddressSpec, Kernel, LinkInfo, RouteSpec, RouteType } from '../kernel/kernel.js';
 import { instanceConfigFromModel } from '../vrrp/model-adapter.js';
@@ -140,9 +141,11 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) no_accept (explicit or from strict mode) is not enforced yet: no firewall rules drop traffic to the VIPs` });
     }
     const cfg = instanceConfigFromModel(model, vi);
-    const allVips = [...cfg.vips, ...cfg.evips];
-    const configured = vi.unicastSrcIp ?? vi.mcastSrcIp;
-    const src = configured?.address ?? (await kernel.primaryAddress(link.ifindex, cfg.family, allVips));
+    const allVips = [...cfg.vips, ...cfg.evips].map((a) => a.text);
+    const configured = cfg.srcIp;
+    // The interface's primary address comes from the kernel as text: parsed once here.
+    const primary = configured ? undefined : await kernel.primaryAddress(link.ifindex, cfg.family, allVips);
+    const src = configured ?? (primary === undefined ? undefined : IpAddress.parse(primary, LENIENT));
     if (!src) {
       problems.push({ instance: vi.name, code: 'no-source-address', message: `(${vi.name}) interface ${ifname} has no ${cfg.family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address to send from` });
       continue;
@@ -154,7 +157,8 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }
     const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname)).filter((r): r is RouteSpec => r !== undefined);
-    const group = vi.mcastDstIp?.address ?? (cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
+    const groupText = vi.mcastDstIp?.address ?? (cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
+    const group = ipOf(groupText, LENIENT_V4);
     specs.push({
       cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
       ifname,

@@ -330,6 +330,13 @@ export function parseMac(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** Parses a MAC that is known to be valid (configured, or a VMAC); throws a TypeError otherwise. */
+export function macOf(text: string): Uint8Array {
+  const b = parseMac(text);
+  if (b === undefined) throw new TypeError(`'${text}' is not a MAC address`);
+  return b;
+}
+
 /** Formats a hardware address (`length` bytes at `off`, all by default) as lower-case colon-separated hex. */
 export function formatMac(b: Uint8Array, off = 0, length = b.length - off): string {
   let s = '';
@@ -362,7 +369,9 @@ const parseScratch = new Uint8Array(16);
  * and ordering are a few number compares and nothing is shared that a caller could mutate.
  */
 export class IpAddress {
-  private textCache: string | undefined;
+  // An ES private field: not an own enumerable property, so two equal values compare equal
+  // structurally (test toEqual) whether or not one of them has been formatted yet.
+  #text: string | undefined;
 
   private constructor(
     readonly family: Family,
@@ -370,9 +379,8 @@ export class IpAddress {
     private readonly w1: number,
     private readonly w2: number,
     private readonly w3: number,
-    text?: string,
   ) {
-    this.textCache = text;
+    this.#text = undefined;
   }
 
   /** Address text of either family under `rules` (inet_pton by default); undefined when malformed. */
@@ -452,8 +460,8 @@ export class IpAddress {
 
   /** Canonical text: dotted quad, or RFC 5952 IPv6. Formatted on first use, then kept. */
   get text(): string {
-    if (this.textCache === undefined) this.textCache = this.family === 'inet' ? formatIpv4(this.bytes) : formatIpv6(this.bytes);
-    return this.textCache;
+    if (this.#text === undefined) this.#text = this.family === 'inet' ? formatIpv4(this.bytes) : formatIpv6(this.bytes);
+    return this.#text;
   }
 
   toString(): string {

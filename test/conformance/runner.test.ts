@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ipOf } from '../../src/lib/ip.js';
 import { TimerQueue } from '../../src/lib/timer-queue.js';
 import type { Us } from '../../src/lib/units.js';
 import { us } from '../../src/lib/units.js';
@@ -43,9 +44,10 @@ export function completeEvent(cfg: InstanceConfig, ev: Record<string, unknown>):
   if (ev.kind !== 'advertReceived') return ev as unknown as VrrpEvent;
   const a = ev.advert as Record<string, unknown> | undefined;
   const m = (ev.meta ?? {}) as Record<string, unknown>;
+  // Case files write addresses as text: parsed here, as the socket layer's edge would.
   const meta = {
-    src: m.src ?? '192.0.2.99',
-    dst: m.dst ?? (cfg.family === 'inet6' ? 'ff02::12' : '224.0.0.18'),
+    src: ipOf((m.src as string | undefined) ?? '192.0.2.99'),
+    dst: ipOf((m.dst as string | undefined) ?? (cfg.family === 'inet6' ? 'ff02::12' : '224.0.0.18')),
     ttl: m.ttl ?? 255,
     ifindex: m.ifindex ?? 1,
   };
@@ -60,7 +62,7 @@ export function completeEvent(cfg: InstanceConfig, ev: Record<string, unknown>):
           advertInt: a.advertInt ?? cfg.advertInt,
           authType: a.authType ?? (cfg.version === 2 ? cfg.authType : 0),
           authData: typeof a.authData === 'string' ? authPassBytes(a.authData) : cfg.authType === 1 ? authPassBytes(cfg.authPass) : undefined,
-          addresses: a.addresses ?? cfg.vips,
+          addresses: Array.isArray(a.addresses) ? (a.addresses as string[]).map((t) => ipOf(t)) : cfg.vips,
         };
   const out: Record<string, unknown> = { kind: 'advertReceived', meta };
   if (advert) out.advert = advert;

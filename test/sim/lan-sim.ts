@@ -19,7 +19,7 @@ import type { InstanceConfig } from '../../src/vrrp/fsm/config.js';
 import { initialState, step } from '../../src/vrrp/fsm/step.js';
 import type { InstanceState, VrrpAction, VrrpEvent, VrrpState } from '../../src/vrrp/fsm/types.js';
 import { buildGratuitousArp } from '../../src/vrrp/packet/arp.js';
-import { ipv6Bytes } from '../../src/vrrp/packet/address.js';
+import { ipOf, type IpAddress } from '../../src/lib/ip.js';
 import { buildNaMessage } from '../../src/vrrp/packet/ndisc.js';
 import { VRRP_MCAST_INET, VRRP_MCAST_INET6 } from '../../src/vrrp/packet/vrrp.js';
 import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from '../../src/vrrp/runtime/wire.js';
@@ -122,7 +122,7 @@ export class SimRouter {
     const modes = new Map<string, { family: 'inet' | 'inet6'; unicast: boolean; src: string }>();
     for (const c of this.configs) {
       const unicast = c.unicastPeers.length > 0;
-      modes.set(`${c.family}/${unicast}`, { family: c.family, unicast, src: c.srcIp! });
+      modes.set(`${c.family}/${unicast}`, { family: c.family, unicast, src: c.srcIp!.text });
     }
     for (const m of modes.values()) {
       const s = this.host.openVrrp(
@@ -190,7 +190,7 @@ export class LanSim {
     const own: TrackerConfig = { type: 'interface', name: IFNAME, weight: 0, reverse: false };
     const configs = spec.instances.map((c) => ({
       ...c,
-      srcIp: c.family === 'inet' ? spec.ip : host.linkLocal,
+      srcIp: ipOf(c.family === 'inet' ? spec.ip : host.linkLocal),
       trackers: spec.dontTrackPrimary || c.trackers.some((t) => t.type === 'interface' && t.name === IFNAME) ? c.trackers : [own, ...c.trackers],
       syncGroup: spec.syncGroup,
     }));
@@ -217,7 +217,7 @@ export class LanSim {
     r.alive = true;
     r.groupState = 'INIT';
     r.instances = r.configs.map((cfg) => {
-      const wire: WireConfig = { cfg, src: cfg.srcIp!, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6, checksumAsV2: false };
+      const wire: WireConfig = { cfg, src: cfg.srcIp!, group: ipOf(cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6), checksumAsV2: false };
       return new SimInstance(cfg, wire, new AdvertEncoder(wire));
     });
     r.open((router, p, unicast) => this.onPacket(router, p, unicast));
@@ -410,7 +410,7 @@ export class LanSim {
     for (const i of r.instances) {
       const master = i.state.state === 'MASTER';
       for (const v of [...i.cfg.vips, ...i.cfg.evips]) {
-        if (r.vips.has(v) !== master) {
+        if (r.vips.has(v.text) !== master) {
           throw new Error(`${r.spec.name} VRID ${i.cfg.vrid} is ${i.state.state} ${master ? 'without' : 'with'} VIP ${v} after ${JSON.stringify(ev)}\n${this.trace()}`);
         }
       }
@@ -437,13 +437,14 @@ export class LanSim {
       }
       case 'sendGratuitous':
         for (let k = 0; k < a.count; k++) {
-          for (const address of a.addresses) {
+          for (const ip of a.addresses) {
+            const address = ip.text;
             try {
-              if (address.includes(':')) {
-                const icmp = buildNaMessage({ mac: r.host.mac, target: address, router: false }, ipv6Bytes(address));
+              if (ip.family === 'inet6') {
+                const icmp = buildNaMessage({ mac: r.host.mac, target: ip, router: false }, ip.bytes);
                 r.host.sendUnsolicitedNa(IFINDEX, address, icmp);
               } else {
-                r.host.sendGratuitousArp(IFINDEX, buildGratuitousArp({ mac: r.host.mac, ip: address }));
+                r.host.sendGratuitousArp(IFINDEX, buildGratuitousArp({ mac: r.host.mac, ip }));
               }
               this.garps.push({ at, router: name, vrid, address, reason: a.reason });
             } catch (e) {
@@ -453,13 +454,13 @@ export class LanSim {
         }
         return;
       case 'addVips':
-        for (const v of a.addresses) {
+        for (const { text: v } of a.addresses) {
           r.host.addAddress(v);
           r.vips.add(v);
         }
         return;
       case 'removeVips':
-        for (const v of a.addresses) {
+        for (const { text: v } of a.addresses) {
           r.host.removeAddress(v);
           r.vips.delete(v);
         }
@@ -490,9 +491,9 @@ export class LanSim {
     }
   }
 
-  private sendOn(r: SimRouter, inst: SimInstance, dst: string, priority: number): void {
+  private sendOn(r: SimRouter, inst: SimInstance, dst: IpAddress, priority: number): void {
     const s = r.socketFor(inst.cfg.family, inst.cfg.unicastPeers.length > 0);
     if (!s) throw new LanError('ERR_SOCKET_CLOSED', 'no socket');
-    s.send(dst, inst.encoder.encode(priority, dst));
+    s.send(dst.text, inst.encoder.encode(priority, dst));
   }
 }

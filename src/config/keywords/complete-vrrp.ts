@@ -5,7 +5,7 @@ import type { SourceLoc } from '../../lib/diagnostics.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../../lib/protocol.js';
 import { cs, ms } from '../../lib/units.js';
 import type { KeepalivedConfig, TrackRef, VrrpSyncGroup } from '../model.js';
-import { isIpv6LinkLocal } from '../values.js';
+import { IpAddress, LENIENT_V4 } from '../../lib/ip.js';
 import type { BuildCtx } from './table.js';
 import type { InstanceDraft } from './vrrp-instance.js';
 import type { ScriptDraft } from './vrrp-trackers.js';
@@ -139,7 +139,7 @@ function applyStrict(v: InstanceDraft, ctx: BuildCtx): void {
     v.preemptDelay = ms(0);
   }
   if (v.downTimerAdverts !== 3) v.downTimerAdverts = 3;
-  if (v.family === 'inet6' && v.virtualIpaddress[0] && !isIpv6LinkLocal(v.virtualIpaddress[0].ip.address)) {
+  if (v.family === 'inet6' && v.virtualIpaddress[0] && !IpAddress.parse(v.virtualIpaddress[0].ip.address, LENIENT_V4)?.isLinkLocal()) {
     ctx.sink.error('strict-mode', `(${v.name}) the first IPv6 VIP address must be link local in strict mode`, v.loc, { text: v.name });
   }
   v.garpLowerPrioRepeat = 0;

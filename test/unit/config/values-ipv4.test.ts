@@ -3,7 +3,14 @@
 // random and boundary inputs, and that the canonical address drops leading zeros.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIp, parseIpv4 } from '../../../src/config/values.js';
+import { parseIp } from '../../../src/config/values.js';
+import { LENIENT_V4, parseIpv4 as parseIpv4Bytes } from '../../../src/lib/ip.js';
+
+/** The config's IPv4 rule (leading zeros accepted) as octets. */
+const parseIpv4 = (t: string): number[] | undefined => {
+  const b = parseIpv4Bytes(t, LENIENT_V4);
+  return b === undefined ? undefined : Array.from(b);
+};
 
 function reference(text: string): number[] | undefined {
   const parts = text.split('.');

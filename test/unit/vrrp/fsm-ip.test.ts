@@ -1,7 +1,7 @@
 // The allocation-free IPv4 parser the receive path uses agrees with the general (bigint) one, on
 // random addresses and on malformed text, and so do compareIp and isMulticast built on it.
 import { describe, expect, it } from 'vitest';
-import { compareIp, ipToBigInt, ipv4ToNumber, isMulticast } from '../../../src/vrrp/fsm/ip.js';
+import { compareIp, ipToBigInt, ipv4ToNumber, isMulticast } from '../../../src/lib/ip.js';
 
 describe('ipv4ToNumber', () => {
   it('agrees with ipToBigInt on random dotted quads', () => {
