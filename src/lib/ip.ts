@@ -237,7 +237,7 @@ export function bytesToBigInt(bytes: ArrayLike<number>): bigint {
  * Dotted-quad IPv4 text to its 32-bit value without allocating (every received advert is
  * compared, a flood included); -1 when `addr` is not four decimal parts of 1-3 digits <= 255.
  */
-export function ipv4ToNumber(addr: string): number {
+function ipv4ToNumber(addr: string): number {
   let v = 0;
   let octet = 0;
   let digits = 0;
@@ -257,32 +257,6 @@ export function ipv4ToNumber(addr: string): number {
   }
   if (dots !== 3 || digits === 0) return -1;
   return v * 256 + octet;
-}
-
-/** Address text (either family, runtime rules) to a bigint; -1n when malformed. */
-export function ipToBigInt(addr: string): bigint {
-  const p = parseIp(addr, LENIENT);
-  return p ? bytesToBigInt(p.bytes) : -1n;
-}
-
-/** -1, 0, 1 as a numeric compare of two addresses of the same family (IPv4 without allocating). */
-export function compareIp(a: string, b: string): number {
-  if (a === b) return 0;
-  if (!a.includes(':') && !b.includes(':')) {
-    const p = ipv4ToNumber(a);
-    const q = ipv4ToNumber(b);
-    return p < q ? -1 : p > q ? 1 : 0;
-  }
-  const x = ipToBigInt(a);
-  const y = ipToBigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** Same address regardless of textual form (false when either is malformed). */
-export function sameIp(a: string, b: string): boolean {
-  if (a === b) return true;
-  const x = ipToBigInt(a);
-  return x >= 0n && x === ipToBigInt(b);
 }
 
 /** 224.0.0.0/4 or ff00::/8, from bytes. */
