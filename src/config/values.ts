@@ -3,7 +3,7 @@
 // seconds with microsecond resolution. Every parser returns `undefined` on failure and reports
 // through the sink with the statement's location, worded like keepalived.
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
-import { formatIpv4, formatIpv6, LENIENT_V4, maxPrefix, parseIp as parseIpBytes, type Family } from '../lib/ip.js';
+import { IpAddress, LENIENT_V4, maxPrefix, type Family } from '../lib/ip.js';
 import { ms, type Ms } from '../lib/units.js';
 
 export interface ValueCtx {
@@ -84,13 +84,12 @@ export function parseBool(text: string | undefined, c: ValueCtx): boolean | unde
 
 export type IpFamily = Family;
 
-export interface IpAddr {
-  readonly family: IpFamily;
-  /** Canonical text (IPv4 dotted quad, IPv6 RFC 5952 lower-case compressed). */
-  readonly address: string;
-}
+/** A config address is the daemon's one address value (docs/adr/0014-ip-address-values.md). */
+export type IpAddr = IpAddress;
 
-export interface IpPrefix extends IpAddr {
+export interface IpPrefix {
+  readonly family: IpFamily;
+  readonly address: IpAddress;
   /** Prefix length; /32 or /128 when not written. */
   readonly prefixLen: number;
   readonly prefixWritten: boolean;
@@ -98,19 +97,7 @@ export interface IpPrefix extends IpAddr {
 
 /** A bare address (no prefix). */
 export function parseIp(text: string): IpAddr | undefined {
-  const p = parseIpBytes(text, LENIENT_V4);
-  if (p === undefined) return undefined;
-  if (p.family === 'inet6') return { family: 'inet6', address: formatIpv6(p.bytes) };
-  // Most configs write canonical dotted quads: keep the text rather than build a new string.
-  return { family: 'inet', address: isCanonicalIpv4(text) ? text : formatIpv4(p.bytes) };
-}
-
-/** No part of a valid dotted quad has a leading zero. */
-function isCanonicalIpv4(text: string): boolean {
-  for (let i = 0; i + 1 < text.length; i++) {
-    if (text.charCodeAt(i) === 0x30 && (i === 0 || text.charCodeAt(i - 1) === 0x2e) && text.charCodeAt(i + 1) !== 0x2e) return false;
-  }
-  return true;
+  return IpAddress.parse(text, LENIENT_V4);
 }
 
 /**
@@ -120,8 +107,9 @@ function isCanonicalIpv4(text: string): boolean {
 export function parseIpPrefix(text: string, c?: ValueCtx): IpPrefix | undefined {
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
-  const ip = parseIp(addrText);
-  if (!ip) return undefined;
+  const address = parseIp(addrText);
+  if (!address) return undefined;
+  const ip = { family: address.family, address };
   const max = maxPrefix(ip.family);
   if (slash < 0) return { ...ip, prefixLen: max, prefixWritten: false };
   const lenText = text.slice(slash + 1);

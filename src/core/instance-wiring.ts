@@ -35,7 +35,7 @@ function vipSpec(v: VipEntry, defaultDev: string, ifindexOf: (n: string) => numb
   const opts = new Set(v.options);
   const pl = v.options.indexOf('preferred_lft');
   return {
-    address: v.ip.address,
+    address: v.ip.address.text,
     prefixLength: v.ip.prefixLen,
     dev,
     ifindex,
@@ -153,12 +153,11 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
     const addresses = new Map<string, AddressSpec & { ifindex: number }>();
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
       const s = vipSpec(v, ifname, ifindexOf);
-      if (s) addresses.set(v.ip.address, s);
+      if (s) addresses.set(v.ip.address.text, s);
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }
     const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname)).filter((r): r is RouteSpec => r !== undefined);
-    const groupText = vi.mcastDstIp?.address ?? (cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
-    const group = ipOf(groupText, LENIENT_V4);
+    const group = vi.mcastDstIp ?? ipOf(cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6, LENIENT_V4);
     specs.push({
       cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
       ifname,
@@ -174,7 +173,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       },
       addresses,
       routes,
-      ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.address } : {}),
+      ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.text } : {}),
       ...(configured ? {} : { srcFromInterface: true }),
     });
   }

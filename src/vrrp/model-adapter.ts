@@ -1,7 +1,6 @@
 // From the typed config model (src/config/model.ts) to the FSM's normalised InstanceConfig and
 // SyncGroupConfig: implicit trackers, owner and sync-group tracker rules, FIFO presence.
 import type { KeepalivedConfig, ScriptSpec, TrackRef, VrrpInstance, VrrpSyncGroup } from '../config/model.js';
-import { ipOf, LENIENT_V4 } from '../lib/ip.js';
 import { cs, ms } from '../lib/units.js';
 import type { SyncGroupConfig } from './sync-group.js';
 import type { TrackerConfig } from './tracking.js';
@@ -58,10 +57,10 @@ export function instanceConfigFromModel(model: KeepalivedConfig, vi: VrrpInstanc
     advertInt: cs(vi.advertInt),
     preempt: !vi.nopreempt,
     preemptDelay: ms(vi.preemptDelay),
-    vips: vi.virtualIpaddress.map((v) => ipOf(v.ip.address, LENIENT_V4)),
-    evips: vi.virtualIpaddressExcluded.map((v) => ipOf(v.ip.address, LENIENT_V4)),
-    unicastPeers: vi.unicastPeer.map((p) => ({ address: ipOf(p.ip.address, LENIENT_V4), minTtl: p.minTtl, maxTtl: p.maxTtl })),
-    srcIp: src === undefined ? undefined : ipOf(src.address, LENIENT_V4),
+    vips: vi.virtualIpaddress.map((v) => v.ip.address),
+    evips: vi.virtualIpaddressExcluded.map((v) => v.ip.address),
+    unicastPeers: vi.unicastPeer.map((p) => ({ address: p.ip, minTtl: p.minTtl, maxTtl: p.maxTtl })),
+    srcIp: src,
     checkUnicastSrc: vi.checkUnicastSrc,
     authType: vi.authentication?.authType === 'PASS' ? 1 : vi.authentication?.authType === 'AH' ? 2 : 0,
     authPass: vi.authentication?.authPass,

@@ -1,14 +1,14 @@
 // Smaller blocks: SSL, bfd_instance, garp_group and virtual_server_group entries.
 import type { Statement } from '../ast.js';
 import type { BfdInstance, GarpGroup, SslConfig, VirtualServerGroup, VirtualServerGroupEntry } from '../model.js';
-import { formatIp, IpAddress, LENIENT_V4, parseIp as parseIpBytes, type Family } from '../../lib/ip.js';
+import { IpAddress, LENIENT_V4, parseIp as parseIpBytes, type Family } from '../../lib/ip.js';
 import { parseInteger, parseIp, parseIpPrefix } from '../values.js';
 
-/** The canonical text of `v` as an address of `family` (range ends, prefix bounds). */
-function textOf(v: bigint, family: Family): string {
+/** `v` as an address of `family` (the bounds of a prefix). */
+function addressOf(v: bigint, family: Family): IpAddress {
   const b = new Uint8Array(family === 'inet' ? 4 : 16);
   for (let i = b.length - 1; i >= 0; i--, v >>= 8n) b[i] = Number(v & 255n);
-  return formatIp(b)!;
+  return IpAddress.fromBytes(b);
 }
 import { stored, str, timer, type BuildCtx, type KeywordTable } from './table.js';
 
@@ -85,7 +85,7 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
   if (dash > 0) {
     const start = parseIpBytes(text.slice(0, dash), LENIENT_V4);
     if (!start) return bad('invalid address');
-    const first = { family: start.family, address: formatIp(start.bytes)! };
+    const first = IpAddress.fromBytes(start.bytes);
     const lastPart = text.slice(dash + 1);
     // The range end replaces the last part: the last octet (IPv4) or the last group (IPv6).
     const end = Uint8Array.from(start.bytes);
@@ -99,7 +99,7 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
       end[14] = n >> 8;
       end[15] = n & 0xff;
     }
-    const last = { family: start.family, address: formatIp(end)! };
+    const last = IpAddress.fromBytes(end);
     return { kind: 'range', ip: first, last, ...(port !== undefined ? { port } : {}), loc: line.loc };
   }
   const pfx = parseIpPrefix(text);
@@ -107,11 +107,11 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
   if (pfx.prefixWritten) {
     const bits = pfx.family === 'inet' ? 32 : 128;
     const host = (1n << BigInt(bits - pfx.prefixLen)) - 1n;
-    const base = IpAddress.parse(pfx.address, LENIENT_V4)!.toBigInt() & ~host;
-    const toIp = (v: bigint) => ({ family: pfx.family, address: textOf(v, pfx.family) });
+    const base = pfx.address.toBigInt() & ~host;
+    const toIp = (v: bigint) => addressOf(v, pfx.family);
     return { kind: 'range', ip: toIp(base), last: toIp(base | host), ...(port !== undefined ? { port } : {}), loc: line.loc };
   }
-  return { kind: 'address', ip: { family: pfx.family, address: pfx.address }, ...(port !== undefined ? { port } : {}), loc: line.loc };
+  return { kind: 'address', ip: pfx.address, ...(port !== undefined ? { port } : {}), loc: line.loc };
 }
 
 export function parseVsg(name: string, s: Statement, ctx: BuildCtx): VirtualServerGroup {
