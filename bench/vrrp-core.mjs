@@ -55,6 +55,7 @@ async function load(rel) {
 }
 const fsm = await load('src/vrrp/fsm/index.ts');
 const wire = await load('src/vrrp/runtime/wire.ts');
+const ip = await load('src/lib/ip.ts');
 const loadedFrom = process.env.KT_DIST ? `compiled ${process.env.KT_DIST}/` : 'TypeScript source via tsx';
 
 const { makeInstanceConfig, initialState, step } = fsm;
@@ -72,12 +73,14 @@ function variant(label, version, family, advertInt) {
   const vips = family === 'inet' ? ['192.0.2.100', '192.0.2.101'] : ['2001:db8::100', '2001:db8::101'];
   const group = family === 'inet' ? GROUP4 : GROUP6;
   const ours = makeInstanceConfig({ vrid: 51, version, family, advertInt, priority: 100, vips, srcIp: family === 'inet' ? '192.0.2.1' : 'fe80::1' });
-  const peer = { ...ours, priority: 200, srcIp: family === 'inet' ? '192.0.2.2' : 'fe80::2' };
-  const wOurs = { cfg: ours, src: ours.srcIp, group, checksumAsV2: false };
-  const wPeer = { cfg: peer, src: peer.srcIp, group, checksumAsV2: false };
-  // What the socket layer hands the runtime: IPv4 whole datagram; IPv6 the VRRP message.
-  const bytes = new AdvertEncoder(wPeer).encode(200, group);
-  const packet = { family, protocol: 112, bytes, src: peer.srcIp, dst: group, ttl: 255, ifindex: 2 };
+  const peer = { ...ours, priority: 200, srcIp: ip.ipOf(family === 'inet' ? '192.0.2.2' : 'fe80::2') };
+  const groupIp = ip.ipOf(group);
+  const wOurs = { cfg: ours, src: ours.srcIp, group: groupIp, checksumAsV2: false };
+  const wPeer = { cfg: peer, src: peer.srcIp, group: groupIp, checksumAsV2: false };
+  // What the socket layer hands the runtime: IPv4 whole datagram; IPv6 the VRRP message; the
+  // addresses as the addon's text.
+  const bytes = new AdvertEncoder(wPeer).encode(200, groupIp);
+  const packet = { family, protocol: 112, bytes, src: String(peer.srcIp), dst: group, ttl: 255, ifindex: 2 };
   return { label, version, family, advertInt, ours, wOurs, packet, advertUs: advertInt * 10_000 };
 }
 
@@ -232,7 +235,8 @@ if (WRITE) {
     '',
     '* **decode**: a received datagram to an `advertReceived` event through the runtime\'s own mapping',
     '  (`packetToEvent`: IPv4 header, VRRP header, checksum — v3 with the pseudo-header — and the',
-    '  address list as text; IPv6 gets the VRRP message only, its checksum checked by the kernel).',
+    '  address list and source/destination as `IpAddress` values; IPv6 gets the VRRP message only,',
+    '  its checksum checked by the kernel, and parses the source and destination text once).',
     '* **FSM MASTER**: `step()` on the advert deadline (sendAdvert + setDeadline out).',
     '* **FSM BACKUP**: `step()` on a received advert: keepalived\'s validation order, accept,',
     '  re-arm the Master_Down timer.',

@@ -13,10 +13,11 @@ function workload(codec) {
   const mk = (name, build, decode) => cases.push({ name, inputs: [], values: [], build, decode });
   const src4 = new Uint8Array([192, 0, 2, 1]);
   const dst4 = new Uint8Array([224, 0, 0, 18]);
-  const src6 = codec.ipv6Bytes('fe80::1');
-  const dst6 = codec.ipv6Bytes('ff02::12');
-  const v4 = (i, n) => Array.from({ length: n }, (_, k) => `192.0.${2 + (i % 3)}.${(10 * k + i) % 250 + 1}`);
-  const v6 = (i, n) => Array.from({ length: n }, (_, k) => `2001:db8:${i.toString(16)}::${(k + 1).toString(16)}`);
+  const src6 = codec.ipOf('fe80::1').bytes;
+  const dst6 = codec.ipOf('ff02::12').bytes;
+  // Address lists are values (IpAddress), as the runtime holds them.
+  const v4 = (i, n) => Array.from({ length: n }, (_, k) => codec.ipOf(`192.0.${2 + (i % 3)}.${(10 * k + i) % 250 + 1}`));
+  const v6 = (i, n) => Array.from({ length: n }, (_, k) => codec.ipOf(`2001:db8:${i.toString(16)}::${(k + 1).toString(16)}`));
   const pass = new TextEncoder().encode('secret12');
   mk('v2 IPv4 (PASS auth)', (i) => [{
     version: 2, family: 'inet', vrid: (i % 255) + 1, priority: (i * 7) % 256, advertInt: 100, authType: 1,

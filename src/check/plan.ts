@@ -77,7 +77,7 @@ const protocolOf = (vs: VirtualServer): LvsProtocol => (vs.target.kind === 'fwma
 export function vsEndpoint(vs: VirtualServer): LvsEndpoint {
   switch (vs.target.kind) {
     case 'address':
-      return { kind: 'addr', ip: vs.target.ip.address, protocol: protocolOf(vs), port: vs.target.port };
+      return { kind: 'addr', ip: vs.target.ip.text, protocol: protocolOf(vs), port: vs.target.port };
     case 'fwmark':
       return { kind: 'fwmark', mark: vs.target.fwmark };
     case 'group':
@@ -89,7 +89,7 @@ export function vsEndpoint(vs: VirtualServer): LvsEndpoint {
 /** keepalived's FMT_RS: the real server's address and port with the virtual server's protocol. */
 export function rsEndpoint(rs: RealServer, vs: VirtualServer): LvsEndpoint {
   const port = rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0);
-  return { kind: 'addr', ip: rs.ip.address, protocol: protocolOf(vs), port };
+  return { kind: 'addr', ip: rs.ip.text, protocol: protocolOf(vs), port };
 }
 
 /** Why a configured checker is not run, or undefined when it runs. */
@@ -171,10 +171,10 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
             kind: 'TCP_CHECK',
             id,
             params: { kind: 'TCP_CHECK', ...base },
-            host: host.address,
+            host: host.text,
             family: host.family === 'inet6' ? 6 : 4,
             port: c.connectPort ?? (rsE.kind === 'addr' ? rsE.port : 0),
-            ...(c.bindto !== undefined ? { bindto: c.bindto.address } : {}),
+            ...(c.bindto !== undefined ? { bindto: c.bindto.text } : {}),
             ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
             connectTimeoutMs: t.connectTimeout,
           });

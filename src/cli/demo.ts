@@ -26,7 +26,7 @@ function vsName(vs: VirtualServer): string {
   const t = vs.target;
   switch (t.kind) {
     case 'address':
-      return `${t.ip.family === 'inet6' ? `[${t.ip.address}]` : t.ip.address}:${t.port}`;
+      return `${t.ip.family === 'inet6' ? `[${t.ip.text}]` : t.ip.text}:${t.port}`;
     case 'fwmark':
       return `fwmark ${t.fwmark}`;
     case 'group':
@@ -42,7 +42,7 @@ export function summarise(m: KeepalivedConfig): string[] {
   for (const s of m.vrrpScripts) out.push(`check script ${s.name}`);
   for (const i of m.vrrpInstances) {
     const vips = i.virtualIpaddress.map((v) => `${v.ip.address}/${v.ip.prefixLen}`).join(', ') || 'none';
-    const mode = i.unicast ? `unicast to ${i.unicastPeer.map((p) => p.ip.address).join(', ')}` : 'multicast';
+    const mode = i.unicast ? `unicast to ${i.unicastPeer.map((p) => p.ip.text).join(', ')}` : 'multicast';
     const tracks = [...i.trackScript.map((t) => `script ${t.name}`), ...i.trackInterface.map((t) => `interface ${t.name}`)];
     out.push(
       `vrrp_instance ${i.name}: VRRPv${i.version} ${i.family === 'inet6' ? 'IPv6' : 'IPv4'} on ${i.interface ?? '?'}, ` +
@@ -53,11 +53,11 @@ export function summarise(m: KeepalivedConfig): string[] {
     if (tracks.length) out.push(`    tracks: ${tracks.join(', ')}`);
   }
   for (const vs of m.virtualServers) {
-    const extra = [vs.quorum > 1 ? `quorum ${vs.quorum}` : '', vs.sorryServer ? `sorry server ${vs.sorryServer.ip.address}` : ''].filter(Boolean);
+    const extra = [vs.quorum > 1 ? `quorum ${vs.quorum}` : '', vs.sorryServer ? `sorry server ${vs.sorryServer.ip.text}` : ''].filter(Boolean);
     out.push(`virtual_server ${vsName(vs)} ${vs.protocol} ${vs.lbKind}/${vs.lbAlgo}${extra.length ? `, ${extra.join(', ')}` : ''}`);
     for (const rs of vs.realServers) {
       const checks = rs.checkers.map((c) => c.kind).join('+');
-      out.push(`    real_server ${rs.ip.address}${rs.port !== undefined ? `:${rs.port}` : ''} weight ${rs.weight}${checks ? ` (${checks})` : ''}`);
+      out.push(`    real_server ${rs.ip.text}${rs.port !== undefined ? `:${rs.port}` : ''} weight ${rs.weight}${checks ? ` (${checks})` : ''}`);
     }
   }
   return out;

@@ -9,7 +9,7 @@ export function virtualServerId(vs: VirtualServer): string {
   const p = vs.protocol.toLowerCase();
   switch (vs.target.kind) {
     case 'address':
-      return `${p}|${vs.target.ip.address}|${vs.target.port}`;
+      return `${p}|${vs.target.ip.text}|${vs.target.port}`;
     case 'fwmark':
       return `fwmark|${vs.target.family ?? vs.ipFamily ?? 'inet'}|${vs.target.fwmark}`;
     case 'group':
@@ -20,7 +20,7 @@ export function virtualServerId(vs: VirtualServer): string {
 /** `192.0.2.10|3306`; a real server without a port takes the virtual server's (0 for fwmark). */
 export function realServerId(rs: RealServer, vs: VirtualServer): string {
   const port = rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0);
-  return `${rs.ip.address}|${port}`;
+  return `${rs.ip.text}|${port}`;
 }
 
 /** One key for a real server within its virtual server: `tcp|192.0.2.1|80#192.0.2.10|3306`. */

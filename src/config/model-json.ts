@@ -1,5 +1,6 @@
 // The model as JSON, for --dump-config and the daemon's dump of its loaded configuration: both
 // write the same text.
+import { IpAddress } from '../lib/ip.js';
 
 /**
  * Durations in the model, by field name, and the unit each is kept in (src/config/model.ts:
@@ -55,6 +56,9 @@ export function modelToJson(model: unknown, o: DumpOptions = {}): string {
   const disabled = o.disabledScripts ?? new Map<string, string>();
   // `key` is the name the value is stored under; array elements get their array's name.
   const plain = (value: unknown, key: string): unknown => {
+    // An address is written as before the model held values: `{ family, address }`, or its
+    // text where it is the `address` of a prefix (virtual_ipaddress entries).
+    if (value instanceof IpAddress) return key === 'address' ? value.text : { family: value.family, address: value.text };
     if (value instanceof Map) return plain(Object.fromEntries(value), key);
     if (value instanceof Set) return plain([...value], key);
     if (typeof value === 'bigint') return value.toString();

@@ -3,19 +3,7 @@
 // seconds with microsecond resolution. Every parser returns `undefined` on failure and reports
 // through the sink with the statement's location, worded like keepalived.
 import type { DiagnosticSink, SourceLoc } from '../lib/diagnostics.js';
-import {
-  bytesToBigInt,
-  formatIpv4,
-  formatIpv6 as formatIpv6Bytes,
-  isIpv6LinkLocal as isLinkLocalBytes,
-  isMulticastBytes,
-  LENIENT_V4,
-  maxPrefix,
-  parseIp as parseIpBytes,
-  parseIpv4 as parseIpv4Bytes,
-  parseIpv6 as parseIpv6Bytes,
-  type Family,
-} from '../lib/ip.js';
+import { IpAddress, LENIENT_V4, maxPrefix, type Family } from '../lib/ip.js';
 import { ms, type Ms } from '../lib/units.js';
 
 export interface ValueCtx {
@@ -96,61 +84,20 @@ export function parseBool(text: string | undefined, c: ValueCtx): boolean | unde
 
 export type IpFamily = Family;
 
-export interface IpAddr {
-  readonly family: IpFamily;
-  /** Canonical text (IPv4 dotted quad, IPv6 RFC 5952 lower-case compressed). */
-  readonly address: string;
-}
+/** A config address is the daemon's one address value (docs/adr/0014-ip-address-values.md). */
+export type IpAddr = IpAddress;
 
-export interface IpPrefix extends IpAddr {
+export interface IpPrefix {
+  readonly family: IpFamily;
+  readonly address: IpAddress;
   /** Prefix length; /32 or /128 when not written. */
   readonly prefixLen: number;
   readonly prefixWritten: boolean;
 }
 
-/** Four octets, or undefined. */
-export function parseIpv4(text: string): number[] | undefined {
-  const b = parseIpv4Bytes(text, LENIENT_V4);
-  return b === undefined ? undefined : Array.from(b);
-}
-
-/** Eight 16-bit groups, or undefined. Accepts an embedded IPv4 tail. */
-export function parseIpv6(text: string): number[] | undefined {
-  const b = parseIpv6Bytes(text, LENIENT_V4);
-  return b === undefined ? undefined : groupsOf(b);
-}
-
-function groupsOf(b: Uint8Array): number[] {
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
-  return g;
-}
-
-/** RFC 5952 text of eight 16-bit groups. */
-export function formatIpv6(groups: readonly number[]): string {
-  const b = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    b[2 * i] = groups[i] >> 8;
-    b[2 * i + 1] = groups[i] & 0xff;
-  }
-  return formatIpv6Bytes(b);
-}
-
 /** A bare address (no prefix). */
 export function parseIp(text: string): IpAddr | undefined {
-  const p = parseIpBytes(text, LENIENT_V4);
-  if (p === undefined) return undefined;
-  if (p.family === 'inet6') return { family: 'inet6', address: formatIpv6Bytes(p.bytes) };
-  // Most configs write canonical dotted quads: keep the text rather than build a new string.
-  return { family: 'inet', address: isCanonicalIpv4(text) ? text : formatIpv4(p.bytes) };
-}
-
-/** No part of a valid dotted quad has a leading zero. */
-function isCanonicalIpv4(text: string): boolean {
-  for (let i = 0; i + 1 < text.length; i++) {
-    if (text.charCodeAt(i) === 0x30 && (i === 0 || text.charCodeAt(i - 1) === 0x2e) && text.charCodeAt(i + 1) !== 0x2e) return false;
-  }
-  return true;
+  return IpAddress.parse(text, LENIENT_V4);
 }
 
 /**
@@ -160,8 +107,9 @@ function isCanonicalIpv4(text: string): boolean {
 export function parseIpPrefix(text: string, c?: ValueCtx): IpPrefix | undefined {
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
-  const ip = parseIp(addrText);
-  if (!ip) return undefined;
+  const address = parseIp(addrText);
+  if (!address) return undefined;
+  const ip = { family: address.family, address };
   const max = maxPrefix(ip.family);
   if (slash < 0) return { ...ip, prefixLen: max, prefixWritten: false };
   const lenText = text.slice(slash + 1);
@@ -175,22 +123,6 @@ export function parseIpPrefix(text: string, c?: ValueCtx): IpPrefix | undefined 
     return { ...ip, prefixLen: max, prefixWritten: false };
   }
   return { ...ip, prefixLen: Number(lenText), prefixWritten: true };
-}
-
-export function isIpv6LinkLocal(address: string): boolean {
-  const b = parseIpv6Bytes(address, LENIENT_V4);
-  return b !== undefined && isLinkLocalBytes(b);
-}
-
-export function isMulticast(ip: IpAddr): boolean {
-  const p = parseIpBytes(ip.address, LENIENT_V4);
-  return p !== undefined && isMulticastBytes(p.bytes);
-}
-
-/** Numeric comparison key for IPs of one family (used for range expansion and sorting). */
-export function ipToBigInt(ip: IpAddr): bigint {
-  const p = parseIpBytes(ip.address, LENIENT_V4);
-  return p === undefined ? 0n : bytesToBigInt(p.bytes);
 }
 
 /** snake_case keyword to the camelCase model field name (DESIGN.md style 11). */

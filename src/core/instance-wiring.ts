@@ -1,6 +1,7 @@
 // From the typed config model to what the VRRP runtime needs on this host: interface index and
 // MAC, our source address, the multicast group, and each VIP/eVIP/route as a kernel spec.
 // Problems that make an instance impossible to run here are returned, not thrown.
+import { IpAddress, ipOf, LENIENT, LENIENT_V4 } from '../lib/ip.js';
 import type { KeepalivedConfig, RouteEntry, VipEntry, VrrpInstance } from '../config/model.js';
 import type { AddressSpec, Kernel, LinkInfo, RouteSpec, RouteType } from '../kernel/kernel.js';
 import { instanceConfigFromModel } from '../vrrp/model-adapter.js';
@@ -32,14 +33,14 @@ function vipSpec(v: VipEntry, defaultDev: string, ifindexOf: (n: string) => numb
   const ifindex = ifindexOf(dev);
   if (ifindex === undefined) return undefined;
   return {
-    address: v.ip.address,
+    address: v.ip.address.text,
     prefixLength: v.ip.prefixLen,
     dev,
     ifindex,
     ...(v.brd !== undefined ? { broadcast: v.brd } : {}),
     ...(v.scope !== undefined ? { scope: v.scope } : {}),
     ...(v.label !== undefined ? { label: v.label } : {}),
-    ...(v.peer !== undefined ? { peer: v.peer.address } : {}),
+    ...(v.peer !== undefined ? { peer: v.peer.text } : {}),
     // keepalived adds IPv6 VIPs with IFA_F_NODAD unless the line says `-nodad`.
     ...(v.ip.family === 'inet6' && !v.dad ? { noDad: true } : {}),
     ...(v.home ? { home: true } : {}),
@@ -62,11 +63,11 @@ export function routeSpec(r: RouteEntry, defaultDev: string): RouteSpec {
   const type = r.type !== undefined && KERNEL_ROUTE_TYPES.has(r.type) ? (r.type as RouteType) : undefined;
   const dev = r.dev ?? (r.via === undefined && (type === undefined || type === 'unicast') ? defaultDev : undefined);
   return {
-    ...(r.dst === 'default' ? { dst: 'default', family: r.family } : { dst: r.dst.address, prefixLength: r.dst.prefixLen }),
+    ...(r.dst === 'default' ? { dst: 'default', family: r.family } : { dst: r.dst.address.text, prefixLength: r.dst.prefixLen }),
     ...(type !== undefined ? { type } : {}),
-    ...(r.via !== undefined ? { via: r.via.address } : {}),
+    ...(r.via !== undefined ? { via: r.via.text } : {}),
     ...(dev !== undefined ? { dev } : {}),
-    ...(r.src !== undefined ? { src: r.src.address } : {}),
+    ...(r.src !== undefined ? { src: r.src.text } : {}),
     ...(r.metric !== undefined ? { metric: r.metric } : {}),
     ...(r.table !== undefined ? { table: r.table } : {}),
     ...(r.scope !== undefined ? { scope: r.scope } : {}),
@@ -109,9 +110,11 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) no_accept (explicit or from strict mode) is not enforced yet: no firewall rules drop traffic to the VIPs` });
     }
     const cfg = instanceConfigFromModel(model, vi);
-    const allVips = [...cfg.vips, ...cfg.evips];
-    const configured = vi.unicastSrcIp ?? vi.mcastSrcIp;
-    const src = configured?.address ?? (await kernel.primaryAddress(link.ifindex, cfg.family, allVips));
+    const allVips = [...cfg.vips, ...cfg.evips].map((a) => a.text);
+    const configured = cfg.srcIp;
+    // The interface's primary address comes from the kernel as text: parsed once here.
+    const primary = configured ? undefined : await kernel.primaryAddress(link.ifindex, cfg.family, allVips);
+    const src = configured ?? (primary === undefined ? undefined : IpAddress.parse(primary, LENIENT));
     if (!src) {
       problems.push({ instance: vi.name, code: 'no-source-address', message: `(${vi.name}) interface ${ifname} has no ${cfg.family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address to send from` });
       continue;
@@ -119,7 +122,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
     const addresses = new Map<string, AddressSpec & { ifindex: number }>();
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
       const s = vipSpec(v, ifname, ifindexOf);
-      if (s) addresses.set(v.ip.address, s);
+      if (s) addresses.set(v.ip.address.text, s);
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
@@ -133,7 +136,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) virtual_rules are not supported yet: ${vi.virtualRules.length} rule(s) not added` });
     }
     const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname));
-    const group = vi.mcastDstIp?.address ?? (cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
+    const group = vi.mcastDstIp ?? ipOf(cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6, LENIENT_V4);
     specs.push({
       cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
       ifname,
@@ -147,7 +150,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       },
       addresses,
       routes,
-      ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.address } : {}),
+      ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.text } : {}),
       ...(configured ? {} : { srcFromInterface: true }),
     });
   }

@@ -54,7 +54,7 @@ export function vsEndpoint(vs: VirtualServer): LvsEndpoint {
   const t = vs.target;
   switch (t.kind) {
     case 'address':
-      return { kind: 'addr', ip: t.ip.address, protocol: vs.protocol.toLowerCase() as LvsProtocol, port: t.port };
+      return { kind: 'addr', ip: t.ip.text, protocol: vs.protocol.toLowerCase() as LvsProtocol, port: t.port };
     case 'fwmark':
       return { kind: 'fwmark', mark: t.fwmark };
     case 'group':

@@ -4,6 +4,7 @@
 // 0177 (so 0600 without -u; observed: -u 027 gives 0640, -u 0 gives 0666). The text layout is ours; the stats labels
 // and the JSON field names follow keepalived's so scripts reading those files keep working.
 // Formatting is pure; writeDumpFile is the only I/O.
+import { maxPrefix, type IpAddress } from '../lib/ip.js';
 import { closeSync, fchmodSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type { RuntimeInstanceSpec, InstanceStatus } from '../vrrp/runtime/vrrp-runtime.js';
 import type { VrrpState } from '../vrrp/fsm/types.js';
@@ -37,10 +38,10 @@ export interface DumpContext {
 const STATE_NUMBER: Readonly<Record<VrrpState, number>> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
 
 /** "192.0.2.100/24": the VIP with the prefix it is installed with. */
-function withPrefix(spec: RuntimeInstanceSpec, vip: string): string {
-  const a = spec.addresses.get(vip);
-  const len = a?.prefixLength ?? (vip.includes(':') ? 128 : 32);
-  return `${vip}/${len}`;
+function withPrefix(spec: RuntimeInstanceSpec, vip: IpAddress): string {
+  const a = spec.addresses.get(vip.text);
+  const len = a?.prefixLength ?? maxPrefix(vip.family);
+  return `${vip.text}/${len}`;
 }
 
 export function formatData(c: DumpContext): string {
@@ -69,7 +70,7 @@ export function formatData(c: DumpContext): string {
     );
     if (v.lastTransition !== undefined) out.push(`   Last transition = ${new Date(v.lastTransition * 1000).toISOString()}`);
     if (cfg.unicastPeers.length > 0) out.push(`   Unicast peers = ${cfg.unicastPeers.map((p) => p.address).join(' ')}`);
-    for (const vip of [...cfg.vips, ...cfg.evips]) out.push(`   Virtual IP = ${withPrefix(v.spec, vip)}${installed.has(vip) ? ' (installed)' : ''}`);
+    for (const vip of [...cfg.vips, ...cfg.evips]) out.push(`   Virtual IP = ${withPrefix(v.spec, vip)}${installed.has(vip.text) ? ' (installed)' : ''}`);
     for (const t of cfg.trackers) out.push(`   Tracks ${t.type} ${t.name}`);
   }
   return out.join('\n') + '\n';
@@ -132,7 +133,7 @@ export function formatJson(c: DumpContext): string {
         last_transition: v.lastTransition ?? 0,
         adver_int: cfg.advertInt / 100,
         nopreempt: !cfg.preempt,
-        vips: cfg.vips.map((a) => `${withPrefix(v.spec, a)}${v.status.vipsInstalled.includes(a) ? ' set' : ''}`),
+        vips: cfg.vips.map((a) => `${withPrefix(v.spec, a)}${v.status.vipsInstalled.includes(a.text) ? ' set' : ''}`),
         master_ip: v.status.master,
       },
       stats,

@@ -20,7 +20,7 @@
 // server's real servers keep the alive/weight of the last step.
 import type { RealServer, VirtualServer, VirtualServerGroup, VirtualServerGroupEntry } from '../config/model.js';
 import { realServerKey, virtualServerId } from '../config/lvs-ids.js';
-import { formatIpv6, ipToBigInt } from '../config/values.js';
+import { IpAddress } from '../lib/ip.js';
 import type { IpvsDest, IpvsEntry, IpvsForward, IpvsService, IpvsServiceKey, IpvsTunnelType } from '../kernel/ipvs.js';
 import { IPVS_SVC_FLAG, destKeyText, serviceKeyText } from '../kernel/ipvs.js';
 
@@ -122,7 +122,7 @@ export function desired(input: DesiredInput): Desired {
     const id = virtualServerId(vs);
     const label = vsLabel(vs);
     const targets = serviceTargets(vs, groups);
-    const suspended = vs.haSuspend && vs.target.kind === 'address' && input.heldAddresses !== undefined && !input.heldAddresses.has(vs.target.ip.address);
+    const suspended = vs.haSuspend && vs.target.kind === 'address' && input.heldAddresses !== undefined && !input.heldAddresses.has(vs.target.ip.text);
 
     // 1. Each real server's alive/weight, and its up/down/weight events.
     const rsState: { rs: RealServer; key: string; label: string; alive: boolean; weight: number }[] = [];
@@ -138,7 +138,7 @@ export function desired(input: DesiredInput): Desired {
         alive = h ? h.up : !rs.checkers.some((c) => c.timing.alpha);
         weight = clampWeight(h?.weight ?? rs.weight);
       }
-      const rsLabel = trio(rs.ip.address, protoText(vs), rsPort(rs, vs));
+      const rsLabel = trio(rs.ip.text, protoText(vs), rsPort(rs, vs));
       const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
       if (before) {
         if (before.alive !== alive) events.push({ kind: alive ? 'rsUp' : 'rsDown', vsId: id, vs: label, rsKey: key, rs: rsLabel, inhibit });
@@ -151,7 +151,7 @@ export function desired(input: DesiredInput): Desired {
     // 2. Quorum (ipwrapper.c update_quorum_state / set_quorum_states).
     const weightSum = rsState.reduce((a, r) => a + (r.alive ? r.weight : 0), 0);
     const sorry = vs.sorryServer;
-    const sorryLabel = sorry ? trio(sorry.ip.address, protoText(vs), sorryPort(vs)) : undefined;
+    const sorryLabel = sorry ? trio(sorry.ip.text, protoText(vs), sorryPort(vs)) : undefined;
     const sorryEvent = sorry && sorryLabel ? { rs: sorryLabel, inhibit: vs.sorryServerInhibit } : undefined;
     const prev = input.memory.quorumUp.get(id);
     let up: boolean;
@@ -239,7 +239,7 @@ function serviceTargets(vs: VirtualServer, groups: ReadonlyMap<string, VirtualSe
   const t = vs.target;
   switch (t.kind) {
     case 'address':
-      return [{ key: { kind: 'addr', family: t.ip.family, protocol: protocolOf(vs), address: t.ip.address, port: t.port }, port: t.port }];
+      return [{ key: { kind: 'addr', family: t.ip.family, protocol: protocolOf(vs), address: t.ip.text, port: t.port }, port: t.port }];
     case 'fwmark':
       return [{ key: { kind: 'fwmark', family: t.family ?? vs.ipFamily ?? 'inet', fwmark: t.fwmark }, port: 0 }];
     case 'group': {
@@ -253,22 +253,22 @@ function groupTargets(vs: VirtualServer, e: VirtualServerGroupEntry): ServiceTar
   if (e.kind === 'fwmark') return [{ key: { kind: 'fwmark', family: e.family ?? vs.ipFamily ?? 'inet', fwmark: e.fwmark ?? 0 }, port: 0 }];
   if (!e.ip) return [];
   const port = e.port ?? 0;
-  const addrs = e.kind === 'range' && e.last ? expandRange(e.ip.family, e.ip.address, e.last.address) : [e.ip.address];
+  const addrs = e.kind === 'range' && e.last ? expandRange(e.ip, e.last) : [e.ip.text];
   return addrs.map((address) => ({ key: { kind: 'addr', family: e.ip!.family, protocol: protocolOf(vs), address, port }, port }));
 }
 
 /** Every address from first to last inclusive (canonical text). */
-export function expandRange(family: 'inet' | 'inet6', first: string, last: string): string[] {
-  const a = ipToBigInt({ family, address: first });
-  const b = ipToBigInt({ family, address: last });
+export function expandRange(first: IpAddress, last: IpAddress): string[] {
+  const n = first.byteLength;
   const out: string[] = [];
-  for (let v = a; v <= b; v++) out.push(bigToText(family, v));
+  for (let v = first.toBigInt(), b = last.toBigInt(); v <= b; v++) out.push(bigToText(n, v));
   return out;
 }
 
-function bigToText(family: 'inet' | 'inet6', v: bigint): string {
-  if (family === 'inet') return [24n, 16n, 8n, 0n].map((s) => Number((v >> s) & 255n)).join('.');
-  return formatIpv6([...Array(8).keys()].map((i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn)));
+function bigToText(byteLength: number, v: bigint): string {
+  const bytes = new Uint8Array(byteLength);
+  for (let i = byteLength - 1, x = v; i >= 0; i--, x >>= 8n) bytes[i] = Number(x & 255n);
+  return IpAddress.fromBytes(bytes).text;
 }
 
 /** linux/ip_vs.h scheduler flags by keepalived keyword (sh-*, mh-* reuse SCHED1/SCHED2). */
@@ -338,7 +338,7 @@ function rsPort(rs: RealServer, vs: VirtualServer): number {
 
 function realDest(rs: RealServer, vs: VirtualServer, t: ServiceTarget, weight: number): IpvsDest {
   const forward = forwardOf(rs.lvsMethod ?? vs.lbKind);
-  return dest(rs.ip.family, rs.ip.address, forward === 'masq' ? rsPort(rs, vs) : t.port, forward, weight, rs.uthreshold, rs.lthreshold, vs);
+  return dest(rs.ip.family, rs.ip.text, forward === 'masq' ? rsPort(rs, vs) : t.port, forward, weight, rs.uthreshold, rs.lthreshold, vs);
 }
 
 /** One literal per shape (a trailing spread in a literal is a slow runtime copy in V8). */
@@ -359,7 +359,7 @@ function sorryPort(vs: VirtualServer): number {
 function sorryDest(vs: VirtualServer, t: ServiceTarget, weight: number): IpvsDest {
   const s = vs.sorryServer!;
   const forward = forwardOf(vs.sorryServerLvsMethod ?? vs.lbKind);
-  return dest(s.ip.family, s.ip.address, forward === 'masq' ? (s.port ?? 0) : t.port, forward, weight, 0, 0, vs);
+  return dest(s.ip.family, s.ip.text, forward === 'masq' ? (s.port ?? 0) : t.port, forward, weight, 0, 0, vs);
 }
 
 // ------------------------------------------------------------------------------ names
@@ -374,7 +374,7 @@ export function vsLabel(vs: VirtualServer): string {
   const t = vs.target;
   switch (t.kind) {
     case 'address':
-      return trio(t.ip.address, protoText(vs), t.port);
+      return trio(t.ip.text, protoText(vs), t.port);
     case 'fwmark':
       return `FWM ${t.fwmark}`;
     case 'group':

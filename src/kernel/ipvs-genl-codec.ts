@@ -15,7 +15,7 @@
 // A NEW/SET_SERVICE carries the full service (the kernel refuses one without scheduler, flags,
 // timeout and netmask); a DEL_SERVICE and every dest command carry only the service's key.
 // NEW/SET_DEST carry the full dest; DEL_DEST only its address, port and family.
-import { familyNumber, familyFromNumber, formatIp, parseIp, type Family } from './ip-bytes.js';
+import { familyNumber, familyFromNumber, formatIp, parseIp, type Family } from '../lib/ip.js';
 import { NetlinkWriter, type NlResult, nlParseError, parseAttributes } from '../net/netlink-codec.js';
 import {
   IPVS_DEFAULT_NETMASK,

@@ -3,13 +3,13 @@
 // in-memory model that logs every op, for tests and dry runs). IPVS lives elsewhere.
 //
 // Value types are plain, JSON-serialisable objects. Addresses are canonical text (see
-// ip-bytes.ts), so results from either implementation compare with `===`.
+// lib/ip.ts), so results from either implementation compare with `===`.
 
-import type { Family } from './ip-bytes.js';
+import type { Family } from '../lib/ip.js';
 import type { KernelEvent } from './link-events.js';
-import { canonicalIp, isIpv6LinkLocal, parseIp } from './ip-bytes.js';
+import { canonicalIp, isIpv6LinkLocal, LENIENT, parseIp } from '../lib/ip.js';
 
-export type { Family } from './ip-bytes.js';
+export type { Family } from '../lib/ip.js';
 
 /** An interface as the daemon needs it (RTM_NEWLINK / ifinfomsg + IFLA_*). */
 export interface LinkInfo {
@@ -232,11 +232,11 @@ export const RTPROT_BOOT = 3;
  * instance's own VIPs. Shared by both Kernel implementations.
  */
 export function pickPrimary(addrs: readonly AddressInfo[], family: Family, exclude: readonly string[] = []): string | undefined {
-  const skip = new Set(exclude.map((x) => canonicalIp(x) ?? x));
+  const skip = new Set(exclude.map((x) => canonicalIp(x, LENIENT) ?? x));
   for (const a of addrs) {
     if (a.family !== family || skip.has(a.address)) continue;
     if (family === 'inet6') {
-      const p = parseIp(a.address);
+      const p = parseIp(a.address, LENIENT);
       // RT_SCOPE_LINK (253); fe80::/10 always has it, the byte check guards odd kernels.
       if (a.scope !== 253 && !(p && isIpv6LinkLocal(p.bytes))) continue;
     }

@@ -21,7 +21,7 @@
 
 import { IFA_F, IFF, routeTypeName } from './kernel.js';
 import type { AddressInfo, LinkInfo, RouteInfo } from './kernel.js';
-import { familyFromNumber, formatIp, formatMac } from './ip-bytes.js';
+import { familyFromNumber, formatIp, formatMac } from '../lib/ip.js';
 import { parseAttributes as parseNlAttributes, splitNetlinkMessages } from '../net/netlink-codec.js';
 import type { NetlinkMessage } from '../net/netlink-codec.js';
 

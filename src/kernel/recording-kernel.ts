@@ -16,7 +16,10 @@ import { KernelError } from './errors.js';
 import type { KernelErrorCode } from './errors.js';
 import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
 import { IFA_F, IFF, ROUTE_TYPES, RT_TABLE_MAIN, RTPROT_BOOT, SCOPES, pickPrimary, routeTypeName, scopeNumber } from './kernel.js';
-import { formatIp, ipv4Broadcast, maxPrefix, parseIp } from './ip-bytes.js';
+import { formatIp, ipv4Broadcast, LENIENT, maxPrefix, parseIp as parseIpText, type ParsedIp } from '../lib/ip.js';
+
+/** Kernel-side text: IPv4 leading zeros and an IPv6 zone are accepted (lib/ip.ts LENIENT). */
+const parseIp = (text: string): ParsedIp | undefined => parseIpText(text, LENIENT);
 import type { KernelEvent } from './link-events.js';
 import { routeFamily } from './rtnl-encode.js';
 

@@ -10,8 +10,7 @@
 import { KernelError } from './errors.js';
 import type { AddressSpec, RouteSpec, Scope } from './kernel.js';
 import { IFA_F, ROUTE_TYPES, RT_TABLE_MAIN, RTPROT_BOOT, SCOPES, scopeNumber } from './kernel.js';
-import { familyNumber, ipv4Broadcast, maxPrefix, parseIp } from './ip-bytes.js';
-import type { Family } from './ip-bytes.js';
+import { familyNumber, ipv4Broadcast, LENIENT, maxPrefix, parseIp, type Family } from '../lib/ip.js';
 import { IFA, IFLA, RTA } from './link-events.js';
 import { NetlinkWriter } from '../net/netlink-codec.js';
 
@@ -20,7 +19,7 @@ function bad(op: string, message: string): KernelError {
 }
 
 function ipOf(op: string, what: string, text: string, family?: Family): { family: Family; bytes: Uint8Array } {
-  const p = parseIp(text);
+  const p = parseIp(text, LENIENT);
   if (!p) throw bad(op, `${what} '${text}' is not an IP address`);
   if (family && p.family !== family) throw bad(op, `${what} '${text}' is not ${family === 'inet' ? 'IPv4' : 'IPv6'}`);
   return p;

@@ -237,7 +237,7 @@ export function bytesToBigInt(bytes: ArrayLike<number>): bigint {
  * Dotted-quad IPv4 text to its 32-bit value without allocating (every received advert is
  * compared, a flood included); -1 when `addr` is not four decimal parts of 1-3 digits <= 255.
  */
-export function ipv4ToNumber(addr: string): number {
+function ipv4ToNumber(addr: string): number {
   let v = 0;
   let octet = 0;
   let digits = 0;
@@ -257,32 +257,6 @@ export function ipv4ToNumber(addr: string): number {
   }
   if (dots !== 3 || digits === 0) return -1;
   return v * 256 + octet;
-}
-
-/** Address text (either family, runtime rules) to a bigint; -1n when malformed. */
-export function ipToBigInt(addr: string): bigint {
-  const p = parseIp(addr, LENIENT);
-  return p ? bytesToBigInt(p.bytes) : -1n;
-}
-
-/** -1, 0, 1 as a numeric compare of two addresses of the same family (IPv4 without allocating). */
-export function compareIp(a: string, b: string): number {
-  if (a === b) return 0;
-  if (!a.includes(':') && !b.includes(':')) {
-    const p = ipv4ToNumber(a);
-    const q = ipv4ToNumber(b);
-    return p < q ? -1 : p > q ? 1 : 0;
-  }
-  const x = ipToBigInt(a);
-  const y = ipToBigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** Same address regardless of textual form (false when either is malformed). */
-export function sameIp(a: string, b: string): boolean {
-  if (a === b) return true;
-  const x = ipToBigInt(a);
-  return x >= 0n && x === ipToBigInt(b);
 }
 
 /** 224.0.0.0/4 or ff00::/8, from bytes. */
@@ -330,6 +304,13 @@ export function parseMac(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** Parses a MAC that is known to be valid (configured, or a VMAC); throws a TypeError otherwise. */
+export function macOf(text: string): Uint8Array {
+  const b = parseMac(text);
+  if (b === undefined) throw new TypeError(`'${text}' is not a MAC address`);
+  return b;
+}
+
 /** Formats a hardware address (`length` bytes at `off`, all by default) as lower-case colon-separated hex. */
 export function formatMac(b: Uint8Array, off = 0, length = b.length - off): string {
   let s = '';
@@ -338,4 +319,158 @@ export function formatMac(b: Uint8Array, off = 0, length = b.length - off): stri
     s += b[off + i].toString(16).padStart(2, '0');
   }
   return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IpAddress: the value addresses travel as inside the daemon (docs/adr/0014-ip-address-values.md).
+
+/** Reads four bytes at `off` as an unsigned big-endian 32-bit number. */
+const word = (b: ArrayLike<number>, off: number): number => ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+
+// Parse scratch: text is scanned into it and read out as words, so a parse allocates only the
+// value itself.
+const parseScratch = new Uint8Array(16);
+
+/**
+ * One IPv4 or IPv6 address as an immutable value. It is made only by parsing text
+ * (IpAddress.parse, at the config and socket edges) or from network-order bytes
+ * (IpAddress.fromBytes, in the codecs and the netlink layer); after that it is compared,
+ * ordered and written as bytes without any text. Its canonical text (dotted quad, RFC 5952) is
+ * formatted once, when first asked for, and kept: logs, notify arguments, JSON and the Kernel
+ * interface read it with String(a) / a.text.
+ *
+ * The bytes are held as four unsigned 32-bit words (IPv4 in the first, the rest 0), so equality
+ * and ordering are a few number compares and nothing is shared that a caller could mutate.
+ */
+export class IpAddress {
+  // An ES private field: not an own enumerable property, so two equal values compare equal
+  // structurally (test toEqual) whether or not one of them has been formatted yet.
+  #text: string | undefined;
+
+  private constructor(
+    readonly family: Family,
+    private readonly w0: number,
+    private readonly w1: number,
+    private readonly w2: number,
+    private readonly w3: number,
+  ) {
+    this.#text = undefined;
+  }
+
+  /** Address text of either family under `rules` (inet_pton by default); undefined when malformed. */
+  static parse(text: string, rules: IpTextRules = STRICT): IpAddress | undefined {
+    const b = parseScratch;
+    if (text.includes(':')) {
+      if (!scanIpv6(text, rules, b)) return undefined;
+      return new IpAddress('inet6', word(b, 0), word(b, 4), word(b, 8), word(b, 12));
+    }
+    if (!scanIpv4(text, 0, text.length, b, 0, rules.leadingZeros === true)) return undefined;
+    return new IpAddress('inet', word(b, 0), 0, 0, 0);
+  }
+
+  /**
+   * The address in `b` at `off`: 4 bytes for 'inet', 16 for 'inet6'. Without a family the
+   * length of `b` decides (4 or 16). Throws a RangeError when the bytes are not there.
+   */
+  static fromBytes(b: ArrayLike<number>, off = 0, family?: Family): IpAddress {
+    const f = family ?? (b.length === 4 ? 'inet' : b.length === 16 ? 'inet6' : undefined);
+    if (f === undefined) throw new RangeError(`an IP address is 4 or 16 bytes, not ${b.length}`);
+    const n = f === 'inet' ? 4 : 16;
+    if (off < 0 || off + n > b.length) throw new RangeError(`${n} address bytes at ${off} do not fit in ${b.length}`);
+    return f === 'inet' ? new IpAddress('inet', word(b, off), 0, 0, 0) : new IpAddress('inet6', word(b, off), word(b, off + 4), word(b, off + 8), word(b, off + 12));
+  }
+
+  /** 4 or 16. */
+  get byteLength(): number {
+    return this.family === 'inet' ? 4 : 16;
+  }
+
+  /** A fresh copy of the network-order bytes. */
+  get bytes(): Uint8Array {
+    const out = new Uint8Array(this.byteLength);
+    this.writeTo(out, 0);
+    return out;
+  }
+
+  /** Writes the network-order bytes into `out` at `off` (4 or 16 of them). */
+  writeTo(out: Uint8Array, off: number): void {
+    putWord(out, off, this.w0);
+    if (this.family === 'inet') return;
+    putWord(out, off + 4, this.w1);
+    putWord(out, off + 8, this.w2);
+    putWord(out, off + 12, this.w3);
+  }
+
+  /** Same family and bytes. */
+  equals(o: IpAddress): boolean {
+    return this === o || (this.w0 === o.w0 && this.w1 === o.w1 && this.w2 === o.w2 && this.w3 === o.w3 && this.family === o.family);
+  }
+
+  /** -1, 0, 1: IPv4 before IPv6, then the numeric order of the bytes (RFC 5798 6.4.3). */
+  compare(o: IpAddress): number {
+    if (this.family !== o.family) return this.family === 'inet' ? -1 : 1;
+    if (this.w0 !== o.w0) return this.w0 < o.w0 ? -1 : 1;
+    if (this.w1 !== o.w1) return this.w1 < o.w1 ? -1 : 1;
+    if (this.w2 !== o.w2) return this.w2 < o.w2 ? -1 : 1;
+    if (this.w3 !== o.w3) return this.w3 < o.w3 ? -1 : 1;
+    return 0;
+  }
+
+  /** The address as an unsigned number (range expansion, arithmetic on addresses). */
+  toBigInt(): bigint {
+    if (this.family === 'inet') return BigInt(this.w0);
+    return (BigInt(this.w0) << 96n) | (BigInt(this.w1) << 64n) | (BigInt(this.w2) << 32n) | BigInt(this.w3);
+  }
+
+  /** 224.0.0.0/4 or ff00::/8. */
+  isMulticast(): boolean {
+    return this.family === 'inet' ? this.w0 >>> 28 === 0xe : this.w0 >>> 24 === 0xff;
+  }
+
+  /** fe80::/10. */
+  isLinkLocal(): boolean {
+    return this.family === 'inet6' && this.w0 >>> 22 === 0xfe80 >>> 6;
+  }
+
+  /** Canonical text: dotted quad, or RFC 5952 IPv6. Formatted on first use, then kept. */
+  get text(): string {
+    if (this.#text === undefined) this.#text = this.family === 'inet' ? formatIpv4(this.bytes) : formatIpv6(this.bytes);
+    return this.#text;
+  }
+
+  toString(): string {
+    return this.text;
+  }
+
+  /** JSON (state dumps, conformance output) writes the canonical text. */
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+function putWord(out: Uint8Array, off: number, w: number): void {
+  out[off] = w >>> 24;
+  out[off + 1] = (w >>> 16) & 0xff;
+  out[off + 2] = (w >>> 8) & 0xff;
+  out[off + 3] = w & 0xff;
+}
+
+/** Parses address text that is known to be valid (constants, test fixtures); throws otherwise. */
+export function ipOf(text: string, rules: IpTextRules = STRICT): IpAddress {
+  const a = IpAddress.parse(text, rules);
+  if (a === undefined) throw new TypeError(`'${text}' is not an IP address`);
+  return a;
+}
+
+/** Same address list, in any order (each side is a list without repeats). */
+export function sameAddresses(a: readonly IpAddress[], b: readonly IpAddress[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) {
+    // Fast path: the same order.
+    if (a[i].equals(b[i])) continue;
+    let found = false;
+    for (let j = 0; j < a.length && !found; j++) found = a[j].equals(b[i]);
+    if (!found) return false;
+  }
+  return true;
 }

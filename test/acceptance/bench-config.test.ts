@@ -32,7 +32,7 @@ describe('benchmark config generator', () => {
     expect(model.vrrpInstances.every((i) => i.virtualIpaddress.length === 2)).toBe(true);
     expect(model.virtualServers).toHaveLength(30);
     expect(model.virtualServers.every((v) => v.realServers.length === 4 && v.realServers.every((r) => r.checkers[0]?.kind === 'TCP_CHECK'))).toBe(true);
-    const rsAddrs = new Set(model.virtualServers.flatMap((v) => v.realServers.map((r) => r.ip.address)));
+    const rsAddrs = new Set(model.virtualServers.flatMap((v) => v.realServers.map((r) => r.ip.text)));
     expect(rsAddrs.size).toBe(120);
     for (const a of rsAddrs) expect(a).toMatch(/^198\.1[89]\./);
   });

@@ -14,6 +14,7 @@
 // virtual time.
 import { wireInstances } from '../../src/core/instance-wiring.js';
 import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
+import { ipOf, type IpAddress } from '../../src/lib/ip.js';
 import { memoryLogger } from '../../src/lib/log.js';
 import { VirtualTime } from '../../src/lib/virtual-time.js';
 import { MemoryLan, type MemoryHost } from '../../src/net/memory-lan.js';
@@ -86,7 +87,8 @@ export function advertFor(cfg: InstanceConfig, a: Record<string, unknown>): Vrrp
     advertInt: (a.advertInt as VrrpAdvert['advertInt'] | undefined) ?? cfg.advertInt,
     authType,
     ...(authData ? { authData } : {}),
-    addresses: (a.addresses as string[] | undefined) ?? cfg.vips,
+    // Case files write addresses as text: parsed here, as the socket layer's edge would.
+    addresses: (a.addresses as string[] | undefined)?.map((t) => ipOf(t)) ?? cfg.vips,
   } as VrrpAdvert;
 }
 
@@ -99,7 +101,7 @@ export function advertFor(cfg: InstanceConfig, a: Record<string, unknown>): Vrrp
  *  * decodeError 'bad-auth-type': VRRPv2 authentication type 3 (RFC 3768 5.3.6 defines 0-2);
  *  * ahPresent: sent inside an IPsec AH header (IP protocol 51).
  */
-function ipv4Datagram(ad: VrrpAdvert, src: string, dst: string, ttl: number, raw: RawCheck): Uint8Array {
+function ipv4Datagram(ad: VrrpAdvert, src: IpAddress, dst: IpAddress, ttl: number, raw: RawCheck): Uint8Array {
   if (raw.ahPresent) {
     return encodeAhVrrpPacket({ ...ad, authType: 2 }, { src, dst, id: 1, tos: VRRP_TOS, ttl, seq: 1, key: ahKey('') });
   }
@@ -150,7 +152,7 @@ export async function runCase(confText: string, input: readonly InputLine[]): Pr
   // Our own source addresses are on our interface (the daemon checks that they exist).
   for (const s of wired.specs) {
     const seg = [...segments.values()].find((x) => x.ifindex === s.ifindex)!;
-    seg.node.addAddress(s.wire.src);
+    seg.node.addAddress(s.wire.src.text);
   }
   const specOf = new Map(wired.specs.map((s) => [s.cfg.name, s]));
 
@@ -186,8 +188,9 @@ export async function runCase(confText: string, input: readonly InputLine[]): Pr
     const meta = (ev.meta ?? {}) as { src?: string; dst?: string; ttl?: number };
     const raw = (ev.rawCheck ?? {}) as RawCheck;
     const ad = advertFor(cfg, (ev.advert ?? { priority: 100 }) as Record<string, unknown>);
-    const src = meta.src ?? '192.0.2.99';
-    const dst = meta.dst ?? spec.wire.group;
+    // Case files write addresses as text: parsed here, as the socket layer's edge would.
+    const src = ipOf(meta.src ?? '192.0.2.99');
+    const dst = meta.dst !== undefined ? ipOf(meta.dst) : spec.wire.group;
     const ttl = meta.ttl ?? 255;
     let sock: VrrpSocket;
     let bytes: Uint8Array;
@@ -198,12 +201,12 @@ export async function runCase(confText: string, input: readonly InputLine[]): Pr
       // The kernel builds the IPv6 header: hop limit 255 to a group, the socket's unicast hops
       // otherwise; it computes the checksum (a damaged one never reaches a raw IPv6 socket).
       if (Object.keys(raw).length > 0) throw new Error('the runner builds no damaged IPv6 adverts');
-      if (ttl !== 255 && dst.startsWith('ff')) throw new Error('IPv6 multicast always carries hop limit 255');
-      seg.peer.addAddress(src);
-      sock = seg.peer.openVrrp({ family: 'inet6', ifname: seg.ifname, ifindex: seg.ifindex, source6: src, unicastHops: ttl });
+      if (ttl !== 255 && dst.isMulticast()) throw new Error('IPv6 multicast always carries hop limit 255');
+      seg.peer.addAddress(src.text);
+      sock = seg.peer.openVrrp({ family: 'inet6', ifname: seg.ifname, ifindex: seg.ifindex, source6: src.text, unicastHops: ttl });
       bytes = encodeAdvert(ad, { checksum: 'kernel' });
     }
-    sock.send(dst, bytes);
+    sock.send(dst.text, bytes);
     sock.close();
   };
 

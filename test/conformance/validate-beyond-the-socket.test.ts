@@ -7,10 +7,11 @@ import { cs } from '../../src/lib/units.js';
 import { initialState, makeInstanceConfig, step, validateAdvert } from '../../src/vrrp/fsm/index.js';
 import type { VrrpAdvert } from '../../src/vrrp/packet/types.js';
 import { us } from '../../src/lib/units.js';
+import { ipOf } from '../../src/lib/ip.js';
 
 const cfg = makeInstanceConfig({ name: 'VI_1', vrid: 51, vips: ['10.0.0.100'] });
-const advert: VrrpAdvert = { version: 2, family: 'inet', vrid: 51, priority: 150, advertInt: cs(100), authType: 0, addresses: ['10.0.0.100'] };
-const meta = { src: '10.0.0.2', dst: '224.0.0.18', ttl: 255, ifindex: 2 };
+const advert: VrrpAdvert = { version: 2, family: 'inet', vrid: 51, priority: 150, advertInt: cs(100), authType: 0, addresses: [ipOf('10.0.0.100')] };
+const meta = { src: ipOf('10.0.0.2'), dst: ipOf('224.0.0.18'), ttl: 255, ifindex: 2 };
 
 describe('receive checks behind the socket', () => {
   it('an advert for another VRID is refused as vrid', () => {

@@ -41,7 +41,7 @@ describe('desired (property)', () => {
         let memory: DesiredMemory = EMPTY_MEMORY;
         let prevUp: boolean | undefined;
         for (const ups of seq) {
-          const health = new Map<string, RsHealth>(vs.realServers.map((rs, i) => [`tcp|192.0.2.1|80#${rs.ip.address}|80`, { up: ups[i] }]));
+          const health = new Map<string, RsHealth>(vs.realServers.map((rs, i) => [`tcp|192.0.2.1|80#${rs.ip.text}|80`, { up: ups[i] }]));
           const out = desired({ virtualServers: d.model.virtualServers, groups: [], health, memory });
           memory = out.memory;
           const v = out.virtuals[0];
@@ -59,8 +59,8 @@ describe('desired (property)', () => {
           const want = new Map<string, number>();
           if (d.sorry && !sorryActive && d.sorryInhibit) want.set('198.51.100.99', 0);
           vs.realServers.forEach((rs, i) => {
-            if (ups[i] && !sorryActive) want.set(rs.ip.address, rs.weight);
-            else if (d.inhibit) want.set(rs.ip.address, 0);
+            if (ups[i] && !sorryActive) want.set(rs.ip.text, rs.weight);
+            else if (d.inhibit) want.set(rs.ip.text, 0);
           });
           if (sorryActive) want.set('198.51.100.99', 1);
           expect(dests).toEqual(want);

@@ -3,7 +3,6 @@
 import { expect } from 'vitest';
 import { makeInstanceConfig, masterDownUs, skewUs, type InstanceConfig } from '../../src/vrrp/fsm/index.js';
 import type { TrackerConfig } from '../../src/vrrp/tracking.js';
-import { compareIp } from '../../src/vrrp/fsm/ip.js';
 import { cs, ms, type Centiseconds } from '../../src/lib/units.js';
 import { LanSim, type RouterSpec } from './lan-sim.js';
 
@@ -74,5 +73,5 @@ export function expectSingleMaster(sim: LanSim, vrid: number, vip: string, expec
  */
 export function highestSource(sim: LanSim, names: readonly string[]): string {
   const src = (n: string) => sim.router(n).configs[0].srcIp!;
-  return [...names].sort((a, b) => compareIp(src(b), src(a)))[0];
+  return [...names].sort((a, b) => src(b).compare(src(a)))[0];
 }

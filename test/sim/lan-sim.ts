@@ -16,6 +16,7 @@
 // cuts, priority / tracker changes, loss) and every transition, advert, GARP and drop the
 // runtimes carry out is logged with its virtual time in microseconds.
 import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
+import { ipOf } from '../../src/lib/ip.js';
 import { memoryLogger } from '../../src/lib/log.js';
 import { MemoryLan, type MemoryHost } from '../../src/net/memory-lan.js';
 import type { InstanceConfig } from '../../src/vrrp/fsm/config.js';
@@ -125,18 +126,18 @@ export class SimRouter {
       const unicast = cfg.unicastPeers.length > 0;
       const src = cfg.srcIp!;
       const addresses = new Map(
-        [...cfg.vips, ...cfg.evips].map((a) => [a, { address: a, prefixLength: a.includes(':') ? 128 : 32, dev: IFNAME, ifindex: IFINDEX }] as const),
+        [...cfg.vips, ...cfg.evips].map((a) => [a.text, { address: a.text, prefixLength: a.family === 'inet6' ? 128 : 32, dev: IFNAME, ifindex: IFINDEX }] as const),
       );
       return {
         cfg,
         ifname: IFNAME,
         ifindex: IFINDEX,
         mac: this.host.mac,
-        wire: { cfg, src, group: cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6, checksumAsV2: false },
+        wire: { cfg, src, group: ipOf(cfg.family === 'inet' ? VRRP_MCAST_INET : VRRP_MCAST_INET6) },
         addresses,
         routes: [],
         // keepalived binds unicast sockets to unicast_src_ip.
-        ...(unicast ? { bindAddress: src } : {}),
+        ...(unicast ? { bindAddress: src.text } : {}),
       };
     });
   }
@@ -185,7 +186,7 @@ export class LanSim {
     const own: TrackerConfig = { type: 'interface', name: IFNAME, weight: 0, reverse: false };
     const configs = spec.instances.map((c) => ({
       ...c,
-      srcIp: c.family === 'inet' ? spec.ip : host.linkLocal,
+      srcIp: ipOf(c.family === 'inet' ? spec.ip : host.linkLocal),
       trackers: spec.dontTrackPrimary || c.trackers.some((t) => t.type === 'interface' && t.name === IFNAME) ? c.trackers : [own, ...c.trackers],
       syncGroup: spec.syncGroup,
     }));
@@ -419,7 +420,7 @@ export class LanSim {
         const state = r.runtime.fsmState(c.name)!.state;
         const master = state === 'MASTER';
         for (const v of [...c.vips, ...c.evips]) {
-          if (held.has(v) !== master) {
+          if (held.has(v.text) !== master) {
             throw new Error(`${r.spec.name} VRID ${c.vrid} is ${state} ${master ? 'without' : 'with'} VIP ${v} at ${this.queue.nowUs} us\n${this.trace()}`);
           }
         }
@@ -438,7 +439,7 @@ export class LanSim {
         return;
       case 'sendGratuitous':
         if (!r.host.linkUp) return;
-        for (let k = 0; k < a.count; k++) for (const address of a.addresses) this.garps.push({ at, router: name, vrid, address, reason: a.reason });
+        for (let k = 0; k < a.count; k++) for (const address of a.addresses) this.garps.push({ at, router: name, vrid, address: address.text, reason: a.reason });
         return;
       case 'transition':
         this.transitions.push({ at, router: name, vrid, from: a.from, to: a.to, reason: a.reason });

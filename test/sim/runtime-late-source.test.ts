@@ -4,6 +4,7 @@
 // appears (retries every 50 ms, up to 10), and no real time passes.
 import { describe, expect, it } from 'vitest';
 import { RecordingKernel } from '../../src/kernel/recording-kernel.js';
+import { ipOf } from '../../src/lib/ip.js';
 import { memoryLogger } from '../../src/lib/log.js';
 import { cs, ms } from '../../src/lib/units.js';
 import { VirtualTime } from '../../src/lib/virtual-time.js';
@@ -25,13 +26,13 @@ async function scenario(appearsAfterMs: number) {
   ]);
   kernel.seedAddress({ address: host.linkLocal, prefixLength: 64, dev: 'eth0' });
   const base = makeInstanceConfig({ name: 'VI_1', vrid: 1, version: 3, family: 'inet6', advertInt: cs(100), priority: 255, preempt: true, preemptDelay: ms(0), vips: [VIP] });
-  const cfg = { ...base, srcIp: host.linkLocal };
+  const cfg = { ...base, srcIp: ipOf(host.linkLocal) };
   const spec: RuntimeInstanceSpec = {
     cfg,
     ifname: 'eth0',
     ifindex: 2,
     mac: host.mac,
-    wire: { cfg, src: host.linkLocal, group: VRRP_GROUP6 },
+    wire: { cfg, src: ipOf(host.linkLocal), group: ipOf(VRRP_GROUP6) },
     addresses: new Map([[VIP, { address: VIP, prefixLength: 128, dev: 'eth0', ifindex: 2 }]]),
     routes: [],
     srcFromInterface: true,

@@ -9,6 +9,7 @@ import { VRRP_MCAST_INET } from '../../src/vrrp/packet/vrrp.js';
 import { VrrpRuntime, type RuntimeInstanceSpec } from '../../src/vrrp/runtime/vrrp-runtime.js';
 import { instance, vipFor, type Variant } from './build.js';
 import type { LanSim } from './lan-sim.js';
+import { ipOf } from '../../src/lib/ip.js';
 
 export interface RuntimeNode {
   readonly name: string;
@@ -42,13 +43,13 @@ export function runtimeNode(sim: LanSim, v: Variant, priority: number, o: Runtim
   ]);
   const base = instance(v, { priority, preempt: o.preempt ?? true });
   // The instance's own interface is tracked (weight 0), as keepalived does by default.
-  const cfg = { ...base, srcIp: ip, trackers: [{ type: 'interface' as const, name: 'eth0', weight: 0, reverse: false }, ...base.trackers] };
+  const cfg = { ...base, srcIp: ipOf(ip), trackers: [{ type: 'interface' as const, name: 'eth0', weight: 0, reverse: false }, ...base.trackers] };
   const spec: RuntimeInstanceSpec = {
     cfg,
     ifname: 'eth0',
     ifindex: 2,
     mac: host.mac,
-    wire: { cfg, src: ip, group: VRRP_MCAST_INET },
+    wire: { cfg, src: ipOf(ip), group: ipOf(VRRP_MCAST_INET) },
     addresses: new Map([[vip, { address: vip, prefixLength: 32, dev: 2, ifindex: 2 }]]),
     routes: [],
   };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { cs } from '../../src/lib/units.js';
 import { expectSingleMaster, instance, ipFor, mdi, simOf, type Variant } from './build.js';
+import { ipOf } from '../../src/lib/ip.js';
 
 const VARIANTS: readonly Variant[] = [
   { label: 'VRRPv2 unicast, 1 s', version: 2, family: 'inet', advertInt: cs(100) },
@@ -12,7 +13,7 @@ const VIP = '192.0.2.100';
 
 describe.each(VARIANTS)('$label', (v) => {
   const prios = [100, 200, 150];
-  const peersOf = (n: number) => [1, 2, 3].filter((k) => k !== n).map((k) => ({ address: ipFor(k) }));
+  const peersOf = (n: number) => [1, 2, 3].filter((k) => k !== n).map((k) => ({ address: ipOf(ipFor(k)) }));
   const unicastSim = () =>
     simOf(prios.map((p, i) => ({ name: `r${i + 1}`, ip: ipFor(i + 1), instances: [{ ...instance(v, { priority: p }), unicastPeers: peersOf(i + 1) }] })));
 
@@ -43,9 +44,9 @@ describe.each(VARIANTS)('$label', (v) => {
 
   it('a router whose peer list omits the master never hears it and takes over too (the classic unicast misconfiguration)', async () => {
     const sim = simOf([
-      { name: 'r1', ip: ipFor(1), instances: [{ ...instance(v, { priority: 200 }), unicastPeers: [{ address: ipFor(2) }] }] },
-      { name: 'r2', ip: ipFor(2), instances: [{ ...instance(v, { priority: 100 }), unicastPeers: [{ address: ipFor(1) }, { address: ipFor(3) }] }] },
-      { name: 'r3', ip: ipFor(3), instances: [{ ...instance(v, { priority: 50 }), unicastPeers: [{ address: ipFor(2) }] }] },
+      { name: 'r1', ip: ipFor(1), instances: [{ ...instance(v, { priority: 200 }), unicastPeers: [{ address: ipOf(ipFor(2)) }] }] },
+      { name: 'r2', ip: ipFor(2), instances: [{ ...instance(v, { priority: 100 }), unicastPeers: [{ address: ipOf(ipFor(1)) }, { address: ipOf(ipFor(3)) }] }] },
+      { name: 'r3', ip: ipFor(3), instances: [{ ...instance(v, { priority: 50 }), unicastPeers: [{ address: ipOf(ipFor(2)) }] }] },
     ]);
     await sim.startAll();
     await sim.run(30 * v.advertInt * 10);

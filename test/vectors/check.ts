@@ -19,6 +19,7 @@ import {
   type ChecksumMode,
   type VrrpAdvert,
 } from '../../src/vrrp/packet/index.js';
+import { ipOf, type IpAddress } from '../../src/lib/ip.js';
 import { hex, type ArpVector, type NaVector, type Vector, type VrrpVector } from './load.js';
 
 /**
@@ -37,7 +38,7 @@ function expectedAdvert(v: VrrpVector): VrrpAdvert {
     family: v.family,
     vrid: f.vrid,
     priority: f.priority,
-    addresses: f.addresses,
+    addresses: f.addresses.map((a) => ipOf(a)),
   };
   if (f.version === 2) {
     const authType = f.authType as 0 | 1 | 2;
@@ -55,8 +56,8 @@ function checksumMode(v: VrrpVector): ChecksumMode {
   return v.checksumAsV2 ? 'as-v2' : 'pseudo-header';
 }
 
-function pseudoDst(v: VrrpVector): string {
-  return OLD_UNICAST_CHECKSUM_VRIDS.has(v.fields.vrid) ? VRRP_MCAST_INET : String(v.ip.dst);
+function pseudoDst(v: VrrpVector): IpAddress {
+  return ipOf(OLD_UNICAST_CHECKSUM_VRIDS.has(v.fields.vrid) ? VRRP_MCAST_INET : String(v.ip.dst));
 }
 
 function checkVrrp(v: VrrpVector): void {
@@ -70,10 +71,10 @@ function checkVrrp(v: VrrpVector): void {
   // Decode the bare VRRP message.
   const r = decodeAdvert(bytes, {
     family: v.family,
-    src: String(v.ip.src),
-    dst: String(v.ip.dst),
+    src: ipOf(String(v.ip.src)),
+    dst: ipOf(String(v.ip.dst)),
     checksum: checksumMode(v),
-    altDst: v.family === 'inet' ? VRRP_MCAST_INET : undefined,
+    altDst: v.family === 'inet' ? ipOf(VRRP_MCAST_INET) : undefined,
   });
   if (!r.ok) throw new Error(`${v.name}: ${r.reason} ${r.detail}`);
   expect(r.advert).toEqual(want);
@@ -83,19 +84,19 @@ function checkVrrp(v: VrrpVector): void {
   else expect(r.checksum).toBe('pseudo-header');
 
   // Encode from the fields: byte-for-byte the independent bytes.
-  const enc = encodeAdvert(want, { src: String(v.ip.src), dst: pseudoDst(v), checksum: checksumMode(v) });
+  const enc = encodeAdvert(want, { src: ipOf(String(v.ip.src)), dst: pseudoDst(v), checksum: checksumMode(v) });
   expect(enc.toString('hex')).toBe(v.vrrp);
   if (v.independentChecksum !== undefined) expect(enc.readUInt16BE(6)).toBe(v.independentChecksum);
 
   if (v.family === 'inet') {
     // Whole IPv4 packet: decode (TTL/src/dst/protocol) and rebuild the keepalived header.
     const pkt = hex(v.ipPacket);
-    const p = decodeVrrpIpv4Packet(pkt, { checksum: v.checksumAsV2 ? 'as-v2' : 'pseudo-header', altDst: VRRP_MCAST_INET });
+    const p = decodeVrrpIpv4Packet(pkt, { checksum: v.checksumAsV2 ? 'as-v2' : 'pseudo-header', altDst: ipOf(VRRP_MCAST_INET) });
     if (!p.ok) throw new Error(`${v.name}: ${p.reason} ${p.detail}`);
     expect(p.advert).toEqual(want);
     expect(p.ip.ttl).toBe(v.ip.ttl);
-    expect(p.ip.src).toBe(v.ip.src);
-    expect(p.ip.dst).toBe(v.ip.dst);
+    expect(String(p.ip.src)).toBe(v.ip.src);
+    expect(String(p.ip.dst)).toBe(v.ip.dst);
     expect(p.ip.tos).toBe(v.ip.tos);
     expect(p.ip.id).toBe(v.ip.id);
     expect(p.ip.checksum).toBe(v.ip.checksum);
@@ -108,14 +109,14 @@ function checkVrrp(v: VrrpVector): void {
       expect(verifyAhIcv(pkt, key)).toBe(true);
       expect(verifyAhIcv(pkt, ahKey('wrongkey'))).toBe(false);
       const ah = encodeAhVrrpPacket(want, {
-        src: String(v.ip.src), dst: String(v.ip.dst), id: Number(v.ip.id), ttl: Number(v.ip.ttl), tos: Number(v.ip.tos), seq: v.ah.seq, key,
+        src: ipOf(String(v.ip.src)), dst: ipOf(String(v.ip.dst)), id: Number(v.ip.id), ttl: Number(v.ip.ttl), tos: Number(v.ip.tos), seq: v.ah.seq, key,
       });
       expect(ah.toString('hex')).toBe(v.ipPacket);
       return;
     }
     expect(p.ip.protocol).toBe(112);
     const rebuilt = encodeIpv4Packet(
-      { src: String(v.ip.src), dst: String(v.ip.dst), id: Number(v.ip.id), ttl: Number(v.ip.ttl), tos: Number(v.ip.tos) },
+      { src: ipOf(String(v.ip.src)), dst: ipOf(String(v.ip.dst)), id: Number(v.ip.id), ttl: Number(v.ip.ttl), tos: Number(v.ip.tos) },
       enc,
     );
     expect(rebuilt.toString('hex')).toBe(v.ipPacket);
@@ -123,7 +124,7 @@ function checkVrrp(v: VrrpVector): void {
 }
 
 function checkArp(v: ArpVector): void {
-  const built = buildGratuitousArp({ mac: v.fields.hwsrc, ip: v.fields.psrc });
+  const built = buildGratuitousArp({ mac: v.fields.hwsrc, ip: ipOf(v.fields.psrc) });
   expect(built.toString('hex')).toBe(v.frame);
   const d = decodeArpFrame(hex(v.frame));
   expect(d).toMatchObject({
@@ -139,7 +140,7 @@ function checkArp(v: ArpVector): void {
 }
 
 function checkNa(v: NaVector): void {
-  const built = buildUnsolicitedNa({ mac: v.fields.tlla!, target: v.fields.target, router: v.fields.R === 1 });
+  const built = buildUnsolicitedNa({ mac: v.fields.tlla!, target: ipOf(v.fields.target), router: v.fields.R === 1 });
   expect(built.toString('hex')).toBe(v.frame);
   if (v.independentChecksum !== undefined) expect(built.readUInt16BE(56)).toBe(v.independentChecksum);
   const d = decodeNaFrame(hex(v.frame));

@@ -17,7 +17,7 @@ export function vsName(vs: VsDraft): string {
   if (t.kind === 'fwmark') return `FWM ${t.fwmark}`;
   const proto = vs.written.has('protocol') ? vs.protocol.toLowerCase() : 'none';
   if (t.kind === 'group') return `[${t.group}]:${proto}:0`;
-  return `[${t.ip.address}]:${proto}:${t.port}`;
+  return `[${t.ip.text}]:${proto}:${t.port}`;
 }
 
 export function completeCheck(m: CheckDraft, ctx: BuildCtx): void {
@@ -70,12 +70,12 @@ function completeRealServers(vs: VsDraft, m: CheckDraft, ctx: BuildCtx): void {
     if (rs.port === undefined) rs.port = t.kind === 'address' ? t.port : 0;
     const method = rs.lvsMethod ?? vs.lbKind;
     if ((method === 'DR' || method === 'TUN') && t.kind === 'address' && rs.port !== t.port && rs.port !== 0) {
-      ctx.sink.warning('rs-port-reset', `Virtual server ${vsName(vs)}: real server [${rs.ip.address}]:${rs.port} port must match VS for ${method} - resetting to ${t.port}`, rs.loc);
+      ctx.sink.warning('rs-port-reset', `Virtual server ${vsName(vs)}: real server [${rs.ip.text}]:${rs.port} port must match VS for ${method} - resetting to ${t.port}`, rs.loc);
       rs.port = t.port;
     }
-    const key = `${rs.ip.address}|${rs.port}`;
+    const key = `${rs.ip.text}|${rs.port}`;
     if (seen.has(key)) {
-      ctx.sink.error('duplicate-real-server', `Virtual server ${vsName(vs)}: duplicate real server [${rs.ip.address}]:${rs.port} - removing`, rs.loc);
+      ctx.sink.error('duplicate-real-server', `Virtual server ${vsName(vs)}: duplicate real server [${rs.ip.text}]:${rs.port} - removing`, rs.loc);
       return false;
     }
     seen.add(key);

@@ -5,7 +5,6 @@ import type { SourceLoc } from '../../lib/diagnostics.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../../lib/protocol.js';
 import { cs, ms } from '../../lib/units.js';
 import type { KeepalivedConfig, TrackRef, VrrpSyncGroup } from '../model.js';
-import { isIpv6LinkLocal } from '../values.js';
 import type { BuildCtx } from './table.js';
 import type { InstanceDraft } from './vrrp-instance.js';
 import type { ScriptDraft } from './vrrp-trackers.js';
@@ -64,7 +63,7 @@ function completeFamily(v: InstanceDraft, ctx: BuildCtx): void {
     // keepalived names the address with its prefix length when the line has one.
     const shown = vip.ip.prefixWritten ? `${vip.ip.address}/${vip.ip.prefixLen}` : vip.ip.address;
     ctx.sink.error('family-mismatch', `(${v.name}): address family must match VRRP instance [${shown}] - ignoring`, vip.loc, {
-      text: vip.ip.address,
+      text: vip.ip.address.text,
     });
     return false;
   });
@@ -141,7 +140,7 @@ function applyStrict(v: InstanceDraft, ctx: BuildCtx): void {
     v.preemptDelay = ms(0);
   }
   if (v.downTimerAdverts !== 3) v.downTimerAdverts = 3;
-  if (v.family === 'inet6' && v.virtualIpaddress[0] && !isIpv6LinkLocal(v.virtualIpaddress[0].ip.address)) {
+  if (v.family === 'inet6' && v.virtualIpaddress[0] && !v.virtualIpaddress[0].ip.address.isLinkLocal()) {
     ctx.sink.error('strict-mode', `(${v.name}) the first IPv6 VIP address must be link local in strict mode`, v.loc, { text: v.name });
   }
   v.garpLowerPrioRepeat = 0;
@@ -232,7 +231,7 @@ function resolveTracks(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
  */
 function checkDuplicateVrids(m: VrrpDraft, ctx: BuildCtx): void {
   const g = m.globalDefs;
-  const group = (v: InstanceDraft): string => v.mcastDstIp?.address ?? (v.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
+  const group = (v: InstanceDraft): string => v.mcastDstIp?.text ?? (v.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6);
   // Candidates share family and VRID; a Map keeps this linear for configs of many instances.
   const byVrid = new Map<string, InstanceDraft[]>();
   for (const v of m.vrrpInstances) {
@@ -248,10 +247,10 @@ function checkDuplicateVrids(m: VrrpDraft, ctx: BuildCtx): void {
         const b = list[j];
         if (a.unicast) {
           if (a.interface !== undefined && b.interface !== undefined && a.interface !== b.interface) continue;
-          const sa = a.unicastSrcIp?.address;
-          const sb = b.unicastSrcIp?.address;
+          const sa = a.unicastSrcIp?.text;
+          const sb = b.unicastSrcIp?.text;
           if (sa !== undefined && sb !== undefined && sa !== sb) continue;
-          if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.ip.address === p.ip.address))) continue;
+          if (!a.unicastPeer.some((p) => b.unicastPeer.some((q) => q.ip.equals(p.ip)))) continue;
           ctx.sink.error('duplicate-vrid', `(${a.name}) duplicate VRID conflict with ${b.name} VRID ${a.virtualRouterId}`, b.loc, { text: b.name });
           continue;
         }

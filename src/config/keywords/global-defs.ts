@@ -4,7 +4,8 @@
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../../lib/protocol.js';
 import { ms, seconds } from '../../lib/units.js';
 import type { FifoSpec, GlobalDefs } from '../model.js';
-import { parseInteger, parseIp, isMulticast } from '../values.js';
+import { IpAddress, LENIENT_V4 } from '../../lib/ip.js';
+import { parseInteger } from '../values.js';
 import { scriptFrom, userGroup } from './script.js';
 import {
   alias,
@@ -86,14 +87,14 @@ function mcastGroup(field: 'vrrpMcastGroup4' | 'vrrpMcastGroup6', family: 'inet'
   return {
     minArgs: 1,
     handle: (s, g, ctx) => {
-      const ip = parseIp(s.args[0].text);
-      if (!ip || ip.family !== family || !isMulticast(ip)) {
+      const ip = IpAddress.parse(s.args[0].text, LENIENT_V4);
+      if (!ip || ip.family !== family || !ip.isMulticast()) {
         ctx.sink.error('invalid-address', `${s.keyword} '${s.args[0].text}' is not a valid multicast address - ignoring`, s.loc, {
           text: s.args[0].text,
         });
         return;
       }
-      g[field] = ip.address;
+      g[field] = ip.text;
     },
   };
 }

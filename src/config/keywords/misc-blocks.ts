@@ -1,7 +1,15 @@
 // Smaller blocks: SSL, bfd_instance, garp_group and virtual_server_group entries.
 import type { Statement } from '../ast.js';
 import type { BfdInstance, GarpGroup, SslConfig, VirtualServerGroup, VirtualServerGroupEntry } from '../model.js';
-import { ipToBigInt, parseInteger, parseIp, parseIpPrefix, parseIpv4, parseIpv6, formatIpv6 } from '../values.js';
+import { IpAddress, LENIENT_V4, parseIp as parseIpBytes, type Family } from '../../lib/ip.js';
+import { parseInteger, parseIp, parseIpPrefix } from '../values.js';
+
+/** `v` as an address of `family` (the bounds of a prefix). */
+function addressOf(v: bigint, family: Family): IpAddress {
+  const b = new Uint8Array(family === 'inet' ? 4 : 16);
+  for (let i = b.length - 1; i >= 0; i--, v >>= 8n) b[i] = Number(v & 255n);
+  return IpAddress.fromBytes(b);
+}
 import { stored, str, timer, type BuildCtx, type KeywordTable } from './table.js';
 
 export const sslTable: KeywordTable<SslConfig> = {
@@ -75,22 +83,23 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
   const text = words[0];
   const dash = text.indexOf('-');
   if (dash > 0) {
-    const first = parseIp(text.slice(0, dash));
-    if (!first) return bad('invalid address');
+    const start = parseIpBytes(text.slice(0, dash), LENIENT_V4);
+    if (!start) return bad('invalid address');
+    const first = IpAddress.fromBytes(start.bytes);
     const lastPart = text.slice(dash + 1);
-    let last;
-    if (first.family === 'inet') {
-      const o = parseIpv4(first.address) as number[];
+    // The range end replaces the last part: the last octet (IPv4) or the last group (IPv6).
+    const end = Uint8Array.from(start.bytes);
+    if (start.family === 'inet') {
       const n = /^\d{1,3}$/.test(lastPart) ? Number(lastPart) : NaN;
-      if (!(n >= o[3] && n <= 255)) return bad('invalid range end');
-      last = { family: 'inet' as const, address: [o[0], o[1], o[2], n].join('.') };
+      if (!(n >= end[3] && n <= 255)) return bad('invalid range end');
+      end[3] = n;
     } else {
-      const g = parseIpv6(first.address) as number[];
       const n = /^[0-9a-fA-F]{1,4}$/.test(lastPart) ? parseInt(lastPart, 16) : NaN;
-      if (!(n >= g[7])) return bad('invalid range end');
-      last = { family: 'inet6' as const, address: formatIpv6([...g.slice(0, 7), n]) };
+      if (!(n >= ((end[14] << 8) | end[15]))) return bad('invalid range end');
+      end[14] = n >> 8;
+      end[15] = n & 0xff;
     }
-    if (ipToBigInt(last) < ipToBigInt(first)) return bad('range end before start');
+    const last = IpAddress.fromBytes(end);
     return { kind: 'range', ip: first, last, ...(port !== undefined ? { port } : {}), loc: line.loc };
   }
   const pfx = parseIpPrefix(text);
@@ -98,14 +107,11 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
   if (pfx.prefixWritten) {
     const bits = pfx.family === 'inet' ? 32 : 128;
     const host = (1n << BigInt(bits - pfx.prefixLen)) - 1n;
-    const base = ipToBigInt(pfx) & ~host;
-    const toIp = (v: bigint) =>
-      pfx.family === 'inet'
-        ? { family: 'inet' as const, address: [24n, 16n, 8n, 0n].map((s) => Number((v >> s) & 255n)).join('.') }
-        : { family: 'inet6' as const, address: formatIpv6([...Array(8).keys()].map((i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn))) };
+    const base = pfx.address.toBigInt() & ~host;
+    const toIp = (v: bigint) => addressOf(v, pfx.family);
     return { kind: 'range', ip: toIp(base), last: toIp(base | host), ...(port !== undefined ? { port } : {}), loc: line.loc };
   }
-  return { kind: 'address', ip: { family: pfx.family, address: pfx.address }, ...(port !== undefined ? { port } : {}), loc: line.loc };
+  return { kind: 'address', ip: pfx.address, ...(port !== undefined ? { port } : {}), loc: line.loc };
 }
 
 export function parseVsg(name: string, s: Statement, ctx: BuildCtx): VirtualServerGroup {

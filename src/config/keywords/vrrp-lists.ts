@@ -4,7 +4,8 @@
 import type { Statement } from '../ast.js';
 import type { TrackRef, UnicastPeer, VipEntry } from '../model.js';
 import { rtScope } from '../rt-names.js';
-import { parseInteger, parseIp, parseIpPrefix, parseIpv4, type IpFamily } from '../values.js';
+import { parseInteger, parseIp, parseIpPrefix, type IpFamily } from '../values.js';
+import { LENIENT_V4, parseIpv4 } from '../../lib/ip.js';
 import { KEEPALIVED_WORDING, type BuildCtx } from './table.js';
 
 /** VIP options that take a value (a missing value drops the address, as in keepalived). */
@@ -62,7 +63,7 @@ export function parseVip(line: Statement, ctx: BuildCtx, what = 'VRRP', kind: 'v
           return drop(`VRRP is trying to assign a broadcast ${w} to the IPv6 address ${addr} !!?? WTF... skipping VIP...`, i);
         }
         i++;
-        if (v !== '+' && v !== '-' && !parseIpv4(v)) return drop(`VRRP is trying to assign invalid broadcast ${v}. skipping VIP...`, i, 'invalid-address');
+        if (v !== '+' && v !== '-' && !parseIpv4(v, LENIENT_V4)) return drop(`VRRP is trying to assign invalid broadcast ${v}. skipping VIP...`, i, 'invalid-address');
         brdWritten = true;
         vip.brd = v;
         break;

@@ -1,13 +1,14 @@
 // The FSM's normalised view of one vrrp_instance: every default resolved, every interval in a
 // unit type. Built from the typed config model by instanceConfigFromModel (src/vrrp/model-adapter.ts)
 // or directly by tests through makeInstanceConfig.
+import { ipOf, type IpAddress } from '../../lib/ip.js';
 import type { Centiseconds, Ms } from '../../lib/units.js';
 import { cs, ms } from '../../lib/units.js';
 import type { AuthType, Family, VrrpVersion } from '../packet/types.js';
 import type { TrackerConfig } from '../tracking.js';
 
 export interface UnicastPeer {
-  readonly address: string;
+  readonly address: IpAddress;
   /** unicast_peer min_ttl / max_ttl: presence turns on the source check for this peer. */
   readonly minTtl?: number;
   readonly maxTtl?: number;
@@ -54,13 +55,13 @@ export interface InstanceConfig {
   readonly preempt: boolean;
   /** preempt_delay (0 = none). */
   readonly preemptDelay: Ms;
-  /** virtual_ipaddress, canonical text, in config order (these are advertised). */
-  readonly vips: readonly string[];
+  /** virtual_ipaddress, in config order (these are advertised). */
+  readonly vips: readonly IpAddress[];
   /** virtual_ipaddress_excluded: installed and GARPed, never advertised. */
-  readonly evips: readonly string[];
+  readonly evips: readonly IpAddress[];
   readonly unicastPeers: readonly UnicastPeer[];
   /** Our source address (unicast_src_ip / mcast_src_ip / interface primary) for equal-priority compare. */
-  readonly srcIp?: string;
+  readonly srcIp?: IpAddress;
   readonly checkUnicastSrc: boolean;
   readonly authType: AuthType;
   /** auth_pass, at most 8 bytes, as configured. */
@@ -93,9 +94,34 @@ export const DEFAULT_GARP: GarpConfig = {
   lowerPrioRepeat: 5,
 };
 
-/** A complete InstanceConfig from a few fields, with keepalived's defaults for the rest. */
-export function makeInstanceConfig(p: Partial<InstanceConfig> & { vrid: number }): InstanceConfig {
-  const family = p.family ?? (p.vips?.[0]?.includes(':') ? 'inet6' : 'inet');
+/** An address as a value, or as text that must parse (fixtures, benchmarks). */
+export type IpLike = IpAddress | string;
+
+/** What makeInstanceConfig takes: any InstanceConfig fields, addresses as values or text. */
+export type InstanceConfigInput = Partial<Omit<InstanceConfig, 'vips' | 'evips' | 'srcIp' | 'unicastPeers'>> & {
+  readonly vrid: number;
+  readonly vips?: readonly IpLike[];
+  readonly evips?: readonly IpLike[];
+  readonly srcIp?: IpLike;
+  readonly unicastPeers?: readonly (Omit<UnicastPeer, 'address'> & { readonly address: IpLike })[];
+};
+
+const ipValue = (a: IpLike): IpAddress => (typeof a === 'string' ? ipOf(a) : a);
+
+/**
+ * A complete InstanceConfig from a few fields, with keepalived's defaults for the rest. Address
+ * text is parsed here (inet_pton rules) and a bad literal throws a TypeError.
+ */
+export function makeInstanceConfig(input: InstanceConfigInput): InstanceConfig {
+  const vips = (input.vips ?? []).map(ipValue);
+  const p = {
+    ...input,
+    vips,
+    evips: (input.evips ?? []).map(ipValue),
+    srcIp: input.srcIp === undefined ? undefined : ipValue(input.srcIp),
+    unicastPeers: (input.unicastPeers ?? []).map((u) => ({ ...u, address: ipValue(u.address) })),
+  };
+  const family = p.family ?? (vips[0]?.family === 'inet6' ? 'inet6' : 'inet');
   return {
     name: p.name ?? `VI_${p.vrid}`,
     vrid: p.vrid,

@@ -3,6 +3,5 @@ export * from './types.js';
 export * from './config.js';
 export * from './timing.js';
 export * from './validate.js';
-export * from './ip.js';
 export { step, initialState, faultsOf } from './step.js';
 export * from '../tracking.js';

@@ -18,7 +18,7 @@ import type { VrrpAdvert, AdvertMeta } from '../packet/types.js';
 import { evaluateTracking, initialTracking, updateTracker } from '../tracking.js';
 import type { InstanceConfig, NotifyConfig } from './config.js';
 import { isOwner } from './config.js';
-import { compareIp } from './ip.js';
+import type { IpAddress } from '../../lib/ip.js';
 import { csToUs, masterDownUs, msToUs, skewUs } from './timing.js';
 import type { InstanceState, NotifyState, StepContext, StepResult, VrrpAction, VrrpEvent, VrrpState, FsmTimers, RawCheck } from './types.js';
 import { authPassBytes, validateAdvert } from './validate.js';
@@ -28,7 +28,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Work = Omit<Mutable<InstanceState>, 'timers'> & { timers: Mutable<FsmTimers> };
 
 interface Derived {
-  readonly addresses: readonly string[];
+  readonly addresses: readonly IpAddress[];
   readonly pass: Uint8Array;
   readonly advertUs: Us;
 }
@@ -347,7 +347,7 @@ class Machine {
 
   backupRx(advert: VrrpAdvert | undefined, meta: AdvertMeta, rawCheck: RawCheck | undefined): void {
     const { cfg, s, now } = this;
-    const checkAddr = !cfg.skipCheckAdvAddr || s.masterIp === null || s.masterIp !== meta.src;
+    const checkAddr = !cfg.skipCheckAdvAddr || s.masterIp === null || !s.masterIp.equals(meta.src);
     const a = this.validate(advert, meta, rawCheck, checkAddr);
     if (!a) return; // ignored: the down timer keeps running
     const eff = s.effectivePriority;
@@ -378,7 +378,7 @@ class Machine {
     const { cfg, s } = this;
     const a = this.validate(advert, meta, rawCheck, true);
     if (!a) return;
-    const addrCmp = cfg.srcIp ? compareIp(meta.src, cfg.srcIp) : 0;
+    const addrCmp = cfg.srcIp ? meta.src.compare(cfg.srcIp) : 0;
     let eff = s.effectivePriority;
     if (a.priority === 0) {
       // RFC 5798 6.4.3: answer a resigning master at once and reset the Adver_Timer (at most

@@ -1,6 +1,7 @@
 // Events, actions and state of the pure VRRP state machine (DESIGN.md 3.1).
 // Every event and action is a tagged union member (`kind`) that serialises to one JSON line, so
 // a conformance case can be written and compared as plain data.
+import type { IpAddress } from '../../lib/ip.js';
 import type { Centiseconds, Us } from '../../lib/units.js';
 import type { AdvertMeta, VrrpAdvert } from '../packet/types.js';
 import type { TrackingState } from '../tracking.js';
@@ -67,10 +68,10 @@ export type VrrpAction =
   /** One advertisement (to the multicast group or to every unicast peer). priority 0 = leaving. */
   | { readonly kind: 'sendAdvert'; readonly priority: number }
   /** `count` rounds of GARP / unsolicited NA; each round covers every address, in order. */
-  | { readonly kind: 'sendGratuitous'; readonly count: number; readonly addresses: readonly string[]; readonly reason: 'master' | 'master-delay' | 'refresh' | 'lower-prio' | 'lower-prio-delay' }
-  | { readonly kind: 'addVips'; readonly addresses: readonly string[] }
+  | { readonly kind: 'sendGratuitous'; readonly count: number; readonly addresses: readonly IpAddress[]; readonly reason: 'master' | 'master-delay' | 'refresh' | 'lower-prio' | 'lower-prio-delay' }
+  | { readonly kind: 'addVips'; readonly addresses: readonly IpAddress[] }
   /** `force`: remove even though we did not add them in this run (start-up clean-up). */
-  | { readonly kind: 'removeVips'; readonly addresses: readonly string[]; readonly force?: boolean }
+  | { readonly kind: 'removeVips'; readonly addresses: readonly IpAddress[]; readonly force?: boolean }
   /** The runtime keeps one timer per instance: replace it (`at` null = cancel). */
   | { readonly kind: 'setDeadline'; readonly at: Us | null }
   | { readonly kind: 'transition'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: string }
@@ -146,7 +147,7 @@ export interface InstanceState {
   /** preempt_delay: time until which lower-priority masters are still accepted. */
   readonly preemptTime: Us | null;
   /** Source address of the last accepted master. */
-  readonly masterIp: string | null;
+  readonly masterIp: IpAddress | null;
   /** Last deadline handed to the runtime. */
   readonly deadline: Us | null;
   /** VIPs currently installed by us (keepalived vipset). */

@@ -3,7 +3,7 @@
 import type { AdvertMeta, VrrpAdvert } from '../packet/types.js';
 import type { InstanceConfig } from './config.js';
 import { isUnicast } from './config.js';
-import { isMulticast, sameIp } from './ip.js';
+import { sameAddresses } from '../../lib/ip.js';
 import type { DropReason, RawCheck } from './types.js';
 
 export type Validation =
@@ -65,26 +65,16 @@ export function validateAdvert(cfg: InstanceConfig, input: ValidateInput, checkA
   // 9. Checksum.
   if (raw.checksumError) return { ok: false, reason: 'checksum' };
   // 10. Multicast destination iff multicast mode.
-  if (isMulticast(meta.dst) === unicast) return { ok: false, reason: 'multicast-dst' };
+  if (meta.dst.isMulticast() === unicast) return { ok: false, reason: 'multicast-dst' };
   // 11. owner_ignore_adverts.
   if (cfg.ownerIgnoreAdverts && cfg.priority === 255) return { ok: false, reason: 'owner-ignore' };
   // 12. keepalived 2.2.7 discards adverts whose address list differs from ours (2.3+ only logs).
-  if (checkAddrList && !sameAddressList(advert.addresses, cfg.vips)) return { ok: false, reason: 'address-list' };
+  if (checkAddrList && !sameAddresses(advert.addresses, cfg.vips)) return { ok: false, reason: 'address-list' };
   // 13. Unicast source check (check_unicast_src, or a peer with min_ttl/max_ttl).
   if (unicast && (cfg.checkUnicastSrc || cfg.unicastPeers.some((p) => p.minTtl !== undefined || p.maxTtl !== undefined))) {
-    const peer = cfg.unicastPeers.find((p) => sameIp(p.address, meta.src));
+    const peer = cfg.unicastPeers.find((p) => p.address.equals(meta.src));
     if (!peer) return { ok: false, reason: 'unicast-src' };
     if (meta.ttl < (peer.minTtl ?? 0) || meta.ttl > (peer.maxTtl ?? 255)) return { ok: false, reason: 'unicast-src' };
   }
   return warning ? { ok: true, warning } : OK;
-}
-
-function sameAddressList(got: readonly string[], ours: readonly string[]): boolean {
-  if (got.length !== ours.length) return false;
-  for (let i = 0; i < ours.length; i++) {
-    // Fast path: same order, same text.
-    if (got[i] === ours[i]) continue;
-    if (!got.some((g) => sameIp(g, ours[i]))) return false;
-  }
-  return true;
 }

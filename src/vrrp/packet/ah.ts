@@ -20,7 +20,7 @@
 // offset and header checksum zeroed and the ICV field zeroed. Unlike RFC 2402 3.3.3.1.1.1,
 // keepalived does NOT zero the TTL, so the TTL (always 255 for multicast) is authenticated.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parseIpv4 } from './address.js';
+import type { IpAddress } from '../../lib/ip.js';
 import { encodeIpv4Packet, type Ipv4HeaderInput } from './ipv4.js';
 import { encodeAdvert, IPPROTO_AH, IPPROTO_VRRP, VrrpEncodeError } from './vrrp.js';
 import type { VrrpAdvert } from './types.js';
@@ -70,7 +70,7 @@ export interface AhPacketInput extends Omit<Ipv4HeaderInput, 'payloadLength' | '
 export function encodeAhVrrpPacket(advert: VrrpAdvert, h: AhPacketInput): Buffer {
   if (advert.version !== 2 || advert.authType !== 2) throw new VrrpEncodeError('AH is VRRPv2 auth type 2 only');
   const vrrp = encodeAdvert({ ...advert, authData: undefined });
-  const src = typeof h.src === 'string' ? parseIpv4(h.src) : h.src;
+  const src = h.src instanceof Uint8Array ? h.src : h.src.family === 'inet' ? h.src.bytes : undefined;
   if (!src || src.length !== 4) throw new VrrpEncodeError(`AH source '${String(h.src)}' is not IPv4`);
   const ah = Buffer.alloc(AH_LEN);
   ah[0] = IPPROTO_VRRP;

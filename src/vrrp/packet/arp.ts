@@ -15,7 +15,7 @@
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //   |  Sender hardware address (6) = our MAC | Sender protocol address (4) = VIP |
 //   |  Target hardware address (6) = ff:ff:ff:ff:ff:ff | Target protocol address (4) = VIP |
-import { formatIpv4, formatMac, ipv4Bytes, macBytes } from './address.js';
+import { formatIpv4, formatMac, macOf, type IpAddress } from '../../lib/ip.js';
 
 export const ETH_HLEN = 14;
 export const ETHERTYPE_ARP = 0x0806;
@@ -27,13 +27,13 @@ export interface GarpInput {
   /** Sender MAC: the interface's, or the VMAC 00:00:5e:00:01:VRID with use_vmac. */
   readonly mac: string | Uint8Array;
   /** The virtual IPv4 address being announced. */
-  readonly ip: string | Uint8Array;
+  readonly ip: IpAddress | Uint8Array;
 }
 
 /** Builds the 42-byte Ethernet + ARP gratuitous request for one VIP. */
 export function buildGratuitousArp(input: GarpInput): Buffer {
-  const mac = typeof input.mac === 'string' ? macBytes(input.mac) : input.mac;
-  const ip = typeof input.ip === 'string' ? ipv4Bytes(input.ip) : input.ip;
+  const mac = typeof input.mac === 'string' ? macOf(input.mac) : input.mac;
+  const ip = input.ip instanceof Uint8Array ? input.ip : input.ip.bytes;
   if (mac.length !== 6 || ip.length !== 4) throw new RangeError('GARP needs a 6-byte MAC and a 4-byte IPv4 address');
   const f = Buffer.alloc(GARP_FRAME_LEN);
   f.set(BROADCAST, 0);
@@ -74,12 +74,12 @@ export function decodeArpFrame(f: Uint8Array): ArpFrame | undefined {
   const targetIp = formatIpv4(f, 38);
   const op = (f[20] << 8) | f[21];
   return {
-    ethDst: formatMac(f, 0),
-    ethSrc: formatMac(f, 6),
+    ethDst: formatMac(f, 0, 6),
+    ethSrc: formatMac(f, 6, 6),
     op,
-    senderMac: formatMac(f, 22),
+    senderMac: formatMac(f, 22, 6),
     senderIp,
-    targetMac: formatMac(f, 32),
+    targetMac: formatMac(f, 32, 6),
     targetIp,
     gratuitous: op === 1 && senderIp === targetIp,
   };

@@ -26,7 +26,7 @@
 //   | Next Header | Payload Len | RESERVED (16) | SPI (32) | Sequence (32) | ICV (96 for MD5-96) |
 // Payload Len counts 32-bit words minus 2, so the header is (PayloadLen + 2) * 4 bytes.
 import { VRRP_TTL } from '../../lib/protocol.js';
-import { formatIpv4, parseIpv4 } from './address.js';
+import { IpAddress } from '../../lib/ip.js';
 import { checksumVerifies, internetChecksum } from './checksum.js';
 import {
   IPPROTO_AH,
@@ -68,8 +68,8 @@ export interface Ipv4Header {
   readonly ttl: number;
   readonly protocol: number;
   readonly checksum: number;
-  readonly src: string;
-  readonly dst: string;
+  readonly src: IpAddress;
+  readonly dst: IpAddress;
 }
 
 /** Thrown for header inputs that cannot be encoded. */
@@ -81,11 +81,12 @@ export class Ipv4EncodeError extends Error {
   }
 }
 
-const v4 = (a: IpInput, what: string): Uint8Array => {
-  const b = typeof a === 'string' ? parseIpv4(a) : a.length === 4 ? a : undefined;
-  if (!b) throw new Ipv4EncodeError(`${what} '${String(a)}' is not an IPv4 address`);
-  return b;
-};
+/** Writes an IPv4 address into the header at `off`. */
+function putV4(b: Uint8Array, off: number, a: IpInput, what: string): void {
+  if (a instanceof Uint8Array ? a.length !== 4 : a.family !== 'inet') throw new Ipv4EncodeError(`${what} '${String(a)}' is not an IPv4 address`);
+  if (a instanceof Uint8Array) b.set(a, off);
+  else a.writeTo(b, off);
+}
 
 /** Encodes the 20-byte header keepalived builds for IP_HDRINCL sends, checksum included. */
 export function encodeIpv4Header(h: Ipv4HeaderInput): Buffer {
@@ -110,8 +111,8 @@ function writeIpv4Header(b: Buffer, h: Omit<Ipv4HeaderInput, 'payloadLength'>, p
   b[9] = h.protocol ?? IPPROTO_VRRP;
   b[10] = 0;
   b[11] = 0;
-  b.set(v4(h.src, 'source'), 12);
-  b.set(v4(h.dst, 'destination'), 16);
+  putV4(b, 12, h.src, 'source');
+  putV4(b, 16, h.dst, 'destination');
   b.writeUInt16BE(internetChecksum(b, 0, IPV4_HEADER_LEN), 10);
 }
 
@@ -174,8 +175,8 @@ export function decodeIpv4(bytes: Uint8Array, verifyChecksum = true): Ipv4Decode
     ttl: bytes[8],
     protocol: bytes[9],
     checksum: (bytes[10] << 8) | bytes[11],
-    src: formatIpv4(bytes, 12),
-    dst: formatIpv4(bytes, 16),
+    src: IpAddress.fromBytes(bytes, 12, 'inet'),
+    dst: IpAddress.fromBytes(bytes, 16, 'inet'),
   };
   return { ok: true, header, payload: bytes.subarray(ihl, totalLength), padding: len - totalLength };
 }

@@ -19,7 +19,7 @@
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //   Option (8, RFC 4861 4.6.1): type 2 (target link-layer) | length 1 (x8 bytes) | MAC (6)
 //   Checksum: RFC 4443 2.3, over the IPv6 pseudo-header (next header 58) + ICMPv6 message.
-import { formatIpv6, formatMac, ipv6Bytes, macBytes } from './address.js';
+import { formatIpv6, formatMac, macOf, type IpAddress } from '../../lib/ip.js';
 import { finishChecksum, pseudoHeaderSum6, sum16 } from './checksum.js';
 
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -39,15 +39,15 @@ export interface UnsolicitedNaInput {
   /** Interface MAC (or VMAC 00:00:5e:00:02:VRID): Ethernet source and option value. */
   readonly mac: string | Uint8Array;
   /** The virtual IPv6 address announced; also the IPv6 source, as keepalived sends it. */
-  readonly target: string | Uint8Array;
+  readonly target: IpAddress | Uint8Array;
   /** Router flag: keepalived sets it when IPv6 forwarding is enabled on the interface. */
   readonly router: boolean;
 }
 
 /** Builds the ICMPv6 NA message (with the target link-layer option) and its checksum. */
 export function buildNaMessage(input: UnsolicitedNaInput, src: Uint8Array, dst: Uint8Array = ALL_NODES): Buffer {
-  const mac = typeof input.mac === 'string' ? macBytes(input.mac) : input.mac;
-  const target = typeof input.target === 'string' ? ipv6Bytes(input.target) : input.target;
+  const mac = typeof input.mac === 'string' ? macOf(input.mac) : input.mac;
+  const target = input.target instanceof Uint8Array ? input.target : input.target.bytes;
   if (mac.length !== 6 || target.length !== 16) throw new RangeError('NA needs a 6-byte MAC and a 16-byte IPv6 address');
   const m = Buffer.alloc(NA_ICMP_LEN);
   m[0] = ND_NEIGHBOR_ADVERT;
@@ -64,8 +64,8 @@ export function buildNaMessage(input: UnsolicitedNaInput, src: Uint8Array, dst: 
 
 /** Builds the full 86-byte Ethernet + IPv6 + ICMPv6 unsolicited NA frame. */
 export function buildUnsolicitedNa(input: UnsolicitedNaInput): Buffer {
-  const mac = typeof input.mac === 'string' ? macBytes(input.mac) : input.mac;
-  const target = typeof input.target === 'string' ? ipv6Bytes(input.target) : input.target;
+  const mac = typeof input.mac === 'string' ? macOf(input.mac) : input.mac;
+  const target = input.target instanceof Uint8Array ? input.target : input.target.bytes;
   const f = Buffer.alloc(NA_FRAME_LEN);
   f.set(ALL_NODES_MAC, 0);
   f.set(mac, 6);
@@ -108,12 +108,12 @@ export function decodeNaFrame(f: Uint8Array): NaFrame | undefined {
   for (let off = 54 + 24; off + 2 <= 54 + plen; ) {
     const olen = f[off + 1] * 8;
     if (olen === 0 || off + olen > 54 + plen) break;
-    if (f[off] === ND_OPT_TARGET_LINKADDR && olen >= 8) targetMac = formatMac(f, off + 2);
+    if (f[off] === ND_OPT_TARGET_LINKADDR && olen >= 8) targetMac = formatMac(f, off + 2, 6);
     off += olen;
   }
   return {
-    ethDst: formatMac(f, 0),
-    ethSrc: formatMac(f, 6),
+    ethDst: formatMac(f, 0, 6),
+    ethSrc: formatMac(f, 6, 6),
     src: formatIpv6(f, 22),
     dst: formatIpv6(f, 38),
     hopLimit: f[21],

@@ -2,7 +2,7 @@
 import type { Centiseconds } from '../../lib/units.js';
 
 export type VrrpVersion = 2 | 3;
-import type { Family } from '../../lib/ip.js';
+import type { Family, IpAddress } from '../../lib/ip.js';
 
 export type { Family };
 
@@ -25,16 +25,16 @@ export interface VrrpAdvert {
   readonly authType: AuthType;
   /** v2 PASS: the 8 auth bytes as sent (zero padded). Absent otherwise. */
   readonly authData?: Uint8Array;
-  /** Addresses in canonical text form (`10.0.0.1`, `2001:db8::1`), in packet order. */
-  readonly addresses: readonly string[];
+  /** The address list, in packet order. */
+  readonly addresses: readonly IpAddress[];
 }
 
 /** Where an advert came from, as the socket layer reports it. */
 export interface AdvertMeta {
-  /** IPv4 source / IPv6 source address (text). */
-  readonly src: string;
-  /** IPv4 / IPv6 destination address (text): the multicast group or our unicast address. */
-  readonly dst: string;
+  /** IPv4 / IPv6 source address. */
+  readonly src: IpAddress;
+  /** IPv4 / IPv6 destination address: the multicast group or our unicast address. */
+  readonly dst: IpAddress;
   /** IPv4 TTL or IPv6 hop limit as received. */
   readonly ttl: number;
   readonly ifindex: number;

@@ -37,7 +37,7 @@
 //   pseudo-header (src, dst, protocol 112, VRRP length) plus the VRRP message (RFC 5798 5.2.8),
 //   or, with keepalived's `v3_checksum_as_v2` (RFC 9568 interop), the message alone.
 import { cs, type Centiseconds } from '../../lib/units.js';
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './address.js';
+import { IpAddress } from '../../lib/ip.js';
 import {
   checksumVerifies,
   finishChecksum,
@@ -73,8 +73,8 @@ export type ChecksumMode =
   /** Leave 0 on encode (the IPv6 kernel fills it via IPV6_CHECKSUM); skip on decode. */
   | 'kernel';
 
-/** An address as text or as its raw 4/16 bytes (the socket layer has bytes; skip a parse). */
-export type IpInput = string | Uint8Array;
+/** An address as a value or as its raw 4/16 bytes (a received header; nothing to convert). */
+export type IpInput = IpAddress | Uint8Array;
 
 export interface EncodeContext {
   /** IP source the advert will carry (needed for the v3 pseudo-header). */
@@ -148,10 +148,18 @@ export function advertLength(version: VrrpVersion, family: Family, count: number
   return VRRP_HEADER_LEN + count * addrLen(family) + (version === 2 ? VRRP_AUTH_LEN : 0);
 }
 
-function ipBytes(a: IpInput | undefined, family: Family): Uint8Array | undefined {
+// Pseudo-header scratch: an IpAddress is written here rather than into a new array per advert.
+const srcScratch = new Uint8Array(16);
+const dstScratch = new Uint8Array(16);
+
+/** The bytes of `a` when it is an address of `family` (an IpAddress is written into `scratch`). */
+function ipBytes(a: IpInput | undefined, family: Family, scratch: Uint8Array): Uint8Array | undefined {
   if (a === undefined) return undefined;
-  if (typeof a !== 'string') return a.length === addrLen(family) ? a : undefined;
-  return family === 'inet' ? parseIpv4(a) : parseIpv6(a);
+  // Bytes are told apart from a value with the builtin, which is one class in every realm.
+  if (a instanceof Uint8Array) return a.length === addrLen(family) ? a : undefined;
+  if (a.family !== family) return undefined;
+  a.writeTo(scratch, 0);
+  return family === 'inet' ? scratch.subarray(0, 4) : scratch;
 }
 
 function pseudoSum(family: Family, src: Uint8Array, dst: Uint8Array, length: number): number {
@@ -213,14 +221,14 @@ export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResul
   } else if (mode === 'kernel') {
     checksum = 'unchecked';
   } else {
-    const src = ipBytes(ctx.src, family);
-    const dst = ipBytes(ctx.dst, family);
+    const src = ipBytes(ctx.src, family, srcScratch);
+    const dst = ipBytes(ctx.dst, family, dstScratch);
     if (!src || !dst) return fail('missing-addressing', 'v3 pseudo-header needs valid src and dst');
     const body = sum16(bytes, 0, len);
     if (checksumVerifies(bytes, 0, 0, body + pseudoSum(family, src, dst, len))) {
       checksum = 'pseudo-header';
     } else {
-      const alt = ipBytes(ctx.altDst, family);
+      const alt = ipBytes(ctx.altDst, family, dstScratch);
       if (alt && checksumVerifies(bytes, 0, 0, body + pseudoSum(family, src, alt, len))) {
         checksum = 'pseudo-header-alt-dst';
       } else {
@@ -229,9 +237,8 @@ export function decodeAdvert(bytes: Uint8Array, ctx: DecodeContext): DecodeResul
     }
   }
 
-  const addresses: string[] = new Array<string>(count);
-  const fmt = family === 'inet' ? formatIpv4 : formatIpv6;
-  for (let i = 0, off = VRRP_HEADER_LEN; i < count; i++, off += alen) addresses[i] = fmt(bytes, off);
+  const addresses: IpAddress[] = new Array<IpAddress>(count);
+  for (let i = 0, off = VRRP_HEADER_LEN; i < count; i++, off += alen) addresses[i] = IpAddress.fromBytes(bytes, off, family);
 
   const advert: VrrpAdvert =
     version === 2 && authType === AUTH_PASS
@@ -293,9 +300,9 @@ export function encodeAdvert(advert: VrrpAdvert, ctx: EncodeContext = {}): Buffe
     b[5] = int & 0xff;
   }
   for (let i = 0, off = VRRP_HEADER_LEN; i < count; i++, off += alen) {
-    const a = ipBytes(advert.addresses[i], family);
-    if (!a) throw new VrrpEncodeError(`address '${advert.addresses[i]}' is not ${family}`);
-    b.set(a, off);
+    const a = advert.addresses[i];
+    if (a.family !== family) throw new VrrpEncodeError(`address '${a.text}' is not ${family}`);
+    a.writeTo(b, off);
   }
   if (version === 2 && advert.authData) {
     // RFC 3768 5.3.10: PASS data is up to 8 bytes, zero padded.
@@ -306,8 +313,8 @@ export function encodeAdvert(advert: VrrpAdvert, ctx: EncodeContext = {}): Buffe
   const mode = version === 2 ? 'as-v2' : (ctx.checksum ?? 'pseudo-header');
   if (mode === 'kernel') return b;
   if (mode === 'pseudo-header') {
-    const src = ipBytes(ctx.src, family);
-    const dst = ipBytes(ctx.dst, family);
+    const src = ipBytes(ctx.src, family, srcScratch);
+    const dst = ipBytes(ctx.dst, family, dstScratch);
     if (!src || !dst) throw new VrrpEncodeError('v3 pseudo-header checksum needs src and dst of the family');
     initial = pseudoSum(family, src, dst, len);
   }

@@ -13,7 +13,7 @@ import { faultsOf, initialState, step } from '../fsm/step.js';
 import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp } from '../packet/arp.js';
 import { buildNaMessage } from '../packet/ndisc.js';
-import { parseIpv6, sameIp } from '../../lib/ip.js';
+import { IpAddress, LENIENT } from '../../lib/ip.js';
 import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
 import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
 import { RealTimers, type Timers } from '../../lib/timers.js';
@@ -199,7 +199,7 @@ export class VrrpRuntime {
       state: i.state.state,
       priority: i.state.basePriority,
       effectivePriority: i.state.effectivePriority,
-      master: i.state.state === 'MASTER' ? i.spec.wire.src : i.state.masterIp,
+      master: i.state.state === 'MASTER' ? i.spec.wire.src.text : (i.state.masterIp?.text ?? null),
       vipsInstalled: i.vips.installed,
       errors: i.errors.snapshot(),
       suppressed: i.suppressed.snapshot(),
@@ -255,14 +255,18 @@ export class VrrpRuntime {
    */
   addressRemoved(ifindex: number, address: string): void {
     if (this.stopping) return;
+    const gone = IpAddress.parse(address, LENIENT);
+    if (gone === undefined) return;
     for (const inst of this.insts.values()) {
       if (inst.state.state !== 'MASTER') continue;
-      for (const [vip, spec] of inst.spec.addresses) {
-        if (spec.ifindex !== ifindex || !sameIp(vip, address) || !inst.vips.holds(vip)) continue;
-        this.deps.log.warn({ instance: inst.spec.cfg.name, vip }, `(${inst.spec.cfg.name}) VIP ${vip} was removed by someone else: re-adding it`);
+      const { cfg } = inst.spec;
+      for (const vip of [...cfg.vips, ...cfg.evips]) {
+        const spec = inst.spec.addresses.get(vip.text);
+        if (!spec || spec.ifindex !== ifindex || !vip.equals(gone) || !inst.vips.holds(vip.text)) continue;
+        this.deps.log.warn({ instance: cfg.name, vip }, `(${cfg.name}) VIP ${vip} was removed by someone else: re-adding it`);
         inst.chain = inst.chain
-          .then(() => inst.vips.restore(vip))
-          .then(() => this.sendGratuitous(inst, [vip], inst.spec.cfg.garp.masterRepeat));
+          .then(() => inst.vips.restore(vip.text))
+          .then(() => this.sendGratuitous(inst, [vip], cfg.garp.masterRepeat));
       }
     }
   }
@@ -288,11 +292,12 @@ export class VrrpRuntime {
     for (const inst of this.insts.values()) {
       const old = inst.spec;
       const onIt = old.ifname === ifname && old.ifindex !== ifindex;
-      const moved: string[] = [];
+      const moved: IpAddress[] = [];
       const addresses = new Map(old.addresses);
-      for (const [vip, a] of old.addresses) {
-        if (a.dev !== ifname || a.ifindex === ifindex) continue;
-        addresses.set(vip, { ...a, ifindex });
+      for (const vip of [...old.cfg.vips, ...old.cfg.evips]) {
+        const a = old.addresses.get(vip.text);
+        if (!a || a.dev !== ifname || a.ifindex === ifindex) continue;
+        addresses.set(vip.text, { ...a, ifindex });
         moved.push(vip);
       }
       if (!onIt && moved.length === 0) continue;
@@ -331,7 +336,7 @@ export class VrrpRuntime {
         const vips = moved;
         inst.chain = inst.chain
           .then(async () => {
-            for (const v of vips) await inst.vips.restore(v);
+            for (const v of vips) await inst.vips.restore(v.text);
           })
           .then(() => this.sendGratuitous(inst, vips, inst.spec.cfg.garp.masterRepeat));
       }
@@ -339,10 +344,11 @@ export class VrrpRuntime {
   }
 
   /** Our source address on a re-created interface; a freshly created link-local can trail the link event. */
-  private async sourceOn(ifindex: number, cfg: InstanceConfig): Promise<string | undefined> {
-    const exclude = [...cfg.vips, ...cfg.evips];
+  private async sourceOn(ifindex: number, cfg: InstanceConfig): Promise<IpAddress | undefined> {
+    const exclude = [...cfg.vips, ...cfg.evips].map((a) => a.text);
     for (let attempt = 0; ; attempt++) {
-      const src = await this.deps.kernel.primaryAddress(ifindex, cfg.family, exclude);
+      const text = await this.deps.kernel.primaryAddress(ifindex, cfg.family, exclude);
+      const src = text === undefined ? undefined : IpAddress.parse(text, LENIENT);
       if (src || attempt >= 10 || this.stopping) return src;
       await new Promise<void>((r) => this.waits.setTimeout(r, 50));
     }
@@ -392,9 +398,9 @@ export class VrrpRuntime {
       family: cfg.family,
       ifname: inst.spec.ifname,
       ifindex: inst.spec.ifindex,
-      ...(unicast ? {} : { group: inst.spec.wire.group }),
+      ...(unicast ? {} : { group: inst.spec.wire.group.text }),
       ...(unicast && inst.spec.bindAddress ? { bindAddress: inst.spec.bindAddress } : {}),
-      ...(cfg.family === 'inet6' ? { source6: inst.spec.wire.src } : {}),
+      ...(cfg.family === 'inet6' ? { source6: inst.spec.wire.src.text } : {}),
       ...(cfg.family === 'inet' && cfg.authType === 2 ? { protocol: 51 } : {}),
     };
     const key = this.socketKey(spec);
@@ -422,7 +428,7 @@ export class VrrpRuntime {
     }
     // keepalived ignores its own multicast loopback; multicast loop is off, but unicast peers
     // listing ourselves would still echo.
-    if (p.src === inst.spec.wire.src) return;
+    if (p.src === inst.spec.wire.src.text) return;
     this.dispatch(inst.spec.cfg.name, packetToEvent(p, inst.spec.wire));
   }
 
@@ -488,13 +494,13 @@ export class VrrpRuntime {
       }
       case 'addVips': {
         const addrs = a.addresses;
-        inst.chain = inst.chain.then(() => inst.vips.add(addrs));
+        inst.chain = inst.chain.then(() => inst.vips.add(addrs.map((x) => x.text)));
         return;
       }
       case 'removeVips': {
         const addrs = a.addresses;
         const force = a.force ?? false;
-        inst.chain = inst.chain.then(() => inst.vips.remove(addrs, force));
+        inst.chain = inst.chain.then(() => inst.vips.remove(addrs.map((x) => x.text), force));
         return;
       }
       case 'setDeadline':
@@ -587,7 +593,7 @@ export class VrrpRuntime {
     if (!sock) return;
     for (const dst of inst.enc.destinations()) {
       try {
-        sock.send(dst, inst.enc.encode(priority, dst));
+        sock.send(dst.text, inst.enc.encode(priority, dst));
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'send';
         const hit = inst.errors.hit(`send:${code}`, this.deps.clock.now());
@@ -596,17 +602,16 @@ export class VrrpRuntime {
     }
   }
 
-  private async sendGratuitous(inst: Inst, addresses: readonly string[], count: number): Promise<void> {
+  private async sendGratuitous(inst: Inst, addresses: readonly IpAddress[], count: number): Promise<void> {
     for (let round = 0; round < count; round++) {
       for (const addr of addresses) {
-        const spec = inst.spec.addresses.get(addr);
+        const spec = inst.spec.addresses.get(addr.text);
         const ifindex = spec?.ifindex ?? inst.spec.ifindex;
         try {
-          if (addr.includes(':')) {
-            const target = parseIpv6(addr);
-            if (!target) continue;
+          if (addr.family === 'inet6') {
+            const target = addr.bytes;
             const icmp = buildNaMessage({ mac: inst.spec.mac, target, router: inst.spec.router ?? false }, target);
-            this.deps.io.sendUnsolicitedNa(ifindex, addr, icmp);
+            this.deps.io.sendUnsolicitedNa(ifindex, addr.text, icmp);
           } else {
             this.deps.io.sendGratuitousArp(ifindex, buildGratuitousArp({ mac: inst.spec.mac, ip: addr }));
           }

@@ -9,15 +9,16 @@ import { decodeAdvert, encodeAdvert } from '../packet/vrrp.js';
 import { decodeVrrpIpv4Packet, encodeIpv4Packet, VRRP_TOS, VRRP_TTL } from '../packet/ipv4.js';
 import { IPPROTO_AH, IPPROTO_VRRP } from '../packet/vrrp.js';
 import { ahKey, encodeAhVrrpPacket, verifyAhIcv } from '../packet/ah.js';
-import type { VrrpAdvert } from '../packet/types.js';
+import type { AdvertMeta, VrrpAdvert } from '../packet/types.js';
 import type { ReceivedPacket } from '../../net/packet-io.js';
+import { IpAddress, LENIENT } from '../../lib/ip.js';
 
 export interface WireConfig {
   readonly cfg: InstanceConfig;
   /** Our source address: unicast_src_ip / mcast_src_ip / the interface primary (v6: link-local). */
-  readonly src: string;
+  readonly src: IpAddress;
   /** Multicast group (vrrp_mcast_group4/6 or mcast_dst_ip); unused in unicast mode. */
-  readonly group: string;
+  readonly group: IpAddress;
   /** unicast_ttl (IPv4). */
   readonly unicastTtl?: number;
 }
@@ -35,7 +36,7 @@ export class AdvertEncoder {
   }
 
   /** Destinations of one advert: the group, or every unicast peer. */
-  destinations(): string[] {
+  destinations(): IpAddress[] {
     const peers = this.w.cfg.unicastPeers;
     return peers.length > 0 ? peers.map((p) => p.address) : [this.w.group];
   }
@@ -55,7 +56,7 @@ export class AdvertEncoder {
   }
 
   /** The bytes to hand to VrrpSocket.send for `dst`. */
-  encode(priority: number, dst: string): Uint8Array {
+  encode(priority: number, dst: IpAddress): Uint8Array {
     const c = this.w.cfg;
     const ad = this.advert(priority);
     if (c.family === 'inet6') {
@@ -88,9 +89,42 @@ export function peekVrid(p: ReceivedPacket): number | undefined {
   return b.length > off + 1 ? b[off + 1] : undefined;
 }
 
+// The last IPv6 source text seen and its value (see metaOf).
+let lastSourceText = '';
+let lastSource: IpAddress | undefined;
+
+const UNSPECIFIED = { inet: IpAddress.fromBytes(new Uint8Array(4)), inet6: IpAddress.fromBytes(new Uint8Array(16)) };
+
+/**
+ * Source and destination of a datagram as values. IPv4 reads them from the header bytes when it
+ * has one; otherwise (IPv6, whose header the kernel strips) the socket layer's text is parsed,
+ * once per packet. Text that does not parse (never seen from the kernel) yields undefined.
+ */
+function metaOf(p: ReceivedPacket, w: WireConfig, bytes: Uint8Array | undefined): AdvertMeta | undefined {
+  if (bytes !== undefined) {
+    return { src: IpAddress.fromBytes(bytes, 12, 'inet'), dst: IpAddress.fromBytes(bytes, 16, 'inet'), ttl: p.ttl, ifindex: p.ifindex };
+  }
+  // The destination is nearly always our group, and a master sends from one address: those two
+  // texts are recognised rather than parsed again (the values are immutable, so sharing is safe).
+  const dst = p.dst === w.group.text ? w.group : IpAddress.parse(p.dst, LENIENT);
+  let src = lastSource;
+  if (src === undefined || p.src !== lastSourceText) {
+    src = IpAddress.parse(p.src, LENIENT);
+    lastSourceText = p.src;
+    lastSource = src;
+  }
+  if (src === undefined || dst === undefined || src.family !== p.family || dst.family !== p.family) return undefined;
+  return { src, dst, ttl: p.ttl, ifindex: p.ifindex };
+}
+
 /** Turns one received datagram into the FSM's advertReceived event. Never throws. */
 export function packetToEvent(p: ReceivedPacket, w: WireConfig): VrrpEvent {
-  const meta = { src: p.src, dst: p.dst, ttl: p.ttl, ifindex: p.ifindex };
+  // An IPv4 datagram starts with its 20-byte header (decodeVrrpIpv4Packet checks it further).
+  const meta = metaOf(p, w, p.family === 'inet' && p.bytes.length >= 20 ? p.bytes : undefined);
+  if (meta === undefined) {
+    const none = UNSPECIFIED[p.family];
+    return { kind: 'advertReceived', meta: { src: none, dst: none, ttl: p.ttl, ifindex: p.ifindex }, rawCheck: { decodeError: 'bad-address' } };
+  }
   if (p.family === 'inet6') {
     // The kernel verified the IPv6 checksum already.
     const r = decodeAdvert(p.bytes, { family: 'inet6', checksum: 'kernel' });

@@ -43,7 +43,7 @@ describe('virtual_server', () => {
     const b = build('virtual_server_group G {\n 10.0.0.1-5 80\n 10.1.0.0/30 443\n fwmark 3\n}\n' + vs(`protocol TCP\nlb_algo rr\nlb_kind DR\n${rs('')}`, 'group G') + vs(`protocol TCP\n${rs('')}`, 'group H'));
     expect(b.model.virtualServers.map((v) => v.target)).toEqual([{ kind: 'group', group: 'G' }]);
     expect(b.only('unknown-reference')).toHaveLength(1);
-    expect(b.model.virtualServerGroups[0].entries.map((e) => [e.kind, e.ip?.address, e.last?.address, e.port ?? e.fwmark])).toEqual([
+    expect(b.model.virtualServerGroups[0].entries.map((e) => [e.kind, e.ip?.text, e.last?.text, e.port ?? e.fwmark])).toEqual([
       ['range', '10.0.0.1', '10.0.0.5', 80],
       ['range', '10.1.0.0', '10.1.0.3', 443],
       ['fwmark', undefined, undefined, 3],
@@ -129,7 +129,7 @@ describe('real_server and checkers', () => {
     const b = build(vs(`${base}${rs('SMTP_CHECK {\n host {\n  connect_ip 10.0.0.9\n  connect_port 25\n }\n}')}`));
     const c = b.model.virtualServers[0].realServers[0].checkers[0] as SmtpCheck;
     expect(c.heloName).toBe('smtpchecker.keepalived.org');
-    expect(c.host[0]).toMatchObject({ connectIp: { address: '10.0.0.9' }, connectPort: 25 });
+    expect(c.host[0]).toMatchObject({ connectIp: { text: '10.0.0.9' }, connectPort: 25 });
     expect(b.diags).toEqual([]);
   });
   it('checker keywords are per type: misc_path in TCP_CHECK is unknown with a hint from TCP_CHECK', () => {

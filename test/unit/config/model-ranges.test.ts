@@ -112,7 +112,7 @@ describe('value ranges match keepalived 2.2.7', () => {
     expect(m.vrrpInstances).toEqual([]); // virtual_router_id 0 -> no VRID -> instance dropped
     const vs = m.virtualServers[0];
     expect(vs).toMatchObject({ quorum: 1, hysteresis: 0, persistenceTimeout: 0 });
-    expect(vs.realServers.map((r) => r.ip.address)).toEqual(['10.0.0.2']); // port 70000 RS skipped
+    expect(vs.realServers.map((r) => r.ip.text)).toEqual(['10.0.0.2']); // port 70000 RS skipped
     expect(vs.realServers[0]).toMatchObject({ weight: 70000, uthreshold: 0 }); // VS weight is the RS default
   });
 });

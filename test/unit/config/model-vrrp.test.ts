@@ -90,7 +90,7 @@ describe('vrrp_instance values and ranges', () => {
     );
     const v = b.model.vrrpInstances[0];
     expect([v.family, v.version, v.authentication]).toEqual(['inet6', 3, undefined]);
-    expect(v.virtualIpaddress[1].ip.address).toBe('2001:db8::1');
+    expect(v.virtualIpaddress[1].ip.address.text).toBe('2001:db8::1');
     expect(b.codes()).toEqual(['auth-ignored']);
   });
   it('nopreempt and preempt_delay are cleared with state MASTER', () => {
@@ -118,7 +118,7 @@ describe('vrrp_instance values and ranges', () => {
     const b = build(vi('unicast_src_ip 10.1.1.1\nunicast_peer {\n 10.1.1.2 min_ttl 250 max_ttl 255\n 10.1.1.x\n}\nmcast_src_ip nope'));
     const v = b.model.vrrpInstances[0];
     expect(v.unicast).toBe(true);
-    expect(v.unicastPeer.map((p) => [p.ip.address, p.minTtl, p.maxTtl])).toEqual([['10.1.1.2', 250, 255]]);
+    expect(v.unicastPeer.map((p) => [p.ip.text, p.minTtl, p.maxTtl])).toEqual([['10.1.1.2', 250, 255]]);
     expect(b.only('invalid-address')).toHaveLength(2);
   });
   it('notify scripts keep command, argv and user/group', () => {

@@ -5,6 +5,7 @@ import { VrrpStats } from '../../../src/core/vrrp-stats.js';
 import { formatData, formatJson, formatStats, type DumpContext } from '../../../src/core/state-dump.js';
 import type { RuntimeInstanceSpec, InstanceStatus } from '../../../src/vrrp/runtime/vrrp-runtime.js';
 import type { VrrpEvent } from '../../../src/vrrp/fsm/types.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 const advert = (priority: number) => ({ kind: 'advertReceived', advert: { priority }, meta: {} }) as unknown as VrrpEvent;
 
@@ -37,10 +38,10 @@ describe('VrrpStats', () => {
 
 describe('dump formats', () => {
   const spec = {
-    cfg: { name: 'VI_1', vrid: 51, version: 3, family: 'inet', priority: 150, advertInt: 100, preempt: true, vips: ['192.0.2.100'], evips: [], unicastPeers: [], trackers: [] },
+    cfg: { name: 'VI_1', vrid: 51, version: 3, family: 'inet', priority: 150, advertInt: 100, preempt: true, vips: [ipOf('192.0.2.100')], evips: [], unicastPeers: [], trackers: [] },
     ifname: 'eth0',
     ifindex: 2,
-    wire: { src: '192.0.2.11' },
+    wire: { src: ipOf('192.0.2.11') },
     addresses: new Map([['192.0.2.100', { address: '192.0.2.100', prefixLength: 24, dev: 'eth0', ifindex: 2 }]]),
   } as unknown as RuntimeInstanceSpec;
   const status: InstanceStatus = { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 140, master: '192.0.2.11', vipsInstalled: ['192.0.2.100'], errors: {}, suppressed: {} };

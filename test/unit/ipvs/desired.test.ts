@@ -2,6 +2,7 @@
 // (keepalived-behaviour.md 5.2-5.3; check/ipwrapper.c) and its log wording.
 import { describe, expect, it } from 'vitest';
 import { EMPTY_MEMORY, desired, expandRange, type DesiredMemory, type RsHealth } from '../../../src/ipvs/desired.js';
+import { ipOf } from '../../../src/lib/ip.js';
 import { eventLines } from '../../../src/ipvs/wording.js';
 import { IPVS_SVC_FLAG } from '../../../src/kernel/ipvs.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
@@ -114,7 +115,7 @@ virtual_server group WEB {
   });
 
   it('expandRange covers IPv6 too', () => {
-    expect(expandRange('inet6', '2001:db8::fe', '2001:db8::101')).toEqual(['2001:db8::fe', '2001:db8::ff', '2001:db8::100', '2001:db8::101']);
+    expect(expandRange(ipOf('2001:db8::fe'), ipOf('2001:db8::101'))).toEqual(['2001:db8::fe', '2001:db8::ff', '2001:db8::100', '2001:db8::101']);
   });
 });
 

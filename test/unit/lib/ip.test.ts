@@ -7,12 +7,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalIp,
-  compareIp,
   formatIp,
   formatIpv6,
   formatMac,
-  ipToBigInt,
-  ipv4ToNumber,
+  ipOf,
   isMulticast,
   isMulticastBytes,
   LENIENT,
@@ -20,7 +18,6 @@ import {
   parseIp,
   parseIpv4,
   parseIpv6,
-  sameIp,
 } from '../../../src/lib/ip.js';
 
 /** The URL parser's canonical IPv6 text, or undefined when it refuses the literal. */
@@ -105,8 +102,8 @@ describe('lib/ip IPv4', () => {
         const lenient = parseIpv4(t, LENIENT_V4);
         expect(strict === undefined ? undefined : Array.from(strict)).toEqual(referenceV4(t, false));
         expect(lenient === undefined ? undefined : Array.from(lenient)).toEqual(referenceV4(t, true));
-        // The allocation-free form agrees with the lenient one.
-        expect(ipv4ToNumber(t)).toBe(lenient === undefined ? -1 : Number(ipToBigInt(t)));
+        // The allocation-free multicast test on text reads IPv4 by the lenient rule.
+        expect(isMulticast(t)).toBe(lenient !== undefined && (lenient[0] & 0xf0) === 0xe0);
       }),
       { numRuns: 20_000 },
     );
@@ -120,20 +117,10 @@ describe('lib/ip IPv4', () => {
 });
 
 describe('lib/ip comparisons', () => {
-  it('compareIp is the numeric order, in either family and text form', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), (a, b) => {
-        const x = formatIp(a)!;
-        const y = formatIp(b)!;
-        const n = Buffer.compare(Buffer.from(a), Buffer.from(b));
-        expect(compareIp(x, y)).toBe(n);
-        expect(sameIp(x, y)).toBe(n === 0);
-      }),
-      { numRuns: 5_000 },
-    );
-    expect(compareIp('2001:db8::1:0', '2001:db8::ffff')).toBe(1);
-    expect(sameIp('2001:DB8:0::1', '2001:db8::1')).toBe(true);
-    expect(sameIp('bogus', 'bogus!')).toBe(false);
+  it('values of different spellings of one address are equal and ordered numerically', () => {
+    expect(ipOf('2001:db8::1:0').compare(ipOf('2001:db8::ffff'))).toBe(1);
+    expect(ipOf('2001:DB8:0::1').equals(ipOf('2001:db8::1'))).toBe(true);
+    expect(ipOf('010.0.0.1', LENIENT_V4).equals(ipOf('10.0.0.1'))).toBe(true);
   });
   it('multicast: 224.0.0.0/4 and ff00::/8 only', () => {
     for (const m of ['224.0.0.18', '239.255.255.255', 'ff02::12', 'FF05::1:3', 'ff00::']) expect(isMulticast(m)).toBe(true);

@@ -14,6 +14,7 @@ import { VRRP_GROUP4, VRRP_GROUP6 } from '../../../src/net/packet-io.js';
 import { makeInstanceConfig } from '../../../src/vrrp/fsm/index.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import { VrrpRuntime, type RuntimeInstanceSpec } from '../../../src/vrrp/runtime/vrrp-runtime.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 type Family = 'inet' | 'inet6';
 
@@ -54,14 +55,14 @@ function setup(family: Family, o: { aTracksEth0?: boolean } = {}) {
       vips: [VIP[family]],
       trackers: tracksEth0 ? [{ type: 'interface', name: 'eth0', weight: 0, reverse: false }] : [],
     });
-    const cfg = { ...base, srcIp: src };
+    const cfg = { ...base, srcIp: ipOf(src) };
     const vip = VIP[family];
     const spec: RuntimeInstanceSpec = {
       cfg,
       ifname: 'eth0',
       ifindex: 2,
       mac: host.mac,
-      wire: { cfg, src, group: family === 'inet' ? VRRP_GROUP4 : VRRP_GROUP6 },
+      wire: { cfg, src: ipOf(src), group: ipOf(family === 'inet' ? VRRP_GROUP4 : VRRP_GROUP6) },
       addresses: new Map([[vip, { address: vip, prefixLength: family === 'inet' ? 32 : 128, dev: 'eth0', ifindex: 2 }]]),
       routes: [],
       srcFromInterface: true,

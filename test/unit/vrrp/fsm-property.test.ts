@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cs, us } from '../../../src/lib/units.js';
 import type { InstanceConfig, InstanceState, VrrpEvent } from '../../../src/vrrp/fsm/index.js';
 import { authPassBytes, initialState, makeInstanceConfig, step } from '../../../src/vrrp/fsm/index.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 const cfgArb: fc.Arbitrary<InstanceConfig> = fc
   .record({
@@ -59,8 +60,8 @@ const eventArb: fc.Arbitrary<VrrpEvent> = fc.oneof(
         kind: 'advertReceived',
         advert: r.bad?.decodeError
           ? undefined
-          : { version: r.version, family: 'inet', vrid: 7, priority: r.prio, advertInt: cs(r.adv), authType: 0, authData: authPassBytes(''), addresses: ['10.0.0.100'] },
-        meta: { src: r.src, dst: '224.0.0.18', ttl: r.ttl, ifindex: 1 },
+          : { version: r.version, family: 'inet', vrid: 7, priority: r.prio, advertInt: cs(r.adv), authType: 0, authData: authPassBytes(''), addresses: [ipOf('10.0.0.100')] },
+        meta: { src: ipOf(r.src), dst: ipOf('224.0.0.18'), ttl: r.ttl, ifindex: 1 },
         rawCheck: r.bad,
       }),
     ),

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { cs } from '../../../src/lib/units.js';
 import { masterDownUs, skewUs } from '../../../src/vrrp/fsm/timing.js';
-import { compareIp, isMulticast } from '../../../src/vrrp/fsm/ip.js';
+import { ipOf, isMulticast } from '../../../src/lib/ip.js';
+
+const compareIp = (a: string, b: string): number => ipOf(a).compare(ipOf(b));
 
 describe('VRRP timing (keepalived VRRP_TIMER_SKEW / VRRP_MS_DOWN_TIMER)', () => {
   it('v2 skew is (256-prio)/256 s whatever the interval, truncated to us', () => {

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { cs } from '../../../src/lib/units.js';
 import { authPassBytes, makeInstanceConfig, validateAdvert } from '../../../src/vrrp/fsm/index.js';
 import type { VrrpAdvert } from '../../../src/vrrp/packet/types.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 const cfg = makeInstanceConfig({ vrid: 51, vips: ['10.0.0.100'], authType: 1, authPass: 'secret12' });
-const good: VrrpAdvert = { version: 2, family: 'inet', vrid: 51, priority: 150, advertInt: cs(100), authType: 1, authData: authPassBytes('secret12'), addresses: ['10.0.0.100'] };
-const meta = { src: '10.0.0.2', dst: '224.0.0.18', ttl: 255, ifindex: 1 };
+const good: VrrpAdvert = { version: 2, family: 'inet', vrid: 51, priority: 150, advertInt: cs(100), authType: 1, authData: authPassBytes('secret12'), addresses: [ipOf('10.0.0.100')] };
+const meta = { src: ipOf('10.0.0.2'), dst: ipOf('224.0.0.18'), ttl: 255, ifindex: 1 };
 
 describe('receive validation order (keepalived vrrp_check_packet)', () => {
   it('accepts a valid advert', () => {
@@ -14,7 +15,7 @@ describe('receive validation order (keepalived vrrp_check_packet)', () => {
   it('reports only the first failing check, in keepalived order', () => {
     // Everything wrong at once: the AH check comes first.
     const bad: VrrpAdvert = { ...good, version: 3, authType: 0, advertInt: cs(200), addresses: [] };
-    const m = { ...meta, ttl: 1, dst: '10.0.0.1' };
+    const m = { ...meta, ttl: 1, dst: ipOf('10.0.0.1') };
     const order: [object, string][] = [
       [{ ahPresent: true, lengthError: true }, 'auth-type-mismatch'],
       [{ lengthError: true }, 'length'],
@@ -43,10 +44,10 @@ describe('receive validation order (keepalived vrrp_check_packet)', () => {
   it('unicast: no TTL rule, but peer TTL range and source when checked', () => {
     const u = makeInstanceConfig({ vrid: 51, vips: ['10.0.0.100'], unicastPeers: [{ address: '10.0.0.2' }], checkUnicastSrc: true });
     const a: VrrpAdvert = { ...good, authType: 0, authData: undefined };
-    const um = { ...meta, dst: '10.0.0.1', ttl: 64 };
+    const um = { ...meta, dst: ipOf('10.0.0.1'), ttl: 64 };
     expect(validateAdvert(u, { advert: a, meta: um }, true)).toEqual({ ok: true });
-    expect(validateAdvert(u, { advert: a, meta: { ...um, src: '10.0.0.3' } }, true)).toEqual({ ok: false, reason: 'unicast-src' });
-    expect(validateAdvert(u, { advert: a, meta: { ...um, dst: '224.0.0.18' } }, true)).toEqual({ ok: false, reason: 'multicast-dst' });
+    expect(validateAdvert(u, { advert: a, meta: { ...um, src: ipOf('10.0.0.3') } }, true)).toEqual({ ok: false, reason: 'unicast-src' });
+    expect(validateAdvert(u, { advert: a, meta: { ...um, dst: ipOf('224.0.0.18') } }, true)).toEqual({ ok: false, reason: 'multicast-dst' });
   });
   it('owner_ignore_adverts drops everything for an owner', () => {
     const o = makeInstanceConfig({ vrid: 51, vips: ['10.0.0.100'], priority: 255, ownerIgnoreAdverts: true });

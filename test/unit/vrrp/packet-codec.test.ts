@@ -5,7 +5,6 @@ import { cs } from '../../../src/lib/units.js';
 import {
   buildGratuitousArp,
   buildUnsolicitedNa,
-  canonicalIp,
   decodeArpFrame,
   decodeNaFrame,
   decodeAdvert,
@@ -14,16 +13,14 @@ import {
   encodeAdvert,
   encodeIpv4Header,
   encodeIpv4Packet,
-  formatIpv6,
   incrementalUpdate16,
   internetChecksum,
-  parseIpv4,
-  parseIpv6,
   setAdvertPriority,
   VrrpEncodeError,
   vmacFor,
   type VrrpAdvert,
 } from '../../../src/vrrp/packet/index.js';
+import { canonicalIp, formatIpv6, ipOf, parseIpv4, parseIpv6 } from '../../../src/lib/ip.js';
 
 const v2: VrrpAdvert = {
   version: 2,
@@ -33,12 +30,12 @@ const v2: VrrpAdvert = {
   advertInt: cs(100),
   authType: 1,
   authData: new TextEncoder().encode('secret12'),
-  addresses: ['192.0.2.100', '192.0.2.101'],
+  addresses: [ipOf('192.0.2.100'), ipOf('192.0.2.101')],
 };
-const v3: VrrpAdvert = { version: 3, family: 'inet', vrid: 53, priority: 200, advertInt: cs(50), authType: 0, addresses: ['192.0.2.103'] };
-const v3ctx = { src: '192.0.2.1', dst: '224.0.0.18' };
-const v6: VrrpAdvert = { version: 3, family: 'inet6', vrid: 54, priority: 150, advertInt: cs(100), authType: 0, addresses: ['2001:db8::100'] };
-const v6ctx = { src: 'fe80::1', dst: 'ff02::12' };
+const v3: VrrpAdvert = { version: 3, family: 'inet', vrid: 53, priority: 200, advertInt: cs(50), authType: 0, addresses: [ipOf('192.0.2.103')] };
+const v3ctx = { src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18') };
+const v6: VrrpAdvert = { version: 3, family: 'inet6', vrid: 54, priority: 150, advertInt: cs(100), authType: 0, addresses: [ipOf('2001:db8::100')] };
+const v6ctx = { src: ipOf('fe80::1'), dst: ipOf('ff02::12') };
 
 function reason(bytes: Uint8Array, ctx: Parameters<typeof decodeAdvert>[1]): string {
   const r = decodeAdvert(bytes, ctx);
@@ -105,7 +102,7 @@ describe('decodeAdvert failure reasons', () => {
     const b = Buffer.from(good2);
     b[5] = 2;
     expect(reason(b, { family: 'inet' })).toBe('bad-checksum');
-    expect(reason(good3, { family: 'inet', src: '192.0.2.9', dst: '224.0.0.18' })).toBe('bad-checksum');
+    expect(reason(good3, { family: 'inet', src: ipOf('192.0.2.9'), dst: ipOf('224.0.0.18') })).toBe('bad-checksum');
     const asV2 = encodeAdvert(v3, { checksum: 'as-v2' });
     expect(reason(asV2, { family: 'inet', ...v3ctx })).toBe('bad-checksum');
     expect(reason(asV2, { family: 'inet', ...v3ctx, checksum: 'as-v2' })).toBe('ok');
@@ -118,13 +115,14 @@ describe('decodeAdvert failure reasons', () => {
     expect(r).toMatchObject({ ok: false, reason: 'bad-checksum', unverified: { vrid: 51, priority: 42, authType: 1 } });
     expect(decodeAdvert(b, { family: 'inet', skipChecksum: true })).toMatchObject({ ok: true, checksum: 'unchecked', advert: { priority: 42 } });
     expect(decodeAdvert(good2, { family: 'inet' })).not.toHaveProperty('unverified');
-    const p = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1 }, b);
+    const p = encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1 }, b);
     expect(decodeVrrpIpv4Packet(p)).toMatchObject({ ok: false, reason: 'bad-checksum', unverified: { priority: 42 }, ip: { ttl: 255 } });
     expect(decodeVrrpIpv4Packet(p, { skipChecksum: true })).toMatchObject({ ok: true, advert: { priority: 42 } });
   });
   it('missing-addressing: v3 pseudo-header check without src/dst', () => {
     expect(reason(good3, { family: 'inet' })).toBe('missing-addressing');
-    expect(reason(good3, { family: 'inet', src: 'nonsense', dst: '224.0.0.18' })).toBe('missing-addressing');
+    expect(reason(good3, { family: 'inet', src: ipOf('2001:db8::1'), dst: ipOf('224.0.0.18') })).toBe('missing-addressing');
+    expect(reason(good3, { family: 'inet', src: Uint8Array.of(192, 0, 2), dst: ipOf('224.0.0.18') })).toBe('missing-addressing');
   });
   it("'kernel' mode skips the v3 check (IPv6 sockets validate it)", () => {
     const b = encodeAdvert(v6, { checksum: 'kernel' });
@@ -162,7 +160,7 @@ describe('encodeAdvert rejects adverts that cannot be on the wire', () => {
     ['v2 interval 256 s', { ...v2, advertInt: cs(25600) }],
     ['v3 interval beyond 12 bits', { ...v3, advertInt: cs(4096) }, v3ctx],
     ['v3 with auth', { ...v3, authType: 1 }, v3ctx],
-    ['IPv6 address in IPv4 advert', { ...v3, addresses: ['2001:db8::1'] }, v3ctx],
+    ['IPv6 address in IPv4 advert', { ...v3, addresses: [ipOf('2001:db8::1')] }, v3ctx],
     ['256 addresses', { ...v3, addresses: new Array(256).fill('192.0.2.1') }, v3ctx],
     ['auth data of 9 bytes', { ...v2, authData: new Uint8Array(9) }],
     ['v3 without src/dst', v3, {}],
@@ -198,10 +196,10 @@ describe('setAdvertPriority (RFC 1624 incremental checksum)', () => {
 
 describe('IPv4 framing', () => {
   const payload = encodeAdvert(v3, v3ctx);
-  const pkt = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1 }, payload);
+  const pkt = encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1 }, payload);
 
   it('builds keepalived-style headers: TOS 0xc0, TTL 255, proto 112, DF clear, valid checksum', () => {
-    const h = encodeIpv4Header({ src: '192.0.2.1', dst: '224.0.0.18', id: 1, payloadLength: 12 });
+    const h = encodeIpv4Header({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1, payloadLength: 12 });
     expect(h[1]).toBe(0xc0);
     expect(h[8]).toBe(255);
     expect(h[9]).toBe(112);
@@ -210,17 +208,17 @@ describe('IPv4 framing', () => {
   });
   it('decodes header fields and the advert', () => {
     const r = decodeVrrpIpv4Packet(pkt);
-    expect(r).toMatchObject({ ok: true, ip: { ttl: 255, src: '192.0.2.1', dst: '224.0.0.18', protocol: 112, id: 1 }, padding: 0 });
+    expect(r).toMatchObject({ ok: true, ip: { ttl: 255, src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), protocol: 112, id: 1 }, padding: 0 });
   });
   it('reports the TTL as received (the caller enforces 255)', () => {
-    const low = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1, ttl: 64 }, payload);
+    const low = encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1, ttl: 64 }, payload);
     const r = decodeVrrpIpv4Packet(low);
     expect(r.ok && r.ip.ttl).toBe(64);
   });
   it('tolerates Ethernet padding up to the 46-byte minimum payload, nothing beyond', () => {
     const padded = Buffer.concat([pkt, Buffer.alloc(46 - pkt.length)]);
     expect(decodeVrrpIpv4Packet(padded)).toMatchObject({ ok: true, padding: 46 - pkt.length });
-    const big = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1 }, encodeAdvert({ ...v3, addresses: ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'] }, v3ctx));
+    const big = encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1 }, encodeAdvert({ ...v3, addresses: [ipOf('192.0.2.1'), ipOf('192.0.2.2'), ipOf('192.0.2.3'), ipOf('192.0.2.4')] }, v3ctx));
     expect(big.length).toBe(44);
     expect(decodeVrrpIpv4Packet(Buffer.concat([big, Buffer.alloc(2)])).ok).toBe(true);
     expect(decodeVrrpIpv4Packet(Buffer.concat([big, Buffer.alloc(3)]))).toMatchObject({ ok: false, reason: 'too-long' });
@@ -236,8 +234,8 @@ describe('IPv4 framing', () => {
     frag.writeUInt16BE(0, 10);
     frag.writeUInt16BE(internetChecksum(frag, 0, 20), 10);
     expect(decodeVrrpIpv4Packet(frag)).toMatchObject({ ok: false, reason: 'fragmented' });
-    const udp = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1, protocol: 17 }, payload);
-    expect(decodeVrrpIpv4Packet(udp)).toMatchObject({ ok: false, reason: 'bad-protocol', ip: { src: '192.0.2.1' } });
+    const udp = encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1, protocol: 17 }, payload);
+    expect(decodeVrrpIpv4Packet(udp)).toMatchObject({ ok: false, reason: 'bad-protocol', ip: { src: ipOf('192.0.2.1') } });
     const six = Buffer.from(pkt);
     six[0] = 0x65;
     expect(decodeIpv4(six)).toMatchObject({ ok: false, reason: 'bad-ip-version' });
@@ -245,7 +243,7 @@ describe('IPv4 framing', () => {
   it('passes VRRP errors through with the IP header for logging', () => {
     const corrupt = Buffer.from(pkt);
     corrupt[20 + 2] ^= 0xff;
-    expect(decodeVrrpIpv4Packet(corrupt)).toMatchObject({ ok: false, reason: 'bad-checksum', ip: { src: '192.0.2.1' } });
+    expect(decodeVrrpIpv4Packet(corrupt)).toMatchObject({ ok: false, reason: 'bad-checksum', ip: { src: ipOf('192.0.2.1') } });
   });
   it('reads a v2 advert behind an AH header (protocol 51) and returns the AH fields', () => {
     const vrrp = encodeAdvert({ ...v2, authType: 2, authData: undefined });
@@ -255,7 +253,7 @@ describe('IPv4 framing', () => {
     ah.writeUInt32BE(0xc0000201, 4);
     ah.writeUInt32BE(7, 8);
     ah.fill(0xab, 12);
-    const p = encodeIpv4Packet({ src: '192.0.2.1', dst: '224.0.0.18', id: 1, protocol: 51 }, Buffer.concat([ah, vrrp]));
+    const p = encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 1, protocol: 51 }, Buffer.concat([ah, vrrp]));
     const r = decodeVrrpIpv4Packet(p);
     expect(r).toMatchObject({ ok: true, ip: { protocol: 51 }, ah: { nextHeader: 112, length: 24, spi: 0xc0000201, seq: 7 }, advert: { authType: 2 } });
     const badAh = Buffer.from(p);
@@ -295,7 +293,7 @@ describe('address text', () => {
 
 describe('GARP and unsolicited NA frames', () => {
   it('GARP: 42 bytes, decodes as gratuitous, also when padded to 60 bytes; other frames are not ARP', () => {
-    const f = buildGratuitousArp({ mac: '02:00:5e:10:00:01', ip: '192.0.2.100' });
+    const f = buildGratuitousArp({ mac: '02:00:5e:10:00:01', ip: ipOf('192.0.2.100') });
     expect(f.length).toBe(42);
     expect(decodeArpFrame(Buffer.concat([f, Buffer.alloc(18)]))).toMatchObject({ gratuitous: true, senderIp: '192.0.2.100' });
     const reply = Buffer.from(f);
@@ -305,10 +303,10 @@ describe('GARP and unsolicited NA frames', () => {
     notArp.writeUInt16BE(0x0800, 12);
     expect(decodeArpFrame(notArp)).toBeUndefined();
     expect(decodeArpFrame(f.subarray(0, 41))).toBeUndefined();
-    expect(() => buildGratuitousArp({ mac: 'zz', ip: '192.0.2.1' })).toThrow();
+    expect(() => buildGratuitousArp({ mac: 'zz', ip: ipOf('192.0.2.1') })).toThrow();
   });
   it('NA: Override always, Router on request, Solicited never; checksum catches corruption', () => {
-    const f = buildUnsolicitedNa({ mac: '02:00:5e:10:00:01', target: '2001:db8::100', router: false });
+    const f = buildUnsolicitedNa({ mac: '02:00:5e:10:00:01', target: ipOf('2001:db8::100'), router: false });
     expect(f.length).toBe(86);
     expect(decodeNaFrame(f)).toMatchObject({ override: true, router: false, solicited: false, hopLimit: 255, src: '2001:db8::100', checksumOk: true });
     const bad = Buffer.from(f);

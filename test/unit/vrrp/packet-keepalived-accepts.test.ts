@@ -18,9 +18,9 @@ import {
   encodeAdvert,
   encodeAhVrrpPacket,
   encodeIpv4Packet,
-  ipv6Bytes,
   type VrrpAdvert,
 } from '../../../src/vrrp/packet/index.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 const tool = (cmd: string, args: string[], hint: string): Prereq => () =>
   spawnSync(cmd, args, { stdio: 'ignore' }).status === 0 ? undefined : hint;
@@ -148,30 +148,30 @@ const ipv6 = (src: string, dst: string, payload: Uint8Array): Buffer => {
   h.writeUInt16BE(payload.length, 4);
   h[6] = 112;
   h[7] = 255;
-  Buffer.from(ipv6Bytes(src)).copy(h, 8);
-  Buffer.from(ipv6Bytes(dst)).copy(h, 24);
+  Buffer.from(ipOf(src).bytes).copy(h, 8);
+  Buffer.from(ipOf(dst).bytes).copy(h, 24);
   return Buffer.concat([h, payload]);
 };
 
 function round(i: number): string[] {
   const id = i + 1;
   const v4 = (a: VrrpAdvert, dst = '224.0.0.18', corrupt = false): Buffer => {
-    const body = encodeAdvert(a, { src: '192.0.2.2', dst });
+    const body = encodeAdvert(a, { src: ipOf('192.0.2.2'), dst: ipOf(dst) });
     if (corrupt) body[7] ^= 0x55;
     const ethDst = dst === '224.0.0.18' ? '01:00:5e:00:00:12' : MAC_A;
-    return eth(ethDst, 0x0800, encodeIpv4Packet({ src: '192.0.2.2', dst, id }, body));
+    return eth(ethDst, 0x0800, encodeIpv4Packet({ src: ipOf('192.0.2.2'), dst: ipOf(dst), id }, body));
   };
   const base = { priority: 200, advertInt: cs(100), authType: 0 as const };
-  const v6: VrrpAdvert = { ...base, version: 3, family: 'inet6', vrid: 54, addresses: ['2001:db8::100'] };
-  const ah: VrrpAdvert = { ...base, version: 2, family: 'inet', vrid: 59, authType: 2, addresses: ['192.0.2.109'] };
+  const v6: VrrpAdvert = { ...base, version: 3, family: 'inet6', vrid: 54, addresses: [ipOf('2001:db8::100')] };
+  const ah: VrrpAdvert = { ...base, version: 2, family: 'inet', vrid: 59, authType: 2, addresses: [ipOf('192.0.2.109')] };
   return [
-    v4({ ...base, version: 2, family: 'inet', vrid: 51, authType: 1, authData: new TextEncoder().encode('secret12'), addresses: ['192.0.2.100', '192.0.2.101'] }),
-    v4({ ...base, version: 3, family: 'inet', vrid: 53, addresses: ['192.0.2.103'] }),
-    eth('33:33:00:00:00:12', 0x86dd, ipv6('fe80::2', 'ff02::12', encodeAdvert(v6, { src: 'fe80::2', dst: 'ff02::12' }))),
-    eth('01:00:5e:00:00:12', 0x0800, encodeAhVrrpPacket(ah, { src: '192.0.2.2', dst: '224.0.0.18', id, seq: id, key: ahKey('ahsecret') })),
-    v4({ ...base, version: 3, family: 'inet', vrid: 60, addresses: ['192.0.2.110'] }, '224.0.0.18', true),
-    v4({ ...base, version: 2, family: 'inet', vrid: 61, addresses: ['192.0.2.111'] }, '192.0.2.1'),
-    v4({ ...base, version: 3, family: 'inet', vrid: 62, addresses: ['192.0.2.112'] }, '192.0.2.1'),
+    v4({ ...base, version: 2, family: 'inet', vrid: 51, authType: 1, authData: new TextEncoder().encode('secret12'), addresses: [ipOf('192.0.2.100'), ipOf('192.0.2.101')] }),
+    v4({ ...base, version: 3, family: 'inet', vrid: 53, addresses: [ipOf('192.0.2.103')] }),
+    eth('33:33:00:00:00:12', 0x86dd, ipv6('fe80::2', 'ff02::12', encodeAdvert(v6, { src: ipOf('fe80::2'), dst: ipOf('ff02::12') }))),
+    eth('01:00:5e:00:00:12', 0x0800, encodeAhVrrpPacket(ah, { src: ipOf('192.0.2.2'), dst: ipOf('224.0.0.18'), id, seq: id, key: ahKey('ahsecret') })),
+    v4({ ...base, version: 3, family: 'inet', vrid: 60, addresses: [ipOf('192.0.2.110')] }, '224.0.0.18', true),
+    v4({ ...base, version: 2, family: 'inet', vrid: 61, addresses: [ipOf('192.0.2.111')] }, '192.0.2.1'),
+    v4({ ...base, version: 3, family: 'inet', vrid: 62, addresses: [ipOf('192.0.2.112')] }, '192.0.2.1'),
   ].map((b) => b.toString('hex'));
 }
 

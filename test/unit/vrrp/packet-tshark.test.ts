@@ -16,9 +16,9 @@ import {
   buildUnsolicitedNa,
   encodeAdvert,
   encodeIpv4Packet,
-  ipv6Bytes,
   type VrrpAdvert,
 } from '../../../src/vrrp/packet/index.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 const hasTshark: Prereq = () =>
   spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'tshark not installed (apt-get install tshark)';
@@ -55,25 +55,25 @@ const ipv6 = (src: string, dst: string, payload: Buffer): Buffer => {
   h.writeUInt16BE(payload.length, 4);
   h[6] = 112;
   h[7] = 255;
-  Buffer.from(ipv6Bytes(src)).copy(h, 8);
-  Buffer.from(ipv6Bytes(dst)).copy(h, 24);
+  Buffer.from(ipOf(src).bytes).copy(h, 8);
+  Buffer.from(ipOf(dst).bytes).copy(h, 24);
   return Buffer.concat([h, payload]);
 };
 
 const SRC_MAC = '02:00:5e:10:00:01';
 const v2: VrrpAdvert = {
   version: 2, family: 'inet', vrid: 51, priority: 100, advertInt: cs(100), authType: 1,
-  authData: new TextEncoder().encode('secret12'), addresses: ['192.0.2.100', '192.0.2.101'],
+  authData: new TextEncoder().encode('secret12'), addresses: [ipOf('192.0.2.100'), ipOf('192.0.2.101')],
 };
-const v3: VrrpAdvert = { version: 3, family: 'inet', vrid: 53, priority: 200, advertInt: cs(50), authType: 0, addresses: ['192.0.2.103', '192.0.2.104', '192.0.2.105'] };
-const v3u: VrrpAdvert = { ...v3, vrid: 56, priority: 90, advertInt: cs(25), addresses: ['192.0.2.107'] };
-const v6: VrrpAdvert = { version: 3, family: 'inet6', vrid: 54, priority: 150, advertInt: cs(4095), authType: 0, addresses: ['2001:db8::100', 'fe80::54'] };
+const v3: VrrpAdvert = { version: 3, family: 'inet', vrid: 53, priority: 200, advertInt: cs(50), authType: 0, addresses: [ipOf('192.0.2.103'), ipOf('192.0.2.104'), ipOf('192.0.2.105')] };
+const v3u: VrrpAdvert = { ...v3, vrid: 56, priority: 90, advertInt: cs(25), addresses: [ipOf('192.0.2.107')] };
+const v6: VrrpAdvert = { version: 3, family: 'inet6', vrid: 54, priority: 150, advertInt: cs(4095), authType: 0, addresses: [ipOf('2001:db8::100'), ipOf('fe80::54')] };
 
 function v4frame(a: VrrpAdvert, dst: string, id: number, corrupt = false): Buffer {
-  const body = encodeAdvert(a, { src: '192.0.2.1', dst });
+  const body = encodeAdvert(a, { src: ipOf('192.0.2.1'), dst: ipOf(dst) });
   if (corrupt) body[2] ^= 0x01;
   const ethDst = dst === '224.0.0.18' ? '01:00:5e:00:00:12' : '02:00:5e:10:00:02';
-  return eth(ethDst, SRC_MAC, 0x0800, encodeIpv4Packet({ src: '192.0.2.1', dst, id }, body));
+  return eth(ethDst, SRC_MAC, 0x0800, encodeIpv4Packet({ src: ipOf('192.0.2.1'), dst: ipOf(dst), id }, body));
 }
 
 const FIELDS = [
@@ -111,13 +111,13 @@ describe('tshark dissects what our encoders build', () => {
       v4frame(v2, '224.0.0.18', 1),
       v4frame(v3, '224.0.0.18', 2),
       v4frame(v3u, '192.0.2.2', 3),
-      eth('33:33:00:00:00:12', SRC_MAC, 0x86dd, ipv6('fe80::1', 'ff02::12', encodeAdvert(v6, { src: 'fe80::1', dst: 'ff02::12' }))),
-      buildGratuitousArp({ mac: SRC_MAC, ip: '192.0.2.100' }),
-      buildUnsolicitedNa({ mac: SRC_MAC, target: '2001:db8::100', router: true }),
-      buildUnsolicitedNa({ mac: SRC_MAC, target: '2001:db8::101', router: false }),
+      eth('33:33:00:00:00:12', SRC_MAC, 0x86dd, ipv6('fe80::1', 'ff02::12', encodeAdvert(v6, { src: ipOf('fe80::1'), dst: ipOf('ff02::12') }))),
+      buildGratuitousArp({ mac: SRC_MAC, ip: ipOf('192.0.2.100') }),
+      buildUnsolicitedNa({ mac: SRC_MAC, target: ipOf('2001:db8::100'), router: true }),
+      buildUnsolicitedNa({ mac: SRC_MAC, target: ipOf('2001:db8::101'), router: false }),
       v4frame(v3, '224.0.0.18', 4, true),
       eth('01:00:5e:00:00:12', SRC_MAC, 0x0800, encodeAhVrrpPacket({ ...v2, vrid: 59, authType: 2, authData: undefined }, {
-        src: '192.0.2.1', dst: '224.0.0.18', id: 5, seq: 3, key: ahKey('ahsecret'),
+        src: ipOf('192.0.2.1'), dst: ipOf('224.0.0.18'), id: 5, seq: 3, key: ahKey('ahsecret'),
       })),
     ];
     const rows = dissect(frames);

@@ -4,6 +4,7 @@
 // (bytes compared one for one).
 import { describe, expect, it } from 'vitest';
 import { decodeAdvert } from '../../../src/vrrp/packet/index.js';
+import { ipOf } from '../../../src/lib/ip.js';
 import { checkVector, OLD_UNICAST_CHECKSUM_VRIDS } from '../../vectors/check.js';
 import { hex, loadVectors, type VrrpVector } from '../../vectors/load.js';
 
@@ -35,7 +36,7 @@ describe('keepalived capture coverage', () => {
   });
   it('the old-unicast-checksum advert does not verify against its real destination', () => {
     const v = vrrp.find((x) => OLD_UNICAST_CHECKSUM_VRIDS.has(x.fields.vrid))!;
-    const r = decodeAdvert(hex(v.vrrp), { family: 'inet', src: String(v.ip.src), dst: String(v.ip.dst) });
+    const r = decodeAdvert(hex(v.vrrp), { family: 'inet', src: ipOf(String(v.ip.src)), dst: ipOf(String(v.ip.dst)) });
     expect(r).toMatchObject({ ok: false, reason: 'bad-checksum' });
   });
   it('keepalived multicast adverts carry TTL/hop limit 255 and TOS 0xc0', () => {

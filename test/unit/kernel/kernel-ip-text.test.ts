@@ -1,13 +1,17 @@
-// IP text <-> bytes. The independent reference for canonical IPv6 text is the WHATWG URL
+// IP text <-> bytes under the kernel layer's rules (src/lib/ip.ts, LENIENT). The independent reference for canonical IPv6 text is the WHATWG URL
 // parser built into Node (it prints hosts in RFC 5952 form), and node:net for validity.
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, formatIp, ipv4Broadcast, isIpv6LinkLocal, parseIp } from '../../../src/kernel/ip-bytes.js';
+import { canonicalIp as canonicalText, formatIp, ipv4Broadcast, isIpv6LinkLocal, LENIENT, parseIp as parseText } from '../../../src/lib/ip.js';
+
+// The kernel layer's rules: IPv4 leading zeros and an IPv6 zone suffix are accepted.
+const parseIp = (t: string) => parseText(t, LENIENT);
+const canonicalIp = (t: string) => canonicalText(t, LENIENT);
 
 const urlCanonical6 = (text: string): string => new URL(`http://[${text}]/`).hostname.slice(1, -1);
 
-describe('ip-bytes', () => {
+describe('kernel address text (lib/ip LENIENT)', () => {
   it('formats random IPv6 addresses exactly as the URL parser canonicalises them, and parses them back', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 8 }), (bytes, zeros) => {
