@@ -364,8 +364,9 @@ CASES.push(
     expectedNotify: SYNC_FAULT_BACKUP_MASTER,
   },
   {
-    // The same start with the order reversed: VI_2's script succeeds first (0.5 s), trk0 comes up
-    // after it (1 s; the first run brings it up from a detached child once it has exited).
+    // Conformance case 119 (test/conformance/vrrp/119-startup-sync-group-script-then-link-up):
+    // the same start with the order reversed: VI_2's script succeeds first (0.5 s), trk0 comes
+    // up after it (1 s; the first run brings it up from a detached child once it has exited).
     name: 'sync group booted with VI_1\'s tracked link down while VI_2\'s weight-0 script is pending: first success at 0.5 s, link up at 1 s',
     setup: (shared) =>
       script(
