@@ -301,15 +301,21 @@ const CASES: Case[] = [
   },
 ];
 
-/** VI_1 and VI_2 (tracking chk) in sync group G. */
-function syncGroupConf(d: string): string {
+/** VI_1 (with `vi1Extra`) and VI_2 (tracking chk) in sync group G. */
+function syncGroupConf(d: string, vi1Extra: string[] = []): string {
   const vi2 = instance(d, { extra: TRACK_SCRIPT })
     .replace(/^global_defs \{[\s\S]*?\n\}\n/, '')
     .replace('VI_1', 'VI_2')
     .replace('virtual_router_id 51', 'virtual_router_id 52')
     .replace(`${VIP}/24`, '192.0.2.101/24');
-  return 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n' + instance(d) + vi2;
+  return 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n' + instance(d, { extra: vi1Extra }) + vi2;
 }
+
+/** Both members FAULT at start, then BACKUP, then MASTER (compared as sets: members race). */
+const SYNC_FAULT_BACKUP_MASTER = {
+  scripts: ['nf', 'nf', 'nb', 'nb', 'nm', 'nm'],
+  generic: ['FAULT', 'BACKUP', 'MASTER'].flatMap((st) => [N(st), N(st).replace('VI_1', 'VI_2')]),
+};
 
 CASES.push(
   {
@@ -329,6 +335,57 @@ CASES.push(
     done: hasNotify('nf'),
     expected: ['script chk returns 1', 'script chk failed (exited with status 1)'],
     expectedNotify: { scripts: ['nf'], generic: [N('FAULT').replace('VI_1', 'VI_2')] },
+  },
+  {
+    // Conformance case 118 (test/conformance/vrrp/118-startup-sync-group-link-down-script-pending).
+    // VI_1's tracked trk0 is down at start; VI_2's weight-0 script has not reported yet. The
+    // script's first run drives both changes itself, so their order does not depend on when the
+    // test sees the daemon's log: it brings trk0 up after 0.5 s and reports success 0.5 s later.
+    // Later runs succeed at once. The interval (2 s) is longer than the first run, so no run
+    // overlaps another (keepalived 2.2.7 logs "skipping run" but starts an overlapping run anyway).
+    name: 'sync group booted with VI_1\'s tracked link down while VI_2\'s weight-0 script is pending: link up at 0.5 s, first success at 1 s',
+    setup: (shared) =>
+      script(
+        shared,
+        'link-then-ok.sh',
+        '#!/bin/sh\n[ -e "$1" ] && exit 0\n: > "$1"\nsleep 0.5\n/bin/ip link set trk1 up && /bin/ip link set trk0 up\nsleep 0.5\nexit 0\n',
+        0o755,
+      ),
+    pre: (lab) => lab.exec('a', ['ip', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']),
+    conf: (d, shared) =>
+      vrrpScript(`${join(shared, 'link-then-ok.sh')} ${join(d, 'ran')}`).replace('interval 1', 'interval 2') +
+      syncGroupConf(d, ['track_interface {', '  trk0', '}']),
+    done: hasState('VI_2 MASTER'),
+    unorderedNotify: true,
+    // Nothing on the link coming up (the group still waits for VI_2's script). On the success
+    // VI_2 goes BACKUP and takes VI_1 (held only by the group) with it; VI_2's down timer fires
+    // first but VI_1 does not want MASTER yet, VI_1's fires next and takes the group to MASTER.
+    expected: ['FAULT cause (interface trk0 down)', 'FAULT', 'VI_2 FAULT', 'script chk succeeded', 'VI_2 BACKUP', 'BACKUP', 'MASTER', 'VI_2 MASTER'],
+    expectedNotify: SYNC_FAULT_BACKUP_MASTER,
+  },
+  {
+    // Conformance case 119 (test/conformance/vrrp/119-startup-sync-group-script-then-link-up):
+    // the same start with the order reversed: VI_2's script succeeds first (0.5 s), trk0 comes
+    // up after it (1 s; the first run brings it up from a detached child once it has exited).
+    name: 'sync group booted with VI_1\'s tracked link down while VI_2\'s weight-0 script is pending: first success at 0.5 s, link up at 1 s',
+    setup: (shared) =>
+      script(
+        shared,
+        'ok-then-link.sh',
+        '#!/bin/sh\n[ -e "$1" ] && exit 0\n: > "$1"\nsleep 0.5\n(sleep 0.5; /bin/ip link set trk1 up && /bin/ip link set trk0 up) </dev/null >/dev/null 2>&1 &\nexit 0\n',
+        0o755,
+      ),
+    pre: (lab) => lab.exec('a', ['ip', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']),
+    conf: (d, shared) =>
+      vrrpScript(`${join(shared, 'ok-then-link.sh')} ${join(d, 'ran')}`).replace('interval 1', 'interval 2') +
+      syncGroupConf(d, ['track_interface {', '  trk0', '}']),
+    done: hasState('VI_2 MASTER'),
+    unorderedNotify: true,
+    // Nothing on the success (VI_1 still has its own fault). On the link coming up VI_1 goes
+    // BACKUP and takes VI_2 with it; VI_1's down timer fires first but VI_2 does not want MASTER
+    // yet, VI_2's fires next and takes the group to MASTER.
+    expected: ['FAULT cause (interface trk0 down)', 'FAULT', 'VI_2 FAULT', 'script chk succeeded', 'BACKUP', 'VI_2 BACKUP', 'VI_2 MASTER', 'MASTER'],
+    expectedNotify: SYNC_FAULT_BACKUP_MASTER,
   },
 );
 
