@@ -72,6 +72,10 @@ export type ArgvResult =
 
 type ArgKind = 'none' | 'required' | 'optional';
 
+/** The CliOptions fields that are flags (given or not), and those that carry a parsed value as is. */
+type FlagField = { [K in keyof CliOptions]-?: CliOptions[K] extends boolean ? K : never }[keyof CliOptions];
+type ValueField = 'configTestLog' | 'signum' | 'logFile' | 'pidFile' | 'vrrpPidFile' | 'checkersPidFile' | 'bfdPidFile' | 'namespace' | 'umask' | 'snmpAgentSocket' | 'coreDumpPattern';
+
 interface OptionSpec {
   readonly long: string;
   readonly short?: string;
@@ -80,44 +84,29 @@ interface OptionSpec {
   readonly key: string;
 }
 
-const SPECS: readonly OptionSpec[] = [
-  { long: 'use-file', short: 'f', arg: 'required', key: 'configFile' },
-  { long: 'vrrp', short: 'P', arg: 'none', key: 'vrrpOnly' },
-  { long: 'check', short: 'C', arg: 'none', key: 'checkOnly' },
-  { long: 'no_bfd', short: 'B', arg: 'none', key: 'noBfd' },
-  { long: 'all', arg: 'none', key: 'all' },
-  { long: 'log-console', short: 'l', arg: 'none', key: 'logConsole' },
-  { long: 'log-detail', short: 'D', arg: 'none', key: 'logDetail' },
-  { long: 'log-facility', short: 'S', arg: 'required', key: 'logFacility' },
-  { long: 'log-file', short: 'g', arg: 'optional', key: 'logFile' },
-  { long: 'flush-log-file', arg: 'none', key: 'flushLogFile' },
-  { long: 'no-syslog', short: 'G', arg: 'none', key: 'noSyslog' },
-  { long: 'umask', short: 'u', arg: 'required', key: 'umask' },
-  { long: 'release-vips', short: 'X', arg: 'none', key: 'releaseVips' },
-  { long: 'dont-release-vrrp', short: 'V', arg: 'none', key: 'dontReleaseVrrp' },
-  { long: 'dont-release-ipvs', short: 'I', arg: 'none', key: 'dontReleaseIpvs' },
-  { long: 'dont-respawn', short: 'R', arg: 'none', key: 'dontRespawn' },
-  { long: 'dont-fork', short: 'n', arg: 'none', key: 'dontFork' },
-  { long: 'dump-conf', short: 'd', arg: 'none', key: 'dumpConf' },
-  { long: 'dump-config', arg: 'none', key: 'dumpConfig' },
-  { long: 'pid', short: 'p', arg: 'required', key: 'pidFile' },
-  { long: 'vrrp_pid', short: 'r', arg: 'required', key: 'vrrpPidFile' },
-  { long: 'checkers_pid', short: 'c', arg: 'required', key: 'checkersPidFile' },
-  { long: 'bfd_pid', short: 'b', arg: 'required', key: 'bfdPidFile' },
-  { long: 'address-monitoring', short: 'a', arg: 'none', key: 'addressMonitoring' },
-  { long: 'snmp', short: 'x', arg: 'none', key: 'snmp' },
-  { long: 'snmp-agent-socket', short: 'A', arg: 'required', key: 'snmpAgentSocket' },
-  { long: 'namespace', short: 's', arg: 'required', key: 'namespace' },
-  { long: 'core-dump', short: 'm', arg: 'none', key: 'coreDump' },
-  { long: 'core-dump-pattern', short: 'M', arg: 'optional', key: 'coreDumpPattern' },
-  { long: 'all-config', short: 'e', arg: 'none', key: 'allConfig' },
-  { long: 'config-id', short: 'i', arg: 'required', key: 'configId' },
-  { long: 'signum', arg: 'required', key: 'signum' },
-  { long: 'config-test', short: 't', arg: 'optional', key: 'configTest' },
-  { long: 'genhash', short: 'T', arg: 'none', key: 'genhash' },
-  { long: 'version', short: 'v', arg: 'none', key: 'version' },
-  { long: 'help', short: 'h', arg: 'none', key: 'help' },
-];
+/**
+ * keepalived 2.2.7's getopt_long table, one word per option, `long/s=field` (`long/=field` when
+ * there is no short letter), by argument kind: `field` is the CliOptions field it sets.
+ */
+const OPTION_WORDS: Readonly<Record<ArgKind, string>> = {
+  none:
+    'vrrp/P=vrrpOnly check/C=checkOnly no_bfd/B=noBfd all/=all log-console/l=logConsole log-detail/D=logDetail ' +
+    'flush-log-file/=flushLogFile no-syslog/G=noSyslog release-vips/X=releaseVips dont-release-vrrp/V=dontReleaseVrrp ' +
+    'dont-release-ipvs/I=dontReleaseIpvs dont-respawn/R=dontRespawn dont-fork/n=dontFork dump-conf/d=dumpConf dump-config/=dumpConfig ' +
+    'address-monitoring/a=addressMonitoring snmp/x=snmp core-dump/m=coreDump all-config/e=allConfig genhash/T=genhash version/v=version help/h=help',
+  required:
+    'use-file/f=configFile log-facility/S=logFacility umask/u=umask pid/p=pidFile vrrp_pid/r=vrrpPidFile checkers_pid/c=checkersPidFile ' +
+    'bfd_pid/b=bfdPidFile snmp-agent-socket/A=snmpAgentSocket namespace/s=namespace config-id/i=configId signum/=signum',
+  optional: 'log-file/g=logFile core-dump-pattern/M=coreDumpPattern config-test/t=configTest',
+};
+
+const SPECS: readonly OptionSpec[] = (Object.entries(OPTION_WORDS) as [ArgKind, string][]).flatMap(([arg, words]) =>
+  words.split(' ').map((w): OptionSpec => {
+    const [, long, short, key] = /^([^/]+)\/(\w?)=(\w+)$/.exec(w) ?? [];
+    if (long === undefined || key === undefined) throw new Error(`bad option word ${w}`);
+    return short ? { long, short, arg, key } : { long, arg, key };
+  }),
+);
 
 const BY_SHORT = new Map(SPECS.filter((s) => s.short).map((s) => [s.short as string, s]));
 
@@ -243,45 +232,15 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
     return { ok: false, message: `Unknown sigfunc ${o.signum}`, exitCode: 1 };
   }
 
+  // Flags are booleans (given or not); values pass through as parsed (undefined when absent).
+  const flags = [...SPECS.filter((s) => s.arg === 'none' && s.key !== 'genhash').map((s) => s.key), 'configFileGiven', 'configTest', 'logFacilitySet'];
+  const values: readonly ValueField[] = ['configTestLog', 'signum', 'logFile', 'pidFile', 'vrrpPidFile', 'checkersPidFile', 'bfdPidFile', 'namespace', 'umask', 'snmpAgentSocket', 'coreDumpPattern'];
   const options: CliOptions = {
+    ...(Object.fromEntries(flags.map((k) => [k, o[k] === true])) as Record<FlagField, boolean>),
+    ...(Object.fromEntries(values.map((k) => [k, o[k]])) as Pick<CliOptions, ValueField>),
     configFile: (o.configFile as string | undefined) ?? DEFAULT_CONFIG_FILE,
-    configFileGiven: o.configFileGiven === true,
-    configTest: o.configTest === true,
-    configTestLog: o.configTestLog as string | undefined,
     configId: (o.configId as string | undefined) ?? defaultConfigId(hostname),
-    dumpConfig: o.dumpConfig === true,
-    dumpConf: o.dumpConf === true,
-    version: o.version === true,
-    help: o.help === true,
-    signum: o.signum as string | undefined,
-    dontFork: o.dontFork === true,
-    logConsole: o.logConsole === true,
-    logDetail: o.logDetail === true,
     logFacility: (o.logFacility as LogFacility | undefined) ?? 'daemon',
-    logFacilitySet: o.logFacilitySet === true,
-    noSyslog: o.noSyslog === true,
-    logFile: o.logFile as string | undefined,
-    flushLogFile: o.flushLogFile === true,
-    vrrpOnly: o.vrrpOnly === true,
-    checkOnly: o.checkOnly === true,
-    noBfd: o.noBfd === true,
-    all: o.all === true,
-    pidFile: o.pidFile as string | undefined,
-    vrrpPidFile: o.vrrpPidFile as string | undefined,
-    checkersPidFile: o.checkersPidFile as string | undefined,
-    bfdPidFile: o.bfdPidFile as string | undefined,
-    releaseVips: o.releaseVips === true,
-    dontReleaseVrrp: o.dontReleaseVrrp === true,
-    dontReleaseIpvs: o.dontReleaseIpvs === true,
-    dontRespawn: o.dontRespawn === true,
-    addressMonitoring: o.addressMonitoring === true,
-    allConfig: o.allConfig === true,
-    namespace: o.namespace as string | undefined,
-    umask: o.umask as number | undefined,
-    snmp: o.snmp === true,
-    snmpAgentSocket: o.snmpAgentSocket as string | undefined,
-    coreDump: o.coreDump === true,
-    coreDumpPattern: o.coreDumpPattern as string | undefined,
     operands,
     warnings,
   };

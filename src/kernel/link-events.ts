@@ -132,6 +132,14 @@ export function decodeLink(payload: Buffer): Result<LinkInfo> {
   return ok(link);
 }
 
+/** Attribute `t` as an address of `family` (IPv4: 4 bytes, IPv6: 16); undefined when absent. */
+function ipAttribute(a: ReadonlyMap<number, Buffer>, t: number, family: 'inet' | 'inet6', what: string): Result<string | undefined> {
+  const v = a.get(t);
+  if (v === undefined) return ok(undefined);
+  if (v.length !== (family === 'inet' ? 4 : 16)) return fail('bad-value', `${what} attribute ${t} of ${v.length} bytes for ${family}`);
+  return ok(formatIp(v));
+}
+
 /** Decodes an RTM_NEWADDR/RTM_DELADDR payload (IPv4 and IPv6 only). */
 export function decodeAddress(payload: Buffer): Result<AddressInfo> {
   if (payload.length < IFADDRMSG_LEN) return fail('truncated-payload', `ifaddrmsg needs 8 bytes, got ${payload.length}`);
@@ -144,13 +152,7 @@ export function decodeAddress(payload: Buffer): Result<AddressInfo> {
   const ar = parseAttributes(payload.subarray(IFADDRMSG_LEN));
   if (!ar.ok) return ar;
   const a = ar.value;
-  const alen = family === 'inet' ? 4 : 16;
-  const ip = (t: number): Result<string | undefined> => {
-    const v = a.get(t);
-    if (v === undefined) return ok(undefined);
-    if (v.length !== alen) return fail('bad-value', `address attribute ${t} of ${v.length} bytes for ${family}`);
-    return ok(formatIp(v));
-  };
+  const ip = (t: number) => ipAttribute(a, t, family, 'address');
   const local = ip(IFA.LOCAL);
   const addr = ip(IFA.ADDRESS);
   const brd = ip(IFA.BROADCAST);
@@ -187,13 +189,7 @@ export function decodeRoute(payload: Buffer): Result<RouteInfo> {
   const ar = parseAttributes(payload.subarray(RTMSG_LEN));
   if (!ar.ok) return ar;
   const a = ar.value;
-  const alen = family === 'inet' ? 4 : 16;
-  const ip = (t: number): Result<string | undefined> => {
-    const v = a.get(t);
-    if (v === undefined) return ok(undefined);
-    if (v.length !== alen) return fail('bad-value', `route attribute ${t} of ${v.length} bytes for ${family}`);
-    return ok(formatIp(v));
-  };
+  const ip = (t: number) => ipAttribute(a, t, family, 'route');
   const u32 = (t: number): Result<number | undefined> => {
     const v = a.get(t);
     if (v === undefined) return ok(undefined);

@@ -134,16 +134,7 @@ export class NetlinkKernel implements Kernel {
 
   async addAddress(spec: AddressSpec): Promise<AddResult> {
     const ifindex = await this.ifindexOf('addAddress', spec.dev);
-    const payload = encodeAddress(spec, ifindex, 'addAddress');
-    try {
-      await this.request('addAddress', RTM.NEWADDR, payload, NLM_F.CREATE | NLM_F.EXCL);
-      return { alreadyPresent: false };
-    } catch (e) {
-      // keepalived (netlink_parse_info) also takes EEXIST on RTM_NEWADDR as success. We report it
-      // so the daemon knows the address was adopted and must not be removed when it stops.
-      if (e instanceof KernelError && e.code === 'EEXIST') return { alreadyPresent: true };
-      throw e;
-    }
+    return this.create('addAddress', RTM.NEWADDR, encodeAddress(spec, ifindex, 'addAddress'));
   }
 
   async deleteAddress(spec: AddressSpec): Promise<void> {
@@ -159,9 +150,17 @@ export class NetlinkKernel implements Kernel {
 
   async addRoute(spec: RouteSpec): Promise<AddResult> {
     const oif = spec.dev === undefined ? undefined : await this.ifindexOf('addRoute', spec.dev);
-    const payload = encodeRoute(spec, oif, 'addRoute');
+    return this.create('addRoute', RTM.NEWROUTE, encodeRoute(spec, oif, 'addRoute'));
+  }
+
+  /**
+   * A create request (NLM_F_CREATE | NLM_F_EXCL). keepalived (netlink_parse_info) also takes
+   * EEXIST on RTM_NEWADDR as success; we report it so the daemon knows the address or route was
+   * adopted and must not be removed when it stops.
+   */
+  private async create(op: string, type: number, payload: Buffer): Promise<AddResult> {
     try {
-      await this.request('addRoute', RTM.NEWROUTE, payload, NLM_F.CREATE | NLM_F.EXCL);
+      await this.request(op, type, payload, NLM_F.CREATE | NLM_F.EXCL);
       return { alreadyPresent: false };
     } catch (e) {
       if (e instanceof KernelError && e.code === 'EEXIST') return { alreadyPresent: true };

@@ -10,15 +10,7 @@ import {
   type NativeRecvMeta,
   type NativeSocket,
 } from './native.js';
-import {
-  ALL_NODES6,
-  IPPROTO_VRRP,
-  type PacketIo,
-  type PacketIoError,
-  type ReceivedPacket,
-  type VrrpSocket,
-  type VrrpSocketSpec,
-} from './packet-io.js';
+import { ALL_NODES6, IPPROTO_VRRP, type PacketIo, type PacketIoError, type ReceivedPacket, type VrrpSocket, type VrrpSocketSpec } from './packet-io.js';
 
 function isRecvError(m: NativeRecvMeta | NativeRecvError): m is NativeRecvError {
   return typeof (m as NativeRecvError).code === 'string';

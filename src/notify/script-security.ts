@@ -19,7 +19,7 @@
 // are configured, `prepareConfiguredScript` the one per-script start-up check, and
 // `securityViolations` / `missingTrackScripts` the summary lines; `-t` (cli/config-test.ts)
 // and the daemon (core/daemon.ts) both call these, so they cannot disagree.
-import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { KeepalivedConfig, ScriptSpec } from '../config/model.js';
 import type { Diagnostic, SourceLoc } from '../lib/diagnostics.js';
@@ -574,6 +574,11 @@ export interface ConfiguredScript {
   readonly user?: UserSpec;
 }
 
+/** The notify keywords of a vrrp_sync_group and of a vrrp_instance, in keepalived's order, with their model fields. */
+const STATE_NOTIFY = [['notify_master', 'notifyMaster'], ['notify_backup', 'notifyBackup'], ['notify_fault', 'notifyFault'], ['notify_stop', 'notifyStop']] as const;
+const GROUP_NOTIFY = [...STATE_NOTIFY, ['notify', 'notify']] as const;
+const INSTANCE_NOTIFY = [...STATE_NOTIFY, ['notify_deleted', 'notifyDeleted'], ['notify_master_rx_lower_pri', 'notifyMasterRxLowerPri'], ['notify', 'notify']] as const;
+
 /**
  * Every script the model configures, VRRP side first (vrrp_scripts, instances, sync groups),
  * then the checker side. This is the one list of script keywords.
@@ -587,22 +592,10 @@ export function configuredScripts(model: KeepalivedConfig): ConfiguredScript[] {
   };
   for (const vs of model.vrrpScripts) add(`vrrp_script ${vs.name}`, 'script', vs.script, false, vs.user, vs.name);
   for (const vi of model.vrrpInstances) {
-    const n = (k: string, spec: ScriptSpec | undefined) => add(`${vi.name} ${k}`, k, spec, false, spec && own(spec));
-    n('notify_master', vi.notifyMaster);
-    n('notify_backup', vi.notifyBackup);
-    n('notify_fault', vi.notifyFault);
-    n('notify_stop', vi.notifyStop);
-    n('notify_deleted', vi.notifyDeleted);
-    n('notify_master_rx_lower_pri', vi.notifyMasterRxLowerPri);
-    n('notify', vi.notify);
+    for (const [k, field] of INSTANCE_NOTIFY) add(`${vi.name} ${k}`, k, vi[field], false, vi[field] && own(vi[field]));
   }
   for (const sg of model.vrrpSyncGroups) {
-    const n = (k: string, spec: ScriptSpec | undefined) => add(`${sg.name} ${k}`, k, spec, false, spec && own(spec));
-    n('notify_master', sg.notifyMaster);
-    n('notify_backup', sg.notifyBackup);
-    n('notify_fault', sg.notifyFault);
-    n('notify_stop', sg.notifyStop);
-    n('notify', sg.notify);
+    for (const [k, field] of GROUP_NOTIFY) add(`${sg.name} ${k}`, k, sg[field], false, sg[field] && own(sg[field]));
   }
   for (const v of model.virtualServers) {
     add('virtual_server quorum_up', 'quorum_up', v.quorumUp, true, v.quorumUp && own(v.quorumUp));
@@ -644,15 +637,6 @@ export function prepareConfiguredScript(
   return { ok: true, script: verdict.script, insecure: verdict.status === 'insecure', findings: verdict.findings };
 }
 
-function existsPath(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
@@ -687,7 +671,7 @@ export function resolveProgram(program: string, pathEnv: string | undefined): st
  */
 export function scriptFound(s: ConfiguredScript, pathEnv: string | undefined): boolean {
   const program = programOf(s.spec.cmd);
-  return program.includes('/') ? existsPath(program) : resolveProgram(program, pathEnv) !== undefined;
+  return program.includes('/') ? existsSync(program) : resolveProgram(program, pathEnv) !== undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Skipping is only acceptable on a developer's or user's machine. In CI (CI=true) a missing
 // prerequisite is a failure, so a green run always means the suite really ran.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { it } from 'vitest';
 
@@ -50,3 +51,16 @@ export const pathsExist =
 
 export const isRoot: Prereq = () =>
   process.getuid?.() === 0 ? undefined : 'must run as root (network namespaces)';
+
+/** A prerequisite on a command that runs (`cmd args` exits 0); `missing` says what to install. */
+export const runs =
+  (cmd: string, args: string[], missing: string): Prereq =>
+  () =>
+    spawnSync(cmd, args, { stdio: 'ignore' }).status === 0 ? undefined : missing;
+
+export const hasKeepalived = runs('keepalived', ['--version'], 'keepalived 2.2.7 not installed (apt-get install keepalived)');
+export const hasTcpdump = runs('tcpdump', ['--version'], 'tcpdump not installed (apt-get install tcpdump)');
+export const hasTshark = runs('tshark', ['-v'], 'tshark not installed (apt-get install tshark)');
+export const hasCc = runs('cc', ['--version'], 'a C compiler (cc) is missing');
+export const PYTHON = '/usr/bin/python3';
+export const hasScapy = runs(PYTHON, ['-c', 'import scapy.layers.vrrp'], `python3 with scapy missing (apt-get install python3-scapy)`);

@@ -8,16 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../../src/lab/lab.js';
 import { startKeepalived, watchProcess, type PeerProcess } from '../../src/lab/keepalived-peer.js';
-import type { Prereq } from '../helpers/require.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 const CLI = join(REPO, 'src/cli/main.ts');
 
-const tool = (cmd: string, args: string[], hint: string): Prereq => () =>
-  spawnSync(cmd, args, { stdio: 'ignore' }).status === 0 ? undefined : hint;
-export const hasKeepalived = tool('keepalived', ['--version'], 'keepalived 2.2.7 not installed (apt-get install keepalived)');
-export const hasTshark = tool('tshark', ['-v'], 'tshark not installed (apt-get install tshark)');
-export const hasTcpdump = tool('tcpdump', ['--version'], 'tcpdump not installed (apt-get install tcpdump)');
+export { hasKeepalived, hasTcpdump, hasTshark } from '../helpers/require.js';
 
 export type Impl = 'ours' | 'keepalived';
 
@@ -98,44 +93,9 @@ function listPids(lab: Lab, host: string): number[] {
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function waitUntil(what: string, cond: () => boolean, timeoutMs: number, everyMs = 20): Promise<number> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return performance.now();
-    if (performance.now() > end) throw new Error(`timeout (${timeoutMs} ms) waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-export function hasAddr(lab: Lab, host: string, addr: string): boolean {
-  return lab.addresses(host).some((a) => a.split('/')[0] === addr);
-}
-
-export function holders(lab: Lab, hosts: readonly string[], addr: string): string[] {
-  return hosts.filter((h) => hasAddr(lab, h, addr));
-}
-
-/** Waits until `host` alone (among `hosts`) holds `addr`. */
-export function waitSoleHolder(lab: Lab, hosts: readonly string[], host: string, addr: string, timeoutMs: number): Promise<number> {
-  return waitUntil(`${host} sole holder of ${addr}`, () => {
-    const h = holders(lab, hosts, addr);
-    return h.length === 1 && h[0] === host;
-  }, timeoutMs);
-}
-
-/** For `ms`, polls every 100 ms that exactly `host` holds `addr`; throws otherwise. */
-export async function assertStableHolder(lab: Lab, hosts: readonly string[], host: string, addr: string, ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  let n = 0;
-  while (performance.now() < end) {
-    const h = holders(lab, hosts, addr);
-    if (h.length !== 1 || h[0] !== host) throw new Error(`expected only ${host} to hold ${addr}; holders [${h.join(', ')}] after ${n} polls`);
-    n++;
-    await sleep(100);
-  }
-}
+// The address waits are the namespace fixture's (hasAddr: an address, without prefix, on eth0).
+export { assertStableHolder, hasVip as hasAddr, holders, sleep, waitSoleHolder, waitUntil } from '../helpers/netns-fixture.js';
+import { sleep } from '../helpers/netns-fixture.js';
 
 // --- capture -------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 // Spawns the keepalived-ts CLI from source (through tsx) exactly as a user would run it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -49,11 +50,18 @@ export function runCli(args: readonly string[], o: CliSpawnOptions = {}): Promis
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    collectRun(child, o.timeoutMs ?? 20_000, () => child.kill('SIGKILL')).then(done, fail);
+  });
+}
+
+/** Collects a child's output until it closes; `kill` runs if it outlives `timeoutMs`. */
+export function collectRun(child: ChildProcessByStdio<null, Readable, Readable>, timeoutMs: number, kill: () => void): Promise<CliRun> {
+  return new Promise((done, fail) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 20_000);
+    const timer = setTimeout(kill, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
       fail(e);

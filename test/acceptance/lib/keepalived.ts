@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Prereq } from '../../helpers/require.js';
+import { collectRun } from './cli.js';
 
 export const hasKeepalived: Prereq = () => {
   const r = spawnSync('keepalived', ['-v'], { encoding: 'utf8' });
@@ -51,22 +52,8 @@ export function runInNetns(argv: readonly string[], o: { interfaces?: readonly s
   const args = links ? ['-n', 'sh', '-c', `${links}; exec "$@"`, 'sh', ...argv] : ['-n', ...argv];
   return new Promise((done, fail) => {
     const child = spawn('unshare', args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    const timer = setTimeout(() => {
-      // Our own child's process group, by id.
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, o.timeoutMs ?? 20_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      fail(e);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      done({ status, signal, stdout, stderr });
-    });
+    // On time-out: our own child's process group, by id.
+    collectRun(child, o.timeoutMs ?? 20_000, () => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL')).then(done, fail);
   });
 }
 

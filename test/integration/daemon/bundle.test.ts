@@ -8,10 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab.js';
-import { watchProcess } from '../../../src/lab/keepalived-peer.js';
-import { itWhen, isRoot } from '../../helpers/require.js';
-import { GLOBAL_DEFS, REPO, hasVip, instanceConf, nodeDir, sleep, startDaemonNode, waitVip, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, REPO, hasVip, instanceConf, nodeDir, sleep, waitVip } from './daemon-lab.js';
+import { netnsIt, V4_PAIR } from '../../helpers/netns-fixture.js';
 
 const VIP = '192.0.2.100';
 const outRoot = join(REPO, 'dist', `bundle-test-${process.pid}`);
@@ -51,42 +49,31 @@ describe('the bundled executable (scripts/bundle.mjs)', () => {
     }
   });
 
-  itWhen(isRoot)('the daemon from the bundle advertises, holds its VIP, keeps a backup in BACKUP and stops cleanly', { timeout: 90_000 }, async () => {
-    const lab = new Lab('dbn');
-    const nodes: DaemonNode[] = [];
+  netnsIt('dbn')('the daemon from the bundle advertises, holds its VIP, keeps a backup in BACKUP and stops cleanly', 90_000, async (f) => {
+    const { lab } = f;
     const dir = nodeDir('bundle');
-    let a: ReturnType<typeof watchProcess> | undefined;
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
-      const conf = join(dir, 'keepalived.conf');
-      writeFileSync(conf, GLOBAL_DEFS + instanceConf({ priority: 200, state: 'MASTER', vips: [`${VIP}/24`] }));
-      const child = lab.spawn('a', [process.execPath, bundle, '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], {
-        cwd: REPO,
-        env: { ...process.env, FORCE_COLOR: '0' },
-      });
-      a = watchProcess(child);
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      await a.waitFor(/Entering MASTER STATE/, 20_000);
-      await waitVip(lab, 'a', VIP, true, 5000);
-      const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
-      nodes.push(b);
-      await b.waitFor(/Entering BACKUP STATE/, 20_000);
-      // Master_Down_Interval for priority 100, advert_int 1: 3.6 s. Without a's adverts b would
-      // have taken over by now.
-      await sleep(5000);
-      expect(b.lines.filter((l) => /Entering MASTER STATE/.test(l))).toEqual([]);
-      expect(hasVip(lab, 'b', VIP)).toBe(false);
-      expect(existsSync(join(dir, 'k.pid'))).toBe(true);
-      a.signal('SIGTERM');
-      expect(await exited).toBe(0);
-      expect(hasVip(lab, 'a', VIP)).toBe(false);
-      expect(existsSync(join(dir, 'k.pid'))).toBe(false);
-    } finally {
-      a?.signal('SIGKILL');
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    f.onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    f.hosts(V4_PAIR);
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, GLOBAL_DEFS + instanceConf({ priority: 200, state: 'MASTER', vips: [`${VIP}/24`] }));
+    const child = lab.spawn('a', [process.execPath, bundle, '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], {
+      cwd: REPO,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    const a = f.watch(child);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await a.waitFor(/Entering MASTER STATE/, 20_000);
+    await waitVip(lab, 'a', VIP, true, 5000);
+    const b = await f.backup('b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+    // Master_Down_Interval for priority 100, advert_int 1: 3.6 s. Without a's adverts b would
+    // have taken over by now.
+    await sleep(5000);
+    expect(b.lines.filter((l) => /Entering MASTER STATE/.test(l))).toEqual([]);
+    expect(hasVip(lab, 'b', VIP)).toBe(false);
+    expect(existsSync(join(dir, 'k.pid'))).toBe(true);
+    a.signal('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(hasVip(lab, 'a', VIP)).toBe(false);
+    expect(existsSync(join(dir, 'k.pid'))).toBe(false);
   });
 });

@@ -96,61 +96,9 @@ export function startDaemonNode(lab: Lab, host: string, config: string, opts: { 
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `cond` every `everyMs` until true; returns the time it became true (ms, performance.now) or throws. */
-export async function waitUntil(what: string, cond: () => boolean, timeoutMs: number, everyMs = 20): Promise<number> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    if (cond()) return performance.now();
-    if (performance.now() > end) throw new Error(`timeout (${timeoutMs} ms) waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-/** True when `vip` (address without prefix) is on the host's eth0. */
-export function hasVip(lab: Lab, host: string, vip: string): boolean {
-  return lab.addresses(host).some((a) => a.split('/')[0] === vip);
-}
-
-/** How many times `vip` appears on the host's eth0 (catches duplicates). */
-export function vipCount(lab: Lab, host: string, vip: string): number {
-  return lab.addresses(host).filter((a) => a.split('/')[0] === vip).length;
-}
-
-/** Hosts among `hosts` holding `vip` right now. */
-export function holders(lab: Lab, hosts: readonly string[], vip: string): string[] {
-  return hosts.filter((h) => hasVip(lab, h, vip));
-}
-
-/** Waits until exactly `host` (and no other of `hosts`) holds `vip`; returns performance.now() then. */
-export function waitSoleHolder(lab: Lab, hosts: readonly string[], host: string, vip: string, timeoutMs: number, everyMs = 20): Promise<number> {
-  return waitUntil(`${host} sole holder of ${vip}`, () => {
-    const h = holders(lab, hosts, vip);
-    return h.length === 1 && h[0] === host;
-  }, timeoutMs, everyMs);
-}
-
-/** Waits until `host` holds `vip` (others may still hold it); returns performance.now() then. */
-export function waitVip(lab: Lab, host: string, vip: string, present: boolean, timeoutMs: number, everyMs = 10): Promise<number> {
-  return waitUntil(`${vip} ${present ? 'on' : 'off'} ${host}`, () => hasVip(lab, host, vip) === present, timeoutMs, everyMs);
-}
-
-/**
- * Checks for `ms` that exactly one of `hosts` holds `vip` at every poll (steady state), and that
- * it is `host`. Returns the number of polls.
- */
-export async function assertStableHolder(lab: Lab, hosts: readonly string[], host: string, vip: string, ms: number): Promise<number> {
-  const end = performance.now() + ms;
-  let n = 0;
-  while (performance.now() < end) {
-    const h = holders(lab, hosts, vip);
-    if (h.length !== 1 || h[0] !== host) throw new Error(`expected only ${host} to hold ${vip}, holders: [${h.join(', ')}] after ${n} polls`);
-    n++;
-    await sleep(100);
-  }
-  return n;
-}
+// The address waits live with the namespace fixture (shared by the fault and interop tests).
+export { assertStableHolder, hasVip, holders, sleep, vipCount, waitSoleHolder, waitUntil, waitVip } from '../../helpers/netns-fixture.js';
+import { waitUntil } from '../../helpers/netns-fixture.js';
 
 /**
  * Log lines "(NAME) Entering STATE STATE" so far (also keepalived's start-up form "(NAME) entering

@@ -3,27 +3,12 @@
 // unknown VRID, an authentication mismatch, a wrong address list. None may move the VIP or stop
 // a daemon. Then one valid priority-254 advert from scapy must make the master yield at once.
 import { describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
-import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
-import { existsSync } from 'node:fs';
-import {
-  GLOBAL_DEFS,
-  assertStableHolder,
-  instanceConf,
-  startDaemonNode,
-  stateLines,
-  waitSoleHolder,
-  waitStates,
-  type DaemonNode,
-} from './daemon-lab.js';
+import { hasScapy } from '../../helpers/require.js';
+import { netnsIt } from '../../helpers/netns-fixture.js';
+import { GLOBAL_DEFS, assertStableHolder, instanceConf, stateLines, waitSoleHolder, waitStates } from './daemon-lab.js';
 
 const VIP = '192.0.2.100';
 const PY = '/usr/bin/python3';
-
-const hasScapy: Prereq = () => {
-  if (!existsSync(PY)) return `${PY} missing (apt-get install python3-scapy)`;
-  return undefined;
-};
 
 const GARBAGE = `
 import random
@@ -62,45 +47,33 @@ print('sent 1')
 `;
 
 describe('hostile traffic (real processes, scapy as the sender)', () => {
-  itWhen(isRoot, hasScapy)('garbage and invalid adverts change nothing; one valid priority-254 advert makes the master yield', { timeout: 120_000 }, async () => {
-    const lab = new Lab('dho');
-    const nodes: DaemonNode[] = [];
-    try {
-      const hosts = ['a', 'b'];
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
-      lab.addHost({ name: 'c', addresses: ['192.0.2.13/24'] });
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] }));
-      nodes.push(a);
-      await a.waitFor(/Entering BACKUP STATE/, 15_000);
-      const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
-      nodes.push(b);
-      await b.waitFor(/Entering BACKUP STATE/, 20_000);
-      await waitSoleHolder(lab, hosts, 'a', VIP, 20_000);
+  netnsIt('dho', hasScapy)('garbage and invalid adverts change nothing; one valid priority-254 advert makes the master yield', 120_000, async (f) => {
+    const { lab } = f;
+    const hosts = ['a', 'b'];
+    f.hosts({ a: '192.0.2.11/24', b: '192.0.2.12/24', c: '192.0.2.13/24' });
+    const a = await f.backup('a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] }), {}, 15_000);
+    const b = await f.backup('b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+    await waitSoleHolder(lab, hosts, 'a', VIP, 20_000);
 
-      const out = lab.exec('c', [PY, '-c', GARBAGE]);
-      expect(out).toContain('sent 650');
-      await assertStableHolder(lab, hosts, 'a', VIP, 2500);
-      expect(a.child.exitCode).toBeNull();
-      expect(b.child.exitCode).toBeNull();
-      expect(stateLines(a, 'VI_1')).toEqual(['BACKUP', 'MASTER']);
-      expect(stateLines(b, 'VI_1')).toEqual(['BACKUP']);
-      // The drops were counted and reported (rate-limited, so not one line per packet).
-      const drops = a.lines.filter((l) => /advert dropped/.test(l));
-      // One line per reason: checksum, ttl, auth type, address list, advert interval, length.
-      for (const r of ['checksum', 'ttl', 'auth-type-mismatch', 'address-list', 'advert-interval']) expect(drops.some((l) => l.includes(`advert dropped: ${r}`))).toBe(true);
-      expect(drops.length).toBeLessThan(20);
+    const out = lab.exec('c', [PY, '-c', GARBAGE]);
+    expect(out).toContain('sent 650');
+    await assertStableHolder(lab, hosts, 'a', VIP, 2500);
+    expect(a.child.exitCode).toBeNull();
+    expect(b.child.exitCode).toBeNull();
+    expect(stateLines(a, 'VI_1')).toEqual(['BACKUP', 'MASTER']);
+    expect(stateLines(b, 'VI_1')).toEqual(['BACKUP']);
+    // The drops were counted and reported (rate-limited, so not one line per packet).
+    const drops = a.lines.filter((l) => /advert dropped/.test(l));
+    // One line per reason: checksum, ttl, auth type, address list, advert interval, length.
+    for (const r of ['checksum', 'ttl', 'auth-type-mismatch', 'address-list', 'advert-interval']) expect(drops.some((l) => l.includes(`advert dropped: ${r}`))).toBe(true);
+    expect(drops.length).toBeLessThan(20);
 
-      // A valid higher-priority advert (scapy's encoder, scapy's checksum): a yields at once ...
-      lab.exec('c', [PY, '-c', VALID]);
-      await a.waitFor(/\(VI_1\) Entering BACKUP STATE.*reason=higher-priority-advert/, 3000);
-      // ... and with c silent, a takes over again after its down interval (b's is longer).
-      await waitSoleHolder(lab, hosts, 'a', VIP, 10_000);
-      await waitStates(a, 'VI_1', ['BACKUP', 'MASTER', 'BACKUP', 'MASTER']);
-      expect(stateLines(b, 'VI_1')).toEqual(['BACKUP']);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+    // A valid higher-priority advert (scapy's encoder, scapy's checksum): a yields at once ...
+    lab.exec('c', [PY, '-c', VALID]);
+    await a.waitFor(/\(VI_1\) Entering BACKUP STATE.*reason=higher-priority-advert/, 3000);
+    // ... and with c silent, a takes over again after its down interval (b's is longer).
+    await waitSoleHolder(lab, hosts, 'a', VIP, 10_000);
+    await waitStates(a, 'VI_1', ['BACKUP', 'MASTER', 'BACKUP', 'MASTER']);
+    expect(stateLines(b, 'VI_1')).toEqual(['BACKUP']);
   });
 });

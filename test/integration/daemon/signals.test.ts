@@ -9,12 +9,10 @@
 // guards against.
 import { describe, expect } from 'vitest';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { Lab } from '../../../src/lab/lab.js';
-import { startKeepalived, type KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
 import { SIGNUMS } from '../../../src/cli/argv.js';
-import { itWhen, isRoot } from '../../helpers/require.js';
 import { hasKeepalived } from '../../acceptance/lib/keepalived.js';
-import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, waitUntil, waitVip, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, instanceConf, sleep, waitUntil, waitVip } from './daemon-lab.js';
+import { netnsIt, V4_PAIR, BESIDE_KEEPALIVED } from '../../helpers/netns-fixture.js';
 
 const VIP = '192.0.2.100';
 const FILES = { data: '/tmp/keepalived.data', stats: '/tmp/keepalived.stats', json: '/tmp/keepalived.json' };
@@ -34,151 +32,121 @@ const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 const mtime = (p: string) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 
 describe('signals to a running master (ours and keepalived 2.2.7)', () => {
-  itWhen(isRoot, hasKeepalived)('USR1, USR2, STATS_CLEAR, JSON, HUP: still master with VIP and pid files; dumps in keepalived\'s files; TERM stops cleanly', { timeout: 120_000 }, async () => {
-    const lab = new Lab('dsig');
-    const nodes: DaemonNode[] = [];
-    const peers: KeepalivedPeer[] = [];
-    try {
-      lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      const conf = GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] });
+  netnsIt('dsig', hasKeepalived)('USR1, USR2, STATS_CLEAR, JSON, HUP: still master with VIP and pid files; dumps in keepalived\'s files; TERM stops cleanly', 120_000, async (f) => {
+    const { lab } = f;
+    f.hosts(BESIDE_KEEPALIVED);
+    const conf = GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] });
 
-      // keepalived first (the dump files are shared paths): which signals keep it up, which files it writes.
-      clearFiles();
-      const k = startKeepalived(lab, 'k', conf);
-      peers.push(k);
-      await waitVip(lab, 'k', VIP, true, 15_000);
-      // (Each signal's file must be rewritten; other tests may write these paths too, so files
-      // changing that a signal does not name are not held against it.)
-      for (const [name, signum, file] of SIGNALS) {
-        const before = file ? mtime(file) : 0;
-        process.kill(k.child.pid!, signum);
-        if (file) await waitUntil(`keepalived ${name} rewrites ${file}`, () => mtime(file) > before, 5000);
-        await sleep(300);
-        expect(k.child.exitCode, `${name} stopped keepalived`).toBeNull();
-      }
-      expect(lab.addresses('k')).toContain(`${VIP}/24`);
-      for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
-      k.signal('SIGTERM');
-      await k.exited();
-      expect(k.child.exitCode).toBe(0);
-
-      // Ours: the same signals, the same files, still master afterwards.
-      clearFiles();
-      const a = startDaemonNode(lab, 'a', conf);
-      nodes.push(a);
-      await waitVip(lab, 'a', VIP, true, 15_000);
-      await a.waitFor(/Entering MASTER STATE/, 5000);
-      const pid = String(a.child.pid);
-      for (const [name, signum, file] of SIGNALS) {
-        const before = file ? mtime(file) : 0;
-        const n = a.lines.length;
-        process.kill(a.child.pid!, signum);
-        if (!file) await waitUntil('HUP logged', () => a.lines.slice(n).some((l) => /SIGHUP.*not implemented/.test(l)), 5000);
-        else {
-          await waitUntil(`${name} dump logged`, () => a.lines.slice(n).some((l) => l.includes(`written to ${file}`)), 5000);
-          expect(mtime(file)).toBeGreaterThan(before);
-        }
-        await sleep(300);
-        expect(a.child.exitCode, `${name} stopped the daemon`).toBeNull();
-        expect(lab.addresses('a'), `VIP after ${name}`).toContain(`${VIP}/24`);
-        expect(readFileSync(a.pidFile, 'utf8').trim()).toBe(pid);
-        expect(readFileSync(a.vrrpPidFile, 'utf8').trim()).toBe(pid);
-        if (signum === SIGNUMS.STATS) {
-          // Read before STATS_CLEAR rewrites it.
-          const stats = readFileSync(FILES.stats, 'utf8');
-          expect(stats).toMatch(/^VRRP Instance: VI_1$/m);
-          expect(Number(/Advertisements:\n\s+Received: \d+\n\s+Sent: (\d+)/.exec(stats)?.[1])).toBeGreaterThan(0);
-          expect(stats).toMatch(/Became master: 1$/m);
-        }
-      }
-      for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
-      const data = readFileSync(FILES.data, 'utf8');
-      expect(data).toContain(`pid ${pid}`);
-      expect(data).toMatch(/VRRP Instance = VI_1\n\s+State = MASTER/);
-      expect(data).toContain(`Virtual IP = ${VIP}/24 (installed)`);
-      const json = JSON.parse(readFileSync(FILES.json, 'utf8')) as { data: Record<string, unknown>; stats: Record<string, number> }[];
-      expect(json).toHaveLength(1);
-      expect(json[0].data).toMatchObject({ iname: 'VI_1', state: 2, vrid: 51, base_priority: 150, effective_priority: 150, ifp_ifname: 'eth0' });
-      // STATS_CLEAR zeroed the counters just before: this JSON counts only adverts sent since then.
-      expect(json[0].stats.become_master).toBe(0);
-      expect(json[0].stats.advert_sent).toBeLessThan(5);
-
-      a.signal('SIGTERM');
-      expect(await a.exitCode()).toBe(0);
-      expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
-      expect(existsSync(a.pidFile)).toBe(false);
-      expect(existsSync(a.vrrpPidFile)).toBe(false);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      for (const p of peers) p.cleanup();
-      lab.destroy();
+    // keepalived first (the dump files are shared paths): which signals keep it up, which files it writes.
+    clearFiles();
+    const k = f.keepalived('k', conf);
+    await waitVip(lab, 'k', VIP, true, 15_000);
+    // (Each signal's file must be rewritten; other tests may write these paths too, so files
+    // changing that a signal does not name are not held against it.)
+    for (const [name, signum, file] of SIGNALS) {
+      const before = file ? mtime(file) : 0;
+      process.kill(k.child.pid!, signum);
+      if (file) await waitUntil(`keepalived ${name} rewrites ${file}`, () => mtime(file) > before, 5000);
+      await sleep(300);
+      expect(k.child.exitCode, `${name} stopped keepalived`).toBeNull();
     }
+    expect(lab.addresses('k')).toContain(`${VIP}/24`);
+    for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
+    k.signal('SIGTERM');
+    await k.exited();
+    expect(k.child.exitCode).toBe(0);
+
+    // Ours: the same signals, the same files, still master afterwards.
+    clearFiles();
+    const a = f.daemon('a', conf);
+    await waitVip(lab, 'a', VIP, true, 15_000);
+    await a.waitFor(/Entering MASTER STATE/, 5000);
+    const pid = String(a.child.pid);
+    for (const [name, signum, file] of SIGNALS) {
+      const before = file ? mtime(file) : 0;
+      const n = a.lines.length;
+      process.kill(a.child.pid!, signum);
+      if (!file) await waitUntil('HUP logged', () => a.lines.slice(n).some((l) => /SIGHUP.*not implemented/.test(l)), 5000);
+      else {
+        await waitUntil(`${name} dump logged`, () => a.lines.slice(n).some((l) => l.includes(`written to ${file}`)), 5000);
+        expect(mtime(file)).toBeGreaterThan(before);
+      }
+      await sleep(300);
+      expect(a.child.exitCode, `${name} stopped the daemon`).toBeNull();
+      expect(lab.addresses('a'), `VIP after ${name}`).toContain(`${VIP}/24`);
+      expect(readFileSync(a.pidFile, 'utf8').trim()).toBe(pid);
+      expect(readFileSync(a.vrrpPidFile, 'utf8').trim()).toBe(pid);
+      if (signum === SIGNUMS.STATS) {
+        // Read before STATS_CLEAR rewrites it.
+        const stats = readFileSync(FILES.stats, 'utf8');
+        expect(stats).toMatch(/^VRRP Instance: VI_1$/m);
+        expect(Number(/Advertisements:\n\s+Received: \d+\n\s+Sent: (\d+)/.exec(stats)?.[1])).toBeGreaterThan(0);
+        expect(stats).toMatch(/Became master: 1$/m);
+      }
+    }
+    for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
+    const data = readFileSync(FILES.data, 'utf8');
+    expect(data).toContain(`pid ${pid}`);
+    expect(data).toMatch(/VRRP Instance = VI_1\n\s+State = MASTER/);
+    expect(data).toContain(`Virtual IP = ${VIP}/24 (installed)`);
+    const json = JSON.parse(readFileSync(FILES.json, 'utf8')) as { data: Record<string, unknown>; stats: Record<string, number> }[];
+    expect(json).toHaveLength(1);
+    expect(json[0].data).toMatchObject({ iname: 'VI_1', state: 2, vrid: 51, base_priority: 150, effective_priority: 150, ifp_ifname: 'eth0' });
+    // STATS_CLEAR zeroed the counters just before: this JSON counts only adverts sent since then.
+    expect(json[0].stats.become_master).toBe(0);
+    expect(json[0].stats.advert_sent).toBeLessThan(5);
+
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
+    expect(existsSync(a.pidFile)).toBe(false);
+    expect(existsSync(a.vrrpPidFile)).toBe(false);
   });
 
-  itWhen(isRoot, hasKeepalived)('-u 027: the dumps are 0640, as keepalived -u 027 writes them (0600 without -u, above)', { timeout: 60_000 }, async () => {
-    const lab = new Lab('dsgu');
-    const nodes: DaemonNode[] = [];
-    const peers: KeepalivedPeer[] = [];
-    try {
-      lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      const k = startKeepalived(lab, 'k', GLOBAL_DEFS + instanceConf({ vrid: 52, priority: 150, vips: ['192.0.2.101/24'] }), ['-u', '027']);
-      peers.push(k);
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ vrid: 51, priority: 150, vips: [`${VIP}/24`] }), { extraArgs: ['-u', '027'] });
-      nodes.push(a);
-      await k.waitFor(/Entering BACKUP STATE/, 15_000);
-      await a.waitFor(/Entering BACKUP STATE/, 15_000);
-      const dumpModes = async (pid: number): Promise<string[]> => {
-        clearFiles();
-        for (const sig of [SIGNUMS.DATA, SIGNUMS.STATS, SIGNUMS.JSON]) process.kill(pid, sig);
-        await waitUntil('three dumps', () => Object.values(FILES).every((f) => existsSync(f)), 5000);
-        await sleep(200);
-        return Object.values(FILES).map(mode);
-      };
-      expect(await dumpModes(k.child.pid!)).toEqual(['640', '640', '640']);
-      expect(await dumpModes(a.child.pid!)).toEqual(['640', '640', '640']);
-      expect(k.child.exitCode).toBeNull();
-      expect(a.child.exitCode).toBeNull();
-      a.signal('SIGTERM');
-      expect(await a.exitCode()).toBe(0);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      for (const p of peers) p.cleanup();
-      lab.destroy();
-    }
+  netnsIt('dsgu', hasKeepalived)('-u 027: the dumps are 0640, as keepalived -u 027 writes them (0600 without -u, above)', 60_000, async (f) => {
+    f.hosts(BESIDE_KEEPALIVED);
+    const k = f.keepalived('k', GLOBAL_DEFS + instanceConf({ vrid: 52, priority: 150, vips: ['192.0.2.101/24'] }), ['-u', '027']);
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ vrid: 51, priority: 150, vips: [`${VIP}/24`] }), { extraArgs: ['-u', '027'] });
+    await k.waitFor(/Entering BACKUP STATE/, 15_000);
+    await a.waitFor(/Entering BACKUP STATE/, 15_000);
+    const dumpModes = async (pid: number): Promise<string[]> => {
+      clearFiles();
+      for (const sig of [SIGNUMS.DATA, SIGNUMS.STATS, SIGNUMS.JSON]) process.kill(pid, sig);
+      await waitUntil('three dumps', () => Object.values(FILES).every((f) => existsSync(f)), 5000);
+      await sleep(200);
+      return Object.values(FILES).map(mode);
+    };
+    expect(await dumpModes(k.child.pid!)).toEqual(['640', '640', '640']);
+    expect(await dumpModes(a.child.pid!)).toEqual(['640', '640', '640']);
+    expect(k.child.exitCode).toBeNull();
+    expect(a.child.exitCode).toBeNull();
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
   });
 
-  itWhen(isRoot)('signals during start-up are held, not fatal: USR2, JSON and STATS_CLEAR are answered and a TERM stops the daemon once it runs', { timeout: 60_000 }, async () => {
-    const lab = new Lab('dsgs');
-    const nodes: DaemonNode[] = [];
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] }));
-      nodes.push(a);
-      // The child of `ip netns exec` is node itself (exec). Its handlers for USR2 (12) and the
-      // realtime signals are in place when /proc shows them caught; Node catches none of them.
-      const caught = (): Set<number> => {
-        try {
-          const hex = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${a.child.pid}/status`, 'utf8'))?.[1] ?? '0';
-          const v = BigInt(`0x${hex}`);
-          return new Set(Array.from({ length: 64 }, (_, i) => i + 1).filter((n) => (v >> BigInt(n - 1)) & 1n));
-        } catch {
-          return new Set();
-        }
-      };
-      await waitUntil('early handlers', () => [12, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR].every((n) => caught().has(n)), 15_000, 2);
-      const startedBefore = a.lines.some((l) => /Startup complete/.test(l));
-      for (const sig of [SIGNUMS.STATS, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR, 15]) process.kill(a.child.pid!, sig);
-      expect(await a.exitCode()).toBe(0);
-      expect(startedBefore).toBe(false);
-      for (const sig of ['SIGUSR2', 'JSON', 'STATS_CLEAR', 'SIGTERM']) expect(a.lines.some((l) => l.includes(`${sig} arrived during start-up`)), sig).toBe(true);
-      expect(a.lines.some((l) => /Startup complete/.test(l))).toBe(true);
-      expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
-      expect(existsSync(a.pidFile)).toBe(false);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+  netnsIt('dsgs')('signals during start-up are held, not fatal: USR2, JSON and STATS_CLEAR are answered and a TERM stops the daemon once it runs', 60_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: V4_PAIR.a });
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] }));
+    // The child of `ip netns exec` is node itself (exec). Its handlers for USR2 (12) and the
+    // realtime signals are in place when /proc shows them caught; Node catches none of them.
+    const caught = (): Set<number> => {
+      try {
+        const hex = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${a.child.pid}/status`, 'utf8'))?.[1] ?? '0';
+        const v = BigInt(`0x${hex}`);
+        return new Set(Array.from({ length: 64 }, (_, i) => i + 1).filter((n) => (v >> BigInt(n - 1)) & 1n));
+      } catch {
+        return new Set();
+      }
+    };
+    await waitUntil('early handlers', () => [12, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR].every((n) => caught().has(n)), 15_000, 2);
+    const startedBefore = a.lines.some((l) => /Startup complete/.test(l));
+    for (const sig of [SIGNUMS.STATS, SIGNUMS.JSON, SIGNUMS.STATS_CLEAR, 15]) process.kill(a.child.pid!, sig);
+    expect(await a.exitCode()).toBe(0);
+    expect(startedBefore).toBe(false);
+    for (const sig of ['SIGUSR2', 'JSON', 'STATS_CLEAR', 'SIGTERM']) expect(a.lines.some((l) => l.includes(`${sig} arrived during start-up`)), sig).toBe(true);
+    expect(a.lines.some((l) => /Startup complete/.test(l))).toBe(true);
+    expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
+    expect(existsSync(a.pidFile)).toBe(false);
   });
 });

@@ -2,99 +2,70 @@
 // line and keepalived's exit code; a VIP already on the interface is adopted (no duplicate) and
 // left in place at stop, because we remove only what we added.
 import { describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
-import { itWhen, isRoot } from '../../helpers/require.js';
-import { GLOBAL_DEFS, instanceConf, sleep, startDaemonNode, vipCount, waitStates, waitVip, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, instanceConf, sleep, vipCount, waitStates, waitVip } from './daemon-lab.js';
+import { netnsIt, V4_PAIR } from '../../helpers/netns-fixture.js';
 
 const VIP = '192.0.2.100';
 
 describe('daemon start-up and stop edges (real processes)', () => {
-  itWhen(isRoot)('missing interface: keepalived\'s lines with file:line:col, no stack trace, exit code 2 (keepalived: permanent error CONFIG)', { timeout: 60_000 }, async () => {
-    const lab = new Lab('dsu');
-    const nodes: DaemonNode[] = [];
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ iface: 'eth9', priority: 100, vips: [`${VIP}/24`] }));
-      nodes.push(a);
-      const code = await a.exitCode();
-      expect(code).toBe(2);
-      // After the start-up banner (log lines), the problem: keepalived's words at the config line.
-      const text = a.lines.filter((l) => l.trim() !== '' && !/^\d\d:\d\d:\d\d\.\d{3} INFO /.test(l));
-      expect(text).toEqual([
-        `${a.conf}:6:13: warning[no-interface]: WARNING - interface eth9 for vrrp_instance VI_1 doesn't exist (no such interface on this host)`,
-        `${a.conf}:6:13: error[bad-interface]: Non-existent interface specified in configuration (1 missing on this host)`,
-      ]);
-      expect(a.lines.join('\n')).not.toMatch(/^\s+at /m);
-      expect(lab.addresses('a').filter((x) => !x.includes(':'))).toEqual(['192.0.2.11/24']);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+  netnsIt('dsu')('missing interface: keepalived\'s lines with file:line:col, no stack trace, exit code 2 (keepalived: permanent error CONFIG)', 60_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: V4_PAIR.a });
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ iface: 'eth9', priority: 100, vips: [`${VIP}/24`] }));
+    const code = await a.exitCode();
+    expect(code).toBe(2);
+    // After the start-up banner (log lines), the problem: keepalived's words at the config line.
+    const text = a.lines.filter((l) => l.trim() !== '' && !/^\d\d:\d\d:\d\d\.\d{3} INFO /.test(l));
+    expect(text).toEqual([
+      `${a.conf}:6:13: warning[no-interface]: WARNING - interface eth9 for vrrp_instance VI_1 doesn't exist (no such interface on this host)`,
+      `${a.conf}:6:13: error[bad-interface]: Non-existent interface specified in configuration (1 missing on this host)`,
+    ]);
+    expect(a.lines.join('\n')).not.toMatch(/^\s+at /m);
+    expect(lab.addresses('a').filter((x) => !x.includes(':'))).toEqual(['192.0.2.11/24']);
   });
 
-  itWhen(isRoot)('address owner: a VIP already present is adopted, not duplicated, and not removed at stop', { timeout: 60_000 }, async () => {
-    const lab = new Lab('dsu');
-    const nodes: DaemonNode[] = [];
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ state: 'MASTER', priority: 255, vips: [`${VIP}/24`] }));
-      nodes.push(a);
-      await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 15_000);
-      await a.waitFor(/VIP already present: adopted/, 3000);
-      expect(vipCount(lab, 'a', VIP)).toBe(1);
-      a.signal('SIGTERM');
-      expect(await a.exitCode()).toBe(0);
-      expect(vipCount(lab, 'a', VIP)).toBe(1);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+  netnsIt('dsu')('address owner: a VIP already present is adopted, not duplicated, and not removed at stop', 60_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: V4_PAIR.a });
+    lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ state: 'MASTER', priority: 255, vips: [`${VIP}/24`] }));
+    await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 15_000);
+    await a.waitFor(/VIP already present: adopted/, 3000);
+    expect(vipCount(lab, 'a', VIP)).toBe(1);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    expect(vipCount(lab, 'a', VIP)).toBe(1);
   });
 
-  itWhen(isRoot)('non-owner: a VIP that appears while BACKUP is adopted on becoming MASTER and kept at stop; ours is removed', { timeout: 60_000 }, async () => {
-    const lab = new Lab('dsu');
-    const nodes: DaemonNode[] = [];
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      const OURS = '192.0.2.101';
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`, `${OURS}/24`] }));
-      nodes.push(a);
-      await a.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
-      // Let the start-up clean-up (keepalived removes leftover VIPs at init) finish first.
-      await sleep(1000);
-      // An operator (or another tool) adds one of the VIPs during the 3.4 s down interval.
-      lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
-      await waitVip(lab, 'a', OURS, true, 10_000);
-      await waitStates(a, 'VI_1', ['BACKUP', 'MASTER']);
-      await a.waitFor(/VIP already present: adopted.*192\.0\.2\.100/, 3000);
-      expect(vipCount(lab, 'a', VIP)).toBe(1);
-      expect(vipCount(lab, 'a', OURS)).toBe(1);
-      a.signal('SIGTERM');
-      expect(await a.exitCode()).toBe(0);
-      expect(vipCount(lab, 'a', VIP)).toBe(1);
-      expect(vipCount(lab, 'a', OURS)).toBe(0);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+  netnsIt('dsu')('non-owner: a VIP that appears while BACKUP is adopted on becoming MASTER and kept at stop; ours is removed', 60_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: V4_PAIR.a });
+    const OURS = '192.0.2.101';
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`, `${OURS}/24`] }));
+    await a.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+    // Let the start-up clean-up (keepalived removes leftover VIPs at init) finish first.
+    await sleep(1000);
+    // An operator (or another tool) adds one of the VIPs during the 3.4 s down interval.
+    lab.exec('a', ['ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0']);
+    await waitVip(lab, 'a', OURS, true, 10_000);
+    await waitStates(a, 'VI_1', ['BACKUP', 'MASTER']);
+    await a.waitFor(/VIP already present: adopted.*192\.0\.2\.100/, 3000);
+    expect(vipCount(lab, 'a', VIP)).toBe(1);
+    expect(vipCount(lab, 'a', OURS)).toBe(1);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    expect(vipCount(lab, 'a', VIP)).toBe(1);
+    expect(vipCount(lab, 'a', OURS)).toBe(0);
   });
 
-  itWhen(isRoot)('use_vmac and no_accept are reported as not carried out (one warning each) and the instance still runs', { timeout: 60_000 }, async () => {
-    const lab = new Lab('dsu');
-    const nodes: DaemonNode[] = [];
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac', 'no_accept'] }));
-      nodes.push(a);
-      await waitVip(lab, 'a', VIP, true, 15_000);
-      expect(a.lines.filter((l) => /WARN \(VI_1\) use_vmac is not supported yet/.test(l))).toHaveLength(1);
-      expect(a.lines.filter((l) => /WARN \(VI_1\) no_accept .* is not enforced yet/.test(l))).toHaveLength(1);
-      a.signal('SIGTERM');
-      expect(await a.exitCode()).toBe(0);
-    } finally {
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+  netnsIt('dsu')('use_vmac and no_accept are reported as not carried out (one warning each) and the instance still runs', 60_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: V4_PAIR.a });
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac', 'no_accept'] }));
+    await waitVip(lab, 'a', VIP, true, 15_000);
+    expect(a.lines.filter((l) => /WARN \(VI_1\) use_vmac is not supported yet/.test(l))).toHaveLength(1);
+    expect(a.lines.filter((l) => /WARN \(VI_1\) no_accept .* is not enforced yet/.test(l))).toHaveLength(1);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
   });
 });

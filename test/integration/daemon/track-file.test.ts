@@ -4,34 +4,26 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab.js';
+import type { Lab } from '../../../src/lab/lab.js';
 import { parseTrackFileValue, TrackFileWatcher } from '../../../src/core/track-file-watch.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
-import { GLOBAL_DEFS, instanceConf, nodeDir, sleep, startDaemonNode, waitSoleHolder, waitStates, waitUntil, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, instanceConf, nodeDir, sleep, waitSoleHolder, waitStates, waitUntil, type DaemonNode } from './daemon-lab.js';
+import { withNetns, V4_PAIR } from '../../helpers/netns-fixture.js';
 
 const VIP = '192.0.2.100';
 
 async function pair(fileConf: (path: string) => string, track: string, body: (a: DaemonNode, lab: Lab, path: string) => Promise<void>, preset?: string): Promise<void> {
-  const lab = new Lab('dtf');
-  const nodes: DaemonNode[] = [];
-  try {
-    lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-    lab.addHost({ name: 'b', addresses: ['192.0.2.12/24'] });
+  await withNetns('dtf', async (f) => {
+    f.hosts(V4_PAIR);
     const dirA = nodeDir('a');
     const path = join(dirA, 'prio');
     if (preset !== undefined) writeFileSync(path, preset);
-    const a = startDaemonNode(lab, 'a', GLOBAL_DEFS + fileConf(path) + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['track_file {', `  ${track}`, '}'] }), { dir: dirA });
-    nodes.push(a);
+    const a = f.daemon('a', GLOBAL_DEFS + fileConf(path) + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['track_file {', `  ${track}`, '}'] }), { dir: dirA });
     await a.waitFor(/Entering (BACKUP|FAULT) STATE/, 15_000);
-    const b = startDaemonNode(lab, 'b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
-    nodes.push(b);
-    await b.waitFor(/Entering BACKUP STATE/, 20_000); // b runs before the test acts
-    await body(a, lab, path);
-  } finally {
-    for (const n of nodes) n.cleanup();
-    lab.destroy();
-  }
+    await f.backup('b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }));
+    await body(a, f.lab, path);
+  });
 }
 
 describe('track_file value and watch (no privileges)', () => {

@@ -12,20 +12,12 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
-import { startKeepalived, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
-import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
-import { nodeDir, notifyScript, sleep, startDaemonNode, waitUntil } from './daemon-lab.js';
-import { execFileSync } from 'node:child_process';
+import type { Lab } from '../../../src/lab/lab.js';
+import type { PeerProcess } from '../../../src/lab/keepalived-peer.js';
+import { hasKeepalived, itWhen, isRoot } from '../../helpers/require.js';
+import { NetnsFixture } from '../../helpers/netns-fixture.js';
+import { nodeDir, notifyScript, sleep, waitUntil } from './daemon-lab.js';
 
-const hasKeepalived: Prereq = () => {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'keepalived not installed';
-  }
-};
 
 /** The lines both daemons must agree on, in order, reduced to their keepalived wording. */
 const PATTERNS: { re: RegExp; out: (m: RegExpExecArray) => string }[] = [
@@ -126,9 +118,9 @@ const hasNotify = (tag: string) => (o: Observed) => o.scripts.includes(tag);
 const N = (state: string, prio = 100) => `N [INSTANCE] [VI_1] [${state}] [${prio}]`;
 
 async function observe(daemon: 'keepalived' | 'ours', c: Case, shared: string): Promise<Observed> {
-  const lab = new Lab(daemon === 'ours' ? 'h1o' : 'h1k');
+  const f = new NetnsFixture(daemon === 'ours' ? 'h1o' : 'h1k');
   const dir = nodeDir(daemon);
-  let proc: (PeerProcess & { cleanup(): void }) | undefined;
+  let proc: PeerProcess | undefined;
   const read = (): Observed => {
     const log = join(dir, 'notify.log');
     const entries = existsSync(log)
@@ -144,10 +136,10 @@ async function observe(daemon: 'keepalived' | 'ours', c: Case, shared: string): 
     };
   };
   try {
-    lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-    c.pre?.(lab, dir);
+    f.hosts({ a: '192.0.2.11/24' });
+    c.pre?.(f.lab, dir);
     const conf = c.conf(dir, shared);
-    proc = daemon === 'keepalived' ? startKeepalived(lab, 'a', conf) : startDaemonNode(lab, 'a', conf, { dir });
+    proc = daemon === 'keepalived' ? f.keepalived('a', conf) : f.daemon('a', conf, { dir });
     await proc.waitFor(/Startup complete/, 30_000);
     try {
       await waitUntil(`${daemon}: end of start-up for ${c.name}`, () => c.done(read()), 20_000, 50);
@@ -160,8 +152,7 @@ async function observe(daemon: 'keepalived' | 'ours', c: Case, shared: string): 
     await Promise.race([proc.exited(), sleep(5000)]);
     return read();
   } finally {
-    proc?.cleanup();
-    lab.destroy();
+    f.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,19 +6,10 @@
 // keepalived on both routers in the same run as the reference for states and timing; also with
 // dont_track_primary on the master and with unicast peers. About 10 minutes in all.
 import { describe, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
+import { hasKeepalived, hasTcpdump, itWhen, isRoot } from '../../helpers/require.js';
 import { recreateTrial, type Impl, type TrialResult } from './recreate-trial.js';
 
-const hasTool = (cmd: string): Prereq => () => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return `${cmd} not installed`;
-  }
-};
-const withKeepalived = itWhen(isRoot, hasTool('tcpdump'), hasTool('keepalived'));
+const withKeepalived = itWhen(isRoot, hasTcpdump, hasKeepalived);
 
 const WATCH_MS = 10_000;
 

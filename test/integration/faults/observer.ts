@@ -2,24 +2,17 @@
 // (an encoder independent of ours) through a small paced AF_PACKET sender (flood.c, compiled once
 // per run), and watches the routers: their adverts as tcpdump sees them on the observer, their
 // transmitted frame counters and their CPU time. Everything runs inside the lab's namespaces.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../../src/lab/lab.js';
 import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
-import type { Prereq } from '../../helpers/require.js';
 
 const HERE = import.meta.dirname;
 const PY = '/usr/bin/python3';
 
-export const hasScapy: Prereq = () => {
-  if (!existsSync(PY)) return `${PY} missing`;
-  return spawnSync(PY, ['-c', 'import scapy.layers.vrrp'], { stdio: 'ignore' }).status === 0 ? undefined : 'python3-scapy missing';
-};
-export const hasCc: Prereq = () => (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'a C compiler (cc) is missing');
-export const hasTcpdump: Prereq = () => (spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'tcpdump missing');
-export const hasKeepalived: Prereq = () => (spawnSync('keepalived', ['-v'], { stdio: 'ignore' }).status === 0 ? undefined : 'keepalived missing');
+export { hasCc, hasKeepalived, hasScapy, hasTcpdump } from '../../helpers/require.js';
 
 let workDir: string | undefined;
 let floodBin: string | undefined;

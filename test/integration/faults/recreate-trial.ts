@@ -4,10 +4,10 @@
 // (Lab.recreateLink: new ifindex, new MAC, same addresses). The trial then watches who holds the
 // VIP and which adverts c hears, and reports the time from the re-create to the moment after
 // which a alone held the VIP for the rest of the watch.
-import { spawn } from 'node:child_process';
-import { Lab } from '../../../src/lab/lab.js';
-import { startKeepalived, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
-import { GLOBAL_DEFS, assertStableHolder, holders, instanceConf, sleep, startDaemonNode, stateLines, waitSoleHolder } from '../daemon/daemon-lab.js';
+import type { Lab } from '../../../src/lab/lab.js';
+import { NetnsFixture } from '../../helpers/netns-fixture.js';
+import { type PeerProcess } from '../../../src/lab/keepalived-peer.js';
+import { GLOBAL_DEFS, assertStableHolder, holders, instanceConf, sleep, stateLines, waitSoleHolder } from '../daemon/daemon-lab.js';
 
 export type Impl = 'ours' | 'keepalived';
 
@@ -96,15 +96,8 @@ function captureAdverts(lab: Lab, host: string): { adverts: Advert[]; ready: Pro
   return { adverts, ready, stop: () => child.pid !== undefined && child.exitCode === null && process.kill(child.pid, 'SIGKILL') };
 }
 
-function startRouter(lab: Lab, host: string, impl: Impl, conf: string, cleanups: (() => void)[]): PeerProcess {
-  if (impl === 'keepalived') {
-    const k = startKeepalived(lab, host, conf);
-    cleanups.push(() => k.cleanup());
-    return k;
-  }
-  const n = startDaemonNode(lab, host, conf);
-  cleanups.push(() => n.cleanup());
-  return n;
+function startRouter(f: NetnsFixture, host: string, impl: Impl, conf: string): PeerProcess {
+  return impl === 'keepalived' ? f.keepalived(host, conf) : f.daemon(host, conf);
 }
 
 function sourcesOf(lab: Lab, host: string, family: 'inet' | 'inet6'): string[] {
@@ -113,19 +106,19 @@ function sourcesOf(lab: Lab, host: string, family: 'inet' | 'inet6'): string[] {
 }
 
 export async function recreateTrial(o: TrialOptions): Promise<TrialResult> {
-  const lab = new Lab('rcr');
-  const cleanups: (() => void)[] = [];
+  const f = new NetnsFixture('rcr');
+  const { lab } = f;
   const vip = o.family === 'inet' ? VIP4 : VIP6;
   const hosts = ['a', 'b'];
   try {
     const len = o.family === 'inet6' ? 64 : 24;
-    for (const h of ['a', 'b', 'c'] as const) lab.addHost({ name: h, addresses: [`${ADDR[o.family][h]}/${len}`] });
+    f.hosts({ a: `${ADDR[o.family].a}/${len}`, b: `${ADDR[o.family].b}/${len}`, c: `${ADDR[o.family].c}/${len}` });
     // Ageing time 0: the bridge floods every frame like a hub, so the observer hears unicast adverts too.
     if (o.unicast) lab.ns(lab.switchNs, ['ip', 'link', 'set', 'br0', 'type', 'bridge', 'ageing_time', '0']);
     const cap = captureAdverts(lab, 'c');
-    cleanups.push(() => cap.stop());
-    const a = startRouter(lab, 'a', o.a, config(o.family, 'a', o.unicast ?? false, o.dontTrackPrimary), cleanups);
-    const b = startRouter(lab, 'b', o.b, config(o.family, 'b', o.unicast ?? false), cleanups);
+    f.onCleanup(() => cap.stop());
+    const a = startRouter(f, 'a', o.a, config(o.family, 'a', o.unicast ?? false, o.dontTrackPrimary));
+    const b = startRouter(f, 'b', o.b, config(o.family, 'b', o.unicast ?? false));
     await cap.ready;
     // Generous: on a loaded machine our daemon's start under tsx can take tens of seconds.
     await b.waitFor(/\(VI_R\) Entering BACKUP STATE/, 90_000);
@@ -159,13 +152,6 @@ export async function recreateTrial(o: TrialOptions): Promise<TrialResult> {
       logs: { a: a.lines.slice(-40), b: b.lines.slice(-40) },
     };
   } finally {
-    for (const c of cleanups.reverse()) {
-      try {
-        c();
-      } catch {
-        /* already gone */
-      }
-    }
-    lab.destroy();
+    f.destroy();
   }
 }

@@ -1,22 +1,14 @@
 // Our native receive path hears the real keepalived 2.2.7 (run as a peer inside a lab
 // namespace) exactly as the kernel delivers its adverts: TTL 255, TOS 0xc0, ID counting up.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { Lab } from '../../../src/lab/lab.js';
+import { afterAll, describe, expect } from 'vitest';
+import type { Lab } from '../../../src/lab/lab.js';
+import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { startKeepalived, type KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
-import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
+import { hasKeepalived, itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
 import { linkLocal, startAgent } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
-const hasKeepalived: Prereq = () => {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'pipe' });
-    return undefined;
-  } catch {
-    return 'keepalived 2.2.7 not installed';
-  }
-};
 
 const conf4 = `
 global_defs { router_id ktnetA }
@@ -41,16 +33,8 @@ vrrp_instance VI_6 {
 describe('receiving real keepalived adverts through the addon (netns)', () => {
   let lab: Lab;
   let peer: KeepalivedPeer | undefined;
-  beforeAll(() => {
-    if (process.getuid?.() !== 0) return;
-    lab = new Lab('ntka');
-    lab.addHost({ name: 'a', addresses: ['192.0.2.1/24', 'fd00:db8:7::1/64'] });
-    lab.addHost({ name: 'b', addresses: ['192.0.2.2/24', 'fd00:db8:7::2/64'] });
-  });
-  afterAll(() => {
-    peer?.cleanup();
-    lab?.destroy();
-  });
+  sharedNetns('ntka', { a: ['192.0.2.1/24', 'fd00:db8:7::1/64'], b: ['192.0.2.2/24', 'fd00:db8:7::2/64'] }, (f) => (lab = f.lab));
+  afterAll(() => peer?.cleanup());
 
   itWhen(isRoot, hasAddon, hasKeepalived)('IPv4 and IPv6 adverts arrive with TTL/hop limit 255, keepalived\'s header and source', async () => {
     const rx4 = startAgent(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', count: 2 });

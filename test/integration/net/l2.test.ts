@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab.js';
+import type { Lab } from '../../../src/lab/lab.js';
+import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
 import { capture, garpFrame, linkLocal, runAgent, toHex, tsharkFields, unsolicitedNa } from './helpers.js';
@@ -14,17 +15,9 @@ const hasAddon = () => nativeUnavailable();
 describe('native GARP and unsolicited NA (netns)', () => {
   let lab: Lab;
   let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ktnetl2-'));
-    if (process.getuid?.() !== 0) return;
-    lab = new Lab('ntl2');
-    lab.addHost({ name: 'a', addresses: ['192.0.2.1/24', 'fd00:db8:2::1/64'] });
-    lab.addHost({ name: 'b', addresses: ['192.0.2.2/24', 'fd00:db8:2::2/64'] });
-  });
-  afterAll(() => {
-    lab?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'ktnetl2-'))));
+  sharedNetns('ntl2', { a: ['192.0.2.1/24', 'fd00:db8:2::1/64'], b: ['192.0.2.2/24', 'fd00:db8:2::2/64'] }, (f) => (lab = f.lab));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   itWhen(isRoot, hasAddon)('a gratuitous ARP frame sent on AF_PACKET is seen in the other namespace', async () => {
     const mac = lab.exec('a', ['cat', '/sys/class/net/eth0/address']).trim();

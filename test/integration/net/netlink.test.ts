@@ -1,7 +1,8 @@
 // Real kernel: the addon's NETLINK_ROUTE event socket inside a lab namespace reports link and
 // address changes, survives an ENOBUFS overflow (reported as an event), and answers dumps.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
+import { describe, expect } from 'vitest';
+import type { Lab } from '../../../src/lab/lab.js';
+import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
 import { NetlinkSocket, NLM_F, writeNetlinkHeader } from '../../../src/net/netlink-socket.js';
@@ -43,12 +44,7 @@ const msgOf = (o: Record<string, unknown>) => o.msg as { type: number; hex: stri
 
 describe('native netlink event socket (netns)', () => {
   let lab: Lab;
-  beforeAll(() => {
-    if (process.getuid?.() !== 0) return;
-    lab = new Lab('ntnl');
-    lab.addHost({ name: 'a', addresses: ['192.0.2.1/24'] });
-  });
-  afterAll(() => lab?.destroy());
+  sharedNetns('ntnl', { a: '192.0.2.1/24' }, (f) => (lab = f.lab));
 
   itWhen(isRoot, hasAddon)('reports a link going up and down and an address being added', async () => {
     const ag = startAgent(lab, 'a', { op: 'netlink' });

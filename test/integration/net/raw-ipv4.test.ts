@@ -1,6 +1,7 @@
 // Real kernel, real sockets: VRRP over IPv4 between two lab namespaces through the addon.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { Lab } from '../../../src/lab/lab.js';
+import { describe, expect } from 'vitest';
+import type { Lab } from '../../../src/lab/lab.js';
+import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
 import { ipv4Datagram, memoryLanReceive, runAgent, startAgent, toHex, vrrpV2 } from './helpers.js';
@@ -9,13 +10,7 @@ const hasAddon = () => nativeUnavailable();
 
 describe('native raw IPv4 VRRP socket (netns)', () => {
   let lab: Lab;
-  beforeAll(() => {
-    if (process.getuid?.() !== 0) return;
-    lab = new Lab('nt4');
-    lab.addHost({ name: 'a', addresses: ['192.0.2.1/24'] });
-    lab.addHost({ name: 'b', addresses: ['192.0.2.2/24'] });
-  });
-  afterAll(() => lab?.destroy());
+  sharedNetns('nt4', { a: '192.0.2.1/24', b: '192.0.2.2/24' }, (f) => (lab = f.lab));
 
   itWhen(isRoot, hasAddon)('multicast advert from A arrives in B with TTL 255, src, dst and ifindex', async () => {
     const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', count: 2 });

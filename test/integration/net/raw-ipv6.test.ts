@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab } from '../../../src/lab/lab.js';
+import type { Lab } from '../../../src/lab/lab.js';
+import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
 import { MemoryLan } from '../../../src/net/memory-lan.js';
@@ -15,17 +16,9 @@ const hasAddon = () => nativeUnavailable();
 describe('native raw IPv6 VRRP socket (netns)', () => {
   let lab: Lab;
   let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ktnet6-'));
-    if (process.getuid?.() !== 0) return;
-    lab = new Lab('nt6');
-    lab.addHost({ name: 'a', addresses: ['fd00:db8:6::1/64'] });
-    lab.addHost({ name: 'b', addresses: ['fd00:db8:6::2/64'] });
-  });
-  afterAll(() => {
-    lab?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'ktnet6-'))));
+  sharedNetns('nt6', { a: 'fd00:db8:6::1/64', b: 'fd00:db8:6::2/64' }, (f) => (lab = f.lab));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   itWhen(isRoot, hasAddon)('multicast advert to ff02::12 arrives with hop limit 255 and a kernel checksum that verifies', async () => {
     const srcA = await linkLocal(lab, 'a');

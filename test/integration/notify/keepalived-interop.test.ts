@@ -3,9 +3,9 @@
 // the FIFO is then replayed through the daemon's notify path with the same config: our parser and
 // model adapter, the FSM's notify actions and the daemon's dispatcher (ScriptNotifySink). The
 // scripts must receive the same argv and the FIFO must carry the same bytes.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeProcessRunner, type PreparedScript } from '../../../src/notify/process-runner.js';
 import { ScriptNotifySink } from '../../../src/core/notify-sink.js';
@@ -18,32 +18,14 @@ import { build } from '../../unit/config/model-helpers.js';
 import { FifoWriter } from '../../../src/notify/fifo.js';
 import { RealTimers } from '../../../src/lib/timers.js';
 import { systemClock } from '../../../src/lib/clock.js';
-import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
+import { hasKeepalived, itWhen, isRoot } from '../../helpers/require.js';
+import { withVethNs } from '../../helpers/netns-fixture.js';
+import { scriptDir, pollFor } from '../../helpers/script-dir.js';
 
-const hasKeepalived: Prereq = () => {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'keepalived 2.2.7 binary not installed (apt-get install keepalived)';
-  }
-};
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync('/tmp/kt-interop-');
-  chmodSync(dir, 0o755);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = scriptDir('kt-interop-');
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
+const waitFor = (cond: () => boolean, ms: number) => pollFor(cond, ms, 20);
 
 /** A `cat FIFO > OUT` reader; `done` settles when it exits (listen from the start). */
 function reader(fifo: string, out: string): { proc: ChildProcess; done: Promise<void> } {
@@ -53,8 +35,8 @@ function reader(fifo: string, out: string): { proc: ChildProcess; done: Promise<
 
 describe('notify compatibility with keepalived 2.2.7', () => {
   itWhen(isRoot, hasKeepalived)('same script argv and FIFO bytes for the same state changes', async () => {
-    const recLog = (tag: string) => join(dir, `rec-${tag}.log`);
-    const rec = join(dir, 'rec.sh');
+    const recLog = (tag: string) => join(tmp.path, `rec-${tag}.log`);
+    const rec = join(tmp.path, 'rec.sh');
     // One line per run: every argument bracketed. REC_LOG picks the log file.
     // One write per run (appends of one short line are atomic even when scripts run at once).
     writeFileSync(rec, `#!/bin/sh\nd=$(dirname "$0"); l=; for a in "$@"; do l="$l[$a]"; done; printf '%s\\n' "$l" >> "$d/rec-$(cat "$d/which").log"\n`);
@@ -68,12 +50,12 @@ describe('notify compatibility with keepalived 2.2.7', () => {
     const group = { notify: `${rec} G`, notifyMaster: `${rec} gm` };
 
     // ---- keepalived
-    writeFileSync(join(dir, 'which'), 'ka');
-    const kaFifo = join(dir, 'ka.fifo');
-    const kaOut = join(dir, 'ka.out');
+    writeFileSync(join(tmp.path, 'which'), 'ka');
+    const kaFifo = join(tmp.path, 'ka.fifo');
+    const kaOut = join(tmp.path, 'ka.out');
     execFileSync('mkfifo', [kaFifo]);
     const r1 = reader(kaFifo, kaOut);
-    const conf = join(dir, 'ka.conf');
+    const conf = join(tmp.path, 'ka.conf');
     writeFileSync(
       conf,
       `global_defs {\n  script_user root\n  enable_script_security\n  notify_fifo ${kaFifo}\n}\n` +
@@ -82,15 +64,8 @@ describe('notify compatibility with keepalived 2.2.7', () => {
         `  virtual_ipaddress {\n    192.0.2.200/24\n  }\n` +
         `  notify_master "${lines.notifyMaster}"\n  notify_backup "${lines.notifyBackup}"\n  notify_stop "${lines.notifyStop}"\n  notify "${lines.notify}"\n}\n`,
     );
-    const ns = `ktHi${process.pid}`;
-    const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'ignore' });
-    ip('netns', 'add', ns);
-    try {
-      ip('-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-      ip('-n', ns, 'link', 'set', 'v0', 'up');
-      ip('-n', ns, 'link', 'set', 'v1', 'up');
-      ip('-n', ns, 'addr', 'add', '192.0.2.1/24', 'dev', 'v0');
-      const ka = spawn('ip', ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-G', '-P', '-f', conf, '-p', join(dir, 'ka.pid'), '-r', join(dir, 'ka.vrrp.pid')], {
+    await withVethNs('Hi', async (ns) => {
+      const ka = spawn('ip', ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-G', '-P', '-f', conf, '-p', join(tmp.path, 'ka.pid'), '-r', join(tmp.path, 'ka.vrrp.pid')], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let kaLog = '';
@@ -102,15 +77,13 @@ describe('notify compatibility with keepalived 2.2.7', () => {
       process.kill(ka.pid!, 'SIGTERM');
       await exited;
       expect(becameMaster).toBe(true);
-    } finally {
-      ip('netns', 'del', ns);
-    }
+    });
     await r1.done;
     await new Promise((r) => setTimeout(r, 300)); // fire-and-forget scripts finish writing
     const kaFifoText = readFileSync(kaOut, 'utf8');
 
     // ---- ours: replay the sequence keepalived reported
-    writeFileSync(join(dir, 'which'), 'ts');
+    writeFileSync(join(tmp.path, 'which'), 'ts');
     // The same config through our parser and model adapter; every notify script prepared under
     // its key as the daemon does (the security check itself is covered elsewhere).
     const { model } = build(readFileSync(conf, 'utf8'));
@@ -119,8 +92,8 @@ describe('notify compatibility with keepalived 2.2.7', () => {
     expect(prepared.size).toBe(6);
     const inst = instanceConfigFromModel(model, model.vrrpInstances[0]!).notify;
     const grp = syncGroupConfigFromModel(model, model.vrrpSyncGroups[0]!).notify;
-    const tsFifo = join(dir, 'ts.fifo');
-    const tsOut = join(dir, 'ts.out');
+    const tsFifo = join(tmp.path, 'ts.fifo');
+    const tsOut = join(tmp.path, 'ts.out');
     const runner = new NodeProcessRunner();
     const w = new FifoWriter({ path: tsFifo, retryMs: 20 }, runner, new RealTimers(systemClock));
     await w.start();

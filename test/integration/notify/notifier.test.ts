@@ -1,8 +1,8 @@
 // The daemon's notify dispatcher (ScriptNotifySink) + FifoWriter with real scripts, a real FIFO
 // and a real reader process.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeProcessRunner, type PreparedScript, type ProcessRunner, type RunSpec } from '../../../src/notify/process-runner.js';
 import { ScriptNotifySink } from '../../../src/core/notify-sink.js';
@@ -16,46 +16,20 @@ import { memoryLogger } from '../../../src/lib/log.js';
 import { rsLine, vsLine } from '../../../src/notify/fifo-format.js';
 import type { Ms } from '../../../src/lib/units.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
+import { scriptDir, alive, pollFor } from '../../helpers/script-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync('/tmp/kt-notify-int-');
-  chmodSync(dir, 0o755);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = scriptDir('kt-notify-int-');
 
-function script(name: string, body: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, '#!/bin/sh\n' + body);
-  chmodSync(p, 0o755);
-  return p;
-}
-
+const script = tmp.script;
 /** Records "$0 args..." (one bracketed arg per field) to FILE. */
 function recorder(name: string): { path: string; out: string } {
-  const out = join(dir, `${name}.out`);
+  const out = join(tmp.path, `${name}.out`);
   const path = script(name, `{ printf '%s' "$(basename "$0")"; for a in "$@"; do printf ' [%s]' "$a"; done; echo; } > "${out}"\n`);
   return { path, out };
 }
 
-/** Alive = exists and is not a zombie waiting for init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return cond();
-}
+const waitFor = (cond: () => boolean, ms: number) => pollFor(cond, ms);
 
 /** Real runner that also remembers start order (the processes are real). */
 class OrderedRunner implements ProcessRunner {
@@ -101,7 +75,7 @@ describe('ScriptNotifySink with real scripts', () => {
   });
 
   itWhen(isRoot)('a hanging notify script is killed with its children at the timeout; a failing one is just logged', async () => {
-    const pids = join(dir, 'hang.pids');
+    const pids = join(tmp.path, 'hang.pids');
     const hang = script('hang.sh', `sleep 300 &\necho $! > "${pids}"\nwait\n`);
     const fail = script('fail.sh', 'exit 7\n');
     const { sink, state, records } = dispatcher(new NodeProcessRunner(), { hang: { argv: [hang] }, fail: { argv: [fail] } }, 300 as Ms);
@@ -134,8 +108,8 @@ describe('ScriptNotifySink with real scripts', () => {
 
 describe('FifoWriter with a real FIFO', () => {
   itWhen(isRoot)('creates the FIFO, a reader process receives the exact lines, removes it on close', async () => {
-    const fifo = join(dir, 'notify.fifo');
-    const out = join(dir, 'fifo1.out');
+    const fifo = join(tmp.path, 'notify.fifo');
+    const out = join(tmp.path, 'fifo1.out');
     const timers = new RealTimers(systemClock);
     const runner = new NodeProcessRunner();
     const w = new FifoWriter({ path: fifo, retryMs: 20 }, runner, timers);
@@ -160,8 +134,8 @@ describe('FifoWriter with a real FIFO', () => {
   });
 
   itWhen(isRoot)('without a reader writes never block; lines wait (bounded, drops counted) and flow once a reader appears', async () => {
-    const fifo = join(dir, 'noreader.fifo');
-    const out = join(dir, 'fifo2.out');
+    const fifo = join(tmp.path, 'noreader.fifo');
+    const out = join(tmp.path, 'fifo2.out');
     const w = new FifoWriter({ path: fifo, retryMs: 20, maxBufferedBytes: 100 }, new NodeProcessRunner(), new RealTimers(systemClock));
     await w.start();
     const t0 = performance.now();
@@ -180,9 +154,9 @@ describe('FifoWriter with a real FIFO', () => {
   });
 
   itWhen(isRoot)('reconnects after the reader dies (EPIPE) without losing the line', async () => {
-    const fifo = join(dir, 'epipe.fifo');
-    const out1 = join(dir, 'fifo3a.out');
-    const out2 = join(dir, 'fifo3b.out');
+    const fifo = join(tmp.path, 'epipe.fifo');
+    const out1 = join(tmp.path, 'fifo3a.out');
+    const out2 = join(tmp.path, 'fifo3b.out');
     const w = new FifoWriter({ path: fifo, retryMs: 20 }, new NodeProcessRunner(), new RealTimers(systemClock));
     await w.start();
     const r1 = startReader(fifo, out1);
@@ -205,9 +179,9 @@ describe('FifoWriter with a real FIFO', () => {
   });
 
   itWhen(isRoot)('starts fifo_script with the FIFO path appended and stops it on close', async () => {
-    const fifo = join(dir, 'script.fifo');
-    const out = join(dir, 'fifo4.out');
-    const pidFile = join(dir, 'fifo4.pid');
+    const fifo = join(tmp.path, 'script.fifo');
+    const out = join(tmp.path, 'fifo4.out');
+    const pidFile = join(tmp.path, 'fifo4.pid');
     const reader = script('fifo-reader.sh', `echo $$ > "${pidFile}"\nexec cat "$2" > "$1"\n`);
     const w = new FifoWriter(
       { path: fifo, retryMs: 20, script: { argv: [reader, out] } },

@@ -1,51 +1,25 @@
 // NodeProcessRunner against real processes: argv, exit/signal/timeout/spawn errors, process
 // group kill, uid/gid/groups, environment filtering, shell modes, stdin, event-loop health.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { describe, expect } from 'vitest';
+import { chmodSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeProcessRunner, type ProcessResult } from '../../../src/notify/process-runner.js';
 import type { Ms } from '../../../src/lib/units.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
+import { scriptDir, alive, pollFor } from '../../helpers/script-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync('/tmp/kt-notify-runner-');
-  chmodSync(dir, 0o755);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = scriptDir('kt-notify-runner-');
 
-function script(name: string, body: string, mode = 0o755, shebang = true): string {
-  const p = join(dir, name);
-  writeFileSync(p, (shebang ? '#!/bin/sh\n' : '') + body);
-  chmodSync(p, mode);
-  return p;
-}
-
+const script = tmp.script;
 /** Writes each argument on its own line, NUL-free, preceded by the count. */
 const ARGV_DUMP = 'out="$OUT_FILE"; printf "%s\\n" "$#" > "$out"; for a in "$@"; do printf "[%s]\\n" "$a" >> "$out"; done\n';
 
-/** Alive = exists and is not a zombie waiting for init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return cond();
-}
+const waitFor = (cond: () => boolean, ms: number) => pollFor(cond, ms);
 
 describe('NodeProcessRunner', () => {
   itWhen()('passes argv exactly, spaces, quotes and empty args included', async () => {
-    const out = join(dir, 'argv1.out');
+    const out = join(tmp.path, 'argv1.out');
     const p = script('argv1.sh', ARGV_DUMP.replace('$OUT_FILE', out));
     const r = await new NodeProcessRunner().start({ argv: [p, 'a b', "it's", '', '$HOME', '*'] }).result;
     expect(r).toEqual({ kind: 'exited', code: 0 });
@@ -53,7 +27,7 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen()('a file without #! runs via /bin/sh with single-quoted args', async () => {
-    const out = join(dir, 'argv2.out');
+    const out = join(tmp.path, 'argv2.out');
     const p = script('noshebang.sh', ARGV_DUMP.replace('$OUT_FILE', out), 0o755, false);
     const r = await new NodeProcessRunner().start({ argv: [p, "it's", 'x y', '$(id)'], mode: 'shellQuoted' }).result;
     expect(r).toEqual({ kind: 'exited', code: 0 });
@@ -76,7 +50,7 @@ describe('NodeProcessRunner', () => {
       kind: 'signaled',
       signal: 'SIGUSR1',
     });
-    expect(await runner.start({ argv: [join(dir, 'missing.sh')] }).result).toEqual({ kind: 'spawnError', code: 'ENOENT' });
+    expect(await runner.start({ argv: [join(tmp.path, 'missing.sh')] }).result).toEqual({ kind: 'spawnError', code: 'ENOENT' });
     expect(await runner.start({ argv: [script('noexec.sh', 'exit 0\n', 0o644)], uid: 65534, gid: 65534 }).result).toEqual({
       kind: 'spawnError',
       code: 'EACCES',
@@ -85,7 +59,7 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen()('stdin is /dev/null and no pipes or sockets leak into the child', async () => {
-    const out = join(dir, 'fds.out');
+    const out = join(tmp.path, 'fds.out');
     const p = script('fds.sh', `for f in /proc/$$/fd/*; do readlink "$f" || true; done > "${out}"\n`);
     expect(await new NodeProcessRunner().start({ argv: [p] }).result).toEqual({ kind: 'exited', code: 0 });
     const links = readFileSync(out, 'utf8').trim().split('\n');
@@ -94,7 +68,7 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen()('filters IFS, LD_PRELOAD and LD_LIBRARY_PATH from the environment, keeps the rest', async () => {
-    const out = join(dir, 'env.out');
+    const out = join(tmp.path, 'env.out');
     const p = script('env.sh', `env > "${out}"\n`);
     const runner = new NodeProcessRunner({
       env: { PATH: '/usr/bin:/bin', KT_KEEP: 'yes', IFS: ' ', LD_PRELOAD: '', LD_LIBRARY_PATH: '/nonexistent' },
@@ -107,7 +81,7 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen(isRoot)('a timeout kills the whole process group, children included', async () => {
-    const pids = join(dir, 'group.pids');
+    const pids = join(tmp.path, 'group.pids');
     // The script starts a background child, records both pids, then hangs.
     const p = script('hang.sh', `sleep 300 &\necho "$$ $!" > "${pids}"\nsleep 300\n`);
     const t0 = Date.now();
@@ -123,7 +97,7 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen(isRoot)('a group that ignores SIGTERM is SIGKILLed after the grace', async () => {
-    const pids = join(dir, 'stubborn.pids');
+    const pids = join(tmp.path, 'stubborn.pids');
     // `trap '' TERM` is inherited by the children as an ignored disposition.
     const p = script('stubborn.sh', `trap '' TERM\nsleep 300 &\necho "$!" > "${pids}"\nsleep 300\n`);
     const t0 = Date.now();
@@ -137,7 +111,7 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen(isRoot)('terminate() kills a running script and its children', async () => {
-    const pids = join(dir, 'term.pids');
+    const pids = join(tmp.path, 'term.pids');
     const p = script('term.sh', `sleep 300 &\necho "$!" > "${pids}"\nwait\n`);
     const run = new NodeProcessRunner().start({ argv: [p] });
     expect(await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes('\n'), 3000)).toBe(true);
@@ -149,9 +123,9 @@ describe('NodeProcessRunner', () => {
   });
 
   itWhen(isRoot)('switches uid/gid; supplementary groups are cleared or set exactly', async () => {
-    const out = join(dir, 'id.out');
+    const out = join(tmp.path, 'id.out');
     const p = script('id.sh', `echo "$(id -u) $(id -g) $(id -G)" > "$1"\n`);
-    chmodSync(dir, 0o777);
+    chmodSync(tmp.path, 0o777);
     try {
       const runner = new NodeProcessRunner();
       expect(await runner.start({ argv: [p, out], uid: 65534, gid: 65534 }).result).toEqual({ kind: 'exited', code: 0 });
@@ -163,7 +137,7 @@ describe('NodeProcessRunner', () => {
       });
       expect(readFileSync(out, 'utf8').trim()).toBe('65534 65534 65534 4 100');
     } finally {
-      chmodSync(dir, 0o755);
+      chmodSync(tmp.path, 0o755);
     }
   });
 

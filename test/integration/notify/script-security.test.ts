@@ -5,25 +5,11 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, lchownSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  checkScripts,
-  nodeSecurityFs,
-  nodeUserDb,
-  resolveScriptUser,
-  type ScriptInput,
-  type ScriptVerdict,
-} from '../../../src/notify/script-security.js';
+import { checkScripts, nodeSecurityFs, nodeUserDb, resolveScriptUser, type ScriptInput, type ScriptVerdict } from '../../../src/notify/script-security.js';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
-import { itWhen, isRoot, type Prereq } from '../../helpers/require.js';
+import { hasKeepalived, itWhen, isRoot, type Prereq } from '../../helpers/require.js';
+import { withVethNs } from '../../helpers/netns-fixture.js';
 
-const hasKeepalived: Prereq = () => {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'keepalived 2.2.7 binary not installed (apt-get install keepalived)';
-  }
-};
 const hasUseradd: Prereq = () => (existsSync('/usr/sbin/useradd') ? undefined : 'useradd missing (passwd package)');
 
 const tag = `kth${process.pid}`;
@@ -129,7 +115,6 @@ function verdictKey(v: ScriptVerdict): string {
 
 /** Runs keepalived in a fresh netns until "Startup complete"; returns its log lines. */
 async function keepalivedLog(enable: boolean): Promise<string[]> {
-  const ns = `${tag}${enable ? 's' : 'n'}`;
   const conf = join(dir, `k-${enable}.conf`);
   const scripts = cases
     .map((c) => `vrrp_script ${c.name} {\n  script "${c.command}"\n  interval 30\n${c.user ? `  user ${c.user}\n` : ''}}\n`)
@@ -140,13 +125,7 @@ async function keepalivedLog(enable: boolean): Promise<string[]> {
       `vrrp_instance VI_1 {\n  interface v0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress { 192.0.2.200/24 }\n` +
       `  track_script {\n${cases.map((c) => `    ${c.name}\n`).join('')}  }\n}\n`,
   );
-  const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'ignore' });
-  ip('netns', 'add', ns);
-  try {
-    ip('-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    ip('-n', ns, 'link', 'set', 'v0', 'up');
-    ip('-n', ns, 'link', 'set', 'v1', 'up');
-    ip('-n', ns, 'addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+  return withVethNs(`h${enable ? 's' : 'n'}`, async (ns) => {
     const ka = spawn(
       'ip',
       ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', conf, '-p', join(dir, `${ns}.pid`), '-r', join(dir, `${ns}.vrrp.pid`)],
@@ -170,13 +149,7 @@ async function keepalivedLog(enable: boolean): Promise<string[]> {
     await exited;
     // Lines look like "Sun Nov 22 03:41:32 2026: message".
     return text.split('\n').map((l) => l.replace(/^\w{3} \w{3} +\d+ [\d:]+ \d{4}: /, ''));
-  } finally {
-    try {
-      ip('netns', 'del', ns);
-    } catch {
-      // already gone
-    }
-  }
+  });
 }
 
 function keepalivedVerdict(log: string[], c: Case, v: ScriptVerdict): string {

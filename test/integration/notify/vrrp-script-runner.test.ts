@@ -1,6 +1,6 @@
 // vrrp_script scheduler with real processes and real timers.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
 import { RealTimers } from '../../../src/lib/timers.js';
@@ -8,36 +8,18 @@ import { VrrpScriptRunner, type VrrpScriptEvent } from '../../../src/notify/vrrp
 import { systemClock } from '../../../src/lib/clock.js';
 import type { Ms } from '../../../src/lib/units.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
+import { alive, scriptDir } from '../../helpers/script-dir.js';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync('/tmp/kt-vscript-');
-  chmodSync(dir, 0o755);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = scriptDir('kt-vscript-');
 
-function script(name: string, body: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, '#!/bin/sh\n' + body);
-  chmodSync(p, 0o755);
-  return p;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const script = tmp.script;
 
 describe('VrrpScriptRunner with real scripts', () => {
   itWhen(isRoot)('reports exit status, kills a hanging script group at the timeout and skips overlapping runs', async () => {
-    const flag = join(dir, 'flag');
+    const flag = join(tmp.path, 'flag');
     writeFileSync(flag, '0');
     const chk = script('chk.sh', `exit "$(cat "${flag}")"\n`);
-    const pids = join(dir, 'hang.pids');
+    const pids = join(tmp.path, 'hang.pids');
     const hang = script('hang.sh', `sleep 300 &\necho $! >> "${pids}"\nwait\n`);
     const events: VrrpScriptEvent[] = [];
     const r = new VrrpScriptRunner({

@@ -2,22 +2,16 @@
 // misspelling keywords (seeded, reproducible), then our unknown-keyword reports must equal the
 // "Unknown keyword" lines of `keepalived -t` on the same text (run in a private netns).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { KEYWORDS_BY_BLOCK } from '../../../src/config/keywords/registry.js';
 import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
 import { build } from './model-helpers.js';
+import { hasSamples, sampleFiles } from '../../helpers/samples.js';
 
-const DIRS = ['/work/shared/field-configs', '/work/shared/keepalived-samples'];
-const files = DIRS.flatMap((d) => {
-  try {
-    return readdirSync(d).map((f) => join(d, f));
-  } catch {
-    return [];
-  }
-});
+const files = sampleFiles;
 const ALL = new Set(Object.values(KEYWORDS_BY_BLOCK).flat());
 
 /** Small deterministic PRNG (mulberry32) so failures are reproducible. */
@@ -60,7 +54,6 @@ function mutate(text: string, seed: number, n: number): string {
 
 const hasKeepalived: Prereq = () =>
   spawnSync('keepalived', ['--version']).error ? 'keepalived binary not installed' : undefined;
-const hasSamples: Prereq = () => (files.length > 0 ? undefined : 'no sample configs');
 
 describe('misspelled keywords: same unknown-keyword reports as keepalived -t', () => {
   itWhen(isRoot, hasKeepalived, hasSamples)('over every sample, 4 seeds x 3 mutations', { timeout: 120_000 }, () => {

@@ -2,23 +2,15 @@
 // keywords keepalived 2.2.7 reports for it (`keepalived -t -f FILE`). EXPECTED_UNKNOWN pins what
 // the installed binary reported when these tables were written; the live test re-runs the
 // binary (inside a private network namespace) and compares line by line.
-import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../../src/config/build-model.js';
 import { parseConfigFile } from '../../../src/config/parse.js';
 import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
 import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
+import { hasSamples, sampleFiles } from '../../helpers/samples.js';
 
-const DIRS = ['/work/shared/field-configs', '/work/shared/keepalived-samples'];
-const files = DIRS.flatMap((d) => {
-  try {
-    return readdirSync(d).map((f) => join(d, f));
-  } catch {
-    return [];
-  }
-});
+const files = sampleFiles;
 
 /** `line:keyword` pairs keepalived 2.2.7 reported as "Unknown keyword". */
 const EXPECTED_UNKNOWN: Record<string, string[]> = {
@@ -44,7 +36,6 @@ function ours(file: string) {
   return { model, sink, unknown: unknown.sort(), invalid: invalid.sort((a, b) => a - b) };
 }
 
-const hasSamples: Prereq = () => (files.length > 0 ? undefined : `no configs in ${DIRS.join(', ')}`);
 
 describe('field configs and keepalived samples', () => {
   itWhen(hasSamples)('report the unknown and invalid keywords keepalived 2.2.7 reported', () => {

@@ -8,11 +8,10 @@ import { itWhen, pathsExist } from '../../helpers/require.js';
 import type { Statement } from '../../../src/config/ast.js';
 import { parseConfigFile } from '../../../src/config/parse.js';
 import { DiagnosticSink, formatDiagnostic } from '../../../src/lib/diagnostics.js';
+import { SAMPLE_DIRS } from '../../helpers/samples.js';
 
-// ../shared beside the repository; KT_SHARED_DIR points elsewhere (the skip-notice test uses it
-// to play a clone without ../shared).
-const SHARED = process.env.KT_SHARED_DIR ?? join(import.meta.dirname, '../../../../shared');
-const DIRS = ['keepalived-samples', 'field-configs'].map((d) => join(SHARED, d));
+// ../shared beside the repository (test/helpers/samples.ts), samples first.
+const DIRS = [...SAMPLE_DIRS].reverse();
 const STRUCTURAL = new Set(['extra-close-brace', 'missing-close-brace', 'missing-open-brace', 'unexpected-open-brace', 'unmatched-quote', 'include-cycle', 'line-too-long']);
 
 function walk(dir: string): string[] {
