@@ -423,7 +423,7 @@ if (results.start || results.startcost || Object.keys(results.footprint).length 
       ? 'in a shell that set NODE_EXTRA_CA_CERTS (Node then parses that CA bundle at every start: the bare row above includes it)'
       : 'without NODE_EXTRA_CA_CERTS in the environment';
     fp += `\nThese rows time tsc's per-file modules (what the tests load) ${ca}.`;
-    fp += ' The daemon itself runs from the esbuild bundle (`npm run build:bundle`, scripts/bundle.mjs: one entry file plus lazily loaded chunks so `-t` never loads the daemon, netlink\'s and pino\'s CommonJS bundled in) and, in the start test above, without NODE_EXTRA_CA_CERTS. What is left is mostly Node\'s own bootstrap and compiling the bundle; keepalived needs a few tens of ms of CPU in all.\n\n';
+    fp += ' The daemon itself runs from the esbuild bundle (`npm run build:bundle`, scripts/bundle.mjs: one CommonJS file run with V8\'s code cache written at build time, netlink\'s and pino\'s CommonJS bundled in, the daemon\'s modules initialised only in daemon mode; bench/start.mjs compares it with keepalived) and, in the start test above, without NODE_EXTRA_CA_CERTS. What is left is mostly Node\'s own bootstrap and compiling the bundle; keepalived needs a few tens of ms of CPU in all.\n\n';
   }
   const ns = Object.keys(results.footprint);
   if (ns.length > 0) {

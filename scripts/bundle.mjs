@@ -1,20 +1,29 @@
 #!/usr/bin/env node
 // Bundles the `keepalived-ts` executable with esbuild: src/cli/main.ts and everything it imports
-// become one entry file plus a few chunks, instead of ~150 compiled ES modules that Node would
-// resolve, read and link one by one at every start (the daemon's start-up is dominated by module
-// loading). Code splitting keeps the lazy `import()`s lazy: `-t` and the other one-shot commands
-// never load the daemon's chunk, the daemon never loads the netlink package before it opens it.
+// become one CommonJS file, instead of ~150 compiled ES modules that Node would resolve, read and
+// link one by one at every start (the daemon's start-up is dominated by module loading), and V8's
+// code cache for it is written after a warm-up run, so a start does not compile it again:
+//
+//   DIR/keepalived-ts.mjs        the executable (scripts/bin-entry.mjs): runs the bundle with the cache
+//   DIR/keepalived-ts.cjs        the bundle; its first line is its build id (a hash of the bundle)
+//   DIR/keepalived-ts.cjs.cache  the build id, then V8's code cache (scripts/code-cache.mjs)
 //
 //   node scripts/bundle.mjs [--outdir DIR]     (default dist/bin: dist/bin/keepalived-ts.mjs)
 //
-// Kept outside the bundle:
-//   * `netlink`: CommonJS that finds its own native binding through __dirname;
-//   * `peggy`: only the fallback when the generated parser is missing (it is bundled here);
-//   * our addon (build/Release/keepalived_ts_native.node): src/net/native.ts finds it by walking
-//     up from the module's own location, which works from dist/bin/chunks/ as from dist/src/net/.
+// The lazy `import()`s stay lazy in one file: esbuild turns each into a call of the module's
+// initialiser, so `-t` and the other one-shot commands never run the daemon's module code, and the
+// daemon never loads the netlink package before it opens it. CommonJS has no top-level await:
+// src/config/grammar.ts (which awaits the generated parser, or Peggy when it is missing) is replaced
+// here by a static import of the generated parser, which a build always has (build:grammar).
+//
+// Outside the bundle: the netlink package's native binding (found from the installed package, see
+// below) and our addon (build/Release/keepalived_ts_native.node): src/net/native.ts finds it by
+// walking up from the bundle's location, which works from dist/bin/ as from dist/src/net/.
 // dist/src (tsc) stays as it is: tests and the library entry points use it.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,11 +32,37 @@ const args = process.argv.slice(2);
 const i = args.indexOf('--outdir');
 const outdir = resolve(i >= 0 && args[i + 1] ? args[i + 1] : join(repo, 'dist/bin'));
 
-// Stale chunks from an earlier build would pile up (their names carry a content hash).
+// Chunks of the earlier (ES module, code-split) layout, and a cache that no longer fits.
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+rmSync(join(outdir, 'keepalived-ts.mjs.map'), { force: true });
+rmSync(join(outdir, 'keepalived-ts.cjs.cache'), { force: true });
 
-// The `netlink` package is CommonJS; bundled, Node no longer has to scan it for its ESM named
-// exports (cjs-module-lexer) nor resolve its files one by one. Its raw.js finds its native binding
+const GENERATED_PARSER = join(repo, 'src/config/generated/keepalived-parser.js');
+if (!existsSync(GENERATED_PARSER)) throw new Error(`${GENERATED_PARSER} missing: run npm run build:grammar first`);
+// The bundle runs inside a function wrapper (scripts/bin-entry.mjs), where a `#!` line is a syntax
+// error: the entry's is blanked to an empty comment (same line count, so the source map holds).
+const ENTRY = join(repo, 'src/cli/main.ts');
+const entryNoHashbang = {
+  name: 'entry-no-hashbang',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]main\.ts$/ }, (a) => ({
+      contents: readFileSync(a.path, 'utf8').replace(/^#!.*/, '//'),
+      loader: 'ts',
+    }));
+  },
+};
+const grammarStatic = {
+  name: 'grammar-static-import',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config[\\/]grammar\.ts$/ }, (a) => ({
+      contents: "export { parse as parseGrammar } from './generated/keepalived-parser.js';",
+      loader: 'ts',
+      resolveDir: dirname(a.path),
+    }));
+  },
+};
+
+// The `netlink` package is CommonJS; bundled, Node does not resolve and read its files one by one. Its raw.js finds its native binding
 // (node-gyp-build: build/ or prebuilds/<platform>-<arch>/) from __dirname, which in a bundle would
 // be ours: point it at the installed package instead, resolved at run time like an import would.
 const NETLINK_RAW = /[\\/]node_modules[\\/]netlink[\\/]dist[\\/]raw\.js$/;
@@ -44,29 +79,61 @@ const netlinkBinding = {
   },
 };
 
+// The first line holds the build id; written as a placeholder of the same length first, so the
+// source map's line numbers stay right when the hash replaces it.
+const ID_PREFIX = '// keepalived-ts bundle ';
+const PLACEHOLDER = '0'.repeat(64);
+const bundleFile = join(outdir, 'keepalived-ts.cjs');
 const result = await build({
   absWorkingDir: repo,
-  // The checker's entry (child process or worker thread) is its own file (src/check/checker-host.ts finds
-  // it beside the entry or its chunks).
-  entryPoints: { 'keepalived-ts': 'src/cli/main.ts', 'checker-main': 'src/check/checker-main.ts' },
-  outdir,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: [ENTRY],
+  outfile: bundleFile,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['peggy'],
-  plugins: [netlinkBinding],
-  // Bundled CommonJS (pino and its helpers, netlink) calls require() for Node built-ins; an ES module has
-  // no `require`, so every output file gets one bound to its own location.
-  banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
+  plugins: [netlinkBinding, grammarStatic, entryNoHashbang],
+  // Run as CommonJS (by scripts/bin-entry.mjs), the bundle has __filename but no import.meta:
+  // the addon, the package version and the netlink package are found from the bundle's own location.
+  define: { 'import.meta.url': '__ktImportMetaUrl' },
+  banner: { js: `${ID_PREFIX}${PLACEHOLDER}\n'use strict'; const __ktImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,
 });
+const text = readFileSync(bundleFile, 'utf8');
+if (!text.startsWith(ID_PREFIX + PLACEHOLDER)) throw new Error(`${bundleFile}: the build id line is not first`);
+const id = createHash('sha256').update(text).digest('hex');
+writeFileSync(bundleFile, ID_PREFIX + id + text.slice(ID_PREFIX.length + PLACEHOLDER.length));
+
+// The health checkers run in a child process (src/check/checker-host.ts) whose entry is its own
+// ES module file beside the bundle: checkerEntry() finds dist/bin/checker-main.mjs from the
+// bundle's location. Bundled CommonJS inside it (pino) calls require() for Node built-ins; an ES
+// module has no `require`, so the file gets one bound to its own location.
+await build({
+  absWorkingDir: repo,
+  entryPoints: { 'checker-main': 'src/check/checker-main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [netlinkBinding, grammarStatic],
+  banner: { js: "import { createRequire as __ktCreateRequire } from 'node:module'; const require = __ktCreateRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
 const entry = join(outdir, 'keepalived-ts.mjs');
+copyFileSync(join(repo, 'scripts/bin-entry.mjs'), entry);
 chmodSync(entry, 0o755);
-const files = Object.keys(result.metafile.outputs).filter((f) => !f.endsWith('.map'));
-console.log(`bundled ${Object.keys(result.metafile.inputs).length} modules into ${files.length} files: ${entry}`);
+
+// V8's code cache, from a warm-up in a child process (its -t output is not ours to print).
+const warmup = join(repo, 'conf-examples/lvs-dr-read-pool.conf');
+const { NODE_EXTRA_CA_CERTS: _ca, ...env } = process.env;
+const c = spawnSync(process.execPath, [join(repo, 'scripts/code-cache.mjs'), bundleFile, warmup], { cwd: repo, env, encoding: 'utf8' });
+if (c.status !== 0 || !existsSync(`${bundleFile}.cache`)) {
+  throw new Error(`code cache for ${bundleFile} not written (exit ${c.status}):\n${c.stdout}${c.stderr}`);
+}
+console.log(`bundled ${Object.keys(result.metafile.inputs).length} modules into ${bundleFile} (build ${id.slice(0, 12)}), code cache ${readFileSync(`${bundleFile}.cache`).length} bytes; executable ${entry}`);

@@ -19,7 +19,7 @@
 // (test/vectors/keepalived-2.2.7.json, VRID 59): the whole IP packet with TOS, flags/fragment
 // offset and header checksum zeroed and the ICV field zeroed. Unlike RFC 2402 3.3.3.1.1.1,
 // keepalived does NOT zero the TTL, so the TTL (always 255 for multicast) is authenticated.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import type { IpAddress } from '../../lib/ip.js';
 import { encodeIpv4Packet, type Ipv4HeaderInput } from './ipv4.js';
 import { encodeAdvert, IPPROTO_AH, IPPROTO_VRRP, VrrpEncodeError } from './vrrp.js';
@@ -29,6 +29,13 @@ export const AH_LEN = 24;
 export const AH_ICV_LEN = 12;
 /** Offset of the ICV in an IPv4 packet with a 20-byte header. */
 const ICV_OFF = 20 + 12;
+
+// node:crypto is fetched at the first AH packet, not imported: loading it costs a daemon start a
+// few tens of ms of CPU (docs/BENCHMARKS.md, "Start-up"), and only auth_type AH needs it.
+let crypto: typeof Crypto | undefined;
+function nodeCrypto(): typeof Crypto {
+  return (crypto ??= process.getBuiltinModule('node:crypto'));
+}
 
 /** keepalived's AH key: auth_pass truncated/zero-padded to 8 bytes (HMAC pads it anyway). */
 export function ahKey(authPass: string): Uint8Array {
@@ -47,7 +54,7 @@ export function computeAhIcv(ip: Uint8Array, key: Uint8Array): Uint8Array {
   copy[10] = 0; // header checksum
   copy[11] = 0;
   copy.fill(0, ihl + 12, ihl + 12 + AH_ICV_LEN);
-  return new Uint8Array(createHmac('md5', key).update(copy).digest().subarray(0, AH_ICV_LEN));
+  return new Uint8Array(nodeCrypto().createHmac('md5', key).update(copy).digest().subarray(0, AH_ICV_LEN));
 }
 
 /** Constant-time check of the ICV carried by an AH-protected IPv4 VRRP packet. */
@@ -55,7 +62,7 @@ export function verifyAhIcv(ip: Uint8Array, key: Uint8Array): boolean {
   const ihl = (ip[0] & 0x0f) * 4;
   if (ip.length < ihl + AH_LEN || ip[9] !== IPPROTO_AH) return false;
   const want = computeAhIcv(ip, key);
-  return timingSafeEqual(want, ip.subarray(ihl + 12, ihl + 12 + AH_ICV_LEN));
+  return nodeCrypto().timingSafeEqual(want, ip.subarray(ihl + 12, ihl + 12 + AH_ICV_LEN));
 }
 
 export interface AhPacketInput extends Omit<Ipv4HeaderInput, 'payloadLength' | 'protocol'> {

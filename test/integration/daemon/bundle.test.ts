@@ -2,10 +2,12 @@
 // under dist/ (the addon and the netlink package are found from the bundle's location), then run
 // as a real process: the one-shot commands answer exactly like the tsx CLI, and the daemon from
 // the bundle advertises on a lab wire (a backup running the tsx CLI stays BACKUP past its
-// Master_Down_Interval), holds its VIP, and on SIGTERM exits 0 with the VIP removed.
+// Master_Down_Interval), holds its VIP, and on SIGTERM exits 0 with the VIP removed. V8's code
+// cache beside the bundle is used only when it was written for that very bundle: a missing cache,
+// one written for another build or one V8 refuses gives one line on stderr and the same answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GLOBAL_DEFS, REPO, hasVip, instanceConf, nodeDir, sleep, waitVip } from './daemon-lab.js';
@@ -47,6 +49,61 @@ describe('the bundled executable (scripts/bundle.mjs)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the code cache is written by the build and used only for its own bundle; otherwise one line says so', { timeout: 60_000 }, () => {
+    const bin = join(outRoot, 'bin');
+    const cjs = join(bin, 'keepalived-ts.cjs');
+    const cache = readFileSync(`${cjs}.cache`);
+    const id = readFileSync(cjs, 'utf8').split('\n', 1)[0];
+    expect(id).toMatch(/^\/\/ keepalived-ts bundle [0-9a-f]{64}$/);
+    // The cache starts with the bundle's build id, then V8's data (which must be more than a header).
+    expect(cache.toString('latin1', 0, 64)).toBe(id.slice(-64));
+    expect(cache.length).toBeGreaterThan(10_000);
+    const good = run([bundle, '-v']);
+    expect(good.status).toBe(0);
+    expect(good.out).not.toMatch(/code cache/);
+
+    const variant = (name: string, change: (dir: string) => void): { status: number | null; out: string } => {
+      const dir = join(outRoot, name);
+      cpSync(bin, dir, { recursive: true });
+      change(dir);
+      return run([join(dir, 'keepalived-ts.mjs'), '-v']);
+    };
+    const expectRefused = (r: { status: number | null; out: string }, why: RegExp): void => {
+      expect(r.status).toBe(0);
+      // The same answer (keepalived prints -v on stderr), after exactly one line about the cache.
+      const [stdout, stderr] = r.out.split('|');
+      const [goodStdout, goodStderr] = good.out.split('|');
+      expect(stdout).toBe(goodStdout);
+      const nl = stderr.indexOf('\n');
+      expect(stderr.slice(0, nl)).toMatch(why);
+      expect(stderr.slice(nl + 1)).toBe(goodStderr);
+    };
+    // A cache written for another build of the bundle (its id differs).
+    expectRefused(
+      variant('other-build', (d) => writeFileSync(join(d, 'keepalived-ts.cjs.cache'), Buffer.concat([Buffer.from('f'.repeat(64), 'latin1'), cache.subarray(64)]))),
+      /^keepalived-ts: code cache \S+keepalived-ts\.cjs\.cache was built from another bundle; starting without it/,
+    );
+    // A bundle rebuilt from other sources beside the old cache: same length, so V8's own check
+    // (source length) would not see it; the build id does.
+    expectRefused(
+      variant('other-source', (d) => {
+        const text = readFileSync(join(d, 'keepalived-ts.cjs'), 'utf8');
+        writeFileSync(join(d, 'keepalived-ts.cjs'), text.replace(/^(\/\/ keepalived-ts bundle )[0-9a-f]{64}/, `$1${'e'.repeat(64)}`));
+      }),
+      /was built from another bundle/,
+    );
+    expectRefused(variant('no-cache', (d) => rmSync(join(d, 'keepalived-ts.cjs.cache'))), /code cache \S+ is missing; starting without it/);
+    // Right id, but data V8 does not accept (as from another Node version): its header is damaged.
+    expectRefused(
+      variant('v8-refuses', (d) => {
+        const bad = Buffer.from(cache);
+        bad.fill(0x5a, 64, 64 + 16);
+        writeFileSync(join(d, 'keepalived-ts.cjs.cache'), bad);
+      }),
+      /was refused by V8/,
+    );
   });
 
   netnsIt('dbn')('the daemon from the bundle advertises, holds its VIP, keeps a backup in BACKUP and stops cleanly', 90_000, async (f) => {

@@ -10,6 +10,9 @@ import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 const CLI = join(REPO, 'src/cli/main.ts');
+// KT_DAEMON_CLI=bundle runs these tests against the built executable (dist/bin/keepalived-ts.mjs,
+// `npm run build:bundle`) instead of the TypeScript sources: the same behaviour from both.
+const CLI_ARGV = process.env.KT_DAEMON_CLI === 'bundle' ? [join(REPO, 'dist/bin/keepalived-ts.mjs')] : ['--import', 'tsx', CLI];
 
 export interface DaemonNode extends PeerProcess {
   readonly host: string;
@@ -47,14 +50,14 @@ export function notifyScript(dir: string, tag: string): string {
   return p;
 }
 
-/** Starts our daemon (`node --import tsx src/cli/main.ts -f CONF -l -p .. -r ..`) in lab host `host`. */
+/** Starts our daemon (`node --import tsx src/cli/main.ts -f CONF -l -p .. -r ..`, or the bundle: KT_DAEMON_CLI) in lab host `host`. */
 export function startDaemonNode(lab: Lab, host: string, config: string, opts: { dir?: string; extraArgs?: string[] } = {}): DaemonNode {
   const dir = opts.dir ?? nodeDir(host);
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, config);
   const pidFile = join(dir, 'keepalived.pid');
   const vrrpPidFile = join(dir, 'vrrp.pid');
-  const child = lab.spawn(host, ['node', '--import', 'tsx', CLI, '-f', conf, '-l', '-p', pidFile, '-r', vrrpPidFile, ...(opts.extraArgs ?? [])], {
+  const child = lab.spawn(host, ['node', ...CLI_ARGV, '-f', conf, '-l', '-p', pidFile, '-r', vrrpPidFile, ...(opts.extraArgs ?? [])], {
     cwd: REPO,
     env: { ...process.env, FORCE_COLOR: '0' },
   });
