@@ -14,10 +14,9 @@ const newest = (dir, exts) => {
   return t;
 };
 const parts = [
-  { file: 'dist/bin/keepalived-ts.mjs', from: ['src', ['.ts']], build: 'npm run build:ts && npm run build:bundle' },
+  { file: 'dist/bin/keepalived-ts.mjs', from: ['src', ['.ts']], build: 'npm run build:bundle' },
   { file: 'build/Release/keepalived_ts_native.node', from: ['native', ['.cc', '.h']], build: 'npm run build:native' },
   { file: 'man/keepalived-ts.8' },
-  { file: 'node_modules/netlink/package.json', build: 'npm install' },
 ];
 const problems = [];
 for (const p of parts) {

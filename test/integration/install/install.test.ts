@@ -1,6 +1,6 @@
 // The package as an operator installs it: `npm pack` of this checkout, then
-// `npm install -g --prefix DIR --offline` of the tarball (no registry: the package needs nothing at
-// run time but its bundle, its prebuilt addon and the bundled netlink package). The installed
+// `npm install -g --prefix DIR --offline` of the tarball (no registry: the package has no
+// dependencies; it needs nothing at run time but its bundle and its prebuilt addon). The installed
 // command answers --version, --help and -t; the man page npm links into DIR/share/man renders with
 // man -l; the systemd unit passes `systemd-analyze verify` with ExecStart pointing at the installed
 // command; the installed daemon runs in a lab namespace as master next to a real keepalived backup
@@ -20,10 +20,11 @@ const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as
 
 const onPath = (cmd: string): Prereq => () =>
   spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0 ? undefined : `${cmd} not installed`;
-const built: Prereq = () =>
-  existsSync(join(REPO, 'dist/bin/keepalived-ts.mjs')) && existsSync(join(REPO, 'build/Release/keepalived_ts_native.node'))
-    ? undefined
-    : 'bundle or addon not built (npm run build)';
+/** What `npm pack` itself refuses without (scripts/prepack-check.mjs): a built, current bundle and addon. */
+const built: Prereq = () => {
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts/prepack-check.mjs')], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : r.stderr.trim().replace(/\n/g, '; ');
+};
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const r = spawnSync(cmd, args, { cwd: opts.cwd ?? REPO, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', ...opts.env } });
@@ -59,8 +60,9 @@ describe('npm pack + npm install -g of the package', () => {
     expect(h.stderr).toContain('--config-test[=LOG_FILE]');
   });
 
-  ready('nothing but the bundle, the addon and the bundled netlink package is installed', () => {
-    expect(readdirSync(join(pkgDir, 'node_modules')).filter((n) => n !== '.bin').sort()).toEqual(['netlink', 'node-addon-api', 'node-gyp-build']);
+  ready('nothing but the bundle and the addon is installed: no dependency packages', () => {
+    expect(existsSync(join(pkgDir, 'node_modules'))).toBe(false);
+    expect(existsSync(join(pkgDir, 'dist/bin/keepalived-ts.mjs'))).toBe(true);
     expect(existsSync(join(pkgDir, 'build/Release/keepalived_ts_native.node'))).toBe(true);
     expect(existsSync(join(pkgDir, 'src'))).toBe(false);
   });
