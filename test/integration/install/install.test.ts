@@ -4,7 +4,9 @@
 // command answers --version, --help and -t; the man page npm links into DIR/share/man renders with
 // man -l; the systemd unit passes `systemd-analyze verify` with ExecStart pointing at the installed
 // command; the installed daemon runs in a lab namespace as master next to a real keepalived backup
-// (which stays BACKUP), and stops cleanly; `npm uninstall -g` removes the command and the man page.
+// (which stays BACKUP), and stops cleanly; with only the unit's CapabilityBoundingSet (applied by
+// setpriv, as systemd would) it still works, including a notify script run as script_user, and
+// without CAP_NET_RAW it cannot start; `npm uninstall -g` removes the command and the man page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -149,6 +151,63 @@ describe('npm pack + npm install -g of the package', () => {
       } finally {
         a?.signal('SIGKILL');
         peer?.cleanup();
+        lab.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  itWhen(onPath('npm'), built, isRoot, onPath('setpriv'))(
+    "under the unit's CapabilityBoundingSet the daemon is master, runs a script_user notify script, stops cleanly; without CAP_NET_RAW it cannot start",
+    { timeout: 90_000 },
+    async () => {
+      // What systemd would apply from the unit, applied with setpriv: root keeps only these.
+      const unit = readFileSync(join(pkgDir, 'packaging', 'keepalived-ts.service'), 'utf8');
+      const capLine = /^CapabilityBoundingSet=(.+)$/m.exec(unit)?.[1] ?? '';
+      const caps = capLine.split(/\s+/).filter(Boolean);
+      expect(caps).toEqual(expect.arrayContaining(['CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_SETUID', 'CAP_SETGID']));
+      const bounding = (list: string[]) => `--bounding-set=-all,${list.map((c) => `+${c.slice(4).toLowerCase()}`).join(',')}`;
+      const lab = new Lab('icap');
+      const dir = nodeDir('install-caps');
+      const watched: ReturnType<typeof watchProcess>[] = [];
+      try {
+        lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
+        const out = join(dir, 'out');
+        spawnSync('mkdir', ['-m', '0777', out]);
+        const script = join(dir, 'notify-master.sh');
+        writeFileSync(script, `#!/bin/sh\nid -u > ${out}/uid\n`, { mode: 0o755 });
+        const conf = join(dir, 'keepalived.conf');
+        writeFileSync(
+          conf,
+          'global_defs {\n  script_user nobody\n  enable_script_security\n}\n' +
+            instanceConf({ priority: 200, state: 'MASTER', vips: [`${VIP}/24`], extra: [`notify_master ${script}`] }),
+        );
+        const start = (capList: string[], tag: string) => {
+          const child = lab.spawn('a', ['setpriv', bounding(capList), '--inh-caps=-all', bin, '-l', '-f', conf, '-p', join(dir, `${tag}.pid`), '-r', join(dir, `${tag}-vrrp.pid`)], {
+            cwd: work,
+            env: { ...process.env, FORCE_COLOR: '0' },
+          });
+          const w = watchProcess(child);
+          watched.push(w);
+          return { w, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
+        };
+
+        const limited = start(caps, 'limited');
+        await limited.w.waitFor(/Entering MASTER STATE/, 20_000);
+        await waitVip(lab, 'a', VIP, true, 5000);
+        const t0 = Date.now();
+        while (!existsSync(join(out, 'uid')) && Date.now() - t0 < 10_000) await sleep(50);
+        expect(readFileSync(join(out, 'uid'), 'utf8').trim()).toBe('65534');
+        limited.w.signal('SIGTERM');
+        expect(await limited.exited).toBe(0);
+        expect(hasVip(lab, 'a', VIP)).toBe(false);
+
+        const noRaw = start(caps.filter((c) => c !== 'CAP_NET_RAW'), 'noraw');
+        expect(await noRaw.exited).not.toBe(0);
+        expect(noRaw.w.lines.join('\n')).toMatch(/SOCK_RAW\) failed: Operation not permitted/);
+        expect(hasVip(lab, 'a', VIP)).toBe(false);
+      } finally {
+        for (const w of watched) w.signal('SIGKILL');
         lab.destroy();
         rmSync(dir, { recursive: true, force: true });
       }
