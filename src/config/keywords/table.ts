@@ -41,7 +41,7 @@ const INCLUDES = ['include', 'includea', 'includer', 'includew'];
  * documentation. They are still reported `unknown keyword` (keepalived does so too), as a
  * warning, with a hint that says what happened to them.
  */
-const LEGACY_HINTS: Record<string, string> = {
+export const LEGACY_HINTS: Readonly<Record<string, string>> = {
   nat_mask: "'nat_mask' is obsolete (removed from keepalived); it has no effect",
   nb_get_retry: "did you mean 'retry'? ('nb_get_retry' is only accepted in HTTP_GET/SSL_GET)",
   thread_timer_expired: 'keepalived 2.3+ keyword (timer_expired_backup); not recognised by 2.2.7',

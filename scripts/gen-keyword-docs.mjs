@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// Writes docs/keywords.md from the configuration model itself: every keyword of every block in
+// the keyword registry (src/config/keywords/registry.ts), its status, and its default value.
+//
+//   npm run docs:keywords            (re)write docs/keywords.md (needs `npm run build:ts`)
+//   node scripts/gen-keyword-docs.mjs --check   exit 1 when the committed file is out of date
+//
+// Status comes from each keyword's definition: a `deprecated` text means keepalived's deprecation
+// warning is given; the handler `stored()` makes means the keyword is recognised and kept but has
+// no effect in keepalived-ts; anything else is supported. Keywords keepalived 2.2.7 does not know
+// but that appear in old or newer documentation (LEGACY_HINTS) are rejected as unknown, with a hint.
+// Defaults are read, not written down: a probe configuration with one of each block goes through
+// the real parser and model builder, and the --dump-config JSON of the result is searched for the
+// keyword's field (`advert_int` -> `advertIntMs`).
+//
+// renderKeywordDocs() takes the modules it reads as arguments, so the test can pass the
+// TypeScript sources and compare with the committed file.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const KEYWORDS_MD = join(repo, 'docs', 'keywords.md');
+
+/** One of each block, as small as the model builder accepts. */
+export const PROBE_CONFIG = `
+vrrp_script chk { script "/bin/true" }
+track_file tf { file "/tmp/keepalived-ts-probe" }
+vrrp_track_process tp { process probe }
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress { 192.0.2.1 }
+}
+vrrp_sync_group G { group { VI_1 } }
+virtual_server 192.0.2.10 80 {
+  real_server 192.0.2.20 80 { TCP_CHECK { } }
+  real_server 192.0.2.21 80 { HTTP_GET { url { path / } } }
+  real_server 192.0.2.22 80 { SSL_GET { url { path / } } }
+  real_server 192.0.2.23 80 { SMTP_CHECK { } }
+  real_server 192.0.2.24 80 { DNS_CHECK { name example.org } }
+  real_server 192.0.2.25 80 { MISC_CHECK { misc_path /bin/true } }
+  real_server 192.0.2.26 80 { UDP_CHECK { } }
+  real_server 192.0.2.27 80 { PING_CHECK { } }
+  real_server 192.0.2.28 80 { FILE_CHECK { file /tmp/keepalived-ts-probe } }
+}
+`;
+
+const PROBE_WORDS = new Set(PROBE_CONFIG.split(/\s+/));
+
+/** Where each block's defaults are in the probe's JSON. */
+function defaultsOf(model, block) {
+  const vs = model.virtualServers?.[0];
+  const checker = (kind) => vs?.realServers?.flatMap((r) => r.checkers ?? []).find((c) => c.kind === kind);
+  switch (block) {
+    case 'top': return model;
+    case 'global_defs': return model.globalDefs;
+    case 'vrrp_script': return model.vrrpScripts?.[0];
+    case 'track_file': return model.trackFiles?.[0];
+    case 'vrrp_track_process': return model.vrrpTrackProcesses?.[0];
+    case 'vrrp_sync_group': return model.vrrpSyncGroups?.[0];
+    case 'vrrp_instance': return model.vrrpInstances?.[0];
+    case 'virtual_server': return vs;
+    case 'real_server': return vs?.realServers?.[0];
+    case 'url': return checker('HTTP_GET')?.urls?.[0] ?? checker('HTTP_GET')?.url?.[0];
+    default: return checker(block);
+  }
+}
+
+/** The keyword's field in a defaults object (also one level down, as in a checker's `timing`). */
+function findDefault(obj, field) {
+  if (obj === undefined || obj === null) return undefined;
+  for (const o of [obj, ...Object.values(obj).filter((v) => v && typeof v === 'object' && !Array.isArray(v))]) {
+    if (Object.prototype.hasOwnProperty.call(o, `${field}Ms`)) return { value: o[`${field}Ms`], ms: true };
+    if (Object.prototype.hasOwnProperty.call(o, field)) return { value: o[field], ms: false };
+  }
+  return undefined;
+}
+
+function formatDefault(d) {
+  if (d === undefined) return '';
+  const { value, ms } = d;
+  if (ms && typeof value === 'number') return value % 1000 === 0 ? `${value / 1000} s` : `${value} ms`;
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : `\`${JSON.stringify(value)}\``;
+  if (value !== null && typeof value === 'object') return '';
+  return `\`${JSON.stringify(value)}\``;
+}
+
+const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * @param {{ TABLES_BY_BLOCK: Record<string, Record<string, {minArgs:number, block?:string, deprecated?:string, handle:Function}>>,
+ *           LEGACY_HINTS: Record<string,string>, storedHandleSource: string, camel: (k: string) => string,
+ *           probeModel: (text: string) => any }} deps
+ */
+export function renderKeywordDocs(deps) {
+  const { TABLES_BY_BLOCK, LEGACY_HINTS, storedHandleSource, camel, probeModel } = deps;
+  const model = probeModel(PROBE_CONFIG);
+  const out = [];
+  const counts = { supported: 0, noEffect: 0, warns: 0 };
+  out.push('# Configuration keyword reference');
+  out.push('');
+  out.push('Generated by `npm run docs:keywords` (scripts/gen-keyword-docs.mjs) from the keyword registry');
+  out.push('(src/config/keywords/registry.ts) and the model builder; do not edit by hand. A test fails when');
+  out.push('this file no longer matches the code.');
+  out.push('');
+  out.push('Status:');
+  out.push('');
+  out.push('* **supported**: read into the typed model and checked by `-t`. A few are read but what they');
+  out.push('  ask for is not carried out yet, and the daemon says so in one log line at start: `use_vmac`, the');
+  out.push('  firewall rules of `no_accept`/`strict_mode`, the mail of `smtp_alert` (see README, "Not there yet").');
+  out.push('* **accepted, no effect**: recognised (so `-t` does not call it unknown) and kept in the');
+  out.push('  model under `other`, but keepalived-ts does nothing with it (process tuning, SNMP, DBus, ...).');
+  out.push("* **accepted with a warning**: an old spelling; keepalived's deprecation warning is given and the");
+  out.push('  keyword is read as its replacement.');
+  out.push('* **rejected**: see the last section; reported as `Unknown keyword` like keepalived 2.2.7 does.');
+  out.push('');
+  out.push('Default: the value the model holds when the keyword is absent (durations in seconds or');
+  out.push('milliseconds; `--dump-config` shows the same values). Empty when the keyword has no single default');
+  out.push('(a block, a list, a value computed from other keywords, or a value required when the block is used).');
+  out.push('Values are checked like keepalived checks them; `keepalived-ts -t` names the file, line and column');
+  out.push('of every problem.');
+  const rows = [];
+  for (const [block, table] of Object.entries(TABLES_BY_BLOCK)) {
+    const defaults = defaultsOf(model, block);
+    rows.push('');
+    rows.push(`## ${block === 'top' ? 'Top level' : `\`${block}\``}`);
+    rows.push('');
+    rows.push('| keyword | status | default | arguments |');
+    rows.push('|---|---|---|---|');
+    for (const kw of Object.keys(table).sort()) {
+      const def = table[kw];
+      let status;
+      if (def.deprecated) {
+        status = `accepted with a warning: ${def.deprecated}`;
+        counts.warns++;
+      } else if (def.handle.toString() === storedHandleSource) {
+        status = 'accepted, no effect';
+        counts.noEffect++;
+      } else {
+        status = 'supported';
+        counts.supported++;
+      }
+      const args = [def.minArgs > 0 ? `at least ${def.minArgs}` : '', def.block === 'required' ? '`{ block }`' : def.block === 'optional' ? 'optional `{ block }`' : '']
+        .filter(Boolean)
+        .join(', ');
+      // A keyword the probe itself writes has no default to show (the value would be the probe's).
+      const dflt = def.block === 'required' || PROBE_WORDS.has(kw) ? '' : formatDefault(findDefault(defaults, camel(kw)));
+      rows.push(`| \`${kw}\` | ${cell(status)} | ${cell(dflt)} | ${args} |`);
+    }
+  }
+  out.push('');
+  const total = counts.supported + counts.noEffect + counts.warns;
+  out.push(`${total} keyword entries in ${Object.keys(TABLES_BY_BLOCK).length} blocks: ${counts.supported} supported, ${counts.noEffect} accepted with no effect, ${counts.warns} accepted with a warning; ${Object.keys(LEGACY_HINTS).length} rejected with a hint.`);
+  out.push(...rows);
+  out.push('');
+  out.push('## Rejected keywords');
+  out.push('');
+  out.push('keepalived 2.2.7 does not recognise these either; `-t` reports `Unknown keyword` as a warning');
+  out.push('(exit 5) with this hint, wherever they appear (except where a block above lists them).');
+  out.push('');
+  out.push('| keyword | hint |');
+  out.push('|---|---|');
+  for (const kw of Object.keys(LEGACY_HINTS).sort()) out.push(`| \`${kw}\` | ${cell(LEGACY_HINTS[kw])} |`);
+  out.push('');
+  return out.join('\n');
+}
+
+async function main() {
+  const dist = (p) => import(pathToFileURL(join(repo, 'dist', 'src', p)).href);
+  const [{ TABLES_BY_BLOCK }, table, { camel }, { parseConfigText }, { buildModel, modelRetain }, { modelToJson }, { DiagnosticSink }] = await Promise.all([
+    dist('config/keywords/registry.js'),
+    dist('config/keywords/table.js'),
+    dist('config/values.js'),
+    dist('config/parse.js'),
+    dist('config/build-model.js'),
+    dist('config/model-json.js'),
+    dist('lib/diagnostics.js'),
+  ]);
+  const probeModel = (text) => {
+    const sink = new DiagnosticSink();
+    const tree = parseConfigText(text, 'probe.conf', { configId: 'probe', retain: modelRetain(sink) }, sink);
+    return JSON.parse(modelToJson(buildModel(tree, sink)));
+  };
+  const md = renderKeywordDocs({ TABLES_BY_BLOCK, LEGACY_HINTS: table.LEGACY_HINTS, storedHandleSource: table.stored().handle.toString(), camel, probeModel });
+  if (process.argv.includes('--check')) {
+    let current = '';
+    try {
+      current = readFileSync(KEYWORDS_MD, 'utf8');
+    } catch {
+      /* missing: out of date */
+    }
+    if (current !== md) {
+      console.error('docs/keywords.md is out of date: run npm run docs:keywords');
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(KEYWORDS_MD, md);
+  console.log(`wrote ${KEYWORDS_MD}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
