@@ -76,7 +76,7 @@ type ArgKind = 'none' | 'required' | 'optional';
 type FlagField = { [K in keyof CliOptions]-?: CliOptions[K] extends boolean ? K : never }[keyof CliOptions];
 type ValueField = 'configTestLog' | 'signum' | 'logFile' | 'pidFile' | 'vrrpPidFile' | 'checkersPidFile' | 'bfdPidFile' | 'namespace' | 'umask' | 'snmpAgentSocket' | 'coreDumpPattern';
 
-interface OptionSpec {
+export interface OptionSpec {
   readonly long: string;
   readonly short?: string;
   readonly arg: ArgKind;
@@ -100,7 +100,8 @@ const OPTION_WORDS: Readonly<Record<ArgKind, string>> = {
   optional: 'log-file/g=logFile core-dump-pattern/M=coreDumpPattern config-test/t=configTest',
 };
 
-const SPECS: readonly OptionSpec[] = (Object.entries(OPTION_WORDS) as [ArgKind, string][]).flatMap(([arg, words]) =>
+/** Every option argv accepts (the documentation tests read it). */
+export const SPECS: readonly OptionSpec[] = (Object.entries(OPTION_WORDS) as [ArgKind, string][]).flatMap(([arg, words]) =>
   words.split(' ').map((w): OptionSpec => {
     const [, long, short, key] = /^([^/]+)\/(\w?)=(\w+)$/.exec(w) ?? [];
     if (long === undefined || key === undefined) throw new Error(`bad option word ${w}`);
