@@ -61,6 +61,15 @@ function named(make: (name: string, s: Statement, m: Draft, ctx: BuildCtx) => vo
   return { minArgs: 1, block: 'required', handle: (s, m, ctx) => make(s.args[0].text, s, m, ctx) };
 }
 
+/** A named block read through its keyword table into a fresh value appended to one list of the model. */
+function namedList<T>(create: (name: string, loc: Statement['loc']) => T, table: KeywordTable<T>, list: (m: Draft) => T[]): KeywordDef<Draft> {
+  return named((name, s, m, ctx) => {
+    const x = create(name, s.loc);
+    applyBlock(table, s.block ?? [], x, ctx);
+    list(m).push(x);
+  });
+}
+
 const trackFileBlock = named((name, s, m, ctx) => {
   const t = newTrackFile(name, s.loc);
   applyBlock(trackFileTable, s.block ?? [], t, ctx);
@@ -92,24 +101,12 @@ export const topLevelTable: KeywordTable<Draft> = {
       m.garpGroups.push(g);
     },
   },
-  vrrp_script: named((name, s, m, ctx) => {
-    const sc = newVrrpScript(name, s.loc);
-    applyBlock(vrrpScriptTable, s.block ?? [], sc, ctx);
-    m.vrrpScripts.push(sc);
-  }),
+  vrrp_script: namedList(newVrrpScript, vrrpScriptTable, (m) => m.vrrpScripts),
   track_file: trackFileBlock,
   // Old name: keepalived 2.2.7 accepts it silently.
   vrrp_track_file: trackFileBlock,
-  vrrp_track_process: named((name, s, m, ctx) => {
-    const p = newTrackProcess(name, s.loc);
-    applyBlock(trackProcessTable, s.block ?? [], p, ctx);
-    m.vrrpTrackProcesses.push(p);
-  }),
-  vrrp_sync_group: named((name, s, m, ctx) => {
-    const g = newSyncGroup(name, s.loc);
-    applyBlock(syncGroupTable, s.block ?? [], g, ctx);
-    m.vrrpSyncGroups.push(g);
-  }),
+  vrrp_track_process: namedList(newTrackProcess, trackProcessTable, (m) => m.vrrpTrackProcesses),
+  vrrp_sync_group: namedList(newSyncGroup, syncGroupTable, (m) => m.vrrpSyncGroups),
   vrrp_instance: named((name, s, m, ctx) => {
     // alloc_vrrp(): global defaults are copied now, when the block opens.
     const v = newInstance(name, s.loc, m.globalDefs);

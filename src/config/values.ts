@@ -14,23 +14,30 @@ export interface ValueCtx {
 const INT_RE = /^[+-]?\d+$/;
 const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
-/** Integer in [min, max]; reports `invalid number` or `value-out-of-range` and returns undefined. */
-export function parseInteger(text: string, min: number, max: number, c: ValueCtx): number | undefined {
-  if (!INT_RE.test(text)) {
-    c.sink.error('invalid-number', `invalid number '${text}'`, c.loc, { text });
-    return undefined;
-  }
-  const n = Number(text);
+/**
+ * A number read from `text` checked against [min, max] with keepalived's wording: `negative
+ * number` from its unsigned readers, else `outside range`, the bounds as `show` prints them.
+ */
+function checkRange(n: number, text: string, min: number, max: number, c: ValueCtx, show: (x: number) => string): number | undefined {
   if (n < 0 && min >= 0) {
     // keepalived's unsigned readers word it this way.
     c.sink.error('value-out-of-range', `negative number '${text}'`, c.loc, { text });
     return undefined;
   }
   if (n < min || n > max) {
-    c.sink.error('value-out-of-range', `number '${text}' outside range [${min}, ${max}]`, c.loc, { text });
+    c.sink.error('value-out-of-range', `number '${text}' outside range [${show(min)}, ${show(max)}]`, c.loc, { text });
     return undefined;
   }
   return n;
+}
+
+/** Integer in [min, max]; reports `invalid number` or `value-out-of-range` and returns undefined. */
+export function parseInteger(text: string, min: number, max: number, c: ValueCtx): number | undefined {
+  if (!INT_RE.test(text)) {
+    c.sink.error('invalid-number', `invalid number '${text}'`, c.loc, { text });
+    return undefined;
+  }
+  return checkRange(Number(text), text, min, max, c, String);
 }
 
 /** Decimal number in [min, max] (keepalived read_double_strvec). */
@@ -39,17 +46,8 @@ export function parseDecimal(text: string, min: number, max: number, c: ValueCtx
     c.sink.error('invalid-number', `invalid number '${text}'`, c.loc, { text });
     return undefined;
   }
-  const n = Number(text);
-  if (n < 0 && min >= 0) {
-    c.sink.error('value-out-of-range', `negative number '${text}'`, c.loc, { text });
-    return undefined;
-  }
-  if (n < min || n > max) {
-    // keepalived prints a decimal range with six places: "[0.010000, 255.000000]".
-    c.sink.error('value-out-of-range', `number '${text}' outside range [${min.toFixed(6)}, ${max.toFixed(6)}]`, c.loc, { text });
-    return undefined;
-  }
-  return n;
+  // keepalived prints a decimal range with six places: "[0.010000, 255.000000]".
+  return checkRange(Number(text), text, min, max, c, (x) => x.toFixed(6));
 }
 
 /** keepalived's largest timer: UINT_MAX microseconds, in seconds (its range reads [.., 4294.967295]). */

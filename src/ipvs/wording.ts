@@ -3,7 +3,7 @@
 // perform_quorum_state, update_svr_wgt, clear_service_rs); the text here is ours only where
 // keepalived has no line (a repair, a refused operation).
 import type { IpvsOp } from '../kernel/ipvs.js';
-import { serviceKeyText } from '../kernel/ipvs.js';
+import { ipvsOpText, serviceKeyText } from '../kernel/ipvs.js';
 import type { LvsEvent } from './desired.js';
 
 /** The lines one event is logged with, in keepalived's order. */
@@ -47,16 +47,4 @@ export function removedLine(rs: string, vs: string, inhibitedDead: boolean): str
 }
 
 /** One op as text for our own lines (repairs, refusals). */
-export function opText(op: IpvsOp): string {
-  switch (op.op) {
-    case 'addService':
-    case 'editService':
-      return `${op.op} ${serviceKeyText(op.service.key)}`;
-    case 'deleteService':
-      return `${op.op} ${serviceKeyText(op.key)}`;
-    case 'addDest':
-    case 'editDest':
-    case 'deleteDest':
-      return `${op.op} ${serviceKeyText(op.key)} [${op.dest.address}]:${op.dest.port}`;
-  }
-}
+export const opText = ipvsOpText;

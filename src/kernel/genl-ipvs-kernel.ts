@@ -25,6 +25,7 @@ import {
   writeTimeouts,
 } from './ipvs-genl-codec.js';
 import {
+  ipvsOpText,
   serviceKeyText,
   destKeyText,
   type IpvsEntry,
@@ -46,21 +47,6 @@ export interface GenlIpvsKernelOptions {
   window?: number;
 }
 
-function opLabel(op: IpvsOp): string {
-  switch (op.op) {
-    case 'addService':
-    case 'editService':
-      return `${op.op} ${serviceKeyText(op.service.key)}`;
-    case 'deleteService':
-      return `${op.op} ${serviceKeyText(op.key)}`;
-    case 'addDest':
-    case 'editDest':
-    case 'deleteDest':
-      return `${op.op} ${serviceKeyText(op.key)} -> ${destKeyText(op.dest)}`;
-    default:
-      return String((op as { op?: unknown }).op);
-  }
-}
 
 /** What the kernel's errno means for each kind of IPVS request (ip_vs_ctl.c). */
 function refusalText(op: IpvsOp, errno: number): string {
@@ -219,7 +205,7 @@ export class GenlIpvsKernel implements IpvsKernel {
     } catch (e) {
       const detail = e instanceof NetlinkRequestError ? refusalText(op, e.errno) : e instanceof Error ? e.message : String(e);
       const k = this.wrap(e, String(op.op), detail);
-      return { ok: false, code: k.code, message: `${opLabel(op)}: ${k.code}: ${detail}` };
+      return { ok: false, code: k.code, message: `${ipvsOpText(op)}: ${k.code}: ${detail}` };
     }
   }
 

@@ -320,13 +320,18 @@ const u16le = (b: Buffer | undefined): number | undefined => (b && b.length >= 2
 const u32le = (b: Buffer | undefined): number | undefined => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined);
 const u16be = (b: Buffer | undefined): number | undefined => (b && b.length >= 2 ? b.readUInt16BE(0) : undefined);
 
-/** One service of a GET_SERVICE dump reply (a whole message payload). */
-export function decodeService(payload: Buffer): NlResult<IpvsService> {
+/** The attributes of the one nested IPVS_CMD_ATTR_* a reply payload carries. */
+function nestedReply(payload: Buffer, attr: number, what: string): NlResult<Map<number, Buffer>> {
   const top = genlAttributes(payload);
   if (!top.ok) return top;
-  const nest = top.value.get(IPVS_CMD_ATTR.SERVICE);
-  if (!nest) return bad('service reply without IPVS_CMD_ATTR_SERVICE');
-  const ar = parseAttributes(nest);
+  const nest = top.value.get(attr);
+  if (!nest) return bad(what);
+  return parseAttributes(nest);
+}
+
+/** One service of a GET_SERVICE dump reply (a whole message payload). */
+export function decodeService(payload: Buffer): NlResult<IpvsService> {
+  const ar = nestedReply(payload, IPVS_CMD_ATTR.SERVICE, 'service reply without IPVS_CMD_ATTR_SERVICE');
   if (!ar.ok) return ar;
   const a = ar.value;
   const family = familyFromNumber(u16le(a.get(IPVS_SVC_ATTR.AF)) ?? -1);
@@ -365,11 +370,7 @@ export function decodeService(payload: Buffer): NlResult<IpvsService> {
 
 /** One dest of a GET_DEST dump reply; `serviceFamily` is the default when ADDR_FAMILY is absent. */
 export function decodeDest(payload: Buffer, serviceFamily: Family): NlResult<IpvsDest> {
-  const top = genlAttributes(payload);
-  if (!top.ok) return top;
-  const nest = top.value.get(IPVS_CMD_ATTR.DEST);
-  if (!nest) return bad('dest reply without IPVS_CMD_ATTR_DEST');
-  const ar = parseAttributes(nest);
+  const ar = nestedReply(payload, IPVS_CMD_ATTR.DEST, 'dest reply without IPVS_CMD_ATTR_DEST');
   if (!ar.ok) return ar;
   const a = ar.value;
   const afN = u16le(a.get(IPVS_DEST_ATTR.ADDR_FAMILY));

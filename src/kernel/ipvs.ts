@@ -152,3 +152,21 @@ export function canonicalIpvsDest(d: IpvsDest): IpvsDest {
   };
   return d.forward === 'tunnel' ? { ...base, tunnelType: d.tunnelType ?? 'ipip', tunnelPort: d.tunnelPort ?? 0, tunnelFlags: d.tunnelFlags ?? 0 } : base;
 }
+
+/** One op as text for log lines and error messages: `addDest tcp|inet|192.0.2.1|80 [192.0.2.10]:80`. */
+export function ipvsOpText(op: IpvsOp): string {
+  switch (op.op) {
+    case 'addService':
+    case 'editService':
+      return `${op.op} ${serviceKeyText(op.service.key)}`;
+    case 'deleteService':
+      return `${op.op} ${serviceKeyText(op.key)}`;
+    case 'addDest':
+    case 'editDest':
+    case 'deleteDest':
+      return `${op.op} ${serviceKeyText(op.key)} [${op.dest.address}]:${op.dest.port}`;
+    default:
+      // An op from outside the type (apply() is also handed data from callers it cannot trust).
+      return String((op as { op?: unknown }).op);
+  }
+}

@@ -254,7 +254,12 @@ class Machine {
     // included: keepalived down_instance sets wantstate FAULT, so try_up_instance never sees an
     // owner that wants MASTER (observed with 2.2.7: an owner whose tracked interface or script
     // recovers enters BACKUP and takes over 3 adverts + skew later).
-    s.wantMaster = false;
+    this.enterBackupFullTimer(reason);
+  }
+
+  /** BACKUP, not wanting MASTER, with a full Master_Down_Interval counted from now. */
+  private enterBackupFullTimer(reason: string): void {
+    this.s.wantMaster = false;
     this.transition('BACKUP', reason);
     this.notify('BACKUP');
     this.armDown(this.fullDownTimer());
@@ -266,15 +271,12 @@ class Machine {
    * address owner that wants MASTER, MASTER at once (its wantstate was never set to FAULT).
    */
   leaveInit(reason: string): void {
-    const { cfg, s } = this;
+    const { cfg } = this;
     if (isOwner(cfg) && cfg.initialState !== 'BACKUP') {
       this.gotoMaster(reason);
       return;
     }
-    s.wantMaster = false;
-    this.transition('BACKUP', reason);
-    this.notify('BACKUP');
-    this.armDown(this.fullDownTimer());
+    this.enterBackupFullTimer(reason);
   }
 
   // --- tracking ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { routeNotApplied, routeSpec } from '../../../src/core/instance-wiring.js';
 import { build } from './model-helpers.js';
+import { ipOf } from '../../../src/lib/ip.js';
 
 const GOOD = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'config', 'routes-vips-good.conf'), 'utf8');
 
@@ -23,8 +24,8 @@ describe('typed VIP, route and rule options', () => {
 
   it('VIP options', () => {
     const [a, p, c] = vi.virtualIpaddress;
-    expect(a).toMatchObject({ ip: { address: '192.0.2.1', prefixLen: 24 }, dev: 'eth0', brd: '+', label: 'eth0:vip', scope: 'global', noTrack: false });
-    expect(p).toMatchObject({ ip: { address: '192.0.2.2', prefixLen: 32 }, peer: { family: 'inet', address: '192.0.2.99' } });
+    expect(a).toMatchObject({ ip: { address: ipOf('192.0.2.1'), prefixLen: 24 }, dev: 'eth0', brd: '+', label: 'eth0:vip', scope: 'global', noTrack: false });
+    expect(p).toMatchObject({ ip: { address: ipOf('192.0.2.2'), prefixLen: 32 }, peer: ipOf('192.0.2.99') });
     expect(c).toMatchObject({ brd: '192.0.2.127', noPrefixRoute: true, preferredLft: 0, noTrack: true });
     const [x, y] = vi.virtualIpaddressExcluded;
     expect(x).toMatchObject({ dad: true, home: true, mngtmpaddr: true, preferredLft: 'forever', autojoin: false });
@@ -34,7 +35,7 @@ describe('typed VIP, route and rule options', () => {
 
   it('routes: values, keepalived protocol unless another is written for an untracked route, kernel specs', () => {
     const [r1, bh, un, def, v6] = vi.virtualRoutes;
-    expect(r1).toMatchObject({ family: 'inet', dst: { address: '198.51.100.0', prefixLen: 24 }, via: { address: '192.0.2.254' }, dev: 'eth0', metric: 10, table: 254, src: { address: '192.0.2.1' }, protocol: 18 });
+    expect(r1).toMatchObject({ family: 'inet', dst: { address: ipOf('198.51.100.0'), prefixLen: 24 }, via: ipOf('192.0.2.254'), dev: 'eth0', metric: 10, table: 254, src: ipOf('192.0.2.1'), protocol: 18 });
     expect(bh).toMatchObject({ type: 'blackhole', noTrack: true, protocol: 18 });
     expect(un).toMatchObject({ type: 'unreachable', protocol: 4, noTrack: true });
     expect(def).toMatchObject({ dst: 'default', table: 100, scope: 'global', tos: 16, onlink: true });
@@ -49,12 +50,12 @@ describe('typed VIP, route and rule options', () => {
 
   it('rules: values and actions', () => {
     const r = vi.virtualRules;
-    expect(r[0]).toMatchObject({ from: { address: '192.0.2.0', prefixLen: 24 }, table: 100, preference: 100, preferenceWritten: true });
-    expect(r[1]).toMatchObject({ to: { address: '198.51.100.0' }, table: 254, preference: 101, fwmark: { value: 16, mask: 255 }, iif: 'eth0' });
+    expect(r[0]).toMatchObject({ from: { address: ipOf('192.0.2.0'), prefixLen: 24 }, table: 100, preference: 100, preferenceWritten: true });
+    expect(r[1]).toMatchObject({ to: { address: ipOf('198.51.100.0') }, table: 254, preference: 101, fwmark: { value: 16, mask: 255 }, iif: 'eth0' });
     expect(r[2]).toMatchObject({ from: 'all', fwmark: { value: 7 }, action: 'blackhole', preference: 102 });
     expect(r[3]).toMatchObject({ not: true, table: 255, oif: 'eth0', unsupported: ['sport'] });
     expect(r[4]).toMatchObject({ family: 'inet6', table: 200 });
-    expect(b.model.staticRules[0]).toMatchObject({ from: { address: '198.51.100.10' }, table: 100, preference: 200 });
+    expect(b.model.staticRules[0]).toMatchObject({ from: { address: ipOf('198.51.100.10') }, table: 100, preference: 200 });
   });
 
   it('rules without a preference are numbered per family from 16384, as keepalived does', () => {
