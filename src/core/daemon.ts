@@ -48,16 +48,19 @@ interface Created {
 }
 
 /**
- * Which sides run, as keepalived starts its children: VRRP unless -C, when an instance is
+ * Which sides run, as keepalived starts its children: VRRP unless -C alone, when an instance is
  * configured (or --all, or nothing at all is: then it stays up idle, as before); the LVS side
- * unless -P, when a virtual server is configured (or --all).
+ * unless -P alone, when a virtual server is configured (or --all).
  */
 export function sidesToRun(o: Pick<DaemonOptions, 'checkOnly' | 'vrrpOnly' | 'all'>, model: { vrrpInstances: readonly unknown[]; virtualServers: readonly unknown[] }): { vrrp: boolean; lvs: boolean } {
   const hasVrrp = model.vrrpInstances.length > 0;
   const hasLvs = model.virtualServers.length > 0;
+  // keepalived: -P and -C each select a side; both given, or neither, run both.
+  const vrrpAllowed = !o.checkOnly || o.vrrpOnly === true;
+  const lvsAllowed = !o.vrrpOnly || o.checkOnly === true;
   return {
-    vrrp: !o.checkOnly && (hasVrrp || o.all === true || !hasLvs),
-    lvs: !o.vrrpOnly && (hasLvs || o.all === true),
+    vrrp: vrrpAllowed && (hasVrrp || o.all === true || !hasLvs),
+    lvs: lvsAllowed && (hasLvs || o.all === true),
   };
 }
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
+import { sidesToRun, startDaemon, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
 import type { LvsParts } from '../../../src/core/lvs-parts.js';
 import type { LvsStatus } from '../../../src/core/lvs-subsystem.js';
 import type { HealthSource, RealServerHealth } from '../../../src/check/health.js';
@@ -238,5 +238,18 @@ describe('startDaemon: the LVS side', () => {
     } finally {
       await stopped(d, t.run);
     }
+  });
+
+  it('sidesToRun: -P and -C each select a side, both or neither run both; --all runs a side with nothing configured', () => {
+    const both = { vrrpInstances: [1], virtualServers: [1] };
+    expect(sidesToRun({}, both)).toEqual({ vrrp: true, lvs: true });
+    expect(sidesToRun({ vrrpOnly: true }, both)).toEqual({ vrrp: true, lvs: false });
+    expect(sidesToRun({ checkOnly: true }, both)).toEqual({ vrrp: false, lvs: true });
+    expect(sidesToRun({ vrrpOnly: true, checkOnly: true }, both)).toEqual({ vrrp: true, lvs: true });
+    expect(sidesToRun({}, { vrrpInstances: [], virtualServers: [1] })).toEqual({ vrrp: false, lvs: true });
+    expect(sidesToRun({}, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: false });
+    expect(sidesToRun({ all: true }, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: true });
+    // Nothing configured: the VRRP side stays up idle, as before.
+    expect(sidesToRun({}, { vrrpInstances: [], virtualServers: [] })).toEqual({ vrrp: true, lvs: false });
   });
 });
