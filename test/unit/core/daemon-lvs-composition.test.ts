@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { sidesToRun, startDaemon, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
 import type { LvsParts } from '../../../src/core/lvs-parts.js';
 import type { LvsStatus } from '../../../src/core/lvs-subsystem.js';
+import { formatCheckData } from '../../../src/core/check-dump.js';
 import type { HealthSource, RealServerHealth } from '../../../src/check/health.js';
 import { RecordingIpvsKernel } from '../../../src/kernel/recording-ipvs-kernel.js';
 import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
@@ -162,6 +163,16 @@ describe('startDaemon: the LVS side', () => {
       const st = d.status() as { ipvs: LvsStatus };
       expect(st.ipvs.ipvs).toBe('active');
       expect(st.ipvs.virtualServers).toMatchObject([{ label: `[${VIP}]:tcp:80`, realServers: [{ label: '[198.51.100.1]:tcp:80', alive: true, weight: 3 }] }]);
+      t.health.setAll(false, 'connect refused');
+      await t.run(300);
+      expect(t.services()).toEqual([{ vip: VIP, dests: [] }]);
+      const down = d.status() as { ipvs: LvsStatus };
+      expect(down.ipvs.virtualServers[0]?.realServers[0]).toMatchObject({ alive: false, lastResult: 'connect refused', checkersUp: 0, checkers: 1 });
+      // The USR1 checker dump (keepalived's /tmp/keepalived_check.data) shows the same.
+      const text = formatCheckData(down.ipvs, { pid: 1, now: 0 });
+      expect(text).toContain(` Virtual server = [${VIP}]:tcp:80`);
+      expect(text).toContain('   Real server = [198.51.100.1]:tcp:80: down, weight 3, pool');
+      expect(text).toContain('checkers up 0/1, last result: connect refused');
     } finally {
       await stopped(d, t.run);
     }
