@@ -1,0 +1,26 @@
+// The LVS side's production parts: the checkers in their own process (check/checker-host.ts,
+// ADR 0015), fed a plan whose scripts passed the start-up security check, and the kernel's IPVS
+// table over generic netlink. Loaded only when the config has virtual servers.
+import { CheckerHost } from '../check/checker-host.js';
+import { prepareCheckerScripts } from '../check/checker-scripts.js';
+import { buildCheckPlan } from '../check/plan.js';
+import type { IpvsKernel } from '../kernel/ipvs.js';
+import { GenlIpvsKernel } from '../kernel/genl-ipvs-kernel.js';
+import { nodeSecurityFs } from '../notify/script-security.js';
+import type { LvsParts } from './lvs-parts.js';
+import { userDbOnce } from './vrrp-scripts.js';
+
+export function defaultLvsParts(): LvsParts {
+  return {
+    openIpvs: openGenlIpvs,
+    health: ({ model, log, onFifoLine }) => {
+      const scripts = prepareCheckerScripts(model, { db: userDbOnce(), fs: nodeSecurityFs, path: process.env.PATH }, log);
+      return new CheckerHost({ plan: buildCheckPlan(model, { scripts }), log, onFifoLine });
+    },
+  };
+}
+
+/** Rejects with a KernelError (ENOENT, errno 2) naming the cause when the kernel has no IPVS. */
+function openGenlIpvs(): Promise<IpvsKernel> {
+  return GenlIpvsKernel.open();
+}
