@@ -8,6 +8,7 @@ PKGS=(
   tshark tcpdump          # decoding captures of our packets and keepalived's
   make g++ python3        # native addon build
   util-linux passwd coreutils  # setpriv, unshare, useradd, mkfifo (notify/script tests)
+  qemu-system-x86 linux-image-amd64 busybox-static cpio  # the IPVS test VM (test/vm/): TCG, a kernel with IPVS
 )
 # Never let package installation start a daemon on this host (keepalived in the host namespace
 # would send VRRP adverts on the host's network).

@@ -5,7 +5,7 @@
 // Value types are plain, JSON-serialisable objects. Addresses are canonical text (IPv4 dotted
 // quad, IPv6 RFC 5952), so entries from either implementation compare with `===`.
 
-import type { Family } from '../lib/ip.js';
+import { canonicalIp, LENIENT, type Family } from '../lib/ip.js';
 
 export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';
 
@@ -109,4 +109,46 @@ export function serviceKeyText(k: IpvsServiceKey): string {
 /** A stable text key for a destination within its service: `192.0.2.10|3306`. */
 export function destKeyText(d: Pick<IpvsDest, 'address' | 'port'>): string {
   return `${d.address}|${d.port}`;
+}
+
+/** IPv4 "host" persistence granularity and its IPv6 equivalent: the kernel's defaults. */
+export const IPVS_DEFAULT_NETMASK: Readonly<Record<Family, string>> = { inet: '255.255.255.255', inet6: '128' };
+
+/**
+ * The one spelling of a service both implementations read back: canonical address text, flags
+ * without HASHED, PERSISTENT set exactly when a timeout is, the family's default netmask when
+ * none is given, `pe` only when non-empty. Reconcile compares canonical values.
+ */
+export function canonicalIpvsService(s: IpvsService): IpvsService {
+  const key: IpvsServiceKey =
+    s.key.kind === 'addr'
+      ? { kind: 'addr', family: s.key.family, protocol: s.key.protocol, address: canonicalIp(s.key.address, LENIENT) ?? s.key.address, port: s.key.port }
+      : { kind: 'fwmark', family: s.key.family, fwmark: s.key.fwmark };
+  const base = s.flags & ~IPVS_SVC_FLAG.HASHED & ~IPVS_SVC_FLAG.PERSISTENT;
+  const netmask = s.netmask === '' ? IPVS_DEFAULT_NETMASK[key.family] : key.family === 'inet' ? (canonicalIp(s.netmask, LENIENT) ?? s.netmask) : s.netmask;
+  return {
+    key,
+    scheduler: s.scheduler,
+    flags: (base | (s.timeout > 0 ? IPVS_SVC_FLAG.PERSISTENT : 0)) >>> 0,
+    timeout: s.timeout,
+    netmask,
+    ...(s.pe !== undefined && s.pe !== '' ? { pe: s.pe } : {}),
+  };
+}
+
+/**
+ * The one spelling of a destination: canonical address text; a tunnel dest always carries its
+ * tunnel type (default ipip), port and flags (default 0); any other dest carries none of them.
+ */
+export function canonicalIpvsDest(d: IpvsDest): IpvsDest {
+  const base = {
+    family: d.family,
+    address: canonicalIp(d.address, LENIENT) ?? d.address,
+    port: d.port,
+    forward: d.forward,
+    weight: d.weight,
+    upperThreshold: d.upperThreshold,
+    lowerThreshold: d.lowerThreshold,
+  };
+  return d.forward === 'tunnel' ? { ...base, tunnelType: d.tunnelType ?? 'ipip', tunnelPort: d.tunnelPort ?? 0, tunnelFlags: d.tunnelFlags ?? 0 } : base;
 }

@@ -1,0 +1,231 @@
+// IpvsKernel over generic netlink (family "IPVS", linux/ip_vs.h), the way ipvsadm and keepalived
+// program the kernel's IPVS table. Bytes are ipvs-genl-codec.ts; the socket is the project's one
+// netlink transport (src/net/netlink-socket.ts) opened for NETLINK_GENERIC by genetlink.ts.
+//
+// apply() pipelines: up to `window` requests are in flight before their ACKs are read, and a
+// new one goes out as each ACK arrives. The kernel runs a generic netlink request inside the
+// sendmsg() that carries it, so the table changes in exactly the order of `ops`; each op still
+// gets its own ACK or errno. The window is bounded so the ACKs (and the echoed requests of
+// refusals) never overflow the socket's receive buffer.
+import { KernelError, errnoError, toKernelError } from './errors.js';
+import { GenericNetlink, type GenlFamily } from './genetlink.js';
+import { NetlinkRequestError, NetlinkTimeoutError, NLM_F, type NetlinkMessage } from '../net/netlink-socket.js';
+import type { NetlinkWriter } from '../net/netlink-codec.js';
+import {
+  IPVS_CMD,
+  IPVS_GENL_NAME,
+  IpvsEncodeError,
+  decodeDest,
+  decodeInfo,
+  decodeService,
+  decodeTimeouts,
+  writeGenlHeader,
+  writeIpvsOp,
+  writeServiceKey,
+  writeTimeouts,
+} from './ipvs-genl-codec.js';
+import {
+  serviceKeyText,
+  destKeyText,
+  type IpvsEntry,
+  type IpvsInfo,
+  type IpvsKernel,
+  type IpvsOp,
+  type IpvsOpResult,
+  type IpvsTimeouts,
+} from './ipvs.js';
+
+/** What a kernel without IPVS answers: one line naming the cause. */
+export const IPVS_UNAVAILABLE_MESSAGE =
+  'generic netlink family "IPVS" not found: the ip_vs module is not loaded (modprobe ip_vs) or the kernel was built without CONFIG_IP_VS';
+
+export interface GenlIpvsKernelOptions {
+  /** Per-request timeout (default 5000 ms). */
+  timeoutMs?: number;
+  /** Requests in flight at once in apply() (default 128). Dumps run one at a time. */
+  window?: number;
+}
+
+function opLabel(op: IpvsOp): string {
+  switch (op.op) {
+    case 'addService':
+    case 'editService':
+      return `${op.op} ${serviceKeyText(op.service.key)}`;
+    case 'deleteService':
+      return `${op.op} ${serviceKeyText(op.key)}`;
+    case 'addDest':
+    case 'editDest':
+    case 'deleteDest':
+      return `${op.op} ${serviceKeyText(op.key)} -> ${destKeyText(op.dest)}`;
+    default:
+      return String((op as { op?: unknown }).op);
+  }
+}
+
+/** What the kernel's errno means for each kind of IPVS request (ip_vs_ctl.c). */
+function refusalText(op: IpvsOp, errno: number): string {
+  if (errno === 3) return 'no such virtual server';
+  if (errno === 17) return op.op === 'addService' ? 'virtual server already exists' : 'real server already exists';
+  if (errno === 2) return op.op === 'addService' || op.op === 'editService' ? 'scheduler or persistence engine not found' : 'no such real server';
+  if (errno === 22) return 'invalid argument';
+  return `errno ${errno}`;
+}
+
+export class GenlIpvsKernel implements IpvsKernel {
+  private closed = false;
+  private readonly timeoutMs: number;
+  private readonly window: number;
+
+  private constructor(
+    private readonly genl: GenericNetlink,
+    private readonly family: GenlFamily,
+    opts: GenlIpvsKernelOptions,
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.window = Math.max(1, opts.window ?? 128);
+  }
+
+  /**
+   * Opens a generic netlink socket and resolves the "IPVS" family. Rejects with a KernelError
+   * code ENOENT and IPVS_UNAVAILABLE_MESSAGE when the kernel has no IPVS.
+   */
+  static async open(opts: GenlIpvsKernelOptions = {}): Promise<GenlIpvsKernel> {
+    const genl = GenericNetlink.open({ timeoutMs: opts.timeoutMs ?? 5000 });
+    try {
+      const family = await genl.resolveFamily(IPVS_GENL_NAME);
+      if (!family) throw new KernelError('ENOENT', 'ipvsOpen', IPVS_UNAVAILABLE_MESSAGE, { errno: 2 });
+      return new GenlIpvsKernel(genl, family, opts);
+    } catch (e) {
+      genl.close();
+      throw e;
+    }
+  }
+
+  /** One request; resolves with its reply messages (ACK and DONE left out). */
+  private request(cmd: number, dump: boolean, body: (w: NetlinkWriter) => void): Promise<NetlinkMessage[]> {
+    if (this.closed) return Promise.reject(new KernelError('ECLOSED', 'ipvs', 'the IPVS kernel handle is closed'));
+    return this.genl.sock.request(
+      this.family.id,
+      dump ? NLM_F.DUMP : 0,
+      (w) => {
+        writeGenlHeader(w, cmd);
+        body(w);
+      },
+      this.timeoutMs,
+    );
+  }
+
+  private wrap(e: unknown, op: string, detail: string): KernelError {
+    if (e instanceof KernelError) return e;
+    if (e instanceof NetlinkRequestError) return errnoError(e.errno, op, detail);
+    if (e instanceof NetlinkTimeoutError) return new KernelError('ETIMEDOUT', op, e.message, { errno: 110 });
+    if (e instanceof IpvsEncodeError) return new KernelError('EINVALID_ARG', op, e.message);
+    if ((e as { code?: unknown }).code === 'ERR_SOCKET_CLOSED') return new KernelError('ECLOSED', op, 'the IPVS kernel handle is closed');
+    return toKernelError(e, op);
+  }
+
+  /** Single-message reply of a non-dump GET (INFO, CONFIG). */
+  private async getOne(cmd: number, op: string): Promise<NetlinkMessage> {
+    let replies: NetlinkMessage[];
+    try {
+      replies = await this.request(cmd, false, () => undefined);
+    } catch (e) {
+      throw this.wrap(e, op, 'kernel refused the request');
+    }
+    const reply = replies.find((m) => m.type === this.family.id);
+    if (!reply) throw new KernelError('EBADMSG', op, 'no reply message from the IPVS family');
+    return reply;
+  }
+
+  async info(): Promise<IpvsInfo> {
+    const r = decodeInfo((await this.getOne(IPVS_CMD.GET_INFO, 'ipvsInfo')).payload);
+    if (!r.ok) throw new KernelError('EBADMSG', 'ipvsInfo', r.error.message);
+    return r.value;
+  }
+
+  async getTimeouts(): Promise<IpvsTimeouts> {
+    const r = decodeTimeouts((await this.getOne(IPVS_CMD.GET_CONFIG, 'ipvsGetTimeouts')).payload);
+    if (!r.ok) throw new KernelError('EBADMSG', 'ipvsGetTimeouts', r.error.message);
+    return r.value;
+  }
+
+  async setTimeouts(t: IpvsTimeouts): Promise<void> {
+    try {
+      await this.request(IPVS_CMD.SET_CONFIG, false, (w) => writeTimeouts(w, t));
+    } catch (e) {
+      throw this.wrap(e, 'ipvsSetTimeouts', `kernel refused timeouts tcp ${t.tcp} tcpfin ${t.tcpFin} udp ${t.udp}`);
+    }
+  }
+
+  async dump(): Promise<IpvsEntry[]> {
+    let svcMsgs: NetlinkMessage[];
+    try {
+      svcMsgs = await this.request(IPVS_CMD.GET_SERVICE, true, () => undefined);
+    } catch (e) {
+      throw this.wrap(e, 'ipvsDump', 'service dump refused');
+    }
+    const services = svcMsgs
+      .filter((m) => m.type === this.family.id)
+      .map((m) => {
+        const r = decodeService(m.payload);
+        if (!r.ok) throw new KernelError('EBADMSG', 'ipvsDump', `undecodable service: ${r.error.message}`);
+        return r.value;
+      });
+    // One dump at a time: a netlink socket refuses a second dump while one runs (EBUSY).
+    const entries: IpvsEntry[] = [];
+    for (const service of services) {
+      let msgs: NetlinkMessage[];
+      try {
+        msgs = await this.request(IPVS_CMD.GET_DEST, true, (w) => writeServiceKey(w, service.key));
+      } catch (e) {
+        // The service went away between the two dumps: it is not in the table any more.
+        if (e instanceof NetlinkRequestError && (e.errno === 3 || e.errno === 2)) continue;
+        throw this.wrap(e, 'ipvsDump', `dest dump of ${serviceKeyText(service.key)} refused`);
+      }
+      const dests = msgs
+        .filter((m) => m.type === this.family.id)
+        .map((m) => {
+          const r = decodeDest(m.payload, service.key.family);
+          if (!r.ok) throw new KernelError('EBADMSG', 'ipvsDump', `undecodable dest: ${r.error.message}`);
+          return r.value;
+        });
+      entries.push({ service, dests });
+    }
+    return entries;
+  }
+
+  async apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]> {
+    const results = new Array<IpvsOpResult>(ops.length);
+    await this.pipeline(ops.length, async (i) => {
+      results[i] = await this.applyOne(ops[i]);
+    });
+    return results;
+  }
+
+  /** Runs task(0..n-1) with at most `window` pending, each started in index order. */
+  private async pipeline(n: number, task: (i: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < n) await task(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.window, n) }, worker));
+  }
+
+  private async applyOne(op: IpvsOp): Promise<IpvsOpResult> {
+    try {
+      if (this.closed) throw new KernelError('ECLOSED', op.op, 'the IPVS kernel handle is closed');
+      await this.genl.sock.request(this.family.id, 0, (w) => writeIpvsOp(w, op), this.timeoutMs);
+      return { ok: true };
+    } catch (e) {
+      const detail = e instanceof NetlinkRequestError ? refusalText(op, e.errno) : e instanceof Error ? e.message : String(e);
+      const k = this.wrap(e, String(op.op), detail);
+      return { ok: false, code: k.code, message: `${opLabel(op)}: ${k.code}: ${detail}` };
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.genl.close();
+  }
+}
