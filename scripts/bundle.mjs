@@ -46,7 +46,9 @@ const netlinkBinding = {
 
 const result = await build({
   absWorkingDir: repo,
-  entryPoints: { 'keepalived-ts': 'src/cli/main.ts' },
+  // The checker's entry (child process or worker thread) is its own file (src/check/checker-host.ts finds
+  // it beside the entry or its chunks).
+  entryPoints: { 'keepalived-ts': 'src/cli/main.ts', 'checker-main': 'src/check/checker-main.ts' },
   outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

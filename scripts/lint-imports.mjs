@@ -15,11 +15,12 @@ const root = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : new URL('..', im
 /**
  * Layers of src/, lowest first. lib/ is the base every layer may use; config/ and net/ are the
  * edges (text; sockets, the addon and the netlink framing) and know nothing of VRRP; kernel/
- * (rtnetlink and generic netlink requests and events) stands on net/'s netlink socket; the subsystems (vrrp/, notify/,
- * and check/, ipvs/ when they come) stand on them; core/ composes the subsystems into the
+ * (rtnetlink and generic netlink requests and events) stands on net/'s netlink socket; notify/
+ * (process runner, script security, FIFOs) serves the subsystems above it (the checkers run
+ * scripts and write FIFO lines too); the subsystems (vrrp/, check/, ipvs/) stand on them; core/ composes the subsystems into the
  * daemon; cli/ parses the command line and starts core/; lab/ drives whole daemons.
  */
-const LAYERS = [['lib'], ['config', 'net'], ['kernel'], ['vrrp', 'notify', 'check', 'ipvs'], ['core'], ['cli'], ['lab']];
+const LAYERS = [['lib'], ['config', 'net'], ['kernel'], ['notify'], ['vrrp', 'check', 'ipvs'], ['core'], ['cli'], ['lab']];
 /** Parts of vrrp/, lowest first (a part is a folder or a file without its extension). */
 const VRRP_PARTS = [['packet', 'tracking'], ['fsm'], ['sync-group'], ['model-adapter'], ['runtime']];
 
@@ -33,7 +34,7 @@ const PURE = [
   'src/vrrp/tracking.ts',
   'src/vrrp/sync-group.ts',
   'src/vrrp/model-adapter.ts',
-  'src/check/state',
+  'src/check/checker-state.ts',
   'src/ipvs/desired',
   'src/ipvs/reconcile',
   'src/ipvs/desired.ts',

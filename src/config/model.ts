@@ -523,7 +523,7 @@ export interface DnsCheck extends CheckerBase {
 export interface MiscCheck extends CheckerBase {
   readonly kind: 'MISC_CHECK';
   miscPath?: ScriptSpec;
-  /** Default = delay_loop (resolved). */
+  /** Default (and for 0) = the virtual server's delay_loop (resolved). */
   miscTimeout?: Ms;
   miscDynamic: boolean;
   user?: { user: string; group?: string };

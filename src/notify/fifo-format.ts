@@ -6,15 +6,16 @@
 //   GROUP "SG1" BACKUP 0\n                sync group: priority is always 0
 //   INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150\n
 //   INSTANCE "VI_1" MASTER_PRIORITY 90\n  (vrrp_notify_priority_changes)
-//   VS [10.0.0.1]:tcp:80 UP\n\0
-//   RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n\0
+//   VS [10.0.0.1]:tcp:80 UP\n
+//   RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n
 //
-// LVS quirk (keepalived-behaviour.md 8.14): keepalived writes the LVS lines with a length that
-// includes the C string terminator, so each is followed by one NUL byte. We reproduce it by
-// default (byte compatibility with readers written against keepalived, which must already cope
-// with the NUL); `lvsTrailingNul: false` turns it off. VRRP lines never carry it.
+// LVS lines (keepalived 2.2.7 check/ipwrapper.c notify_fifo_vs / notify_fifo_rs): the length
+// written is the text's own (`size = strlen(...) + 6` for "RS %s %s %s\n"), so no NUL follows
+// the newline; keepalived before 2.0.17 wrote one more byte, the string's terminator (ADR 0003).
+// `lvsTrailingNul: true` reproduces that older stream for readers written against it.
 
-export type LvsProtocol = 'tcp' | 'udp' | 'sctp';
+/** `none`: a real server of a fwmark virtual server (keepalived prints protocol 0 as `none`). */
+export type LvsProtocol = 'tcp' | 'udp' | 'sctp' | 'none';
 
 /** How a virtual or real server is named in LVS lines. */
 export type LvsEndpoint =
@@ -35,14 +36,14 @@ export function endpointText(e: LvsEndpoint): string {
 }
 
 export interface LvsLineOptions {
-  /** Append keepalived's trailing NUL (default true). */
+  /** Append the NUL byte keepalived before 2.0.17 wrote after each LVS line (default false). */
   readonly lvsTrailingNul?: boolean;
 }
 
 export function vsLine(vs: LvsEndpoint, up: boolean, opts: LvsLineOptions = {}): string {
-  return `VS ${endpointText(vs)} ${up ? 'UP' : 'DOWN'}\n${opts.lvsTrailingNul === false ? '' : '\0'}`;
+  return `VS ${endpointText(vs)} ${up ? 'UP' : 'DOWN'}\n${opts.lvsTrailingNul === true ? '\0' : ''}`;
 }
 
 export function rsLine(rs: LvsEndpoint, vs: LvsEndpoint, up: boolean, opts: LvsLineOptions = {}): string {
-  return `RS ${endpointText(rs)} ${endpointText(vs)} ${up ? 'UP' : 'DOWN'}\n${opts.lvsTrailingNul === false ? '' : '\0'}`;
+  return `RS ${endpointText(rs)} ${endpointText(vs)} ${up ? 'UP' : 'DOWN'}\n${opts.lvsTrailingNul === true ? '\0' : ''}`;
 }

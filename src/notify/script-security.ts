@@ -610,7 +610,8 @@ export function configuredScripts(model: KeepalivedConfig): ConfiguredScript[] {
     for (const rs of v.realServers) {
       add('real_server notify_up', 'notify_up', rs.notifyUp, true, rs.notifyUp && own(rs.notifyUp));
       add('real_server notify_down', 'notify_down', rs.notifyDown, true, rs.notifyDown && own(rs.notifyDown));
-      for (const c of rs.checkers) if (c.kind === 'MISC_CHECK') add('MISC_CHECK misc_path', 'misc_path', c.miscPath, true, c.miscPath && own(c.miscPath));
+      // MISC_CHECK's user is its own `user` keyword (check_misc.c misc_user_handler).
+      for (const c of rs.checkers) if (c.kind === 'MISC_CHECK') add('MISC_CHECK misc_path', 'misc_path', c.miscPath, true, c.user ?? (c.miscPath && own(c.miscPath)));
     }
   }
   return out;

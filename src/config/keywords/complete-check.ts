@@ -102,7 +102,9 @@ function resolveChecker(c: Checker, rs: RealServer, vs: VsDraft, ctx: BuildCtx):
       ctx.sink.error('missing-script', 'MISC_CHECK with no misc_path - ignoring', c.loc);
       return false;
     }
-    c.miscTimeout ??= delayLoop;
+    // check_misc.c misc_check_thread: no (or a zero) misc_timeout means the virtual server's
+    // delay_loop, not the checker's own.
+    if (c.miscTimeout === undefined || c.miscTimeout === 0) c.miscTimeout = vs.delayLoop ?? ms(60_000);
   }
   if ((c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && c.url.length === 0) {
     ctx.sink.error('missing-url', `${c.kind} with no url specified - ignoring`, c.loc);

@@ -154,7 +154,7 @@ describe('FifoWriter with a real FIFO', () => {
     await w.close();
     await new Promise((r) => reader.once('exit', r));
     expect(readFileSync(out, 'utf8')).toBe(
-      'INSTANCE "VI_1" MASTER 100\nGROUP "SG1" BACKUP 0\nVS [10.0.0.1]:tcp:80 UP\n\0RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n\0',
+      'INSTANCE "VI_1" MASTER 100\nGROUP "SG1" BACKUP 0\nVS [10.0.0.1]:tcp:80 UP\nRS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n',
     );
     expect(existsSync(fifo)).toBe(false);
   });

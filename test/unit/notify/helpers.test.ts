@@ -6,13 +6,13 @@ import { execArgv, scriptEnvironment, shellQuote } from '../../../src/notify/pro
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
 
 describe('FIFO line formats', () => {
-  it('LVS lines carry the trailing NUL by default, not when disabled', () => {
+  it('LVS lines end at the newline as keepalived 2.2.7 writes them; the pre-2.0.17 NUL on request', () => {
     const vs = { kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 } as const;
     const rs = { kind: 'addr', ip: '192.168.1.2', protocol: 'tcp', port: 80 } as const;
-    expect(vsLine(vs, true)).toBe('VS [10.0.0.1]:tcp:80 UP\n\0');
-    expect(rsLine(rs, vs, false)).toBe('RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n\0');
-    expect(vsLine(vs, false, { lvsTrailingNul: false })).toBe('VS [10.0.0.1]:tcp:80 DOWN\n');
-    expect(Buffer.from(vsLine(vs, true)).at(-1)).toBe(0);
+    expect(vsLine(vs, true)).toBe('VS [10.0.0.1]:tcp:80 UP\n');
+    expect(rsLine(rs, vs, false)).toBe('RS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n');
+    expect(vsLine(vs, false, { lvsTrailingNul: true })).toBe('VS [10.0.0.1]:tcp:80 DOWN\n\0');
+    expect(Buffer.from(rsLine(rs, vs, true, { lvsTrailingNul: true })).at(-1)).toBe(0);
   });
 
   it('names fwmark, group and IPv6 endpoints', () => {

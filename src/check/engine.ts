@@ -1,0 +1,296 @@
+// The checker engine: runs every checker of a CheckPlan on its own deadline (checker-state.ts
+// decides), with bounded concurrency, combines a real server's checkers (up when every one is
+// up, keepalived's num_failed_checkers == 0), and on each change of a real server runs its
+// notify_up / notify_down script and writes the `RS ...` FIFO line (ipwrapper.c
+// do_rs_notifies). Implements HealthSource for the LVS subsystem.
+//
+// Time comes from the injected Timers (RealTimers in the checker worker, VirtualTime in tests);
+// probes from the injected Prober. It runs inside the checker worker (worker.ts) in the daemon,
+// so nothing here can delay a VRRP advertisement; tests run it in-thread.
+import type { Logger } from '../lib/log.js';
+import type { TimerHandle, Timers } from '../lib/timers.js';
+import { ms, type Ms } from '../lib/units.js';
+import { endpointText, rsLine } from '../notify/fifo-format.js';
+import type { ProcessRunner, RunningProcess } from '../notify/process-runner.js';
+import type { HealthSource, RealServerHealth } from './health.js';
+import { activatingLine, firstDeadline, initialState, onProbeResult, type CheckerState, type ProbeResult } from './checker-state.js';
+import type { CheckerPlan, CheckPlan, RealServerPlan } from './plan.js';
+import type { ProbeHandle, Prober } from './probes.js';
+
+/** The log lines the engine writes (keepalived logs them at LOG_INFO). */
+export type EngineLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface HealthEngineOptions {
+  readonly plan: CheckPlan;
+  readonly prober: Prober;
+  readonly timers: Timers;
+  /** Runs notify_up / notify_down. */
+  readonly runner: ProcessRunner;
+  readonly log?: EngineLog;
+  /** Each `RS ...` line for notify_fifo / lvs_notify_fifo (keepalived's bytes). */
+  readonly onFifoLine?: (line: string) => void;
+  /** Source of the warmup spread, [0, 1); default Math.random. */
+  readonly random?: () => number;
+  /** TCP probes in flight at once (default 256). */
+  readonly maxTcp?: number;
+  /** Scripts running at once (default 16). */
+  readonly maxScripts?: number;
+}
+
+interface CheckerSlot {
+  readonly plan: CheckerPlan;
+  readonly rs: RsSlot;
+  state: CheckerState;
+  timer: TimerHandle | undefined;
+  probe: ProbeHandle | undefined;
+  queued: boolean;
+}
+
+interface RsSlot {
+  readonly plan: RealServerPlan;
+  readonly rsText: string;
+  readonly vsText: string;
+  readonly checkers: CheckerSlot[];
+  alive: boolean;
+  weight: number;
+  lastResult: string | undefined;
+  lastLatencyMs: number | undefined;
+}
+
+export class HealthEngine implements HealthSource {
+  private readonly servers: RsSlot[] = [];
+  private readonly listeners: ((h: RealServerHealth) => void)[] = [];
+  private readonly statusListeners: ((h: RealServerHealth) => void)[] = [];
+  private readonly waiting: { tcp: CheckerSlot[]; misc: CheckerSlot[] } = { tcp: [], misc: [] };
+  private readonly active = { tcp: 0, misc: 0 };
+  private readonly scripts = new Set<RunningProcess>();
+  private readonly maxTcp: number;
+  private readonly maxScripts: number;
+  private running = false;
+  /** Probes started so far (status, benchmarks). */
+  probes = 0;
+
+  constructor(private readonly opts: HealthEngineOptions) {
+    this.maxTcp = Math.max(1, opts.maxTcp ?? 256);
+    this.maxScripts = Math.max(1, opts.maxScripts ?? 16);
+    for (const plan of opts.plan.realServers) {
+      const rs: RsSlot = {
+        plan,
+        rsText: endpointText(plan.rs),
+        vsText: endpointText(plan.vs),
+        checkers: [],
+        alive: true,
+        weight: plan.weight,
+        lastResult: undefined,
+        lastLatencyMs: undefined,
+      };
+      for (const c of plan.checkers) rs.checkers.push({ plan: c, rs, state: initialState(c.params), timer: undefined, probe: undefined, queued: false });
+      // Alpha checkers start failed, so their real server starts down (check_data.c).
+      rs.alive = rs.checkers.every((c) => c.state.up);
+      this.servers.push(rs);
+    }
+  }
+
+  start(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    this.running = true;
+    const now = this.opts.timers.clock.now();
+    const random = this.opts.random ?? Math.random;
+    // ipwrapper.c init_service_rs: with rs_init_notifies, a server that starts alive is notified.
+    if (this.opts.plan.rsInitNotifies) for (const rs of this.servers) if (rs.alive) this.notifies(rs);
+    for (const rs of this.servers) {
+      for (const c of rs.checkers) {
+        this.opts.log?.info(activatingLine(c.plan.params));
+        this.arm(c, firstDeadline(c.plan.params, now, random()));
+      }
+    }
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    const cancelled: Promise<void>[] = [];
+    for (const rs of this.servers) {
+      for (const c of rs.checkers) {
+        if (c.timer) this.opts.timers.clearTimeout(c.timer);
+        c.timer = undefined;
+        if (c.probe) cancelled.push(c.probe.cancel());
+        c.probe = undefined;
+        c.queued = false;
+      }
+    }
+    this.waiting.tcp.length = 0;
+    this.waiting.misc.length = 0;
+    this.active.tcp = 0;
+    this.active.misc = 0;
+    // keepalived's script_killall at stop: SIGTERM, SIGKILL after 1 s.
+    const left = [...this.scripts];
+    for (const p of left) p.terminate(1000 as Ms);
+    // ipwrapper.c clear_service_rs at shutdown: with omega, each alive server goes down with its
+    // notifies; its notify_down is killed if it runs longer than 1 s.
+    for (const rs of this.servers) {
+      if (!rs.plan.omega || !rs.alive) continue;
+      rs.alive = false;
+      const p = this.notifies(rs, 1000 as Ms);
+      if (p) left.push(p);
+    }
+    // Scripts still running (misc checks, notifies) are gone before the checker reports stopped.
+    await Promise.all([...left.map((p) => p.result), ...cancelled]);
+  }
+
+  current(): ReadonlyMap<string, RealServerHealth> {
+    const out = new Map<string, RealServerHealth>();
+    for (const rs of this.servers) out.set(rs.plan.key, this.health(rs));
+    return out;
+  }
+
+  onChange(listener: (h: RealServerHealth) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Called when anything but the latency of a real server's report changes (its last result in
+   * words, checkers up), besides the changes onChange sees: the worker forwards these so the
+   * main thread's status view stays current without a message per probe.
+   */
+  onStatus(listener: (h: RealServerHealth) => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  private health(rs: RsSlot): RealServerHealth {
+    const up = rs.checkers.filter((c) => c.state.up).length + rs.plan.notRun;
+    const dynamic = rs.checkers.some((c) => c.state.dynamicWeight !== undefined);
+    return {
+      key: rs.plan.key,
+      up: rs.alive,
+      ...(dynamic ? { weight: rs.weight } : {}),
+      checkersUp: up,
+      checkers: rs.checkers.length + rs.plan.notRun,
+      ...(rs.lastResult !== undefined ? { lastResult: rs.lastResult } : {}),
+      ...(rs.lastLatencyMs !== undefined ? { lastLatencyMs: rs.lastLatencyMs } : {}),
+    };
+  }
+
+  private arm(c: CheckerSlot, at: Ms): void {
+    if (!this.running) return;
+    const delay = Math.max(0, at - this.opts.timers.clock.now());
+    c.timer = this.opts.timers.setTimeout(() => {
+      c.timer = undefined;
+      this.due(c);
+    }, delay);
+  }
+
+  private due(c: CheckerSlot): void {
+    if (!this.running) return;
+    const kind = c.plan.kind === 'TCP_CHECK' ? 'tcp' : 'misc';
+    c.queued = true;
+    this.waiting[kind].push(c);
+    this.pump(kind);
+  }
+
+  private pump(kind: 'tcp' | 'misc'): void {
+    const max = kind === 'tcp' ? this.maxTcp : this.maxScripts;
+    const q = this.waiting[kind];
+    while (this.running && this.active[kind] < max && q.length > 0) {
+      const c = q.shift()!;
+      if (!c.queued) continue;
+      c.queued = false;
+      this.launch(c, kind);
+    }
+  }
+
+  private launch(c: CheckerSlot, kind: 'tcp' | 'misc'): void {
+    this.active[kind]++;
+    this.probes++;
+    const startedAt = this.opts.timers.clock.now();
+    let settled = false;
+    c.probe = this.opts.prober.start(c.plan, (r) => {
+      if (settled) return;
+      settled = true;
+      c.probe = undefined;
+      if (!this.running) return;
+      this.active[kind]--;
+      this.result(c, r, startedAt);
+      this.pump(kind);
+    });
+  }
+
+  private result(c: CheckerSlot, r: ProbeResult, startedAt: Ms): void {
+    const endedAt = this.opts.timers.clock.now();
+    const rs = c.rs;
+    const words = resultWords(r);
+    const upBefore = c.state.up;
+    const wordsChanged = words !== rs.lastResult;
+    rs.lastResult = words;
+    rs.lastLatencyMs = ms(endedAt - startedAt);
+    const out = onProbeResult(c.plan.params, c.state, r, startedAt, endedAt);
+    c.state = out.state;
+    for (const line of out.logs) this.opts.log?.info(line);
+    let changed = false;
+    if (out.weight !== undefined) changed = this.reweigh(rs) || changed;
+    if (out.change !== undefined) {
+      const alive = rs.checkers.every((x) => x.state.up);
+      if (alive !== rs.alive) {
+        rs.alive = alive;
+        this.notifies(rs);
+        changed = true;
+      }
+    } else if (out.initialNotify) {
+      this.notifies(rs);
+    }
+    if (changed) {
+      const h = this.health(rs);
+      for (const l of this.listeners) l(h);
+    } else if (wordsChanged || upBefore !== c.state.up) {
+      const h = this.health(rs);
+      for (const l of this.statusListeners) l(h);
+    }
+    this.arm(c, out.next);
+  }
+
+  /** misc_dynamic: configured weight plus each dynamic checker's offset (ipwrapper.c update_svr_wgt). */
+  private reweigh(rs: RsSlot): boolean {
+    let w = rs.plan.weight;
+    for (const c of rs.checkers) if (c.state.dynamicWeight !== undefined) w += c.state.dynamicWeight - rs.plan.weight;
+    w = Math.min(Math.max(w, 0), 0x7fffffff);
+    if (w === rs.weight) return false;
+    this.opts.log?.info(`Changing weight from ${rs.weight} to ${w} for ${rs.alive ? '' : 'in'}active service ${rs.rsText} of VS ${rs.vsText}`);
+    rs.weight = w;
+    return true;
+  }
+
+  /** ipwrapper.c do_rs_notifies: the script for the state the server is in, then the FIFO line. */
+  private notifies(rs: RsSlot, timeoutMs?: Ms): RunningProcess | undefined {
+    const script = rs.alive ? rs.plan.notifyUp : rs.plan.notifyDown;
+    let started: RunningProcess | undefined;
+    if (script) {
+      const p = this.opts.runner.start({ ...script, label: rs.alive ? 'notify_up' : 'notify_down', ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      started = p;
+      this.scripts.add(p);
+      void p.result.then((res) => {
+        this.scripts.delete(p);
+        if (res.kind === 'spawnError') this.opts.log?.error(`Failed to exec notify script ${script.argv[0] ?? ''} (${res.code})`);
+      });
+    }
+    this.opts.onFifoLine?.(rsLine(rs.plan.rs, rs.plan.vs, rs.alive));
+    return started;
+  }
+}
+
+/** The last result in words for status (`connected`, `timeout`, `ECONNREFUSED`, `exit 1`, `signal 9`). */
+export function resultWords(r: ProbeResult): string {
+  switch (r.kind) {
+    case 'connected':
+      return 'connected';
+    case 'timeout':
+      return 'timeout';
+    case 'connectFailed':
+      return r.detail;
+    case 'bindFailed':
+      return `bind ${r.detail}`;
+    case 'exited':
+      return `exit ${r.code}`;
+    case 'signaled':
+      return `signal ${r.signal}`;
+  }
+}

@@ -1,0 +1,212 @@
+// What the checker engine runs, built once from the model: per real server its texts (as
+// keepalived prints them), its notify scripts and its runnable checkers with resolved timing and
+// targets. Plain data, so it crosses to the checker worker as one message (worker.ts).
+//
+// Checkers this project does not run yet (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+// PING_CHECK, FILE_CHECK, BFD_CHECK) and TCP_CHECK options Node cannot honour (fwmark = SO_MARK,
+// bind_if = SO_BINDTODEVICE) are not silently dropped: `notRunWarnings` gives one line per kind,
+// logged at start, and such a checker counts as up (it does not hold its real server down, as
+// if it were not configured; the server's other checkers still decide). See ADR 0015.
+import type { Checker, KeepalivedConfig, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
+import { realServerKey } from '../config/lvs-ids.js';
+import type { SourceLoc } from '../lib/diagnostics.js';
+import { ms, type Ms } from '../lib/units.js';
+import type { LvsEndpoint, LvsProtocol } from '../notify/fifo-format.js';
+import { endpointText } from '../notify/fifo-format.js';
+import type { PreparedScript } from '../notify/process-runner.js';
+import type { CheckerParams } from './checker-state.js';
+
+export interface TcpCheckerPlan {
+  readonly kind: 'TCP_CHECK';
+  readonly id: string;
+  readonly params: CheckerParams;
+  /** connect_ip or the real server's address. */
+  readonly host: string;
+  readonly family: 4 | 6;
+  /** connect_port or the real server's port. */
+  readonly port: number;
+  readonly bindto?: string;
+  readonly bindPort?: number;
+  readonly connectTimeoutMs: Ms;
+}
+
+export interface MiscCheckerPlan {
+  readonly kind: 'MISC_CHECK';
+  readonly id: string;
+  readonly params: CheckerParams;
+  readonly script: PreparedScript;
+  /** misc_timeout, else the virtual server's delay_loop (check_misc.c misc_check_thread). */
+  readonly timeoutMs: Ms;
+}
+
+export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan;
+
+export interface RealServerPlan {
+  /** realServerKey() (src/config/lvs-ids.ts). */
+  readonly key: string;
+  readonly rs: LvsEndpoint;
+  readonly vs: LvsEndpoint;
+  /** Configured weight (keepalived's iweight). */
+  readonly weight: number;
+  readonly notifyUp?: PreparedScript;
+  readonly notifyDown?: PreparedScript;
+  readonly checkers: readonly CheckerPlan[];
+  /** Configured checkers that are not run (they count as up). */
+  readonly notRun: number;
+  /** The virtual server's omega: at shutdown an alive server gets its notify_down and FIFO DOWN line. */
+  readonly omega?: boolean;
+}
+
+export interface CheckPlan {
+  readonly realServers: readonly RealServerPlan[];
+  /** global_defs rs_init_notifies: servers that start alive get their notify_up and FIFO UP line at start. */
+  readonly rsInitNotifies?: boolean;
+}
+
+/** How a configured script becomes runnable: the start-up security check's result, or undefined when disabled. */
+export type ScriptResolver = (spec: ScriptSpec) => PreparedScript | undefined;
+
+/** A stable key for a script by where it is configured. */
+export function scriptLocKey(loc: SourceLoc): string {
+  return `${loc.file}:${loc.line}:${loc.column}`;
+}
+
+const protocolOf = (vs: VirtualServer): LvsProtocol => (vs.target.kind === 'fwmark' ? 'none' : (vs.protocol.toLowerCase() as LvsProtocol));
+
+/** keepalived's FMT_VS as an LVS FIFO endpoint. */
+export function vsEndpoint(vs: VirtualServer): LvsEndpoint {
+  switch (vs.target.kind) {
+    case 'address':
+      return { kind: 'addr', ip: vs.target.ip.address, protocol: protocolOf(vs), port: vs.target.port };
+    case 'fwmark':
+      return { kind: 'fwmark', mark: vs.target.fwmark };
+    case 'group':
+      // format_vs prints the group's port, 0 for `virtual_server group NAME`.
+      return { kind: 'group', name: vs.target.group, port: 0 };
+  }
+}
+
+/** keepalived's FMT_RS: the real server's address and port with the virtual server's protocol. */
+export function rsEndpoint(rs: RealServer, vs: VirtualServer): LvsEndpoint {
+  const port = rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0);
+  return { kind: 'addr', ip: rs.ip.address, protocol: protocolOf(vs), port };
+}
+
+/** Why a configured checker is not run, or undefined when it runs. */
+export function notRunReason(c: Checker): string | undefined {
+  if (c.kind === 'TCP_CHECK') {
+    if (c.fwmark !== undefined) return 'fwmark (SO_MARK) is not available to its sockets';
+    if (c.bindIf !== undefined) return 'bind_if (SO_BINDTODEVICE) is not available to its sockets';
+    return undefined;
+  }
+  if (c.kind === 'MISC_CHECK') return undefined;
+  return 'this checker kind is not implemented yet';
+}
+
+/**
+ * One warning per checker kind that is configured but not run (plus one per TCP_CHECK option
+ * that stops a TCP_CHECK from running), naming the first real server it is on. Logged at start.
+ */
+export function notRunWarnings(model: KeepalivedConfig): string[] {
+  const byKind = new Map<string, { first: string; count: number; reason: string }>();
+  for (const vs of model.virtualServers) {
+    for (const rs of vs.realServers) {
+      for (const c of rs.checkers) {
+        const reason = notRunReason(c);
+        if (reason === undefined) continue;
+        const label = c.kind === 'PING_CHECK' ? 'PING_CHECK' : c.kind === 'TCP_CHECK' ? `TCP_CHECK with ${reason.split(' ')[0]}` : c.kind;
+        const seen = byKind.get(label);
+        if (seen) seen.count++;
+        else byKind.set(label, { first: endpointText(rsEndpoint(rs, vs)), count: 1, reason });
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const [label, { first, count, reason }] of byKind) {
+    const more = count > 1 ? ` (and ${count - 1} more)` : '';
+    out.push(
+      `${label} on ${first}${more} is not run yet by keepalived-ts (${reason}): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide`,
+    );
+  }
+  return out;
+}
+
+export interface PlanOptions {
+  readonly scripts: ScriptResolver;
+}
+
+/** Builds the plan; misc checkers whose script was disabled are dropped (keepalived frees them). */
+export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): CheckPlan {
+  const g = model.globalDefs;
+  const realServers: RealServerPlan[] = [];
+  for (const vs of model.virtualServers) {
+    const vsE = vsEndpoint(vs);
+    const vsText = endpointText(vsE);
+    for (const rs of vs.realServers) {
+      const rsE = rsEndpoint(rs, vs);
+      const rsText = endpointText(rsE);
+      const key = realServerKey(rs, vs);
+      const checkers: CheckerPlan[] = [];
+      let notRun = 0;
+      rs.checkers.forEach((c, i) => {
+        if (notRunReason(c) !== undefined) {
+          notRun++;
+          return;
+        }
+        const t = c.timing;
+        const base = {
+          rsText,
+          vsText,
+          retry: t.retry,
+          delayLoop: t.delayLoop,
+          delayBeforeRetry: t.delayBeforeRetry,
+          warmup: t.warmup,
+          alpha: t.alpha,
+          logAllFailures: c.logAllFailures || g.checkerLogAllFailures,
+        };
+        const id = `${key}/${i}`;
+        if (c.kind === 'TCP_CHECK') {
+          const host = c.connectIp ?? rs.ip;
+          checkers.push({
+            kind: 'TCP_CHECK',
+            id,
+            params: { kind: 'TCP_CHECK', ...base },
+            host: host.address,
+            family: host.family === 'inet6' ? 6 : 4,
+            port: c.connectPort ?? (rsE.kind === 'addr' ? rsE.port : 0),
+            ...(c.bindto !== undefined ? { bindto: c.bindto.address } : {}),
+            ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+            connectTimeoutMs: t.connectTimeout,
+          });
+        } else if (c.kind === 'MISC_CHECK' && c.miscPath) {
+          const script = opts.scripts(c.miscPath);
+          if (!script) return;
+          const written = c.miscTimeout;
+          checkers.push({
+            kind: 'MISC_CHECK',
+            id,
+            // keepalived logs the script by its path after the start-up check resolved it
+            // (lib/notify.c check_script_secure replaces args[0]); a `</path` test as written.
+            params: { kind: 'MISC_CHECK', ...base, script: (script.mode === 'shellRaw' ? c.miscPath.argv[0] : script.argv[0]) ?? c.miscPath.cmd, dynamic: c.miscDynamic },
+            script,
+            timeoutMs: written !== undefined && written > 0 ? written : (vs.delayLoop ?? ms(60_000)),
+          });
+        }
+      });
+      const up = rs.notifyUp ? opts.scripts(rs.notifyUp) : undefined;
+      const down = rs.notifyDown ? opts.scripts(rs.notifyDown) : undefined;
+      realServers.push({
+        key,
+        rs: rsE,
+        vs: vsE,
+        weight: rs.weight,
+        ...(up ? { notifyUp: up } : {}),
+        ...(down ? { notifyDown: down } : {}),
+        checkers,
+        notRun,
+        ...(vs.omega ? { omega: true } : {}),
+      });
+    }
+  }
+  return { realServers, ...(g.rsInitNotifies ? { rsInitNotifies: true } : {}) };
+}

@@ -1,0 +1,116 @@
+// Health probes behind one interface (DESIGN.md seam 5): the engine starts a probe for a checker
+// plan and gets one ProbeResult back; it never sees sockets or processes.
+//
+//  * TCP_CHECK (keepalived check_tcp.c): a non-blocking connect (node:net) bounded by
+//    connect_timeout; bindto / bind_port become the socket's local address and port. Success is
+//    the connection being established; the socket is closed at once, no data is sent.
+//  * MISC_CHECK (check_misc.c): the prepared script (already through the start-up security check
+//    in src/notify/script-security.ts, with its uid/gid) run by the ProcessRunner in its own
+//    process group, no shell unless keepalived would use one; after misc_timeout the group gets
+//    SIGTERM, then SIGKILL 2 s later (keepalived's REQUESTING / FORCING_TERMINATION states).
+import { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import type { Ms } from '../lib/units.js';
+import type { ProcessResult, ProcessRunner } from '../notify/process-runner.js';
+import type { ProbeResult } from './checker-state.js';
+import type { CheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
+
+export interface ProbeHandle {
+  /**
+   * Abandons the probe (stop/reload): closes the socket or kills the script's process group
+   * (SIGTERM, SIGKILL after the grace); `done` is not called. Resolves when nothing is left.
+   */
+  cancel(): Promise<void>;
+}
+
+/** Starts one probe; `done` is called once with its result (a callback, so fakes can answer in virtual time). */
+export interface Prober {
+  start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle;
+}
+
+/** keepalived: SIGTERM at misc_timeout, SIGKILL 2 s later. */
+export const MISC_KILL_GRACE_MS = 2000 as Ms;
+
+/** The real probes: node:net sockets and the ProcessRunner. */
+export class NodeProber implements Prober {
+  constructor(private readonly runner: ProcessRunner) {}
+
+  start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
+    return plan.kind === 'TCP_CHECK' ? tcpProbe(plan, done) : miscProbe(plan, this.runner, done);
+  }
+}
+
+export function tcpProbe(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
+  const sock = new Socket();
+  let finished = false;
+  const finish = (r: ProbeResult | undefined): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    sock.destroy();
+    if (r) done(r);
+  };
+  sock.once('connect', () => finish({ kind: 'connected' }));
+  sock.once('error', (e: NodeJS.ErrnoException) => {
+    const code = e.code ?? e.message;
+    finish(e.syscall === 'bind' ? { kind: 'bindFailed', detail: code } : { kind: 'connectFailed', detail: code });
+  });
+  const timer = setTimeout(() => finish({ kind: 'timeout' }), plan.connectTimeoutMs);
+  try {
+    sock.connect({
+      host: plan.host,
+      port: plan.port,
+      family: plan.family,
+      ...(plan.bindto !== undefined ? { localAddress: plan.bindto } : {}),
+      ...(plan.bindPort !== undefined ? { localPort: plan.bindPort } : {}),
+    });
+  } catch (e) {
+    // Bad option values throw synchronously (e.g. a port out of range); answered asynchronously
+    // like every other result.
+    const detail = (e as NodeJS.ErrnoException).code ?? String(e);
+    queueMicrotask(() => finish({ kind: 'connectFailed', detail }));
+  }
+  return {
+    cancel: () => {
+      finish(undefined);
+      return Promise.resolve();
+    },
+  };
+}
+
+const SIGNALS = osConstants.signals as Readonly<Record<string, number>>;
+
+export function miscProbe(plan: MiscCheckerPlan, runner: ProcessRunner, done: (r: ProbeResult) => void): ProbeHandle {
+  const proc = runner.start({
+    ...plan.script,
+    timeoutMs: plan.timeoutMs,
+    killGraceMs: MISC_KILL_GRACE_MS,
+    label: `MISC_CHECK ${plan.params.script ?? ''}`,
+  });
+  let cancelled = false;
+  void proc.result.then((r) => {
+    if (!cancelled) done(fromProcess(r));
+  });
+  return {
+    cancel: async () => {
+      cancelled = true;
+      if (proc.running) proc.terminate(MISC_KILL_GRACE_MS);
+      await proc.result;
+    },
+  };
+}
+
+function fromProcess(r: ProcessResult): ProbeResult {
+  switch (r.kind) {
+    case 'exited':
+      return { kind: 'exited', code: r.code };
+    case 'timeout':
+      return { kind: 'timeout' };
+    case 'signaled':
+      return { kind: 'signaled', signal: SIGNALS[r.signal] ?? 0 };
+    case 'spawnError':
+      // keepalived's forked child exits non-zero when execve fails; 127 is the shell's
+      // "command not found" status.
+      return { kind: 'exited', code: 127 };
+  }
+}
