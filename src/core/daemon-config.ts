@@ -15,7 +15,7 @@ export interface DaemonConfig {
   readonly tree: ConfigTree;
   readonly model: KeepalivedConfig;
   readonly diagnostics: readonly Diagnostic[];
-  /** Nothing configured to run: the daemon stays up, idle (keepalived waits for a reload). */
+  /** No vrrp_instance configured (the VRRP side, when it runs, has nothing to run). */
   readonly empty: boolean;
 }
 
@@ -49,7 +49,7 @@ export async function loadDaemonConfig(o: DaemonOptions, main: MainFiles, log: L
   // for a reload (exiting would make systemd restart it in a loop). Reload is not implemented
   // yet, so the line says only that we stay up.
   const empty = model.vrrpInstances.length === 0;
-  if (empty) log.warn({ configFile: o.configFile }, `no vrrp_instance in ${o.configFile}: nothing to run; staying up, idle, until stopped`);
+  if (empty && model.virtualServers.length === 0) log.warn({ configFile: o.configFile }, `no vrrp_instance or virtual_server in ${o.configFile}: nothing to run; staying up, idle, until stopped`);
   return { tree, model, diagnostics: ordered, empty };
 }
 

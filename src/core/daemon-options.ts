@@ -7,6 +7,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
 import type { ProcessRunner } from '../notify/process-runner.js';
 import type { EarlySignals, RawSignalWatcher } from './signals.js';
+import type { LvsParts } from './lvs-parts.js';
 
 export interface DaemonOptions {
   readonly configFile: string;
@@ -14,6 +15,16 @@ export interface DaemonOptions {
   /** -p / --pid and -r / --vrrp_pid; undefined = none. */
   readonly pidFile?: string;
   readonly vrrpPidFile?: string;
+  /** -c / --checkers_pid; written when the LVS side runs. */
+  readonly checkersPidFile?: string;
+  /** -P / --vrrp: only the VRRP side. */
+  readonly vrrpOnly?: boolean;
+  /** -C / --check: only the LVS side (IPVS and checkers). */
+  readonly checkOnly?: boolean;
+  /** -I / --dont-release-ipvs: leave our IPVS services in the kernel at stop. */
+  readonly dontReleaseIpvs?: boolean;
+  /** The checkers and the IPVS table; default the checker process and generic netlink. */
+  readonly lvsParts?: LvsParts;
   /** -l: readable log lines instead of JSON. */
   readonly logConsole?: boolean;
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -46,5 +57,5 @@ export interface DaemonOptions {
   /** --all: run the VRRP side (and write its pid file) even with no vrrp_instance configured. */
   readonly all?: boolean;
   /** Where the signal dumps go (default keepalived's /tmp files). */
-  readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string };
+  readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string; readonly checkData?: string };
 }

@@ -3,13 +3,18 @@
 // on them: started in order, stopped in reverse order. keepalived's process split (parent, VRRP
 // child, checker child) is one Node process here; everything blocking runs in other processes.
 //
-// Adding a subsystem (the IPVS director, its checkers) is one line in createSubsystems() below:
-// it implements Subsystem (subsystem.ts) and is built from the same SubsystemContext.
+// createSubsystems() below composes them: VRRP, then the LVS director (IPVS table and checkers,
+// lvs-parts.ts), each built from the same SubsystemContext, as the process flags (-P, -C) and
+// the config say. The notify FIFOs are shared: one writer per path for both sides.
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import type { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
-import { NodeProcessRunner } from '../notify/process-runner.js';
+import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
+import { RealTimers } from '../lib/timers.js';
+import { composeLvs } from './lvs-parts.js';
+import type { LvsSubsystem } from './lvs-subsystem.js';
+import { SharedFifos } from './shared-fifos.js';
 import type { Subsystem } from './subsystem.js';
 import { SubsystemSet } from './subsystem-set.js';
 import { VrrpSubsystem } from './vrrp-subsystem.js';
@@ -27,19 +32,49 @@ export { EXIT, StartError } from './start-error.js';
 export type { DaemonOptions } from './daemon-options.js';
 
 export interface RunningDaemon {
+  /** The VRRP side's runtime; throws when it does not run (-C). */
   readonly runtime: VrrpRuntime;
   /** Resolves with the exit code once stopped. */
   readonly done: Promise<number>;
   stop(): Promise<number>;
-  /** Each subsystem's status under its name (`vrrp`: the instances' state). */
+  /** Each subsystem's status under its name (`vrrp`: the instances' state; `ipvs`: the virtual servers). */
   status(): Record<string, unknown>;
 }
 
+interface Created {
+  readonly vrrp?: VrrpSubsystem;
+  readonly lvs?: LvsSubsystem;
+  readonly subsystems: Subsystem[];
+}
+
+/**
+ * Which sides run, as keepalived starts its children: VRRP unless -C alone, when an instance is
+ * configured (or --all, or nothing at all is: then it stays up idle, as before); the LVS side
+ * unless -P alone, when a virtual server is configured (or --all).
+ */
+export function sidesToRun(o: Pick<DaemonOptions, 'checkOnly' | 'vrrpOnly' | 'all'>, model: { vrrpInstances: readonly unknown[]; virtualServers: readonly unknown[] }): { vrrp: boolean; lvs: boolean } {
+  const hasVrrp = model.vrrpInstances.length > 0;
+  const hasLvs = model.virtualServers.length > 0;
+  // keepalived: -P and -C each select a side; both given, or neither, run both.
+  const vrrpAllowed = !o.checkOnly || o.vrrpOnly === true;
+  const lvsAllowed = !o.vrrpOnly || o.checkOnly === true;
+  return {
+    vrrp: vrrpAllowed && (hasVrrp || o.all === true || !hasLvs),
+    lvs: lvsAllowed && (hasLvs || o.all === true),
+  };
+}
+
 /** The daemon's subsystems, in start order (they stop in reverse). Throws StartError to refuse. */
-async function createSubsystems(ctx: SubsystemContext): Promise<{ vrrp: VrrpSubsystem; subsystems: Subsystem[] }> {
-  const vrrp = await VrrpSubsystem.create(ctx);
-  // The IPVS director joins this list after VRRP: `[vrrp, await LvsSubsystem.create(ctx)]`.
-  return { vrrp, subsystems: [vrrp] };
+async function createSubsystems(ctx: SubsystemContext, sides: { vrrp: boolean; lvs: boolean }): Promise<Created> {
+  const vrrp = sides.vrrp ? await VrrpSubsystem.create(ctx) : undefined;
+  let lvs: LvsSubsystem | undefined;
+  if (sides.lvs) {
+    const parts = ctx.options.lvsParts ?? (await import('./lvs-default-parts.js')).defaultLvsParts();
+    lvs = await composeLvs(ctx, parts, vrrp ? { heldAddresses: () => vrrp.heldAddresses() } : {});
+    const l = lvs;
+    vrrp?.onHeldAddressesChanged(() => l.heldAddressesChanged());
+  }
+  return { ...(vrrp ? { vrrp } : {}), ...(lvs ? { lvs } : {}), subsystems: [vrrp, lvs].filter((x): x is VrrpSubsystem | LvsSubsystem => x !== undefined) };
 }
 
 /** Loads the config, wires the host and starts the subsystems. Throws StartError on failure. */
@@ -50,49 +85,57 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     throw new StartError('keepalived-ts: must run as root (raw sockets and address changes need CAP_NET_RAW/CAP_NET_ADMIN)', EXIT.PERMISSION);
   }
   const config = await loadDaemonConfig(o, daemonMainFiles(o), log);
+  const sides = sidesToRun(o, config.model);
   const host = await openHostIo(o);
-  let created: { vrrp: VrrpSubsystem; subsystems: Subsystem[] };
+  const runner = o.runner ?? new NodeProcessRunner();
+  const fifos = new SharedFifos(config.model, log, runner, new RealTimers(clock), sides);
+  let created: Created;
   let releasePids: () => void;
   try {
-    created = await createSubsystems(subsystemContext(o, config, host, clock, log));
-    releasePids = acquirePidFiles(o, config);
+    created = await createSubsystems(subsystemContext(o, config, host, clock, log, runner, fifos), sides);
+    releasePids = acquirePidFiles(o, config, created);
   } catch (e) {
     await host.close();
     throw e;
   }
   const set = new SubsystemSet(created.subsystems, log);
   try {
+    await fifos.open();
     await set.start();
   } catch (e) {
+    await fifos.close();
     await host.close();
     releasePids();
     throw e;
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
-  log.info({ instances: created.vrrp.specs.map((s) => s.cfg.name) }, 'Startup complete');
-  return supervise(o, { log, host, set, vrrp: created.vrrp, releasePids });
+  log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
+  return supervise(o, { log, host, set, fifos, created, releasePids });
 }
 
-function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger): SubsystemContext {
+function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
   return {
+    fifos,
     model: config.model,
     tree: config.tree,
     empty: config.empty,
     host,
     clock,
     log,
-    runner: o.runner ?? new NodeProcessRunner(),
+    runner,
     options: o,
   };
 }
 
-/** -p and -r; returns the release of both. Throws StartError (exit 1) when one is held or cannot be written. */
-function acquirePidFiles(o: DaemonOptions, config: DaemonConfig): () => void {
+/** -p, -r and -c; returns the release of all. Throws StartError (exit 1) when one is held or cannot be written. */
+function acquirePidFiles(o: DaemonOptions, config: DaemonConfig, created: Created): () => void {
   const releasers: (() => void)[] = [];
   try {
     if (o.pidFile) releasers.push(acquirePidFile(o.pidFile));
     // keepalived starts no VRRP child (and writes no VRRP pid file) with nothing configured, unless --all.
-    if (o.vrrpPidFile && (!config.empty || o.all)) releasers.push(acquirePidFile(o.vrrpPidFile));
+    if (o.vrrpPidFile && created.vrrp && (!config.empty || o.all)) releasers.push(acquirePidFile(o.vrrpPidFile));
+    // The checkers' pid file: written when the LVS side runs (its checkers run in one child process here too).
+    if (o.checkersPidFile && created.lvs) releasers.push(acquirePidFile(o.checkersPidFile));
   } catch (e) {
     for (const r of releasers) r();
     if (e instanceof PidFileError) throw new StartError(`keepalived-ts: ${e.message}`, EXIT.FATAL);
@@ -107,15 +150,17 @@ interface Started {
   readonly log: Logger;
   readonly host: HostIo;
   readonly set: SubsystemSet;
-  readonly vrrp: VrrpSubsystem;
+  readonly fifos: SharedFifos;
+  readonly created: Created;
   readonly releasePids: () => void;
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
 async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
-  const { log, host, set, vrrp } = s;
+  const { log, host, set } = s;
+  const { vrrp, lvs } = s.created;
   // Read before any signal is handed over: a TERM that arrived during start-up stops at once.
-  const runtime = vrrp.runtime;
+  const runtime = vrrp?.runtime;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   // The event loop may hold nothing else (no instance configured): the daemon lives until stopped.
@@ -126,6 +171,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     stopping ??= (async () => {
       log.info('Stopping');
       await set.stop('signal');
+      await s.fifos.close();
       await host.close();
       s.releasePids();
       clearInterval(keepAlive);
@@ -138,12 +184,26 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     return stopping;
   };
   if (o.signals !== false) {
-    const actions = daemonSignalActions({ runtime, stats: vrrp.stats, specs: vrrp.specs, log, stop, options: o });
+    const actions = daemonSignalActions({
+      ...(vrrp && runtime ? { vrrp: { runtime, stats: vrrp.stats, specs: vrrp.specs } } : {}),
+      ...(lvs ? { lvs: () => lvs.status() } : {}),
+      log,
+      stop,
+      options: o,
+    });
     const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
     uninstallSignals = installSignalHandlers(actions, log, rawSignals);
     handOverEarlySignals(o, actions, log);
   }
-  return { runtime, done, stop, status: () => set.status() };
+  return {
+    get runtime(): VrrpRuntime {
+      if (!runtime) throw new Error('the VRRP side does not run in this daemon (-C, or no vrrp_instance with virtual servers configured)');
+      return runtime;
+    },
+    done,
+    stop,
+    status: () => set.status(),
+  };
 }
 
 /** Signals that arrived while starting (main.ts held them): handled now, in arrival order. */

@@ -26,6 +26,8 @@ export interface LvsSubsystemOptions {
   readonly log: Logger;
   /** The kernel's IPVS table; absent when it could not be opened (then: no IPVS). */
   readonly ipvs?: IpvsKernel;
+  /** Why it could not be opened (logged once at start, in keepalived's words). */
+  readonly ipvsOpenError?: unknown;
   readonly health: HealthSource;
   readonly runner: ProcessRunner;
   /** Scripts that passed the security check, by scriptKey; absent = run every script as written. */
@@ -136,7 +138,7 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
     const { log, ipvs, health } = this.o;
     if (this.model.virtualServers.length === 0) return;
     if (!ipvs) {
-      this.unavailable('no IPVS interface');
+      this.unavailable(this.o.ipvsOpenError !== undefined ? errnoText(this.o.ipvsOpenError) : 'no IPVS interface');
     } else {
       try {
         await ipvs.info();

@@ -5,12 +5,15 @@ import type { Logger } from '../lib/log.js';
 import type { RuntimeInstanceSpec, VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import type { SignalActions } from './signals.js';
 import type { VrrpStats } from './vrrp-stats.js';
+import type { LvsStatus } from './lvs-subsystem.js';
+import { CHECK_DATA_FILE, formatCheckData } from './check-dump.js';
 import { DUMP_FILES, dumpFileMode, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
 
 export interface SignalActionDeps {
-  readonly runtime: VrrpRuntime;
-  readonly stats: VrrpStats;
-  readonly specs: readonly RuntimeInstanceSpec[];
+  /** The VRRP side, when it runs (not with -C). */
+  readonly vrrp?: { readonly runtime: VrrpRuntime; readonly stats: VrrpStats; readonly specs: readonly RuntimeInstanceSpec[] };
+  /** The LVS side's status, when it runs: the data dump writes it to its own file, as keepalived's checker child does. */
+  readonly lvs?: () => LvsStatus;
   readonly log: Logger;
   readonly stop: () => Promise<number>;
   readonly options: {
@@ -18,24 +21,24 @@ export interface SignalActionDeps {
     readonly configId: string;
     /** -u as given: the dumps' modes follow it. */
     readonly umask?: number;
-    readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string };
+    readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string; readonly checkData?: string };
   };
 }
 
 export function daemonSignalActions(d: SignalActionDeps): SignalActions {
-  const { runtime, stats, log, options: o } = d;
-  const files = o.dumpFiles ?? DUMP_FILES;
-  const specsByName = new Map(d.specs.map((s) => [s.cfg.name, s]));
+  const { vrrp, log, options: o } = d;
+  const files: { data: string; stats: string; json: string; checkData?: string } = o.dumpFiles ?? DUMP_FILES;
+  const specsByName = new Map((vrrp?.specs ?? []).map((s) => [s.cfg.name, s]));
   const context = (): DumpContext => ({
     pid: process.pid,
     now: Date.now(),
     configFile: o.configFile,
     configId: o.configId,
-    instances: runtime.status().flatMap((st) => {
+    instances: (vrrp?.runtime.status() ?? []).flatMap((st) => {
       const spec = specsByName.get(st.name);
-      if (!spec) return [];
-      const lastTransition = stats.lastTransition.get(st.name);
-      return [{ spec, status: st, stats: stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
+      if (!spec || !vrrp) return [];
+      const lastTransition = vrrp.stats.lastTransition.get(st.name);
+      return [{ spec, status: st, stats: vrrp.stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
     }),
   });
   const dump = (what: string, path: string, text: string) => {
@@ -50,12 +53,19 @@ export function daemonSignalActions(d: SignalActionDeps): SignalActions {
     stop: () => void d.stop(),
     reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
     data: () => {
-      log.info({ status: runtime.status(), lag: runtime.lag }, 'status');
-      dump('state data', files.data, formatData(context()));
+      if (vrrp) {
+        log.info({ status: vrrp.runtime.status(), lag: vrrp.runtime.lag }, 'status');
+        dump('state data', files.data, formatData(context()));
+      }
+      if (d.lvs) {
+        const lvs = d.lvs();
+        log.info({ ipvs: lvs }, 'checker status');
+        dump('checker data', files.checkData ?? CHECK_DATA_FILE, formatCheckData(lvs, { pid: process.pid, now: Date.now() }));
+      }
     },
     stats: (clear) => {
       dump(clear ? 'statistics (then cleared)' : 'statistics', files.stats, formatStats(context()));
-      if (clear) stats.clear();
+      if (clear) vrrp?.stats.clear();
     },
     json: () => dump('JSON state', files.json, formatJson(context())),
   };

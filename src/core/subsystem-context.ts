@@ -8,6 +8,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import type { ProcessRunner } from '../notify/process-runner.js';
 import type { DaemonOptions } from './daemon-options.js';
 import type { HostIo } from './host-io.js';
+import type { SharedFifos } from './shared-fifos.js';
 
 export interface SubsystemContext {
   readonly model: KeepalivedConfig;
@@ -21,6 +22,8 @@ export interface SubsystemContext {
   readonly log: Logger;
   /** Runs scripts (notify, vrrp_script, checkers' MISC_CHECK) in child processes. */
   readonly runner: ProcessRunner;
+  /** notify_fifo, vrrp_notify_fifo, lvs_notify_fifo: one writer per path, opened by the daemon before start. */
+  readonly fifos: SharedFifos;
   /** The command-line flags (-V, -a, ...). */
   readonly options: DaemonOptions;
 }

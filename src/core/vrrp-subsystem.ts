@@ -15,7 +15,6 @@ import { interfaceDiagnostics } from '../config/host-checks.js';
 import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
 import { VrrpRuntime, type InstanceStatus, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
-import { FifoWriter } from '../notify/fifo.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
 import { wireInstances, type WiredConfig } from './instance-wiring.js';
@@ -36,7 +35,6 @@ interface Running {
   readonly runtime: VrrpRuntime;
   readonly stats: VrrpStats;
   readonly notify: ScriptNotifySink;
-  readonly fifos: readonly FifoWriter[];
   readonly scriptRunner: VrrpScriptRunner;
   readonly fileWatcher: TrackFileWatcher;
   readonly linkWatcher: LinkWatcher;
@@ -46,6 +44,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   readonly name = 'vrrp';
   private running: Running | undefined;
   private stopped = false;
+  private readonly heldListeners: (() => void)[] = [];
 
   private constructor(
     private readonly ctx: SubsystemContext,
@@ -102,14 +101,18 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     const userDb = userDbOnce();
     // Notify scripts are checked before the runtime starts: its first transitions notify them.
     const prepared = prepareNotifyScripts(model, userDb, log);
-    const fifos = await this.openFifos(timers);
-    const notify = new ScriptNotifySink(runner, prepared, fifos, log);
+    // The FIFOs are the daemon's (shared with the LVS side): opened before this start, closed after the stop.
+    const notify = new ScriptNotifySink(runner, prepared, this.ctx.fifos.vrrp, log);
     const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
     const { runnable, specs } = prepareTrackScripts(model, userDb, this.wired.specs, log);
     // keepalived's parent prints this as it forks the VRRP child; here VRRP runs in this process.
     log.info(`Starting VRRP child process, pid=${process.pid}`);
     const runtime = new VrrpRuntime({ io: host.io, kernel: host.kernel, clock, log, notify, ...(host.oneShot ? { oneShot: host.oneShot } : {}) }, specs, groups);
     const stats = VrrpStats.attach(runtime);
+    // ha_suspend: a transition changes which VIPs this node holds.
+    runtime.observe(({ action }) => {
+      if (action.kind === 'transition' && (action.from === 'MASTER' || action.to === 'MASTER')) for (const l of this.heldListeners) l();
+    });
     const scriptRunner = this.trackScripts(runtime, runnable, timers);
     this.trackProcesses(runtime, specs);
     const fileWatcher = this.trackFiles(runtime);
@@ -120,7 +123,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       (ifindex, address) => runtime.addressRemoved(ifindex, address),
       this.ctx.options.addressMonitoring ?? false,
     );
-    this.running = { runtime, stats, notify, fifos, scriptRunner, fileWatcher, linkWatcher };
+    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher };
     try {
       await linkWatcher.start();
     } catch (e) {
@@ -146,9 +149,24 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     if (dontReleaseVrrp) log.info('--dont-release-vrrp: virtual addresses left in place');
     // keepalived gives STOP scripts one second, then kills their process groups.
     await r.notify.drain(1000);
-    await Promise.all(r.fifos.map((f) => f.close()));
     r.linkWatcher.stop();
     r.fileWatcher.stop();
+  }
+
+  /** The VIPs of the instances in MASTER state (the addresses ha_suspend virtual servers wait for). */
+  heldAddresses(): ReadonlySet<string> {
+    const held = new Set<string>();
+    const specs = new Map(this.wired.specs.map((sp) => [sp.cfg.name, sp]));
+    for (const st of this.running?.runtime.status() ?? []) {
+      if (st.state !== 'MASTER') continue;
+      for (const a of specs.get(st.name)?.cfg.vips ?? []) held.add(a);
+    }
+    return held;
+  }
+
+  /** Called after each transition into or out of MASTER. */
+  onHeldAddressesChanged(listener: () => void): void {
+    this.heldListeners.push(listener);
   }
 
   status(): VrrpStatus {
@@ -163,20 +181,6 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   private started(): Running {
     if (!this.running) throw new Error('the VRRP subsystem is not running');
     return this.running;
-  }
-
-  /** notify_fifo and vrrp_notify_fifo (one writer when both name the same path). */
-  private async openFifos(timers: RealTimers): Promise<FifoWriter[]> {
-    const { model, log, runner } = this.ctx;
-    const g = model.globalDefs;
-    const fifos: FifoWriter[] = [];
-    for (const f of [g.notifyFifo, g.vrrpNotifyFifo]) {
-      if (!f || fifos.some((x) => x.path === f.path)) continue;
-      const w = new FifoWriter({ path: f.path, log }, runner, timers);
-      fifos.push(w);
-      await w.start().catch((e: unknown) => log.error({ fifo: f.path, err: String(e) }, 'cannot open notify FIFO'));
-    }
-    return fifos;
   }
 
   /** vrrp_script: results feed the trackers of every instance that tracks the script; its own result lines are logged first, as keepalived does. */

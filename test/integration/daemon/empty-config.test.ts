@@ -28,7 +28,7 @@ describe('an empty configuration (ours and keepalived 2.2.7)', () => {
         const a = startDaemonNode(lab, 'a', config);
         nodes.push(a);
         await k.waitFor(/no configuration to run/, 10_000);
-        await a.waitFor(/no vrrp_instance in .*nothing to run; staying up, idle, until stopped/, 15_000);
+        await a.waitFor(/no vrrp_instance or virtual_server in .*nothing to run; staying up, idle, until stopped/, 15_000);
         await sleep(2000);
         expect(k.child.exitCode).toBeNull();
         expect(a.child.exitCode).toBeNull();

@@ -9,8 +9,6 @@ function opts(argv: string[]): CliOptions {
 }
 
 const REFUSED: [string[], string][] = [
-  [['-C'], '-C/--check'],
-  [['--check'], '-C/--check'],
   [['-S', '3'], '-S/--log-facility'],
   [['-S', 'bogus'], '-S/--log-facility'],
   [['-X'], '-X/--release-vips'],
@@ -23,7 +21,7 @@ const REFUSED: [string[], string][] = [
   [['--core-dump-pattern=core.%p'], '-M/--core-dump-pattern'],
 ];
 
-/** Flags that work, or whose meaning holds trivially in a single foreground VRRP process. */
+/** Flags that work, or whose meaning holds trivially in a single foreground process. */
 const ACCEPTED: string[][] = [
   ['-f', '/etc/k.conf'],
   ['-i', 'x'],
@@ -35,6 +33,9 @@ const ACCEPTED: string[][] = [
   ['-D'],
   ['-n'],
   ['-P'],
+  ['-C'],
+  ['--check'],
+  ['-P', '-C'],
   ['-B'],
   ['-R'],
   ['-I'],
@@ -62,9 +63,9 @@ describe('daemon flags', () => {
   });
 
   it('several refused flags share the one line', () => {
-    const line = refusedFlagsLine(opts(['-s', 'blue', '-C', '-x']))!;
+    const line = refusedFlagsLine(opts(['-s', 'blue', '-X', '-x']))!;
     expect(line.split('\n')).toHaveLength(1);
-    for (const n of ['-s/--namespace', '-C/--check', '-x/--snmp']) expect(line).toContain(n);
+    for (const n of ['-s/--namespace', '-X/--release-vips', '-x/--snmp']) expect(line).toContain(n);
   });
 
   it('supported flags, alone or all together, are not refused', () => {
@@ -78,7 +79,7 @@ describe('daemon flags', () => {
       .split('\n')
       .filter((l) => /^\s+-/.test(l) && l.includes('[not supported yet]'))
       .map((l) => /^\s+(-\w), --/.exec(l)?.[1] ?? /^\s+(--[\w-]+)/.exec(l)?.[1]);
-    expect(marked.sort()).toEqual(['-A', '-C', '-M', '-S', '-X', '-m', '-s', '-x'].sort());
+    expect(marked.sort()).toEqual(['-A', '-M', '-S', '-X', '-m', '-s', '-x'].sort());
     // Every flag keepalived has is listed.
     for (const f of ['-f', '-P', '-C', '-B', '--all', '-l', '-D', '-S', '-g', '--flush-log-file', '-G', '-u', '-X', '-V', '-I', '-R', '-n', '-d', '-p', '-r', '-c', '-b', '-a', '-s', '-e', '-i', '-x', '-A', '-m', '-M', '--signum', '-t', '-v', '-h']) {
       expect(help, f).toMatch(new RegExp(`(^|\\s)${f}[,= ]`, 'm'));

@@ -174,6 +174,7 @@ describe('VrrpSubsystem.reload', () => {
       clock: new VirtualTime(),
       log: memoryLogger().log,
       runner: undefined as never,
+      fifos: undefined as never,
       options: { configFile: join(a.dir, 'keepalived.conf'), configId: 'a' },
     });
     const outcome = await v.reload(model!, model!);

@@ -1,0 +1,255 @@
+// The daemon composes the LVS side (IPVS table and checkers) beside VRRP: which sides run for a
+// config and the process flags (-P, -C), the checkers' pid file, ha_suspend following the VRRP
+// side's MASTER state, -I at stop, and one "Can't initialize ipvs" line on a host without IPVS.
+// The IPVS table is the recording one and the checkers an in-memory HealthSource; the VRRP side
+// runs its real runtime over the in-memory LAN.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sidesToRun, startDaemon, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
+import type { LvsParts } from '../../../src/core/lvs-parts.js';
+import type { LvsStatus } from '../../../src/core/lvs-subsystem.js';
+import type { HealthSource, RealServerHealth } from '../../../src/check/health.js';
+import { RecordingIpvsKernel } from '../../../src/kernel/recording-ipvs-kernel.js';
+import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
+import { realServerKey } from '../../../src/config/lvs-ids.js';
+import { KernelError } from '../../../src/kernel/errors.js';
+import { memoryLogger } from '../../../src/lib/log.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
+import { MemoryLan } from '../../../src/net/memory-lan.js';
+
+const VIP = '192.0.2.100';
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const INSTANCE = `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n}\n`;
+const VS = (haSuspend: boolean) =>
+  `virtual_server ${VIP} 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${haSuspend ? '  ha_suspend\n' : ''}  real_server 198.51.100.1 80 {\n    weight 3\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n`;
+
+/** Health the test sets by hand; every real server starts up. */
+class HandHealth implements HealthSource {
+  readonly map = new Map<string, RealServerHealth>();
+  private readonly listeners: ((h: RealServerHealth) => void)[] = [];
+  started = 0;
+  stopped = 0;
+  start(): Promise<void> {
+    this.started++;
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    this.stopped++;
+    return Promise.resolve();
+  }
+  current(): ReadonlyMap<string, RealServerHealth> {
+    return this.map;
+  }
+  onChange(l: (h: RealServerHealth) => void): void {
+    this.listeners.push(l);
+  }
+  setAll(up: boolean, lastResult: string): void {
+    for (const [key, h] of this.map) {
+      const next = { ...h, up, checkersUp: up ? 1 : 0, lastResult };
+      this.map.set(key, next);
+      for (const l of this.listeners) l(next);
+    }
+  }
+}
+
+function setup(config: string, flags: Partial<DaemonOptions> = {}, ipvsPresent = true) {
+  const time = new VirtualTime();
+  const lan = new MemoryLan({ scheduler: time });
+  const dir = mkdtempSync(join(tmpdir(), 'kt-lvs-compose-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'keepalived.conf'), config);
+  const host = lan.addHost('a', { ifname: 'eth0', ifindex: 2, addresses: ['192.0.2.11'] });
+  const kernel = new RecordingKernel([
+    { name: 'lo', ifindex: 1 },
+    { name: 'eth0', ifindex: 2, mac: host.mac },
+  ]);
+  kernel.seedAddress({ address: '192.0.2.11', prefixLength: 24, dev: 'eth0' });
+  const ipvs = new RecordingIpvsKernel();
+  const health = new HandHealth();
+  let healthBuilt = 0;
+  const parts: LvsParts = {
+    openIpvs: () => (ipvsPresent ? Promise.resolve(ipvs) : Promise.reject(new KernelError('ENOENT', 'ipvsOpen', 'generic netlink family "IPVS" not found', { errno: 2 }))),
+    health: ({ model }) => {
+      healthBuilt++;
+      for (const vs of model.virtualServers)
+        for (const rs of vs.realServers) {
+          const key = realServerKey(rs, vs);
+          health.map.set(key, { key, up: true, checkersUp: 1, checkers: 1 });
+        }
+      return health;
+    },
+  };
+  const { log, records } = memoryLogger('debug');
+  const files = { pid: join(dir, 'keepalived.pid'), vrrp: join(dir, 'vrrp.pid'), checkers: join(dir, 'checkers.pid') };
+  const start = () =>
+    startDaemon({
+      configFile: join(dir, 'keepalived.conf'),
+      configId: 'a',
+      kernel,
+      io: host,
+      clock: time,
+      oneShot: time.oneShot,
+      log,
+      signals: false,
+      pidFile: files.pid,
+      vrrpPidFile: files.vrrp,
+      checkersPidFile: files.checkers,
+      lvsParts: parts,
+      ...flags,
+    });
+  const run = async (msTotal: number) => {
+    for (let t = 0; t < msTotal; t += 10) {
+      time.advance(10);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+  const msgs = () => records.map((r) => String(r.msg));
+  const services = () => ipvs.snapshot().map((e) => ({ vip: e.service.key.kind === 'addr' ? e.service.key.address : '?', dests: e.dests.map((d) => d.weight) }));
+  return { dir, files, kernel, ipvs, health, healthBuilt: () => healthBuilt, start, run, msgs, services };
+}
+
+async function stopped(d: RunningDaemon | undefined, run: (ms: number) => Promise<void>): Promise<void> {
+  if (!d) return;
+  const p = d.stop();
+  await run(2000);
+  await p;
+}
+
+describe('startDaemon: the LVS side', () => {
+  it('ha_suspend: checker results reach the table only while the VRRP instance holding the address is MASTER; the table is removed at stop', async () => {
+    const t = setup(INSTANCE + VS(true));
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(200);
+      expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'BACKUP' }] } });
+      t.health.setAll(false, 'connect refused');
+      await t.run(300);
+      // Suspended: the last decision stands (keepalived stops the checkers of a suspended virtual server).
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+      expect(d.status()).toMatchObject({ ipvs: { virtualServers: [{ suspended: true }] } });
+      await t.run(5000);
+      expect(d.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] }, ipvs: { virtualServers: [{ suspended: false }] } });
+      expect(t.services()).toEqual([{ vip: VIP, dests: [] }]);
+      t.health.setAll(true, 'connect success');
+      await t.run(300);
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+      expect(existsSync(t.files.checkers)).toBe(true);
+      expect(readFileSync(t.files.vrrp, 'utf8').trim()).toBe(String(process.pid));
+      await stopped(d, t.run);
+      d = undefined;
+      expect(t.services()).toEqual([]);
+      expect(existsSync(t.files.checkers)).toBe(false);
+      expect(t.health.stopped).toBe(1);
+    } finally {
+      await stopped(d, t.run);
+    }
+  });
+
+  it('status lists the virtual and real servers with health and weight; a health change reaches the table', async () => {
+    const t = setup(INSTANCE + VS(false));
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+      const st = d.status() as { ipvs: LvsStatus };
+      expect(st.ipvs.ipvs).toBe('active');
+      expect(st.ipvs.virtualServers).toMatchObject([{ label: `[${VIP}]:tcp:80`, realServers: [{ label: '[198.51.100.1]:tcp:80', alive: true, weight: 3 }] }]);
+    } finally {
+      await stopped(d, t.run);
+    }
+  });
+
+  it('an LVS-only config runs the LVS side only: no VRRP pid file, no "nothing to run" line', async () => {
+    const t = setup(VS(false));
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      expect(Object.keys(d.status())).toEqual(['ipvs']);
+      expect(() => d!.runtime).toThrow(/VRRP side does not run/);
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+      expect(existsSync(t.files.vrrp)).toBe(false);
+      expect(existsSync(t.files.checkers)).toBe(true);
+      expect(t.msgs().some((m) => /nothing to run/.test(m))).toBe(false);
+      expect(t.msgs().some((m) => m.startsWith('Starting VRRP child process'))).toBe(false);
+    } finally {
+      await stopped(d, t.run);
+    }
+  });
+
+  it('-P runs only VRRP (no checkers built, no checkers pid file); -C only the LVS side (no VRRP instance, no VRRP pid file)', async () => {
+    const p = setup(INSTANCE + VS(false), { vrrpOnly: true });
+    let d: RunningDaemon | undefined;
+    try {
+      d = await p.start();
+      await p.run(4500);
+      expect(Object.keys(d.status())).toEqual(['vrrp']);
+      expect(p.healthBuilt()).toBe(0);
+      expect(p.services()).toEqual([]);
+      expect(existsSync(p.files.checkers)).toBe(false);
+      expect(p.kernel.snapshot().addresses.some((a) => a.address === VIP)).toBe(true);
+    } finally {
+      await stopped(d, p.run);
+    }
+    const c = setup(INSTANCE + VS(false), { checkOnly: true });
+    d = undefined;
+    try {
+      d = await c.start();
+      await c.run(4500);
+      expect(Object.keys(d.status())).toEqual(['ipvs']);
+      expect(c.services()).toEqual([{ vip: VIP, dests: [3] }]);
+      expect(existsSync(c.files.vrrp)).toBe(false);
+      expect(existsSync(c.files.checkers)).toBe(true);
+      expect(c.kernel.snapshot().addresses.some((a) => a.address === VIP)).toBe(false);
+    } finally {
+      await stopped(d, c.run);
+    }
+  });
+
+  it('-I leaves the IPVS entries in place at stop', async () => {
+    const t = setup(VS(false), { dontReleaseIpvs: true });
+    const d = await t.start();
+    await t.run(500);
+    await stopped(d, t.run);
+    expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+  });
+
+  it('without IPVS in the kernel: one "Can\'t initialize ipvs" line, VRRP becomes MASTER, the checkers still run and report', async () => {
+    const t = setup(INSTANCE + VS(false), {}, false);
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(5000);
+      t.health.setAll(false, 'connect refused');
+      await t.run(6000);
+      expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] }, ipvs: { ipvs: 'unavailable', virtualServers: [{ realServers: [{ alive: false, lastResult: 'connect refused' }] }] } });
+      const lines = t.msgs().filter((m) => m.startsWith("IPVS: Can't initialize ipvs"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^IPVS: Can't initialize ipvs: No such file or directory/);
+      expect(t.health.started).toBe(1);
+    } finally {
+      await stopped(d, t.run);
+    }
+  });
+
+  it('sidesToRun: -P and -C each select a side, both or neither run both; --all runs a side with nothing configured', () => {
+    const both = { vrrpInstances: [1], virtualServers: [1] };
+    expect(sidesToRun({}, both)).toEqual({ vrrp: true, lvs: true });
+    expect(sidesToRun({ vrrpOnly: true }, both)).toEqual({ vrrp: true, lvs: false });
+    expect(sidesToRun({ checkOnly: true }, both)).toEqual({ vrrp: false, lvs: true });
+    expect(sidesToRun({ vrrpOnly: true, checkOnly: true }, both)).toEqual({ vrrp: true, lvs: true });
+    expect(sidesToRun({}, { vrrpInstances: [], virtualServers: [1] })).toEqual({ vrrp: false, lvs: true });
+    expect(sidesToRun({}, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: false });
+    expect(sidesToRun({ all: true }, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: true });
+    // Nothing configured: the VRRP side stays up idle, as before.
+    expect(sidesToRun({}, { vrrpInstances: [], virtualServers: [] })).toEqual({ vrrp: true, lvs: false });
+  });
+});
