@@ -325,7 +325,7 @@ export function usageText(prog = 'keepalived-ts'): string {
     `                                default '${DEFAULT_CONFIG_FILE}'`,
     `  -P, --vrrp                   Only run with VRRP subsystem`,
     `  -C, --check                  Only run with Health-checker subsystem (IPVS and checkers)`,
-    `                                (both, or neither: run both, in one process)`,
+    `                                (neither: both run, in one process; -P with -C: nothing runs)`,
     `  -B, --no_bfd                 Don't run BFD subsystem (there is none: no effect)`,
     `      --all                    Force all child processes to run, even if have no configuration`,
     `                                (here: run VRRP and the checkers, and write their pid files,`,

@@ -48,19 +48,19 @@ interface Created {
 }
 
 /**
- * Which sides run, as keepalived starts its children: VRRP unless -C alone, when an instance is
+ * Which sides run, as keepalived starts its children: VRRP unless -C, when an instance is
  * configured (or --all, or nothing at all is: then it stays up idle, as before); the LVS side
- * unless -P alone, when a virtual server is configured (or --all).
+ * unless -P, when a virtual server is configured (or --all).
  */
 export function sidesToRun(o: Pick<DaemonOptions, 'checkOnly' | 'vrrpOnly' | 'all'>, model: { vrrpInstances: readonly unknown[]; virtualServers: readonly unknown[] }): { vrrp: boolean; lvs: boolean } {
   const hasVrrp = model.vrrpInstances.length > 0;
   const hasLvs = model.virtualServers.length > 0;
-  // keepalived: -P and -C each select a side; both given, or neither, run both.
-  const vrrpAllowed = !o.checkOnly || o.vrrpOnly === true;
-  const lvsAllowed = !o.vrrpOnly || o.checkOnly === true;
+  // keepalived 2.2.7: -P leaves out the checkers, -C leaves out VRRP; both together leave out
+  // both ("no configuration to run", observed), and the daemon stays up idle.
+  if (o.checkOnly && o.vrrpOnly) return { vrrp: false, lvs: false };
   return {
-    vrrp: vrrpAllowed && (hasVrrp || o.all === true || !hasLvs),
-    lvs: lvsAllowed && (hasLvs || o.all === true),
+    vrrp: !o.checkOnly && (hasVrrp || o.all === true || !hasLvs),
+    lvs: !o.vrrpOnly && (hasLvs || o.all === true),
   };
 }
 
@@ -86,6 +86,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   const config = await loadDaemonConfig(o, daemonMainFiles(o), log);
   const sides = sidesToRun(o, config.model);
+  if (!sides.vrrp && !sides.lvs) log.warn('-P/--vrrp and -C/--check together: nothing to run (as keepalived 2.2.7); staying up, idle, until stopped');
   const host = await openHostIo(o);
   const runner = o.runner ?? new NodeProcessRunner();
   const fifos = new SharedFifos(config.model, log, runner, new RealTimers(clock), sides);

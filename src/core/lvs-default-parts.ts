@@ -5,7 +5,7 @@ import { CheckerHost } from '../check/checker-host.js';
 import { prepareCheckerScripts } from '../check/checker-scripts.js';
 import { buildCheckPlan } from '../check/plan.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
-import { KernelError } from '../kernel/errors.js';
+import { GenlIpvsKernel } from '../kernel/genl-ipvs-kernel.js';
 import { nodeSecurityFs } from '../notify/script-security.js';
 import type { LvsParts } from './lvs-parts.js';
 import { userDbOnce } from './vrrp-scripts.js';
@@ -20,6 +20,7 @@ export function defaultLvsParts(): LvsParts {
   };
 }
 
+/** Rejects with a KernelError (ENOENT, errno 2) naming the cause when the kernel has no IPVS. */
 function openGenlIpvs(): Promise<IpvsKernel> {
-  return Promise.reject(new KernelError('ENOENT', 'ipvsOpen', 'the generic netlink IPVS table is not part of this build yet', { errno: 2 }));
+  return GenlIpvsKernel.open();
 }

@@ -13,7 +13,7 @@
 // thresholds, tunnel) is an edit, never a delete and add, so no connection is dropped for it.
 // A pe change is an edit as well: ip_vs_edit_service takes the new engine.
 import type { IpvsDest, IpvsEntry, IpvsOp, IpvsService } from '../kernel/ipvs.js';
-import { IPVS_SVC_FLAG, destKeyText, serviceKeyText } from '../kernel/ipvs.js';
+import { IPVS_SVC_FLAG, canonicalIpvsService, destKeyText, serviceKeyText } from '../kernel/ipvs.js';
 
 export function reconcile(observed: readonly IpvsEntry[], desired: readonly IpvsEntry[], owned: ReadonlySet<string>): IpvsOp[] {
   const have = new Map(observed.map((e) => [serviceKeyText(e.service.key), e]));
@@ -50,7 +50,11 @@ export function reconcile(observed: readonly IpvsEntry[], desired: readonly Ipvs
   return [...delDests, ...delServices, ...editServices, ...addServices, ...destOps];
 }
 
-export function sameService(a: IpvsService, b: IpvsService): boolean {
+export function sameService(x: IpvsService, y: IpvsService): boolean {
+  // Both in the one spelling the kernel reads back (default netmask, PERSISTENT exactly when a
+  // timeout is set, no empty pe), so a desired entry written another way is not edited every pass.
+  const a = canonicalIpvsService(x);
+  const b = canonicalIpvsService(y);
   const mask = ~IPVS_SVC_FLAG.HASHED;
   return a.scheduler === b.scheduler && (a.flags & mask) === (b.flags & mask) && a.timeout === b.timeout && a.netmask === b.netmask && (a.pe ?? '') === (b.pe ?? '');
 }

@@ -16,7 +16,7 @@
 import { KernelError } from './errors.js';
 import type { KernelErrorCode } from './errors.js';
 import type { IpvsDest, IpvsEntry, IpvsInfo, IpvsKernel, IpvsOp, IpvsOpResult, IpvsService, IpvsTimeouts } from './ipvs.js';
-import { IPVS_SVC_FLAG, destKeyText, serviceKeyText } from './ipvs.js';
+import { canonicalIpvsDest, canonicalIpvsService, destKeyText, serviceKeyText } from './ipvs.js';
 
 /** Schedulers of a stock kernel (ip_vs_*.ko). */
 export const KERNEL_SCHEDULERS: ReadonlySet<string> = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
@@ -62,7 +62,7 @@ export class RecordingIpvsKernel implements IpvsKernel {
 
   /** Puts an entry in place (replacing one with the same key). */
   seed(e: IpvsEntry): void {
-    this.table.set(serviceKeyText(e.service.key), { service: e.service, dests: new Map(e.dests.map((d) => [destKeyText(d), d])) });
+    this.table.set(serviceKeyText(e.service.key), { service: normalise(e.service), dests: new Map(e.dests.map((d) => [destKeyText(d), canonicalIpvsDest(d)])) });
   }
 
   /** Runs ops as someone else would (ipvsadm): same kernel rules, not in the op log. */
@@ -191,7 +191,7 @@ export class RecordingIpvsKernel implements IpvsKernel {
         const had = slot.dests.has(dk);
         if (op.op === 'addDest' && had) return refuse('EEXIST', `dest ${dk} exists in ${k}`);
         if (op.op === 'editDest' && !had) return refuse('ENOENT', `no dest ${dk} in ${k}`);
-        slot.dests.set(dk, op.dest);
+        slot.dests.set(dk, canonicalIpvsDest(op.dest));
         return OK;
       }
       case 'deleteDest': {
@@ -212,6 +212,7 @@ function refuse(code: KernelErrorCode, message: string): IpvsOpResult {
 }
 
 /** The kernel keeps HASHED to itself; a dump never shows it in our value type. */
+/** Stored and read back in the one spelling the generic netlink implementation's dump returns. */
 function normalise(s: IpvsService): IpvsService {
-  return (s.flags & IPVS_SVC_FLAG.HASHED) === 0 ? s : { ...s, flags: s.flags & ~IPVS_SVC_FLAG.HASHED };
+  return canonicalIpvsService(s);
 }

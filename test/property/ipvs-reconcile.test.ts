@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/ipvs/reconcile.js';
-import { destKeyText, serviceKeyText, type IpvsDest, type IpvsEntry, type IpvsServiceKey } from '../../src/kernel/ipvs.js';
+import { canonicalIpvsDest, canonicalIpvsService, destKeyText, serviceKeyText, type IpvsDest, type IpvsEntry, type IpvsServiceKey } from '../../src/kernel/ipvs.js';
 import { RecordingIpvsKernel } from '../../src/kernel/recording-ipvs-kernel.js';
 
 const KEYS: IpvsServiceKey[] = [
@@ -40,7 +40,7 @@ const entry = (key: IpvsServiceKey): fc.Arbitrary<IpvsEntry> =>
       timeout: fc.constantFrom(0, 300),
       dests: fc.uniqueArray(dest(key.family), { maxLength: 4, selector: (d) => destKeyText(d) }),
     })
-    .map(({ dests, ...s }) => ({ service: { key, netmask: key.family === 'inet' ? '255.255.255.255' : '128', ...s }, dests }));
+    .map(({ dests, ...s }) => ({ service: canonicalIpvsService({ key, netmask: key.family === 'inet' ? '255.255.255.255' : '128', ...s }), dests: dests.map(canonicalIpvsDest) }));
 
 const table: fc.Arbitrary<IpvsEntry[]> = fc.subarray(KEYS).chain((keys) => (keys.length === 0 ? fc.constant([]) : fc.tuple(...keys.map(entry))));
 

@@ -240,12 +240,12 @@ describe('startDaemon: the LVS side', () => {
     }
   });
 
-  it('sidesToRun: -P and -C each select a side, both or neither run both; --all runs a side with nothing configured', () => {
+  it('sidesToRun: -P leaves out the LVS side, -C the VRRP side, both together both (keepalived 2.2.7); --all runs a side with nothing configured', () => {
     const both = { vrrpInstances: [1], virtualServers: [1] };
     expect(sidesToRun({}, both)).toEqual({ vrrp: true, lvs: true });
     expect(sidesToRun({ vrrpOnly: true }, both)).toEqual({ vrrp: true, lvs: false });
     expect(sidesToRun({ checkOnly: true }, both)).toEqual({ vrrp: false, lvs: true });
-    expect(sidesToRun({ vrrpOnly: true, checkOnly: true }, both)).toEqual({ vrrp: true, lvs: true });
+    expect(sidesToRun({ vrrpOnly: true, checkOnly: true }, both)).toEqual({ vrrp: false, lvs: false });
     expect(sidesToRun({}, { vrrpInstances: [], virtualServers: [1] })).toEqual({ vrrp: false, lvs: true });
     expect(sidesToRun({}, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: false });
     expect(sidesToRun({ all: true }, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: true });
