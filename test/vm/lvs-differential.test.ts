@@ -38,6 +38,15 @@ const nameOf = (p: string): string => basename(p, '.conf');
  */
 const DELIBERATE_DIFFERENCES: Record<string, string> = {};
 
+/**
+ * Differences this comparison found that are bugs of ours, not choices: config name -> what
+ * differs. The test requires them to still differ (so a fix shows up and the entry is removed);
+ * every other config must match.
+ */
+// The first run found three (a real server's own TUN options ignored, a port-0 real server
+// refused, a group range written IP1-IP2 refused); all fixed. Empty now.
+const KNOWN_BUGS: Record<string, string> = {};
+
 /** Why our daemon cannot run the set yet (it refuses -C while it has no LVS subsystem). */
 function oursMissing(): string | undefined {
   const parsed = parseArgv(['-C'], 'vm');
@@ -113,7 +122,10 @@ describe('LVS director: our table against keepalived -C, config by config (qemu 
       const found: string[] = [];
       const theirs = sortTable(ipvsadmTable(file(`${n}.keepalived.rules`), file(`${n}.keepalived.thresholds`)));
       const ours = sortTable(ipvsadmTable(file(`${n}.ours.rules`), file(`${n}.ours.thresholds`)));
-      if (JSON.stringify(ours) !== JSON.stringify(theirs)) found.push(`tables differ:\nkeepalived:\n${file(`${n}.keepalived.rules`)}${file(`${n}.keepalived.thresholds`)}ours:\n${file(`${n}.ours.rules`)}${file(`${n}.ours.thresholds`)}`);
+      const same = JSON.stringify(ours) === JSON.stringify(theirs);
+      if (KNOWN_BUGS[n] !== undefined) {
+        if (same) found.push(`now identical to keepalived's: remove it from KNOWN_BUGS (${KNOWN_BUGS[n]})`);
+      } else if (!same) found.push(`tables differ:\nkeepalived:\n${file(`${n}.keepalived.rules`)}${file(`${n}.keepalived.thresholds`)}ours:\n${file(`${n}.ours.rules`)}${file(`${n}.ours.thresholds`)}`);
       if (!file(`${n}.ours.meta`).includes('exit 0')) found.push('ours did not exit 0 at SIGTERM');
       if (file(`${n}.ours.after`) !== '') found.push(`left after SIGTERM:\n${file(`${n}.ours.after`)}`);
       if (found.length > 0) problems.push(`${n}: ${found.join('; ')}\nour log:\n${file(`${n}.ours.log`)}\n${file(`${n}.ours.meta`)}`);

@@ -79,7 +79,13 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
     if (!first) return bad('invalid address');
     const lastPart = text.slice(dash + 1);
     let last;
-    if (first.family === 'inet') {
+    // IP1-IP2 with the end written in full (keepalived 2.2.7 takes it, same family), else the
+    // last octet (IPv4) or last group (IPv6).
+    const full = lastPart.includes('.') || lastPart.includes(':') ? parseIp(lastPart) : undefined;
+    if (full) {
+      if (full.family !== first.family) return bad('invalid range end');
+      last = full;
+    } else if (first.family === 'inet') {
       const o = parseIpv4(first.address) as number[];
       const n = /^\d{1,3}$/.test(lastPart) ? Number(lastPart) : NaN;
       if (!(n >= o[3] && n <= 255)) return bad('invalid range end');

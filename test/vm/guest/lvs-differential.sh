@@ -7,7 +7,8 @@
 side=$1
 shift
 
-# Polls the table every half second; settled when unchanged for 3 s after at least MIN seconds.
+# Polls the table every half second; settled when it is not empty and unchanged for 3 s, after at
+# least MIN seconds (a director that starts slowly shows an empty table that is stable too).
 settle() {
   min=$1
   start=$(date +%s)
@@ -20,7 +21,7 @@ settle() {
       last=$cur
       same_since=$now
     fi
-    if [ $((now - start)) -ge "$min" ] && [ $((now - same_since)) -ge 3 ]; then break; fi
+    if [ -n "$cur" ] && [ $((now - start)) -ge "$min" ] && [ $((now - same_since)) -ge 3 ]; then break; fi
     if [ $((now - start)) -ge 60 ]; then echo "unsettled after 60 s"; break; fi
     sleep 0.5
   done
