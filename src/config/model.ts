@@ -429,6 +429,8 @@ export interface RealServer extends CheckTiming {
   port?: number;
   weight: number;
   lvsMethod?: LbKind;
+  /** `lvs_method TUN ...` arguments after TUN, when the real server names its own method. */
+  tunnel?: string[];
   notifyUp?: ScriptSpec;
   notifyDown?: ScriptSpec;
   uthreshold: number;

@@ -338,13 +338,16 @@ function rsPort(rs: RealServer, vs: VirtualServer): number {
 
 function realDest(rs: RealServer, vs: VirtualServer, t: ServiceTarget, weight: number): IpvsDest {
   const forward = forwardOf(rs.lvsMethod ?? vs.lbKind);
-  return dest(rs.ip.family, rs.ip.text, forward === 'masq' ? rsPort(rs, vs) : t.port, forward, weight, rs.uthreshold, rs.lthreshold, vs);
+  // Tunnel options written on the real server's own lvs_method replace the service's (seen against
+  // keepalived 2.2.7 in test/vm/lvs-differential.test.ts, config forwarding).
+  const tunnel = rs.tunnel ?? vs.tunnel;
+  return dest(rs.ip.family, rs.ip.text, forward === 'masq' ? rsPort(rs, vs) : t.port, forward, weight, rs.uthreshold, rs.lthreshold, tunnel);
 }
 
 /** One literal per shape (a trailing spread in a literal is a slow runtime copy in V8). */
-function dest(family: 'inet' | 'inet6', address: string, port: number, forward: IpvsForward, weight: number, upper: number, lower: number, vs: VirtualServer): IpvsDest {
+function dest(family: 'inet' | 'inet6', address: string, port: number, forward: IpvsForward, weight: number, upper: number, lower: number, tunnel: readonly string[] | undefined): IpvsDest {
   if (forward !== 'tunnel') return { family, address, port, forward, weight, upperThreshold: upper, lowerThreshold: lower };
-  const tun = tunnelOf(vs.tunnel);
+  const tun = tunnelOf(tunnel);
   return { family, address, port, forward, weight, upperThreshold: upper, lowerThreshold: lower, tunnelType: tun.tunnelType, tunnelPort: tun.tunnelPort, tunnelFlags: tun.tunnelFlags };
 }
 
@@ -359,7 +362,7 @@ function sorryPort(vs: VirtualServer): number {
 function sorryDest(vs: VirtualServer, t: ServiceTarget, weight: number): IpvsDest {
   const s = vs.sorryServer!;
   const forward = forwardOf(vs.sorryServerLvsMethod ?? vs.lbKind);
-  return dest(s.ip.family, s.ip.text, forward === 'masq' ? (s.port ?? 0) : t.port, forward, weight, 0, 0, vs);
+  return dest(s.ip.family, s.ip.text, forward === 'masq' ? (s.port ?? 0) : t.port, forward, weight, 0, 0, vs.tunnel);
 }
 
 // ------------------------------------------------------------------------------ names

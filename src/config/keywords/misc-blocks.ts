@@ -87,9 +87,14 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
     if (!start) return bad('invalid address');
     const first = IpAddress.fromBytes(start.bytes);
     const lastPart = text.slice(dash + 1);
-    // The range end replaces the last part: the last octet (IPv4) or the last group (IPv6).
+    // IP1-IP2 with the end written in full (keepalived 2.2.7 takes it, same family), else the
+    // range end replaces the last part: the last octet (IPv4) or the last group (IPv6).
+    const full = lastPart.includes('.') || lastPart.includes(':') ? parseIpBytes(lastPart, LENIENT_V4) : undefined;
     const end = Uint8Array.from(start.bytes);
-    if (start.family === 'inet') {
+    if (full) {
+      if (full.family !== start.family) return bad('invalid range end');
+      end.set(full.bytes);
+    } else if (start.family === 'inet') {
       const n = /^\d{1,3}$/.test(lastPart) ? Number(lastPart) : NaN;
       if (!(n >= end[3] && n <= 255)) return bad('invalid range end');
       end[3] = n;
@@ -100,6 +105,7 @@ export function parseVsgEntry(line: Statement, ctx: BuildCtx): VirtualServerGrou
       end[15] = n & 0xff;
     }
     const last = IpAddress.fromBytes(end);
+    if (last.compare(first) < 0) return bad('range end before start');
     return { kind: 'range', ip: first, last, ...(port !== undefined ? { port } : {}), loc: line.loc };
   }
   const pfx = parseIpPrefix(text);

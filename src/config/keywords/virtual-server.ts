@@ -226,7 +226,8 @@ export const virtualServerTable: KeywordTable<VsDraft> = {
       }
       const rs: RealServer = { loc: s.loc, ip, weight: v.weight, uthreshold: 0, lthreshold: 0, checkers: [], other: {} };
       if (s.args[1]) {
-        const p = parseInteger(s.args[1].text, 1, 65535, { sink: ctx.sink, loc: s.args[1].loc });
+        // Port 0 is accepted, as keepalived 2.2.7 does (a real server of a port-0 persistent service).
+        const p = parseInteger(s.args[1].text, 0, 65535, { sink: ctx.sink, loc: s.args[1].loc });
         // keepalived: "Invalid real server ip address/port ... - skipping" (block not read).
         if (p === undefined) return;
         rs.port = p;
@@ -267,7 +268,10 @@ export const realServerTable: KeywordTable<RealServer> = {
     minArgs: 1,
     handle: (s, r, ctx) => {
       const k = lbKindOf(s, ctx);
-      if (k) r.lvsMethod = k;
+      if (!k) return;
+      r.lvsMethod = k;
+      // A real server's own method replaces the service's, tunnel options included.
+      if (k === 'TUN' && s.args.length > 1) r.tunnel = s.args.slice(1).map((a) => a.text);
     },
   },
   notify_up: rsNotify('notifyUp'),

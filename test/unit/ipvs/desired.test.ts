@@ -89,6 +89,49 @@ virtual_server 192.0.2.1 80 {
     ]);
   });
 
+  it("a real server's own lvs_method TUN options replace the service's (keepalived 2.2.7 in the VM differential)", () => {
+    const m = modelOf(`
+virtual_server 192.0.2.1 80 {
+  protocol TCP
+  lb_kind TUN type gue port 6080 csum
+  real_server 192.0.2.10 80 { }
+  real_server 192.0.2.11 80 { lvs_method TUN type gue port 6081 remcsum }
+  real_server 192.0.2.12 80 { lvs_method TUN type gre nocsum }
+}`);
+    const [d] = steps(m, [{}]);
+    expect(d.entries[0].dests.map((x) => [x.address, x.tunnelType, x.tunnelPort, x.tunnelFlags])).toEqual([
+      ['192.0.2.10', 'gue', 6080, 1],
+      ['192.0.2.11', 'gue', 6081, 2],
+      ['192.0.2.12', 'gre', 0, 0],
+    ]);
+  });
+
+  it('a port-0 persistent service keeps its port-0 real server; a group range may name its end in full (both as keepalived 2.2.7 in the VM differential)', () => {
+    const m = modelOf(`
+virtual_server 192.0.2.33 0 {
+  protocol TCP
+  lb_algo rr
+  lb_kind DR
+  real_server 198.51.100.11 0 { }
+}
+virtual_server_group G {
+  192.0.2.70-192.0.2.72 80
+}
+virtual_server group G {
+  protocol TCP
+  lb_algo rr
+  lb_kind DR
+  real_server 198.51.100.12 80 { }
+}`);
+    const [d] = steps(m, [{}]);
+    expect(d.entries.map((e) => [e.service.key.kind === 'addr' ? `${e.service.key.address}:${e.service.key.port}` : '', e.service.timeout, e.dests.map((x) => `${x.address}:${x.port}`)])).toEqual([
+      ['192.0.2.33:0', 360, ['198.51.100.11:0']],
+      ['192.0.2.70:80', 0, ['198.51.100.12:80']],
+      ['192.0.2.71:80', 0, ['198.51.100.12:80']],
+      ['192.0.2.72:80', 0, ['198.51.100.12:80']],
+    ]);
+  });
+
   it('virtual_server_group: one service per address of a range and per fwmark; DR dest port follows each entry', () => {
     const m = modelOf(`
 virtual_server_group WEB {

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// The LVS director end to end, ours vs keepalived 2.2.7 in the same VM boot (this machine's
+// kernel has no IPVS; test/vm/vm.ts: qemu under TCG, so absolute figures are several times those
+// of real hardware and the ratios are the point). Both run with -C:
+//   - start to a complete table of SERVICES x DESTS (all healthy: no checkers), polled with
+//     ipvsadm -Sn every 20 ms;
+//   - a real server going down: its TCP listener closes, time until its entry leaves the table
+//     (TCP_CHECK, delay_loop 1, connect_timeout 1, same config for both), polled every 10 ms.
+// Rounds are interleaved (keepalived, then ours). Medians of RUNS. Our daemon is left out, with a
+// note, while our CLI refuses -C; our IPVS manager alone (test/vm/guest/lvs-manager-guest.ts: our
+// parser, desired/reconcile, GenlIpvsKernel, as a node process) is timed the same way, and the
+// kernel operations of its second pass over the unchanged table are counted (target: zero).
+//
+//   node bench/lvs-director.mjs [--runs 3] [--services 1000] [--dests 10]
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const runs = arg('runs', 3);
+const services = arg('services', 1000);
+const dests = arg('dests', 10);
+
+const bundle = async (entry, opts = {}) =>
+  (await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent', ...opts })).outputFiles[0].text;
+const tmp = mkdtempSync(join(tmpdir(), 'kt-bench-lvs-'));
+let vm;
+let argv;
+try {
+  // The VM launcher and our argv parser are TypeScript; bundled with their own locations kept.
+  const vmTs = join(repo, 'test/vm/vm.ts');
+  writeFileSync(join(tmp, 'vm.mjs'), await bundle(vmTs, { define: { 'import.meta.url': JSON.stringify(pathToFileURL(vmTs).href) } }));
+  writeFileSync(join(tmp, 'argv.mjs'), await bundle(join(repo, 'src/cli/argv.ts')));
+  vm = await import(pathToFileURL(join(tmp, 'vm.mjs')).href);
+  argv = await import(pathToFileURL(join(tmp, 'argv.mjs')).href);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+const missing = vm.vmMissing();
+if (missing) {
+  console.error(`cannot run: ${missing}`);
+  process.exit(2);
+}
+// The logger's dependencies use require(); an ESM bundle needs one made for it.
+const manager = await bundle(join(repo, 'test/vm/guest/lvs-manager-guest.ts'), {
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+const parsed = argv.parseArgv(['-C'], 'vm');
+const refused = parsed.ok ? argv.refusedFlagsLine(parsed.options) : parsed.message;
+const oursCmd = refused === undefined ? `node ${join(repo, 'dist/bin/keepalived-ts.mjs')}` : '-';
+const script = `
+set -e
+modprobe ip_vs
+ip link add dummy0 type dummy
+ip link set dummy0 up
+ip addr add 198.51.100.1/24 dev dummy0
+for i in $(seq 11 20); do ip addr add 198.51.100.$i/32 dev dummy0; done
+node lvs-director-guest.mjs ${runs} ${services} ${dests} '${oursCmd}'
+`;
+console.error(`booting the VM: ${runs} rounds, ${services} x ${dests}${refused ? `; ours left out: ${refused}` : ''} ...`);
+const r = await vm.runInVm(script, {
+  timeoutMs: 1_500_000,
+  files: { 'lvs-director-guest.mjs': readFileSync(join(repo, 'bench/lvs-director-guest.mjs')), 'lvs-manager.mjs': manager },
+  env: { KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node') },
+});
+const out = r.files.get('director-bench.json');
+if (!out) {
+  console.error(`VM run failed (exit ${r.exitCode}, timed out ${r.timedOut})\n${r.output}\n${r.console.slice(-2000)}`);
+  process.exit(1);
+}
+const res = JSON.parse(out.toString('utf8'));
+const median = (a) => {
+  if (!a || a.length === 0) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f = (v) => (Number.isNaN(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const row = (what, a) => `| ${what} | ${f(median(a))} | ${a.map(f).join(', ')} |`;
+console.log(`LVS director, ${res.runs} interleaved rounds, VM boot+run ${(r.elapsedMs / 1000).toFixed(0)} s`);
+console.log('| what | median ms | runs (ms) |');
+console.log('|---|---|---|');
+console.log(row(`keepalived -C: start to complete table (${res.services} x ${res.dests})`, res.table.keepalived));
+console.log(row(`our IPVS manager alone (node process: parse, first pass): start to complete table`, res.table.manager));
+if (res.table.ours.length) console.log(row(`ours -C: start to complete table (${res.services} x ${res.dests})`, res.table.ours));
+console.log(row('keepalived -C: listener closed to entry gone', res.down.keepalived));
+if (res.down.ours.length) console.log(row('ours -C: listener closed to entry gone', res.down.ours));
+if (res.table.ours.length) console.log(`ratios of medians, keepalived / ours: table ${(median(res.table.keepalived) / median(res.table.ours)).toFixed(2)}, down ${(median(res.down.keepalived) / median(res.down.ours)).toFixed(2)}`);
+console.log(`ratio of medians, keepalived / our IPVS manager alone: table ${(median(res.table.keepalived) / median(res.table.manager)).toFixed(2)}`);
+console.log(`kernel operations of a pass over the unchanged table (besides its dump): ${res.noop.map((n) => n.noop).join(', ')} (first pass: ${res.noop.map((n) => n.first).join(', ')} operations)`);
+if (refused) console.log(`ours not measured: ${refused}`);
+for (const n of res.notes) console.log(`note: ${n}`);
