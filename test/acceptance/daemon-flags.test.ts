@@ -18,7 +18,7 @@ writeFileSync(
 describe('refused daemon flags', () => {
   for (const [argv, name] of [
     [['-s', 'blue'], '-s/--namespace'],
-    [['-C'], '-C/--check'],
+    [['-X'], '-X/--release-vips'],
     [['-S', '0'], '-S/--log-facility'],
     [['--snmp'], '-x/--snmp'],
   ] as const) {
