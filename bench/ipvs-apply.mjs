@@ -7,11 +7,9 @@
 // real hardware; the ratios are the point). Medians of RUNS runs inside one boot.
 //
 //   node bench/ipvs-apply.mjs [--runs 3] [--services 1000] [--dests 10]
-import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { bundle, loadVm } from './lib/vm-bench.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
@@ -22,26 +20,7 @@ const runs = arg('runs', 3);
 const services = arg('services', 1000);
 const dests = arg('dests', 10);
 
-const bundle = async (entry, opts = {}) =>
-  (await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent', ...opts })).outputFiles[0].text;
-
-// The VM launcher is TypeScript beside the tests; bundled here with its own location kept so it
-// finds build-initramfs.sh next to it.
-const vmTs = join(repo, 'test/vm/vm.ts');
-const launcherDir = mkdtempSync(join(tmpdir(), 'kt-bench-vm-'));
-let vm;
-try {
-  const launcher = join(launcherDir, 'vm.mjs');
-  writeFileSync(launcher, await bundle(vmTs, { define: { 'import.meta.url': JSON.stringify(pathToFileURL(vmTs).href) } }));
-  vm = await import(pathToFileURL(launcher).href);
-} finally {
-  rmSync(launcherDir, { recursive: true, force: true });
-}
-const missing = vm.vmMissing();
-if (missing) {
-  console.error(`cannot run: ${missing}`);
-  process.exit(2);
-}
+const vm = await loadVm(repo);
 const guest = await bundle(join(repo, 'test/vm/guest/ipvs-bench-guest.ts'));
 const script = `
 set -e

@@ -12,11 +12,10 @@
 // kernel operations of its second pass over the unchanged table are counted (target: zero).
 //
 //   node bench/lvs-director.mjs [--runs 3] [--services 1000] [--dests 10]
-import { build } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundle, importTs, loadVm } from './lib/vm-bench.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
@@ -27,26 +26,8 @@ const runs = arg('runs', 3);
 const services = arg('services', 1000);
 const dests = arg('dests', 10);
 
-const bundle = async (entry, opts = {}) =>
-  (await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent', ...opts })).outputFiles[0].text;
-const tmp = mkdtempSync(join(tmpdir(), 'kt-bench-lvs-'));
-let vm;
-let argv;
-try {
-  // The VM launcher and our argv parser are TypeScript; bundled with their own locations kept.
-  const vmTs = join(repo, 'test/vm/vm.ts');
-  writeFileSync(join(tmp, 'vm.mjs'), await bundle(vmTs, { define: { 'import.meta.url': JSON.stringify(pathToFileURL(vmTs).href) } }));
-  writeFileSync(join(tmp, 'argv.mjs'), await bundle(join(repo, 'src/cli/argv.ts')));
-  vm = await import(pathToFileURL(join(tmp, 'vm.mjs')).href);
-  argv = await import(pathToFileURL(join(tmp, 'argv.mjs')).href);
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
-}
-const missing = vm.vmMissing();
-if (missing) {
-  console.error(`cannot run: ${missing}`);
-  process.exit(2);
-}
+const vm = await loadVm(repo);
+const argv = await importTs(join(repo, 'src/cli/argv.ts'));
 // The logger's dependencies use require(); an ESM bundle needs one made for it.
 const manager = await bundle(join(repo, 'test/vm/guest/lvs-manager-guest.ts'), {
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
