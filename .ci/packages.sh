@@ -9,6 +9,7 @@ PKGS=(
   make g++ python3        # native addon build
   util-linux passwd coreutils  # setpriv, unshare, useradd, mkfifo (notify/script tests)
   qemu-system-x86 linux-image-amd64 busybox-static cpio  # the IPVS test VM (test/vm/): TCG, a kernel with IPVS
+  frr nftables            # FRR vrrpd as a second VRRP implementation; nft for no_accept/strict tables
 )
 # Never let package installation start a daemon on this host (keepalived in the host namespace
 # would send VRRP adverts on the host's network).
