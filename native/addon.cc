@@ -31,7 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kinds.Set("icmp6", static_cast<int>(kts::Kind::kIcmp6));
   kinds.Set("netlink", static_cast<int>(kts::Kind::kNetlink));
   exports.Set("kinds", kinds);
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   return exports;
 }
 

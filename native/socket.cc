@@ -212,12 +212,31 @@ void Socket::OpenRaw6(Napi::Env env, const Napi::Object& opts, bool icmp) {
   fd_ = ::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_);
   if (fd_ < 0) ThrowErrno(env, errno, "socket(AF_INET6, SOCK_RAW)");
   FdGuard guard{fd_};
+  // An ICMPv6 socket is send-only unless `receiveTypes` names the ICMPv6 types it reads.
+  bool icmpReceives = false;
   if (icmp) {
-    // Send-only: block every ICMPv6 type so nothing queues on a socket nobody reads.
+    // Block every ICMPv6 type but the ones asked for, so nothing else queues on the socket.
     icmp6_filter filter;
     ICMP6_FILTER_SETBLOCKALL(&filter);
+    if (Has(opts, "receiveTypes")) {
+      Napi::Value v = opts.Get("receiveTypes");
+      if (!v.IsArray()) ThrowType(env, "option receiveTypes must be an array of ICMPv6 types");
+      Napi::Array types = v.As<Napi::Array>();
+      for (uint32_t i = 0; i < types.Length(); i++) {
+        Napi::Value t = types.Get(i);
+        if (!t.IsNumber()) ThrowType(env, "option receiveTypes must be an array of ICMPv6 types");
+        int type = t.As<Napi::Number>().Int32Value();
+        if (type < 0 || type > 255) ThrowType(env, "ICMPv6 type out of range");
+        ICMP6_FILTER_SETPASS(type, &filter);
+        icmpReceives = true;
+      }
+    }
     if (setsockopt(fd_, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter) < 0)
       ThrowErrno(env, errno, "setsockopt(ICMP6_FILTER)");
+    if (icmpReceives) {
+      SetInt(env, fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "setsockopt(IPV6_RECVPKTINFO)");
+      SetInt(env, fd_, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "setsockopt(IPV6_RECVHOPLIMIT)");
+    }
     // RFC 4861 7.1.2: neighbour discovery packets must carry hop limit 255.
     SetInt(env, fd_, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IntOpt(opts, "unicastHops", 255), "setsockopt(IPV6_UNICAST_HOPS)");
   } else {
@@ -255,15 +274,27 @@ void Socket::OpenRaw6(Napi::Env env, const Napi::Object& opts, bool icmp) {
   guard.armed = false;
   if (rcv > 0 && setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-  rbuf_.resize(icmp ? 0 : kRecvBufferBytes);
+  rbuf_.resize(icmp && !icmpReceives ? 0 : kRecvBufferBytes);
 }
 
 void Socket::OpenPacket(Napi::Env env, const Napi::Object& opts) {
-  // Protocol 0: the socket receives nothing; it only sends complete Ethernet frames.
-  protocol_ = 0;
-  fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  // Without `receiveEthertype` (protocol 0) the socket receives nothing; it only sends complete
+  // Ethernet frames. With it, the socket reads the frames of that EtherType on `ifindex`
+  // (0: every interface), our own outgoing copies included (meta.pktType 4, PACKET_OUTGOING).
+  int ethertype = IntOpt(opts, "receiveEthertype", 0);
+  if (ethertype < 0 || ethertype > 0xffff) ThrowType(env, "receiveEthertype out of range");
+  protocol_ = ethertype;
+  fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(static_cast<uint16_t>(ethertype)));
   if (fd_ < 0) ThrowErrno(env, errno, "socket(AF_PACKET, SOCK_RAW)");
-  (void)opts;
+  if (ethertype == 0) return;
+  FdGuard guard{fd_};
+  sockaddr_ll sa{};
+  sa.sll_family = AF_PACKET;
+  sa.sll_protocol = htons(static_cast<uint16_t>(ethertype));
+  sa.sll_ifindex = IntOpt(opts, "ifindex", 0);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) ThrowErrno(env, errno, "bind(AF_PACKET)");
+  guard.armed = false;
+  rbuf_.resize(kRecvBufferBytes);
 }
 
 void Socket::OpenNetlink(Napi::Env env, const Napi::Object& opts) {
@@ -618,7 +649,7 @@ void Socket::ReadReady() {
           meta.Set(kTtl, Napi::Number::New(env, ttl));
         }
       }
-    } else if (kind_ == Kind::kRaw6) {
+    } else if (kind_ == Kind::kRaw6 || kind_ == Kind::kIcmp6) {
       const sockaddr_in6* s = reinterpret_cast<const sockaddr_in6*>(&from);
       meta.Set(kSrc, Napi::String::New(env, TextV6(s->sin6_addr)));
       meta.Set("scopeId", Napi::Number::New(env, s->sin6_scope_id));
@@ -635,6 +666,10 @@ void Socket::ReadReady() {
           meta.Set(kTtl, Napi::Number::New(env, hl));
         }
       }
+    } else if (kind_ == Kind::kPacket) {
+      const sockaddr_ll* s = reinterpret_cast<const sockaddr_ll*>(&from);
+      meta.Set(kIfindex, Napi::Number::New(env, s->sll_ifindex));
+      meta.Set("pktType", Napi::Number::New(env, s->sll_pkttype));
     } else if (kind_ == Kind::kNetlink) {
       const sockaddr_nl* s = reinterpret_cast<const sockaddr_nl*>(&from);
       meta.Set("pid", Napi::Number::New(env, s->nl_pid));

@@ -19,8 +19,8 @@ namespace kts {
 enum class Kind : int {
   kRaw4 = 0,     // AF_INET raw, protocol 112 (VRRP) or 51 (AH); IP_HDRINCL sends
   kRaw6 = 1,     // AF_INET6 raw, protocol 112; kernel checksum at offset 6
-  kPacket = 2,   // AF_PACKET SOCK_RAW, send-only (gratuitous ARP frames)
-  kIcmp6 = 3,    // AF_INET6 raw ICMPv6, send-only (unsolicited neighbour advertisements)
+  kPacket = 2,   // AF_PACKET SOCK_RAW: gratuitous ARP frames out; with receiveEthertype, frames in
+  kIcmp6 = 3,    // AF_INET6 raw ICMPv6: unsolicited neighbour advertisements out; receiveTypes in
   kNetlink = 4,  // AF_NETLINK, event subscription + requests
 };
 

@@ -20,6 +20,7 @@ import {
   ALL_NODES6,
   IPPROTO_VRRP,
   type IpFamily,
+  type HeardAnnouncement,
   type PacketIo,
   type PacketIoError,
   type ReceivedPacket,
@@ -252,6 +253,7 @@ export class MemoryHost implements PacketIo {
   private readonly sockets = new Set<MemoryVrrpSocket>();
   /** GARP frames and NAs this host heard (L2 receive side, for tests). */
   readonly heard: LanFrame[] = [];
+  private readonly watchers = new Set<{ ifindex: number; handler: (a: HeardAnnouncement) => void }>();
 
   constructor(
     readonly lan: MemoryLan,
@@ -311,7 +313,7 @@ export class MemoryHost implements PacketIo {
     this.checkSend(ifindex);
     if (frame.length < 14) throw new LanError('EINVAL', 'an Ethernet frame has at least 14 bytes', 22);
     const f: LanFrame = { kind: 'arp', at: this.lan.scheduler.clock.now(), from: this.name, ifindex, frame: copy(frame) };
-    this.lan.transmit(f, (h) => () => h.heard.push(f));
+    this.lan.transmit(f, (h) => () => h.hear(f));
   }
 
   sendUnsolicitedNa(ifindex: number, src: string, icmp: Uint8Array, dst: string = ALL_NODES6): void {
@@ -328,7 +330,24 @@ export class MemoryHost implements PacketIo {
       bytes[3] = c & 0xff;
     }
     const f: LanFrame = { kind: 'na', at: this.lan.scheduler.clock.now(), from: this.name, ifindex, src: s, dst: d, hopLimit: 255, bytes };
-    this.lan.transmit(f, (h) => () => h.heard.push(f));
+    this.lan.transmit(f, (h) => () => h.hear(f));
+  }
+
+  watchAnnouncements(ifindex: number, handler: (a: HeardAnnouncement) => void): () => void {
+    if (ifindex !== this.ifindex) throw new LanError('ENODEV', `${this.name}: no interface with index ${ifindex}`, 19);
+    const w = { ifindex, handler };
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
+  /** @internal A GARP or NA from another host arrived. */
+  hear(f: LanFrame): void {
+    this.heard.push(f);
+    for (const w of this.watchers) {
+      if (w.ifindex !== this.ifindex) continue; // a watch on a re-created interface's old index
+      if (f.kind === 'arp') w.handler({ kind: 'arp', ifindex: w.ifindex, bytes: f.frame });
+      else if (f.kind === 'na') w.handler({ kind: 'na', ifindex: w.ifindex, bytes: f.bytes });
+    }
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import {
   type NativeRecvMeta,
   type NativeSocket,
 } from './native.js';
-import { ALL_NODES6, IPPROTO_VRRP, type PacketIo, type PacketIoError, type ReceivedPacket, type VrrpSocket, type VrrpSocketSpec } from './packet-io.js';
+import { ALL_NODES6, IPPROTO_VRRP, type HeardAnnouncement, type PacketIo, type PacketIoError, type ReceivedPacket, type VrrpSocket, type VrrpSocketSpec } from './packet-io.js';
 
 function isRecvError(m: NativeRecvMeta | NativeRecvError): m is NativeRecvError {
   return typeof (m as NativeRecvError).code === 'string';
@@ -20,6 +20,12 @@ function isIpv4Multicast(addr: string): boolean {
   const first = Number(addr.split('.', 1)[0]);
   return first >= 224 && first <= 239;
 }
+
+const ETHERTYPE_ARP = 0x0806;
+/** RFC 4861 4.4: ICMPv6 type of a neighbour advertisement. */
+const ND_NEIGHBOR_ADVERT = 136;
+/** sll_pkttype of a frame we sent ourselves (linux/if_packet.h). */
+const PACKET_OUTGOING = 4;
 
 /** RFC 5798 5.1.1.3: hop limit / TTL of every advert is 255. */
 const VRRP_HOP_LIMIT = 255;
@@ -98,6 +104,7 @@ export class NativePacketIo implements PacketIo {
   private readonly sockets = new Set<NativeVrrpSocket>();
   private packet: NativeSocket | undefined;
   private icmp6: NativeSocket | undefined;
+  private readonly watches = new Set<() => void>();
   private closed = false;
 
   openVrrp(spec: VrrpSocketSpec): VrrpSocket {
@@ -148,8 +155,41 @@ export class NativePacketIo implements PacketIo {
     this.icmp6.send(icmp, dst, { ifindex, src, hopLimit: VRRP_HOP_LIMIT });
   }
 
+  watchAnnouncements(ifindex: number, handler: (a: HeardAnnouncement) => void): () => void {
+    if (this.closed) throw new Error('PacketIo is closed');
+    // ARP: a packet socket for EtherType 0x0806 bound to the interface; our own frames come
+    // back as PACKET_OUTGOING and are skipped.
+    const arp = openPacket({ receiveEthertype: ETHERTYPE_ARP, ifindex });
+    arp.start((data, meta) => {
+      if (data === null || isRecvError(meta) || meta.pktType === PACKET_OUTGOING) return;
+      handler({ kind: 'arp', ifindex, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    });
+    // Neighbour advertisements: an ICMPv6 socket passing type 136 only; the interface is told
+    // by IPV6_PKTINFO.
+    let na: NativeSocket | undefined;
+    try {
+      na = openIcmp6({ receiveTypes: [ND_NEIGHBOR_ADVERT] });
+      na.start((data, meta) => {
+        if (data === null || isRecvError(meta)) return;
+        if (meta.ifindex !== undefined && meta.ifindex !== ifindex) return;
+        handler({ kind: 'na', ifindex, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+      });
+    } catch (e) {
+      arp.close();
+      throw e;
+    }
+    const stop = () => {
+      arp.close();
+      na?.close();
+      this.watches.delete(stop);
+    };
+    this.watches.add(stop);
+    return stop;
+  }
+
   close(): void {
     this.closed = true;
+    for (const stop of [...this.watches]) stop();
     for (const s of [...this.sockets]) s.close();
     this.packet?.close();
     this.icmp6?.close();

@@ -27,6 +27,8 @@ export interface NativeRecvMeta {
   readonly ttl?: number;
   /** raw6: scope id of the source (link-local senders). */
   readonly scopeId?: number;
+  /** packet: sll_pkttype (0 to us, 1 broadcast, 2 multicast, 3 other host, 4 our own outgoing). */
+  readonly pktType?: number;
   /** netlink: sender port id (0 = the kernel). */
   readonly pid?: number;
   /** netlink: multicast groups bitmask the message was sent to (0 = unicast reply). */
@@ -83,6 +85,15 @@ export interface Icmp6Options {
   multicastHops?: number;
   unicastHops?: number;
   multicastIfindex?: number;
+  /** ICMPv6 types to receive (ICMP6_FILTER); without it the socket is send-only. */
+  receiveTypes?: number[];
+}
+
+export interface PacketOptions {
+  /** EtherType to receive (e.g. 0x0806 for ARP); without it the socket is send-only. */
+  receiveEthertype?: number;
+  /** Interface to receive on (0 or absent: every interface). */
+  ifindex?: number;
 }
 
 export interface NetlinkOptions {
@@ -168,7 +179,7 @@ export function isNativeError(e: unknown): e is NativeError {
 }
 
 export const ADDON_FILE = 'keepalived_ts_native.node';
-const EXPECTED_ABI = 2;
+const EXPECTED_ABI = 3;
 
 /** Finds the built addon: $KEEPALIVED_TS_NATIVE, else build/Release under the package root. */
 export function findAddon(): string {
@@ -230,9 +241,9 @@ export function openIcmp6(opts: Icmp6Options = {}): NativeSocket {
   return new a.Socket(a.kinds.icmp6, opts);
 }
 
-export function openPacket(): NativeSocket {
+export function openPacket(opts: PacketOptions = {}): NativeSocket {
   const a = loadNative();
-  return new a.Socket(a.kinds.packet, {});
+  return new a.Socket(a.kinds.packet, opts);
 }
 
 export function openNetlink(opts: NetlinkOptions = {}): NativeSocket {

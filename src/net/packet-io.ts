@@ -84,6 +84,19 @@ export interface PacketIo {
    * out of `ifindex` with hop limit 255 to `dst` (default ff02::1).
    */
   sendUnsolicitedNa(ifindex: number, src: string, icmp: Uint8Array, dst?: string): void;
+  /**
+   * Receives what other hosts announce on `ifindex`: ARP frames (kind 'arp', the whole Ethernet
+   * frame) and ICMPv6 neighbour advertisements (kind 'na', the ICMPv6 message). Our own
+   * outgoing frames are not delivered. Returns a function that stops watching.
+   */
+  watchAnnouncements(ifindex: number, handler: (a: HeardAnnouncement) => void): () => void;
   /** Closes every socket this PacketIo opened. */
   close(): void;
+}
+
+/** An ARP frame or a neighbour advertisement heard on a link (PacketIo.watchAnnouncements). */
+export interface HeardAnnouncement {
+  readonly kind: 'arp' | 'na';
+  readonly ifindex: number;
+  readonly bytes: Uint8Array;
 }

@@ -18,7 +18,7 @@ import { ipOf, type IpAddress } from '../../src/lib/ip.js';
 import { memoryLogger } from '../../src/lib/log.js';
 import { VirtualTime } from '../../src/lib/virtual-time.js';
 import { MemoryLan, type MemoryHost } from '../../src/net/memory-lan.js';
-import type { PacketIo, VrrpSocket, VrrpSocketSpec } from '../../src/net/packet-io.js';
+import type { HeardAnnouncement, PacketIo, VrrpSocket, VrrpSocketSpec } from '../../src/net/packet-io.js';
 import type { InstanceConfig, VrrpAction } from '../../src/vrrp/fsm/index.js';
 import { authPassBytes } from '../../src/vrrp/fsm/index.js';
 import type { RawCheck, TrackerRef } from '../../src/vrrp/fsm/types.js';
@@ -68,6 +68,9 @@ class MultiHomedIo implements PacketIo {
   }
   sendUnsolicitedNa(ifindex: number, src: string, icmp: Uint8Array, dst?: string): void {
     this.host(ifindex).sendUnsolicitedNa(ifindex, src, icmp, dst);
+  }
+  watchAnnouncements(ifindex: number, handler: (a: HeardAnnouncement) => void): () => void {
+    return this.host(ifindex).watchAnnouncements(ifindex, handler);
   }
   close(): void {
     for (const h of this.byIndex.values()) h.close();

@@ -94,6 +94,23 @@ export interface NaFrame {
   readonly checksumOk: boolean;
 }
 
+/**
+ * Decodes an ICMPv6 neighbour advertisement message (what a raw ICMPv6 socket reads: no IPv6
+ * header): its target and, when present, the target link-layer address option. Undefined if it
+ * is not an NA. The checksum was checked by the kernel.
+ */
+export function decodeNaMessage(m: Uint8Array): { target: string; targetMac?: string; override: boolean } | undefined {
+  if (m.length < 24 || m[0] !== ND_NEIGHBOR_ADVERT || m[1] !== 0) return undefined;
+  let targetMac: string | undefined;
+  for (let off = 24; off + 2 <= m.length; ) {
+    const olen = m[off + 1] * 8;
+    if (olen === 0 || off + olen > m.length) break;
+    if (m[off] === ND_OPT_TARGET_LINKADDR && olen >= 8) targetMac = formatMac(m, off + 2, 6);
+    off += olen;
+  }
+  return { target: formatIpv6(m, 8), ...(targetMac !== undefined ? { targetMac } : {}), override: (m[4] & NA_FLAG_OVERRIDE) !== 0 };
+}
+
 /** Decodes an Ethernet/IPv6 neighbour advertisement frame; undefined if it is not one. */
 export function decodeNaFrame(f: Uint8Array): NaFrame | undefined {
   if (f.length < 14 + 40 + 24) return undefined;

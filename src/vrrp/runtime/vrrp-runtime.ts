@@ -7,12 +7,13 @@ import type { AddressSpec, Kernel, RouteSpec } from '../../kernel/kernel.js';
 import type { Clock } from '../../lib/clock.js';
 import { RateLimitedCounter, type Logger } from '../../lib/log.js';
 import type { Us } from '../../lib/units.js';
-import type { PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
+import type { HeardAnnouncement, PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
 import { faultsOf, initialState, step } from '../fsm/step.js';
 import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
-import { buildGratuitousArp } from '../packet/arp.js';
-import { buildNaMessage } from '../packet/ndisc.js';
+import { buildGratuitousArp, decodeArpFrame } from '../packet/arp.js';
+import { buildNaMessage, decodeNaMessage } from '../packet/ndisc.js';
+import { AnnounceGuard } from './announce-guard.js';
 import { IpAddress, LENIENT } from '../../lib/ip.js';
 import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
 import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
@@ -72,6 +73,9 @@ export interface InstanceStatus {
   readonly errors: Record<string, number>;
   /** Answers to valid adverts held back by the flood limits, per reason (fsm SuppressReason). */
   readonly suppressed: Record<string, number>;
+  /** Announcements of our VIPs by another MAC heard while master, and our re-announcements. */
+  readonly foreignAnnouncements: number;
+  readonly reannouncements: number;
 }
 
 export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: number }) => void;
@@ -89,6 +93,8 @@ interface Inst {
   chain: Promise<void>;
   readonly errors: RateLimitedCounter;
   readonly suppressed: RateLimitedCounter;
+  /** Re-announces our VIPs after another MAC announced them (split-brain heal). */
+  guard?: AnnounceGuard;
   group?: Group;
 }
 
@@ -119,6 +125,9 @@ export class VrrpRuntime {
   /** Link events wait here while sockets move to a re-created interface, so they stay in order. */
   private linkChain: Promise<void> = Promise.resolve();
   private relinking = 0;
+  /** ARP / neighbour-advertisement watches per ifindex (split-brain heal), closed at stop. */
+  private readonly announceWatches = new Map<number, () => void>();
+  private readonly announceErrors = new RateLimitedCounter(60_000);
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -172,7 +181,11 @@ export class VrrpRuntime {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const inst of this.insts.values()) this.attachSocket(inst);
+    for (const inst of this.insts.values()) {
+      inst.guard = new AnnounceGuard(this.waits, () => this.reannounce(inst));
+      this.attachSocket(inst);
+      this.watchAnnouncements(inst);
+    }
     for (const name of this.insts.keys()) this.dispatch(name, { kind: 'startup' });
   }
 
@@ -187,6 +200,9 @@ export class VrrpRuntime {
     this.keepOnStop = opts.release === false;
     for (const name of this.insts.keys()) this.dispatch(name, { kind: 'shutdown' });
     this.timers.stop();
+    for (const inst of this.insts.values()) inst.guard?.cancel();
+    for (const stop of this.announceWatches.values()) stop();
+    this.announceWatches.clear();
     await Promise.all([...this.insts.values()].map((i) => i.chain));
     if (!this.keepOnStop) await Promise.all([...this.insts.values()].map((i) => i.vips.removeAll()));
     for (const { sock } of this.sockets.values()) sock.close();
@@ -203,6 +219,8 @@ export class VrrpRuntime {
       vipsInstalled: i.vips.installed,
       errors: i.errors.snapshot(),
       suppressed: i.suppressed.snapshot(),
+      foreignAnnouncements: i.guard?.heardCount ?? 0,
+      reannouncements: i.guard?.announcedCount ?? 0,
     }));
   }
 
@@ -323,6 +341,7 @@ export class VrrpRuntime {
         this.detachSocket(inst, old);
         try {
           this.attachSocket(inst);
+          this.watchAnnouncements(inst);
         } catch (e) {
           const code = (e as { code?: string }).code ?? 'open';
           inst.errors.hit(`socket:${code}`, this.deps.clock.now());
@@ -508,6 +527,7 @@ export class VrrpRuntime {
         else this.timers.set(name, a.at / 1000);
         return;
       case 'transition':
+        if (a.from === 'MASTER') inst.guard?.cancel();
         this.logTransition(inst, a);
         return;
       case 'notify':
@@ -586,6 +606,69 @@ export class VrrpRuntime {
     } catch (e) {
       this.deps.log.error({ owner, err: String(e) }, 'notify failed');
     }
+  }
+
+  /** Watches ARP and neighbour advertisements on every interface that carries the instance's VIPs. */
+  private watchAnnouncements(inst: Inst): void {
+    const indexes = new Set<number>([inst.spec.ifindex]);
+    for (const a of inst.spec.addresses.values()) if (a.ifindex !== undefined) indexes.add(a.ifindex);
+    for (const ifindex of indexes) {
+      if (this.announceWatches.has(ifindex)) continue;
+      try {
+        this.announceWatches.set(ifindex, this.deps.io.watchAnnouncements(ifindex, (a) => this.heardAnnouncement(a)));
+      } catch (e) {
+        // Not fatal: VRRP runs as before, without the re-announcement after a quiet heal.
+        const hit = this.announceErrors.hit('watch', this.deps.clock.now());
+        if (hit) this.deps.log.warn({ ifindex, err: String(e) }, `cannot watch ARP/neighbour advertisements on interface ${ifindex}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * An ARP frame or neighbour advertisement from the link. If it announces a VIP of an instance
+   * that is master here, from a MAC that is not the one we announce it with, another host
+   * claimed it (a split brain, or its aftermath): the instance re-announces once it is quiet.
+   */
+  private heardAnnouncement(a: HeardAnnouncement): void {
+    if (this.stopping) return;
+    let address: string | undefined;
+    let mac: string | undefined;
+    if (a.kind === 'arp') {
+      const f = decodeArpFrame(a.bytes);
+      if (!f || f.senderIp === '0.0.0.0') return; // not ARP/IPv4, or a probe (RFC 5227)
+      address = f.senderIp;
+      mac = f.senderMac;
+    } else {
+      const na = decodeNaMessage(a.bytes);
+      if (!na?.targetMac) return; // without the option the sender's MAC is unknown
+      address = na.target;
+      mac = na.targetMac;
+    }
+    for (const inst of this.insts.values()) {
+      if (inst.state.state !== 'MASTER' || !inst.guard) continue;
+      if (mac === inst.spec.mac.toLowerCase()) continue;
+      const { cfg } = inst.spec;
+      const vip = [...cfg.vips, ...cfg.evips].find((v) => v.text === address && (inst.spec.addresses.get(v.text)?.ifindex ?? inst.spec.ifindex) === a.ifindex);
+      if (!vip || !inst.vips.holds(vip.text)) continue;
+      const hit = this.announceErrors.hit(`heard:${cfg.name}`, this.deps.clock.now());
+      if (hit) {
+        this.deps.log.warn(
+          { instance: cfg.name, vip: vip.text, mac, total: hit.total, suppressed: hit.suppressed },
+          `(${cfg.name}) ${mac} announced our VIP ${vip.text}: re-announcing it once that host is quiet`,
+        );
+      }
+      inst.guard.heard();
+    }
+  }
+
+  /** The guard's call: gratuitous ARPs / unsolicited NAs for every VIP the master holds. */
+  private reannounce(inst: Inst): void {
+    if (this.stopping || inst.state.state !== 'MASTER') return;
+    const { cfg } = inst.spec;
+    const held = [...cfg.vips, ...cfg.evips].filter((v) => inst.vips.holds(v.text));
+    if (held.length === 0) return;
+    this.deps.log.info({ instance: cfg.name, vips: held.length }, `(${cfg.name}) re-announcing ${held.length} VIP(s) after another host announced them`);
+    inst.chain = inst.chain.then(() => this.sendGratuitous(inst, held, cfg.garp.masterRepeat));
   }
 
   private sendAdvert(inst: Inst, priority: number): void {

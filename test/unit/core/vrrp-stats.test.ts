@@ -44,7 +44,7 @@ describe('dump formats', () => {
     wire: { src: ipOf('192.0.2.11') },
     addresses: new Map([['192.0.2.100', { address: '192.0.2.100', prefixLength: 24, dev: 'eth0', ifindex: 2 }]]),
   } as unknown as RuntimeInstanceSpec;
-  const status: InstanceStatus = { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 140, master: '192.0.2.11', vipsInstalled: ['192.0.2.100'], errors: {}, suppressed: {} };
+  const status: InstanceStatus = { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 140, master: '192.0.2.11', vipsInstalled: ['192.0.2.100'], errors: {}, suppressed: {}, foreignAnnouncements: 0, reannouncements: 0 };
   const stats = new VrrpStats(() => 0);
   stats.action('VI_1', { kind: 'sendAdvert', priority: 140 });
   const ctx: DumpContext = { pid: 42, now: Date.UTC(2026, 0, 1), configFile: '/etc/keepalived/keepalived.conf', configId: 'h', instances: [{ spec, status, stats: stats.get('VI_1'), lastTransition: 1767225600 }] };
