@@ -1,19 +1,38 @@
 // The accept-mode firewall: drops traffic to and from addresses while they are held by an
 // instance that must not accept it (no_accept, strict mode), in an nftables table of our own
-// (docs/adr/0024). Each change is one `nft -f -` transaction; changes run one at a time, in the
-// order asked. Only our table is ever named: other tables are never listed, flushed or changed.
+// (docs/adr/0024). The tables are built by one `nft -f -` transaction when first needed; a state
+// change then only adds or deletes set elements, one nf_tables netlink batch from this process.
+// Changes run one at a time, in the order asked. Only our table is ever named: other tables are
+// never listed, flushed or changed.
 import { spawn } from 'node:child_process';
 import type { Logger } from '../lib/log.js';
+import { NetlinkNftElements } from './nft-netlink.js';
 import { elementCommands, elementOf, setOf, setupCommands, teardownCommands, type DropAddress, type NftFamily, type NftOptions, type NftPart } from './nft-ruleset.js';
 
-/** Runs one nft transaction (a script of commands); rejects with nft's own error text. */
+/** Where the firewall's transactions go. */
 export interface NftRunner {
+  /** One nft transaction (a script of commands); rejects with nft's own error text. */
   run(script: string): Promise<void>;
+  /** Adds or deletes elements of our sets (all or nothing). */
+  elements(table: string, op: 'add' | 'delete', addrs: readonly DropAddress[]): Promise<void>;
+  close?(): void;
 }
 
-/** The `nft` command, one process per transaction (`nft -f -`: all or nothing). */
+/**
+ * The host's nf_tables: the `nft` command for the set-up (one process per transaction, `nft -f -`:
+ * all or nothing) and a NETLINK_NETFILTER socket for the elements.
+ */
 export class NftCommand implements NftRunner {
+  private readonly netlink = new NetlinkNftElements();
   constructor(private readonly binary = 'nft') {}
+
+  elements(table: string, op: 'add' | 'delete', addrs: readonly DropAddress[]): Promise<void> {
+    return this.netlink.change(table, op, addrs);
+  }
+
+  close(): void {
+    this.netlink.close();
+  }
 
   run(script: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -39,6 +58,10 @@ export class RecordingNftRunner implements NftRunner {
   readonly scripts: string[] = [];
   /** Rejects the next run with this message (once). */
   failNext: string | undefined;
+
+  elements(table: string, op: 'add' | 'delete', addrs: readonly DropAddress[]): Promise<void> {
+    return this.run(elementCommands({ table, priority: 0, counters: false }, op, addrs).join('\n') + '\n');
+  }
 
   run(script: string): Promise<void> {
     this.scripts.push(script);
@@ -82,9 +105,11 @@ export class NftFirewall {
       const fresh = unique(addrs).filter((a) => !this.inSets.has(key(a)));
       if (fresh.length === 0 || this.closed) return;
       const parts = [...new Set(fresh.flatMap((a) => partsFor(a)))].filter((p) => !this.built.has(p));
-      const script = [...parts.flatMap((p) => setupCommands(this.opts, p)), ...elementCommands(this.opts, 'add', fresh)];
-      if (await this.run(script)) {
+      if (parts.length > 0) {
+        if (!(await this.attempt(() => this.runner.run(parts.flatMap((p) => setupCommands(this.opts, p)).join('\n') + '\n')))) return;
         for (const p of parts) this.built.add(p);
+      }
+      if (await this.attempt(() => this.runner.elements(this.opts.table, 'add', fresh))) {
         for (const a of fresh) this.inSets.set(key(a), a);
       }
     });
@@ -97,7 +122,7 @@ export class NftFirewall {
       if (held.length === 0 || this.closed) return;
       // Removed from our books even if nft fails: the next drop adds them again.
       for (const a of held) this.inSets.delete(key(a));
-      await this.run(elementCommands(this.opts, 'delete', held));
+      await this.attempt(() => this.runner.elements(this.opts.table, 'delete', held));
     });
   }
 
@@ -109,7 +134,8 @@ export class NftFirewall {
       const families = (['ip', 'ip6'] as const).filter((f) => this.built.has(f));
       this.inSets.clear();
       this.built.clear();
-      if (families.length > 0) await this.run(teardownCommands(this.opts, families));
+      if (families.length > 0) await this.attempt(() => this.runner.run(teardownCommands(this.opts, families).join('\n') + '\n'));
+      this.runner.close?.();
     });
   }
 
@@ -130,10 +156,10 @@ export class NftFirewall {
   }
 
   /** One transaction; a failure is logged (with a running count) and reported as false. */
-  private async run(commands: readonly string[]): Promise<boolean> {
+  private async attempt(tx: () => Promise<void>): Promise<boolean> {
     this.transactions++;
     try {
-      await this.runner.run(commands.join('\n') + '\n');
+      await tx();
       return true;
     } catch (e) {
       this.failures++;

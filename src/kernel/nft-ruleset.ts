@@ -38,7 +38,7 @@ export interface DropAddress {
   readonly address: string;
   readonly family: NftFamily;
   /** IPv6 link-local only: the interface the address lives on, and how the set keys it. */
-  readonly link?: { readonly ifname: string; readonly byName: boolean };
+  readonly link?: { readonly ifname: string; readonly ifindex?: number; readonly byName: boolean };
 }
 
 /** The set an address goes in. */

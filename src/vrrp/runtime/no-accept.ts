@@ -35,7 +35,7 @@ export class NoAcceptFirewall implements AcceptModeHook {
         m.set(text, {
           address: text,
           family: v6 ? 'ip6' : 'ip',
-          ...(v6bytes && isIpv6LinkLocal(v6bytes) ? { link: { ifname: dev, byName: linkByName && dev === spec.ifname } } : {}),
+          ...(v6bytes && isIpv6LinkLocal(v6bytes) ? { link: { ifname: dev, ifindex: a.ifindex, byName: linkByName && dev === spec.ifname } } : {}),
         });
       }
       this.byInstance.set(spec.cfg.name, m);
