@@ -19,14 +19,24 @@ const V4_OPEN = '192.0.2.110';
 const V6_DROP = '2001:db8::100';
 const V6_LL = 'fe80::100';
 
+/** Table options (global_defs) and how the IPv6 instance keys its link-local VIP. */
+interface Variant {
+  readonly table: string;
+  readonly globals: string[];
+  /** dont_track_primary on the IPv6 instance: its link-local VIP is keyed by interface name. */
+  readonly byName: boolean;
+}
+const DEFAULT: Variant = { table: 'keepalived', globals: [], byName: false };
+const TUNED: Variant = { table: 'vrrp_fw', globals: ['nftables vrrp_fw', 'nftables_priority -150', 'nftables_counters'], byName: true };
+
 /** Three instances: v2 IPv4 with no_accept, v2 IPv4 with accept, v3 IPv6 (global + link-local) with no_accept. */
-function config(priority: number, accept: boolean): string {
+function config(priority: number, accept: boolean, v: Variant = DEFAULT): string {
   const mode = accept ? 'accept' : 'no_accept';
   return (
-    GLOBAL_DEFS +
+    GLOBAL_DEFS.replace('}', v.globals.map((g) => `  ${g}\n`).join('') + '}') +
     instanceConf({ name: 'V4_DROP', vrid: 51, priority, vips: [`${V4_DROP}/24`, '192.0.2.101/24'], extra: [mode] }) +
     instanceConf({ name: 'V4_OPEN', vrid: 52, priority, vips: [`${V4_OPEN}/24`], extra: ['accept'] }) +
-    instanceConf({ name: 'V6_DROP', vrid: 53, priority, vips: [`${V6_DROP}/64`, `${V6_LL}/64`], extra: ['version 3', mode] })
+    instanceConf({ name: 'V6_DROP', vrid: 53, priority, vips: [`${V6_DROP}/64`, `${V6_LL}/64`], extra: ['version 3', mode, ...(v.byName ? ['dont_track_primary'] : [])] })
   );
 }
 
@@ -73,10 +83,10 @@ function ruleset(lab: Lab, host: string): string[] {
 }
 
 const ours = (r: readonly string[], table: string) => r.filter((o) => o.includes(`"table":"${table}"`) || o.includes(`"name":"${table}"`));
-const setElems = (r: readonly string[], family: string, set: string): unknown[] => {
+const setElems = (r: readonly string[], family: string, set: string, table = 'keepalived'): unknown[] => {
   const o = r.map((x) => JSON.parse(x) as Json).find((x) => {
     const s = x.set as Json | undefined;
-    return s && s.family === family && s.name === set && s.table === 'keepalived';
+    return s && s.family === family && s.name === set && s.table === table;
   });
   return ((o?.set as Json | undefined)?.elem as unknown[] | undefined) ?? [];
 };
@@ -100,24 +110,25 @@ interface Phases {
 }
 
 /** One daemon (keepalived or ours) on host a through master, backup (a priority-200 node on h) and stop. */
-async function run(f: NetnsFixture, start: (host: string, conf: string) => PeerProcess): Promise<Phases> {
+async function run(f: NetnsFixture, start: (host: string, conf: string) => PeerProcess, v: Variant = DEFAULT): Promise<Phases> {
   const { lab } = f;
-  const d = start('a', config(100, false));
+  const ll = v.byName ? 'vips_link_local_name' : 'vips_link_local';
+  const d = start('a', config(100, false, v));
   for (const i of ['V4_DROP', 'V4_OPEN', 'V6_DROP']) await d.waitFor(new RegExp(`\\(${i}\\) Entering MASTER STATE`), 20_000);
   // The set elements follow the state change (a separate transaction): wait for them.
-  await waitUntil('drop set filled', () => setElems(ruleset(lab, 'a'), 'ip', 'vips').length === 2 && setElems(ruleset(lab, 'a'), 'ip6', 'vips_link_local').length === 1, 5000, 50);
+  await waitUntil('drop set filled', () => setElems(ruleset(lab, 'a'), 'ip', 'vips', v.table).length === 2 && setElems(ruleset(lab, 'a'), 'ip6', ll, v.table).length === 1, 5000, 50);
   await sleep(500);
   const master = ruleset(lab, 'a');
   const pingDrop = pings(lab, 'p', V4_DROP);
   const pingOpen = pings(lab, 'p', V4_OPEN);
   const ping6Drop = pings(lab, 'p', V6_DROP);
 
-  const h = f.daemon('h', config(200, true));
+  const h = f.daemon('h', config(200, true, v));
   // h preempts (priority 200): every instance on a falls back to backup and drops its VIPs.
   await waitUntil('VIPs moved to h', () => [V4_DROP, V4_OPEN, V6_DROP].every((v) => hasVip(lab, 'h', v) && !hasVip(lab, 'a', v)), 20_000, 50);
   await waitUntil('drop sets emptied', () => {
     const r = ruleset(lab, 'a');
-    return setElems(r, 'ip', 'vips').length === 0 && setElems(r, 'ip6', 'vips').length === 0 && setElems(r, 'ip6', 'vips_link_local').length === 0;
+    return setElems(r, 'ip', 'vips', v.table).length === 0 && setElems(r, 'ip6', 'vips', v.table).length === 0 && setElems(r, 'ip6', ll, v.table).length === 0;
   }, 5000, 50);
   await sleep(500);
   const backup = ruleset(lab, 'a');
@@ -157,5 +168,20 @@ describe('no_accept: nftables drop rules beside keepalived 2.2.7', () => {
     // Only our table came and went: the foreign ones are as the test left them.
     expect(o.stopped).toEqual(foreign);
     for (const r of [o.master, o.backup]) expect(r.filter((x) => !ours([x], 'keepalived').length)).toEqual(foreign);
+  });
+
+  labIt('nftables NAME, nftables_priority, nftables_counters, dont_track_primary (link-local by name): same ruleset as keepalived', 150_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: ['192.0.2.11/24', '2001:db8::11/64'], h: ['192.0.2.12/24', '2001:db8::12/64'], p: ['192.0.2.9/24', '2001:db8::9/64'] });
+    const k = await run(f, (host, conf) => f.keepalived(host, conf), TUNED);
+    const o = await run(f, (host, conf) => f.daemon(host, conf), TUNED);
+    expect(setElems(k.master, 'ip6', 'vips_link_local_name', 'vrrp_fw')).toHaveLength(1);
+    expect(k.master.some((x) => x.includes('"prio":-150'))).toBe(true);
+    expect(k.master.some((x) => x.includes('"counter"'))).toBe(true);
+    expect(o.master).toEqual(k.master);
+    expect(o.backup).toEqual(k.backup);
+    expect(o.stopped).toEqual([]);
+    expect(k.stopped).toEqual([]);
+    expect({ drop: o.pingDrop, open: o.pingOpen, drop6: o.ping6Drop }).toEqual({ drop: k.pingDrop, open: k.pingOpen, drop6: k.ping6Drop });
   });
 });
