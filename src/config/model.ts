@@ -58,6 +58,14 @@ export interface GlobalDefs {
   vrrpCheckUnicastSrc: boolean;
   vrrpSkipCheckAdvAddr: boolean;
   vrrpStrict: boolean;
+  /** `nftables [TABLE]`: the table no_accept's drop rules go in (keepalived's default "keepalived"). */
+  nftables?: string;
+  /** `nftables_priority`: the base chains' hook priority (default -1). */
+  nftablesPriority: number;
+  /** `nftables_ifindex`: link-local VIPs keyed by interface index, never by name. */
+  nftablesIfindex: boolean;
+  /** `nftables_counters`: a counter on every rule. */
+  nftablesCounters: boolean;
   vrrpNotifyPriorityChanges: boolean;
   vrrpStartupDelay: Ms;
   notifyFifo?: FifoSpec;

@@ -1,5 +1,6 @@
 // What the daemon is started with: keepalived's flags as main.ts parsed them, and the seams tests
 // replace (kernel, packet io, timers, process runner, clock, logger, signals).
+import type { NftRunner } from '../kernel/nft-firewall.js';
 import type { Clock } from '../lib/clock.js';
 import type { OneShotFactory } from '../lib/timer-queue.js';
 import type { Logger } from '../lib/log.js';
@@ -35,6 +36,8 @@ export interface DaemonOptions {
   readonly io?: PacketIo;
   /** The VRRP deadline timer; default the native timerfd when the native io is used, else setTimeout. */
   readonly oneShot?: OneShotFactory;
+  /** nftables transactions (no_accept); default: `nft` on a real host, recorded when `kernel` is given. */
+  readonly nft?: NftRunner;
   readonly runner?: ProcessRunner;
   readonly clock?: Clock;
   readonly log?: Logger;

@@ -4,6 +4,7 @@
 import type { OneShotFactory } from '../lib/timer-queue.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
+import { NftCommand, RecordingNftRunner, type NftRunner } from '../kernel/nft-firewall.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { EXIT, StartError } from './start-error.js';
 
@@ -12,6 +13,12 @@ export interface HostIo {
   readonly io: PacketIo;
   /** The protocol deadline timer; undefined = the runtime's default. */
   readonly oneShot?: OneShotFactory;
+  /**
+   * nftables transactions (the accept-mode firewall): the `nft` command on a real host; a
+   * recording runner when the test gave its own kernel (nothing reaches the host's tables);
+   * absent: recorded too.
+   */
+  readonly nft?: NftRunner;
   /** Closes the packet io, then the kernel sockets. */
   close(): Promise<void>;
 }
@@ -31,12 +38,14 @@ export async function openHostIo(o: DaemonOptions): Promise<HostIo> {
   } catch (e) {
     throw new StartError(`keepalived-ts: cannot open kernel interfaces: ${(e as Error).message}`, EXIT.FATAL);
   }
+  const nft = o.nft ?? (o.kernel ? new RecordingNftRunner() : new NftCommand());
   const k = kernel;
   const i = io;
   return {
     kernel: k,
     io: i,
     ...(oneShot ? { oneShot } : {}),
+    nft,
     async close() {
       i.close();
       await k.close();

@@ -106,9 +106,6 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
     if (vi.useVmac) {
       problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_vmac is not supported yet: the VIPs go on ${ifname} with its own MAC` });
     }
-    if (!vi.accept && vi.priority !== 255) {
-      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) no_accept (explicit or from strict mode) is not enforced yet: no firewall rules drop traffic to the VIPs` });
-    }
     const cfg = instanceConfigFromModel(model, vi);
     const allVips = [...cfg.vips, ...cfg.evips].map((a) => a.text);
     const configured = cfg.srcIp;

@@ -25,9 +25,13 @@ import { VrrpStats } from './vrrp-stats.js';
 import { ScriptStatusLog } from './script-status-log.js';
 import { prepareNotifyScripts, prepareTrackScripts, userDbOnce, type RunnableScript } from './vrrp-scripts.js';
 import { EXIT, StartError } from './start-error.js';
+import { acceptModeFirewall } from './accept-mode.js';
+import type { NftFirewall, NftFirewallStatus } from '../kernel/nft-firewall.js';
 
 export interface VrrpStatus {
   readonly instances: readonly InstanceStatus[];
+  /** The accept-mode firewall (no_accept), when an instance needs it. */
+  readonly nftables?: NftFirewallStatus;
 }
 
 /** The parts start() brings up, released by stop() in reverse. */
@@ -38,6 +42,7 @@ interface Running {
   readonly scriptRunner: VrrpScriptRunner;
   readonly fileWatcher: TrackFileWatcher;
   readonly linkWatcher: LinkWatcher;
+  readonly firewall?: NftFirewall;
 }
 
 export class VrrpSubsystem implements Subsystem<VrrpStatus> {
@@ -107,7 +112,12 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     const { runnable, specs } = prepareTrackScripts(model, userDb, this.wired.specs, log);
     // keepalived's parent prints this as it forks the VRRP child; here VRRP runs in this process.
     log.info(`Starting VRRP child process, pid=${process.pid}`);
-    const runtime = new VrrpRuntime({ io: host.io, kernel: host.kernel, clock, log, notify, ...(host.oneShot ? { oneShot: host.oneShot } : {}) }, specs, groups);
+    const accept = acceptModeFirewall(model, specs, host.nft, log);
+    const runtime = new VrrpRuntime(
+      { io: host.io, kernel: host.kernel, clock, log, notify, ...(host.oneShot ? { oneShot: host.oneShot } : {}), ...(accept ? { acceptMode: accept.hook } : {}) },
+      specs,
+      groups,
+    );
     const stats = VrrpStats.attach(runtime);
     // ha_suspend: a transition changes which VIPs this node holds.
     runtime.observe(({ action }) => {
@@ -123,7 +133,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       (ifindex, address) => runtime.addressRemoved(ifindex, address),
       this.ctx.options.addressMonitoring ?? false,
     );
-    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher };
+    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher, ...(accept ? { firewall: accept.firewall } : {}) };
     try {
       await linkWatcher.start();
     } catch (e) {
@@ -147,6 +157,8 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     // -V: keepalived 2.2.7 then sends no priority-0 advert and leaves the VIPs (observed).
     await r.runtime.stop({ release: !dontReleaseVrrp });
     if (dontReleaseVrrp) log.info('--dont-release-vrrp: virtual addresses left in place');
+    // Our nftables tables go at stop, as keepalived's do (nft_end).
+    await r.firewall?.close();
     // keepalived gives STOP scripts one second, then kills their process groups.
     await r.notify.drain(1000);
     r.linkWatcher.stop();
@@ -170,7 +182,8 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   }
 
   status(): VrrpStatus {
-    return { instances: this.running?.runtime.status() ?? [] };
+    const fw = this.running?.firewall?.status();
+    return { instances: this.running?.runtime.status() ?? [], ...(fw ? { nftables: fw } : {}) };
   }
 
   /** Not yet: the running instances keep the configuration they started with. */

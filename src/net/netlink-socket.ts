@@ -23,7 +23,7 @@ export { NLM_F, NLMSG, NLMSG_HDRLEN } from './netlink-codec.js';
 export type { NetlinkMessage } from './netlink-codec.js';
 
 /** Netlink protocols (linux/netlink.h) we open. */
-export const NETLINK_PROTO = { ROUTE: 0, GENERIC: 16 } as const;
+export const NETLINK_PROTO = { ROUTE: 0, NETFILTER: 12, GENERIC: 16 } as const;
 
 /** Legacy rtnetlink multicast group bits for bind() (linux/rtnetlink.h). */
 export const RTMGRP = {
@@ -149,6 +149,14 @@ export class NetlinkSocket {
   dump(msg: Uint8Array, timeoutMs = 5000): Promise<NetlinkMessage[]> {
     const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
     return this.exchange(msg, dv.getUint32(8, true), (dv.getUint16(6, true) & NLM_F.ACK) !== 0 && (dv.getUint16(6, true) & NLM_F.DUMP) !== NLM_F.DUMP, timeoutMs);
+  }
+
+  /**
+   * Sends messages the caller framed (a batch: nfnetlink's BEGIN, commands, END) and resolves at
+   * the ACK (or rejects at the error) carrying `seq`, the one message that asked for an ACK.
+   */
+  batch(msg: Uint8Array, seq: number, timeoutMs = 5000): Promise<NetlinkMessage[]> {
+    return this.exchange(msg, seq, true, timeoutMs);
   }
 
   private exchange(msg: Uint8Array, seq: number, ack: boolean, timeoutMs: number): Promise<NetlinkMessage[]> {

@@ -75,7 +75,11 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   if (!v.written.has('priority') && v.written.has('state') && v.state === 'MASTER') v.priority = 255;
   if (!v.written.has('state')) v.state = v.priority === 255 ? 'MASTER' : 'BACKUP';
 
-  if (v.family === 'inet6' && v.version === 2) v.version = 3; // RFC 5798: IPv6 is VRRPv3 only
+  if (v.family === 'inet6' && v.version === 2) {
+    // RFC 5798: IPv6 is VRRPv3 only. keepalived says so in strict mode for an explicit `version 2`.
+    if (v.strictMode && v.written.has('version')) warn('strict-mode', `(${v.name}) cannot use IPv6 with VRRP version 2; setting version 3`);
+    v.version = 3;
+  }
   if (v.authentication && v.version === 3) {
     warn('auth-ignored', `(${v.name}) VRRP version 3 does not support authentication. Ignoring.`);
     delete v.authentication;
@@ -86,6 +90,7 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   }
 
   if (v.strictMode) applyStrict(v, ctx);
+  limitVips(v, ctx);
 
   if (v.state === 'MASTER' || v.priority === 255) {
     if (v.nopreempt && v.state === 'MASTER') {
@@ -118,35 +123,66 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
     v.unicast = false;
   }
   if (!v.written.has('accept') && !v.written.has('no_accept') && v.strictMode && v.priority !== 255) v.accept = false;
+  else if (v.accept && v.strictMode && v.priority !== 255 && v.version === 2) {
+    warn('strict-mode', `(${v.name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting`);
+    v.accept = false;
+  }
   if (m.globalDefs.vrrpLowerPrioNoAdvert === undefined && v.strictMode) v.lowerPrioNoAdvert = true;
 }
 
-/** Strict mode (fact sheet 3.12). */
+/**
+ * Strict mode (fact sheet 3.12), in the words and with the effects keepalived 2.2.7 shows for
+ * each case (test/acceptance/strict-mode.test.ts runs both side by side). Unicast peers pass:
+ * 2.2.7's check looks at interface flags not read yet when it runs, so the instance runs unicast.
+ */
 function applyStrict(v: InstanceDraft, ctx: BuildCtx): void {
   const warn = (code: string, msg: string) => ctx.sink.warning(code, msg, v.loc, { text: v.name });
+  if ((v.state === 'MASTER') !== (v.priority === 255)) {
+    warn('strict-mode', `(${v.name}) State MASTER must match being address owner`);
+    v.state = v.priority === 255 ? 'MASTER' : 'BACKUP';
+  }
   if (v.authentication) {
     warn('strict-mode', `(${v.name}) Strict mode does not support authentication. Ignoring.`);
     delete v.authentication;
   }
-  if (v.unicastPeer.length > 0) {
-    ctx.sink.error('strict-mode', `(${v.name}) Strict mode does not support unicast peers`, v.loc, { text: v.name });
-  }
-  if (v.state === 'MASTER' && v.priority !== 255) {
-    warn('strict-mode', `(${v.name}) Strict mode requires state MASTER only with priority 255 - setting BACKUP`);
-    v.state = 'BACKUP';
+  if (v.family === 'inet6' && !v.unicast && v.virtualIpaddress[0] && !v.virtualIpaddress[0].ip.address.isLinkLocal()) {
+    ctx.sink.error('strict-mode', `(${v.name}) the first IPv6 VIP address must be link local`, v.loc, { text: v.name });
   }
   if (v.preemptDelay > 0) {
-    warn('strict-mode', `(${v.name}) preempt_delay is incompatible with strict mode - clearing`);
+    warn('strict-mode', `(${v.name}) preempt_delay is incompatible with strict mode - resetting`);
     v.preemptDelay = ms(0);
   }
-  if (v.downTimerAdverts !== 3) v.downTimerAdverts = 3;
-  if (v.family === 'inet6' && v.virtualIpaddress[0] && !v.virtualIpaddress[0].ip.address.isLinkLocal()) {
-    ctx.sink.error('strict-mode', `(${v.name}) the first IPv6 VIP address must be link local in strict mode`, v.loc, { text: v.name });
+  if (v.downTimerAdverts !== 3) {
+    if (v.written.has('down_timer_adverts')) warn('strict-mode', `(${v.name}) down_timer_adverts is incompatible with strict mode - resetting`);
+    v.downTimerAdverts = 3;
   }
+  if (v.written.has('garp_lower_prio_repeat') && v.garpLowerPrioRepeat !== 0) warn('strict-mode', `(${v.name}) Strict mode requires no repeat garps. resetting`);
+  if (v.written.has('garp_lower_prio_delay') && v.garpLowerPrioDelay !== 0) warn('strict-mode', `(${v.name}) Strict mode requires no repeat garp delay. resetting`);
+  if (v.written.has('lower_prio_no_advert') && !v.lowerPrioNoAdvert) warn('strict-mode', `(${v.name}) Strict mode requires no lower priority advert. resetting`);
+  if (v.written.has('higher_prio_send_advert') && v.higherPrioSendAdvert) warn('strict-mode', `(${v.name}) strict mode requires higher_prio_send_advert to be clear. resetting`);
   v.garpLowerPrioRepeat = 0;
   v.garpLowerPrioDelay = ms(0);
   v.higherPrioSendAdvert = false;
   v.lowerPrioNoAdvert = true;
+}
+
+/**
+ * The VIPs must fit one advert on a 1500-byte link (keepalived's DEFAULT_MTU; it uses the
+ * interface's MTU when it knows it) and the 8-bit count field: the rest become eVIPs, with
+ * keepalived's line (vrrp.c vrrp_complete_instance).
+ */
+function limitVips(v: InstanceDraft, ctx: BuildCtx): void {
+  // Ethernet 14 + IP header + VRRP header 8 (+ v2 authentication data 8, + AH 24).
+  const hdr = v.family === 'inet' ? 14 + 20 + 8 + (v.version === 2 ? 8 + (v.authentication?.authType === 'AH' ? 24 : 0) : 0) : 14 + 40 + 8;
+  const max = Math.min(255, Math.floor((1500 - hdr) / (v.family === 'inet' ? 4 : 16)));
+  if (v.virtualIpaddress.length <= max) return;
+  ctx.sink.warning(
+    'vip-count',
+    `(${v.name}) Number of VIPs (${v.virtualIpaddress.length}) exceeds maximum/space available in packet (max ${max} addresses) - excess moved to eVIPs`,
+    v.loc,
+    { text: v.name },
+  );
+  v.virtualIpaddressExcluded.push(...v.virtualIpaddress.splice(max));
 }
 
 function completeSyncGroups(m: VrrpDraft, ctx: BuildCtx): void {

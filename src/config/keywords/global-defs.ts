@@ -43,6 +43,9 @@ export function defaultGlobalDefs(): GlobalDefs {
     vrrpCheckUnicastSrc: false,
     vrrpSkipCheckAdvAddr: false,
     vrrpStrict: false,
+    nftablesPriority: -1,
+    nftablesIfindex: false,
+    nftablesCounters: false,
     vrrpNotifyPriorityChanges: false,
     vrrpStartupDelay: ms(0),
     fifoWriteVrrpStatesOnReload: false,
@@ -114,6 +117,27 @@ const lvsFlushOnStop: KeywordDef<G> = {
   },
 };
 
+/** keepalived's NFT_TABLE_MAXNAMELEN: a name of this length or more is refused. */
+const NFT_TABLE_MAXNAMELEN = 256;
+
+/** `nftables [TABLE]` (keepalived global_parser.c vrrp_nftables_handler): the first one wins. */
+const nftablesTable: KeywordDef<G> = {
+  minArgs: 0,
+  handle: (s, g, ctx) => {
+    if (g.nftables !== undefined) {
+      ctx.sink.warning('invalid-value', 'nftables already specified - ignoring', s.loc, { text: s.keyword });
+      return;
+    }
+    const name = s.args[0]?.text ?? 'keepalived';
+    if (name.length >= NFT_TABLE_MAXNAMELEN) {
+      ctx.sink.warning('invalid-value', 'nftables table name too long - ignoring', s.args[0].loc, { text: name });
+      return;
+    }
+    g.nftables = name;
+    g.nftablesPriority = -1;
+  },
+};
+
 /** Keywords accepted and kept verbatim in `other` (process tuning, SNMP, DBus, nftables ...). */
 const STORED = [
   'bfd_cpu_affinity', 'bfd_no_swap', 'bfd_priority', 'bfd_process_name', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime',
@@ -123,8 +147,8 @@ const STORED = [
   'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_snmp_vrrp', 'enable_traps', 'include_check',
   'lvs_netlink_cmd_rcv_bufs', 'lvs_netlink_cmd_rcv_bufs_force', 'lvs_netlink_monitor_rcv_bufs',
   'lvs_netlink_monitor_rcv_bufs_force', 'lvs_process_name', 'max_auto_priority', 'min_auto_priority_delay',
-  'nftables', 'nftables_counters', 'nftables_ifindex', 'nftables_ipvs', 'nftables_ipvs_priority',
-  'nftables_ipvs_start_fwmark', 'nftables_priority', 'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force',
+  'nftables_ipvs', 'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark', 'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force',
   'process_name', 'process_names', 'random_seed', 'reload_file', 'reload_repeat', 'reload_time_file', 'snmp_socket',
   'tmp_config_directory', 'umask', 'vmac_addr_prefix', 'vmac_prefix', 'vrrp_cpu_affinity', 'vrrp_iptables',
   'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs',
@@ -201,6 +225,18 @@ const typed: KeywordTable<G> = {
   vrrp_check_unicast_src: flag('vrrpCheckUnicastSrc'),
   vrrp_skip_check_adv_addr: flag('vrrpSkipCheckAdvAddr'),
   vrrp_strict: flag('vrrpStrict'),
+  nftables: nftablesTable,
+  nftables_priority: {
+    minArgs: 1,
+    handle: (s, g, ctx) => {
+      const t = s.args[0].text;
+      const n = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
+      if (Number.isInteger(n) && n >= -2147483648 && n <= 2147483647) g.nftablesPriority = n;
+      else ctx.sink.warning('invalid-value', `invalid nftables chain priority '${t}'`, s.args[0].loc, { text: t });
+    },
+  },
+  nftables_ifindex: { minArgs: 0, handle: (_s, g) => void (g.nftablesIfindex = true) },
+  nftables_counters: { minArgs: 0, handle: (_s, g) => void (g.nftablesCounters = true) },
   vrrp_notify_priority_changes: flag('vrrpNotifyPriorityChanges'),
   vrrp_startup_delay: timer('vrrpStartupDelay', 0, 4294),
   notify_fifo: fifo('notifyFifo'),

@@ -60,6 +60,17 @@ export interface RuntimeDeps {
   readonly oneShot?: OneShotFactory;
   /** One-off waits (the retry for a source address that trails a re-created link); default real timers on `clock`. */
   readonly timers?: Timers;
+  /**
+   * Accept mode (no_accept, strict): told before an instance's VIPs are added and after they
+   * are removed, in the order of the other address changes (see ./no-accept.ts).
+   */
+  readonly acceptMode?: AcceptModeHook;
+}
+
+/** What the runtime tells the accept-mode firewall; it decides which instances it concerns. */
+export interface AcceptModeHook {
+  beforeAdd(instance: string, addresses: readonly string[]): Promise<void>;
+  afterRemove(instance: string, addresses: readonly string[]): Promise<void>;
 }
 
 export interface InstanceStatus {
@@ -513,13 +524,18 @@ export class VrrpRuntime {
       }
       case 'addVips': {
         const addrs = a.addresses;
-        inst.chain = inst.chain.then(() => inst.vips.add(addrs.map((x) => x.text)));
+        const texts = addrs.map((x) => x.text);
+        const fw = this.deps.acceptMode;
+        // keepalived sets the drop rules before it adds the VIPs (vrrp_state_become_master).
+        inst.chain = inst.chain.then(() => fw?.beforeAdd(name, texts)).then(() => inst.vips.add(texts));
         return;
       }
       case 'removeVips': {
         const addrs = a.addresses;
         const force = a.force ?? false;
-        inst.chain = inst.chain.then(() => inst.vips.remove(addrs.map((x) => x.text), force));
+        const texts = addrs.map((x) => x.text);
+        const fw = this.deps.acceptMode;
+        inst.chain = inst.chain.then(() => inst.vips.remove(texts, force)).then(() => fw?.afterRemove(name, texts));
         return;
       }
       case 'setDeadline':
