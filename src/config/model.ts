@@ -72,7 +72,8 @@ export interface GlobalDefs {
   vrrpNotifyFifo?: FifoSpec;
   lvsNotifyFifo?: FifoSpec;
   fifoWriteVrrpStatesOnReload: boolean;
-  lvsSyncDaemon?: { interface: string; vrrpInstance?: string; syncId?: number; other: string[] };
+  /** lvs_sync_daemon: the kernel's IPVS connection-sync daemon on `interface`, following `vrrpInstance` (master/backup) or, without one, both states at once. */
+  lvsSyncDaemon?: { interface: string; vrrpInstance?: string; syncId?: number; maxLen?: number; port?: number; ttl?: number; group?: string };
   lvsTimeouts?: { tcp?: Seconds; tcpfin?: Seconds; udp?: Seconds };
   lvsFlush: boolean;
   lvsFlushOnStop?: 'all' | 'vs';

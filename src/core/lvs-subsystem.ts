@@ -20,6 +20,7 @@ import { EMPTY_MEMORY, desired, type DesiredVirtual } from '../ipvs/desired.js';
 import type { PreparedScript, ProcessRunner, RunningProcess } from '../notify/process-runner.js';
 import { scriptKey } from '../vrrp/model-adapter.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
+import { LvsSyncDaemon } from './lvs-sync-daemon.js';
 
 export interface LvsSubsystemOptions {
   readonly model: KeepalivedConfig;
@@ -129,6 +130,8 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
   private availability: IpvsAvailability = 'idle';
   private error: string | undefined;
   private model: KeepalivedConfig;
+  /** lvs_sync_daemon without a VRRP instance: both daemons for the LVS side's lifetime. */
+  private syncd: LvsSyncDaemon | undefined;
 
   constructor(private readonly o: LvsSubsystemOptions) {
     this.model = o.model;
@@ -165,11 +168,17 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
     health.onChange(() => void this.manager?.requestPass('health'));
     // keepalived sets the services up (init_services) before the first check runs.
     await this.manager?.start();
+    const sync = this.model.globalDefs.lvsSyncDaemon;
+    if (this.manager && ipvs && sync && sync.vrrpInstance === undefined) {
+      this.syncd = new LvsSyncDaemon(sync, 0, () => Promise.resolve(ipvs), log, false);
+      await this.syncd.startBoth();
+    }
     await health.start();
   }
 
   async stop(_reason: StopReason): Promise<void> {
     await this.o.health.stop();
+    await this.syncd?.stop();
     await this.manager?.stop();
     this.o.ipvs?.close();
     if (this.availability === 'active') this.availability = 'stopped';

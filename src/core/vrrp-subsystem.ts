@@ -27,6 +27,7 @@ import { prepareNotifyScripts, prepareTrackScripts, userDbOnce, type RunnableScr
 import { EXIT, StartError } from './start-error.js';
 import { acceptModeFirewall } from './accept-mode.js';
 import type { NftFirewall, NftFirewallStatus } from '../kernel/nft-firewall.js';
+import { LvsSyncDaemon } from './lvs-sync-daemon.js';
 
 export interface VrrpStatus {
   readonly instances: readonly InstanceStatus[];
@@ -43,6 +44,7 @@ interface Running {
   readonly fileWatcher: TrackFileWatcher;
   readonly linkWatcher: LinkWatcher;
   readonly firewall?: NftFirewall;
+  readonly syncd: LvsSyncDaemon | undefined;
 }
 
 export class VrrpSubsystem implements Subsystem<VrrpStatus> {
@@ -123,6 +125,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     runtime.observe(({ action }) => {
       if (action.kind === 'transition' && (action.from === 'MASTER' || action.to === 'MASTER')) for (const l of this.heldListeners) l();
     });
+    const syncd = this.syncDaemon(runtime);
     const scriptRunner = this.trackScripts(runtime, runnable, timers);
     this.trackProcesses(runtime, specs);
     const fileWatcher = this.trackFiles(runtime);
@@ -133,7 +136,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       (ifindex, address) => runtime.addressRemoved(ifindex, address),
       this.ctx.options.addressMonitoring ?? false,
     );
-    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher, ...(accept ? { firewall: accept.firewall } : {}) };
+    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher, syncd, ...(accept ? { firewall: accept.firewall } : {}) };
     try {
       await linkWatcher.start();
     } catch (e) {
@@ -159,10 +162,37 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     if (dontReleaseVrrp) log.info('--dont-release-vrrp: virtual addresses left in place');
     // Our nftables tables go at stop, as keepalived's do (nft_end).
     await r.firewall?.close();
+    await r.syncd?.stop();
     // keepalived gives STOP scripts one second, then kills their process groups.
     await r.notify.drain(1000);
     r.linkWatcher.stop();
     r.fileWatcher.stop();
+  }
+
+  /**
+   * lvs_sync_daemon with a VRRP instance: the VRRP side runs the kernel's sync daemon as master
+   * while that instance is MASTER and as backup otherwise (keepalived 2.2.7's VRRP process does).
+   * Without an instance the LVS side runs both (lvs-subsystem.ts).
+   */
+  private syncDaemon(runtime: VrrpRuntime): LvsSyncDaemon | undefined {
+    const { model, log, options } = this.ctx;
+    const cfg = model.globalDefs.lvsSyncDaemon;
+    if (!cfg) return undefined;
+    if (cfg.vrrpInstance === undefined) {
+      if (model.virtualServers.length === 0) log.warn(`lvs_sync_daemon ${cfg.interface} names no VRRP instance and there is no virtual_server: the sync daemons are not started`);
+      return undefined;
+    }
+    const spec = this.wired.specs.find((sp) => sp.cfg.name === cfg.vrrpInstance);
+    if (!spec) {
+      log.error(`Unable to find vrrp instance ${cfg.vrrpInstance} for lvs_syncd - clearing lvs_syncd config`);
+      return undefined;
+    }
+    const open = options.lvsParts?.openIpvs ?? (async () => (await import('../kernel/genl-ipvs-kernel.js')).GenlIpvsKernel.open());
+    const d = new LvsSyncDaemon(cfg, spec.cfg.vrid, open, log);
+    runtime.observe(({ instance, action }) => {
+      if (instance === cfg.vrrpInstance && action.kind === 'transition') void d.follow(action.to);
+    });
+    return d;
   }
 
   /** The VIPs of the instances in MASTER state (the addresses ha_suspend virtual servers wait for). */

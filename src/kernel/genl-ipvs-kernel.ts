@@ -18,10 +18,12 @@ import {
   decodeDest,
   decodeInfo,
   decodeService,
+  decodeSyncDaemon,
   decodeTimeouts,
   writeGenlHeader,
   writeIpvsOp,
   writeServiceKey,
+  writeSyncDaemon,
   writeTimeouts,
 } from './ipvs-genl-codec.js';
 import {
@@ -33,6 +35,7 @@ import {
   type IpvsKernel,
   type IpvsOp,
   type IpvsOpResult,
+  type IpvsSyncDaemon,
   type IpvsTimeouts,
 } from './ipvs.js';
 
@@ -141,6 +144,39 @@ export class GenlIpvsKernel implements IpvsKernel {
     } catch (e) {
       throw this.wrap(e, 'ipvsSetTimeouts', `kernel refused timeouts tcp ${t.tcp} tcpfin ${t.tcpFin} udp ${t.udp}`);
     }
+  }
+
+  async startSyncDaemon(d: IpvsSyncDaemon): Promise<void> {
+    try {
+      await this.request(IPVS_CMD.NEW_DAEMON, false, (w) => writeSyncDaemon(w, d, true));
+    } catch (e) {
+      throw this.wrap(e, 'ipvsStartDaemon', `kernel refused to start the ${d.state} sync daemon on ${d.ifname}`);
+    }
+  }
+
+  async stopSyncDaemon(state: IpvsSyncDaemon['state']): Promise<void> {
+    try {
+      await this.request(IPVS_CMD.DEL_DAEMON, false, (w) => writeSyncDaemon(w, { state }, false));
+    } catch (e) {
+      throw this.wrap(e, 'ipvsStopDaemon', `kernel refused to stop the ${state} sync daemon`);
+    }
+  }
+
+  async listSyncDaemons(): Promise<IpvsSyncDaemon[]> {
+    let msgs: NetlinkMessage[];
+    try {
+      msgs = await this.request(IPVS_CMD.GET_DAEMON, true, () => undefined);
+    } catch (e) {
+      throw this.wrap(e, 'ipvsGetDaemon', 'kernel refused the sync daemon dump');
+    }
+    const out: IpvsSyncDaemon[] = [];
+    for (const m of msgs) {
+      if (m.type !== this.family.id) continue;
+      const r = decodeSyncDaemon(m.payload);
+      if (!r.ok) throw new KernelError('EBADMSG', 'ipvsGetDaemon', r.error.message);
+      out.push(r.value);
+    }
+    return out;
   }
 
   async dump(): Promise<IpvsEntry[]> {

@@ -15,7 +15,7 @@
 // A NEW/SET_SERVICE carries the full service (the kernel refuses one without scheduler, flags,
 // timeout and netmask); a DEL_SERVICE and every dest command carry only the service's key.
 // NEW/SET_DEST carry the full dest; DEL_DEST only its address, port and family.
-import { familyNumber, familyFromNumber, formatIp, parseIp, type Family } from '../lib/ip.js';
+import { IpAddress, LENIENT, familyNumber, familyFromNumber, formatIp, parseIp, type Family } from '../lib/ip.js';
 import { NetlinkWriter, type NlResult, nlParseError, parseAttributes } from '../net/netlink-codec.js';
 import {
   IPVS_DEFAULT_NETMASK,
@@ -29,6 +29,7 @@ import {
   type IpvsProtocol,
   type IpvsService,
   type IpvsServiceKey,
+  type IpvsSyncDaemon,
   type IpvsTimeouts,
   type IpvsTunnelType,
 } from './ipvs.js';
@@ -45,6 +46,9 @@ export const IPVS_CMD = {
   SET_DEST: 6,
   DEL_DEST: 7,
   GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
   SET_CONFIG: 12,
   GET_CONFIG: 13,
   SET_INFO: 14,
@@ -414,6 +418,65 @@ export function decodeInfo(payload: Buffer): NlResult<IpvsInfo> {
   const size = u32le(top.value.get(IPVS_INFO_ATTR.CONN_TAB_SIZE));
   if (v === undefined || size === undefined) return bad('info reply without version or connection table size');
   return { ok: true, value: { version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`, connTableSize: size } };
+}
+
+/** Attributes inside IPVS_CMD_ATTR_DAEMON (linux/ip_vs.h). */
+export const IPVS_DAEMON_ATTR = { STATE: 1, MCAST_IFN: 2, SYNC_ID: 3, SYNC_MAXLEN: 4, MCAST_GROUP: 5, MCAST_GROUP6: 6, MCAST_PORT: 7, MCAST_TTL: 8 } as const;
+/** IP_VS_STATE_MASTER / IP_VS_STATE_BACKUP. */
+const SYNC_STATE = { master: 1, backup: 2 } as const;
+/** IP_VS_IFNAME_MAXLEN: the interface name and its NUL. */
+const IPVS_IFNAME_MAXLEN = 16;
+
+/** IPVS_CMD_ATTR_DAEMON for NEW_DAEMON (everything) or DEL_DAEMON (the state only). */
+export function writeSyncDaemon(w: NetlinkWriter, d: IpvsSyncDaemon | Pick<IpvsSyncDaemon, 'state'>, full: boolean): void {
+  w.beginNested(IPVS_CMD_ATTR.DAEMON);
+  w.u32(IPVS_DAEMON_ATTR.STATE, SYNC_STATE[d.state]);
+  if (full && 'ifname' in d) {
+    if (d.ifname.length === 0 || d.ifname.length >= IPVS_IFNAME_MAXLEN) throw new IpvsEncodeError(`sync daemon interface name '${d.ifname}' must have 1 to 15 characters`);
+    w.str(IPVS_DAEMON_ATTR.MCAST_IFN, d.ifname);
+    w.u32(IPVS_DAEMON_ATTR.SYNC_ID, u32Checked(d.syncId, 'sync id'));
+    // The kernel reads maxlen and port as host-order u16 and the TTL as u8 (ip_vs_ctl.c).
+    if (d.maxLen) w.u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN, d.maxLen);
+    if (d.port) w.u16(IPVS_DAEMON_ATTR.MCAST_PORT, d.port);
+    if (d.ttl) w.u8(IPVS_DAEMON_ATTR.MCAST_TTL, d.ttl);
+    if (d.group !== undefined) {
+      const g = IpAddress.parse(d.group, LENIENT);
+      if (!g) throw new IpvsEncodeError(`sync daemon group '${d.group}' is not an address`);
+      w.attr(g.family === 'inet' ? IPVS_DAEMON_ATTR.MCAST_GROUP : IPVS_DAEMON_ATTR.MCAST_GROUP6, g.bytes);
+    }
+  }
+  w.endNested();
+}
+
+/** One GET_DAEMON reply message. */
+export function decodeSyncDaemon(payload: Buffer): NlResult<IpvsSyncDaemon> {
+  const ar = nestedReply(payload, IPVS_CMD_ATTR.DAEMON, 'daemon reply without IPVS_CMD_ATTR_DAEMON');
+  if (!ar.ok) return ar;
+  const a = ar.value;
+  const stateN = u32le(a.get(IPVS_DAEMON_ATTR.STATE));
+  const state = stateN === SYNC_STATE.master ? 'master' : stateN === SYNC_STATE.backup ? 'backup' : undefined;
+  const ifn = a.get(IPVS_DAEMON_ATTR.MCAST_IFN);
+  const syncId = u32le(a.get(IPVS_DAEMON_ATTR.SYNC_ID));
+  if (state === undefined || ifn === undefined || syncId === undefined) return bad('daemon reply without state, interface or sync id');
+  const nul = ifn.indexOf(0);
+  const g4 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
+  const g6 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
+  const group = g6 && g6.length === 16 && g6.some((x) => x !== 0) ? IpAddress.fromBytes(g6) : g4 && g4.length === 4 && g4.some((x) => x !== 0) ? IpAddress.fromBytes(g4) : undefined;
+  const maxLen = u16le(a.get(IPVS_DAEMON_ATTR.SYNC_MAXLEN));
+  const port = u16le(a.get(IPVS_DAEMON_ATTR.MCAST_PORT));
+  const ttlB = a.get(IPVS_DAEMON_ATTR.MCAST_TTL);
+  return {
+    ok: true,
+    value: {
+      state,
+      ifname: ifn.subarray(0, nul < 0 ? ifn.length : nul).toString('utf8'),
+      syncId,
+      ...(maxLen ? { maxLen } : {}),
+      ...(group ? { group: group.text } : {}),
+      ...(port ? { port } : {}),
+      ...(ttlB && ttlB.length >= 1 && ttlB[0] ? { ttl: ttlB[0] } : {}),
+    },
+  };
 }
 
 /** The GET_CONFIG reply. */

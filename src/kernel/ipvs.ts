@@ -77,6 +77,22 @@ export interface IpvsTimeouts {
   readonly udp: number;
 }
 
+/**
+ * The kernel's connection-synchronisation daemon (ipvsadm --start-daemon): one per state, sending
+ * (master) or receiving (backup) connection state by multicast on `ifname`.
+ */
+export interface IpvsSyncDaemon {
+  readonly state: 'master' | 'backup';
+  readonly ifname: string;
+  readonly syncId: number;
+  /** UDP payload size (0 or absent: the kernel's default). */
+  readonly maxLen?: number;
+  /** Multicast group (absent: the kernel's default, 224.0.0.81). */
+  readonly group?: string;
+  readonly port?: number;
+  readonly ttl?: number;
+}
+
 /** One change to the table. Reconcile produces these; `apply` runs them in order. */
 export type IpvsOp =
   | { readonly op: 'addService'; readonly service: IpvsService }
@@ -98,6 +114,12 @@ export interface IpvsKernel {
   apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]>;
   getTimeouts(): Promise<IpvsTimeouts>;
   setTimeouts(t: IpvsTimeouts): Promise<void>;
+  /** Starts a sync daemon (IPVS_CMD_NEW_DAEMON); rejects (EEXIST) when one of that state runs. */
+  startSyncDaemon(d: IpvsSyncDaemon): Promise<void>;
+  /** Stops the sync daemon of `state` (IPVS_CMD_DEL_DAEMON); rejects (ESRCH) when none runs. */
+  stopSyncDaemon(state: IpvsSyncDaemon['state']): Promise<void>;
+  /** The sync daemons running (IPVS_CMD_GET_DAEMON). */
+  listSyncDaemons(): Promise<IpvsSyncDaemon[]>;
   close(): void;
 }
 

@@ -15,18 +15,20 @@
 
 import { KernelError } from './errors.js';
 import type { KernelErrorCode } from './errors.js';
-import type { IpvsDest, IpvsEntry, IpvsInfo, IpvsKernel, IpvsOp, IpvsOpResult, IpvsService, IpvsTimeouts } from './ipvs.js';
+import type { IpvsDest, IpvsEntry, IpvsInfo, IpvsKernel, IpvsOp, IpvsOpResult, IpvsService, IpvsSyncDaemon, IpvsTimeouts } from './ipvs.js';
 import { canonicalIpvsDest, canonicalIpvsService, destKeyText, serviceKeyText } from './ipvs.js';
 
 /** Schedulers of a stock kernel (ip_vs_*.ko). */
 export const KERNEL_SCHEDULERS: ReadonlySet<string> = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
 
-export type IpvsCallName = 'info' | 'dump' | 'apply' | 'getTimeouts' | 'setTimeouts' | 'close';
+export type IpvsCallName = 'info' | 'dump' | 'apply' | 'getTimeouts' | 'setTimeouts' | 'startSyncDaemon' | 'stopSyncDaemon' | 'listSyncDaemons' | 'close';
 
 export interface IpvsCall {
   readonly call: IpvsCallName;
   /** For apply: the ops passed. */
   readonly ops?: readonly IpvsOp[];
+  /** For startSyncDaemon / stopSyncDaemon: the daemon or its state. */
+  readonly daemon?: IpvsSyncDaemon | IpvsSyncDaemon['state'];
 }
 
 export interface RecordingIpvsOptions {
@@ -48,6 +50,7 @@ export class RecordingIpvsKernel implements IpvsKernel {
   private readonly applied: IpvsOp[] = [];
   private readonly failures: { op: IpvsOp['op']; code: KernelErrorCode }[] = [];
   private timeouts: IpvsTimeouts = { tcp: 900, tcpFin: 120, udp: 300 };
+  private readonly daemons = new Map<IpvsSyncDaemon['state'], IpvsSyncDaemon>();
   private readonly present: boolean;
   private readonly schedulers: ReadonlySet<string>;
   private closed = false;
@@ -139,6 +142,35 @@ export class RecordingIpvsKernel implements IpvsKernel {
     // 0 leaves a value unchanged (ip_vs_set_timeout).
     this.timeouts = { tcp: t.tcp || this.timeouts.tcp, tcpFin: t.tcpFin || this.timeouts.tcpFin, udp: t.udp || this.timeouts.udp };
     return Promise.resolve();
+  }
+
+  startSyncDaemon(d: IpvsSyncDaemon): Promise<void> {
+    this.calls.push({ call: 'startSyncDaemon', daemon: d });
+    const err = this.unavailable('ipvsStartDaemon');
+    if (err) return Promise.reject(err);
+    // ip_vs_sync.c: one daemon per state; a second start of a running state is EEXIST.
+    if (this.daemons.has(d.state)) return Promise.reject(new KernelError('EEXIST', 'ipvsStartDaemon', `a ${d.state} sync daemon is already running`, { errno: 17 }));
+    this.daemons.set(d.state, { ...d });
+    return Promise.resolve();
+  }
+
+  stopSyncDaemon(state: IpvsSyncDaemon['state']): Promise<void> {
+    this.calls.push({ call: 'stopSyncDaemon', daemon: state });
+    const err = this.unavailable('ipvsStopDaemon');
+    if (err) return Promise.reject(err);
+    if (!this.daemons.delete(state)) return Promise.reject(new KernelError('ESRCH', 'ipvsStopDaemon', `no ${state} sync daemon is running`, { errno: 3 }));
+    return Promise.resolve();
+  }
+
+  listSyncDaemons(): Promise<IpvsSyncDaemon[]> {
+    this.calls.push({ call: 'listSyncDaemons' });
+    const err = this.unavailable('ipvsGetDaemon');
+    return err ? Promise.reject(err) : Promise.resolve([...this.daemons.values()]);
+  }
+
+  /** The sync daemons running now, by state. */
+  get syncDaemons(): ReadonlyMap<IpvsSyncDaemon['state'], IpvsSyncDaemon> {
+    return this.daemons;
   }
 
   close(): void {

@@ -246,15 +246,80 @@ const typed: KeywordTable<G> = {
   lvs_notify_fifo: fifo('lvsNotifyFifo'),
   lvs_notify_fifo_script: fifoScript('lvsNotifyFifo'),
   fifo_write_vrrp_states_on_reload: flag('fifoWriteVrrpStatesOnReload'),
+  // keepalived 2.2.7 global_parser.c lvs_syncd_handler: INTERFACE [inst NAME] [id N] [maxlen N]
+  // [port N] [ttl N] [group ADDR], and the old positional form INTERFACE VRRP_INSTANCE [SYNC_ID].
   lvs_sync_daemon: {
     minArgs: 1,
-    handle: (s, g) => {
-      const words = s.args.map((a) => a.text);
-      const d: NonNullable<G['lvsSyncDaemon']> = { interface: words[0], other: [] };
-      for (let i = 1; i < words.length; i++) {
-        if (words[i] === 'id' && words[i + 1]) d.syncId = Number(words[++i]);
-        else if (i === 1 && !['maxlen', 'port', 'ttl', 'group'].includes(words[i])) d.vrrpInstance = words[i];
-        else d.other.push(words[i]);
+    handle: (s, g, ctx) => {
+      if (g.lvsSyncDaemon) {
+        const prev = g.lvsSyncDaemon;
+        ctx.sink.error('duplicate', `lvs_sync_daemon has already been specified as ${prev.interface} ${prev.vrrpInstance ?? ''} - ignoring`, s.loc);
+        return;
+      }
+      const w = s.args;
+      if (w[0].text.length >= 16) {
+        ctx.sink.error('invalid-value', `lvs_sync_daemon interface name '${w[0].text}' too long - ignoring`, w[0].loc, { text: w[0].text });
+        return;
+      }
+      const d: NonNullable<G['lvsSyncDaemon']> = { interface: w[0].text };
+      const num = (i: number, min: number, max: number, what: string, tail: string): number | undefined => {
+        if (i + 1 >= w.length) {
+          ctx.sink.error('missing-value', `No value specified for lvs_sync_daemon ${what}${tail}`, w[i].loc);
+          return undefined;
+        }
+        const t = w[i + 1].text;
+        const n = /^\d+$/.test(t) ? Number(t) : NaN;
+        if (!(n >= min && n <= max)) {
+          ctx.sink.error('invalid-value', what === 'id' ? `Invalid syncid (${t}) - defaulting to vrid` : `Invalid lvs_sync_daemon ${what} (${t}) - ignoring`, w[i + 1].loc, { text: t });
+          return undefined;
+        }
+        return n;
+      };
+      for (let i = 1; i < w.length; i++) {
+        const k = w[i].text;
+        if (k === 'inst') {
+          if (d.vrrpInstance !== undefined) ctx.sink.error('duplicate', `lvs_sync_daemon vrrp instance has already been specified as ${d.vrrpInstance} - ignoring`, w[i].loc);
+          else if (w[i + 1]) d.vrrpInstance = w[i + 1].text;
+          i++;
+        } else if (k === 'id') {
+          const n = num(i, 0, 255, 'id', ', defaulting to vrid');
+          if (n !== undefined) d.syncId = n;
+          i++;
+        } else if (k === 'maxlen') {
+          const n = num(i, 1, 65535 - 20 - 8, 'maxlen', ' - ignoring');
+          if (n !== undefined) d.maxLen = n;
+          i++;
+        } else if (k === 'port') {
+          const n = num(i, 1, 65535, 'port', ' - ignoring');
+          if (n !== undefined) d.port = n;
+          i++;
+        } else if (k === 'ttl') {
+          const n = num(i, 1, 255, 'ttl', ' - ignoring');
+          if (n !== undefined) d.ttl = n;
+          i++;
+        } else if (k === 'group') {
+          if (i + 1 >= w.length) {
+            ctx.sink.error('missing-value', 'No value specified for lvs_sync_daemon group - ignoring', w[i].loc);
+          } else {
+            const t = w[i + 1].text;
+            const ip = IpAddress.parse(t, LENIENT_V4);
+            if (!ip) ctx.sink.error('invalid-address', `Invalid lvs_sync_daemon group (${t}) - ignoring`, w[i + 1].loc, { text: t });
+            else if (!ip.isMulticast()) ctx.sink.error('invalid-address', `lvs_sync_daemon group address ${t} is not multicast - ignoring`, w[i + 1].loc, { text: t });
+            else d.group = ip.text;
+          }
+          i++;
+        } else if (i === 1 && d.vrrpInstance === undefined) {
+          // The old form: INTERFACE VRRP_INSTANCE [SYNC_ID].
+          d.vrrpInstance = k;
+        } else if (i === 2 && d.vrrpInstance !== undefined && d.syncId === undefined) {
+          const n = /^\d+$/.test(k) ? Number(k) : NaN;
+          if (n >= 0 && n <= 255) {
+            ctx.sink.warning('deprecated-keyword', 'Please use keyword "id" before lvs_sync_daemon SYNCID', w[i].loc, { text: k });
+            d.syncId = n;
+          } else ctx.sink.error('invalid-value', `Invalid syncid (${k}) - defaulting to vrid`, w[i].loc, { text: k });
+        } else {
+          ctx.sink.error('invalid-value', `Unknown option ${k} specified for lvs_sync_daemon`, w[i].loc, { text: k });
+        }
       }
       g.lvsSyncDaemon = d;
     },

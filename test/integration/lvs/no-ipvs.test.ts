@@ -62,6 +62,15 @@ class FamilyProbe implements IpvsKernel {
   setTimeouts(): never {
     throw new Error('not used');
   }
+  startSyncDaemon(): never {
+    throw new Error('not used');
+  }
+  stopSyncDaemon(): never {
+    throw new Error('not used');
+  }
+  listSyncDaemons(): never {
+    throw new Error('not used');
+  }
   close(): void {}
 }
 
