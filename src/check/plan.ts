@@ -15,6 +15,9 @@ import type { LvsEndpoint, LvsProtocol } from '../notify/fifo-format.js';
 import { endpointText } from '../notify/fifo-format.js';
 import type { PreparedScript } from '../notify/process-runner.js';
 import type { CheckerParams } from './checker-state.js';
+import { httpCheckerPlan, httpNotRunReason, type HttpCheckerPlan } from './http-plan.js';
+
+export type { HttpCheckerPlan } from './http-plan.js';
 
 export interface TcpCheckerPlan {
   readonly kind: 'TCP_CHECK';
@@ -39,7 +42,7 @@ export interface MiscCheckerPlan {
   readonly timeoutMs: Ms;
 }
 
-export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan;
+export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan | HttpCheckerPlan;
 
 export interface RealServerPlan {
   /** realServerKey() (src/config/lvs-ids.ts). */
@@ -100,6 +103,7 @@ export function notRunReason(c: Checker): string | undefined {
     return undefined;
   }
   if (c.kind === 'MISC_CHECK') return undefined;
+  if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') return httpNotRunReason(c);
   return 'this checker kind is not implemented yet';
 }
 
@@ -114,7 +118,7 @@ export function notRunWarnings(model: KeepalivedConfig): string[] {
       for (const c of rs.checkers) {
         const reason = notRunReason(c);
         if (reason === undefined) continue;
-        const label = c.kind === 'PING_CHECK' ? 'PING_CHECK' : c.kind === 'TCP_CHECK' ? `TCP_CHECK with ${reason.split(' ')[0]}` : c.kind;
+        const label = c.kind === 'PING_CHECK' ? 'PING_CHECK' : c.kind === 'TCP_CHECK' || ((c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && !reason.startsWith('this')) ? `${c.kind} with ${reason.split(' ')[0]}` : c.kind;
         const seen = byKind.get(label);
         if (seen) seen.count++;
         else byKind.set(label, { first: endpointText(rsEndpoint(rs, vs)), count: 1, reason });
@@ -178,6 +182,8 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
             ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
             connectTimeoutMs: t.connectTimeout,
           });
+        } else if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') {
+          checkers.push(httpCheckerPlan({ check: c, rs, vs, id, base, port: rsE.kind === 'addr' ? rsE.port : 0, ...(model.ssl ? { ssl: model.ssl } : {}) }));
         } else if (c.kind === 'MISC_CHECK' && c.miscPath) {
           const script = opts.scripts(c.miscPath);
           if (!script) return;
