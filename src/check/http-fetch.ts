@@ -134,6 +134,17 @@ export function regexFound(re: HttpRegexPlan, body: Buffer): boolean {
   return re.maxOffset === undefined || m.index <= re.maxOffset;
 }
 
+/**
+ * The reason for a failed TCP connect (layer4.c): no route at all is "network unreachable"
+ * (connect() fails at once there), a kernel timeout is a connect timeout, anything else the
+ * socket reports (refused, reset ...) is "Connection failed".
+ */
+export function connectReason(code: string | undefined): string {
+  if (code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'ENETDOWN' || code === 'EHOSTDOWN') return 'HTTP_CHECK - network unreachable';
+  if (code === 'ETIMEDOUT') return 'Timeout connecting';
+  return 'Connection failed';
+}
+
 export function httpFetch(t: HttpTarget, r: HttpRequest, done: (o: HttpFetchOutcome) => void, hooks: HttpFetchHooks = {}): HttpFetch {
   let finished = false;
   let timer: NodeJS.Timeout | undefined;
@@ -244,9 +255,9 @@ export function httpFetch(t: HttpTarget, r: HttpRequest, done: (o: HttpFetchOutc
     if (finished) return;
     if (e.syscall === 'bind') return finish({ kind: 'bindFailed', detail: e.code ?? e.message });
     if (phase === 'connect') {
-      if (e.code === 'ENETUNREACH' || e.code === 'EHOSTUNREACH') return finish({ kind: 'failed', reason: 'HTTP_CHECK - network unreachable' });
       // A TLS alert or a broken handshake after the TCP connect succeeded.
-      return finish({ kind: 'failed', reason: tls && tcpUp ? 'SSL handshake/communication error connecting to' : 'Error connecting' });
+      if (tls && tcpUp) return finish({ kind: 'failed', reason: 'SSL handshake/communication error connecting to' });
+      return finish({ kind: 'failed', reason: connectReason(e.code) });
     }
     if (phase === 'write') return finish({ kind: 'failed', reason: 'Cannot send get request to' });
     // SSL: a broken stream ends the read; what was read is judged (check_ssl.c ssl_read_thread).
@@ -296,12 +307,12 @@ export function httpFetch(t: HttpTarget, r: HttpRequest, done: (o: HttpFetchOutc
     });
     sock.once('close', () => {
       if (finished) return;
-      if (phase === 'connect') return finish({ kind: 'failed', reason: tls && tcpUp ? 'SSL handshake/communication error connecting to' : 'Error connecting' });
+      if (phase === 'connect') return finish({ kind: 'failed', reason: tls && tcpUp ? 'SSL handshake/communication error connecting to' : 'Connection failed' });
       complete();
     });
   } catch (e) {
     const detail = (e as NodeJS.ErrnoException).code ?? String(e);
-    queueMicrotask(() => finish({ kind: 'failed', reason: `Error connecting${detail ? '' : ''}` }));
+    queueMicrotask(() => finish({ kind: 'failed', reason: connectReason(detail) }));
   }
   return { cancel: () => finish(undefined) };
 }

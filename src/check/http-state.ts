@@ -83,7 +83,7 @@ export function httpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, ende
     method = 'new';
   } else if (s.up || !hasRun) {
     // timeout_epilog
-    const reason = r.kind === 'http' && !r.ok ? r.reason : 'Error connecting';
+    const reason = r.kind === 'http' && !r.ok ? r.reason : 'Connection failed';
     if (p.logAllFailures) logs.push(`${reason} server ${p.rsText}.`);
     hasRun = true;
     method = 'retry';

@@ -22,20 +22,34 @@ function fail(e: unknown): void {
   process.exitCode = EXIT_PROGRAM_ERROR;
 }
 
-/** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum) runs the daemon. */
+/** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum, genhash) runs the daemon. */
 function isDaemonMode(o: CliOptions): boolean {
-  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined;
+  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined && o.genhash === undefined;
 }
 
 const argv = process.argv.slice(2);
-const parsed = parseArgv(argv, hostname());
-const refused = parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
-if (refused !== undefined) {
+// `keepalived-ts genhash ...` is keepalived's `genhash` program (a link to keepalived there).
+const parsed = argv[0] === 'genhash' ? ({ ok: true, options: { genhash: { args: argv.slice(1) } } } as const) : parseArgv(argv, hostname());
+const refused = parsed.ok && parsed.options.genhash === undefined && isDaemonMode(parsed.options as CliOptions) ? refusedFlagsLine(parsed.options as CliOptions) : undefined;
+if (parsed.ok && parsed.options.genhash !== undefined) {
+  const g = parsed.options.genhash;
+  if ('ignored' in g && g.ignored !== undefined) process.stderr.write(`Warning -- \`${g.ignored}\` not used as first option, previous options ignored\n`);
+  import('./genhash.js')
+    .then(({ runGenhash }) =>
+      runGenhash(g.args, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }, argv[0] === 'genhash' ? 'keepalived-ts genhash' : 'keepalived-ts --genhash'),
+    )
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => fail(e),
+    );
+} else if (refused !== undefined) {
   // A flag we do not implement yet: one line and exit 4, never a silent start without it.
   process.stderr.write(refused + '\n');
   process.exitCode = EXIT_UNSUPPORTED_FLAG;
-} else if (parsed.ok && isDaemonMode(parsed.options)) {
-  const o = parsed.options;
+} else if (parsed.ok && isDaemonMode(parsed.options as CliOptions)) {
+  const o = parsed.options as CliOptions;
   // keepalived prints these and carries on.
   for (const w of o.warnings) process.stderr.write(`keepalived-ts: ${w}\n`);
   if (o.operands.length > 0) process.stderr.write(`keepalived-ts: Unexpected argument(s): ${o.operands.join(' ')}\n`);

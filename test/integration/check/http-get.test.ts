@@ -123,7 +123,7 @@ describe('HTTP_GET probe against a real server', () => {
 
   it('failures: refused, no header at all, connect_timeout on a slow answer and on a stalled body, each well within its limit', async () => {
     const closed = { ...checker(url('path /ok')), port: 1 };
-    expect(await probe(closed)).toEqual({ kind: 'http', ok: false, reason: 'Error connecting' });
+    expect(await probe(closed)).toEqual({ kind: 'http', ok: false, reason: 'Connection failed' });
     expect(await probe(checker(url('path /noheader')))).toEqual({ kind: 'http', ok: false, reason: 'Read, no data received from ' });
     const slow = await timed(checker(`connect_timeout 0.5\n${url('path /slow/3000')}`));
     expect(slow.r).toEqual({ kind: 'http', ok: false, reason: 'Timeout WEB read' });
