@@ -2,11 +2,12 @@
 // keepalived prints them), its notify scripts and its runnable checkers with resolved timing and
 // targets. Plain data, so it crosses to the checker worker as one message (worker.ts).
 //
-// Checkers this project does not run yet (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
-// PING_CHECK, FILE_CHECK, BFD_CHECK) and TCP_CHECK options Node cannot honour (fwmark = SO_MARK,
-// bind_if = SO_BINDTODEVICE) are not silently dropped: `notRunWarnings` gives one line per kind,
-// logged at start, and such a checker counts as up (it does not hold its real server down, as
-// if it were not configured; the server's other checkers still decide). See ADR 0015.
+// Checkers this project does not run yet (SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK,
+// FILE_CHECK, BFD_CHECK) and options Node cannot honour (fwmark = SO_MARK, bind_if =
+// SO_BINDTODEVICE on TCP_CHECK, HTTP_GET and SSL_GET; a PCRE2 regex option with no JavaScript
+// equivalent) are not silently dropped: `notRunWarnings` gives one line per kind, logged at
+// start, and such a checker counts as up (it does not hold its real server down, as if it were
+// not configured; the server's other checkers still decide). See ADR 0015 and ADR 0018.
 import type { Checker, KeepalivedConfig, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
 import { realServerKey } from '../config/lvs-ids.js';
 import type { SourceLoc } from '../lib/diagnostics.js';

@@ -9,9 +9,9 @@
 // content-length), /big (100 kB in pieces), /noheader (bytes with no header end), /echo (the
 // request bytes as the body), anything else 404.
 //
-// Run directly (`node --import tsx http-server.ts HOST [TLSDIR]`) it listens on HOST (HTTP, and
-// HTTPS with TLSDIR/server.{crt,key}) and prints `ports HTTP HTTPS`, for tests that need it inside
-// a network namespace.
+// Run directly (`node --import tsx http-server.ts HOST [TLSDIR [HTTPPORT HTTPSPORT]]`) it listens
+// on HOST (HTTP, and HTTPS with TLSDIR/server.{crt,key}; port 0: any) and prints
+// `ports HTTP HTTPS`, for tests that need it inside a network namespace.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as netServer, type Server, type Socket } from 'node:net';
@@ -98,10 +98,10 @@ function serve(sock: Socket, tls: boolean, seen: SeenRequest[]): void {
   });
 }
 
-const listen = (s: Server, host: string): Promise<number> =>
+const listen = (s: Server, host: string, port = 0): Promise<number> =>
   new Promise((resolve, reject) => {
     s.once('error', reject);
-    s.listen(0, host, () => resolve((s.address() as { port: number }).port));
+    s.listen(port, host, () => resolve((s.address() as { port: number }).port));
   });
 
 /** Self-signed server and client certificates (openssl) in `dir`: server.{crt,key}, client.{crt,key} (key encrypted with `password`). */
@@ -111,7 +111,7 @@ export function makeCertificates(dir: string, password = 'secret'): void {
   o(['req', '-x509', '-newkey', 'rsa:2048', '-passout', `pass:${password}`, '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.crt'), '-days', '2', '-subj', '/CN=director.example.test']);
 }
 
-export async function startTestServers(host: string, tlsDir?: string): Promise<TestServers> {
+export async function startTestServers(host: string, tlsDir?: string, ports: { http?: number; https?: number } = {}): Promise<TestServers> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
@@ -122,7 +122,7 @@ export async function startTestServers(host: string, tlsDir?: string): Promise<T
     track(s);
     serve(s, false, seen);
   });
-  const http = await listen(plain, host);
+  const http = await listen(plain, host, ports.http);
   let secure: Server | undefined;
   let https: number | undefined;
   if (tlsDir !== undefined) {
@@ -131,7 +131,7 @@ export async function startTestServers(host: string, tlsDir?: string): Promise<T
       serve(s, true, seen);
     });
     secure.on('tlsClientError', () => undefined);
-    https = await listen(secure, host);
+    https = await listen(secure, host, ports.https);
   }
   return {
     http,
@@ -146,8 +146,8 @@ export async function startTestServers(host: string, tlsDir?: string): Promise<T
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [host = '127.0.0.1', tlsDir] = process.argv.slice(2);
-  void startTestServers(host, tlsDir).then((s) => {
+  const [host = '127.0.0.1', tlsDir, http, https] = process.argv.slice(2);
+  void startTestServers(host, tlsDir || undefined, { http: Number(http ?? 0), https: Number(https ?? 0) }).then((s) => {
     process.stdout.write(`ports ${s.http} ${s.https ?? 0}\n`);
   });
 }
