@@ -121,6 +121,15 @@ describe('HTTP_GET probe against a real server', () => {
     expect(last()).toBe('GET /echo?x=1 HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: url.example.test\r\n\r\n');
   });
 
+  it('connect_ip / connect_port, bindto / bind_port: the source the server sees; an address not on this host is a bind failure', async () => {
+    // The real server's own address is not where the check goes: connect_ip/connect_port are.
+    const p = plan(`virtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.10 80 {\n  HTTP_GET {\n   connect_ip 127.0.0.1\n   connect_port ${srv.http}\n   bindto 127.0.0.2\n   bind_port 40123\n   url {\n    path /echo\n   }\n  }\n }\n}\n`);
+    const c = p.realServers[0]!.checkers[0] as HttpCheckerPlan;
+    expect(await probe(c)).toMatchObject({ ok: true });
+    expect(srv.seen[srv.seen.length - 1]!.from).toBe('127.0.0.2:40123');
+    expect(await probe({ ...c, bindto: '192.0.2.77', bindPort: undefined } as HttpCheckerPlan)).toMatchObject({ kind: 'bindFailed', detail: 'EADDRNOTAVAIL' });
+  });
+
   it('failures: refused, no header at all, connect_timeout on a slow answer and on a stalled body, each well within its limit', async () => {
     const closed = { ...checker(url('path /ok')), port: 1 };
     expect(await probe(closed)).toEqual({ kind: 'http', ok: false, reason: 'Connection failed' });

@@ -27,6 +27,8 @@ export interface SeenRequest {
   readonly tls: boolean;
   readonly servername?: string;
   readonly clientCert: boolean;
+  /** The client's address and port. */
+  readonly from: string;
 }
 
 export interface TestServers {
@@ -93,7 +95,7 @@ function serve(sock: Socket, tls: boolean, seen: SeenRequest[]): void {
     const t = sock as TLSSocket;
     const servername = tls && typeof t.servername === 'string' ? t.servername : undefined;
     const clientCert = tls && Object.keys(t.getPeerCertificate?.() ?? {}).length > 0;
-    seen.push({ raw: buf, path: /^GET (\S+) /.exec(buf)?.[1] ?? '', tls, ...(servername ? { servername } : {}), clientCert });
+    seen.push({ raw: buf, path: /^GET (\S+) /.exec(buf)?.[1] ?? '', tls, ...(servername ? { servername } : {}), clientCert, from: `${sock.remoteAddress}:${sock.remotePort}` });
     answer(sock, buf);
   });
 }
