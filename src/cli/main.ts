@@ -28,15 +28,17 @@ function isDaemonMode(o: CliOptions): boolean {
 }
 
 const argv = process.argv.slice(2);
-// `keepalived-ts genhash ...` is keepalived's `genhash` program (a link to keepalived there).
-const parsed = argv[0] === 'genhash' ? ({ ok: true, options: { genhash: { args: argv.slice(1) } } } as const) : parseArgv(argv, hostname());
-const refused = parsed.ok && parsed.options.genhash === undefined && isDaemonMode(parsed.options as CliOptions) ? refusedFlagsLine(parsed.options as CliOptions) : undefined;
-if (parsed.ok && parsed.options.genhash !== undefined) {
-  const g = parsed.options.genhash;
-  if ('ignored' in g && g.ignored !== undefined) process.stderr.write(`Warning -- \`${g.ignored}\` not used as first option, previous options ignored\n`);
+// `keepalived-ts genhash ...` is keepalived's `genhash` program (a link to keepalived there);
+// `-T` / `--genhash` switch to it from the main program's options (argv.ts).
+const asGenhash = argv[0] === 'genhash';
+const parsed = parseArgv(asGenhash ? [] : argv, hostname());
+const genhash: CliOptions['genhash'] = asGenhash ? { args: argv.slice(1) } : parsed.ok ? parsed.options.genhash : undefined;
+const refused = genhash === undefined && parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
+if (genhash !== undefined) {
+  if (genhash.ignored !== undefined) process.stderr.write(`Warning -- \`${genhash.ignored}\` not used as first option, previous options ignored\n`);
   import('./genhash.js')
     .then(({ runGenhash }) =>
-      runGenhash(g.args, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }, argv[0] === 'genhash' ? 'keepalived-ts genhash' : 'keepalived-ts --genhash'),
+      runGenhash(genhash.args, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }, asGenhash ? 'keepalived-ts genhash' : 'keepalived-ts --genhash'),
     )
     .then(
       (code) => {
@@ -48,8 +50,8 @@ if (parsed.ok && parsed.options.genhash !== undefined) {
   // A flag we do not implement yet: one line and exit 4, never a silent start without it.
   process.stderr.write(refused + '\n');
   process.exitCode = EXIT_UNSUPPORTED_FLAG;
-} else if (parsed.ok && isDaemonMode(parsed.options as CliOptions)) {
-  const o = parsed.options as CliOptions;
+} else if (parsed.ok && isDaemonMode(parsed.options)) {
+  const o = parsed.options;
   // keepalived prints these and carries on.
   for (const w of o.warnings) process.stderr.write(`keepalived-ts: ${w}\n`);
   if (o.operands.length > 0) process.stderr.write(`keepalived-ts: Unexpected argument(s): ${o.operands.join(' ')}\n`);
