@@ -21,11 +21,12 @@
 // Log lines are keepalived's words, with its FMT_RS/FMT_VS texts (`[192.0.2.10]:tcp:80`).
 import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
+import { httpStep, type HttpProbeResult } from './http-state.js';
 
 /** check_api.h BOOTSTRAP_DELAY: the first probe is at least this far from the start. */
 export const BOOTSTRAP_DELAY_MS = 1000;
 
-export type RunnableCheckerKind = 'TCP_CHECK' | 'MISC_CHECK';
+export type RunnableCheckerKind = 'TCP_CHECK' | 'MISC_CHECK' | 'HTTP_GET' | 'SSL_GET';
 
 /** What one checker needs to decide (plain data, serialisable). */
 export interface CheckerParams {
@@ -45,6 +46,12 @@ export interface CheckerParams {
   readonly script?: string;
   /** MISC_CHECK misc_dynamic. */
   readonly dynamic?: boolean;
+  /** HTTP_GET / SSL_GET: each url's path, in order (http-state.ts). */
+  readonly urls?: readonly string[];
+  /** HTTP_GET / SSL_GET: each url's own virtualhost ('' for none), printed before its path. */
+  readonly urlVhosts?: readonly string[];
+  /** HTTP_GET / SSL_GET fast_recovery. */
+  readonly fastRecovery?: boolean;
 }
 
 export interface CheckerState {
@@ -56,6 +63,12 @@ export interface CheckerState {
   readonly lastExitCode: number;
   /** misc_dynamic: the weight the last exit code set; undefined = the configured weight. */
   readonly dynamicWeight: number | undefined;
+  /** HTTP_GET / SSL_GET: the url checked next (keepalived's url_it). */
+  readonly urlIt?: number;
+  /** HTTP_GET / SSL_GET: the url that failed (keepalived's failed_url). */
+  readonly failedUrl?: number;
+  /** HTTP_GET / SSL_GET: per url, the Content-Length mismatch last reported (0: none). */
+  readonly lenMismatch?: readonly number[];
 }
 
 /** One probe's outcome, as the probes report it. */
@@ -71,7 +84,9 @@ export type ProbeResult =
   /** MISC: the script exited. */
   | { readonly kind: 'exited'; readonly code: number }
   /** MISC: the script died of a signal we did not send for a timeout. */
-  | { readonly kind: 'signaled'; readonly signal: number };
+  | { readonly kind: 'signaled'; readonly signal: number }
+  /** HTTP_GET / SSL_GET: one url checked (http-state.ts). */
+  | HttpProbeResult;
 
 export interface StepOutput {
   readonly state: CheckerState;
@@ -106,17 +121,18 @@ export function activatingLine(p: CheckerParams): string {
  * (same clock as `now` elsewhere).
  */
 export function onProbeResult(p: CheckerParams, s: CheckerState, r: ProbeResult, startedAt: Ms, endedAt: Ms): StepOutput {
+  if (p.kind === 'HTTP_GET' || p.kind === 'SSL_GET') return httpStep(p, s, r, endedAt);
   return p.kind === 'TCP_CHECK' ? tcpStep(p, s, r, endedAt) : miscStep(p, s, r, startedAt, endedAt);
 }
 
-interface Verdict {
+export interface Verdict {
   up: boolean;
   change?: 'up' | 'down';
   initialNotify?: boolean;
 }
 
 /** ipwrapper.c update_svr_checker_state, the checker's half. */
-function verdict(p: CheckerParams, s: CheckerState, alive: boolean): Verdict {
+export function verdict(p: CheckerParams, s: CheckerState, alive: boolean): Verdict {
   if (s.up === alive) return !s.hasRun && (p.alpha || !alive) ? { up: alive, initialNotify: true } : { up: alive };
   return { up: alive, change: alive ? 'up' : 'down' };
 }

@@ -16,6 +16,7 @@ import type { HealthSource, RealServerHealth } from './health.js';
 import { activatingLine, firstDeadline, initialState, onProbeResult, type CheckerState, type ProbeResult } from './checker-state.js';
 import type { CheckerPlan, CheckPlan, RealServerPlan } from './plan.js';
 import type { ProbeHandle, Prober } from './probes.js';
+import { httpResultWords } from './http-state.js';
 
 /** The log lines the engine writes (keepalived logs them at LOG_INFO). */
 export type EngineLog = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -182,7 +183,7 @@ export class HealthEngine implements HealthSource {
 
   private due(c: CheckerSlot): void {
     if (!this.running) return;
-    const kind = c.plan.kind === 'TCP_CHECK' ? 'tcp' : 'misc';
+    const kind = c.plan.kind === 'MISC_CHECK' ? 'misc' : 'tcp';
     c.queued = true;
     this.waiting[kind].push(c);
     this.pump(kind);
@@ -212,7 +213,7 @@ export class HealthEngine implements HealthSource {
       this.active[kind]--;
       this.result(c, r, startedAt);
       this.pump(kind);
-    });
+    }, c.state.urlIt);
   }
 
   private result(c: CheckerSlot, r: ProbeResult, startedAt: Ms): void {
@@ -292,5 +293,7 @@ export function resultWords(r: ProbeResult): string {
       return `exit ${r.code}`;
     case 'signaled':
       return `signal ${r.signal}`;
+    case 'http':
+      return httpResultWords(r);
   }
 }

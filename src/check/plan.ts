@@ -2,11 +2,12 @@
 // keepalived prints them), its notify scripts and its runnable checkers with resolved timing and
 // targets. Plain data, so it crosses to the checker worker as one message (worker.ts).
 //
-// Checkers this project does not run yet (HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK,
-// PING_CHECK, FILE_CHECK, BFD_CHECK) and TCP_CHECK options Node cannot honour (fwmark = SO_MARK,
-// bind_if = SO_BINDTODEVICE) are not silently dropped: `notRunWarnings` gives one line per kind,
-// logged at start, and such a checker counts as up (it does not hold its real server down, as
-// if it were not configured; the server's other checkers still decide). See ADR 0015.
+// Checkers this project does not run yet (SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK,
+// FILE_CHECK, BFD_CHECK) and options Node cannot honour (fwmark = SO_MARK, bind_if =
+// SO_BINDTODEVICE on TCP_CHECK, HTTP_GET and SSL_GET; a PCRE2 regex option with no JavaScript
+// equivalent) are not silently dropped: `notRunWarnings` gives one line per kind, logged at
+// start, and such a checker counts as up (it does not hold its real server down, as if it were
+// not configured; the server's other checkers still decide). See ADR 0015 and ADR 0018.
 import type { Checker, KeepalivedConfig, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
 import { realServerKey } from '../config/lvs-ids.js';
 import type { SourceLoc } from '../lib/diagnostics.js';
@@ -15,6 +16,9 @@ import type { LvsEndpoint, LvsProtocol } from '../notify/fifo-format.js';
 import { endpointText } from '../notify/fifo-format.js';
 import type { PreparedScript } from '../notify/process-runner.js';
 import type { CheckerParams } from './checker-state.js';
+import { httpCheckerPlan, httpNotRunReason, type HttpCheckerPlan } from './http-plan.js';
+
+export type { HttpCheckerPlan } from './http-plan.js';
 
 export interface TcpCheckerPlan {
   readonly kind: 'TCP_CHECK';
@@ -39,7 +43,7 @@ export interface MiscCheckerPlan {
   readonly timeoutMs: Ms;
 }
 
-export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan;
+export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan | HttpCheckerPlan;
 
 export interface RealServerPlan {
   /** realServerKey() (src/config/lvs-ids.ts). */
@@ -100,6 +104,7 @@ export function notRunReason(c: Checker): string | undefined {
     return undefined;
   }
   if (c.kind === 'MISC_CHECK') return undefined;
+  if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') return httpNotRunReason(c);
   return 'this checker kind is not implemented yet';
 }
 
@@ -114,7 +119,7 @@ export function notRunWarnings(model: KeepalivedConfig): string[] {
       for (const c of rs.checkers) {
         const reason = notRunReason(c);
         if (reason === undefined) continue;
-        const label = c.kind === 'PING_CHECK' ? 'PING_CHECK' : c.kind === 'TCP_CHECK' ? `TCP_CHECK with ${reason.split(' ')[0]}` : c.kind;
+        const label = c.kind === 'PING_CHECK' ? 'PING_CHECK' : c.kind === 'TCP_CHECK' || ((c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && !reason.startsWith('this')) ? `${c.kind} with ${reason.split(' ')[0]}` : c.kind;
         const seen = byKind.get(label);
         if (seen) seen.count++;
         else byKind.set(label, { first: endpointText(rsEndpoint(rs, vs)), count: 1, reason });
@@ -178,6 +183,8 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
             ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
             connectTimeoutMs: t.connectTimeout,
           });
+        } else if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') {
+          checkers.push(httpCheckerPlan({ check: c, rs, vs, id, base, port: rsE.kind === 'addr' ? rsE.port : 0, ...(model.ssl ? { ssl: model.ssl } : {}) }));
         } else if (c.kind === 'MISC_CHECK' && c.miscPath) {
           const script = opts.scripts(c.miscPath);
           if (!script) return;

@@ -8,12 +8,14 @@
 //    in src/notify/script-security.ts, with its uid/gid) run by the ProcessRunner in its own
 //    process group, no shell unless keepalived would use one; after misc_timeout the group gets
 //    SIGTERM, then SIGKILL 2 s later (keepalived's REQUESTING / FORCING_TERMINATION states).
+//  * HTTP_GET / SSL_GET (check_http.c, check_ssl.c): one url per run, http-probe.ts.
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import type { Ms } from '../lib/units.js';
 import type { ProcessResult, ProcessRunner } from '../notify/process-runner.js';
 import type { ProbeResult } from './checker-state.js';
 import type { CheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
+import { httpProbe } from './http-probe.js';
 
 export interface ProbeHandle {
   /**
@@ -25,7 +27,8 @@ export interface ProbeHandle {
 
 /** Starts one probe; `done` is called once with its result (a callback, so fakes can answer in virtual time). */
 export interface Prober {
-  start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle;
+  /** `url`: HTTP_GET / SSL_GET, the index of the url to check (the checker state's urlIt). */
+  start(plan: CheckerPlan, done: (r: ProbeResult) => void, url?: number): ProbeHandle;
 }
 
 /** keepalived: SIGTERM at misc_timeout, SIGKILL 2 s later. */
@@ -35,8 +38,16 @@ export const MISC_KILL_GRACE_MS = 2000 as Ms;
 export class NodeProber implements Prober {
   constructor(private readonly runner: ProcessRunner) {}
 
-  start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
-    return plan.kind === 'TCP_CHECK' ? tcpProbe(plan, done) : miscProbe(plan, this.runner, done);
+  start(plan: CheckerPlan, done: (r: ProbeResult) => void, url = 0): ProbeHandle {
+    switch (plan.kind) {
+      case 'TCP_CHECK':
+        return tcpProbe(plan, done);
+      case 'MISC_CHECK':
+        return miscProbe(plan, this.runner, done);
+      case 'HTTP_GET':
+      case 'SSL_GET':
+        return httpProbe(plan, url, done);
+    }
   }
 }
 

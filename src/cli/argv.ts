@@ -60,6 +60,11 @@ export interface CliOptions {
   readonly coreDumpPattern?: string;
   /** Words that are not options; keepalived prints "Unexpected argument(s)" and carries on. */
   readonly operands: readonly string[];
+  /**
+   * -T / --genhash: genhash mode (src/cli/genhash.ts) with the words after it; `ignored` names the
+   * option when options came before it (keepalived warns that they are ignored).
+   */
+  readonly genhash?: { readonly args: readonly string[]; readonly ignored?: string };
   /** Non-fatal complaints (keepalived prints them and continues; -t then exits 5). */
   readonly warnings: readonly string[];
 }
@@ -172,8 +177,6 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
         o.coreDump = true;
         o.coreDumpPattern = value ?? 'core';
         return undefined;
-      case 'genhash':
-        return 'genhash mode is not supported by keepalived-ts';
       default:
         o[spec.key] = spec.arg === 'none' ? true : value;
         return undefined;
@@ -182,7 +185,8 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
 
   let i = 0;
   let optionsEnded = false;
-  while (i < argv.length) {
+  let genhash: CliOptions['genhash'];
+  while (i < argv.length && genhash === undefined) {
     const word = argv[i++];
     if (optionsEnded || word === '-' || !word.startsWith('-')) {
       operands.push(word);
@@ -197,6 +201,11 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
       const name = eq < 0 ? word.slice(2) : word.slice(2, eq);
       const spec = findLong(name);
       if (!spec) return { ok: false, message: `Unknown option ${word}`, exitCode: 1 };
+      if (spec.key === 'genhash') {
+        // main.c case 'T': the rest of the command line is genhash's.
+        genhash = { args: argv.slice(i), ...(i > 1 ? { ignored: spec.long } : {}) };
+        break;
+      }
       let value: string | undefined;
       if (eq >= 0) {
         if (spec.arg === 'none') return { ok: false, message: `Unknown option ${word}`, exitCode: 1 };
@@ -214,6 +223,10 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
       const ch = word[j];
       const spec = BY_SHORT.get(ch);
       if (!spec) return { ok: false, message: `Unknown option -${ch}`, exitCode: 1 };
+      if (spec.key === 'genhash') {
+        genhash = { args: argv.slice(i), ...(i > 1 || j > 1 ? { ignored: '-T' } : {}) };
+        break;
+      }
       let value: string | undefined;
       const rest = word.slice(j + 1);
       if (spec.arg === 'required') {
@@ -244,6 +257,7 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
     logFacility: (o.logFacility as LogFacility | undefined) ?? 'daemon',
     operands,
     warnings,
+    ...(genhash ? { genhash } : {}),
   };
   // main.c case 't': a config test never forks, never respawns and logs to stderr.
   if (options.configTest) {
@@ -306,6 +320,7 @@ export function usageText(prog = 'keepalived-ts'): string {
     `      --dump-config            Print the resolved configuration model as JSON and exit`,
     `  -p, --pid=FILE               Use specified pidfile for parent process`,
     `  -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process`,
+    `  -T, --genhash                Genhash mode (the first option; the rest are genhash's: -T -h lists them)`,
     `  -c, --checkers_pid=FILE      Use specified pidfile for checkers child process`,
     `                                default '/run/checkers.pid'; written when virtual servers run`,
     `  -b, --bfd_pid=FILE           Use specified pidfile for BFD child process (none runs: not written)`,

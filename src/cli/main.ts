@@ -22,15 +22,31 @@ function fail(e: unknown): void {
   process.exitCode = EXIT_PROGRAM_ERROR;
 }
 
-/** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum) runs the daemon. */
+/** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum, genhash) runs the daemon. */
 function isDaemonMode(o: CliOptions): boolean {
-  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined;
+  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined && o.genhash === undefined;
 }
 
 const argv = process.argv.slice(2);
-const parsed = parseArgv(argv, hostname());
-const refused = parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
-if (refused !== undefined) {
+// `keepalived-ts genhash ...` is keepalived's `genhash` program (a link to keepalived there);
+// `-T` / `--genhash` switch to it from the main program's options (argv.ts).
+const asGenhash = argv[0] === 'genhash';
+const parsed = parseArgv(asGenhash ? [] : argv, hostname());
+const genhash: CliOptions['genhash'] = asGenhash ? { args: argv.slice(1) } : parsed.ok ? parsed.options.genhash : undefined;
+const refused = genhash === undefined && parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
+if (genhash !== undefined) {
+  if (genhash.ignored !== undefined) process.stderr.write(`Warning -- \`${genhash.ignored}\` not used as first option, previous options ignored\n`);
+  import('./genhash.js')
+    .then(({ runGenhash }) =>
+      runGenhash(genhash.args, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }, asGenhash ? 'keepalived-ts genhash' : 'keepalived-ts --genhash'),
+    )
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => fail(e),
+    );
+} else if (refused !== undefined) {
   // A flag we do not implement yet: one line and exit 4, never a silent start without it.
   process.stderr.write(refused + '\n');
   process.exitCode = EXIT_UNSUPPORTED_FLAG;

@@ -68,6 +68,11 @@ export function run(argv: readonly string[], io: CliIo): number {
     return 0;
   }
   if (o.configTest || o.dumpConfig) return configCommand(o, io);
+  if (o.genhash) {
+    // genhash fetches over the network, asynchronously: main.ts runs it (src/cli/genhash.ts).
+    io.stderr('keepalived-ts: genhash mode is run by the executable (src/cli/main.ts), not here\n');
+    return 1;
+  }
   // Daemon mode is dispatched by main.ts (src/core/daemon.ts); run() only handles one-shot commands.
   io.stderr('keepalived-ts: daemon mode is not handled here (see src/cli/main.ts); use -t to check a configuration or --dump-config to print it\n');
   return 1;

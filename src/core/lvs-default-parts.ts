@@ -3,7 +3,7 @@
 // table over generic netlink. Loaded only when the config has virtual servers.
 import { CheckerHost } from '../check/checker-host.js';
 import { prepareCheckerScripts } from '../check/checker-scripts.js';
-import { buildCheckPlan } from '../check/plan.js';
+import { buildCheckPlan, notRunWarnings } from '../check/plan.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
 import { GenlIpvsKernel } from '../kernel/genl-ipvs-kernel.js';
 import { nodeSecurityFs } from '../notify/script-security.js';
@@ -15,6 +15,8 @@ export function defaultLvsParts(): LvsParts {
     openIpvs: openGenlIpvs,
     health: ({ model, log, onFifoLine }) => {
       const scripts = prepareCheckerScripts(model, { db: userDbOnce(), fs: nodeSecurityFs, path: process.env.PATH }, log);
+      // Configured checkers (or options) that do not run are said once at start, never dropped silently.
+      for (const w of notRunWarnings(model)) log.warn(w);
       return new CheckerHost({ plan: buildCheckPlan(model, { scripts }), log, onFifoLine });
     },
   };

@@ -110,11 +110,12 @@ export const urlTable: KeywordTable<HttpUrl> = {
     minArgs: 1,
     handle: (s, u, ctx) => {
       for (const a of s.args) {
-        const m = /^(\d+)(?:-(\d+))?$/.exec(a.text);
+        // keepalived reads each bound with strtoul: a leading '+' is accepted.
+        const m = /^\+?(\d+)(?:-\+?(\d+))?$/.exec(a.text);
         const lo = m ? Number(m[1]) : NaN;
         const hi = m ? Number(m[2] ?? m[1]) : NaN;
         if (!m || lo < 100 || hi > 599 || lo > hi) {
-          ctx.sink.error('invalid-value', `Invalid HTTP_GET status code range '${a.text}' - skipping`, a.loc, { text: a.text });
+          ctx.sink.error('invalid-value', `Invalid HTTP_GET status code '${a.text}'`, a.loc, { text: a.text });
           continue;
         }
         u.statusCode.push([lo, hi]);
@@ -138,7 +139,8 @@ const httpTable: KeywordTable<HttpCheck> = {
     handle: (s, c, ctx) => {
       const u = newUrl(s.loc);
       applyBlock(urlTable, s.block ?? [], u, ctx);
-      if (u.statusCode.length === 0 && u.digest === undefined) u.statusCode.push([200, 299]);
+      // check_http.c url_check: no status_code means 200-299, with or without a digest.
+      if (u.statusCode.length === 0) u.statusCode.push([200, 299]);
       c.url.push(u);
     },
   },

@@ -165,6 +165,8 @@ describe('health checkers against real listeners and scripts', () => {
       HTTP_GET {
         url {
           path /
+          regex "x"
+          regex_options extended
         }
       }
     }
@@ -193,7 +195,7 @@ describe('health checkers against real listeners and scripts', () => {
           expect(h.get(key('127.0.0.1', pC))!.lastLatencyMs).toBeGreaterThanOrEqual(990);
           expect(h.get(key('127.0.0.2', 1))).toMatchObject({ up: true, weight: 5, lastResult: 'exit 7' });
           expect(h.get(key('127.0.0.3', 1))).toMatchObject({ up: false, lastResult: 'timeout' });
-          // The HTTP_GET is not run: counted up, as if absent.
+          // The HTTP_GET is not run (a PCRE2 option with no JavaScript equivalent): counted up, as if absent.
           expect(h.get(key('127.0.0.4', 80))).toMatchObject({ up: true, checkersUp: 1, checkers: 1 });
 
           const vsT = '[192.0.2.1]:tcp:80';
@@ -221,7 +223,7 @@ describe('health checkers against real listeners and scripts', () => {
           expect(fifo).toContain(`RS [127.0.0.1]:tcp:${pA} ${vsT} DOWN\n`);
           expect(changes.some((c) => c.key === key('127.0.0.1', pA) && !c.up)).toBe(true);
           expect(notRunWarnings(m)).toEqual([
-            'HTTP_GET on [127.0.0.4]:tcp:80 is not run yet by keepalived-ts (this checker kind is not implemented yet): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
+            'HTTP_GET with regex_options on [127.0.0.4]:tcp:80 is not run yet by keepalived-ts (regex_options extended has no equivalent in the JavaScript regular expressions this checker uses): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
           ]);
         } finally {
           await src.stop();

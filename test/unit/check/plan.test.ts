@@ -78,6 +78,8 @@ virtual_server 192.0.2.1 80 {
     HTTP_GET {
       url {
         path /
+        regex "a b"
+        regex_options extended
       }
     }
     PING_CHECK {
@@ -87,6 +89,8 @@ virtual_server 192.0.2.1 80 {
     HTTP_GET {
       url {
         path /
+        regex "a b"
+        regex_options extended
       }
     }
     TCP_CHECK {
@@ -98,7 +102,7 @@ virtual_server 192.0.2.1 80 {
 }
 `);
     expect(notRunWarnings(model)).toEqual([
-      'HTTP_GET on [192.0.2.10]:tcp:80 (and 1 more) is not run yet by keepalived-ts (this checker kind is not implemented yet): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
+      'HTTP_GET with regex_options on [192.0.2.10]:tcp:80 (and 1 more) is not run yet by keepalived-ts (regex_options extended has no equivalent in the JavaScript regular expressions this checker uses): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
       'PING_CHECK on [192.0.2.10]:tcp:80 is not run yet by keepalived-ts (this checker kind is not implemented yet): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
       'TCP_CHECK with fwmark on [192.0.2.11]:tcp:80 is not run yet by keepalived-ts (fwmark (SO_MARK) is not available to its sockets): the real server is treated as up by this checker, as if it were not configured; its other checkers still decide',
     ]);

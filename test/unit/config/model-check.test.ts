@@ -105,16 +105,17 @@ describe('real_server and checkers', () => {
     const t = build(vs(`${base}${rs('TCP_CHECK {\n nb_get_retry 3\n}')}`));
     expect(t.only('unknown-keyword')[0].hint).toContain("did you mean 'retry'?");
   });
-  it('HTTP_GET url: path, digest, status_code ranges, default 200-299', () => {
+  it('HTTP_GET url: path, digest, status_code ranges (strtoul: a leading +), default 200-299', () => {
     const b = build(
-      vs(`${base}${rs('SSL_GET {\n url {\n  path /a\n  status_code 200 301-302\n }\n url {\n  path /b\n }\n url {\n  path /c\n  digest 9B3A0C85A887A256D6939DA88AABD8CD\n }\n}')}`),
+      vs(`${base}${rs('SSL_GET {\n url {\n  path /a\n  status_code 200 +301-302\n }\n url {\n  path /b\n }\n url {\n  path /c\n  digest 9B3A0C85A887A256D6939DA88AABD8CD\n }\n}')}`),
     );
     const c = b.model.virtualServers[0].realServers[0].checkers[0] as HttpCheck;
     expect(c.kind).toBe('SSL_GET');
     expect(c.url.map((u) => [u.path, u.statusCode, u.digest])).toEqual([
       ['/a', [[200, 200], [301, 302]], undefined],
       ['/b', [[200, 299]], undefined],
-      ['/c', [], '9b3a0c85a887a256d6939da88aabd8cd'],
+      // keepalived's default applies with a digest too (check_http.c url_check).
+      ['/c', [[200, 299]], '9b3a0c85a887a256d6939da88aabd8cd'],
     ]);
   });
   it('MISC_CHECK: misc_path script, misc_timeout defaults to delay_loop, dynamic; missing path drops it', () => {
