@@ -21,11 +21,14 @@
 // Log lines are keepalived's words, with its FMT_RS/FMT_VS texts (`[192.0.2.10]:tcp:80`).
 import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
+import { dnsStep } from './dns-check.js';
+import { smtpStep } from './smtp-check.js';
+import { pingStep, udpStep } from './udp-check.js';
 
 /** check_api.h BOOTSTRAP_DELAY: the first probe is at least this far from the start. */
 export const BOOTSTRAP_DELAY_MS = 1000;
 
-export type RunnableCheckerKind = 'TCP_CHECK' | 'MISC_CHECK';
+export type RunnableCheckerKind = 'TCP_CHECK' | 'MISC_CHECK' | 'UDP_CHECK' | 'DNS_CHECK' | 'SMTP_CHECK' | 'PING_CHECK' | 'FILE_CHECK';
 
 /** What one checker needs to decide (plain data, serialisable). */
 export interface CheckerParams {
@@ -71,7 +74,9 @@ export type ProbeResult =
   /** MISC: the script exited. */
   | { readonly kind: 'exited'; readonly code: number }
   /** MISC: the script died of a signal we did not send for a timeout. */
-  | { readonly kind: 'signaled'; readonly signal: number };
+  | { readonly kind: 'signaled'; readonly signal: number }
+  /** UDP/DNS/SMTP: the exchange failed; detail is keepalived's words for why. */
+  | { readonly kind: 'failed'; readonly detail: string };
 
 export interface StepOutput {
   readonly state: CheckerState;
@@ -106,7 +111,21 @@ export function activatingLine(p: CheckerParams): string {
  * (same clock as `now` elsewhere).
  */
 export function onProbeResult(p: CheckerParams, s: CheckerState, r: ProbeResult, startedAt: Ms, endedAt: Ms): StepOutput {
-  return p.kind === 'TCP_CHECK' ? tcpStep(p, s, r, endedAt) : miscStep(p, s, r, startedAt, endedAt);
+  switch (p.kind) {
+    case 'TCP_CHECK':
+      return tcpStep(p, s, r, endedAt);
+    case 'UDP_CHECK':
+      return udpStep(p, s, r, endedAt);
+    case 'PING_CHECK':
+      return pingStep(p, s, r, endedAt);
+    case 'DNS_CHECK':
+      return dnsStep(p, s, r, endedAt);
+    case 'SMTP_CHECK':
+      return smtpStep(p, s, r, endedAt);
+    case 'MISC_CHECK':
+    case 'FILE_CHECK':
+      return miscStep(p, s, r, startedAt, endedAt);
+  }
 }
 
 interface Verdict {

@@ -14,6 +14,7 @@ import { endpointText, rsLine } from '../notify/fifo-format.js';
 import type { ProcessRunner, RunningProcess } from '../notify/process-runner.js';
 import type { HealthSource, RealServerHealth } from './health.js';
 import { activatingLine, firstDeadline, initialState, onProbeResult, type CheckerState, type ProbeResult } from './checker-state.js';
+import { fileStatus } from './file-check.js';
 import type { CheckerPlan, CheckPlan, RealServerPlan } from './plan.js';
 import type { ProbeHandle, Prober } from './probes.js';
 
@@ -96,10 +97,12 @@ export class HealthEngine implements HealthSource {
     this.running = true;
     const now = this.opts.timers.clock.now();
     const random = this.opts.random ?? Math.random;
+    this.watchFiles();
     // ipwrapper.c init_service_rs: with rs_init_notifies, a server that starts alive is notified.
     if (this.opts.plan.rsInitNotifies) for (const rs of this.servers) if (rs.alive) this.notifies(rs);
     for (const rs of this.servers) {
       for (const c of rs.checkers) {
+        if (c.plan.kind === 'FILE_CHECK') continue;
         this.opts.log?.info(activatingLine(c.plan.params));
         this.arm(c, firstDeadline(c.plan.params, now, random()));
       }
@@ -119,6 +122,7 @@ export class HealthEngine implements HealthSource {
         c.queued = false;
       }
     }
+    this.opts.prober.close?.();
     this.waiting.tcp.length = 0;
     this.waiting.misc.length = 0;
     this.active.tcp = 0;
@@ -180,9 +184,57 @@ export class HealthEngine implements HealthSource {
     }, delay);
   }
 
+  /**
+   * FILE_CHECK (file-check.ts): the value read at start sets the checker's state and weight
+   * without notifies (keepalived applies it before its checkers start); every later value is a
+   * result like a probe's.
+   */
+  private watchFiles(): void {
+    const watch = this.opts.prober.watchFile?.bind(this.opts.prober);
+    if (!watch) return;
+    for (const rs of this.servers) {
+      let initial = true;
+      for (const c of rs.checkers) {
+        const plan = c.plan;
+        if (plan.kind !== 'FILE_CHECK') continue;
+        c.probe = watch(plan, (value) => {
+          const st = fileStatus(value, plan.weight, plan.reverse);
+          const dynamicWeight = st.up ? rs.plan.weight + st.offset : undefined;
+          const before = c.state;
+          c.state = { ...before, up: st.up, hasRun: true, dynamicWeight };
+          if (initial) return;
+          if (before.up && st.up) {
+            // track_file.c: a new weight while up is update_svr_wgt (logged, IPVS edited).
+            if (this.reweigh(rs)) {
+              const h = this.health(rs);
+              for (const l of this.listeners) l(h);
+            }
+            return;
+          }
+          // Entering or leaving FAULT moves the effective weight silently, then the state.
+          rs.weight = this.weightOf(rs);
+          this.settleServer(rs);
+        });
+      }
+      initial = false;
+      rs.alive = rs.checkers.every((x) => x.state.up);
+      rs.weight = this.weightOf(rs);
+    }
+  }
+
+  /** A checker changed state outside a probe: the real server follows, with its notifies. */
+  private settleServer(rs: RsSlot): void {
+    const alive = rs.checkers.every((x) => x.state.up);
+    if (alive === rs.alive) return;
+    rs.alive = alive;
+    this.notifies(rs);
+    const h = this.health(rs);
+    for (const l of this.listeners) l(h);
+  }
+
   private due(c: CheckerSlot): void {
     if (!this.running) return;
-    const kind = c.plan.kind === 'TCP_CHECK' ? 'tcp' : 'misc';
+    const kind = c.plan.kind === 'MISC_CHECK' ? 'misc' : 'tcp';
     c.queued = true;
     this.waiting[kind].push(c);
     this.pump(kind);
@@ -250,13 +302,17 @@ export class HealthEngine implements HealthSource {
 
   /** misc_dynamic: configured weight plus each dynamic checker's offset (ipwrapper.c update_svr_wgt). */
   private reweigh(rs: RsSlot): boolean {
-    let w = rs.plan.weight;
-    for (const c of rs.checkers) if (c.state.dynamicWeight !== undefined) w += c.state.dynamicWeight - rs.plan.weight;
-    w = Math.min(Math.max(w, 0), 0x7fffffff);
+    const w = this.weightOf(rs);
     if (w === rs.weight) return false;
     this.opts.log?.info(`Changing weight from ${rs.weight} to ${w} for ${rs.alive ? '' : 'in'}active service ${rs.rsText} of VS ${rs.vsText}`);
     rs.weight = w;
     return true;
+  }
+
+  private weightOf(rs: RsSlot): number {
+    let w = rs.plan.weight;
+    for (const c of rs.checkers) if (c.state.dynamicWeight !== undefined) w += c.state.dynamicWeight - rs.plan.weight;
+    return Math.min(Math.max(w, 0), 0x7fffffff);
   }
 
   /** ipwrapper.c do_rs_notifies: the script for the state the server is in, then the FIFO line. */
@@ -292,5 +348,7 @@ export function resultWords(r: ProbeResult): string {
       return `exit ${r.code}`;
     case 'signaled':
       return `signal ${r.signal}`;
+    case 'failed':
+      return r.detail;
   }
 }

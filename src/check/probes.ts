@@ -13,7 +13,11 @@ import { constants as osConstants } from 'node:os';
 import type { Ms } from '../lib/units.js';
 import type { ProcessResult, ProcessRunner } from '../notify/process-runner.js';
 import type { ProbeResult } from './checker-state.js';
-import type { CheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
+import { TrackFileWatcher } from '../lib/track-file-watch.js';
+import { dnsProbe, udpProbe } from './udp-probe.js';
+import { PingSockets } from './ping-probe.js';
+import type { CheckerPlan, FileCheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
+import { smtpProbe } from './smtp-probe.js';
 
 export interface ProbeHandle {
   /**
@@ -26,6 +30,13 @@ export interface ProbeHandle {
 /** Starts one probe; `done` is called once with its result (a callback, so fakes can answer in virtual time). */
 export interface Prober {
   start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle;
+  /**
+   * FILE_CHECK: reports the tracked file's value now (synchronously, before returning) and
+   * again on every change, until cancelled. Probers without it leave FILE_CHECKs up.
+   */
+  watchFile?(plan: FileCheckerPlan, onValue: (value: number) => void): ProbeHandle;
+  /** Releases shared sockets (PING_CHECK) at stop. */
+  close?(): void;
 }
 
 /** keepalived: SIGTERM at misc_timeout, SIGKILL 2 s later. */
@@ -33,11 +44,54 @@ export const MISC_KILL_GRACE_MS = 2000 as Ms;
 
 /** The real probes: node:net sockets and the ProcessRunner. */
 export class NodeProber implements Prober {
+  private ping: PingSockets | undefined;
+
   constructor(private readonly runner: ProcessRunner) {}
 
   start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
-    return plan.kind === 'TCP_CHECK' ? tcpProbe(plan, done) : miscProbe(plan, this.runner, done);
+    switch (plan.kind) {
+      case 'TCP_CHECK':
+        return tcpProbe(plan, done);
+      case 'MISC_CHECK':
+        return miscProbe(plan, this.runner, done);
+      case 'UDP_CHECK':
+        return udpProbe(plan, done);
+      case 'DNS_CHECK':
+        return dnsProbe(plan, done);
+      case 'SMTP_CHECK':
+        return smtpProbe(plan, done);
+      case 'PING_CHECK':
+        this.ping ??= new PingSockets();
+        return this.ping.start(plan, done);
+      case 'FILE_CHECK':
+        // Watched, not probed (watchFile); a stray start answers with the file's current state.
+        return fileWatch(plan, () => undefined, true);
+    }
   }
+
+  watchFile(plan: FileCheckerPlan, onValue: (value: number) => void): ProbeHandle {
+    return fileWatch(plan, onValue, false);
+  }
+
+  close(): void {
+    this.ping?.close();
+    this.ping = undefined;
+  }
+}
+
+const QUIET = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The tracked file through the one track_file watcher (src/lib/track-file-watch.ts). */
+function fileWatch(plan: FileCheckerPlan, onValue: (value: number) => void, once: boolean): ProbeHandle {
+  const w = new TrackFileWatcher([{ name: plan.trackFile, path: plan.path }], QUIET, (_n, v) => onValue(v));
+  w.start();
+  if (once) w.stop();
+  return {
+    cancel: () => {
+      w.stop();
+      return Promise.resolve();
+    },
+  };
 }
 
 export function tcpProbe(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
