@@ -32,7 +32,10 @@ export interface HealthEngineOptions {
   readonly onFifoLine?: (line: string) => void;
   /** Source of the warmup spread, [0, 1); default Math.random. */
   readonly random?: () => number;
-  /** TCP probes in flight at once (default 256). */
+  /**
+   * Socket probes in flight at once (default 2048). A probe waiting for a silent target holds its
+   * slot for connect_timeout: 256 let 1,000 such targets starve 9,000 healthy ones (bench/checkers.mjs).
+   */
   readonly maxTcp?: number;
   /** Scripts running at once (default 16). */
   readonly maxScripts?: number;
@@ -72,7 +75,7 @@ export class HealthEngine implements HealthSource {
   probes = 0;
 
   constructor(private readonly opts: HealthEngineOptions) {
-    this.maxTcp = Math.max(1, opts.maxTcp ?? 256);
+    this.maxTcp = Math.max(1, opts.maxTcp ?? 2048);
     this.maxScripts = Math.max(1, opts.maxScripts ?? 16);
     for (const plan of opts.plan.realServers) {
       const rs: RsSlot = {

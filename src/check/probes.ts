@@ -18,6 +18,7 @@ import { dnsProbe, udpProbe } from './udp-probe.js';
 import { PingSockets } from './ping-probe.js';
 import type { CheckerPlan, FileCheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
 import { smtpProbe } from './smtp-probe.js';
+import { NativeTcpProbes } from './tcp-native-probe.js';
 
 export interface ProbeHandle {
   /**
@@ -45,13 +46,16 @@ export const MISC_KILL_GRACE_MS = 2000 as Ms;
 /** The real probes: node:net sockets and the ProcessRunner. */
 export class NodeProber implements Prober {
   private ping: PingSockets | undefined;
+  /** The addon's connect prober (undefined: not tried yet; null: unavailable, node:net is used). */
+  private tcp: NativeTcpProbes | null | undefined;
 
   constructor(private readonly runner: ProcessRunner) {}
 
   start(plan: CheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
     switch (plan.kind) {
       case 'TCP_CHECK':
-        return tcpProbe(plan, done);
+        if (this.tcp === undefined) this.tcp = NativeTcpProbes.create() ?? null;
+        return this.tcp ? this.tcp.start(plan, done) : tcpProbe(plan, done);
       case 'MISC_CHECK':
         return miscProbe(plan, this.runner, done);
       case 'UDP_CHECK':
@@ -76,6 +80,8 @@ export class NodeProber implements Prober {
   close(): void {
     this.ping?.close();
     this.ping = undefined;
+    this.tcp?.close();
+    this.tcp = undefined;
   }
 }
 
