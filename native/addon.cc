@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "connect-probe.h"
 #include "signal-watch.h"
 #include "socket.h"
 #include "timer.h"
@@ -23,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Socket", kts::Socket::Define(env));
   exports.Set("Timer", kts::Timer::Define(env));
   exports.Set("SignalWatch", kts::SignalWatch::Define(env));
+  exports.Set("ConnectProber", kts::ConnectProber::Define(env));
   exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
   Napi::Object kinds = Napi::Object::New(env);
   kinds.Set("raw4", static_cast<int>(kts::Kind::kRaw4));

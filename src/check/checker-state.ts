@@ -22,11 +22,14 @@
 import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
 import { httpStep, type HttpProbeResult } from './http-state.js';
+import { dnsStep } from './dns-check.js';
+import { smtpStep } from './smtp-check.js';
+import { pingStep, udpStep } from './udp-check.js';
 
 /** check_api.h BOOTSTRAP_DELAY: the first probe is at least this far from the start. */
 export const BOOTSTRAP_DELAY_MS = 1000;
 
-export type RunnableCheckerKind = 'TCP_CHECK' | 'MISC_CHECK' | 'HTTP_GET' | 'SSL_GET';
+export type RunnableCheckerKind = 'TCP_CHECK' | 'MISC_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'UDP_CHECK' | 'DNS_CHECK' | 'SMTP_CHECK' | 'PING_CHECK' | 'FILE_CHECK';
 
 /** What one checker needs to decide (plain data, serialisable). */
 export interface CheckerParams {
@@ -86,7 +89,9 @@ export type ProbeResult =
   /** MISC: the script died of a signal we did not send for a timeout. */
   | { readonly kind: 'signaled'; readonly signal: number }
   /** HTTP_GET / SSL_GET: one url checked (http-state.ts). */
-  | HttpProbeResult;
+  | HttpProbeResult
+  /** UDP/DNS/SMTP: the exchange failed; detail is keepalived's words for why. */
+  | { readonly kind: 'failed'; readonly detail: string };
 
 export interface StepOutput {
   readonly state: CheckerState;
@@ -121,8 +126,24 @@ export function activatingLine(p: CheckerParams): string {
  * (same clock as `now` elsewhere).
  */
 export function onProbeResult(p: CheckerParams, s: CheckerState, r: ProbeResult, startedAt: Ms, endedAt: Ms): StepOutput {
-  if (p.kind === 'HTTP_GET' || p.kind === 'SSL_GET') return httpStep(p, s, r, endedAt);
-  return p.kind === 'TCP_CHECK' ? tcpStep(p, s, r, endedAt) : miscStep(p, s, r, startedAt, endedAt);
+  switch (p.kind) {
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return httpStep(p, s, r, endedAt);
+    case 'TCP_CHECK':
+      return tcpStep(p, s, r, endedAt);
+    case 'UDP_CHECK':
+      return udpStep(p, s, r, endedAt);
+    case 'PING_CHECK':
+      return pingStep(p, s, r, endedAt);
+    case 'DNS_CHECK':
+      return dnsStep(p, s, r, endedAt);
+    case 'SMTP_CHECK':
+      return smtpStep(p, s, r, endedAt);
+    case 'MISC_CHECK':
+    case 'FILE_CHECK':
+      return miscStep(p, s, r, startedAt, endedAt);
+  }
 }
 
 export interface Verdict {

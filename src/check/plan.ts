@@ -2,13 +2,13 @@
 // keepalived prints them), its notify scripts and its runnable checkers with resolved timing and
 // targets. Plain data, so it crosses to the checker worker as one message (worker.ts).
 //
-// Checkers this project does not run yet (SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK,
-// FILE_CHECK, BFD_CHECK) and options Node cannot honour (fwmark = SO_MARK, bind_if =
-// SO_BINDTODEVICE on TCP_CHECK, HTTP_GET and SSL_GET; a PCRE2 regex option with no JavaScript
-// equivalent) are not silently dropped: `notRunWarnings` gives one line per kind, logged at
-// start, and such a checker counts as up (it does not hold its real server down, as if it were
-// not configured; the server's other checkers still decide). See ADR 0015 and ADR 0018.
-import type { Checker, KeepalivedConfig, RealServer, ScriptSpec, VirtualServer } from '../config/model.js';
+// Checkers this project does not run yet (BFD_CHECK) and options Node cannot honour (fwmark =
+// SO_MARK, bind_if = SO_BINDTODEVICE on TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, DNS_CHECK,
+// SMTP_CHECK and PING_CHECK; a PCRE2 regex option with no JavaScript equivalent) are not silently
+// dropped: `notRunWarnings` gives one line per kind, logged at start, and such a checker counts as
+// up (it does not hold its real server down, as if it were not configured; the server's other
+// checkers still decide). See ADR 0015, ADR 0018 and ADR 0019.
+import type { Checker, ConnectOptions, DnsCheck, FileCheck, KeepalivedConfig, RealServer, SmtpCheck, TcpCheck, UdpCheck, ScriptSpec, VirtualServer } from '../config/model.js';
 import { realServerKey } from '../config/lvs-ids.js';
 import type { SourceLoc } from '../lib/diagnostics.js';
 import { ms, type Ms } from '../lib/units.js';
@@ -43,7 +43,56 @@ export interface MiscCheckerPlan {
   readonly timeoutMs: Ms;
 }
 
-export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan | HttpCheckerPlan;
+/** Target of the datagram and stream checkers (UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK). */
+interface ConnectTarget {
+  readonly id: string;
+  readonly params: CheckerParams;
+  readonly host: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly bindto?: string;
+  readonly bindPort?: number;
+  readonly connectTimeoutMs: Ms;
+}
+
+export interface UdpCheckerPlan extends ConnectTarget {
+  readonly kind: 'UDP_CHECK';
+  /** payload as hex (keepalived's string); absent: 32 octets of "keepalived check - ". */
+  readonly payloadHex?: string;
+  readonly requireReply: boolean;
+  /** require_reply data (hex, `x` nibbles are wildcards). */
+  readonly replyHex?: string;
+  readonly minReplyLength: number;
+  readonly maxReplyLength: number;
+}
+
+export interface DnsCheckerPlan extends ConnectTarget {
+  readonly kind: 'DNS_CHECK';
+  readonly type: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+  readonly name: string;
+}
+
+export interface SmtpCheckerPlan extends ConnectTarget {
+  readonly kind: 'SMTP_CHECK';
+  readonly heloName: string;
+}
+
+export interface PingCheckerPlan extends ConnectTarget {
+  readonly kind: 'PING_CHECK';
+}
+
+export interface FileCheckerPlan {
+  readonly kind: 'FILE_CHECK';
+  readonly id: string;
+  readonly params: CheckerParams;
+  /** The global track_file block's name and file. */
+  readonly trackFile: string;
+  readonly path: string;
+  readonly weight: number;
+  readonly reverse: boolean;
+}
+
+export type CheckerPlan = TcpCheckerPlan | MiscCheckerPlan | HttpCheckerPlan | UdpCheckerPlan | DnsCheckerPlan | SmtpCheckerPlan | PingCheckerPlan | FileCheckerPlan;
 
 export interface RealServerPlan {
   /** realServerKey() (src/config/lvs-ids.ts). */
@@ -103,8 +152,13 @@ export function notRunReason(c: Checker): string | undefined {
     if (c.bindIf !== undefined) return 'bind_if (SO_BINDTODEVICE) is not available to its sockets';
     return undefined;
   }
-  if (c.kind === 'MISC_CHECK') return undefined;
+  if (c.kind === 'MISC_CHECK' || c.kind === 'FILE_CHECK') return undefined;
   if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') return httpNotRunReason(c);
+  if (c.kind === 'UDP_CHECK' || c.kind === 'DNS_CHECK' || c.kind === 'SMTP_CHECK' || c.kind === 'PING_CHECK') {
+    if (c.fwmark !== undefined) return 'fwmark (SO_MARK) is not available to its sockets';
+    if (c.bindIf !== undefined) return 'bind_if (SO_BINDTODEVICE) is not available to its sockets';
+    return undefined;
+  }
   return 'this checker kind is not implemented yet';
 }
 
@@ -119,7 +173,9 @@ export function notRunWarnings(model: KeepalivedConfig): string[] {
       for (const c of rs.checkers) {
         const reason = notRunReason(c);
         if (reason === undefined) continue;
-        const label = c.kind === 'PING_CHECK' ? 'PING_CHECK' : c.kind === 'TCP_CHECK' || ((c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && !reason.startsWith('this')) ? `${c.kind} with ${reason.split(' ')[0]}` : c.kind;
+        const optionOnly =
+          c.kind === 'TCP_CHECK' || c.kind === 'UDP_CHECK' || c.kind === 'DNS_CHECK' || c.kind === 'SMTP_CHECK' || c.kind === 'PING_CHECK' || ((c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') && !reason.startsWith('this'));
+        const label = optionOnly ? `${c.kind} with ${reason.split(' ')[0]}` : c.kind;
         const seen = byKind.get(label);
         if (seen) seen.count++;
         else byKind.set(label, { first: endpointText(rsEndpoint(rs, vs)), count: 1, reason });
@@ -185,6 +241,8 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
           });
         } else if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') {
           checkers.push(httpCheckerPlan({ check: c, rs, vs, id, base, port: rsE.kind === 'addr' ? rsE.port : 0, ...(model.ssl ? { ssl: model.ssl } : {}) }));
+        } else if (c.kind === 'UDP_CHECK' || c.kind === 'DNS_CHECK' || c.kind === 'SMTP_CHECK' || c.kind === 'PING_CHECK' || c.kind === 'FILE_CHECK') {
+          checkers.push(...datagramPlans(c, id, base, rs, rsE, model));
         } else if (c.kind === 'MISC_CHECK' && c.miscPath) {
           const script = opts.scripts(c.miscPath);
           if (!script) return;
@@ -216,4 +274,81 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
     }
   }
   return { realServers, ...(g.rsInitNotifies ? { rsInitNotifies: true } : {}) };
+}
+
+type Base = Omit<CheckerParams, 'kind'>;
+
+/** UDP_CHECK, DNS_CHECK, SMTP_CHECK (one checker per legacy `host` block), PING_CHECK, FILE_CHECK. */
+function datagramPlans(
+  c: UdpCheck | DnsCheck | SmtpCheck | TcpCheck | FileCheck,
+  id: string,
+  base: Base,
+  rs: RealServer,
+  rsE: LvsEndpoint,
+  model: KeepalivedConfig,
+): CheckerPlan[] {
+  const rsPort = rsE.kind === 'addr' ? rsE.port : 0;
+  const target = (o: ConnectOptions, timeout: Ms) => {
+    const host = o.connectIp ?? rs.ip;
+    return {
+      host: host.text,
+      family: (host.family === 'inet6' ? 6 : 4) as 4 | 6,
+      port: o.connectPort ?? rsPort,
+      ...(o.bindto !== undefined ? { bindto: o.bindto.text } : {}),
+      ...(o.bindPort !== undefined ? { bindPort: o.bindPort } : {}),
+      connectTimeoutMs: timeout,
+    };
+  };
+  const t = c.timing;
+  switch (c.kind) {
+    case 'UDP_CHECK':
+      return [
+        {
+          kind: 'UDP_CHECK',
+          id,
+          params: { kind: 'UDP_CHECK', ...base },
+          ...target(c, t.connectTimeout),
+          ...(c.payload !== undefined ? { payloadHex: c.payload } : {}),
+          requireReply: c.requireReply !== undefined,
+          ...(c.requireReply ? { replyHex: c.requireReply } : {}),
+          minReplyLength: c.minReplyLength,
+          maxReplyLength: c.maxReplyLength,
+        },
+      ];
+    case 'DNS_CHECK':
+      return [{ kind: 'DNS_CHECK', id, params: { kind: 'DNS_CHECK', ...base }, ...target(c, t.connectTimeout), type: c.type, name: c.name }];
+    case 'TCP_CHECK':
+      return [];
+    case 'PING_CHECK':
+      return [{ kind: 'PING_CHECK', id, params: { kind: 'PING_CHECK', ...base }, ...target(c, t.connectTimeout) }];
+    case 'SMTP_CHECK': {
+      // check_smtp.c smtp_check_end_handler: the checker's own connection options are used when
+      // any is set or there is no host block; otherwise the first host replaces them. Every
+      // other host block is a checker of its own.
+      const own = c.connectIp !== undefined || c.connectPort !== undefined || c.bindto !== undefined || c.bindPort !== undefined || c.written.connectTimeout !== undefined;
+      const targets: ConnectOptions[] = own || c.host.length === 0 ? [c, ...c.host] : c.host;
+      return targets.map((o, i) => ({
+        kind: 'SMTP_CHECK' as const,
+        id: i === 0 ? id : `${id}.${i}`,
+        params: { kind: 'SMTP_CHECK' as const, ...base },
+        ...target(o, (o as { written?: { connectTimeout?: Ms } }).written?.connectTimeout ?? t.connectTimeout),
+        heloName: c.heloName,
+      }));
+    }
+    case 'FILE_CHECK': {
+      const tf = model.trackFiles.find((f) => f.name === c.trackFile);
+      if (!tf?.file) return [];
+      return [
+        {
+          kind: 'FILE_CHECK',
+          id,
+          params: { kind: 'FILE_CHECK', ...base, alpha: false },
+          trackFile: tf.name,
+          path: tf.file,
+          weight: c.weight ?? tf.weight,
+          reverse: c.weight !== undefined ? c.weightReverse : tf.weightReverse,
+        },
+      ];
+    }
+  }
 }

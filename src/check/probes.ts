@@ -14,8 +14,13 @@ import { constants as osConstants } from 'node:os';
 import type { Ms } from '../lib/units.js';
 import type { ProcessResult, ProcessRunner } from '../notify/process-runner.js';
 import type { ProbeResult } from './checker-state.js';
-import type { CheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
+import type { CheckerPlan, FileCheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
 import { httpProbe } from './http-probe.js';
+import { TrackFileWatcher } from '../lib/track-file-watch.js';
+import { dnsProbe, udpProbe } from './udp-probe.js';
+import { PingSockets } from './ping-probe.js';
+import { smtpProbe } from './smtp-probe.js';
+import { NativeTcpProbes } from './tcp-native-probe.js';
 
 export interface ProbeHandle {
   /**
@@ -29,6 +34,13 @@ export interface ProbeHandle {
 export interface Prober {
   /** `url`: HTTP_GET / SSL_GET, the index of the url to check (the checker state's urlIt). */
   start(plan: CheckerPlan, done: (r: ProbeResult) => void, url?: number): ProbeHandle;
+  /**
+   * FILE_CHECK: reports the tracked file's value now (synchronously, before returning) and
+   * again on every change, until cancelled. Probers without it leave FILE_CHECKs up.
+   */
+  watchFile?(plan: FileCheckerPlan, onValue: (value: number) => void): ProbeHandle;
+  /** Releases shared sockets (PING_CHECK) at stop. */
+  close?(): void;
 }
 
 /** keepalived: SIGTERM at misc_timeout, SIGKILL 2 s later. */
@@ -36,19 +48,62 @@ export const MISC_KILL_GRACE_MS = 2000 as Ms;
 
 /** The real probes: node:net sockets and the ProcessRunner. */
 export class NodeProber implements Prober {
+  private ping: PingSockets | undefined;
+  /** The addon's connect prober (undefined: not tried yet; null: unavailable, node:net is used). */
+  private tcp: NativeTcpProbes | null | undefined;
+
   constructor(private readonly runner: ProcessRunner) {}
 
   start(plan: CheckerPlan, done: (r: ProbeResult) => void, url = 0): ProbeHandle {
     switch (plan.kind) {
       case 'TCP_CHECK':
-        return tcpProbe(plan, done);
+        if (this.tcp === undefined) this.tcp = NativeTcpProbes.create() ?? null;
+        return this.tcp ? this.tcp.start(plan, done) : tcpProbe(plan, done);
       case 'MISC_CHECK':
         return miscProbe(plan, this.runner, done);
       case 'HTTP_GET':
       case 'SSL_GET':
         return httpProbe(plan, url, done);
+      case 'UDP_CHECK':
+        return udpProbe(plan, done);
+      case 'DNS_CHECK':
+        return dnsProbe(plan, done);
+      case 'SMTP_CHECK':
+        return smtpProbe(plan, done);
+      case 'PING_CHECK':
+        this.ping ??= new PingSockets();
+        return this.ping.start(plan, done);
+      case 'FILE_CHECK':
+        // Watched, not probed (watchFile); a stray start answers with the file's current state.
+        return fileWatch(plan, () => undefined, true);
     }
   }
+
+  watchFile(plan: FileCheckerPlan, onValue: (value: number) => void): ProbeHandle {
+    return fileWatch(plan, onValue, false);
+  }
+
+  close(): void {
+    this.ping?.close();
+    this.ping = undefined;
+    this.tcp?.close();
+    this.tcp = undefined;
+  }
+}
+
+const QUIET = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The tracked file through the one track_file watcher (src/lib/track-file-watch.ts). */
+function fileWatch(plan: FileCheckerPlan, onValue: (value: number) => void, once: boolean): ProbeHandle {
+  const w = new TrackFileWatcher([{ name: plan.trackFile, path: plan.path }], QUIET, (_n, v) => onValue(v));
+  w.start();
+  if (once) w.stop();
+  return {
+    cancel: () => {
+      w.stop();
+      return Promise.resolve();
+    },
+  };
 }
 
 export function tcpProbe(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {

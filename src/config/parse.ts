@@ -78,6 +78,12 @@ export const DEFAULT_BLOCK_KEYWORDS: ReadonlySet<string> = new Set([
   'unicast_peer',
 ]);
 
+/** DEFAULT_BLOCK_KEYWORDS, less `track_file NAME` inside FILE_CHECK (a value there, check_file.c). */
+function defaultBlockKeyword(name: string, parents: readonly string[]): boolean {
+  if (name === 'track_file' && parents[parents.length - 1] === 'FILE_CHECK') return false;
+  return DEFAULT_BLOCK_KEYWORDS.has(name);
+}
+
 const MESSAGES: Record<GrammarErrorCode, string> = {
   'extra-close-brace': "Extra '}' found",
   'missing-close-brace': "missing '}' for the block opened here (keepalived: missing '}'s or extra '{'s)",
@@ -92,7 +98,7 @@ function buildTree(pre: JoinedResult, mainFile: string, options: ParseOptions, s
   const loc = (offset: number): SourceLoc => map.loc(offset, mainFile);
   // The grammar's actions build the final statements, locations included (see the grammar).
   const retain = options.retain;
-  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? DEFAULT_BLOCK_KEYWORDS, loc, ...(retain ? { retain } : {}) });
+  const result = parseGrammar(text, { blockKeywords: options.blockKeywords ?? defaultBlockKeyword, loc, ...(retain ? { retain } : {}) });
   const errors = [...result.errors].sort((a, b) => a.start - b.start);
   for (const e of errors) {
     sink.error(e.code, MESSAGES[e.code], loc(e.start), { text: text.slice(e.start, Math.max(e.end, e.start + 1)).split('\n')[0] });

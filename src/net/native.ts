@@ -157,8 +157,24 @@ interface NativeSignalWatchCtor {
   new (signum: number, callback: (signum: number) => void): NativeSignalWatch;
 }
 
+/** Non-blocking TCP connects answered by SO_ERROR (native/connect-probe.h), for TCP_CHECK. */
+export interface NativeConnectProber {
+  /** -1: in progress (the callback answers); otherwise the errno the connect finished with (0 = connected). Throws on a bind failure. */
+  connect(id: number, host: string, port: number, bindHost?: string, bindPort?: number): number;
+  /** Closes the probe's socket; its callback is not called. */
+  cancel(id: number): void;
+  close(): void;
+  inFlight(): number;
+}
+
+interface NativeConnectProberCtor {
+  new (callback: (id: number, errno: number) => void): NativeConnectProber;
+}
+
 export interface NativeAddon {
   readonly Socket: NativeSocketCtor;
+  /** Absent in builds older than the connect prober (rebuild the addon). */
+  readonly ConnectProber?: NativeConnectProberCtor;
   readonly Timer: NativeTimerCtor;
   /** Absent in builds older than the signal watcher (rebuild the addon). */
   readonly SignalWatch?: NativeSignalWatchCtor;

@@ -2,6 +2,7 @@
 // check_api.c). Keyword sets per checker are those keepalived 2.2.7 accepts: e.g.
 // `nb_get_retry` is an HTTP_GET/SSL_GET alias of `retry` only (TCP_CHECK reports it unknown).
 import type { SourceLoc } from '../../lib/diagnostics.js';
+import { parseHexPattern } from '../../lib/hex-pattern.js';
 import { ms } from '../../lib/units.js';
 import type {
   BfdCheck,
@@ -222,8 +223,25 @@ const miscTable: KeywordTable<MiscCheck> = {
 
 const udpTable: KeywordTable<UdpCheck> = {
   ...common<UdpCheck>(true),
-  payload: { minArgs: 1, handle: (s, c) => (c.payload = s.args.map((a) => a.text).join('')) },
-  require_reply: { minArgs: 0, handle: (s, c) => (c.requireReply = s.args.map((a) => a.text).join('')) },
+  // lib/parser.c read_hex_str over the arguments joined by spaces.
+  payload: {
+    minArgs: 1,
+    handle: (s, c, ctx) => {
+      const text = s.args.map((a) => a.text).join(' ');
+      if (parseHexPattern(text, false)) c.payload = text;
+      else ctx.sink.error('invalid-value', 'Invalid hex string for UDP_CHECK payload', s.args[0].loc, { text });
+    },
+  },
+  require_reply: {
+    minArgs: 0,
+    handle: (s, c, ctx) => {
+      const text = s.args.map((a) => a.text).join(' ');
+      c.requireReply = '';
+      if (text === '') return;
+      if (parseHexPattern(text, true)) c.requireReply = text;
+      else ctx.sink.error('invalid-value', 'Invalid hex string for UDP_CHECK reply', s.args[0]!.loc, { text });
+    },
+  },
   min_reply_length: int('minReplyLength', 0, 65535),
   max_reply_length: int('maxReplyLength', 0, 65535),
 };

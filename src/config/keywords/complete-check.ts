@@ -81,12 +81,12 @@ function completeRealServers(vs: VsDraft, m: CheckDraft, ctx: BuildCtx): void {
     seen.add(key);
     // Fact sheet 2.8: real-server smtp_alert defaults to true unless set globally.
     rs.smtpAlert ??= smtpDefault ?? true;
-    rs.checkers = rs.checkers.filter((c) => resolveChecker(c, rs, vs, ctx));
+    rs.checkers = rs.checkers.filter((c) => resolveChecker(c, rs, vs, m, ctx));
     return true;
   });
 }
 
-function resolveChecker(c: Checker, rs: RealServer, vs: VsDraft, ctx: BuildCtx): boolean {
+function resolveChecker(c: Checker, rs: RealServer, vs: VsDraft, m: CheckDraft, ctx: BuildCtx): boolean {
   const delayLoop = c.written.delayLoop ?? rs.delayLoop ?? vs.delayLoop ?? ms(60_000);
   const d = checkerDefaults(c.kind, delayLoop);
   c.timing = {
@@ -110,8 +110,17 @@ function resolveChecker(c: Checker, rs: RealServer, vs: VsDraft, ctx: BuildCtx):
     ctx.sink.error('missing-url', `${c.kind} with no url specified - ignoring`, c.loc);
     return false;
   }
+  if (c.kind === 'UDP_CHECK' && c.minReplyLength > c.maxReplyLength) {
+    // check_udp.c udp_check_end_handler: reported, the checker is kept.
+    ctx.sink.warning('udp-reply-length', `UDP_CHECK min_reply length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength} - will always fail`, c.loc);
+  }
   if (c.kind === 'FILE_CHECK' && c.trackFile === undefined) {
     ctx.sink.error('missing-parameter', 'FILE_CHECK with no track_file - ignoring', c.loc);
+    return false;
+  }
+  if (c.kind === 'FILE_CHECK' && !m.trackFiles.some((f) => f.name === c.trackFile && f.file !== undefined)) {
+    // check_file.c track_file_handler: the name must be a global track_file block with a file.
+    ctx.sink.error('unknown-reference', `track_file ${c.trackFile} not found`, c.loc, { text: c.trackFile });
     return false;
   }
   return true;
