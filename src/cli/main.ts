@@ -4,7 +4,7 @@
 // (keepalived's "program error"), with the stack only when KEEPALIVED_TS_DEBUG is set.
 import { hostname } from 'node:os';
 import { run } from './run.js';
-import { parseArgv, refusedFlagsLine, EXIT_UNSUPPORTED_FLAG, type CliOptions } from './argv.js';
+import { controlCommand, parseArgv, refusedFlagsLine, EXIT_UNSUPPORTED_FLAG, type CliOptions } from './argv.js';
 
 const EXIT_PROGRAM_ERROR = 70;
 
@@ -24,13 +24,25 @@ function fail(e: unknown): void {
 
 /** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum) runs the daemon. */
 function isDaemonMode(o: CliOptions): boolean {
-  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined;
+  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined && controlCommand(o) === undefined;
 }
 
 const argv = process.argv.slice(2);
 const parsed = parseArgv(argv, hostname());
 const refused = parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
-if (refused !== undefined) {
+const command = parsed.ok && !parsed.options.help && !parsed.options.version ? controlCommand(parsed.options) : undefined;
+if (parsed.ok && command !== undefined) {
+  // `status` / `reload`: a client of a running daemon's control socket (src/cli/status.ts).
+  const o = parsed.options;
+  import('./status.js')
+    .then(({ runControlCommand }) => runControlCommand(command, o, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => fail(e),
+    );
+} else if (refused !== undefined) {
   // A flag we do not implement yet: one line and exit 4, never a silent start without it.
   process.stderr.write(refused + '\n');
   process.exitCode = EXIT_UNSUPPORTED_FLAG;
@@ -69,6 +81,8 @@ if (refused !== undefined) {
         all: o.all,
         allConfig: o.allConfig,
         ...(o.umask !== undefined ? { umask: o.umask } : {}),
+        ...(o.controlSocket !== undefined ? { controlSocket: o.controlSocket } : {}),
+        ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
       }),
     )
     .then(

@@ -13,7 +13,7 @@ import { RealTimers } from '../lib/timers.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { interfaceDiagnostics } from '../config/host-checks.js';
 import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
-import { VrrpRuntime, type InstanceStatus, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
+import { VrrpRuntime, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
@@ -22,12 +22,13 @@ import { ScriptNotifySink } from './notify-sink.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
 import { VrrpStats } from './vrrp-stats.js';
+import { instanceReports, type InstanceReport } from './vrrp-status.js';
 import { ScriptStatusLog } from './script-status-log.js';
 import { prepareNotifyScripts, prepareTrackScripts, userDbOnce, type RunnableScript } from './vrrp-scripts.js';
 import { EXIT, StartError } from './start-error.js';
 
 export interface VrrpStatus {
-  readonly instances: readonly InstanceStatus[];
+  readonly instances: readonly InstanceReport[];
 }
 
 /** The parts start() brings up, released by stop() in reverse. */
@@ -170,7 +171,8 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   }
 
   status(): VrrpStatus {
-    return { instances: this.running?.runtime.status() ?? [] };
+    const r = this.running;
+    return { instances: r ? instanceReports(this.wired.specs, r.runtime.status(), r.stats) : [] };
   }
 
   /** Not yet: the running instances keep the configuration they started with. */

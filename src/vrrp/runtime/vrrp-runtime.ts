@@ -19,6 +19,7 @@ import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
 import { RealTimers, type Timers } from '../../lib/timers.js';
 import { VipManager } from './vip-manager.js';
 import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from './wire.js';
+import type { TrackerConfig, TrackerStatus } from '../tracking.js';
 
 /** Everything the runtime needs to run one vrrp_instance on a real (or simulated) host. */
 export interface RuntimeInstanceSpec {
@@ -72,6 +73,10 @@ export interface InstanceStatus {
   readonly errors: Record<string, number>;
   /** Answers to valid adverts held back by the flood limits, per reason (fsm SuppressReason). */
   readonly suppressed: Record<string, number>;
+  /** Each tracker as configured (after the sync-group and owner rules) with its current status: what the effective priority is made of. */
+  readonly trackers?: readonly { readonly config: TrackerConfig; readonly status: TrackerStatus }[];
+  /** Active fault sources other than trackers (sync-group, ...). */
+  readonly externalFaults?: readonly string[];
 }
 
 export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: number }) => void;
@@ -203,6 +208,8 @@ export class VrrpRuntime {
       vipsInstalled: i.vips.installed,
       errors: i.errors.snapshot(),
       suppressed: i.suppressed.snapshot(),
+      trackers: i.spec.cfg.trackers.map((config, k) => ({ config, status: i.state.track.entries[k] })),
+      externalFaults: i.state.externalFaults,
     }));
   }
 
