@@ -198,6 +198,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
       log,
       stop,
       options: o,
+      controlSocket: () => s.control.socketPath,
     });
     const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
     uninstallSignals = installSignalHandlers(actions, log, rawSignals);
