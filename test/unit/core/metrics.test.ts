@@ -21,7 +21,7 @@ const doc: StatusDocument = {
         priority: { base: 150, effective: 90, faults: [], trackers: [{ type: 'script', name: 'chk "x"', weight: -60, reverse: false, status: 'failed', effect: -60 }] },
         master: '192.0.2.12',
         vips: [{ address: '192.0.2.100/24', installed: false }],
-        lastTransition: { at: '2026-12-06T00:00:10.000Z', from: 'MASTER', to: 'BACKUP', reason: 'higher priority advert' },
+        lastTransition: { at: '2026-12-06T00:00:10.000Z', from: 'MASTER', to: 'BACKUP', reason: 'higher-priority-advert' },
         transitions: { BACKUP: 2, MASTER: 1 },
         counters: { advertsSent: 7, advertsReceived: 30, becameMaster: 1, releasedMaster: 1, priorityZeroSent: 0, priorityZeroReceived: 0 },
         drops: { ttl: 3 },
