@@ -28,6 +28,10 @@ export interface ControlServerOptions {
   readonly idleMs?: number;
   /** Bad request lines one connection may send before it is closed. Default 8. */
   readonly maxBadLines?: number;
+  /** A status document is reused for this long (ms). Default 100. */
+  readonly statusCacheMs?: number;
+  /** Requests (of all connections together) are handled at most one per this many ms. Default 2. */
+  readonly minGapMs?: number;
 }
 
 export class ControlSocketError extends Error {
@@ -72,6 +76,19 @@ function finish(s: Socket, last?: ControlResponse): void {
   setTimeout(() => s.destroy(), 1000).unref();
 }
 
+/** Resolves when the socket's write buffer drained or the socket closed (no listener left behind). */
+function drained(s: Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
+
 export class ControlServer {
   /** Connections being served (counted against maxClients). */
   private readonly clients = new Set<Socket>();
@@ -79,6 +96,8 @@ export class ControlServer {
   private readonly all = new Set<Socket>();
   private readonly bad = new RateLimitedCounter(10_000);
   private reloading: Promise<ReloadResult> | undefined;
+  private statusCache: { readonly at: number; readonly json: string; readonly line: string } | undefined;
+  private nextSlot = 0;
   private closed = false;
 
   private constructor(
@@ -182,8 +201,11 @@ export class ControlServer {
             finish(s, errorResponse('too-long', `request longer than ${MAX_REQUEST_BYTES} bytes; connection closed`));
             return;
           }
+          // Let timers (adverts) and other connections run between two requests of a flood.
+          await this.turn();
+          if (s.writableEnded || s.destroyed) return;
           const p = parseRequest(line);
-          let answer: ControlResponse;
+          let answer: ControlResponse | string;
           if (!p.ok) {
             badLines++;
             this.countBad(p.code, p.message);
@@ -194,8 +216,8 @@ export class ControlServer {
           if (s.writableEnded || s.destroyed) return;
           // Backpressure: no new request is read until this answer has left.
           s.pause();
-          const flushed = s.write(JSON.stringify(answer) + '\n');
-          if (!flushed) await new Promise<void>((r) => s.once('drain', r).once('close', r));
+          const flushed = s.write((typeof answer === 'string' ? answer : JSON.stringify(answer)) + '\n');
+          if (!flushed) await drained(s);
           if (badLines >= (this.o.maxBadLines ?? 8)) {
             finish(s);
             return;
@@ -216,14 +238,40 @@ export class ControlServer {
     });
   }
 
-  private async handle(r: ControlRequest): Promise<ControlResponse> {
+  /**
+   * The status answer as a JSON line. The document is built and serialised at most once per
+   * statusCacheMs (a large one takes milliseconds): a flood of status requests costs writes.
+   */
+  private statusLine(id: string | number | undefined): string {
+    const now = performance.now();
+    if (!this.statusCache || now - this.statusCache.at >= (this.o.statusCacheMs ?? 100)) {
+      const json = JSON.stringify(this.o.handlers.status());
+      this.statusCache = { at: now, json, line: `{"ok":true,"v":${PROTOCOL_VERSION},"cmd":"status","status":${json}}` };
+    }
+    if (id === undefined) return this.statusCache.line;
+    return `{"ok":true,"v":${PROTOCOL_VERSION},"id":${JSON.stringify(id)},"cmd":"status","status":${this.statusCache.json}}`;
+  }
+
+  /**
+   * Paces the requests of all connections together: one is handled at most every minGapMs, and
+   * never two in one turn of the event loop, so a flood cannot hold the VRRP timers back.
+   */
+  private async turn(): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.nextSlot);
+    this.nextSlot = at + (this.o.minGapMs ?? 2);
+    if (at > now) await new Promise<void>((r) => setTimeout(r, at - now));
+    else await new Promise<void>((r) => setImmediate(r));
+  }
+
+  private async handle(r: ControlRequest): Promise<ControlResponse | string> {
     const id = r.id !== undefined ? { id: r.id } : {};
     try {
       switch (r.cmd) {
         case 'ping':
           return { ok: true, v: PROTOCOL_VERSION, ...id, cmd: 'ping', pid: process.pid };
         case 'status':
-          return { ok: true, v: PROTOCOL_VERSION, ...id, cmd: 'status', status: this.o.handlers.status() };
+          return this.statusLine(r.id);
         case 'reload': {
           if (this.reloading) return errorResponse('busy', 'a reload is already in progress; try again when it has finished', r.id);
           this.o.log.info('reload requested on the control socket');

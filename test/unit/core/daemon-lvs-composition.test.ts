@@ -208,6 +208,8 @@ describe('startDaemon: the LVS side', () => {
       expect(formatStatusText(doc)).toMatch(/\[198\.51\.100\.1\]:tcp:80\s+up\s+3\s+1\/1\s+connect success\s+1\.5 ms/);
       t.health.setAll(false, 'connect refused');
       await t.run(300);
+      // The socket reuses a status document for 100 ms (flood protection): ask after that.
+      await new Promise((r) => setTimeout(r, 150));
       const down = ((await request(sock, { cmd: 'status' }, 5000)) as { status: StatusDocument }).status;
       expect(down.ipvs?.virtualServers[0].realServers[0]).toMatchObject({ up: false, checkersUp: 0, lastResult: 'connect refused' });
       expect(down.ipvs?.virtualServers[0].quorumUp).toBe(false); // its only real server is down: weight 0 < quorum 1
