@@ -8,7 +8,7 @@
 //   4. how late a 10 ms timer (an advert timer's stand-in) fires on the daemon's thread, idle and
 //      while 8 clients in another process flood the socket with pipelined status requests.
 //
-//   node bench/control-status.mjs [--requests 300] [--cli-runs 10] [--seconds 5]
+//   node bench/control-status.mjs [--requests 300] [--cli-runs 10] [--seconds 5] [--instances 100] [--vs 20] [--reals 50]
 // Output: one JSON line per measurement (medians, p99, max in ms).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +27,9 @@ const opt = (name, def) => {
 const REQUESTS = opt('requests', 300);
 const CLI_RUNS = opt('cli-runs', 10);
 const SECONDS = opt('seconds', 5);
+const NINST = opt('instances', 100);
+const NVS = opt('vs', 20);
+const NRS = opt('reals', 50);
 
 const dist = benchDist(repo);
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
@@ -44,7 +47,7 @@ const doc = {
   schema: 1,
   daemon: { pid: process.pid, version: 'bench', compatVersion: '2.2.7', configFile: '/etc/keepalived/keepalived.conf', configId: 'bench', startedAt: new Date().toISOString(), uptimeSeconds: 1 },
   vrrp: {
-    instances: Array.from({ length: 100 }, (_, i) => ({
+    instances: Array.from({ length: NINST }, (_, i) => ({
       name: `VI_${i}`,
       state: i % 2 ? 'MASTER' : 'BACKUP',
       interface: 'eth0',
@@ -63,12 +66,12 @@ const doc = {
   ipvs: {
     state: 'active',
     error: null,
-    virtualServers: Array.from({ length: 20 }, (_, v) => ({
+    virtualServers: Array.from({ length: NVS }, (_, v) => ({
       name: `[192.0.2.${v + 1}]:tcp:80`,
       quorumUp: true,
       inTable: true,
       sorryServer: null,
-      realServers: Array.from({ length: 50 }, (_, r) => ({ name: `[10.${v}.0.${r + 1}]:tcp:80`, up: r % 7 !== 0, weight: 1, pool: 'live', checkersUp: 1, checkers: 1, lastResult: 'connect success', lastLatencyMs: 0.4 })),
+      realServers: Array.from({ length: NRS }, (_, r) => ({ name: `[10.${v}.0.${r + 1}]:tcp:80`, up: r % 7 !== 0, weight: 1, pool: 'live', checkersUp: 1, checkers: 1, lastResult: 'connect success', lastLatencyMs: 0.4 })),
     })),
   },
 };
@@ -105,7 +108,7 @@ const server = await ControlServer.open({ path, log: silent, handlers: { status:
     bytes = line.length;
   }
   c.destroy();
-  console.log(JSON.stringify({ what: 'status round trip over the socket (100 instances, 1,000 real servers)', answerBytes: bytes, ms: summary(times) }));
+  console.log(JSON.stringify({ what: `status round trip over the socket (${NINST} instances, ${NVS * NRS} real servers)`, answerBytes: bytes, ms: summary(times) }));
 }
 
 // 2. Metrics rendering.
