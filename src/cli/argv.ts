@@ -8,6 +8,7 @@
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
 import { SIGNUMS } from '../lib/signums.js';
+import { parseListenAddress } from '../core/metrics-address.js';
 
 export { SIGNUMS };
 
@@ -58,6 +59,12 @@ export interface CliOptions {
   readonly snmpAgentSocket?: string;
   readonly coreDump: boolean;
   readonly coreDumpPattern?: string;
+  /** Ours, --json: `status` prints the JSON document instead of the table. */
+  readonly json: boolean;
+  /** Ours, --control-socket: the daemon's control socket (daemon and client); default beside the pid file. */
+  readonly controlSocket?: string;
+  /** Ours, --metrics ADDR:PORT: serve Prometheus metrics there (off by default). */
+  readonly metrics?: string;
   /** Words that are not options; keepalived prints "Unexpected argument(s)" and carries on. */
   readonly operands: readonly string[];
   /**
@@ -79,7 +86,20 @@ type ArgKind = 'none' | 'required' | 'optional';
 
 /** The CliOptions fields that are flags (given or not), and those that carry a parsed value as is. */
 type FlagField = { [K in keyof CliOptions]-?: CliOptions[K] extends boolean ? K : never }[keyof CliOptions];
-type ValueField = 'configTestLog' | 'signum' | 'logFile' | 'pidFile' | 'vrrpPidFile' | 'checkersPidFile' | 'bfdPidFile' | 'namespace' | 'umask' | 'snmpAgentSocket' | 'coreDumpPattern';
+type ValueField =
+  | 'configTestLog'
+  | 'signum'
+  | 'logFile'
+  | 'pidFile'
+  | 'vrrpPidFile'
+  | 'checkersPidFile'
+  | 'bfdPidFile'
+  | 'namespace'
+  | 'umask'
+  | 'snmpAgentSocket'
+  | 'coreDumpPattern'
+  | 'controlSocket'
+  | 'metrics';
 
 export interface OptionSpec {
   readonly long: string;
@@ -98,10 +118,12 @@ const OPTION_WORDS: Readonly<Record<ArgKind, string>> = {
     'vrrp/P=vrrpOnly check/C=checkOnly no_bfd/B=noBfd all/=all log-console/l=logConsole log-detail/D=logDetail ' +
     'flush-log-file/=flushLogFile no-syslog/G=noSyslog release-vips/X=releaseVips dont-release-vrrp/V=dontReleaseVrrp ' +
     'dont-release-ipvs/I=dontReleaseIpvs dont-respawn/R=dontRespawn dont-fork/n=dontFork dump-conf/d=dumpConf dump-config/=dumpConfig ' +
-    'address-monitoring/a=addressMonitoring snmp/x=snmp core-dump/m=coreDump all-config/e=allConfig genhash/T=genhash version/v=version help/h=help',
+    'address-monitoring/a=addressMonitoring snmp/x=snmp core-dump/m=coreDump all-config/e=allConfig genhash/T=genhash version/v=version help/h=help ' +
+    'json/=json',
   required:
     'use-file/f=configFile log-facility/S=logFacility umask/u=umask pid/p=pidFile vrrp_pid/r=vrrpPidFile checkers_pid/c=checkersPidFile ' +
-    'bfd_pid/b=bfdPidFile snmp-agent-socket/A=snmpAgentSocket namespace/s=namespace config-id/i=configId signum/=signum',
+    'bfd_pid/b=bfdPidFile snmp-agent-socket/A=snmpAgentSocket namespace/s=namespace config-id/i=configId signum/=signum ' +
+    'control-socket/=controlSocket metrics/=metrics',
   optional: 'log-file/g=logFile core-dump-pattern/M=coreDumpPattern config-test/t=configTest',
 };
 
@@ -177,6 +199,14 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
         o.coreDump = true;
         o.coreDumpPattern = value ?? 'core';
         return undefined;
+      case 'metrics':
+        if (!parseListenAddress(value as string)) return `Invalid --metrics ${value}: expected ADDR:PORT (127.0.0.1:9650, [::1]:9650, :9650)`;
+        o.metrics = value;
+        return undefined;
+      case 'controlSocket':
+        if (value === '') return 'Invalid --control-socket: empty path';
+        o.controlSocket = value;
+        return undefined;
       default:
         o[spec.key] = spec.arg === 'none' ? true : value;
         return undefined;
@@ -248,7 +278,7 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
 
   // Flags are booleans (given or not); values pass through as parsed (undefined when absent).
   const flags = [...SPECS.filter((s) => s.arg === 'none' && s.key !== 'genhash').map((s) => s.key), 'configFileGiven', 'configTest', 'logFacilitySet'];
-  const values: readonly ValueField[] = ['configTestLog', 'signum', 'logFile', 'pidFile', 'vrrpPidFile', 'checkersPidFile', 'bfdPidFile', 'namespace', 'umask', 'snmpAgentSocket', 'coreDumpPattern'];
+  const values: readonly ValueField[] = ['configTestLog', 'signum', 'logFile', 'pidFile', 'vrrpPidFile', 'checkersPidFile', 'bfdPidFile', 'namespace', 'umask', 'snmpAgentSocket', 'coreDumpPattern', 'controlSocket', 'metrics'];
   const options: CliOptions = {
     ...(Object.fromEntries(flags.map((k) => [k, o[k] === true])) as Record<FlagField, boolean>),
     ...(Object.fromEntries(values.map((k) => [k, o[k]])) as Pick<CliOptions, ValueField>),
@@ -278,6 +308,7 @@ const REFUSED: readonly { readonly flag: string; readonly given: (o: CliOptions)
   { flag: '-x/--snmp', given: (o) => o.snmp, why: 'there is no SNMP agent' },
   { flag: '-A/--snmp-agent-socket', given: (o) => o.snmpAgentSocket !== undefined, why: 'there is no SNMP agent' },
   { flag: '-m/--core-dump', given: (o) => o.coreDump && o.coreDumpPattern === undefined, why: 'set LimitCORE= in the service unit instead' },
+  { flag: '--json', given: (o) => o.json, why: 'it only applies to the status command (keepalived-ts status --json)' },
   { flag: '-M/--core-dump-pattern', given: (o) => o.coreDumpPattern !== undefined, why: 'set kernel.core_pattern with sysctl instead' },
 ];
 
@@ -289,6 +320,16 @@ export function refusedFlagsLine(o: CliOptions): string | undefined {
   const hit = REFUSED.filter((r) => r.given(o));
   if (hit.length === 0) return undefined;
   return `keepalived-ts: not supported yet, refusing to start: ${hit.map((r) => `${r.flag} (${r.why})`).join('; ')}`;
+}
+
+/** The control commands (`keepalived-ts status`, `keepalived-ts reload`): the first operand. */
+export const CONTROL_COMMANDS = ['status', 'reload'] as const;
+export type ControlCommandName = (typeof CONTROL_COMMANDS)[number];
+
+/** The control command the operands name, if any (then no daemon starts). */
+export function controlCommand(o: CliOptions): ControlCommandName | undefined {
+  const w = o.operands[0];
+  return (CONTROL_COMMANDS as readonly string[]).includes(w ?? '') ? (w as ControlCommandName) : undefined;
 }
 
 /** The --help text: keepalived's options, plus ours. */
@@ -338,8 +379,16 @@ export function usageText(prog = 'keepalived-ts'): string {
     `      --signum=SIGFUNC         Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON`,
     `  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to`,
     `                                stderr by default`,
+    `      --control-socket=PATH    The daemon's control socket (daemon and status/reload)`,
+    `                                default: beside the pid file, /run/keepalived.pid -> /run/keepalived-ts.ctl`,
+    `      --metrics=ADDR:PORT      Serve Prometheus metrics at http://ADDR:PORT/metrics (default off)`,
+    `      --json                   With status: print the JSON document (docs/control-socket.md)`,
     `  -v, --version                Display the version number`,
     `  -h, --help                   Display this help message`,
+    ``,
+    `Commands (to a running daemon, over its control socket; -p or --control-socket finds it):`,
+    `  ${prog} status [--json]     Instances, priorities and why, VIPs, counters; virtual servers`,
+    `  ${prog} reload              Re-read the configuration; exit 0 applied/unchanged, 1 rejected`,
     `Options marked [not supported yet] refuse to start the daemon (exit ${EXIT_UNSUPPORTED_FLAG}); -t ignores them.`,
   ].join('\n');
 }

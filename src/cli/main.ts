@@ -4,7 +4,7 @@
 // (keepalived's "program error"), with the stack only when KEEPALIVED_TS_DEBUG is set.
 import { hostname } from 'node:os';
 import { run } from './run.js';
-import { parseArgv, refusedFlagsLine, EXIT_UNSUPPORTED_FLAG, type CliOptions } from './argv.js';
+import { controlCommand, parseArgv, refusedFlagsLine, EXIT_UNSUPPORTED_FLAG, type CliOptions } from './argv.js';
 
 const EXIT_PROGRAM_ERROR = 70;
 
@@ -24,7 +24,7 @@ function fail(e: unknown): void {
 
 /** Everything that is not a one-shot command (-t, --dump-config, -v, -h, --signum, genhash) runs the daemon. */
 function isDaemonMode(o: CliOptions): boolean {
-  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined && o.genhash === undefined;
+  return !o.configTest && !o.dumpConfig && !o.version && !o.help && o.signum === undefined && o.genhash === undefined && controlCommand(o) === undefined;
 }
 
 const argv = process.argv.slice(2);
@@ -34,12 +34,24 @@ const asGenhash = argv[0] === 'genhash';
 const parsed = parseArgv(asGenhash ? [] : argv, hostname());
 const genhash: CliOptions['genhash'] = asGenhash ? { args: argv.slice(1) } : parsed.ok ? parsed.options.genhash : undefined;
 const refused = genhash === undefined && parsed.ok && isDaemonMode(parsed.options) ? refusedFlagsLine(parsed.options) : undefined;
+const command = genhash === undefined && parsed.ok && !parsed.options.help && !parsed.options.version ? controlCommand(parsed.options) : undefined;
 if (genhash !== undefined) {
   if (genhash.ignored !== undefined) process.stderr.write(`Warning -- \`${genhash.ignored}\` not used as first option, previous options ignored\n`);
   import('./genhash.js')
     .then(({ runGenhash }) =>
       runGenhash(genhash.args, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }, asGenhash ? 'keepalived-ts genhash' : 'keepalived-ts --genhash'),
     )
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => fail(e),
+    );
+} else if (parsed.ok && command !== undefined) {
+  // `status` / `reload`: a client of a running daemon's control socket (src/cli/status.ts).
+  const o = parsed.options;
+  import('./status.js')
+    .then(({ runControlCommand }) => runControlCommand(command, o, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }))
     .then(
       (code) => {
         process.exitCode = code;
@@ -85,6 +97,8 @@ if (genhash !== undefined) {
         all: o.all,
         allConfig: o.allConfig,
         ...(o.umask !== undefined ? { umask: o.umask } : {}),
+        ...(o.controlSocket !== undefined ? { controlSocket: o.controlSocket } : {}),
+        ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
       }),
     )
     .then(

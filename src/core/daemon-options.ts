@@ -9,6 +9,7 @@ import type { PacketIo } from '../net/packet-io.js';
 import type { ProcessRunner } from '../notify/process-runner.js';
 import type { EarlySignals, RawSignalWatcher } from './signals.js';
 import type { LvsParts } from './lvs-parts.js';
+import type { ReloadResult } from './control-protocol.js';
 
 export interface DaemonOptions {
   readonly configFile: string;
@@ -59,6 +60,12 @@ export interface DaemonOptions {
   readonly allConfig?: boolean;
   /** --all: run the VRRP side (and write its pid file) even with no vrrp_instance configured. */
   readonly all?: boolean;
+  /** --control-socket: the control socket's path, or false for none; default beside pidFile (control-plane.ts). */
+  readonly controlSocket?: string | false;
+  /** --metrics ADDR:PORT: serve Prometheus metrics there; default off. */
+  readonly metrics?: string;
+  /** What `keepalived-ts reload` on the control socket runs; default: answers rejected (not implemented). */
+  readonly onReload?: () => Promise<ReloadResult>;
   /** Where the signal dumps go (default keepalived's /tmp files). */
   readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string; readonly checkData?: string };
 }

@@ -27,6 +27,7 @@ import { dispatchSignal, installSignalHandlers, nativeSignalWatcher, type Signal
 import { daemonSignalActions } from './signal-actions.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { EXIT, StartError } from './start-error.js';
+import { ControlPlane, reloadNotImplemented } from './control-plane.js';
 
 export { EXIT, StartError } from './start-error.js';
 export type { DaemonOptions } from './daemon-options.js';
@@ -100,10 +101,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     throw e;
   }
   const set = new SubsystemSet(created.subsystems, log);
+  let control: ControlPlane | undefined;
   try {
+    // The control socket and metrics (control-plane.ts); a socket another daemon holds refuses the start.
+    control = await ControlPlane.open({ options: o, log, status: () => set.status(), onReload: o.onReload ?? reloadNotImplemented });
     await fifos.open();
     await set.start();
   } catch (e) {
+    await control?.close();
     await fifos.close();
     await host.close();
     releasePids();
@@ -111,7 +116,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
-  return supervise(o, { log, host, set, fifos, created, releasePids });
+  return supervise(o, { log, host, set, fifos, created, releasePids, control });
 }
 
 function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
@@ -154,6 +159,7 @@ interface Started {
   readonly fifos: SharedFifos;
   readonly created: Created;
   readonly releasePids: () => void;
+  readonly control: ControlPlane;
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
@@ -171,6 +177,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       log.info('Stopping');
+      await s.control.close();
       await set.stop('signal');
       await s.fifos.close();
       await host.close();
@@ -191,6 +198,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
       log,
       stop,
       options: o,
+      controlSocket: () => s.control.socketPath,
     });
     const rawSignals = o.rawSignals ?? (await nativeSignalWatcher().catch(() => undefined));
     uninstallSignals = installSignalHandlers(actions, log, rawSignals);

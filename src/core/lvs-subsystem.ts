@@ -81,6 +81,8 @@ export interface LvsRealStatus {
   readonly weight: number;
   readonly pool: string;
   readonly lastResult?: string;
+  /** Duration of the last probe (ms). */
+  readonly lastLatencyMs?: number;
   readonly checkersUp?: number;
   readonly checkers?: number;
 }
@@ -249,6 +251,7 @@ function withHealth(r: DesiredVirtual['reals'][number], h: RealServerHealth | un
     weight: r.weight,
     pool: r.pool,
     ...(h?.lastResult !== undefined ? { lastResult: h.lastResult } : {}),
+    ...(h?.lastLatencyMs !== undefined ? { lastLatencyMs: h.lastLatencyMs } : {}),
     ...(h ? { checkersUp: h.checkersUp, checkers: h.checkers } : {}),
   };
 }

@@ -7,6 +7,8 @@ import type { SignalActions } from './signals.js';
 import type { VrrpStats } from './vrrp-stats.js';
 import type { LvsStatus } from './lvs-subsystem.js';
 import { CHECK_DATA_FILE, formatCheckData } from './check-dump.js';
+import { PARENT_DATA_FILE, formatParentData } from './parent-dump.js';
+import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import { DUMP_FILES, dumpFileMode, formatData, formatJson, formatStats, writeDumpFile, type DumpContext } from './state-dump.js';
 
 export interface SignalActionDeps {
@@ -21,13 +23,15 @@ export interface SignalActionDeps {
     readonly configId: string;
     /** -u as given: the dumps' modes follow it. */
     readonly umask?: number;
-    readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string; readonly checkData?: string };
+    readonly dumpFiles?: { readonly data: string; readonly stats: string; readonly json: string; readonly checkData?: string; readonly parentData?: string };
   };
+  /** The control socket's path, named in the parent's data dump. */
+  readonly controlSocket?: () => string | undefined;
 }
 
 export function daemonSignalActions(d: SignalActionDeps): SignalActions {
   const { vrrp, log, options: o } = d;
-  const files: { data: string; stats: string; json: string; checkData?: string } = o.dumpFiles ?? DUMP_FILES;
+  const files: { data: string; stats: string; json: string; checkData?: string; parentData?: string } = o.dumpFiles ?? DUMP_FILES;
   const specsByName = new Map((vrrp?.specs ?? []).map((s) => [s.cfg.name, s]));
   const context = (): DumpContext => ({
     pid: process.pid,
@@ -53,20 +57,48 @@ export function daemonSignalActions(d: SignalActionDeps): SignalActions {
     stop: () => void d.stop(),
     reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
     data: () => {
+      // keepalived 2.2.7: the parent writes its own file, then each running child its own.
+      log.info(`Printing parent data for process(${process.pid}) on signal`);
+      const socket = d.controlSocket?.();
+      dump(
+        'parent data',
+        files.parentData ?? PARENT_DATA_FILE,
+        formatParentData({
+          pid: process.pid,
+          now: Date.now(),
+          configFile: o.configFile,
+          configId: o.configId,
+          version: packageVersion(),
+          compatVersion: COMPAT_VERSION,
+          vrrp: vrrp !== undefined,
+          checkers: d.lvs !== undefined,
+          ...(socket !== undefined ? { controlSocket: socket } : {}),
+          ...(o.umask !== undefined ? { umask: o.umask } : {}),
+        }),
+      );
       if (vrrp) {
+        log.info(`Printing VRRP data for process(${process.pid}) on signal`);
         log.info({ status: vrrp.runtime.status(), lag: vrrp.runtime.lag }, 'status');
         dump('state data', files.data, formatData(context()));
       }
       if (d.lvs) {
+        log.info(`Printing checker data for process(${process.pid}) on signal`);
         const lvs = d.lvs();
         log.info({ ipvs: lvs }, 'checker status');
         dump('checker data', files.checkData ?? CHECK_DATA_FILE, formatCheckData(lvs, { pid: process.pid, now: Date.now() }));
       }
     },
+    // Statistics and JSON are the VRRP child's: without it (-C) keepalived writes neither.
     stats: (clear) => {
+      if (!vrrp) return;
+      log.info(`Printing ${clear ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`);
       dump(clear ? 'statistics (then cleared)' : 'statistics', files.stats, formatStats(context()));
-      if (clear) vrrp?.stats.clear();
+      if (clear) vrrp.stats.clear();
     },
-    json: () => dump('JSON state', files.json, formatJson(context())),
+    json: () => {
+      if (!vrrp) return;
+      log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
+      dump('JSON state', files.json, formatJson(context()));
+    },
   };
 }

@@ -59,6 +59,10 @@ export class VrrpStats {
   private readonly byInstance = new Map<string, VrrpCounters>();
   /** Wall-clock seconds of each instance's last state change (not cleared by STATS_CLEAR). */
   readonly lastTransition = new Map<string, number>();
+  /** Each instance's last state change with its reason (status output; not cleared by STATS_CLEAR). */
+  readonly lastChange = new Map<string, { readonly at: number; readonly from: string; readonly to: string; readonly reason: string }>();
+  /** State changes per instance and new state since start (metrics; not cleared by STATS_CLEAR). */
+  readonly transitions = new Map<string, Record<string, number>>();
 
   constructor(private readonly wallSeconds: () => number = () => Date.now() / 1000) {}
 
@@ -80,6 +84,12 @@ export class VrrpStats {
         return;
       case 'transition':
         this.lastTransition.set(instance, this.wallSeconds());
+        this.lastChange.set(instance, { at: this.wallSeconds(), from: a.from, to: a.to, reason: a.reason });
+        {
+          const t = this.transitions.get(instance) ?? {};
+          t[a.to] = (t[a.to] ?? 0) + 1;
+          this.transitions.set(instance, t);
+        }
         if (a.to === 'MASTER') c.become_master++;
         else if (a.from === 'MASTER') c.release_master++;
         return;

@@ -13,7 +13,7 @@ import { RealTimers } from '../lib/timers.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { interfaceDiagnostics } from '../config/host-checks.js';
 import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
-import { VrrpRuntime, type InstanceStatus, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
+import { VrrpRuntime, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
@@ -22,6 +22,7 @@ import { ScriptNotifySink } from './notify-sink.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
 import { VrrpStats } from './vrrp-stats.js';
+import { instanceReports, type InstanceReport } from './vrrp-status.js';
 import { ScriptStatusLog } from './script-status-log.js';
 import { prepareNotifyScripts, prepareTrackScripts, userDbOnce, type RunnableScript } from './vrrp-scripts.js';
 import { EXIT, StartError } from './start-error.js';
@@ -30,7 +31,7 @@ import type { NftFirewall, NftFirewallStatus } from '../kernel/nft-firewall.js';
 import { LvsSyncDaemon } from './lvs-sync-daemon.js';
 
 export interface VrrpStatus {
-  readonly instances: readonly InstanceStatus[];
+  readonly instances: readonly InstanceReport[];
   /** The accept-mode firewall (no_accept), when an instance needs it. */
   readonly nftables?: NftFirewallStatus;
 }
@@ -212,8 +213,9 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   }
 
   status(): VrrpStatus {
-    const fw = this.running?.firewall?.status();
-    return { instances: this.running?.runtime.status() ?? [], ...(fw ? { nftables: fw } : {}) };
+    const r = this.running;
+    const fw = r?.firewall?.status();
+    return { instances: r ? instanceReports(this.wired.specs, r.runtime.status(), r.stats) : [], ...(fw ? { nftables: fw } : {}) };
   }
 
   /** Not yet: the running instances keep the configuration they started with. */

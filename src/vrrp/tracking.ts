@@ -137,6 +137,38 @@ export function clampPriority(total: number): number {
   return Math.min(254, Math.max(1, total));
 }
 
+/** What one tracker does to its instance now: adds to the priority, faults it, or holds it (pending). */
+export type TrackerEffect = { readonly kind: 'delta'; readonly delta: number } | { readonly kind: 'fault' } | { readonly kind: 'pending' };
+
+/** One tracker's effect given its status (the terms evaluateTracking sums; status output explains with them). */
+export function trackerEffect(t: TrackerConfig, s: TrackerStatus): TrackerEffect {
+  const m = t.reverse ? -1 : 1;
+  if (t.type === 'file' && s.type === 'file') {
+    if (t.weight === 0) return s.value !== 0 ? { kind: 'fault' } : { kind: 'delta', delta: 0 };
+    const v = s.value * t.weight * m;
+    return v < -253 ? { kind: 'fault' } : { kind: 'delta', delta: Math.min(253, v) };
+  }
+  let ok: boolean;
+  let undecided = false;
+  if (s.type === 'interface') ok = s.up;
+  else if (s.type === 'script' || s.type === 'process') {
+    ok = s.status === 'ok';
+    undecided = s.status === 'init';
+  } else return { kind: 'delta', delta: 0 };
+  if (t.weight === 0) {
+    // A weight-0 script still undecided holds the instance at start-up without faulting it
+    // (keepalived initialise_track_script_state counts it in num_script_init).
+    // With `reverse` a weight-0 script faults while it succeeds (process_script_update_priority:
+    // script_ok != (multiplier == 1) -> down_instance).
+    if (undecided) return { kind: 'pending' };
+    return (s.type === 'interface' ? !ok : ok === t.reverse) ? { kind: 'fault' } : { kind: 'delta', delta: 0 };
+  }
+  if (undecided) return { kind: 'delta', delta: 0 };
+  if (ok && t.weight > 0) return { kind: 'delta', delta: t.weight * m };
+  if (!ok && t.weight < 0) return { kind: 'delta', delta: t.weight * m };
+  return { kind: 'delta', delta: 0 };
+}
+
 /** Effective priority and fault list for an instance with the given base priority. */
 export function evaluateTracking(trackers: readonly TrackerConfig[], st: TrackingState, basePriority: number): TrackingEval {
   let delta = 0;
@@ -144,37 +176,10 @@ export function evaluateTracking(trackers: readonly TrackerConfig[], st: Trackin
   const pending: string[] = [];
   for (let i = 0; i < trackers.length; i++) {
     const t = trackers[i];
-    const s = st.entries[i];
-    const m = t.reverse ? -1 : 1;
-    if (t.type === 'file' && s.type === 'file') {
-      if (t.weight === 0) {
-        if (s.value !== 0) faults.push(`file:${t.name}`);
-        continue;
-      }
-      const v = s.value * t.weight * m;
-      if (v < -253) faults.push(`file:${t.name}`);
-      else delta += Math.min(253, v);
-      continue;
-    }
-    let ok: boolean;
-    let undecided = false;
-    if (s.type === 'interface') ok = s.up;
-    else if (s.type === 'script' || s.type === 'process') {
-      ok = s.status === 'ok';
-      undecided = s.status === 'init';
-    } else continue;
-    if (t.weight === 0) {
-      // A weight-0 script still undecided holds the instance at start-up without faulting it
-      // (keepalived initialise_track_script_state counts it in num_script_init).
-      // With `reverse` a weight-0 script faults while it succeeds (process_script_update_priority:
-      // script_ok != (multiplier == 1) -> down_instance).
-      if (undecided) pending.push(`${t.type}:${t.name}`);
-      else if (s.type === 'interface' ? !ok : ok === t.reverse) faults.push(`${t.type}:${t.name}`);
-      continue;
-    }
-    if (undecided) continue;
-    if (ok && t.weight > 0) delta += t.weight * m;
-    else if (!ok && t.weight < 0) delta += t.weight * m;
+    const e = trackerEffect(t, st.entries[i]);
+    if (e.kind === 'fault') faults.push(`${t.type}:${t.name}`);
+    else if (e.kind === 'pending') pending.push(`${t.type}:${t.name}`);
+    else delta += e.delta;
   }
   // 3.9: the address owner's priority never changes.
   const effectivePriority = basePriority === PRIO_OWNER ? PRIO_OWNER : clampPriority(basePriority + delta);

@@ -20,6 +20,7 @@ import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
 import { RealTimers, type Timers } from '../../lib/timers.js';
 import { VipManager } from './vip-manager.js';
 import { AdvertEncoder, packetToEvent, peekVrid, type WireConfig } from './wire.js';
+import type { TrackerConfig, TrackerStatus } from '../tracking.js';
 
 /** Everything the runtime needs to run one vrrp_instance on a real (or simulated) host. */
 export interface RuntimeInstanceSpec {
@@ -87,6 +88,10 @@ export interface InstanceStatus {
   /** Announcements of our VIPs by another MAC heard while master, and our re-announcements. */
   readonly foreignAnnouncements: number;
   readonly reannouncements: number;
+  /** Each tracker as configured (after the sync-group and owner rules) with its current status: what the effective priority is made of. */
+  readonly trackers?: readonly { readonly config: TrackerConfig; readonly status: TrackerStatus }[];
+  /** Active fault sources other than trackers (sync-group, ...). */
+  readonly externalFaults?: readonly string[];
 }
 
 export type RuntimeObserver = (e: { instance: string; action: VrrpAction; at: number }) => void;
@@ -232,6 +237,8 @@ export class VrrpRuntime {
       suppressed: i.suppressed.snapshot(),
       foreignAnnouncements: i.guard?.heardCount ?? 0,
       reannouncements: i.guard?.announcedCount ?? 0,
+      trackers: i.spec.cfg.trackers.map((config, k) => ({ config, status: i.state.track.entries[k] })),
+      externalFaults: i.state.externalFaults,
     }));
   }
 

@@ -51,6 +51,9 @@ describe('signals to a running master (ours and keepalived 2.2.7)', () => {
       expect(k.child.exitCode, `${name} stopped keepalived`).toBeNull();
     }
     expect(lab.addresses('k')).toContain(`${VIP}/24`);
+    const printing = (lines: string[]) => lines.map((l) => /(Printing [\w ]+) for process\(\d+\) on signal/.exec(l)?.[1]).filter(Boolean);
+    const kPrinting = printing(k.lines);
+    expect(kPrinting).toContain('Printing and clearing VRRP stats');
     for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
     k.signal('SIGTERM');
     await k.exited();
@@ -85,6 +88,8 @@ describe('signals to a running master (ours and keepalived 2.2.7)', () => {
       }
     }
     for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
+    // keepalived's announcement of each dump, in the same order.
+    expect(printing(a.lines)).toEqual(kPrinting);
     const data = readFileSync(FILES.data, 'utf8');
     expect(data).toContain(`pid ${pid}`);
     expect(data).toMatch(/VRRP Instance = VI_1\n\s+State = MASTER/);
@@ -148,5 +153,53 @@ describe('signals to a running master (ours and keepalived 2.2.7)', () => {
     expect(a.lines.some((l) => /Startup complete/.test(l))).toBe(true);
     expect(lab.addresses('a')).not.toContain(`${VIP}/24`);
     expect(existsSync(a.pidFile)).toBe(false);
+  });
+
+  netnsIt('dspd', hasKeepalived)('USR1 also writes the parent\'s file (/tmp/keepalived_parent.data) as keepalived 2.2.7 does; with only the checkers (-C) USR1 writes the parent\'s and the checkers\' files, USR2 and JSON nothing', 90_000, async (f) => {
+    f.hosts(BESIDE_KEEPALIVED);
+    const PARENT = '/tmp/keepalived_parent.data';
+    const CHECK = '/tmp/keepalived_check.data';
+    const conf = GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`] });
+    /** Sends USR1 and waits for the files it must write; returns the log lines that followed. */
+    const usr1 = async (p: { child: { pid?: number }; lines: string[] }, files: string[]): Promise<string[]> => {
+      const before = files.map(mtime);
+      const n = p.lines.length;
+      process.kill(p.child.pid!, SIGNUMS.DATA);
+      await waitUntil('USR1 files', () => files.every((file, k) => mtime(file) > before[k]), 5000);
+      await sleep(300);
+      return p.lines.slice(n);
+    };
+    const k = f.keepalived('k', conf);
+    await k.waitFor(/Entering (BACKUP|MASTER) STATE/, 15_000);
+    const kLines = await usr1(k, [FILES.data, PARENT]);
+    expect(mode(PARENT)).toBe('600');
+    const a = f.daemon('a', conf);
+    await a.waitFor(/Entering (BACKUP|MASTER) STATE/, 15_000);
+    const aLines = await usr1(a, [FILES.data, PARENT]);
+    expect(mode(PARENT)).toBe('600');
+    expect(readFileSync(PARENT, 'utf8')).toContain(`parent, pid ${a.child.pid}`);
+    // The same announcements, keepalived's wording with each one's pid.
+    const said = (lines: string[]) => lines.map((l) => /Printing (\w+) data for process\(\d+\) on signal/.exec(l)?.[1]).filter(Boolean);
+    expect(said(aLines)).toEqual(said(kLines));
+    expect(said(aLines)).toEqual(['parent', 'VRRP']);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+
+    // Only the checkers: keepalived's checker child needs IPVS in the kernel (it stops without it),
+    // so this side follows its source: the parent and the checker child write their data files;
+    // statistics and JSON are the VRRP child's, which does not run.
+    const vs = 'virtual_server 192.0.2.100 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 192.0.2.30 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n';
+    const c = f.daemon('a', GLOBAL_DEFS + vs, { extraArgs: ['-C'] });
+    await c.waitFor(/Startup complete/, 15_000);
+    const cLines = await usr1(c, [PARENT, CHECK]);
+    expect(said(cLines)).toEqual(['parent', 'checker']);
+    expect(readFileSync(CHECK, 'utf8')).toContain('Virtual server = [192.0.2.100]:tcp:80');
+    const quiet = [FILES.stats, FILES.json].map(mtime);
+    for (const sig of [SIGNUMS.STATS, SIGNUMS.JSON]) process.kill(c.child.pid!, sig);
+    await sleep(1000);
+    expect([FILES.stats, FILES.json].map(mtime)).toEqual(quiet);
+    expect(c.child.exitCode).toBeNull();
+    c.signal('SIGTERM');
+    expect(await c.exitCode()).toBe(0);
   });
 });

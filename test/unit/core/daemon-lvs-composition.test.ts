@@ -19,6 +19,8 @@ import { KernelError } from '../../../src/kernel/errors.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import { MemoryLan } from '../../../src/net/memory-lan.js';
+import { request } from '../../../src/cli/status.js';
+import { formatStatusText, type StatusDocument } from '../../../src/core/control-status.js';
 
 const VIP = '192.0.2.100';
 const dirs: string[] = [];
@@ -173,6 +175,44 @@ describe('startDaemon: the LVS side', () => {
       expect(text).toContain(` Virtual server = [${VIP}]:tcp:80`);
       expect(text).toContain('   Real server = [198.51.100.1]:tcp:80: down, weight 3, pool');
       expect(text).toContain('checkers up 0/1, last result: connect refused');
+    } finally {
+      await stopped(d, t.run);
+    }
+  });
+
+  it('the control socket (beside the pid file) answers status with the virtual servers: health, weight, last result and latency', async () => {
+    const t = setup(INSTANCE + VS(false));
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      for (const [key, h] of t.health.map) t.health.map.set(key, { ...h, lastResult: 'connect success', lastLatencyMs: 1.5 });
+      const sock = join(t.dir, 'keepalived-ts.ctl');
+      const r = await request(sock, { cmd: 'status' }, 5000);
+      expect(r).toMatchObject({ ok: true, cmd: 'status' });
+      const doc = (r as { status: StatusDocument }).status;
+      expect(doc.ipvs).toEqual({
+        state: 'active',
+        error: null,
+        virtualServers: [
+          {
+            name: `[${VIP}]:tcp:80`,
+            quorumUp: true,
+            inTable: true,
+            sorryServer: null,
+            realServers: [{ name: '[198.51.100.1]:tcp:80', up: true, weight: 3, pool: expect.any(String), checkersUp: 1, checkers: 1, lastResult: 'connect success', lastLatencyMs: 1.5 }],
+          },
+        ],
+      });
+      expect(doc.vrrp?.instances.map((i) => i.name)).toEqual(['VI_1']);
+      expect(formatStatusText(doc)).toMatch(/\[198\.51\.100\.1\]:tcp:80\s+up\s+3\s+1\/1\s+connect success\s+1\.5 ms/);
+      t.health.setAll(false, 'connect refused');
+      await t.run(300);
+      // The socket reuses a status document for 100 ms (flood protection): ask after that.
+      await new Promise((r) => setTimeout(r, 150));
+      const down = ((await request(sock, { cmd: 'status' }, 5000)) as { status: StatusDocument }).status;
+      expect(down.ipvs?.virtualServers[0].realServers[0]).toMatchObject({ up: false, checkersUp: 0, lastResult: 'connect refused' });
+      expect(down.ipvs?.virtualServers[0].quorumUp).toBe(false); // its only real server is down: weight 0 < quorum 1
     } finally {
       await stopped(d, t.run);
     }
