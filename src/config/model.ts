@@ -307,6 +307,7 @@ export interface VrrpInstance {
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
   accept: boolean;
+  /** use_vmac [NAME] [MAC]: `mac` lower-case, five octets when the VRID is to be the sixth. */
   useVmac?: { name?: string; mac?: string; options: string[] };
   vmacXmitBase: boolean;
   strictMode: boolean;

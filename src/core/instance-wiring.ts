@@ -126,19 +126,18 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
     }
     // use_vmac: the VIPs go on the VMAC; adverts go from it too unless vmac_xmit_base.
     let vmac: LinkInfo | undefined;
-    let xmitBase = vi.vmacXmitBase;
+    const xmitBase = vi.vmacXmitBase;
     if (vi.useVmac && vmacs) {
-      if (cfg.unicastPeers.length > 0 && !xmitBase) {
-        problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) unicast with use_vmac requires vmac_xmit_base - setting` });
-        xmitBase = true;
-      }
+      // (unicast peers without vmac_xmit_base were given it by the config's completion, as keepalived does)
+      const mac = vi.useVmac.mac;
       const r = await vmacs.bringUp({
         instance: vi.name,
         vrid: vi.virtualRouterId,
         family: cfg.family,
         base: link,
         ...(vi.useVmac.name !== undefined ? { name: vi.useVmac.name } : {}),
-        ...(vi.useVmac.mac !== undefined ? { mac: vi.useVmac.mac.toLowerCase() } : {}),
+        // A five-octet MAC takes the VRID as its sixth (keepalived).
+        ...(mac !== undefined ? { mac: mac.split(':').length === 5 ? `${mac}:${vi.virtualRouterId.toString(16).padStart(2, '0')}` : mac } : {}),
         xmitBase,
         src: src.text,
         otherFamilyEvips: cfg.evips.some((a) => a.family !== cfg.family),

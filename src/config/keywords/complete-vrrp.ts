@@ -86,6 +86,7 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   }
 
   if (v.strictMode) applyStrict(v, ctx);
+  if (v.useVmac) completeVmac(v, m, ctx);
 
   if (v.state === 'MASTER' || v.priority === 255) {
     if (v.nopreempt && v.state === 'MASTER') {
@@ -122,6 +123,31 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
 }
 
 /** Strict mode (fact sheet 3.12). */
+/** use_vmac checks keepalived makes once the instance is read (vrrp_parser.c end handler, vrrp_complete_instance). */
+function completeVmac(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
+  const err = (msg: string) => ctx.sink.error('invalid-value', msg, v.loc, { text: v.name });
+  const name = v.useVmac?.name;
+  if (v.useVmac && name !== undefined) {
+    const other = m.vrrpInstances.find((o) => o !== v && o.useVmac?.name === name && m.vrrpInstances.indexOf(o) < m.vrrpInstances.indexOf(v));
+    if (other) {
+      err(`(${v.name}) VRRP instance ${other.name} is already using ${name} - ignoring name`);
+      v.useVmac = { ...(v.useVmac.mac !== undefined ? { mac: v.useVmac.mac } : {}), options: v.useVmac.options };
+    }
+  }
+  if (v.unicastPeer.length > 0 && !v.vmacXmitBase) {
+    err(`(${v.name}) unicast with use_vmac requires vmac_xmit_base - setting`);
+    v.vmacXmitBase = true;
+  }
+  if (v.strictMode && v.vmacXmitBase) {
+    err(`(${v.name}) xmit_base is incompatible with strict mode - resetting`);
+    v.vmacXmitBase = false;
+  }
+  if (v.promoteSecondaries) {
+    err(`(${v.name}) promote_secondaries is automatically set for vmacs - ignoring`);
+    v.promoteSecondaries = false;
+  }
+}
+
 function applyStrict(v: InstanceDraft, ctx: BuildCtx): void {
   const warn = (code: string, msg: string) => ctx.sink.warning(code, msg, v.loc, { text: v.name });
   if (v.authentication) {
