@@ -168,7 +168,9 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
 
   labIt('link events: eth0 down -> FAULT; the VMAC deleted behind our back is created again and the instance recovers', 90_000, async (f) => {
     const { lab } = f;
-    f.hosts({ a: '192.0.2.11/24' });
+    f.hosts({ a: '192.0.2.11/24', k: '192.0.2.21/24' });
+    // keepalived beside it on another VRID, for what it does when its VMAC is deleted.
+    const k = f.keepalived('k', GLOBAL_DEFS + instanceConf({ vrid: 52, priority: 150, vips: ['192.0.2.102/24'], extra: ['use_vmac'] }));
     const a = f.daemon('a', conf4(150));
     await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 20_000);
     await waitUntil('VIP on vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 5000);
@@ -185,9 +187,76 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     await waitUntil('VIP back on the new vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 15_000);
     await waitUntil('MASTER after the VMAC came back', () => stateLines(a, 'VI_1').at(-1) === 'MASTER', 10_000);
     // Without its VMAC the instance was FAULT (as keepalived: the interface is lost), then BACKUP, MASTER.
-    expect(stateLines(a, 'VI_1').slice(seen)).toEqual(['FAULT', 'BACKUP', 'MASTER']);
+    const ours = stateLines(a, 'VI_1').slice(seen);
+    expect(ours).toEqual(['FAULT', 'BACKUP', 'MASTER']);
     a.signal('SIGTERM');
     expect(await a.exitCode()).toBe(0);
     expect(vmacOf(lab, 'a', 'vrrp.51')).toBeUndefined();
+
+    // keepalived 2.2.7 also makes its VMAC again and gets its VIP back on it.
+    await waitUntil('keepalived VIP on vrrp.52', () => holds(lab, 'k', 'vrrp.52', '192.0.2.102'), 10_000);
+    const kSeen = stateLines(k, 'VI_1').length;
+    lab.exec('k', ['ip', 'link', 'del', 'vrrp.52']);
+    await waitUntil('keepalived VMAC back', () => shape(vmacOf(lab, 'k', 'vrrp.52'))?.address === '00:00:5e:00:01:34', 5000);
+    await waitUntil('keepalived VIP back on the new vrrp.52', () => holds(lab, 'k', 'vrrp.52', '192.0.2.102'), 15_000);
+    await waitUntil('keepalived MASTER again', () => stateLines(k, 'VI_1').at(-1) === 'MASTER', 10_000);
+    expect(stateLines(k, 'VI_1').slice(kSeen)).toEqual(ours);
+  });
+
+  labIt('vmac_xmit_base: adverts from eth0 with its own MAC, the VIP on the VMAC, answered from the VMAC; as keepalived', 120_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: '192.0.2.11/24', k: '192.0.2.21/24', o: '192.0.2.30/24' });
+    const cap = await f.capture('vrrp or arp', { iface: 'br0', args: ['-e'] });
+    const k = f.keepalived('k', conf4(100, ['vmac_xmit_base']));
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+    const a = f.daemon('a', conf4(150, ['vmac_xmit_base']));
+    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 20_000);
+    lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 5000);
+    lab.exec('o', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+    lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
+    await sleep(1500);
+    const lines = await cap.stop();
+    const macA = vmacOf(lab, 'a', 'eth0')?.address;
+    const macK = vmacOf(lab, 'k', 'eth0')?.address;
+    const vrrpFrom = (ip: string) => [...new Set(lines.filter((l) => l.includes(`${ip} > 224.0.0.18`)).map((l) => /(\S+) > \S+, ethertype/.exec(l)?.[1]))];
+    // Each daemon's adverts carry its eth0 MAC only.
+    expect(vrrpFrom('192.0.2.11')).toEqual([macA]);
+    expect(vrrpFrom('192.0.2.21')).toEqual([macK]);
+    // ARP for the VIP still comes from the VMAC (the VIP is on it), from both daemons.
+    const macO = vmacOf(lab, 'o', 'eth0')?.address ?? '?';
+    expect(lines.filter((l) => l.includes(`${VMAC4} > ${macO}`) && l.includes(`Reply ${VIP} is-at ${VMAC4}`)).length).toBe(2);
+  });
+
+  labIt('an interface already there: a matching private macvlan is adopted, a configured name taken by another kind of link is ignored, as keepalived', 120_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: '192.0.2.11/24', k: '192.0.2.21/24' });
+    for (const h of ['a', 'k']) {
+      // A leftover VMAC under another name (as a crashed daemon leaves it), and a veth called vx0.
+      lab.exec(h, ['ip', 'link', 'add', 'old51', 'link', 'eth0', 'address', VMAC4, 'type', 'macvlan', 'mode', 'private']);
+      lab.exec(h, ['ip', 'link', 'add', 'vx0', 'type', 'veth', 'peer', 'name', 'vx0p']);
+    }
+    const k = f.keepalived('k', conf4(100) + instanceConf({ name: 'VI_2', vrid: 52, priority: 100, vips: ['192.0.2.102/24'], extra: ['use_vmac vx0'] }));
+    await k.waitFor(/\(VI_2\) Entering BACKUP STATE/, 15_000);
+    const a = f.daemon('a', conf4(150) + instanceConf({ name: 'VI_2', vrid: 52, priority: 150, vips: ['192.0.2.102/24'], extra: ['use_vmac vx0'] }));
+    await waitUntil('VIPs on a', () => holds(lab, 'a', 'old51', VIP) && holds(lab, 'a', 'vrrp.52', '192.0.2.102'), 20_000);
+    await a.waitFor(/\(VI_1\) Found matching interface old51/, 1000);
+    await a.waitFor(/\(VI_2\) interface vx0 already exists and is not a private macvlan; ignoring vmac if_name/, 1000);
+    // keepalived: the same choices, told with the same words.
+    expect(k.lines.some((l) => /\(VI_1\) Found matching interface old51/.test(l))).toBe(true);
+    expect(k.lines.some((l) => /\(VI_2\) interface vx0 already exists and is not a private macvlan; ignoring vmac if_name/.test(l))).toBe(true);
+    expect(shape(vmacOf(lab, 'k', 'vrrp.52'))).toEqual(shape(vmacOf(lab, 'a', 'vrrp.52')));
+    // At stop both delete the adopted VMAC and the one they made; the veth stays.
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    k.signal('SIGTERM');
+    await k.exited();
+    for (const h of ['a', 'k']) {
+      const names = links(lab, h).map((l) => l.ifname);
+      expect({ h, old51: names.includes('old51'), vrrp52: names.includes('vrrp.52'), vx0: names.includes('vx0') }).toEqual({ h, old51: false, vrrp52: false, vx0: true });
+    }
   });
 });
