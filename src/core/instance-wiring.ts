@@ -108,7 +108,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
     }
     // Configured behaviour this daemon does not carry out yet: say so instead of running
     // silently without it (the instance still runs).
-    if (vi.other['use_ipvlan']) {
+    if (vi.useIpvlan) {
       problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_ipvlan is not supported yet: no ipvlan is made, the VIPs go on ${ifname}` });
     }
     if (vi.useVmac && !vmacs) {

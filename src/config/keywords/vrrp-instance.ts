@@ -3,7 +3,7 @@
 // alloc_vrrp(): a global_defs placed after the instance does not affect it (fact sheet 2.1).
 import { cs, ms } from '../../lib/units.js';
 import type { GlobalDefs, VrrpInstance } from '../model.js';
-import { parseDecimal, parseInteger, parseIp } from '../values.js';
+import { parseDecimal, parseInteger, parseIp, parseIpPrefix } from '../values.js';
 import { scriptFrom } from './script.js';
 import { flag, int, negatedFlag, stored, str, timer, valueCtx, vrrpVersion, wholeSeconds, type KeywordDef, type KeywordTable } from './table.js';
 import { parseRouteBlock, parseRuleBlock } from './route-rule.js';
@@ -258,7 +258,42 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   },
   vmac_xmit_base: flag('vmacXmitBase'),
   use_vmac_addr: stored(),
-  use_ipvlan: stored(),
+  use_ipvlan: {
+    minArgs: 0,
+    // keepalived: each word is a type, an address or the name; every repeat is one line, ignored.
+    handle: (s, v, ctx) => {
+      if (v.useIpvlan) {
+        ctx.sink.error('invalid-value', `(${v.name}) use_ipvlan already specified`, s.loc, { text: s.keyword });
+        return;
+      }
+      const ipvlan: { name?: string; address?: NonNullable<V['useIpvlan']>['address']; type: 'bridge' | 'private' | 'vepa' } = { type: 'bridge' };
+      let typed = false;
+      for (const a of s.args) {
+        const err = (msg: string) => ctx.sink.error('invalid-value', msg, a.loc, { text: a.text });
+        if (a.text === 'bridge' || a.text === 'private' || a.text === 'vepa') {
+          if (typed) err(`(${v.name}) ipvlan type already specified - ignoring '${a.text}'`);
+          else {
+            ipvlan.type = a.text;
+            typed = true;
+          }
+          continue;
+        }
+        const ip = parseIpPrefix(a.text, valueCtx(s, ctx));
+        if (ip) {
+          // The family is known here once native_ipv6 or a VIP came before this line.
+          const family = v.written.has('native_ipv6') ? 'inet6' : v.virtualIpaddress[0]?.ip.family;
+          if (ipvlan.address) err(`(${v.name}) ipvlan address already specified - ignoring '${a.text}'`);
+          else if (family !== undefined && family !== ip.family) err(`(${v.name}) ipvlan address[${a.text}] MUST match vrrp instance family !!! Skipping...`);
+          else ipvlan.address = ip;
+          continue;
+        }
+        if (ipvlan.name !== undefined || v.useVmac?.name !== undefined) err(`(${v.name}) IPVLAN interface already specified - ignoring '${a.text}'`);
+        else if (Buffer.byteLength(a.text) >= 16) err(`(${v.name}) IPVLAN interface name '${a.text}' too long - ignoring`);
+        else ipvlan.name = a.text;
+      }
+      v.useIpvlan = ipvlan;
+    },
+  },
   strict_mode: flag('strictMode'),
   skip_check_adv_addr: flag('skipCheckAdvAddr'),
   vrf: stored(1),
