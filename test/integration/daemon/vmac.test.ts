@@ -65,10 +65,10 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     const adverts = await f.capture('vrrp or arp', { iface: 'br0', args: ['-e'] });
 
     const k = f.keepalived('k', conf4(100));
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
     const a = f.daemon('a', conf4(150));
-    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 20_000);
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 1000);
+    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 30_000)
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
 
     // Same interface, same MAC, same kind and mode on both hosts.
     const va = vmacOf(lab, 'a', 'vrrp.51');
@@ -90,17 +90,17 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     // Ours stops: keepalived takes over with the same MAC; our VMAC is gone, eth0's sysctls are back.
     a.signal('SIGTERM');
     expect(await a.exitCode()).toBe(0);
-    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
     expect(vmacOf(lab, 'a', 'vrrp.51')).toBeUndefined();
     expect(vmacSysctls(lab, 'a', undefined)).toEqual(before.a);
-    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 5000);
+    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 30_000)
     lab.exec('o', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
     lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
 
     // Ours comes back with the higher priority and preempts keepalived.
     const a2 = f.daemon('a', conf4(150));
-    await a2.waitFor(/\(VI_1\) Entering MASTER STATE/, 20_000);
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 5000);
+    await a2.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
     await sleep(1500);
     const lines = await adverts.stop();
     // Adverts came from the VMAC, from each host in turn (source IP tells them apart).
@@ -139,10 +139,10 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     const conf6 = (priority: number) => GLOBAL_DEFS + instanceConf({ vrid: 52, priority, vips: [`${VIP6}/64`], extra: ['use_vmac'] });
     const adverts = await f.capture('ip6 and ip6[6] == 112', { iface: 'br0', args: ['-e'] });
     const k = f.keepalived('k', conf6(100));
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
     const a = f.daemon('a', conf6(150));
-    await waitUntil('VIP6 on a vrrp.52', () => holds(lab, 'a', 'vrrp.52', VIP6), 20_000);
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 1000);
+    await waitUntil('VIP6 on a vrrp.52', () => holds(lab, 'a', 'vrrp.52', VIP6), 30_000)
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
     const va = vmacOf(lab, 'a', 'vrrp.52');
     const vk = vmacOf(lab, 'k', 'vrrp.52');
     expect(shape(va)).toEqual({ ifname: 'vrrp.52', address: '00:00:5e:00:02:34', link: 'eth0', kind: 'macvlan', mode: 'private' });
@@ -155,7 +155,7 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     await sleep(1500);
     a.signal('SIGTERM');
     expect(await a.exitCode()).toBe(0);
-    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 10_000);
+    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
     expect(vmacOf(lab, 'a', 'vrrp.52')).toBeUndefined();
     await sleep(1500);
     const lines = (await adverts.stop()).filter((l) => l.includes('ff02::12'));
@@ -172,20 +172,20 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     // keepalived beside it on another VRID, for what it does when its VMAC is deleted.
     const k = f.keepalived('k', GLOBAL_DEFS + instanceConf({ vrid: 52, priority: 150, vips: ['192.0.2.102/24'], extra: ['use_vmac'] }));
     const a = f.daemon('a', conf4(150));
-    await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 20_000);
-    await waitUntil('VIP on vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 5000);
+    await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
+    await waitUntil('VIP on vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 30_000)
 
     lab.setLink('a', false);
-    await a.waitFor(/\(VI_1\) Entering FAULT STATE/, 5000);
+    await a.waitFor(/\(VI_1\) Entering FAULT STATE/, 30_000)
     lab.setLink('a', true);
-    await waitUntil('MASTER again', () => stateLines(a, 'VI_1').at(-1) === 'MASTER', 15_000);
+    await waitUntil('MASTER again', () => stateLines(a, 'VI_1').at(-1) === 'MASTER', 30_000)
 
     const seen = stateLines(a, 'VI_1').length;
     lab.exec('a', ['ip', 'link', 'del', 'vrrp.51']);
-    await a.waitFor(/VMAC interface vrrp\.51 was deleted: creating it again/, 5000);
-    await waitUntil('VMAC back', () => shape(vmacOf(lab, 'a', 'vrrp.51'))?.address === VMAC4, 5000);
-    await waitUntil('VIP back on the new vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 15_000);
-    await waitUntil('MASTER after the VMAC came back', () => stateLines(a, 'VI_1').at(-1) === 'MASTER', 10_000);
+    await a.waitFor(/VMAC interface vrrp\.51 was deleted: creating it again/, 30_000)
+    await waitUntil('VMAC back', () => shape(vmacOf(lab, 'a', 'vrrp.51'))?.address === VMAC4, 30_000)
+    await waitUntil('VIP back on the new vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 30_000)
+    await waitUntil('MASTER after the VMAC came back', () => stateLines(a, 'VI_1').at(-1) === 'MASTER', 30_000)
     // Without its VMAC the instance was FAULT (as keepalived: the interface is lost), then BACKUP, MASTER.
     const ours = stateLines(a, 'VI_1').slice(seen);
     expect(ours).toEqual(['FAULT', 'BACKUP', 'MASTER']);
@@ -194,12 +194,12 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     expect(vmacOf(lab, 'a', 'vrrp.51')).toBeUndefined();
 
     // keepalived 2.2.7 also makes its VMAC again and gets its VIP back on it.
-    await waitUntil('keepalived VIP on vrrp.52', () => holds(lab, 'k', 'vrrp.52', '192.0.2.102'), 10_000);
+    await waitUntil('keepalived VIP on vrrp.52', () => holds(lab, 'k', 'vrrp.52', '192.0.2.102'), 30_000)
     const kSeen = stateLines(k, 'VI_1').length;
     lab.exec('k', ['ip', 'link', 'del', 'vrrp.52']);
-    await waitUntil('keepalived VMAC back', () => shape(vmacOf(lab, 'k', 'vrrp.52'))?.address === '00:00:5e:00:01:34', 5000);
-    await waitUntil('keepalived VIP back on the new vrrp.52', () => holds(lab, 'k', 'vrrp.52', '192.0.2.102'), 15_000);
-    await waitUntil('keepalived MASTER again', () => stateLines(k, 'VI_1').at(-1) === 'MASTER', 10_000);
+    await waitUntil('keepalived VMAC back', () => shape(vmacOf(lab, 'k', 'vrrp.52'))?.address === '00:00:5e:00:01:34', 30_000)
+    await waitUntil('keepalived VIP back on the new vrrp.52', () => holds(lab, 'k', 'vrrp.52', '192.0.2.102'), 30_000)
+    await waitUntil('keepalived MASTER again', () => stateLines(k, 'VI_1').at(-1) === 'MASTER', 30_000)
     expect(stateLines(k, 'VI_1').slice(kSeen)).toEqual(ours);
   });
 
@@ -208,14 +208,14 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     f.hosts({ a: '192.0.2.11/24', k: '192.0.2.21/24', o: '192.0.2.30/24' });
     const cap = await f.capture('vrrp or arp', { iface: 'br0', args: ['-e'] });
     const k = f.keepalived('k', conf4(100, ['vmac_xmit_base']));
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 15_000);
+    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
     const a = f.daemon('a', conf4(150, ['vmac_xmit_base']));
-    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 20_000);
+    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 30_000)
     lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
     a.signal('SIGTERM');
     expect(await a.exitCode()).toBe(0);
-    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 10_000);
-    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 5000);
+    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
+    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 30_000)
     lab.exec('o', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
     lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
     await sleep(1500);
@@ -240,11 +240,11 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
       lab.exec(h, ['ip', 'link', 'add', 'vx0', 'type', 'veth', 'peer', 'name', 'vx0p']);
     }
     const k = f.keepalived('k', conf4(100) + instanceConf({ name: 'VI_2', vrid: 52, priority: 100, vips: ['192.0.2.102/24'], extra: ['use_vmac vx0'] }));
-    await k.waitFor(/\(VI_2\) Entering BACKUP STATE/, 15_000);
+    await k.waitFor(/\(VI_2\) Entering BACKUP STATE/, 30_000)
     const a = f.daemon('a', conf4(150) + instanceConf({ name: 'VI_2', vrid: 52, priority: 150, vips: ['192.0.2.102/24'], extra: ['use_vmac vx0'] }));
-    await waitUntil('VIPs on a', () => holds(lab, 'a', 'old51', VIP) && holds(lab, 'a', 'vrrp.52', '192.0.2.102'), 20_000);
-    await a.waitFor(/\(VI_1\) Found matching interface old51/, 1000);
-    await a.waitFor(/\(VI_2\) interface vx0 already exists and is not a private macvlan; ignoring vmac if_name/, 1000);
+    await waitUntil('VIPs on a', () => holds(lab, 'a', 'old51', VIP) && holds(lab, 'a', 'vrrp.52', '192.0.2.102'), 30_000)
+    await a.waitFor(/\(VI_1\) Found matching interface old51/, 30_000)
+    await a.waitFor(/\(VI_2\) interface vx0 already exists and is not a private macvlan; ignoring vmac if_name/, 30_000)
     // keepalived: the same choices, told with the same words.
     expect(k.lines.some((l) => /\(VI_1\) Found matching interface old51/.test(l))).toBe(true);
     expect(k.lines.some((l) => /\(VI_2\) interface vx0 already exists and is not a private macvlan; ignoring vmac if_name/.test(l))).toBe(true);
