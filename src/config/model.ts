@@ -316,7 +316,10 @@ export interface VrrpInstance {
   lowerPrioNoAdvert: boolean;
   higherPrioSendAdvert: boolean;
   accept: boolean;
+  /** use_vmac [NAME] [MAC]: `mac` lower-case, five octets when the VRID is to be the sixth. */
   useVmac?: { name?: string; mac?: string; options: string[] };
+  /** use_ipvlan [NAME] [ADDR[/LEN]] [bridge|private|vepa] (checked by -t; not carried out yet). */
+  useIpvlan?: { name?: string; address?: IpPrefix; type: 'bridge' | 'private' | 'vepa' };
   vmacXmitBase: boolean;
   strictMode: boolean;
   skipCheckAdvAddr: boolean;

@@ -9,6 +9,7 @@ import type { RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../net/packet-io.js';
 import type { Diagnostic } from '../lib/diagnostics.js';
 import { VRRP_START_FATAL } from '../config/keywords/complete-vrrp.js';
+import type { VmacProvider } from '../vrrp/runtime/vmac.js';
 
 /**
  * The config error that stops the daemon before it touches the host, as keepalived's VRRP
@@ -83,7 +84,11 @@ export interface WiredConfig {
   readonly links: readonly LinkInfo[];
 }
 
-export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Promise<WiredConfig> {
+/**
+ * `vmacs` creates the VMAC interfaces of use_vmac instances (the daemon's VmacSet); without it
+ * (dry wirings) such instances run on their interface with its own MAC, with a warning.
+ */
+export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vmacs?: VmacProvider): Promise<WiredConfig> {
   const links = await kernel.listLinks();
   const byName = new Map(links.map((l) => [l.name, l]));
   const ifindexOf = (n: string) => byName.get(n)?.ifindex;
@@ -103,8 +108,11 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
     }
     // Configured behaviour this daemon does not carry out yet: say so instead of running
     // silently without it (the instance still runs).
-    if (vi.useVmac) {
-      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_vmac is not supported yet: the VIPs go on ${ifname} with its own MAC` });
+    if (vi.useIpvlan) {
+      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_ipvlan is not supported yet: no ipvlan is made, the VIPs go on ${ifname}` });
+    }
+    if (vi.useVmac && !vmacs) {
+      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_vmac is not applied in this wiring: the VIPs go on ${ifname} with its own MAC` });
     }
     const cfg = instanceConfigFromModel(model, vi);
     const allVips = [...cfg.vips, ...cfg.evips].map((a) => a.text);
@@ -116,9 +124,34 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       problems.push({ instance: vi.name, code: 'no-source-address', message: `(${vi.name}) interface ${ifname} has no ${cfg.family === 'inet' ? 'IPv4' : 'IPv6 link-local'} address to send from` });
       continue;
     }
+    // use_vmac: the VIPs go on the VMAC; adverts go from it too unless vmac_xmit_base.
+    let vmac: LinkInfo | undefined;
+    const xmitBase = vi.vmacXmitBase;
+    if (vi.useVmac && vmacs) {
+      // (unicast peers without vmac_xmit_base were given it by the config's completion, as keepalived does)
+      const mac = vi.useVmac.mac;
+      const r = await vmacs.bringUp({
+        instance: vi.name,
+        vrid: vi.virtualRouterId,
+        family: cfg.family,
+        base: link,
+        ...(vi.useVmac.name !== undefined ? { name: vi.useVmac.name } : {}),
+        // A five-octet MAC takes the VRID as its sixth (keepalived).
+        ...(mac !== undefined ? { mac: mac.split(':').length === 5 ? `${mac}:${vi.virtualRouterId.toString(16).padStart(2, '0')}` : mac } : {}),
+        xmitBase,
+        src: src.text,
+        otherFamilyEvips: cfg.evips.some((a) => a.family !== cfg.family),
+      });
+      if ('problem' in r) problems.push({ instance: vi.name, code: 'unsupported', message: `${r.problem}: the VIPs go on ${ifname} with its own MAC` });
+      else {
+        vmac = r.link;
+        byName.set(vmac.name, vmac);
+      }
+    }
+    const sockLink = vmac && !xmitBase ? vmac : link;
     const addresses = new Map<string, AddressSpec & { ifindex: number }>();
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
-      const s = vipSpec(v, ifname, ifindexOf);
+      const s = vipSpec(v, vmac?.name ?? ifname, ifindexOf);
       if (s) addresses.set(v.ip.address.text, s);
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }
@@ -134,13 +167,15 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
     }
     const routes = vi.virtualRoutes.map((r) => routeSpec(r, ifname));
     const group = vi.mcastDstIp ?? ipOf(cfg.family === 'inet' ? g.vrrpMcastGroup4 || VRRP_GROUP4 : g.vrrpMcastGroup6 || VRRP_GROUP6, LENIENT_V4);
+    // The VMAC is tracked like the instance's own interface: deleted or down, the instance is FAULT.
+    const trackers = vmac ? [...cfg.trackers, { type: 'interface' as const, name: vmac.name, weight: 0, reverse: false }] : cfg.trackers;
     specs.push({
-      cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
-      ifname,
-      ifindex: link.ifindex,
-      mac: link.mac,
+      cfg: { ...cfg, srcIp: cfg.srcIp ?? src, trackers },
+      ifname: sockLink.name,
+      ifindex: sockLink.ifindex,
+      mac: vmac?.mac ?? link.mac,
       wire: {
-        cfg: { ...cfg, srcIp: cfg.srcIp ?? src },
+        cfg: { ...cfg, srcIp: cfg.srcIp ?? src, trackers },
         src,
         group,
         ...(vi.unicastTtl !== undefined ? { unicastTtl: vi.unicastTtl } : {}),
@@ -148,7 +183,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel): Pr
       addresses,
       routes,
       ...(vi.unicastSrcIp ? { bindAddress: vi.unicastSrcIp.text } : {}),
-      ...(configured ? {} : { srcFromInterface: true }),
+      ...(configured || vmac ? {} : { srcFromInterface: true }),
     });
   }
   // Host-wide addresses, routes and rules: parsed and checked by the config, not added yet.

@@ -18,6 +18,7 @@ import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
 import { wireInstances, type WiredConfig } from './instance-wiring.js';
+import { VmacSet } from '../vrrp/runtime/vmac.js';
 import { ScriptNotifySink } from './notify-sink.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
@@ -57,6 +58,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   private constructor(
     private readonly ctx: SubsystemContext,
     private readonly wired: WiredConfig,
+    private readonly vmacs: VmacSet,
   ) {}
 
   /**
@@ -65,8 +67,21 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
    * run; logs the problems that only disable one instance.
    */
   static async create(ctx: SubsystemContext): Promise<VrrpSubsystem> {
-    const { model, tree, host, log } = ctx;
-    const wired = await wireInstances(model, host.kernel);
+    const { model, host, log } = ctx;
+    // use_vmac: the VMAC interfaces are made while wiring (their index and MAC go in the specs).
+    const vmacs = new VmacSet(host.kernel, log);
+    let wired: WiredConfig;
+    try {
+      wired = await VrrpSubsystem.checked(ctx, await wireInstances(model, host.kernel, vmacs));
+    } catch (e) {
+      await vmacs.removeAll();
+      throw e;
+    }
+    return new VrrpSubsystem(ctx, wired, vmacs);
+  }
+
+  private static async checked(ctx: SubsystemContext, wired: WiredConfig): Promise<WiredConfig> {
+    const { model, tree, log } = ctx;
     const missingIf = wired.problems.filter((p) => p.code === 'no-interface');
     // The same check `-t` runs, against the kernel's links: each missing interface (an instance's,
     // a tracked one, a VIP's or a route's dev) with its file:line:col and keepalived's wording,
@@ -86,7 +101,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       const at = loc ? { at: `${loc.file}:${loc.line}:${loc.column}` } : {};
       (p.code === 'unsupported' ? log.warn.bind(log) : log.error.bind(log))({ instance: p.instance, code: p.code, ...at }, p.message);
     }
-    return new VrrpSubsystem(ctx, wired);
+    return wired;
   }
 
   /** The instances as wired (before disabled track scripts are taken out): what the dumps describe. */
@@ -146,12 +161,18 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     // Interfaces already down at start-up.
     for (const l of await host.kernel.listLinks()) if (!(l.up && l.carrier)) runtime.interfaceChanged(l.name, false);
     runtime.start();
+    this.vmacs.watchDeletions();
     scriptRunner.start();
   }
 
   /** Scripts first (no new results), then the instances (priority-0 adverts, VIPs), then notify and watchers. */
   async stop(_reason: StopReason): Promise<void> {
     const r = this.running;
+    if (!r && !this.stopped && this.vmacs.links.size > 0) {
+      // Made by create(), never started: the VMACs go all the same.
+      this.stopped = true;
+      await this.vmacs.removeAll();
+    }
     if (!r || this.stopped) return;
     // The parts stay readable (runtime, stats, status) after the stop; only a second stop is a no-op.
     this.stopped = true;
@@ -164,6 +185,9 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     // Our nftables tables go at stop, as keepalived's do (nft_end).
     await r.firewall?.close();
     await r.syncd?.stop();
+    // keepalived deletes its VMACs at stop, except with --dont-release-vrrp (the VIPs are on them).
+    if (dontReleaseVrrp) this.vmacs.release();
+    else await this.vmacs.removeAll();
     // keepalived gives STOP scripts one second, then kills their process groups.
     await r.notify.drain(1000);
     r.linkWatcher.stop();

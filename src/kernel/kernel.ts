@@ -151,6 +151,48 @@ export interface KernelEventWatch {
 }
 
 /**
+ * A virtual link over another (keepalived's use_vmac: a macvlan, use_ipvlan: an ipvlan in L2
+ * mode), created with RTM_NEWLINK + IFLA_LINKINFO. See vmac-encode.ts for the message.
+ */
+export interface VirtualLinkSpec {
+  readonly kind: 'macvlan' | 'ipvlan';
+  readonly name: string;
+  /** ifindex of the lower (base) interface (IFLA_LINK). */
+  readonly parent: number;
+  /** macvlan only: IFLA_ADDRESS, lower-case `aa:bb:..`. */
+  readonly mac?: string;
+  /** macvlan: private (keepalived's only mode) | vepa | bridge; ipvlan: bridge (no flag) | private | vepa. */
+  readonly mode: 'private' | 'vepa' | 'bridge';
+}
+
+/** The parts of a link that RTM_GETLINK reports beyond LinkInfo (IFLA_LINK, IFLA_LINKINFO, IFLA_AF_SPEC). */
+export interface LinkDetails {
+  readonly ifindex: number;
+  readonly name: string;
+  /** IFLA_INFO_KIND (`macvlan`, `ipvlan`, `veth`, `bridge`, ...); undefined for a plain device. */
+  readonly kind?: string;
+  /** IFLA_LINK: the lower interface of a macvlan/ipvlan/veth. */
+  readonly parent?: number;
+  /** IFLA_MACVLAN_MODE name for a macvlan (private, vepa, bridge, passthru, source). */
+  readonly macvlanMode?: string;
+  /** IPv4 devconf values by sysctl name (arp_ignore, arp_filter, accept_local, rp_filter, promote_secondaries). */
+  readonly ipv4Conf?: Readonly<Record<string, number>>;
+  /** IFLA_INET6_ADDR_GEN_MODE: 0 eui64, 1 none, 2 stable_privacy, 3 random. */
+  readonly addrGenMode?: number;
+}
+
+/** Settings changed on an existing link (RTM_NEWLINK on its ifindex; disable_ipv6 through its sysctl). */
+export interface LinkChange {
+  readonly up?: boolean;
+  /** IPv4 devconf by sysctl name (the names of LinkDetails.ipv4Conf), via IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF. */
+  readonly ipv4Conf?: Readonly<Record<string, number>>;
+  /** IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ADDR_GEN_MODE (1: none, no EUI-64 link-local). */
+  readonly addrGenMode?: number;
+  /** net.ipv6.conf.IF.disable_ipv6 (keepalived sets it through the sysctl: no netlink attribute exists). */
+  readonly disableIpv6?: boolean;
+}
+
+/**
  * Everything the VRRP side asks of the kernel's addresses, routes and links.
  * Every method rejects only with a KernelError (errors.ts).
  */
@@ -179,6 +221,13 @@ export interface Kernel {
    * watch is closed (or the kernel interface is).
    */
   watchEvents(handlers: KernelEventHandlers, opts?: { readonly addresses?: boolean }): KernelEventWatch;
+  /** Creates a macvlan/ipvlan (NLM_F_CREATE|NLM_F_EXCL: EEXIST when the name is taken); resolves with the new link. */
+  createVirtualLink(spec: VirtualLinkSpec): Promise<LinkInfo>;
+  /** RTM_DELLINK; ENODEV when there is no such link. */
+  deleteLink(ifindex: number): Promise<void>;
+  configureLink(ifindex: number, change: LinkChange): Promise<void>;
+  /** undefined when there is no such link. */
+  linkDetails(nameOrIndex: string | number): Promise<LinkDetails | undefined>;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,9 @@
 // watchEvents() call with the groups asked for.
 
 import { pickPrimary } from './kernel.js';
-import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, KernelOptions, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
+import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, KernelOptions, LinkChange, LinkDetails, LinkInfo, RouteInfo, RouteSpec, VirtualLinkSpec } from './kernel.js';
+import { decodeLinkDetails, encodeCreateVirtualLink, encodeDeleteLink, encodeLinkChange } from './vmac-encode.js';
+import { writeFile } from 'node:fs/promises';
 import { KernelError, errnoError, toKernelError } from './errors.js';
 import { decodeAddress, decodeLink, decodeRoute, parseKernelEvents, RTM } from './link-events.js';
 import type { ParseError, Result } from './link-events.js';
@@ -175,6 +177,45 @@ export class NetlinkKernel implements Kernel {
 
   async primaryAddress(ifindex: number, family: Family, exclude: readonly string[] = []): Promise<string | undefined> {
     return pickPrimary(await this.listAddresses(ifindex, family), family, exclude);
+  }
+
+  async createVirtualLink(spec: VirtualLinkSpec): Promise<LinkInfo> {
+    await this.request('createVirtualLink', RTM.NEWLINK, encodeCreateVirtualLink(spec), NLM_F.CREATE | NLM_F.EXCL);
+    const link = await this.getLink(spec.name);
+    if (!link) throw new KernelError('ENODEV', 'createVirtualLink', `${spec.name} vanished after it was created`, { errno: 19 });
+    return link;
+  }
+
+  async deleteLink(ifindex: number): Promise<void> {
+    await this.request('deleteLink', RTM.DELLINK, encodeDeleteLink(ifindex), 0);
+  }
+
+  async configureLink(ifindex: number, change: LinkChange): Promise<void> {
+    if (change.disableIpv6 !== undefined) {
+      // No rtnetlink attribute sets disable_ipv6: the sysctl of this network namespace.
+      const link = await this.getLink(ifindex);
+      if (!link) throw new KernelError('ENODEV', 'configureLink', `no interface ${ifindex}`, { errno: 19 });
+      try {
+        await writeFile(`/proc/sys/net/ipv6/conf/${link.name}/disable_ipv6`, change.disableIpv6 ? '1' : '0');
+      } catch (e) {
+        // A kernel without IPv6 has no such file: nothing to disable.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw toKernelError(e, 'configureLink');
+      }
+    }
+    if (change.up === undefined && change.ipv4Conf === undefined && change.addrGenMode === undefined) return;
+    await this.request('configureLink', RTM.NEWLINK, encodeLinkChange(ifindex, change), 0);
+  }
+
+  async linkDetails(nameOrIndex: string | number): Promise<LinkDetails | undefined> {
+    if (typeof nameOrIndex === 'string' && (nameOrIndex.length === 0 || Buffer.byteLength(nameOrIndex) > 15)) return undefined;
+    try {
+      const msgs = await this.request('linkDetails', RTM.GETLINK, encodeGetLink(nameOrIndex), 0);
+      const m = msgs.find((x) => x.type === RTM.NEWLINK);
+      return m ? decodeLinkDetails(m.payload) : undefined;
+    } catch (e) {
+      if (e instanceof KernelError && e.code === 'ENODEV') return undefined;
+      throw e;
+    }
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@
 
 import { KernelError } from './errors.js';
 import type { KernelErrorCode } from './errors.js';
-import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, LinkInfo, RouteInfo, RouteSpec } from './kernel.js';
+import type { AddResult, AddressInfo, AddressSpec, Family, Kernel, KernelEventHandlers, KernelEventWatch, LinkChange, LinkDetails, LinkInfo, RouteInfo, RouteSpec, VirtualLinkSpec } from './kernel.js';
 import { IFA_F, IFF, ROUTE_TYPES, RT_TABLE_MAIN, RTPROT_BOOT, SCOPES, pickPrimary, routeTypeName, scopeNumber } from './kernel.js';
 import { formatIp, ipv4Broadcast, LENIENT, maxPrefix, parseIp as parseIpText, type ParsedIp } from '../lib/ip.js';
 
@@ -33,6 +33,10 @@ export type KernelOpName =
   | 'addRoute'
   | 'deleteRoute'
   | 'primaryAddress'
+  | 'createVirtualLink'
+  | 'deleteLink'
+  | 'configureLink'
+  | 'linkDetails'
   | 'close';
 
 export interface KernelOp {
@@ -40,7 +44,7 @@ export interface KernelOp {
   readonly args: readonly unknown[];
 }
 
-const MUTATING: ReadonlySet<KernelOpName> = new Set(['addAddress', 'deleteAddress', 'addRoute', 'deleteRoute']);
+const MUTATING: ReadonlySet<KernelOpName> = new Set(['addAddress', 'deleteAddress', 'addRoute', 'deleteRoute', 'createVirtualLink', 'deleteLink', 'configureLink']);
 
 export interface LinkSeed {
   readonly name: string;
@@ -59,7 +63,16 @@ interface LinkState {
   lowerUp: boolean;
   mtu: number;
   mac: string;
+  /** Virtual links (createVirtualLink): kind, lower interface and mode. */
+  kind?: string;
+  parent?: number;
+  macvlanMode?: string;
+  ipv4Conf?: Record<string, number>;
+  addrGenMode?: number;
 }
+
+/** The IPv4 devconf defaults of a fresh interface (the sysctls the VMAC code reads). */
+const IPV4_CONF_DEFAULTS: Readonly<Record<string, number>> = { rp_filter: 0, arp_filter: 0, arp_ignore: 0, promote_secondaries: 0, accept_local: 0 };
 
 export type KernelEventListener = (e: KernelEvent) => void;
 
@@ -281,6 +294,48 @@ export class RecordingKernel implements Kernel {
   async primaryAddress(ifindex: number, family: Family, exclude: readonly string[] = []): Promise<string | undefined> {
     this.enter('primaryAddress', [ifindex, family, exclude]);
     return pickPrimary(this.orderedAddrs().filter((a) => a.ifindex === ifindex), family, exclude);
+  }
+
+  async createVirtualLink(spec: VirtualLinkSpec): Promise<LinkInfo> {
+    this.enter('createVirtualLink', [spec]);
+    if (this.findLink(spec.name)) throw new KernelError('EEXIST', 'createVirtualLink', `${spec.name} exists`, { errno: 17 });
+    const base = this.linkFor(spec.parent, 'createVirtualLink');
+    // A new macvlan/ipvlan is down; an ipvlan shares its lower interface's MAC.
+    const info = this.addLink({ name: spec.name, up: false, carrier: base.up && base.lowerUp, mac: spec.mac ?? base.mac, mtu: base.mtu });
+    const st = this.links.get(info.ifindex)!;
+    st.kind = spec.kind;
+    st.parent = spec.parent;
+    if (spec.kind === 'macvlan') st.macvlanMode = spec.mode;
+    return linkInfo(st);
+  }
+
+  async deleteLink(ifindex: number): Promise<void> {
+    this.enter('deleteLink', [ifindex]);
+    this.linkFor(ifindex, 'deleteLink');
+    this.removeLink(ifindex);
+  }
+
+  async configureLink(ifindex: number, change: LinkChange): Promise<void> {
+    this.enter('configureLink', [ifindex, change]);
+    const st = this.linkFor(ifindex, 'configureLink');
+    if (change.ipv4Conf) st.ipv4Conf = { ...IPV4_CONF_DEFAULTS, ...st.ipv4Conf, ...change.ipv4Conf };
+    if (change.addrGenMode !== undefined) st.addrGenMode = change.addrGenMode;
+    if (change.up !== undefined) this.setLinkState(ifindex, { up: change.up });
+  }
+
+  async linkDetails(nameOrIndex: string | number): Promise<LinkDetails | undefined> {
+    this.enter('linkDetails', [nameOrIndex]);
+    const st = this.findLink(nameOrIndex);
+    if (!st) return undefined;
+    return {
+      ifindex: st.ifindex,
+      name: st.name,
+      ...(st.kind !== undefined ? { kind: st.kind } : {}),
+      ...(st.parent !== undefined ? { parent: st.parent } : {}),
+      ...(st.macvlanMode !== undefined ? { macvlanMode: st.macvlanMode } : {}),
+      ipv4Conf: { ...IPV4_CONF_DEFAULTS, ...st.ipv4Conf },
+      addrGenMode: st.addrGenMode ?? 0,
+    };
   }
 
   async close(): Promise<void> {

@@ -91,6 +91,12 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
 
   if (v.strictMode) applyStrict(v, ctx);
   limitVips(v, ctx);
+  if (v.useVmac) completeVmac(v, m, ctx);
+  if (v.useIpvlan) {
+    // keepalived 2.2.7 vrrp_complete_instance: the instance is then held in FAULT (use_ipvlan is not carried out here: ADR 0023).
+    // (An address before any VIP decides the family in keepalived; here the VIPs do: not checked.)
+    if (v.family === 'inet' && !v.useIpvlan.address) ctx.sink.error('invalid-value', `(${v.name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`, v.loc, { text: v.name });
+  }
 
   if (v.state === 'MASTER' || v.priority === 255) {
     if (v.nopreempt && v.state === 'MASTER') {
@@ -128,6 +134,31 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
     v.accept = false;
   }
   if (m.globalDefs.vrrpLowerPrioNoAdvert === undefined && v.strictMode) v.lowerPrioNoAdvert = true;
+}
+
+/** use_vmac checks keepalived makes once the instance is read (vrrp_parser.c end handler, vrrp_complete_instance). */
+function completeVmac(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
+  const err = (msg: string) => ctx.sink.error('invalid-value', msg, v.loc, { text: v.name });
+  const name = v.useVmac?.name;
+  if (v.useVmac && name !== undefined) {
+    const other = m.vrrpInstances.find((o) => o !== v && o.useVmac?.name === name && m.vrrpInstances.indexOf(o) < m.vrrpInstances.indexOf(v));
+    if (other) {
+      err(`(${v.name}) VRRP instance ${other.name} is already using ${name} - ignoring name`);
+      v.useVmac = { ...(v.useVmac.mac !== undefined ? { mac: v.useVmac.mac } : {}), options: v.useVmac.options };
+    }
+  }
+  if (v.unicastPeer.length > 0 && !v.vmacXmitBase) {
+    err(`(${v.name}) unicast with use_vmac requires vmac_xmit_base - setting`);
+    v.vmacXmitBase = true;
+  }
+  if (v.strictMode && v.vmacXmitBase) {
+    err(`(${v.name}) xmit_base is incompatible with strict mode - resetting`);
+    v.vmacXmitBase = false;
+  }
+  if (v.promoteSecondaries) {
+    err(`(${v.name}) promote_secondaries is automatically set for vmacs - ignoring`);
+    v.promoteSecondaries = false;
+  }
 }
 
 /**

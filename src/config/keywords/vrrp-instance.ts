@@ -3,7 +3,7 @@
 // alloc_vrrp(): a global_defs placed after the instance does not affect it (fact sheet 2.1).
 import { cs, ms } from '../../lib/units.js';
 import type { GlobalDefs, VrrpInstance } from '../model.js';
-import { parseDecimal, parseInteger, parseIp } from '../values.js';
+import { parseDecimal, parseInteger, parseIp, parseIpPrefix } from '../values.js';
 import { scriptFrom } from './script.js';
 import { flag, int, negatedFlag, stored, str, timer, valueCtx, vrrpVersion, wholeSeconds, type KeywordDef, type KeywordTable } from './table.js';
 import { parseRouteBlock, parseRuleBlock } from './route-rule.js';
@@ -232,16 +232,68 @@ export const vrrpInstanceTable: KeywordTable<V> = {
   no_accept: w(negatedFlag('accept')),
   use_vmac: {
     minArgs: 0,
-    handle: (s, v) => {
-      const words = s.args.map((a) => a.text);
-      const mac = words.find((x) => /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(x));
-      const name = words[0] !== undefined && words[0] !== mac ? words[0] : undefined;
-      v.useVmac = { ...(name ? { name } : {}), ...(mac ? { mac } : {}), options: words.filter((x) => x !== mac && x !== name) };
+    // keepalived reads up to two words: one with a ':' is a MAC (five octets: the VRID is the
+    // sixth), the other the interface name; each mistake is one line and that word is ignored.
+    handle: (s, v, ctx) => {
+      let name: string | undefined;
+      let mac: string | undefined;
+      for (const a of s.args.slice(0, 2)) {
+        const err = (msg: string) => ctx.sink.error('invalid-value', msg, a.loc, { text: a.text });
+        if (a.text.includes(':')) {
+          if (mac !== undefined) err('VMAC interface address already specified');
+          else if (!/^[0-9a-fA-F:]*$/.test(a.text)) err(`VMAC invalid MAC address ${a.text}`);
+          else {
+            const parsed = parseVmacMac(a.text);
+            if (!parsed) err(`VMAC invalid MAC address ${a.text} - ignored`);
+            else if (parsed[0] & 1) err(`VMAC MAC address is multicast ${a.text} - ignoring`);
+            else if (parsed[0] === 0 && parsed[1] === 0 && parsed[2] === 0x5e && parsed[3] === 0 && (parsed[4] === 1 || parsed[4] === 2)) err(`VMAC MAC address not allowed to be RFC5798 address (${a.text}) - ignoring`);
+            else mac = parsed.map((b) => b.toString(16).padStart(2, '0')).join(':');
+          }
+        } else if (name !== undefined) err('VMAC interface name already specified');
+        else if (Buffer.byteLength(a.text) > 15 || a.text === '.' || a.text === '..' || /[\s/]/.test(a.text)) err(`VMAC interface name '${a.text}' too long or invalid characters - ignoring`);
+        else name = a.text;
+      }
+      v.useVmac = { ...(name ? { name } : {}), ...(mac ? { mac } : {}), options: s.args.slice(2).map((a) => a.text) };
     },
   },
   vmac_xmit_base: flag('vmacXmitBase'),
   use_vmac_addr: stored(),
-  use_ipvlan: stored(),
+  use_ipvlan: {
+    minArgs: 0,
+    // keepalived: each word is a type, an address or the name; every repeat is one line, ignored.
+    handle: (s, v, ctx) => {
+      if (v.useIpvlan) {
+        ctx.sink.error('invalid-value', `(${v.name}) use_ipvlan already specified`, s.loc, { text: s.keyword });
+        return;
+      }
+      const ipvlan: { name?: string; address?: NonNullable<V['useIpvlan']>['address']; type: 'bridge' | 'private' | 'vepa' } = { type: 'bridge' };
+      let typed = false;
+      for (const a of s.args) {
+        const err = (msg: string) => ctx.sink.error('invalid-value', msg, a.loc, { text: a.text });
+        if (a.text === 'bridge' || a.text === 'private' || a.text === 'vepa') {
+          if (typed) err(`(${v.name}) ipvlan type already specified - ignoring '${a.text}'`);
+          else {
+            ipvlan.type = a.text;
+            typed = true;
+          }
+          continue;
+        }
+        const ip = parseIpPrefix(a.text, valueCtx(s, ctx));
+        if (ip) {
+          // The family is known here once native_ipv6 or a VIP came before this line.
+          const family = v.written.has('native_ipv6') ? 'inet6' : v.virtualIpaddress[0]?.ip.family;
+          if (ipvlan.address) err(`(${v.name}) ipvlan address already specified - ignoring '${a.text}'`);
+          else if (family !== undefined && family !== ip.family) err(`(${v.name}) ipvlan address[${a.text}] MUST match vrrp instance family !!! Skipping...`);
+          else ipvlan.address = ip;
+          continue;
+        }
+        if (ipvlan.name !== undefined || v.useVmac?.name !== undefined) err(`(${v.name}) IPVLAN interface already specified - ignoring '${a.text}'`);
+        else if (Buffer.byteLength(a.text) >= 16) err(`(${v.name}) IPVLAN interface name '${a.text}' too long - ignoring`);
+        else ipvlan.name = a.text;
+      }
+      v.useIpvlan = ipvlan;
+    },
+  },
   strict_mode: flag('strictMode'),
   skip_check_adv_addr: flag('skipCheckAdvAddr'),
   vrf: stored(1),
@@ -267,3 +319,14 @@ export const vrrpInstanceTable: KeywordTable<V> = {
     },
   },
 };
+
+/**
+ * A use_vmac MAC: six octets, or five (the VRID becomes the sixth; returned with five bytes).
+ * undefined when it is not one.
+ */
+export function parseVmacMac(text: string): number[] | undefined {
+  const parts = text.replace(/:$/, '').split(':');
+  if (parts.length !== 5 && parts.length !== 6) return undefined;
+  if (parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
+  return parts.map((p) => parseInt(p, 16));
+}

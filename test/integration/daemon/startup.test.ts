@@ -58,12 +58,12 @@ describe('daemon start-up and stop edges (real processes)', () => {
     expect(vipCount(lab, 'a', OURS)).toBe(0);
   });
 
-  netnsIt('dsu')('use_vmac is reported as not carried out (one warning); no_accept picks nftables with keepalived\'s line; the instance runs', 60_000, async (f) => {
+  netnsIt('dsu')('no_accept picks nftables with keepalived\'s line and is not reported as missing; the instance runs (use_vmac: vmac.test.ts)', 60_000, async (f) => {
     const { lab } = f;
     f.hosts({ a: V4_PAIR.a });
-    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['use_vmac', 'no_accept'] }));
+    const a = f.daemon('a', GLOBAL_DEFS + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['no_accept'] }));
     await waitVip(lab, 'a', VIP, true, 15_000);
-    expect(a.lines.filter((l) => /WARN \(VI_1\) use_vmac is not supported yet/.test(l))).toHaveLength(1);
+    expect(a.lines.filter((l) => /use_vmac is not supported/.test(l))).toEqual([]);
     expect(a.lines.filter((l) => /no_accept .* is not enforced yet/.test(l))).toHaveLength(0);
     expect(a.lines.filter((l) => l.includes('use_vmac or no_accept/strict specified, but no firewall configured - using nftables'))).toHaveLength(1);
     a.signal('SIGTERM');

@@ -1,0 +1,239 @@
+// VMAC interfaces (use_vmac): per instance a macvlan in private mode over the instance's
+// interface, carrying the virtual MAC (RFC 5798 7.3: 00:00:5e:00:01:VRID, IPv6 00:00:5e:00:02:VRID)
+// so that the switches see the MAC move on failover instead of hosts re-learning an ARP entry.
+// What is set up, as keepalived 2.2.7 does it (vrrp_vmac.c, vrrp_if_config.c; ADR 0023):
+//  * the name: the configured one, else `vrrp.VRID`, and when that is taken vrrp1.VRID,
+//    vrrp2.VRID ... (IPv6 tries vrrp6.VRID first); a private macvlan over the same interface with
+//    the right MAC that already exists is adopted whatever its name ("Found matching interface");
+//    one with the name that does not match is deleted and created again; a configured name that
+//    belongs to some other kind of interface is ignored;
+//  * IPv4: on the macvlan arp_ignore=1, accept_local=1, rp_filter=0, promote_secondaries=1; on
+//    the base interface arp_ignore=1 and arp_filter=1 (the old values put back at stop);
+//  * IPv6 off on an IPv4 VMAC (disable_ipv6=1), address generation mode none (no EUI-64
+//    link-local from the virtual MAC, RFC 5798 7.4), then the link set up; an IPv6 VMAC that
+//    sends (no vmac_xmit_base) gets the instance's link-local source address as /64;
+//  * at stop the macvlan is deleted (not with --dont-release-vrrp, which leaves the VIPs on it);
+//  * a VMAC deleted behind our back is created again while its base interface exists.
+import type { Kernel, LinkInfo } from '../../kernel/kernel.js';
+import { KernelError } from '../../kernel/errors.js';
+import type { Family } from '../../lib/ip.js';
+import type { Logger } from '../../lib/log.js';
+import type { KernelEventWatch } from '../../kernel/kernel.js';
+
+/** What one instance asks for. */
+export interface VmacRequest {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly family: Family;
+  readonly base: LinkInfo;
+  /** use_vmac NAME. */
+  readonly name?: string;
+  /** use_vmac MAC (a MAC of the user's instead of the RFC 5798 one). */
+  readonly mac?: string;
+  /** vmac_xmit_base: adverts go from the base interface; an IPv6 VMAC then gets no link-local. */
+  readonly xmitBase: boolean;
+  /** The instance's source address (IPv6: put on the VMAC as /64 when it sends). */
+  readonly src: string;
+  /** The instance has eVIPs of the other family: IPv6 stays on for an IPv4 VMAC. */
+  readonly otherFamilyEvips: boolean;
+}
+
+export type VmacResult = { readonly link: LinkInfo } | { readonly problem: string };
+
+/** The wiring's view: bring up the VMAC of one instance. */
+export interface VmacProvider {
+  bringUp(req: VmacRequest): Promise<VmacResult>;
+}
+
+/** RFC 5798 7.3: the virtual router MAC address of `vrid` for `family`. */
+export function virtualMac(vrid: number, family: Family): string {
+  return `00:00:5e:00:${family === 'inet6' ? '02' : '01'}:${(vrid & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * keepalived's default names for the VMAC of `vrid`, in the order it tries them: vrrp.VRID, then
+ * for IPv6 vrrp6.VRID, vrrp1.VRID ... (skipping 6), for IPv4 vrrp1.VRID, vrrp2.VRID ...
+ */
+export function* vmacNames(vrid: number, family: Family, prefix = 'vrrp'): Generator<string> {
+  const fit = (p: string, suffix: string) => (p.length + suffix.length > 15 ? p.slice(0, 15 - suffix.length) : p) + suffix;
+  yield fit(prefix, `.${vrid}`);
+  const order = family === 'inet6' ? [6, 1, 2, 3, 4, 5] : [1, 2, 3, 4, 5, 6];
+  for (let n = 7; n < 100; n++) order.push(n);
+  for (const n of order) yield fit(`${prefix}${n}`, `.${vrid}`);
+}
+
+const VMAC_IPV4_CONF = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 } as const;
+const BASE_IPV4_CONF = { arp_ignore: 1, arp_filter: 1 } as const;
+const ADDR_GEN_MODE_NONE = 1;
+
+interface Ours {
+  req: VmacRequest;
+  name: string;
+  ifindex: number;
+}
+
+export class VmacSet implements VmacProvider {
+  private readonly ours = new Map<string, Ours>();
+  /** Base interfaces whose arp_ignore/arp_filter we changed: the old values and how many VMACs need them. */
+  private readonly bases = new Map<number, { saved: { arp_ignore: number; arp_filter: number }; refs: number }>();
+  private watch: KernelEventWatch | undefined;
+  private stopping = false;
+  private readonly recreating = new Set<string>();
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly log: Logger,
+  ) {}
+
+  /** The VMACs this daemon owns, by instance. */
+  get links(): ReadonlyMap<string, { name: string; ifindex: number }> {
+    return new Map([...this.ours].map(([k, v]) => [k, { name: v.name, ifindex: v.ifindex }]));
+  }
+
+  async bringUp(req: VmacRequest): Promise<VmacResult> {
+    const mac = req.mac ?? virtualMac(req.vrid, req.family);
+    const taken = new Set([...this.ours.values()].map((o) => o.name));
+    const links = await this.kernel.listLinks();
+    let adopt: LinkInfo | undefined;
+    // An existing private macvlan over the base with our MAC is ours to use, whatever its name.
+    for (const l of links) {
+      if (l.mac !== mac || taken.has(l.name)) continue;
+      const d = await this.kernel.linkDetails(l.ifindex);
+      if (d?.kind === 'macvlan' && d.macvlanMode === 'private' && d.parent === req.base.ifindex) {
+        adopt = l;
+        break;
+      }
+    }
+    let name: string;
+    if (adopt) {
+      this.log.info({ instance: req.instance, ifname: adopt.name }, `(${req.instance}) Found matching interface ${adopt.name}`);
+      if (req.name !== undefined && req.name !== adopt.name) this.log.info(`(${req.instance}) vmac name mismatch ${req.name} <=> ${adopt.name}. changing to ${adopt.name}.`);
+      name = adopt.name;
+    } else {
+      let configured = req.name;
+      if (configured !== undefined) {
+        const d = await this.kernel.linkDetails(configured);
+        if (d && d.kind !== 'macvlan') {
+          this.log.warn({ instance: req.instance }, `(${req.instance}) interface ${configured} already exists and is not a private macvlan; ignoring vmac if_name`);
+          configured = undefined;
+        } else if (d) {
+          this.log.info({ instance: req.instance }, `(${req.instance}) macvlan ${configured} already exists but is incompatible. It will be deleted/updated`);
+          await this.kernel.deleteLink(d.ifindex);
+        }
+      }
+      if (configured !== undefined) name = configured;
+      else {
+        const names = new Set(links.map((l) => l.name));
+        let pick: string | undefined;
+        for (const n of vmacNames(req.vrid, req.family)) {
+          if (!names.has(n) && !taken.has(n)) {
+            pick = n;
+            break;
+          }
+        }
+        if (pick === undefined) return { problem: `(${req.instance}) no free name for a VMAC interface` };
+        name = pick;
+      }
+    }
+    try {
+      const link = await this.setUp(req, name, mac, adopt);
+      this.ours.set(req.instance, { req, name, ifindex: link.ifindex });
+      return { link };
+    } catch (e) {
+      const code = e instanceof KernelError ? e.code : String(e);
+      return { problem: `(${req.instance}): Unable to create VMAC interface ${name} (${code})` };
+    }
+  }
+
+  private async setUp(req: VmacRequest, name: string, mac: string, adopted: LinkInfo | undefined): Promise<LinkInfo> {
+    const created = adopted ?? (await this.kernel.createVirtualLink({ kind: 'macvlan', name, parent: req.base.ifindex, mac, mode: 'private' }));
+    const ifindex = created.ifindex;
+    if (req.family === 'inet' && !adopted) {
+      await this.kernel.configureLink(ifindex, { ipv4Conf: VMAC_IPV4_CONF });
+      await this.holdBase(req.base.ifindex);
+    }
+    await this.kernel.configureLink(ifindex, { disableIpv6: req.family === 'inet' && !req.otherFamilyEvips });
+    // The generation mode before the link goes up: else the kernel adds an EUI-64 link-local first.
+    await this.kernel.configureLink(ifindex, { addrGenMode: ADDR_GEN_MODE_NONE });
+    await this.kernel.configureLink(ifindex, { up: true });
+    if (req.family === 'inet6' && !req.xmitBase) {
+      await this.kernel.addAddress({ address: req.src, prefixLength: 64, dev: ifindex, noDad: true, scope: 'link' });
+    }
+    return (await this.kernel.getLink(ifindex)) ?? created;
+  }
+
+  private async holdBase(ifindex: number): Promise<void> {
+    const held = this.bases.get(ifindex);
+    if (held) {
+      held.refs++;
+      return;
+    }
+    const d = await this.kernel.linkDetails(ifindex);
+    const saved = { arp_ignore: d?.ipv4Conf?.arp_ignore ?? 0, arp_filter: d?.ipv4Conf?.arp_filter ?? 0 };
+    if (saved.arp_ignore === 1 && saved.arp_filter === 1) return;
+    await this.kernel.configureLink(ifindex, { ipv4Conf: BASE_IPV4_CONF });
+    this.bases.set(ifindex, { saved, refs: 1 });
+  }
+
+  /** Follows link deletions: a VMAC of ours deleted by someone else is created again. */
+  watchDeletions(): void {
+    if (this.watch || this.ours.size === 0) return;
+    this.watch = this.kernel.watchEvents({
+      onEvents: (events) => {
+        for (const e of events) {
+          if (e.kind !== 'link' || e.action !== 'delete' || this.stopping) continue;
+          for (const [instance, o] of this.ours) {
+            if (o.ifindex !== e.ifindex || this.recreating.has(instance)) continue;
+            this.recreating.add(instance);
+            void this.recreate(instance, o).finally(() => this.recreating.delete(instance));
+          }
+        }
+      },
+    });
+  }
+
+  private async recreate(instance: string, o: Ours): Promise<void> {
+    try {
+      const base = await this.kernel.getLink(o.req.base.ifindex);
+      if (!base || this.stopping) return;
+      this.log.info({ instance, ifname: o.name }, `(${instance}) VMAC interface ${o.name} was deleted: creating it again`);
+      // The base's settings stay as we set them; only the macvlan's own are made again.
+      const bases = this.bases.get(o.req.base.ifindex);
+      if (bases) bases.refs--;
+      const link = await this.setUp({ ...o.req, base }, o.name, o.req.mac ?? virtualMac(o.req.vrid, o.req.family), undefined);
+      o.ifindex = link.ifindex;
+    } catch (e) {
+      this.log.error({ instance, ifname: o.name, err: String(e) }, `(${instance}) cannot create VMAC interface ${o.name} again`);
+    }
+  }
+
+  /** Deletes every VMAC of ours and puts the base interfaces' ARP settings back. */
+  async removeAll(): Promise<void> {
+    this.stopping = true;
+    this.watch?.close();
+    this.watch = undefined;
+    for (const [instance, o] of this.ours) {
+      try {
+        await this.kernel.deleteLink(o.ifindex);
+      } catch (e) {
+        if (!(e instanceof KernelError && e.code === 'ENODEV')) this.log.warn({ instance, err: String(e) }, `(${instance}) Error removing VMAC interface ${o.name}`);
+      }
+    }
+    this.ours.clear();
+    for (const [ifindex, b] of this.bases) {
+      try {
+        await this.kernel.configureLink(ifindex, { ipv4Conf: b.saved });
+      } catch (e) {
+        if (!(e instanceof KernelError && e.code === 'ENODEV')) this.log.warn({ ifindex, err: String(e) }, 'cannot restore arp_ignore/arp_filter');
+      }
+    }
+    this.bases.clear();
+  }
+
+  /** --dont-release-vrrp: the VMACs stay (the VIPs are on them); only the watch ends. */
+  release(): void {
+    this.stopping = true;
+    this.watch?.close();
+    this.watch = undefined;
+  }
+}
