@@ -2,7 +2,8 @@
 // from -S, keepalived's idents), the console (stderr) with -l, a -g file; -G turns syslog off.
 // Text lines everywhere unless --log-format json (ours) asks for JSON lines on the console and in
 // the file (syslog always gets text: its receivers parse RFC 3164). No syslog socket: one line on
-// stderr and the console takes over, so lines are never silently lost. See docs/adr/0022.
+// stderr and the console takes over (with -l it has every line already), so lines are never
+// silently lost. See docs/adr/0022.
 import { openSync, writeSync } from 'node:fs';
 import { createLogger, prettyLine, syslogText, type LogRecord, type Logger } from '../lib/log.js';
 import { IDENTS, type LogFacility } from '../lib/syslog.js';
@@ -44,7 +45,8 @@ export function daemonLogger(o: DaemonOptions, stderr: (s: string) => void = (s)
   if (d.syslog) {
     const s = SyslogSink.open({ ...d.syslog, report: stderr });
     if (s instanceof SyslogSink) syslog = s;
-    else {
+    else if (!toConsole) {
+      // With -l every line is on the console already: nothing is lost, nothing to say.
       toConsole = true;
       stderr(`keepalived-ts: cannot log to syslog socket ${d.syslog.path} (${s.error}): logging to the console (stderr) instead\n`);
     }

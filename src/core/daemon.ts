@@ -83,6 +83,8 @@ async function createSubsystems(ctx: SubsystemContext, sides: { vrrp: boolean; l
 /** Loads the config, wires the host and starts the subsystems. Throws StartError on failure. */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = o.log ?? daemonLogger(o);
+  // Read (and removed from the environment) before anything copies it for scripts.
+  const sd = SdNotifier.fromEnv(log, process.env, o.notifySocket);
   const clock = o.clock ?? systemClock;
   if (!o.kernel && process.getuid?.() !== 0) {
     throw new StartError('keepalived-ts: must run as root (raw sockets and address changes need CAP_NET_RAW/CAP_NET_ADMIN)', EXIT.PERMISSION);
@@ -114,7 +116,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
-  return supervise(o, { log, host, set, fifos, created, releasePids });
+  return supervise(o, { log, host, set, fifos, created, releasePids, sd });
 }
 
 function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
@@ -157,6 +159,7 @@ interface Started {
   readonly fifos: SharedFifos;
   readonly created: Created;
   readonly releasePids: () => void;
+  readonly sd: SdNotifier;
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
@@ -171,7 +174,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
-  const sd = SdNotifier.fromEnv(log, process.env, o.notifySocket);
+  const { sd } = s;
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       sd.stopping();

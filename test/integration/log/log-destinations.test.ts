@@ -102,6 +102,12 @@ describe('log destinations', () => {
       expect(out[0]).toBe(`keepalived-ts: cannot log to syslog socket ${join(dir, 'absent')} (ENOENT): logging to the console (stderr) instead\n`);
       expect(out[1]).toMatch(/ INFO \(VI_1\) Entering MASTER STATE\n$/);
       expect(out[2]).toMatch(/ INFO second\n$/);
+      // With -l the console has every line already: no notice, the same lines.
+      const withL: string[] = [];
+      const l = daemonLogger({ configFile: '', configId: '', logConsole: true, syslogSocket: join(dir, 'absent') }, (x) => withL.push(x));
+      l.info('only');
+      expect(withL).toHaveLength(1);
+      expect(withL[0]).toMatch(/ INFO only\n$/);
     }),
   );
 
