@@ -12,7 +12,7 @@
 // it); the master's line is written when its transition to BACKUP is, just before "Entering
 // BACKUP STATE".
 import type { Logger } from '../lib/log.js';
-import type { InstanceStatus, RuntimeInstanceSpec, VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
+import type { RuntimeInstanceSpec, VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 
 interface Pending {
   readonly line: string;
@@ -32,11 +32,9 @@ export function logAdvertLines(runtime: VrrpRuntime, specs: readonly RuntimeInst
     if (p.detail) log.debug(p.line);
     else log.info(p.line);
   };
-  const stateOf = (name: string): InstanceStatus | undefined => runtime.status().find((s) => s.name === name);
-
   runtime.observeEvents((name, e) => {
     if (e.kind !== 'advertReceived' || !e.advert) return;
-    const st = stateOf(name);
+    const st = runtime.stateOf(name);
     const cfg = cfgs.get(name);
     if (!st || !cfg) return;
     const src = e.meta.src.text;

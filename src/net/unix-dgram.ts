@@ -5,7 +5,9 @@
 import { constants } from 'node:os';
 import { loadNative } from './native.js';
 
-const NAMES: Record<number, string> = Object.fromEntries(Object.entries(constants.errno).map(([k, v]) => [v, k]));
+// The first name of each number (EAGAIN, not its alias EWOULDBLOCK).
+const NAMES: Record<number, string> = {};
+for (const [k, v] of Object.entries(constants.errno)) NAMES[v] ??= k;
 
 function errnoName(neg: number): string {
   return NAMES[-neg] ?? `errno ${-neg}`;

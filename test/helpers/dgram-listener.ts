@@ -32,6 +32,9 @@ export interface DgramListener {
   datagrams(): Datagram[];
   /** The first datagram (from `from` on) matching `pred`. */
   waitFor(pred: (text: string) => boolean, timeoutMs?: number, from?: number): Promise<Datagram>;
+  /** SIGSTOP / SIGCONT the receiver: a syslog daemon that stops reading. */
+  pause(): void;
+  resume(): void;
   close(): void;
 }
 
@@ -72,6 +75,12 @@ export function listenDgram(path: string, wrap: (argv: string[]) => ChildProcess
         if (Date.now() > deadline) throw new Error(`no matching datagram on ${path} in ${timeoutMs} ms; got: ${JSON.stringify(got.map((g) => g.text))}`);
         await new Promise((r) => setTimeout(r, 25));
       }
+    },
+    pause() {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
+    },
+    resume() {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGCONT');
     },
     close() {
       if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');

@@ -111,6 +111,29 @@ describe('log destinations', () => {
     }),
   );
 
+  it('a syslog daemon that stops reading: lines wait in order (no advert waits for it) and all arrive once it reads again', () =>
+    withDir(async (dir) => {
+      const l = listenDgram(join(dir, 'log'));
+      try {
+        await l.ready;
+        const console: string[] = [];
+        const log = daemonLogger({ configFile: '', configId: '', syslogSocket: l.path }, (s) => console.push(s));
+        l.pause();
+        const t0 = performance.now();
+        for (let i = 0; i < 200; i++) log.info(`line ${i}`);
+        // 200 lines while the receiver is stopped: its socket queues a few, ours the rest; no call blocked.
+        expect(performance.now() - t0).toBeLessThan(2000);
+        l.resume();
+        await l.waitFor((t) => t.endsWith(': line 199'), 15_000);
+        expect(l.datagrams().map((d) => / (line \d+)$/.exec(d.text)?.[1])).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i}`));
+        expect(console).toEqual([]);
+      } finally {
+        l.resume();
+        l.close();
+      }
+    }),
+  );
+
   it('a syslog daemon that restarts (new socket at the same path) gets the next line', () =>
     withDir(async (dir) => {
       const path = join(dir, 'log');
