@@ -9,6 +9,7 @@
 #include "signal-watch.h"
 #include "socket.h"
 #include "timer.h"
+#include "unix-dgram.h"
 
 namespace {
 
@@ -33,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kinds.Set("icmp6", static_cast<int>(kts::Kind::kIcmp6));
   kinds.Set("netlink", static_cast<int>(kts::Kind::kNetlink));
   exports.Set("kinds", kinds);
+  kts::DefineUnixDgram(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 3));
   return exports;
 }

@@ -38,6 +38,10 @@ export interface CliOptions {
   readonly logFacilitySet: boolean;
   readonly noSyslog: boolean;
   readonly logFile?: string;
+  /** --log-format=text|json (ours): the console's and the -g file's line format. */
+  readonly logFormat: 'text' | 'json';
+  /** --syslog-socket=PATH (ours): where syslog lines go instead of /dev/log. */
+  readonly syslogSocket?: string;
   readonly flushLogFile: boolean;
   readonly vrrpOnly: boolean;
   readonly checkOnly: boolean;
@@ -76,7 +80,9 @@ export interface CliOptions {
   readonly warnings: readonly string[];
 }
 
-export type LogFacility = 'local0' | 'local1' | 'local2' | 'local3' | 'local4' | 'local5' | 'local6' | 'local7' | 'user' | 'daemon';
+import type { LogFacility } from '../lib/syslog.js';
+
+export type { LogFacility };
 
 export type ArgvResult =
   | { readonly ok: true; readonly options: CliOptions }
@@ -90,6 +96,7 @@ type ValueField =
   | 'configTestLog'
   | 'signum'
   | 'logFile'
+  | 'syslogSocket'
   | 'pidFile'
   | 'vrrpPidFile'
   | 'checkersPidFile'
@@ -123,7 +130,7 @@ const OPTION_WORDS: Readonly<Record<ArgKind, string>> = {
   required:
     'use-file/f=configFile log-facility/S=logFacility umask/u=umask pid/p=pidFile vrrp_pid/r=vrrpPidFile checkers_pid/c=checkersPidFile ' +
     'bfd_pid/b=bfdPidFile snmp-agent-socket/A=snmpAgentSocket namespace/s=namespace config-id/i=configId signum/=signum ' +
-    'control-socket/=controlSocket metrics/=metrics',
+    'control-socket/=controlSocket metrics/=metrics log-format/=logFormat syslog-socket/=syslogSocket',
   optional: 'log-file/g=logFile core-dump-pattern/M=coreDumpPattern config-test/t=configTest',
 };
 
@@ -194,6 +201,10 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
       }
       case 'logFile':
         o.logFile = value ?? '/tmp/keepalived.log';
+        return undefined;
+      case 'logFormat':
+        if (value !== 'text' && value !== 'json') return `Invalid --log-format ${String(value)} (text or json)`;
+        o.logFormat = value;
         return undefined;
       case 'coreDumpPattern':
         o.coreDump = true;
@@ -278,13 +289,14 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
 
   // Flags are booleans (given or not); values pass through as parsed (undefined when absent).
   const flags = [...SPECS.filter((s) => s.arg === 'none' && s.key !== 'genhash').map((s) => s.key), 'configFileGiven', 'configTest', 'logFacilitySet'];
-  const values: readonly ValueField[] = ['configTestLog', 'signum', 'logFile', 'pidFile', 'vrrpPidFile', 'checkersPidFile', 'bfdPidFile', 'namespace', 'umask', 'snmpAgentSocket', 'coreDumpPattern', 'controlSocket', 'metrics'];
+  const values: readonly ValueField[] = ['configTestLog', 'signum', 'logFile', 'syslogSocket', 'pidFile', 'vrrpPidFile', 'checkersPidFile', 'bfdPidFile', 'namespace', 'umask', 'snmpAgentSocket', 'coreDumpPattern', 'controlSocket', 'metrics'];
   const options: CliOptions = {
     ...(Object.fromEntries(flags.map((k) => [k, o[k] === true])) as Record<FlagField, boolean>),
     ...(Object.fromEntries(values.map((k) => [k, o[k]])) as Pick<CliOptions, ValueField>),
     configFile: (o.configFile as string | undefined) ?? DEFAULT_CONFIG_FILE,
     configId: (o.configId as string | undefined) ?? defaultConfigId(hostname),
     logFacility: (o.logFacility as LogFacility | undefined) ?? 'daemon',
+    logFormat: (o.logFormat as 'text' | 'json' | undefined) ?? 'text',
     operands,
     warnings,
     ...(genhash ? { genhash } : {}),
@@ -302,7 +314,6 @@ export function parseArgv(argv: readonly string[], hostname: string): ArgvResult
  * `-t` and the other one-shot commands ignore them, as keepalived -t ignores daemon-only flags.
  */
 const REFUSED: readonly { readonly flag: string; readonly given: (o: CliOptions) => boolean; readonly why: string }[] = [
-  { flag: '-S/--log-facility', given: (o) => o.logFacilitySet, why: 'logs go to stderr (the journal), not syslog' },
   { flag: '-X/--release-vips', given: (o) => o.releaseVips, why: 'not implemented' },
   { flag: '-s/--namespace', given: (o) => o.namespace !== undefined, why: 'run the daemon under "ip netns exec NAME" instead' },
   { flag: '-x/--snmp', given: (o) => o.snmp, why: 'there is no SNMP agent' },
@@ -347,11 +358,14 @@ export function usageText(prog = 'keepalived-ts'): string {
     `                                 even with no vrrp_instance or virtual_server)`,
     `  -l, --log-console            Log messages to local console`,
     `  -D, --log-detail             Detailed log messages`,
-    `  -S, --log-facility=([0-7]|local[0-7]|user|daemon) [not supported yet]`,
+    `  -S, --log-facility=([0-7]|local[0-7]|user|daemon)`,
     `                               Set syslog facility (default daemon)`,
     `  -g, --log-file[=FILE]        Also log to FILE (default /tmp/keepalived.log)`,
     `      --flush-log-file         Flush the log file after each line (always the case here)`,
-    `  -G, --no-syslog              Don't log via syslog (never used here: logs go to stderr)`,
+    `  -G, --no-syslog              Don't log via syslog`,
+    `      --syslog-socket=PATH     Send syslog lines to PATH (default /dev/log; '@NAME' is abstract)`,
+    `                                no socket there: the lines go to the console instead`,
+    `      --log-format=text|json   Console and log file lines as text (default) or JSON lines`,
     `  -X, --release-vips           Drop VIP on transition from signal [not supported yet]`,
     `  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop`,
     `  -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop`,

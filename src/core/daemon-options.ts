@@ -4,6 +4,7 @@ import type { NftRunner } from '../kernel/nft-firewall.js';
 import type { Clock } from '../lib/clock.js';
 import type { OneShotFactory } from '../lib/timer-queue.js';
 import type { Logger } from '../lib/log.js';
+import type { LogFacility } from '../lib/syslog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PacketIo } from '../net/packet-io.js';
 import type { ProcessRunner } from '../notify/process-runner.js';
@@ -27,8 +28,18 @@ export interface DaemonOptions {
   readonly dontReleaseIpvs?: boolean;
   /** The checkers and the IPVS table; default the checker process and generic netlink. */
   readonly lvsParts?: LvsParts;
-  /** -l: readable log lines instead of JSON. */
+  /** -l: log lines on the console (stderr) too. */
   readonly logConsole?: boolean;
+  /** -G / --no-syslog: nothing to syslog. */
+  readonly noSyslog?: boolean;
+  /** -S / --log-facility (default daemon). */
+  readonly logFacility?: LogFacility;
+  /** --syslog-socket (ours): the syslog socket, default /dev/log. */
+  readonly syslogSocket?: string;
+  /** --log-format (ours): text lines (default) or JSON lines on the console and in the -g file. */
+  readonly logFormat?: 'text' | 'json';
+  /** NOTIFY_SOCKET (systemd Type=notify); default from the environment. */
+  readonly notifySocket?: string;
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** -g / --log-file: every log line is also appended (as text) to this file. */
   readonly logFile?: string;

@@ -7,7 +7,7 @@
 // lvs-parts.ts), each built from the same SubsystemContext, as the process flags (-P, -C) and
 // the config say. The notify FIFOs are shared: one writer per path for both sides.
 import { systemClock, type Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/log.js';
+import { withIdent, type Logger } from '../lib/log.js';
 import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import type { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
@@ -28,6 +28,8 @@ import { daemonSignalActions } from './signal-actions.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { EXIT, StartError } from './start-error.js';
 import { ControlPlane, reloadNotImplemented } from './control-plane.js';
+import { SdNotifier } from './sd-notify.js';
+import { IDENTS } from '../lib/syslog.js';
 
 export { EXIT, StartError } from './start-error.js';
 export type { DaemonOptions } from './daemon-options.js';
@@ -67,11 +69,12 @@ export function sidesToRun(o: Pick<DaemonOptions, 'checkOnly' | 'vrrpOnly' | 'al
 
 /** The daemon's subsystems, in start order (they stop in reverse). Throws StartError to refuse. */
 async function createSubsystems(ctx: SubsystemContext, sides: { vrrp: boolean; lvs: boolean }): Promise<Created> {
-  const vrrp = sides.vrrp ? await VrrpSubsystem.create(ctx) : undefined;
+  // Each side's lines carry keepalived's syslog ident for that process (daemon-logger.ts).
+  const vrrp = sides.vrrp ? await VrrpSubsystem.create({ ...ctx, log: withIdent(ctx.log, IDENTS.vrrp) }) : undefined;
   let lvs: LvsSubsystem | undefined;
   if (sides.lvs) {
     const parts = ctx.options.lvsParts ?? (await import('./lvs-default-parts.js')).defaultLvsParts();
-    lvs = await composeLvs(ctx, parts, vrrp ? { heldAddresses: () => vrrp.heldAddresses() } : {});
+    lvs = await composeLvs({ ...ctx, log: withIdent(ctx.log, IDENTS.check) }, parts, vrrp ? { heldAddresses: () => vrrp.heldAddresses() } : {});
     const l = lvs;
     vrrp?.onHeldAddressesChanged(() => l.heldAddressesChanged());
   }
@@ -81,6 +84,8 @@ async function createSubsystems(ctx: SubsystemContext, sides: { vrrp: boolean; l
 /** Loads the config, wires the host and starts the subsystems. Throws StartError on failure. */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = o.log ?? daemonLogger(o);
+  // Read (and removed from the environment) before anything copies it for scripts.
+  const sd = SdNotifier.fromEnv(log, process.env, o.notifySocket);
   const clock = o.clock ?? systemClock;
   if (!o.kernel && process.getuid?.() !== 0) {
     throw new StartError('keepalived-ts: must run as root (raw sockets and address changes need CAP_NET_RAW/CAP_NET_ADMIN)', EXIT.PERMISSION);
@@ -116,7 +121,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
-  return supervise(o, { log, host, set, fifos, created, releasePids, control });
+  return supervise(o, { log, host, set, fifos, created, releasePids, control, sd });
 }
 
 function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
@@ -160,6 +165,7 @@ interface Started {
   readonly created: Created;
   readonly releasePids: () => void;
   readonly control: ControlPlane;
+  readonly sd: SdNotifier;
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
@@ -174,8 +180,10 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
+  const { sd } = s;
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
+      sd.stopping();
       log.info('Stopping');
       await s.control.close();
       await set.stop('signal');
@@ -186,6 +194,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
       // Handlers stay until here: a USR2 or JSON signal during the stop must not kill the process.
       uninstallSignals?.();
       log.info(`Stopped Keepalived v${COMPAT_VERSION} (keepalived-ts v${packageVersion()})`);
+      sd.close();
       resolveDone(EXIT.OK);
       return EXIT.OK;
     })();
@@ -204,6 +213,8 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     uninstallSignals = installSignalHandlers(actions, log, rawSignals);
     handOverEarlySignals(o, actions, log);
   }
+  // systemd Type=notify: ready once the instances run and the signal handlers are in place.
+  if (!stopping) sd.ready(`Running ${vrrp?.specs.length ?? 0} VRRP instance(s), ${s.created.lvs ? 'the virtual servers' : 'no virtual servers'}`);
   return {
     get runtime(): VrrpRuntime {
       if (!runtime) throw new Error('the VRRP side does not run in this daemon (-C, or no vrrp_instance with virtual servers configured)');

@@ -6,6 +6,8 @@
 // Two phases, as the daemon composes them: create() wires the instances against the host's links
 // and refuses a config this host cannot run (nothing is changed on the host yet, no pid file is
 // written); start() then brings everything up. stop() undoes start() in reverse.
+import { IDENTS } from '../lib/syslog.js';
+import { logAdvertLines } from './advert-lines.js';
 import { formatDiagnostic } from '../lib/diagnostics.js';
 import type { Logger } from '../lib/log.js';
 import type { Ms } from '../lib/units.js';
@@ -129,7 +131,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     const groups = model.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(model, sg));
     const { runnable, specs } = prepareTrackScripts(model, userDb, this.wired.specs, log);
     // keepalived's parent prints this as it forks the VRRP child; here VRRP runs in this process.
-    log.info(`Starting VRRP child process, pid=${process.pid}`);
+    log.info({ ident: IDENTS.main }, `Starting VRRP child process, pid=${process.pid}`);
     const accept = acceptModeFirewall(model, specs, host.nft, log);
     const runtime = new VrrpRuntime(
       { io: host.io, kernel: host.kernel, clock, log, notify, ...(host.oneShot ? { oneShot: host.oneShot } : {}), ...(accept ? { acceptMode: accept.hook } : {}) },
@@ -137,6 +139,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       groups,
     );
     const stats = VrrpStats.attach(runtime);
+    logAdvertLines(runtime, specs, log);
     // ha_suspend: a transition changes which VIPs this node holds.
     runtime.observe(({ action }) => {
       if (action.kind === 'transition' && (action.from === 'MASTER' || action.to === 'MASTER')) for (const l of this.heldListeners) l();

@@ -1,6 +1,6 @@
-// Structured logging: JSON lines by default (pino's line format: level number, time in ms, pid,
-// the fields, msg), readable one-line text when asked (-l) or on a terminal. Components take a
-// Logger so tests can capture lines.
+// Structured logging: records are pino's (level number, time in ms, pid, the fields, msg); the
+// daemon sends them to syslog, the console and the -g file (core/daemon-logger.ts), as text or
+// JSON lines. Components take a Logger so tests can capture lines.
 //
 // pino does the JSON; Logger is the small interface the components see, with methods that can be
 // passed around detached. Writes are synchronous on the given stream (pino with a plain stream
@@ -49,17 +49,37 @@ function plain(v: unknown): unknown {
   return v instanceof Error ? { type: v.name, message: v.message, stack: v.stack } : v;
 }
 
-/** `HH:MM:SS.mmm LEVEL msg key=value ...` (UTC, like the JSON time). */
-export function prettyLine(rec: LogRecord): string {
-  const { level, time, msg, pid: _pid, hostname: _h, ...rest } = rec;
-  const ts = new Date(time).toISOString().slice(11, 23);
+/**
+ * The message and its fields as one line of text: `msg key=value ...` (what syslog gets; the
+ * `ident` tag is where the line goes, not part of it).
+ */
+export function messageText(rec: LogRecord): string {
+  const { level: _l, time: _t, msg, pid: _pid, hostname: _h, ident: _i, ...rest } = rec;
   let extra = '';
   for (const k in rest) {
     const v = rest[k];
     if (v === undefined) continue;
     extra += ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
   }
-  return `${ts} ${LEVEL_NAMES[level] ?? level} ${msg ?? ''}${extra}\n`;
+  return `${msg ?? ''}${extra}`;
+}
+
+/**
+ * What syslog gets: the message alone, worded as keepalived's line is, so the lines people grep
+ * and alert on match exactly (the fields are in the JSON lines, --log-format json). An error's
+ * message is added when the text does not carry it; a record with no message gives its fields.
+ */
+export function syslogText(rec: LogRecord): string {
+  if (typeof rec.msg !== 'string' || rec.msg === '') return messageText(rec).trimStart();
+  const err = rec.err as { message?: unknown } | undefined;
+  const em = typeof err?.message === 'string' ? err.message : undefined;
+  return em !== undefined && !rec.msg.includes(em) ? `${rec.msg}: ${em}` : rec.msg;
+}
+
+/** `HH:MM:SS.mmm LEVEL msg key=value ...` (UTC, like the JSON time). */
+export function prettyLine(rec: LogRecord): string {
+  const ts = new Date(rec.time).toISOString().slice(11, 23);
+  return `${ts} ${LEVEL_NAMES[rec.level] ?? rec.level} ${messageText(rec)}\n`;
 }
 
 /** Fields as given, with Error values made plain (pino's err serializer only looks at `err`). */
@@ -100,6 +120,34 @@ class PinoLogger implements Logger {
 }
 
 type PinoInstance = ReturnType<typeof pino>;
+
+/**
+ * A logger whose every line carries `ident` (keepalived's syslog ident of the process that would
+ * have logged it: "Keepalived_vrrp", "Keepalived_healthcheckers"). Fields given win over it.
+ */
+export function withIdent(log: Logger, ident: string): Logger {
+  const tag = (fn: LogFn): LogFn =>
+    ((a: unknown, ...rest: unknown[]) => {
+      if (typeof a === 'object' && a !== null && !(a instanceof Error)) fn({ ident, ...(a as object) }, ...(rest as [string?]));
+      else if (a instanceof Error) fn({ ident, err: a }, (rest[0] as string | undefined) ?? a.message, ...rest.slice(1));
+      else fn({ ident }, a as string, ...rest);
+    }) as LogFn;
+  return {
+    trace: tag(log.trace),
+    debug: tag(log.debug),
+    info: tag(log.info),
+    warn: tag(log.warn),
+    error: tag(log.error),
+    fatal: tag(log.fatal),
+    get level() {
+      return log.level;
+    },
+    set level(l: LevelWithSilent) {
+      log.level = l;
+    },
+    isLevelEnabled: (l: LevelName) => log.isLevelEnabled(l),
+  };
+}
 
 /** A pino destination that hands each JSON line to `f` parsed. */
 function recordSink(f: (rec: LogRecord) => void): { write(line: string): void } {

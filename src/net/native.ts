@@ -181,6 +181,11 @@ export interface NativeAddon {
   readonly kinds: NativeKinds;
   readonly abiVersion: number;
   ifNameToIndex(name: string): number;
+  /** Unix datagram client (syslog, sd_notify): fd, or -errno. Absent in older builds. */
+  unixDgramOpen?(path: string): number;
+  /** 0, or -errno (-11 EAGAIN when the receiver's queue is full). */
+  unixDgramSend?(fd: number, data: Buffer): number;
+  unixDgramClose?(fd: number): void;
 }
 
 /** The error every failing syscall throws. */

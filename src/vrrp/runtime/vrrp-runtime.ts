@@ -225,6 +225,12 @@ export class VrrpRuntime {
     this.sockets.clear();
   }
 
+  /** One instance's state and effective priority, without building every status (observers call it per advert). */
+  stateOf(name: string): { readonly state: VrrpState; readonly effectivePriority: number } | undefined {
+    const i = this.insts.get(name);
+    return i && { state: i.state.state, effectivePriority: i.state.effectivePriority };
+  }
+
   status(): InstanceStatus[] {
     return [...this.insts.values()].map((i) => ({
       name: i.spec.cfg.name,

@@ -51,7 +51,7 @@ export function notifyScript(dir: string, tag: string): string {
 }
 
 /** Starts our daemon (`node --import tsx src/cli/main.ts -f CONF -l -p .. -r ..`, or the bundle: KT_DAEMON_CLI) in lab host `host`. */
-export function startDaemonNode(lab: Lab, host: string, config: string, opts: { dir?: string; extraArgs?: string[] } = {}): DaemonNode {
+export function startDaemonNode(lab: Lab, host: string, config: string, opts: { dir?: string; extraArgs?: string[]; env?: Record<string, string> } = {}): DaemonNode {
   const dir = opts.dir ?? nodeDir(host);
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, config);
@@ -59,7 +59,7 @@ export function startDaemonNode(lab: Lab, host: string, config: string, opts: { 
   const vrrpPidFile = join(dir, 'vrrp.pid');
   const child = lab.spawn(host, ['node', ...CLI_ARGV, '-f', conf, '-l', '-p', pidFile, '-r', vrrpPidFile, ...(opts.extraArgs ?? [])], {
     cwd: REPO,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
   });
   const w = watchProcess(child);
   if (process.env.KT_DEBUG) {

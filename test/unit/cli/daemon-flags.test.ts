@@ -9,8 +9,6 @@ function opts(argv: string[]): CliOptions {
 }
 
 const REFUSED: [string[], string][] = [
-  [['-S', '3'], '-S/--log-facility'],
-  [['-S', 'bogus'], '-S/--log-facility'],
   [['-X'], '-X/--release-vips'],
   [['-s', 'blue'], '-s/--namespace'],
   [['--namespace=blue'], '-s/--namespace'],
@@ -31,6 +29,11 @@ const ACCEPTED: string[][] = [
   ['-b', '/run/d.pid'],
   ['-l'],
   ['-D'],
+  ['-S', '3'],
+  ['--log-facility=local7'],
+  ['-G'],
+  ['--syslog-socket', '/run/log.sock'],
+  ['--log-format=json'],
   ['-n'],
   ['-P'],
   ['-C'],
@@ -79,15 +82,25 @@ describe('daemon flags', () => {
       .split('\n')
       .filter((l) => /^\s+-/.test(l) && l.includes('[not supported yet]'))
       .map((l) => /^\s+(-\w), --/.exec(l)?.[1] ?? /^\s+(--[\w-]+)/.exec(l)?.[1]);
-    expect(marked.sort()).toEqual(['-A', '-M', '-S', '-X', '-m', '-s', '-x'].sort());
+    expect(marked.sort()).toEqual(['-A', '-M', '-X', '-m', '-s', '-x'].sort());
     // Every flag keepalived has is listed.
     for (const f of ['-f', '-P', '-C', '-B', '--all', '-l', '-D', '-S', '-g', '--flush-log-file', '-G', '-u', '-X', '-V', '-I', '-R', '-n', '-d', '-p', '-r', '-c', '-b', '-a', '-s', '-e', '-i', '-x', '-A', '-m', '-M', '--signum', '-t', '-v', '-h']) {
       expect(help, f).toMatch(new RegExp(`(^|\\s)${f}[,= ]`, 'm'));
     }
   });
 
-  it('-S sets logFacilitySet even when its value is invalid (the refusal names the flag, not the value)', () => {
-    expect(opts(['-S', 'bogus']).logFacilitySet).toBe(true);
-    expect(opts([]).logFacilitySet).toBe(false);
+  it('-S sets the facility; an invalid value keeps daemon with a warning, as keepalived does', () => {
+    expect(opts(['-S', '3']).logFacility).toBe('local3');
+    const bad = opts(['-S', 'bogus']);
+    expect(bad.logFacility).toBe('daemon');
+    expect(bad.warnings).toEqual(["Invalid log facility 'bogus'"]);
+    expect(refusedFlagsLine(bad)).toBeUndefined();
+  });
+
+  it('--log-format takes text or json and refuses anything else with one line', () => {
+    expect(opts([]).logFormat).toBe('text');
+    expect(opts(['--log-format', 'json']).logFormat).toBe('json');
+    expect(parseArgv(['--log-format=yaml'], 'h')).toEqual({ ok: false, message: 'Invalid --log-format yaml (text or json)', exitCode: 1 });
+    expect(opts(['--syslog-socket=@kt-log']).syslogSocket).toBe('@kt-log');
   });
 });
