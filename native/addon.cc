@@ -7,6 +7,7 @@
 
 #include "signal-watch.h"
 #include "socket.h"
+#include "tcp-socket.h"
 #include "timer.h"
 
 namespace {
@@ -24,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Timer", kts::Timer::Define(env));
   exports.Set("SignalWatch", kts::SignalWatch::Define(env));
   exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
+  exports.Set("tcpSocket", Napi::Function::New(env, kts::TcpSocket, "tcpSocket"));
   Napi::Object kinds = Napi::Object::New(env);
   kinds.Set("raw4", static_cast<int>(kts::Kind::kRaw4));
   kinds.Set("raw6", static_cast<int>(kts::Kind::kRaw6));

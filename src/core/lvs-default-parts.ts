@@ -15,7 +15,9 @@ export function defaultLvsParts(): LvsParts {
     openIpvs: openGenlIpvs,
     health: ({ model, log, onFifoLine }) => {
       const scripts = prepareCheckerScripts(model, { db: userDbOnce(), fs: nodeSecurityFs, path: process.env.PATH }, log);
-      return new CheckerHost({ plan: buildCheckPlan(model, { scripts }), log, onFifoLine });
+      // checker_priority: the checker child's nice value (keepalived's setpriority of its checker process).
+      const nice = model.globalDefs.checkerPriority;
+      return new CheckerHost({ plan: buildCheckPlan(model, { scripts }), log, onFifoLine, ...(nice !== undefined ? { niceness: nice } : {}) });
     },
   };
 }

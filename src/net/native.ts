@@ -154,6 +154,8 @@ export interface NativeAddon {
   readonly kinds: NativeKinds;
   readonly abiVersion: number;
   ifNameToIndex(name: string): number;
+  /** Absent in builds older than TCP_CHECK fwmark / bind_if (rebuild the addon). */
+  readonly tcpSocket?: (family: 4 | 6, mark: number, device: string) => number;
 }
 
 /** The error every failing syscall throws. */
@@ -242,4 +244,15 @@ export function openNetlink(opts: NetlinkOptions = {}): NativeSocket {
 
 export function ifNameToIndex(name: string): number {
   return loadNative().ifNameToIndex(name);
+}
+
+/**
+ * A non-blocking, unconnected TCP socket's descriptor with SO_MARK (`mark`) and/or
+ * SO_BINDTODEVICE (`device`) already set, for `new net.Socket({ fd })` to connect. Throws a
+ * NativeError (EPERM without CAP_NET_ADMIN/CAP_NET_RAW, ENODEV for an unknown device).
+ */
+export function openTcpSocketFd(family: 4 | 6, opts: { mark?: number; device?: string }): number {
+  const a = loadNative();
+  if (!a.tcpSocket) throw new Error('the native addon predates tcpSocket: rebuild it (npm run build:native)');
+  return a.tcpSocket(family, opts.mark ?? -1, opts.device ?? '');
 }
