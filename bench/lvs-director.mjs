@@ -74,5 +74,7 @@ if (res.down.ours.length) console.log(row('ours -C: listener closed to entry gon
 if (res.table.ours.length) console.log(`ratios of medians, keepalived / ours: table ${(median(res.table.keepalived) / median(res.table.ours)).toFixed(2)}, down ${(median(res.down.keepalived) / median(res.down.ours)).toFixed(2)}`);
 console.log(`ratio of medians, keepalived / our IPVS manager alone: table ${(median(res.table.keepalived) / median(res.table.manager)).toFixed(2)}`);
 console.log(`kernel operations of a pass over the unchanged table (besides its dump): ${res.noop.map((n) => n.noop).join(', ')} (first pass: ${res.noop.map((n) => n.first).join(', ')} operations)`);
+// Where the manager-alone process spends its time: ms since it started, at the end of each phase.
+for (const n of res.noop) if (n.phases) console.log(`our IPVS manager alone, phases (ms since process start): ${Object.entries(n.phases).map(([k, v]) => `${k} ${v}`).join(', ')}; dumps ${n.stats?.dumps ?? '?'}`);
 if (refused) console.log(`ours not measured: ${refused}`);
 for (const n of res.notes) console.log(`note: ${n}`);

@@ -8,6 +8,7 @@
 #include "connect-probe.h"
 #include "signal-watch.h"
 #include "socket.h"
+#include "tcp-socket.h"
 #include "timer.h"
 #include "unix-dgram.h"
 
@@ -27,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SignalWatch", kts::SignalWatch::Define(env));
   exports.Set("ConnectProber", kts::ConnectProber::Define(env));
   exports.Set("ifNameToIndex", Napi::Function::New(env, IfNameToIndex, "ifNameToIndex"));
+  exports.Set("tcpSocket", Napi::Function::New(env, kts::TcpSocket, "tcpSocket"));
   Napi::Object kinds = Napi::Object::New(env);
   kinds.Set("raw4", static_cast<int>(kts::Kind::kRaw4));
   kinds.Set("raw6", static_cast<int>(kts::Kind::kRaw6));

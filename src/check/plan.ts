@@ -2,14 +2,14 @@
 // keepalived prints them), its notify scripts and its runnable checkers with resolved timing and
 // targets. Plain data, so it crosses to the checker worker as one message (worker.ts).
 //
-// Checkers this project does not run yet (BFD_CHECK) and options Node cannot honour (fwmark =
-// SO_MARK, bind_if = SO_BINDTODEVICE on TCP_CHECK, HTTP_GET, SSL_GET, UDP_CHECK, DNS_CHECK,
-// SMTP_CHECK and PING_CHECK; a PCRE2 regex option with no JavaScript equivalent) are not silently
-// dropped: `notRunWarnings` gives one line per kind, logged at start, and such a checker counts as
-// up (it does not hold its real server down, as if it were not configured; the server's other
-// checkers still decide). See ADR 0015, ADR 0018 and ADR 0019.
+// Checkers this project does not run yet (BFD_CHECK) and options it cannot honour (fwmark =
+// SO_MARK, bind_if = SO_BINDTODEVICE on HTTP_GET, SSL_GET, UDP_CHECK, DNS_CHECK, SMTP_CHECK and
+// PING_CHECK; TCP_CHECK has both through the addon; a PCRE2 regex option with no JavaScript
+// equivalent) are not silently dropped: `notRunWarnings` gives one line per kind, logged at
+// start, and such a checker counts as up (it does not hold its real server down, as if it were
+// not configured; the server's other checkers still decide). See ADR 0015, ADR 0018 and ADR 0019.
 import type { Checker, ConnectOptions, DnsCheck, FileCheck, KeepalivedConfig, RealServer, SmtpCheck, TcpCheck, UdpCheck, ScriptSpec, VirtualServer } from '../config/model.js';
-import { realServerKey } from '../config/lvs-ids.js';
+import { keepalivedRsPort, realServerKey } from '../config/lvs-ids.js';
 import type { SourceLoc } from '../lib/diagnostics.js';
 import { ms, type Ms } from '../lib/units.js';
 import type { LvsEndpoint, LvsProtocol } from '../notify/fifo-format.js';
@@ -31,6 +31,10 @@ export interface TcpCheckerPlan {
   readonly port: number;
   readonly bindto?: string;
   readonly bindPort?: number;
+  /** fwmark: SO_MARK on the probe's socket. */
+  readonly fwmark?: number;
+  /** bind_if: SO_BINDTODEVICE on the probe's socket. */
+  readonly bindIf?: string;
   readonly connectTimeoutMs: Ms;
 }
 
@@ -139,20 +143,14 @@ export function vsEndpoint(vs: VirtualServer): LvsEndpoint {
   }
 }
 
-/** keepalived's FMT_RS: the real server's address and port with the virtual server's protocol. */
+/** keepalived's FMT_RS: the real server's address and (corrected) port with the virtual server's protocol. */
 export function rsEndpoint(rs: RealServer, vs: VirtualServer): LvsEndpoint {
-  const port = rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0);
-  return { kind: 'addr', ip: rs.ip.text, protocol: protocolOf(vs), port };
+  return { kind: 'addr', ip: rs.ip.text, protocol: protocolOf(vs), port: keepalivedRsPort(rs, vs) };
 }
 
 /** Why a configured checker is not run, or undefined when it runs. */
 export function notRunReason(c: Checker): string | undefined {
-  if (c.kind === 'TCP_CHECK') {
-    if (c.fwmark !== undefined) return 'fwmark (SO_MARK) is not available to its sockets';
-    if (c.bindIf !== undefined) return 'bind_if (SO_BINDTODEVICE) is not available to its sockets';
-    return undefined;
-  }
-  if (c.kind === 'MISC_CHECK' || c.kind === 'FILE_CHECK') return undefined;
+  if (c.kind === 'TCP_CHECK' || c.kind === 'MISC_CHECK' || c.kind === 'FILE_CHECK') return undefined;
   if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') return httpNotRunReason(c);
   if (c.kind === 'UDP_CHECK' || c.kind === 'DNS_CHECK' || c.kind === 'SMTP_CHECK' || c.kind === 'PING_CHECK') {
     if (c.fwmark !== undefined) return 'fwmark (SO_MARK) is not available to its sockets';
@@ -234,9 +232,12 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
             params: { kind: 'TCP_CHECK', ...base },
             host: host.text,
             family: host.family === 'inet6' ? 6 : 4,
-            port: c.connectPort ?? (rsE.kind === 'addr' ? rsE.port : 0),
+            // The port as written: keepalived's checker keeps it when the label's is corrected.
+            port: c.connectPort ?? rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0),
             ...(c.bindto !== undefined ? { bindto: c.bindto.text } : {}),
             ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+            ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
+            ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
             connectTimeoutMs: t.connectTimeout,
           });
         } else if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') {

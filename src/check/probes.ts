@@ -2,8 +2,10 @@
 // plan and gets one ProbeResult back; it never sees sockets or processes.
 //
 //  * TCP_CHECK (keepalived check_tcp.c): a non-blocking connect (node:net) bounded by
-//    connect_timeout; bindto / bind_port become the socket's local address and port. Success is
-//    the connection being established; the socket is closed at once, no data is sent.
+//    connect_timeout; bindto / bind_port become the socket's local address and port; fwmark
+//    (SO_MARK) and bind_if (SO_BINDTODEVICE) are set by the native addon on a socket Node then
+//    connects (net.Socket cannot set them). Success is the connection being established; the
+//    socket is closed at once, no data is sent.
 //  * MISC_CHECK (check_misc.c): the prepared script (already through the start-up security check
 //    in src/notify/script-security.ts, with its uid/gid) run by the ProcessRunner in its own
 //    process group, no shell unless keepalived would use one; after misc_timeout the group gets
@@ -12,6 +14,7 @@
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import type { Ms } from '../lib/units.js';
+import { openTcpSocketFd } from '../net/native.js';
 import type { ProcessResult, ProcessRunner } from '../notify/process-runner.js';
 import type { ProbeResult } from './checker-state.js';
 import type { CheckerPlan, FileCheckerPlan, MiscCheckerPlan, TcpCheckerPlan } from './plan.js';
@@ -107,7 +110,26 @@ function fileWatch(plan: FileCheckerPlan, onValue: (value: number) => void, once
 }
 
 export function tcpProbe(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
-  const sock = new Socket();
+  let sock: Socket;
+  if (plan.fwmark !== undefined || plan.bindIf !== undefined) {
+    try {
+      const fd = openTcpSocketFd(plan.family, { ...(plan.fwmark !== undefined ? { mark: plan.fwmark } : {}), ...(plan.bindIf !== undefined ? { device: plan.bindIf } : {}) });
+      sock = new Socket({ fd, readable: false, writable: false });
+    } catch (e) {
+      // keepalived: the socket cannot be set up, the check fails (check_tcp.c, tcp_connect).
+      const detail = (e as NodeJS.ErrnoException).code ?? String(e);
+      let cancelled = false;
+      queueMicrotask(() => cancelled || done({ kind: 'connectFailed', detail }));
+      return {
+        cancel: () => {
+          cancelled = true;
+          return Promise.resolve();
+        },
+      };
+    }
+  } else {
+    sock = new Socket();
+  }
   let finished = false;
   const finish = (r: ProbeResult | undefined): void => {
     if (finished) return;

@@ -27,3 +27,18 @@ export function realServerId(rs: RealServer, vs: VirtualServer): string {
 export function realServerKey(rs: RealServer, vs: VirtualServer): string {
   return `${virtualServerId(vs)}#${realServerId(rs, vs)}`;
 }
+
+/**
+ * The port keepalived names a real server by (FMT_RS in logs, FIFO lines, notifications) after
+ * check_data.c validate_check_config corrects it: a real server that is not NAT has the virtual
+ * server's port (0 for a fwmark virtual server: "has port specified - clearing"); a NAT one
+ * without a port takes the virtual server's. A group's real servers keep what they were given.
+ * The checker still connects to the port written in the config (seen against keepalived 2.2.7
+ * in test/vm/lvs-notify.test.ts).
+ */
+export function keepalivedRsPort(rs: RealServer, vs: VirtualServer): number {
+  const nat = (rs.lvsMethod ?? vs.lbKind) === 'NAT';
+  if (!nat && vs.target.kind === 'fwmark') return 0;
+  if (!nat && vs.target.kind === 'address') return vs.target.port;
+  return rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0);
+}

@@ -44,6 +44,8 @@ export interface GlobalDefs {
   vrrpVersion: 2 | 3;
   vrrpGarpMasterDelay: Ms;
   vrrpGarpMasterRepeat: number;
+  /** checker_priority: nice value of the checker process (-20..19); unset = our default (10). */
+  checkerPriority?: number;
   vrrpGarpMasterRefresh: Ms;
   vrrpGarpMasterRefreshRepeat: number;
   vrrpGarpLowerPrioDelay?: Ms;

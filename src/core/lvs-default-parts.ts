@@ -17,7 +17,9 @@ export function defaultLvsParts(): LvsParts {
       const scripts = prepareCheckerScripts(model, { db: userDbOnce(), fs: nodeSecurityFs, path: process.env.PATH }, log);
       // Configured checkers (or options) that do not run are said once at start, never dropped silently.
       for (const w of notRunWarnings(model)) log.warn(w);
-      return new CheckerHost({ plan: buildCheckPlan(model, { scripts }), log, onFifoLine });
+      // checker_priority: the checker child's nice value (keepalived's setpriority of its checker process).
+      const nice = model.globalDefs.checkerPriority;
+      return new CheckerHost({ plan: buildCheckPlan(model, { scripts }), log, onFifoLine, ...(nice !== undefined ? { niceness: nice } : {}) });
     },
   };
 }

@@ -44,7 +44,7 @@ export interface LvsSubsystemOptions {
   readonly scriptTimeoutMs?: Ms;
   /** notify_fifo / lvs_notify_fifo writers: `VS [192.0.2.1]:tcp:80 UP` lines on quorum changes. */
   readonly fifos?: readonly LineWriter[];
-  /** Drop keepalived's NUL after each LVS FIFO line (fifo-format.ts); default keeps it. */
+  /** Append the NUL keepalived before 2.0.17 wrote after each LVS FIFO line (fifo-format.ts, ADR 0003); default off, as 2.2.7. */
   readonly lvsTrailingNul?: boolean;
 }
 
@@ -158,7 +158,7 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
           ...(this.o.passIntervalMs !== undefined ? { passIntervalMs: this.o.passIntervalMs } : {}),
           dontRelease: this.o.dontReleaseIpvs ?? false,
           onQuorum: (vs, up) => {
-            const line = vsLine(vsEndpoint(vs), up, { lvsTrailingNul: this.o.lvsTrailingNul ?? true });
+            const line = vsLine(vsEndpoint(vs), up, { lvsTrailingNul: this.o.lvsTrailingNul ?? false });
             for (const f of this.o.fifos ?? []) f.write(line);
           },
         });

@@ -19,7 +19,7 @@
 // (check_api.c update_checker_activity) and leaves the table as it is; here a suspended virtual
 // server's real servers keep the alive/weight of the last step.
 import type { RealServer, VirtualServer, VirtualServerGroup, VirtualServerGroupEntry } from '../config/model.js';
-import { realServerKey, virtualServerId } from '../config/lvs-ids.js';
+import { keepalivedRsPort, realServerKey, virtualServerId } from '../config/lvs-ids.js';
 import { IpAddress } from '../lib/ip.js';
 import type { IpvsDest, IpvsEntry, IpvsForward, IpvsService, IpvsServiceKey, IpvsTunnelType } from '../kernel/ipvs.js';
 import { IPVS_SVC_FLAG, destKeyText, serviceKeyText } from '../kernel/ipvs.js';
@@ -138,7 +138,7 @@ export function desired(input: DesiredInput): Desired {
         alive = h ? h.up : !rs.checkers.some((c) => c.timing.alpha);
         weight = clampWeight(h?.weight ?? rs.weight);
       }
-      const rsLabel = trio(rs.ip.text, protoText(vs), rsPort(rs, vs));
+      const rsLabel = trio(rs.ip.text, protoText(vs), keepalivedRsPort(rs, vs));
       const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
       if (before) {
         if (before.alive !== alive) events.push({ kind: alive ? 'rsUp' : 'rsDown', vsId: id, vs: label, rsKey: key, rs: rsLabel, inhibit });
@@ -158,8 +158,12 @@ export function desired(input: DesiredInput): Desired {
     const q = { vsId: id, vs: label, quorum: vs.quorum, hysteresis: vs.hysteresis, weightSum };
     if (prev === undefined) {
       up = weightSum >= vs.quorum + vs.hysteresis;
-      // At start only a lost quorum with a sorry server to add is reported.
-      if (!up && sorryEvent) events.push({ kind: 'quorumLost', init: true, ...q, threshold: vs.quorum + vs.hysteresis, sorry: sorryEvent });
+      // At start (init_service_vs -> update_quorum_state(vs, true)) keepalived's quorum state is
+      // down (set_quorum_states ran before any real server was alive), so a quorum that is met
+      // is gained: "Gained quorum", quorum_up and the FIFO's `VS ... UP` (seen in
+      // test/vm/lvs-notify.test.ts). A lost one is reported only with a sorry server to add.
+      if (up) events.push({ kind: 'quorumGained', ...q, threshold: vs.quorum + vs.hysteresis });
+      else if (sorryEvent) events.push({ kind: 'quorumLost', init: true, ...q, threshold: vs.quorum + vs.hysteresis, sorry: sorryEvent });
     } else {
       const threshold = vs.quorum + (prev ? -1 : 1) * vs.hysteresis;
       up = prev;

@@ -1,9 +1,14 @@
 // The IPVS manager: runs desired() and reconcile() and applies the result through IpvsKernel.
 // One pass = compute the table we want, log what changed in keepalived's words, start the
-// quorum_up/quorum_down scripts, dump the kernel's table, diff, apply. Passes run one at a time;
-// one runs at start, on every health change and periodically, so an entry someone changed or
-// deleted behind our back is put back on the next pass (keepalived does not do this: ADR 0016).
-// A pass over a table that already matches issues no kernel operation but the dump.
+// quorum_up/quorum_down scripts, diff against the table the kernel has, apply. Passes run one at
+// a time, and requests made while one waits share it (a burst of checker results costs one
+// pass). A pass on a health or VRRP change diffs against the table we applied last (reading
+// 11,000 entries back costs more than programming a change); the start, reload and periodic
+// passes (every passIntervalMs, default 5 s, or ten times as long as the last dump took when that
+// is longer: a 1,000 x 10 table under a slow CPU) dump the kernel's table, so an entry someone
+// changed or deleted behind our back is put back within one period (keepalived does not do this:
+// ADR 0016), and so does the first pass after a refused operation or a failed dump. A pass over a
+// table that already matches issues no kernel operation (besides the periodic pass's dump).
 // At stop the services we own are removed, unless told to keep them (-I, --dont-release-ipvs).
 //
 // What runs scripts is injected (ScriptLauncher); the LVS subsystem in src/core/ adapts the
@@ -58,7 +63,14 @@ export interface IpvsManagerStats {
   opsApplied: number;
   opsRefused: number;
   repairs: number;
+  /** Table dumps (start, reload, periodic repair passes, and the pass after an error). */
+  dumps: number;
   dumpErrors: number;
+}
+
+/** Passes that read the kernel's table rather than trust the one we applied last. */
+function readsKernel(reason: PassReason): boolean {
+  return reason !== 'health' && reason !== 'vrrp';
 }
 
 /** Refusals the kernel gives for "already done" (keepalived treats them as success). */
@@ -68,6 +80,9 @@ function harmless(op: IpvsOp, r: IpvsOpResult): boolean {
   if (op.op === 'deleteService' || op.op === 'deleteDest') return r.code === 'ENOENT' || r.code === 'ESRCH';
   return false;
 }
+
+/** The periodic pass waits at least this many times as long as the last dump took. */
+const REPAIR_COST_FACTOR = 10;
 
 /** The same refusal is logged at most once per this many ms, with the count of those left out. */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
@@ -81,12 +96,15 @@ export class IpvsManager {
   private last: Desired | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<PassResult | undefined> | undefined;
+  private queuedReason: PassReason = 'start';
+  /** How long the last dump took (ms): the repair pass waits at least REPAIR_COST_FACTOR times that. */
+  private lastDumpMs = 0;
   private timer: TimerHandle | undefined;
   private stopping = false;
   /** The kernel's connection timeouts before lvs_timeouts changed them (restored at stop). */
   private savedTimeouts: IpvsTimeouts | undefined;
   private readonly refusals = new RateLimitedCounter(REFUSAL_LOG_INTERVAL_MS);
-  readonly stats: IpvsManagerStats = { passes: 0, opsApplied: 0, opsRefused: 0, repairs: 0, dumpErrors: 0 };
+  readonly stats: IpvsManagerStats = { passes: 0, opsApplied: 0, opsRefused: 0, repairs: 0, dumps: 0, dumpErrors: 0 };
 
   constructor(private readonly opts: IpvsManagerOptions) {
     this.config = opts.config;
@@ -110,10 +128,16 @@ export class IpvsManager {
    */
   requestPass(reason: PassReason): Promise<PassResult | undefined> {
     if (this.stopping) return Promise.resolve(undefined);
-    if (this.queued) return this.queued;
+    // A pass that reads the kernel (start, reload, periodic) absorbs a health pass, not the
+    // other way round: the shared pass takes the reason that reads the kernel.
+    if (this.queued) {
+      if (readsKernel(reason)) this.queuedReason = reason;
+      return this.queued;
+    }
+    this.queuedReason = reason;
     const p = this.chain.then(() => {
       this.queued = undefined;
-      return this.stopping ? undefined : this.runPass(reason);
+      return this.stopping ? undefined : this.runPass(this.queuedReason);
     });
     this.queued = p;
     this.chain = p.catch(() => undefined);
@@ -195,8 +219,10 @@ export class IpvsManager {
   // ---------------------------------------------------------------------------------------
 
   private schedule(): void {
-    const every = this.opts.passIntervalMs ?? 5000;
-    if (every <= 0 || this.stopping) return;
+    const base = this.opts.passIntervalMs ?? 5000;
+    if (base <= 0 || this.stopping) return;
+    // Reading a big table back is the costly part of a repair pass: keep it under a tenth of the time.
+    const every = Math.max(base, REPAIR_COST_FACTOR * this.lastDumpMs);
     this.timer = this.opts.timers.setTimeout(() => {
       this.timer = undefined;
       // A fixed period; a pass still waiting absorbs the next request (requestPass).
@@ -263,21 +289,33 @@ export class IpvsManager {
     for (const e of d.events) this.announce(e);
 
     const want = new Set(d.entries.map((e) => serviceKeyText(e.service.key)));
-    let observed: IpvsEntry[];
-    try {
-      observed = await kernel.dump();
-    } catch (e) {
-      this.stats.dumpErrors++;
-      this.refusal(`dump:${(e as { code?: string }).code ?? ''}`, () => log.error({ err: e }, `IPVS: cannot read the table: ${(e as Error).message}`));
-      return { reason, ops: [], refused: 0, repaired: 0 };
-    }
     const owned = new Set([...this.owned, ...want]);
+    // The table we left last time stands for the kernel's on a pass that only follows a health
+    // or VRRP change; the kernel is read on the start, reload and periodic (repair) passes, and
+    // on the first pass after anything went wrong (then `applied` is undefined).
+    const trusted = this.applied !== undefined && !readsKernel(reason);
+    let observed: readonly IpvsEntry[];
+    if (trusted) {
+      observed = this.applied as readonly IpvsEntry[];
+    } else {
+      try {
+        const t0 = this.opts.timers.clock.now();
+        observed = await kernel.dump();
+        this.lastDumpMs = this.opts.timers.clock.now() - t0;
+        this.stats.dumps++;
+      } catch (e) {
+        this.stats.dumpErrors++;
+        this.applied = undefined;
+        this.refusal(`dump:${(e as { code?: string }).code ?? ''}`, () => log.error({ err: e }, `IPVS: cannot read the table: ${(e as Error).message}`));
+        return { reason, ops: [], refused: 0, repaired: 0 };
+      }
+    }
     const ops = reconcile(observed, d.entries, owned);
 
     // A difference between the kernel and what we left there last time is someone else's doing.
     // With no op to issue there is nothing to restore, and the second diff is skipped.
     let repaired = 0;
-    if (this.applied && ops.length > 0) {
+    if (!trusted && this.applied && ops.length > 0) {
       const drift = reconcile(observed, this.applied, owned);
       repaired = drift.length;
       if (repaired > 0) {

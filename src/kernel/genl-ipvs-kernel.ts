@@ -2,11 +2,13 @@
 // program the kernel's IPVS table. Bytes are ipvs-genl-codec.ts; the socket is the project's one
 // netlink transport (src/net/netlink-socket.ts) opened for NETLINK_GENERIC by genetlink.ts.
 //
-// apply() pipelines: up to `window` requests are in flight before their ACKs are read, and a
-// new one goes out as each ACK arrives. The kernel runs a generic netlink request inside the
-// sendmsg() that carries it, so the table changes in exactly the order of `ops`; each op still
-// gets its own ACK or errno. The window is bounded so the ACKs (and the echoed requests of
-// refusals) never overflow the socket's receive buffer.
+// apply() batches: up to `window` requests go out in ONE datagram (NetlinkSocket.requestMany),
+// and the next batch when every ACK of this one is in. The kernel runs the requests of a
+// datagram one after another inside the sendmsg() that carries them, so the table changes in
+// exactly the order of `ops`; each op still gets its own ACK or errno. One system call, one
+// wake-up and one timer per batch instead of per request: at 11,000 requests the per-request
+// cost of a JavaScript round trip was most of the time (docs/BENCHMARKS.md). The window is
+// bounded so the ACKs (and the echoed requests of refusals) never overflow the receive buffer.
 import { KernelError, errnoError, toKernelError } from './errors.js';
 import { GenericNetlink, type GenlFamily } from './genetlink.js';
 import { NetlinkRequestError, NetlinkTimeoutError, NLM_F, type NetlinkMessage } from '../net/netlink-socket.js';
@@ -46,7 +48,7 @@ export const IPVS_UNAVAILABLE_MESSAGE =
 export interface GenlIpvsKernelOptions {
   /** Per-request timeout (default 5000 ms). */
   timeoutMs?: number;
-  /** Requests in flight at once in apply() (default 128). Dumps run one at a time. */
+  /** Requests per datagram in apply() (default 128). Dumps run one at a time. */
   window?: number;
 }
 
@@ -217,32 +219,30 @@ export class GenlIpvsKernel implements IpvsKernel {
   }
 
   async apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]> {
-    const results = new Array<IpvsOpResult>(ops.length);
-    await this.pipeline(ops.length, async (i) => {
-      results[i] = await this.applyOne(ops[i]);
-    });
+    const results: IpvsOpResult[] = [];
+    for (let at = 0; at < ops.length; at += this.window) {
+      const batch = ops.slice(at, at + this.window);
+      if (this.closed) {
+        for (const op of batch) results.push(this.refused(op, new KernelError('ECLOSED', op.op, 'the IPVS kernel handle is closed')));
+        continue;
+      }
+      const replies = await this.genl.sock.requestMany(
+        this.family.id,
+        batch.map((op) => (w: NetlinkWriter) => writeIpvsOp(w, op)),
+        this.timeoutMs,
+      );
+      batch.forEach((op, i) => {
+        const r = replies[i];
+        results.push(r instanceof Error ? this.refused(op, r) : { ok: true });
+      });
+    }
     return results;
   }
 
-  /** Runs task(0..n-1) with at most `window` pending, each started in index order. */
-  private async pipeline(n: number, task: (i: number) => Promise<void>): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < n) await task(next++);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.window, n) }, worker));
-  }
-
-  private async applyOne(op: IpvsOp): Promise<IpvsOpResult> {
-    try {
-      if (this.closed) throw new KernelError('ECLOSED', op.op, 'the IPVS kernel handle is closed');
-      await this.genl.sock.request(this.family.id, 0, (w) => writeIpvsOp(w, op), this.timeoutMs);
-      return { ok: true };
-    } catch (e) {
-      const detail = e instanceof NetlinkRequestError ? refusalText(op, e.errno) : e instanceof Error ? e.message : String(e);
-      const k = this.wrap(e, String(op.op), detail);
-      return { ok: false, code: k.code, message: `${ipvsOpText(op)}: ${k.code}: ${detail}` };
-    }
+  private refused(op: IpvsOp, e: unknown): IpvsOpResult {
+    const detail = e instanceof NetlinkRequestError ? refusalText(op, e.errno) : e instanceof Error ? e.message : String(e);
+    const k = this.wrap(e, String(op.op), detail);
+    return { ok: false, code: k.code, message: `${ipvsOpText(op)}: ${k.code}: ${detail}` };
   }
 
   close(): void {

@@ -186,6 +186,8 @@ export interface NativeAddon {
   /** 0, or -errno (-11 EAGAIN when the receiver's queue is full). */
   unixDgramSend?(fd: number, data: Buffer): number;
   unixDgramClose?(fd: number): void;
+  /** Absent in builds older than TCP_CHECK fwmark / bind_if (rebuild the addon). */
+  readonly tcpSocket?: (family: 4 | 6, mark: number, device: string) => number;
 }
 
 /** The error every failing syscall throws. */
@@ -274,4 +276,15 @@ export function openNetlink(opts: NetlinkOptions = {}): NativeSocket {
 
 export function ifNameToIndex(name: string): number {
   return loadNative().ifNameToIndex(name);
+}
+
+/**
+ * A non-blocking, unconnected TCP socket's descriptor with SO_MARK (`mark`) and/or
+ * SO_BINDTODEVICE (`device`) already set, for `new net.Socket({ fd })` to connect. Throws a
+ * NativeError (EPERM without CAP_NET_ADMIN/CAP_NET_RAW, ENODEV for an unknown device).
+ */
+export function openTcpSocketFd(family: 4 | 6, opts: { mark?: number; device?: string }): number {
+  const a = loadNative();
+  if (!a.tcpSocket) throw new Error('the native addon predates tcpSocket: rebuild it (npm run build:native)');
+  return a.tcpSocket(family, opts.mark ?? -1, opts.device ?? '');
 }

@@ -141,7 +141,7 @@ const nftablesTable: KeywordDef<G> = {
 /** Keywords accepted and kept verbatim in `other` (process tuning, SNMP, DBus, nftables ...). */
 const STORED = [
   'bfd_cpu_affinity', 'bfd_no_swap', 'bfd_priority', 'bfd_process_name', 'bfd_rlimit_rtime', 'bfd_rlimit_rttime',
-  'bfd_rt_priority', 'checker_cpu_affinity', 'checker_no_swap', 'checker_priority', 'checker_process_name',
+  'bfd_rt_priority', 'checker_cpu_affinity', 'checker_no_swap', 'checker_process_name',
   'checker_rlimit_rtime', 'checker_rlimit_rttime', 'checker_rt_priority', 'config_save_dir', 'data_use_instance',
   'dbus_service_name', 'disable_local_igmp', 'enable_dbus', 'enable_snmp_checker', 'enable_snmp_keepalived',
   'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'enable_snmp_vrrp', 'enable_traps', 'include_check',
@@ -220,6 +220,8 @@ const typed: KeywordTable<G> = {
     },
   },
   vrrp_down_timer_adverts: int('vrrpDownTimerAdverts', 1, 100),
+  // The checker process's nice value (src/core/lvs-default-parts.ts); keepalived's range.
+  checker_priority: int('checkerPriority', -20, 19),
   vrrp_lower_prio_no_advert: flag('vrrpLowerPrioNoAdvert'),
   vrrp_higher_prio_send_advert: flag('vrrpHigherPrioSendAdvert'),
   vrrp_check_unicast_src: flag('vrrpCheckUnicastSrc'),

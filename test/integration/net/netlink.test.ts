@@ -5,7 +5,7 @@ import type { Lab } from '../../../src/lab/lab.js';
 import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
-import { NetlinkSocket, NLM_F, writeNetlinkHeader } from '../../../src/net/netlink-socket.js';
+import { NetlinkRequestError, NetlinkSocket, NLM_F, writeNetlinkHeader, type NetlinkMessage } from '../../../src/net/netlink-socket.js';
 import { startAgent } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
@@ -110,6 +110,47 @@ describe('native netlink event socket (netns)', () => {
       expect(replies.every((m) => m.type === RTM_NEWLINK && m.seq === seq)).toBe(true);
       const names = replies.map((m) => link(Buffer.from(m.bytes)).name);
       expect(names).toContain('lo');
+    } finally {
+      nl.close();
+    }
+  });
+
+  // Read-only requests again (RTM_GETLINK by index); nothing leaves the process.
+  itWhen(hasAddon)('requestMany: several requests in one datagram, each answered in order with its reply or its own error', async () => {
+    const nl = NetlinkSocket.open({ groups: 0 });
+    try {
+      // ifinfomsg: family, pad, type, index (i32), flags, change.
+      const byIndex = (index: number) => (w: import('../../../src/net/netlink-codec.js').NetlinkWriter) => {
+        const b = Buffer.alloc(16);
+        b.writeInt32LE(index, 4);
+        w.bytes(b);
+      };
+      const r = await nl.requestMany(
+        RTM_GETLINK,
+        [
+          byIndex(1),
+          byIndex(0x7ffffff0),
+          () => {
+            throw new Error('cannot encode this one');
+          },
+          byIndex(1),
+        ],
+        5000,
+      );
+      expect(r).toHaveLength(4);
+      const first = r[0];
+      const last = r[3];
+      if (first instanceof Error || last instanceof Error) throw new Error(`lo not answered: ${String(first)} ${String(last)}`);
+      expect(first.map((m) => link(Buffer.from(m.bytes)).name)).toEqual(['lo']);
+      expect(last.map((m) => link(Buffer.from(m.bytes)).name)).toEqual(['lo']);
+      // No such link: ENODEV (19), for that request alone.
+      expect(r[1]).toBeInstanceOf(NetlinkRequestError);
+      expect((r[1] as NetlinkRequestError).errno).toBe(19);
+      expect((r[2] as Error).message).toBe('cannot encode this one');
+      // The last request is the one that asks for an ACK; its failure is its own.
+      const r2 = await nl.requestMany(RTM_GETLINK, [byIndex(1), byIndex(0x7ffffff0)], 5000);
+      expect((r2[0] as NetlinkMessage[]).map((m) => link(Buffer.from(m.bytes)).name)).toEqual(['lo']);
+      expect((r2[1] as NetlinkRequestError).errno).toBe(19);
     } finally {
       nl.close();
     }

@@ -112,14 +112,15 @@ describe('LVS subsystem: start and health changes', () => {
     await r.sub.idle();
     expect(addresses(r.kernel)).toEqual(['198.51.100.99/1']);
     expect(r.msgs()).toContain(`Lost quorum 2-0=2 > 1 for VS ${VS}`);
-    expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'down']]);
+    // keepalived gains the quorum at start (its state starts down): quorum_up ran then.
+    expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'up'], ['/usr/local/bin/quorum.sh', 'down']]);
     r.health.set(RS11, true);
     await r.sub.idle();
     expect(addresses(r.kernel)).toEqual(['192.0.2.10/1', '192.0.2.11/1']);
     expect(r.msgs()).toContain(`Gained quorum 2+0=2 <= 2 for VS ${VS}`);
-    expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'down'], ['/usr/local/bin/quorum.sh', 'up']]);
-    // notify_fifo lines, with keepalived's trailing NUL (fact sheet 4.3).
-    expect(r.fifo).toEqual([`VS ${VS} DOWN\n\0`, `VS ${VS} UP\n\0`]);
+    expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'up'], ['/usr/local/bin/quorum.sh', 'down'], ['/usr/local/bin/quorum.sh', 'up']]);
+    // notify_fifo lines as keepalived 2.2.7 writes them: no trailing NUL (test/vm/lvs-notify.test.ts).
+    expect(r.fifo).toEqual([`VS ${VS} UP\n`, `VS ${VS} DOWN\n`, `VS ${VS} UP\n`]);
   });
 
   it('inhibit_on_failure: a dead real server stays with weight 0 (one editDest)', async () => {
@@ -206,8 +207,8 @@ describe('LVS subsystem: stop, -I, reload', () => {
     const r = await rig({ conf: CONF.replace('quorum 2', 'quorum 2\n  omega') });
     await r.sub.stop('signal');
     live = undefined;
-    expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'down']]);
-    expect(r.fifo).toEqual([`VS ${VS} DOWN\n\0`]);
+    expect(r.runner.argvs).toEqual([['/usr/local/bin/quorum.sh', 'up'], ['/usr/local/bin/quorum.sh', 'down']]);
+    expect(r.fifo).toEqual([`VS ${VS} UP\n`, `VS ${VS} DOWN\n`]);
   });
 
   it('a quorum script still running at stop gets one second, then is killed', async () => {
@@ -226,7 +227,7 @@ describe('LVS subsystem: stop, -I, reload', () => {
     expect(done).toBe(false);
     r.vt.advance(1);
     await stopping;
-    expect(r.runner.calls[0].terminated).toBe(true);
+    expect(r.runner.calls.map((c) => c.terminated)).toEqual([false, true]);
   });
 
   it('reload: a changed weight is one editDest, a removed real server one deleteDest', async () => {
@@ -322,5 +323,95 @@ describe('LVS subsystem status', () => {
     expect(st.virtualServers[0]).toMatchObject({ label: VS, quorumUp: true, weightSum: 4, sorry: { label: '[198.51.100.99]:tcp:3306', active: false } });
     expect(st.virtualServers[0].realServers[0]).toMatchObject({ label: '[192.0.2.10]:tcp:3306', alive: true, weight: 3, pool: 'active', lastResult: 'ok', checkersUp: 1 });
     expect(JSON.parse(JSON.stringify(st))).toBeTruthy();
+  });
+});
+
+describe('LVS subsystem: when the kernel table is read', () => {
+  it('a health change diffs against the table applied last: its op, no dump', async () => {
+    const r = await rig({ conf: CONF.replace('quorum 2', 'quorum 1') });
+    r.kernel.clearLog();
+    r.health.set(RS11, false);
+    await r.sub.idle();
+    expect(r.kernel.log.map((c) => c.call)).toEqual(['apply']);
+    expect(addresses(r.kernel)).toEqual(['192.0.2.10/1']);
+    // A result that changes nothing costs nothing at all.
+    r.kernel.clearLog();
+    r.health.set(RS11, false);
+    r.health.set(RS10, true);
+    await r.sub.idle();
+    expect(r.kernel.log).toEqual([]);
+  });
+
+  it('an entry deleted behind our back is put back by the periodic pass, within one period', async () => {
+    const r = await rig();
+    r.kernel.external([{ op: 'deleteDest', key: KEY, dest: { family: 'inet', address: '192.0.2.10', port: 3306 } }]);
+    r.health.set(RS11, true);
+    await r.sub.idle();
+    expect(addresses(r.kernel)).toEqual(['192.0.2.11/1']);
+    r.vt.advance(4999);
+    await r.sub.idle();
+    expect(addresses(r.kernel)).toEqual(['192.0.2.11/1']);
+    r.vt.advance(1);
+    await r.sub.idle();
+    expect(addresses(r.kernel)).toEqual(['192.0.2.11/1', '192.0.2.10/1']);
+  });
+
+  it('a periodic pass requested while a health pass waits makes that pass read the kernel', async () => {
+    const r = await rig();
+    r.kernel.external([{ op: 'deleteDest', key: KEY, dest: { family: 'inet', address: '192.0.2.10', port: 3306 } }]);
+    r.kernel.clearLog();
+    r.health.set(RS11, true);
+    r.vt.advance(5000);
+    await r.sub.idle();
+    expect(r.kernel.log.map((c) => c.call)).toEqual(['dump', 'apply']);
+    expect(addresses(r.kernel)).toEqual(['192.0.2.11/1', '192.0.2.10/1']);
+  });
+
+  it('after a refused op the next pass reads the kernel instead of trusting what it asked for', async () => {
+    const r = await rig({ conf: CONF.replace('quorum 2', 'quorum 1') });
+    r.kernel.failNext('deleteDest', 'ENOMEM');
+    r.health.set(RS11, false);
+    await r.sub.idle();
+    expect(addresses(r.kernel)).toEqual(['192.0.2.10/1', '192.0.2.11/1']);
+    r.kernel.clearLog();
+    r.health.set(RS10, true);
+    await r.sub.idle();
+    expect(r.kernel.log.map((c) => c.call)).toEqual(['dump', 'apply']);
+    expect(addresses(r.kernel)).toEqual(['192.0.2.10/1']);
+  });
+});
+
+describe('LVS subsystem: the repair pass and the cost of reading the table', () => {
+  it('waits ten times as long as the last dump took when that is longer than its period', async () => {
+    // A kernel whose dump takes 1.2 s (of virtual time): the repair pass comes every 12 s, not 5 s.
+    const kernel = new RecordingIpvsKernel({ present: true, entries: [] });
+    const vt = new VirtualTime();
+    const dumpsAt: number[] = [];
+    const slow = new Proxy(kernel, {
+      get(target, prop, receiver) {
+        if (prop !== 'dump') {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        }
+        return async () => {
+          dumpsAt.push(vt.now());
+          vt.advance(1200);
+          return target.dump();
+        };
+      },
+    });
+    const { log } = memoryLogger('info');
+    const sub = createLvsSubsystem({ model: modelOf(CONF), log, ipvs: slow, health: new ScriptedHealth(), runner: new FakeProcessRunner(), timers: vt, passIntervalMs: 5000 });
+    live = sub;
+    await sub.start();
+    await sub.idle();
+    expect(dumpsAt).toEqual([0]);
+    // Scheduled at 1200 (after the start pass) + 12000.
+    vt.advance(13_199 - vt.now());
+    await sub.idle();
+    expect(dumpsAt).toEqual([0]);
+    vt.advance(1);
+    await sub.idle();
+    expect(dumpsAt).toEqual([0, 13_200]);
   });
 });

@@ -13,8 +13,12 @@ import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
 import { createLogger } from '../../../src/lib/log.js';
 import { RealTimers } from '../../../src/lib/timers.js';
 
+// Milliseconds since the process started, at the end of each phase (noop-ops.json `phases`).
+const at = (): number => Math.round(process.uptime() * 1000);
+const phases: Record<string, number> = { modules: at() };
 const sink = new DiagnosticSink();
 const { model } = loadConfig(process.argv[2], { configId: 'vm' }, sink);
+phases.config = at();
 const kernel = await GenlIpvsKernel.open();
 const manager = new IpvsManager({
   config: model,
@@ -25,8 +29,10 @@ const manager = new IpvsManager({
   passIntervalMs: 0,
 });
 const first = await manager.start();
+phases.firstPass = at();
 const noop = await manager.requestPass('periodic');
-writeFileSync('noop-ops.json', JSON.stringify({ first: first?.ops.length, noop: noop?.ops.length, stats: manager.stats }));
+phases.noopPass = at();
+writeFileSync('noop-ops.json', JSON.stringify({ first: first?.ops.length, noop: noop?.ops.length, stats: manager.stats, phases }));
 const keepAlive = setInterval(() => undefined, 1 << 30);
 process.once('SIGTERM', () => {
   void manager.stop().then(() => {
