@@ -27,6 +27,8 @@ import { dispatchSignal, installSignalHandlers, nativeSignalWatcher, type Signal
 import { daemonSignalActions } from './signal-actions.js';
 import type { DaemonOptions } from './daemon-options.js';
 import { EXIT, StartError } from './start-error.js';
+import { Reloader, type ReloadResult } from './reload.js';
+import { ConfigWatcher } from './reload-watch.js';
 
 export { EXIT, StartError } from './start-error.js';
 export type { DaemonOptions } from './daemon-options.js';
@@ -39,6 +41,8 @@ export interface RunningDaemon {
   stop(): Promise<number>;
   /** Each subsystem's status under its name (`vrrp`: the instances' state; `ipvs`: the virtual servers). */
   status(): Record<string, unknown>;
+  /** Reads the config again (off the event loop) and applies the difference, as SIGHUP does (core/reload.ts). */
+  reload(): Promise<ReloadResult>;
 }
 
 interface Created {
@@ -111,7 +115,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
-  return supervise(o, { log, host, set, fifos, created, releasePids });
+  return supervise(o, { log, host, set, fifos, created, releasePids, config });
 }
 
 function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
@@ -154,6 +158,7 @@ interface Started {
   readonly fifos: SharedFifos;
   readonly created: Created;
   readonly releasePids: () => void;
+  readonly config: DaemonConfig;
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
@@ -168,9 +173,19 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
+  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set, model: s.config.model, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
+  const watcher = o.watchConfig ? new ConfigWatcher(() => void reloadAndWatch(), log, o.reloadOptions?.watchDebounceMs) : undefined;
+  const reloadAndWatch = async (): Promise<ReloadResult> => {
+    const r = await reloader.reload();
+    if (reloader.files) watcher?.setFiles(reloader.files);
+    return r;
+  };
+  watcher?.setFiles(s.config.tree.files);
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       log.info('Stopping');
+      watcher?.close();
+      await reloader.close();
       await set.stop('signal');
       await s.fifos.close();
       await host.close();
@@ -186,7 +201,18 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   };
   if (o.signals !== false) {
     const actions = daemonSignalActions({
-      ...(vrrp && runtime ? { vrrp: { runtime, stats: vrrp.stats, specs: vrrp.specs } } : {}),
+      ...(vrrp && runtime
+        ? {
+            vrrp: {
+              runtime,
+              stats: vrrp.stats,
+              get specs() {
+                return vrrp.specs;
+              },
+            },
+          }
+        : {}),
+      reload: () => void reloadAndWatch(),
       ...(lvs ? { lvs: () => lvs.status() } : {}),
       log,
       stop,
@@ -204,6 +230,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     done,
     stop,
     status: () => set.status(),
+    reload: reloadAndWatch,
   };
 }
 

@@ -1,0 +1,147 @@
+// Reading the config for a reload: the same pipeline as the start (config/pipeline.ts), but in a
+// worker thread (config-worker.ts) so the event loop keeps serving VRRP timers and packets
+// while a large config is parsed (ADR 0020). `inProcess` reads on the calling thread instead
+// (the benchmark's comparison, and the fallback when no worker can start).
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { DiagnosticSink, formatDiagnostic, type Severity } from '../lib/diagnostics.js';
+import { IpAddress, LENIENT } from '../lib/ip.js';
+import type { KeepalivedConfig } from '../config/model.js';
+import { mainFiles, readConfig } from '../config/pipeline.js';
+
+export interface ConfigRequest {
+  readonly configFile: string;
+  readonly configId: string;
+}
+
+/** One diagnostic as the reload reports it: formatted with file:line:col, and its severity. */
+export interface ReloadDiagnostic {
+  readonly severity: Severity;
+  readonly code: string;
+  readonly line: string;
+}
+
+export type ConfigAnswer =
+  | { readonly kind: 'read'; readonly model: KeepalivedConfig; /** Every file read: the main files and their includes. */ readonly files: readonly string[]; readonly diagnostics: readonly ReloadDiagnostic[] }
+  /** The main file is missing or unreadable (nothing was parsed). */
+  | { readonly kind: 'no-config'; readonly message: string }
+  | { readonly kind: 'failed'; readonly error: string };
+
+/** How an IP address travels: the text under this key (structured clone drops class prototypes). */
+const IP_TAG = '__ip';
+
+/** The pipeline, with the model made plain for a postMessage. Runs in the worker (or in-process). */
+export function readConfigPlain(req: ConfigRequest): ConfigAnswer {
+  const main = mainFiles(req.configFile);
+  if (main.problem) return { kind: 'no-config', message: `${req.configFile}: ${main.problem.message}` };
+  const sink = new DiagnosticSink();
+  const r = readConfig(main, { configId: req.configId }, sink);
+  const diagnostics = r.diagnostics().map((d) => ({ severity: d.severity, code: d.code, line: formatDiagnostic(d) }));
+  return { kind: 'read', model: toPlain(r.model) as KeepalivedConfig, files: r.tree.files, diagnostics };
+}
+
+/** IpAddress values -> `{ __ip: text }`; everything else as it is (plain objects, arrays, Maps, Sets). */
+function toPlain(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof IpAddress) return { [IP_TAG]: v.text };
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, toPlain(x)]));
+  if (v instanceof Set) return new Set([...v].map(toPlain));
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new Error(`config model holds a ${(v as object).constructor.name}: cannot cross to the daemon's thread`);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = toPlain((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** The inverse of toPlain, in place: `{ __ip: text }` -> IpAddress. */
+export function rehydrate<T>(v: T): T {
+  return revive(v) as T;
+}
+
+function revive(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
+    return v;
+  }
+  if (v instanceof Map) {
+    for (const [k, x] of v) v.set(k, revive(x));
+    return v;
+  }
+  if (v instanceof Set) return new Set([...v].map(revive));
+  const o = v as Record<string, unknown>;
+  const ip = o[IP_TAG];
+  if (typeof ip === 'string') {
+    const a = IpAddress.parse(ip, LENIENT);
+    if (!a) throw new Error(`config worker sent a malformed address ${ip}`);
+    return a;
+  }
+  for (const k of Object.keys(o)) o[k] = revive(o[k]);
+  return o;
+}
+
+/**
+ * Where the worker's code is: `config-worker.js` beside this module when compiled
+ * (dist/src/core/), `config-worker.mjs` beside the bundle (dist/bin/), `config-worker.ts` from
+ * TypeScript source (tsx, vitest).
+ */
+export function configWorkerEntry(here: string = import.meta.url): string {
+  if (here.endsWith('.ts')) return fileURLToPath(new URL('./config-worker.ts', here));
+  for (const rel of ['./config-worker.js', './config-worker.mjs', '../config-worker.mjs']) {
+    const p = fileURLToPath(new URL(rel, here));
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`config worker entry not found beside ${here}`);
+}
+
+function workerUrl(entry: string): URL {
+  if (!entry.endsWith('.ts')) return pathToFileURL(entry);
+  // A worker cannot take --import: from TypeScript source the entry is reached through a data:
+  // module that registers tsx's loader first.
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: { './esm/api': { import: { default: string } } } };
+  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
+  return new URL(`data:text/javascript,${encodeURIComponent(`const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(pathToFileURL(entry).href)});`)}`);
+}
+
+export interface ReadOptions {
+  /** Read on this thread (benchmark comparison; the fallback when the worker cannot start). */
+  readonly inProcess?: boolean;
+  /** The worker's entry module (default: configWorkerEntry()). */
+  readonly entry?: string;
+}
+
+/** Reads the config for a reload; the model comes back with IpAddress values, as the start's. */
+export async function readConfigForReload(req: ConfigRequest, o: ReadOptions = {}): Promise<ConfigAnswer> {
+  const answer = o.inProcess ? readConfigPlain(req) : await inWorker(req, o.entry ?? configWorkerEntry());
+  if (answer.kind === 'read') rehydrate(answer.model);
+  return answer;
+}
+
+function inWorker(req: ConfigRequest, entry: string): Promise<ConfigAnswer> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (a: ConfigAnswer) => {
+      if (settled) return;
+      settled = true;
+      resolve(a);
+    };
+    let w: Worker;
+    try {
+      w = new Worker(workerUrl(entry), { name: 'keepalived-ts config reader', workerData: req });
+    } catch (e) {
+      settle({ kind: 'failed', error: `cannot start the config reader: ${(e as Error).message}` });
+      return;
+    }
+    w.once('message', (m: ConfigAnswer) => {
+      settle(m);
+      void w.terminate();
+    });
+    w.once('error', (e) => settle({ kind: 'failed', error: `config reader failed: ${e.message}` }));
+    w.once('exit', (code) => settle({ kind: 'failed', error: `config reader exited with code ${code} before answering` }));
+  });
+}
