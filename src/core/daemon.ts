@@ -181,6 +181,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     return r;
   };
   watcher?.setFiles(s.config.tree.files);
+  void reloader.start();
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       log.info('Stopping');

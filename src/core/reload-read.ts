@@ -115,33 +115,82 @@ export interface ReadOptions {
   readonly entry?: string;
 }
 
-/** Reads the config for a reload; the model comes back with IpAddress values, as the start's. */
-export async function readConfigForReload(req: ConfigRequest, o: ReadOptions = {}): Promise<ConfigAnswer> {
-  const answer = o.inProcess ? readConfigPlain(req) : await inWorker(req, o.entry ?? configWorkerEntry());
-  if (answer.kind === 'read') rehydrate(answer.model);
-  return answer;
-}
+/**
+ * The reload's config reader: one worker thread, started by start() (the daemon does so once it
+ * runs) and kept, idle, between reloads; it does not keep the process alive. A reader that died
+ * is started again by the next read.
+ */
+export class ConfigReader {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private next = 1;
+  private readonly waiting = new Map<number, (a: ConfigAnswer) => void>();
 
-function inWorker(req: ConfigRequest, entry: string): Promise<ConfigAnswer> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (a: ConfigAnswer) => {
-      if (settled) return;
-      settled = true;
-      resolve(a);
-    };
-    let w: Worker;
-    try {
-      w = new Worker(workerUrl(entry), { name: 'keepalived-ts config reader', workerData: req });
-    } catch (e) {
-      settle({ kind: 'failed', error: `cannot start the config reader: ${(e as Error).message}` });
-      return;
-    }
-    w.once('message', (m: ConfigAnswer) => {
-      settle(m);
-      void w.terminate();
+  constructor(private readonly o: ReadOptions = {}) {}
+
+  /** Starts the worker now (so its start-up cost is not paid during a reload). */
+  start(): Promise<void> {
+    if (this.o.inProcess) return Promise.resolve();
+    this.ready ??= new Promise<void>((resolve) => {
+      let w: Worker;
+      try {
+        w = new Worker(workerUrl(this.o.entry ?? configWorkerEntry()), { name: 'keepalived-ts config reader' });
+      } catch (e) {
+        this.ready = undefined;
+        this.failAll(`cannot start the config reader: ${(e as Error).message}`);
+        resolve();
+        return;
+      }
+      w.unref();
+      this.worker = w;
+      w.on('message', (m: { id: number; ready?: boolean; answer?: ConfigAnswer }) => {
+        if (m.ready) return resolve();
+        const done = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        if (done && m.answer) done(m.answer);
+      });
+      const gone = (why: string) => {
+        if (this.worker === w) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+        this.failAll(why);
+        resolve();
+      };
+      w.once('error', (e) => gone(`config reader failed: ${e.message}`));
+      w.once('exit', (code) => gone(`config reader exited with code ${code}`));
     });
-    w.once('error', (e) => settle({ kind: 'failed', error: `config reader failed: ${e.message}` }));
-    w.once('exit', (code) => settle({ kind: 'failed', error: `config reader exited with code ${code} before answering` }));
-  });
+    return this.ready;
+  }
+
+  /** Reads the config; the model comes back with IpAddress values, as the start's. */
+  async read(req: ConfigRequest): Promise<ConfigAnswer> {
+    let answer: ConfigAnswer;
+    if (this.o.inProcess) answer = readConfigPlain(req);
+    else {
+      await this.start();
+      const w = this.worker;
+      if (!w) return { kind: 'failed', error: 'the config reader thread could not be started' };
+      const id = this.next++;
+      answer = await new Promise<ConfigAnswer>((resolve) => {
+        this.waiting.set(id, resolve);
+        w.postMessage({ id, req });
+      });
+    }
+    if (answer.kind === 'read') rehydrate(answer.model);
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    this.failAll('the config reader was closed');
+    await w?.terminate();
+  }
+
+  private failAll(why: string): void {
+    for (const done of this.waiting.values()) done({ kind: 'failed', error: why });
+    this.waiting.clear();
+  }
 }

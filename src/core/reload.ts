@@ -10,7 +10,7 @@
 import type { Logger } from '../lib/log.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { SubsystemSet } from './subsystem-set.js';
-import { readConfigForReload, type ReadOptions } from './reload-read.js';
+import { ConfigReader, type ReadOptions } from './reload-read.js';
 
 /** What one reload did: the answer of `daemon.reload()` (and of the control socket's `reload`). */
 export interface ReloadResult {
@@ -42,8 +42,21 @@ export class Reloader {
   /** Reloads carried out (each applied, rejected or unchanged one). */
   count = 0;
 
+  private readonly reader: ConfigReader;
+
   constructor(private readonly d: ReloaderDeps) {
     this.model = d.model;
+    this.reader = new ConfigReader(d.read);
+  }
+
+  /**
+   * Starts the config reader's thread now and has it read the config once (the answer is
+   * dropped), so that neither the thread's start nor the first exchange's warm-up falls in a
+   * reload.
+   */
+  async start(): Promise<void> {
+    await this.reader.start();
+    await this.reader.read({ configFile: this.d.configFile, configId: this.d.configId });
   }
 
   /** The model running now. */
@@ -76,6 +89,7 @@ export class Reloader {
     this.closed = true;
     await this.again?.catch(() => undefined);
     await this.running?.catch(() => undefined);
+    await this.reader.close();
   }
 
   private async once(): Promise<ReloadResult> {
@@ -85,7 +99,7 @@ export class Reloader {
     log.info('Reloading ...');
     log.debug(`Opening file '${configFile}'.`);
     log.info(`Configuration file ${configFile}`);
-    const answer = await readConfigForReload({ configFile, configId: this.d.configId }, this.d.read);
+    const answer = await this.reader.read({ configFile, configId: this.d.configId });
     if (answer.kind !== 'read') {
       const why = answer.kind === 'no-config' ? answer.message : answer.error;
       log.error({ reload: 'rejected' }, `Reload rejected: ${why}; the running configuration is unchanged`);
