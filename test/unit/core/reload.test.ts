@@ -56,7 +56,7 @@ function setup() {
     ]);
     kernel.seedAddress({ address: `192.0.2.${n}`, prefixLength: 24, dev: 'eth0' });
     const { log, records } = memoryLogger('debug');
-    const start = (inProcess = true) =>
+    const start = (inProcess = true, watchConfig = false) =>
       startDaemon({
         configFile: file,
         configId: name,
@@ -68,7 +68,8 @@ function setup() {
         signals: false,
         pidFile: join(dir, 'k.pid'),
         vrrpPidFile: join(dir, 'v.pid'),
-        reloadOptions: { inProcess },
+        reloadOptions: { inProcess, watchDebounceMs: 100 },
+        watchConfig,
       });
     const msgs = () => records.map((r) => String(r.msg));
     const write = (text: string) => writeFileSync(file, text);
@@ -192,6 +193,26 @@ describe('reload: 20 in a row on a master', () => {
       await d.stop();
     }
   }, 60_000);
+});
+
+describe('--watch-config', () => {
+  it('an edit of the config file starts the reload SIGHUP starts', async () => {
+    const { node, run } = setup();
+    const a = node('a', 11, conf());
+    const d = await a.start(true, true);
+    try {
+      await run(4000);
+      a.kernel.clearOps();
+      a.write(conf({ vips: ['192.0.2.100/24', '192.0.2.103/24'] }));
+      const deadline = Date.now() + 10_000;
+      while (!a.msgs().some((m) => m.startsWith('Reload applied')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await run(100);
+      expect(a.msgs().filter((m) => m.startsWith('configuration changed ('))).toHaveLength(1);
+      expect(a.kernel.mutations().map((o) => `${o.op} ${(o.args[0] as { address: string }).address}`)).toEqual(['addAddress 192.0.2.103']);
+    } finally {
+      await d.stop();
+    }
+  }, 30_000);
 });
 
 describe('reloadPlan: keepalived matches instances by VRID, family, interface and addressing', () => {
