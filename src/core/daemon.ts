@@ -88,6 +88,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   if (!o.kernel && process.getuid?.() !== 0) {
     throw new StartError('keepalived-ts: must run as root (raw sockets and address changes need CAP_NET_RAW/CAP_NET_ADMIN)', EXIT.PERMISSION);
   }
+  const readAt = Date.now();
   const config = await loadDaemonConfig(o, daemonMainFiles(o), log);
   const sides = sidesToRun(o, config.model);
   if (!sides.vrrp && !sides.lvs) log.warn('-P/--vrrp and -C/--check together: nothing to run (as keepalived 2.2.7); staying up, idle, until stopped');
@@ -115,7 +116,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
-  return supervise(o, { log, host, set, fifos, created, releasePids, config });
+  return supervise(o, { log, host, set, fifos, created, releasePids, config, readAt });
 }
 
 function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
@@ -159,6 +160,7 @@ interface Started {
   readonly created: Created;
   readonly releasePids: () => void;
   readonly config: DaemonConfig;
+  readonly readAt: number;
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
@@ -173,7 +175,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
-  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set, model: s.config.model, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
+  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set, model: s.config.model, readAt: s.readAt, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
   const watcher = o.watchConfig ? new ConfigWatcher(() => void reloadAndWatch(), log, o.reloadOptions?.watchDebounceMs) : undefined;
   const reloadAndWatch = async (): Promise<ReloadResult> => {
     const r = await reloader.reload();

@@ -57,6 +57,55 @@ function toPlain(v: unknown): unknown {
   return out;
 }
 
+/** Per top-level list of the model, each element's JSON text (what the next answer is compared with). */
+export type SharedLists = Record<string, string[]>;
+
+const SAME_TAG = '__same';
+
+/**
+ * Worker side: the plain model with each top-level list element that has the same JSON text
+ * (source locations aside) as an element of `previous` replaced by `{ __same: its index there }`.
+ * A shared element keeps the locations of the read it came from.
+ */
+export function shareWithPrevious(model: KeepalivedConfig, previous: SharedLists | undefined): { model: KeepalivedConfig; lists: SharedLists } {
+  const lists: SharedLists = {};
+  const out: Record<string, unknown> = { ...(model as unknown as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(out)) {
+    if (!Array.isArray(v)) continue;
+    // Source locations left out: a line added above an element moves it without changing it.
+    const texts = v.map((el) => JSON.stringify(el, (key, x: unknown) => (key === 'loc' ? undefined : x)));
+    lists[k] = texts;
+    const before = previous?.[k];
+    if (!before) continue;
+    const at = new Map<string, number>();
+    before.forEach((t, i) => {
+      if (!at.has(t)) at.set(t, i);
+    });
+    out[k] = v.map((el, i) => {
+      const j = at.get(texts[i]);
+      return j === undefined ? el : { [SAME_TAG]: j };
+    });
+  }
+  return { model: out as unknown as KeepalivedConfig, lists };
+}
+
+/** Main side: `{ __same: i }` elements replaced by element i of the same list of `previous`. */
+function resolveShared(model: KeepalivedConfig, previous: KeepalivedConfig | undefined): void {
+  const m = model as unknown as Record<string, unknown>;
+  const p = previous as unknown as Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(m)) {
+    if (!Array.isArray(v)) continue;
+    const before = p?.[k] as unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const el = v[i] as Record<string, unknown> | null;
+      const j = el !== null && typeof el === 'object' ? el[SAME_TAG] : undefined;
+      if (typeof j !== 'number') continue;
+      if (!before || j >= before.length) throw new Error(`config reader referred to element ${j} of ${k}, which this thread does not have`);
+      v[i] = before[j];
+    }
+  }
+}
+
 /** The inverse of toPlain, in place: `{ __ip: text }` -> IpAddress. */
 export function rehydrate<T>(v: T): T {
   return revive(v) as T;
@@ -73,7 +122,10 @@ function revive(v: unknown): unknown {
     return v;
   }
   if (v instanceof Set) return new Set([...v].map(revive));
+  if (v instanceof IpAddress) return v;
   const o = v as Record<string, unknown>;
+  // A shared element: resolved after this walk (it is already made of IpAddress values).
+  if (typeof o[SAME_TAG] === 'number') return o;
   const ip = o[IP_TAG];
   if (typeof ip === 'string') {
     const a = IpAddress.parse(ip, LENIENT);
@@ -108,6 +160,15 @@ function workerUrl(entry: string): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(`const { register } = await import(${JSON.stringify(api)}); register(); await import(${JSON.stringify(pathToFileURL(entry).href)});`)}`);
 }
 
+interface WorkerReply {
+  readonly id: number;
+  readonly answer?: ConfigAnswer;
+  /** The warm read: true when the thread kept its read as the reference for the next one. */
+  readonly warm?: boolean;
+  /** The thread dropped its reference: nothing it sends next refers to an earlier answer. */
+  readonly reset?: boolean;
+}
+
 export interface ReadOptions {
   /** Read on this thread (benchmark comparison; the fallback when the worker cannot start). */
   readonly inProcess?: boolean;
@@ -124,7 +185,9 @@ export class ConfigReader {
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
   private next = 1;
-  private readonly waiting = new Map<number, (a: ConfigAnswer) => void>();
+  private readonly waiting = new Map<number, (m: WorkerReply) => void>();
+  /** The model of the last answer (or the start's, after a warm read): what `{ __same }` refers to. */
+  private previous: KeepalivedConfig | undefined;
 
   constructor(private readonly o: ReadOptions = {}) {}
 
@@ -143,11 +206,13 @@ export class ConfigReader {
       }
       w.unref();
       this.worker = w;
-      w.on('message', (m: { id: number; ready?: boolean; answer?: ConfigAnswer }) => {
+      // A new thread has no previous answer to refer to.
+      this.previous = undefined;
+      w.on('message', (m: WorkerReply & { ready?: boolean }) => {
         if (m.ready) return resolve();
         const done = this.waiting.get(m.id);
         this.waiting.delete(m.id);
-        if (done && m.answer) done(m.answer);
+        done?.(m);
       });
       const gone = (why: string) => {
         if (this.worker === w) {
@@ -163,22 +228,46 @@ export class ConfigReader {
     return this.ready;
   }
 
+  /**
+   * The first read after start: the thread reads the config and keeps it, sending nothing back;
+   * `model` (what the daemon started with, read at `since`, epoch ms) stands for it here. When a
+   * config file changed after `since` nothing is paired (the next read sends everything).
+   */
+  async warm(req: ConfigRequest, model: KeepalivedConfig, since: number): Promise<void> {
+    if (this.o.inProcess) return;
+    const m = await this.ask({ req, warmSince: since });
+    this.previous = m?.warm === true ? model : undefined;
+  }
+
   /** Reads the config; the model comes back with IpAddress values, as the start's. */
   async read(req: ConfigRequest): Promise<ConfigAnswer> {
     let answer: ConfigAnswer;
     if (this.o.inProcess) answer = readConfigPlain(req);
     else {
-      await this.start();
-      const w = this.worker;
-      if (!w) return { kind: 'failed', error: 'the config reader thread could not be started' };
-      const id = this.next++;
-      answer = await new Promise<ConfigAnswer>((resolve) => {
-        this.waiting.set(id, resolve);
-        w.postMessage({ id, req });
-      });
+      const m = await this.ask({ req });
+      if (!m) return { kind: 'failed', error: 'the config reader thread could not be started' };
+      if (m.reset) this.previous = undefined;
+      answer = m.answer ?? { kind: 'failed', error: 'the config reader answered nothing' };
     }
-    if (answer.kind === 'read') rehydrate(answer.model);
+    if (answer.kind === 'read') {
+      rehydrate(answer.model);
+      if (!this.o.inProcess) {
+        resolveShared(answer.model, this.previous);
+        this.previous = answer.model;
+      }
+    }
     return answer;
+  }
+
+  private async ask(body: { req: ConfigRequest; warmSince?: number }): Promise<WorkerReply | undefined> {
+    await this.start();
+    const w = this.worker;
+    if (!w) return undefined;
+    const id = this.next++;
+    return new Promise<WorkerReply>((resolve) => {
+      this.waiting.set(id, resolve);
+      w.postMessage({ id, ...body });
+    });
   }
 
   async close(): Promise<void> {
@@ -190,7 +279,8 @@ export class ConfigReader {
   }
 
   private failAll(why: string): void {
-    for (const done of this.waiting.values()) done({ kind: 'failed', error: why });
+    for (const [id, done] of this.waiting) done({ id, answer: { kind: 'failed', error: why }, reset: true });
     this.waiting.clear();
+    this.previous = undefined;
   }
 }

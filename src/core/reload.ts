@@ -30,6 +30,8 @@ export interface ReloaderDeps {
   /** The model running now (the start's). */
   readonly model: KeepalivedConfig;
   readonly read?: ReadOptions;
+  /** When the start read the config (epoch ms): a file changed since is not paired with the start's model. */
+  readonly readAt?: number;
 }
 
 export class Reloader {
@@ -50,13 +52,13 @@ export class Reloader {
   }
 
   /**
-   * Starts the config reader's thread now and has it read the config once (the answer is
-   * dropped), so that neither the thread's start nor the first exchange's warm-up falls in a
-   * reload.
+   * Starts the config reader's thread now and has it read the config once (nothing is sent
+   * back: the start's model stands for it), so that neither the thread's start nor its first
+   * parse falls in a reload.
    */
   async start(): Promise<void> {
     await this.reader.start();
-    await this.reader.read({ configFile: this.d.configFile, configId: this.d.configId });
+    await this.reader.warm({ configFile: this.d.configFile, configId: this.d.configId }, this.model, this.d.readAt ?? 0);
   }
 
   /** The model running now. */
