@@ -137,7 +137,7 @@ const body = [
   '',
   table,
   '',
-  'In the reader thread the event loop only receives the model (structured clone) and re-hydrates its addresses; on the event loop the ' +
+  'In the reader thread the event loop only receives what changed since the previous read (here one virtual server; the rest are references to its own objects) and re-hydrates its addresses; on the event loop the ' +
     'whole read, preprocess, parse and check runs between two timer ticks. The idle row is the machine: on this shared 2-core host ' +
     'timers are late by several milliseconds now and then with no reload at all.',
 ].join('\n');
