@@ -183,11 +183,15 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     return r;
   };
   watcher?.setFiles(s.config.tree.files);
-  void reloader.start();
+  // The config reader thread starts a few seconds after the start (a stop during the start must
+  // not wait for a thread still loading its modules); a reload before that starts it itself.
+  const readerStart = setTimeout(() => void reloader.start(), 5000);
+  readerStart.unref();
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       log.info('Stopping');
       watcher?.close();
+      clearTimeout(readerStart);
       await reloader.close();
       await set.stop('signal');
       await s.fifos.close();

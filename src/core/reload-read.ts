@@ -270,12 +270,18 @@ export class ConfigReader {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the thread without waiting for it: a thread still loading its modules (the daemon
+   * stopped right after its start) can take long to terminate, and an unref'd thread does not
+   * hold the process.
+   */
+  close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     this.ready = undefined;
     this.failAll('the config reader was closed');
-    await w?.terminate();
+    w?.terminate().catch(() => undefined);
+    return Promise.resolve();
   }
 
   private failAll(why: string): void {
