@@ -112,7 +112,8 @@ writeFileSync(bundleFile, ID_PREFIX + id + text.slice(ID_PREFIX.length + PLACEHO
 // module has no `require`, so the file gets one bound to its own location.
 await build({
   absWorkingDir: repo,
-  entryPoints: { 'checker-main': 'src/check/checker-main.ts' },
+  // The reload's config reader (src/core/config-worker.ts, a worker thread) is built the same way.
+  entryPoints: { 'checker-main': 'src/check/checker-main.ts', 'config-worker': 'src/core/config-worker.ts' },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

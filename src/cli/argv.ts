@@ -56,6 +56,8 @@ export interface CliOptions {
   readonly dontReleaseIpvs: boolean;
   readonly dontRespawn: boolean;
   readonly addressMonitoring: boolean;
+  /** --watch-config (keepalived-ts only): reload when the config or an included file changes. */
+  readonly watchConfig: boolean;
   readonly allConfig: boolean;
   readonly namespace?: string;
   readonly umask?: number;
@@ -125,7 +127,7 @@ const OPTION_WORDS: Readonly<Record<ArgKind, string>> = {
     'vrrp/P=vrrpOnly check/C=checkOnly no_bfd/B=noBfd all/=all log-console/l=logConsole log-detail/D=logDetail ' +
     'flush-log-file/=flushLogFile no-syslog/G=noSyslog release-vips/X=releaseVips dont-release-vrrp/V=dontReleaseVrrp ' +
     'dont-release-ipvs/I=dontReleaseIpvs dont-respawn/R=dontRespawn dont-fork/n=dontFork dump-conf/d=dumpConf dump-config/=dumpConfig ' +
-    'address-monitoring/a=addressMonitoring snmp/x=snmp core-dump/m=coreDump all-config/e=allConfig genhash/T=genhash version/v=version help/h=help ' +
+    'address-monitoring/a=addressMonitoring snmp/x=snmp core-dump/m=coreDump all-config/e=allConfig watch-config/=watchConfig genhash/T=genhash version/v=version help/h=help ' +
     'json/=json',
   required:
     'use-file/f=configFile log-facility/S=logFacility umask/u=umask pid/p=pidFile vrrp_pid/r=vrrpPidFile checkers_pid/c=checkersPidFile ' +
@@ -382,6 +384,8 @@ export function usageText(prog = 'keepalived-ts'): string {
     `  -a, --address-monitoring     Report all address additions/deletions notified via netlink`,
     `  -s, --namespace=NAME         Run in network namespace NAME (overrides config) [not supported yet]`,
     `  -e, --all-config             Error if any configuration file missing`,
+    `      --watch-config           Reload (as on SIGHUP) when the config or an included file`,
+    `                                changes (keepalived-ts only)`,
     `  -i, --config-id id           Skip any configuration lines beginning '@' that don't match id`,
     `                                or any lines beginning @^ that do match.`,
     `                                The config-id defaults to the node name if option not used`,

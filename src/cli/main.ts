@@ -98,6 +98,7 @@ if (genhash !== undefined) {
         dontReleaseVrrp: o.dontReleaseVrrp,
         dumpConf: o.dumpConf,
         addressMonitoring: o.addressMonitoring,
+        watchConfig: o.watchConfig,
         all: o.all,
         allConfig: o.allConfig,
         ...(o.umask !== undefined ? { umask: o.umask } : {}),

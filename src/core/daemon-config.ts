@@ -46,8 +46,8 @@ export async function loadDaemonConfig(o: DaemonOptions, main: MainFiles, log: L
     for (const line of modelToJson(model).split('\n')) log.info(line);
   }
   // keepalived 2.2.7 with nothing configured logs "no configuration to run" and stays up waiting
-  // for a reload (exiting would make systemd restart it in a loop). Reload is not implemented
-  // yet, so the line says only that we stay up.
+  // for a reload (exiting would make systemd restart it in a loop). We do the same: a reload
+  // (core/reload.ts) that brings vrrp_instances starts them.
   const empty = model.vrrpInstances.length === 0;
   if (empty && model.virtualServers.length === 0) log.warn({ configFile: o.configFile }, `no vrrp_instance or virtual_server in ${o.configFile}: nothing to run; staying up, idle, until stopped`);
   return { tree, model, diagnostics: ordered, empty };

@@ -65,6 +65,10 @@ export interface DaemonOptions {
   readonly dumpConf?: boolean;
   /** -a / --address-monitoring: log every address added or removed on any interface. */
   readonly addressMonitoring?: boolean;
+  /** --watch-config: reload when the config or an included file changes (keepalived-ts only). */
+  readonly watchConfig?: boolean;
+  /** Reload tuning: read the new config on the event loop instead of a worker thread (benchmark); the watch's debounce. */
+  readonly reloadOptions?: { readonly inProcess?: boolean; readonly watchDebounceMs?: number };
   /** -u / --umask as given (the dump files' modes follow it, as keepalived's do); main.ts sets the process umask. */
   readonly umask?: number;
   /** -e / --all-config: a missing or unreadable included file stops the start (exit 6), as in keepalived. */

@@ -30,6 +30,8 @@ import { EXIT, StartError } from './start-error.js';
 import { ControlPlane, reloadNotImplemented } from './control-plane.js';
 import { SdNotifier } from './sd-notify.js';
 import { IDENTS } from '../lib/syslog.js';
+import { Reloader, type ReloadResult } from './reload.js';
+import { ConfigWatcher } from './reload-watch.js';
 
 export { EXIT, StartError } from './start-error.js';
 export type { DaemonOptions } from './daemon-options.js';
@@ -42,6 +44,8 @@ export interface RunningDaemon {
   stop(): Promise<number>;
   /** Each subsystem's status under its name (`vrrp`: the instances' state; `ipvs`: the virtual servers). */
   status(): Record<string, unknown>;
+  /** Reads the config again (off the event loop) and applies the difference, as SIGHUP does (core/reload.ts). */
+  reload(): Promise<ReloadResult>;
 }
 
 interface Created {
@@ -90,6 +94,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   if (!o.kernel && process.getuid?.() !== 0) {
     throw new StartError('keepalived-ts: must run as root (raw sockets and address changes need CAP_NET_RAW/CAP_NET_ADMIN)', EXIT.PERMISSION);
   }
+  const readAt = Date.now();
   const config = await loadDaemonConfig(o, daemonMainFiles(o), log);
   const sides = sidesToRun(o, config.model);
   if (!sides.vrrp && !sides.lvs) log.warn('-P/--vrrp and -C/--check together: nothing to run (as keepalived 2.2.7); staying up, idle, until stopped');
@@ -107,9 +112,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   const set = new SubsystemSet(created.subsystems, log);
   let control: ControlPlane | undefined;
+  const reloadRef: { fn?: () => Promise<ReloadResult> } = {};
   try {
     // The control socket and metrics (control-plane.ts); a socket another daemon holds refuses the start.
-    control = await ControlPlane.open({ options: o, log, status: () => set.status(), onReload: o.onReload ?? reloadNotImplemented });
+    control = await ControlPlane.open({ options: o, log, status: () => set.status(), onReload: o.onReload ?? (() => (reloadRef.fn ? reloadRef.fn() : reloadNotImplemented())) });
     await fifos.open();
     await set.start();
   } catch (e) {
@@ -121,7 +127,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
   // keepalived's word for it; the pid is already in every JSON line (pino's base field).
   log.info({ instances: created.vrrp?.specs.map((s) => s.cfg.name) ?? [], virtualServers: config.model.virtualServers.length }, 'Startup complete');
-  return supervise(o, { log, host, set, fifos, created, releasePids, control, sd });
+  return supervise(o, { log, host, set, fifos, created, releasePids, control, sd, config, readAt, reloadRef });
 }
 
 function subsystemContext(o: DaemonOptions, config: DaemonConfig, host: HostIo, clock: Clock, log: Logger, runner: ProcessRunner, fifos: SharedFifos): SubsystemContext {
@@ -166,6 +172,10 @@ interface Started {
   readonly releasePids: () => void;
   readonly control: ControlPlane;
   readonly sd: SdNotifier;
+  readonly config: DaemonConfig;
+  readonly readAt: number;
+  /** Where the control socket's `reload` goes once supervise() has the reloader. */
+  readonly reloadRef: { fn?: () => Promise<ReloadResult> };
 }
 
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
@@ -181,11 +191,35 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
   const { sd } = s;
+  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set, model: s.config.model, readAt: s.readAt, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
+  // SIGHUP and file changes go through the control plane too, so every reload is counted (metrics).
+  const watcher = o.watchConfig ? new ConfigWatcher(() => void s.control.reload(), log, o.reloadOptions?.watchDebounceMs) : undefined;
+  const readyText = (): string => `Running ${vrrp?.specs.length ?? 0} VRRP instance(s), ${s.created.lvs ? 'the virtual servers' : 'no virtual servers'}`;
+  const reloadAndWatch = async (): Promise<ReloadResult> => {
+    // systemd Type=notify: RELOADING=1 while the new config is read and applied, READY=1 after.
+    sd.reloading();
+    try {
+      const r = await reloader.reload();
+      if (reloader.files) watcher?.setFiles(reloader.files);
+      return r;
+    } finally {
+      if (!stopping) sd.ready(readyText());
+    }
+  };
+  s.reloadRef.fn = reloadAndWatch;
+  watcher?.setFiles(s.config.tree.files);
+  // The config reader thread starts a few seconds after the start (a stop during the start must
+  // not wait for a thread still loading its modules); a reload before that starts it itself.
+  const readerStart = setTimeout(() => void reloader.start(), 5000);
+  readerStart.unref();
   const stop = (): Promise<number> => {
     stopping ??= (async () => {
       sd.stopping();
       log.info('Stopping');
       await s.control.close();
+      watcher?.close();
+      clearTimeout(readerStart);
+      await reloader.close();
       await set.stop('signal');
       await s.fifos.close();
       await host.close();
@@ -202,7 +236,18 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   };
   if (o.signals !== false) {
     const actions = daemonSignalActions({
-      ...(vrrp && runtime ? { vrrp: { runtime, stats: vrrp.stats, specs: vrrp.specs } } : {}),
+      ...(vrrp && runtime
+        ? {
+            vrrp: {
+              runtime,
+              stats: vrrp.stats,
+              get specs() {
+                return vrrp.specs;
+              },
+            },
+          }
+        : {}),
+      reload: () => void s.control.reload(),
       ...(lvs ? { lvs: () => lvs.status() } : {}),
       log,
       stop,
@@ -214,7 +259,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     handOverEarlySignals(o, actions, log);
   }
   // systemd Type=notify: ready once the instances run and the signal handlers are in place.
-  if (!stopping) sd.ready(`Running ${vrrp?.specs.length ?? 0} VRRP instance(s), ${s.created.lvs ? 'the virtual servers' : 'no virtual servers'}`);
+  if (!stopping) sd.ready(readyText());
   return {
     get runtime(): VrrpRuntime {
       if (!runtime) throw new Error('the VRRP side does not run in this daemon (-C, or no vrrp_instance with virtual servers configured)');
@@ -223,6 +268,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
     done,
     stop,
     status: () => set.status(),
+    reload: reloadAndWatch,
   };
 }
 

@@ -19,11 +19,16 @@ export class ScriptNotifySink implements NotifySink {
   constructor(
     private readonly runner: ProcessRunner,
     /** scriptKey (command and user, as in the FSM's notify actions) -> prepared script. */
-    private readonly scripts: ReadonlyMap<string, PreparedScript>,
+    private scripts: ReadonlyMap<string, PreparedScript>,
     private readonly fifos: readonly LineWriter[],
     private readonly log: Logger,
     private readonly timeoutMs: Ms = 120_000 as Ms,
   ) {}
+
+  /** A reload's notify scripts (checked again): what runs from now on. */
+  replaceScripts(scripts: ReadonlyMap<string, PreparedScript>): void {
+    this.scripts = scripts;
+  }
 
   script(owner: string, command: string): void {
     this.run(owner, command, []);

@@ -1,5 +1,5 @@
 // What the daemon does on each keepalived signal (see signals.ts for which signal is which):
-// stop, the reload placeholder, and the three dumps, built from the runtime's status, the wired
+// stop, the reload (core/reload.ts), and the three dumps, built from the runtime's status, the wired
 // instance specs and the counters.
 import type { Logger } from '../lib/log.js';
 import type { RuntimeInstanceSpec, VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
@@ -18,6 +18,8 @@ export interface SignalActionDeps {
   readonly lvs?: () => LvsStatus;
   readonly log: Logger;
   readonly stop: () => Promise<number>;
+  /** SIGHUP: the daemon's reload (core/reload.ts). */
+  readonly reload?: () => void;
   readonly options: {
     readonly configFile: string;
     readonly configId: string;
@@ -32,19 +34,22 @@ export interface SignalActionDeps {
 export function daemonSignalActions(d: SignalActionDeps): SignalActions {
   const { vrrp, log, options: o } = d;
   const files: { data: string; stats: string; json: string; checkData?: string; parentData?: string } = o.dumpFiles ?? DUMP_FILES;
-  const specsByName = new Map((vrrp?.specs ?? []).map((s) => [s.cfg.name, s]));
-  const context = (): DumpContext => ({
-    pid: process.pid,
-    now: Date.now(),
-    configFile: o.configFile,
-    configId: o.configId,
-    instances: (vrrp?.runtime.status() ?? []).flatMap((st) => {
-      const spec = specsByName.get(st.name);
-      if (!spec || !vrrp) return [];
-      const lastTransition = vrrp.stats.lastTransition.get(st.name);
-      return [{ spec, status: st, stats: vrrp.stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
-    }),
-  });
+  const context = (): DumpContext => {
+    // Built per dump: a reload may have added or removed instances.
+    const specsByName = new Map((vrrp?.specs ?? []).map((s) => [s.cfg.name, s]));
+    return {
+      pid: process.pid,
+      now: Date.now(),
+      configFile: o.configFile,
+      configId: o.configId,
+      instances: (vrrp?.runtime.status() ?? []).flatMap((st) => {
+        const spec = specsByName.get(st.name);
+        if (!spec || !vrrp) return [];
+        const lastTransition = vrrp.stats.lastTransition.get(st.name);
+        return [{ spec, status: st, stats: vrrp.stats.get(st.name), ...(lastTransition !== undefined ? { lastTransition } : {}) }];
+      }),
+    };
+  };
   const dump = (what: string, path: string, text: string) => {
     try {
       writeDumpFile(path, text, dumpFileMode(o.umask));
@@ -55,7 +60,7 @@ export function daemonSignalActions(d: SignalActionDeps): SignalActions {
   };
   return {
     stop: () => void d.stop(),
-    reload: () => log.warn('SIGHUP: configuration reload is not implemented yet; configuration unchanged, still running'),
+    reload: () => (d.reload ? d.reload() : log.warn('SIGHUP: configuration reload is not available; configuration unchanged, still running')),
     data: () => {
       // keepalived 2.2.7: the parent writes its own file, then each running child its own.
       log.info(`Printing parent data for process(${process.pid}) on signal`);

@@ -7,7 +7,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 
 /** The outcome of one subsystem's reload. */
 export type ReloadOutcome =
-  | { readonly kind: 'applied'; readonly changes: number }
+  | { readonly kind: 'applied'; readonly changes: number; readonly details?: readonly string[] }
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'rejected'; readonly reason: string };
 

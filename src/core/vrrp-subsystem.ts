@@ -21,6 +21,7 @@ import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
 import { wireInstances, type WiredConfig } from './instance-wiring.js';
 import { VmacSet } from '../vrrp/runtime/vmac.js';
+import { reloadPlan } from './reload-plan.js';
 import { ScriptNotifySink } from './notify-sink.js';
 import { LinkWatcher } from './link-watch.js';
 import { TrackFileWatcher } from './track-file-watch.js';
@@ -45,10 +46,16 @@ interface Running {
   readonly stats: VrrpStats;
   readonly notify: ScriptNotifySink;
   readonly scriptRunner: VrrpScriptRunner;
-  readonly fileWatcher: TrackFileWatcher;
+  /** Replaced by a reload that changes the tracked files. */
+  fileWatcher: TrackFileWatcher;
   readonly linkWatcher: LinkWatcher;
   readonly firewall?: NftFirewall;
   readonly syncd: LvsSyncDaemon | undefined;
+  readonly scriptStatus: ScriptStatusLog;
+  /** The vrrp_scripts running now, by name (a reload diffs against them). */
+  readonly runnable: Map<string, RunnableScript>;
+  /** The model the instances run with now (the start's, then each applied reload's). */
+  model: KeepalivedConfig;
 }
 
 export class VrrpSubsystem implements Subsystem<VrrpStatus> {
@@ -59,7 +66,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
 
   private constructor(
     private readonly ctx: SubsystemContext,
-    private readonly wired: WiredConfig,
+    private wired: WiredConfig,
     private readonly vmacs: VmacSet,
   ) {}
 
@@ -145,9 +152,10 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       if (action.kind === 'transition' && (action.from === 'MASTER' || action.to === 'MASTER')) for (const l of this.heldListeners) l();
     });
     const syncd = this.syncDaemon(runtime);
-    const scriptRunner = this.trackScripts(runtime, runnable, timers);
+    const scriptStatus = new ScriptStatusLog(log);
+    const scriptRunner = this.trackScripts(runtime, runnable, timers, scriptStatus);
     this.trackProcesses(runtime, specs);
-    const fileWatcher = this.trackFiles(runtime);
+    const fileWatcher = this.trackFiles(runtime, model, this.wired.specs);
     const linkWatcher = new LinkWatcher(
       host.kernel,
       log,
@@ -155,7 +163,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       (ifindex, address) => runtime.addressRemoved(ifindex, address),
       this.ctx.options.addressMonitoring ?? false,
     );
-    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher, syncd, ...(accept ? { firewall: accept.firewall } : {}) };
+    this.running = { runtime, stats, notify, scriptRunner, fileWatcher, linkWatcher, syncd, scriptStatus, runnable: new Map(runnable.map((r) => [r.name, r])), model, ...(accept ? { firewall: accept.firewall } : {}) };
     try {
       await linkWatcher.start();
     } catch (e) {
@@ -245,9 +253,81 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     return { instances: r ? instanceReports(this.wired.specs, r.runtime.status(), r.stats) : [], ...(fw ? { nftables: fw } : {}) };
   }
 
-  /** Not yet: the running instances keep the configuration they started with. */
-  reload(_old: KeepalivedConfig, _next: KeepalivedConfig): Promise<ReloadOutcome> {
-    return Promise.resolve({ kind: 'rejected', reason: 'VRRP configuration reload is not implemented yet: the instances keep the configuration they started with' });
+  /**
+   * Applies a new model as a diff (core/reload.ts calls it through the SubsystemSet), the way
+   * keepalived's clear_diff_vrrp does: instances are matched by VRID, family, interface and
+   * addressing (multicast group, or unicast with its source address), not by name. A matched
+   * instance with an identical config is not touched at all; a changed one keeps its state and
+   * takes the new config in place (VrrpRuntime.updateInstance); one that is gone stops cleanly
+   * (priority 0 if master, VIPs removed, DELETED/FAULT notify); a new one starts. A renamed
+   * instance (same identity, new name) is removed and added again.
+   *
+   * Refused, with nothing changed: a missing interface (as at start), a changed vrrp_sync_group,
+   * or an added or removed instance that is a sync group member.
+   */
+  async reload(_old: KeepalivedConfig, next: KeepalivedConfig): Promise<ReloadOutcome> {
+    const r = this.running;
+    if (!r) return { kind: 'rejected', reason: 'the VRRP subsystem is not running: nothing to reload' };
+    if (this.stopped) return { kind: 'rejected', reason: 'the VRRP side is stopping' };
+    const { host, log } = this.ctx;
+    const wired = await wireInstances(next, host.kernel);
+    const missing = wired.problems.filter((p) => p.code === 'no-interface');
+    if (missing.length > 0) return { kind: 'rejected', reason: missing.map((p) => p.message).join('; ') };
+    const groupsOf = (m: KeepalivedConfig) => JSON.stringify(m.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(m, sg)));
+    if (groupsOf(r.model) !== groupsOf(next)) return { kind: 'rejected', reason: 'vrrp_sync_group changes need a restart of keepalived-ts (reload leaves the groups as they are)' };
+    const userDb = userDbOnce();
+    const prepared = prepareNotifyScripts(next, userDb, log);
+    const { runnable, specs } = prepareTrackScripts(next, userDb, wired.specs, log);
+    const oldSpecs = new Map(this.wired.specs.map((sp) => [sp.cfg.name, r.runtime.specOf(sp.cfg.name) ?? sp]));
+    const plan = reloadPlan(this.wiredRunning(oldSpecs), specs);
+    const grouped = [...plan.removed.map((sp) => sp.cfg.name).filter((n) => r.runtime.inGroup(n)), ...plan.added.filter((sp) => sp.cfg.syncGroup !== undefined).map((sp) => sp.cfg.name)];
+    if (grouped.length > 0) return { kind: 'rejected', reason: `sync group members cannot be added or removed by a reload (${grouped.join(', ')}): restart keepalived-ts` };
+    for (const p of wired.problems) log.warn({ instance: p.instance, code: p.code }, p.message);
+
+    const details: string[] = [];
+    r.notify.replaceScripts(prepared);
+    // vrrp_scripts: a new or changed one (re)starts, one no longer tracked stops.
+    const nextRunnable = new Map(runnable.map((x) => [x.name, x]));
+    for (const [name, cur] of r.runnable) {
+      const nx = nextRunnable.get(name);
+      if (nx && sameScript(cur, nx)) continue;
+      await r.scriptRunner.remove(name);
+      r.runnable.delete(name);
+      if (!nx) details.push(`vrrp_script ${name} stopped`);
+    }
+    for (const [name, nx] of nextRunnable) {
+      if (r.runnable.has(name)) continue;
+      r.scriptStatus.add(name, nx.rise, nx.fall);
+      r.scriptRunner.add({ name, script: nx.script, intervalMs: nx.intervalMs, timeoutMs: nx.timeoutMs });
+      r.runnable.set(name, nx);
+      details.push(`vrrp_script ${name} started`);
+    }
+    for (const sp of plan.removed) {
+      await r.runtime.removeInstance(sp.cfg.name);
+      details.push(`instance ${sp.cfg.name} removed`);
+    }
+    for (const sp of plan.changed) {
+      await r.runtime.updateInstance(sp);
+      details.push(`instance ${sp.cfg.name} changed`);
+    }
+    for (const sp of plan.added) {
+      r.runtime.addInstance(sp);
+      details.push(`instance ${sp.cfg.name} added`);
+    }
+    // track_file: the watcher is rebuilt when the tracked files changed.
+    if (JSON.stringify(trackedFileList(r.model, this.wired.specs)) !== JSON.stringify(trackedFileList(next, wired.specs))) {
+      r.fileWatcher.stop();
+      r.fileWatcher = this.trackFiles(r.runtime, next, wired.specs);
+      details.push('track_file watches renewed');
+    }
+    this.wired = wired;
+    r.model = next;
+    return details.length > 0 ? { kind: 'applied', changes: details.length, details } : { kind: 'unchanged' };
+  }
+
+  /** The running instances' specs in wiring order. */
+  private wiredRunning(byName: ReadonlyMap<string, RuntimeInstanceSpec>): RuntimeInstanceSpec[] {
+    return [...byName.values()].filter((sp) => this.running?.runtime.specOf(sp.cfg.name) !== undefined);
   }
 
   private started(): Running {
@@ -256,9 +336,8 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
   }
 
   /** vrrp_script: results feed the trackers of every instance that tracks the script; its own result lines are logged first, as keepalived does. */
-  private trackScripts(runtime: VrrpRuntime, runnable: readonly RunnableScript[], timers: RealTimers): VrrpScriptRunner {
+  private trackScripts(runtime: VrrpRuntime, runnable: readonly RunnableScript[], timers: RealTimers, scriptStatus: ScriptStatusLog): VrrpScriptRunner {
     const { log, runner } = this.ctx;
-    const scriptStatus = new ScriptStatusLog(log);
     const scriptRunner = new VrrpScriptRunner({
       runner,
       timers,
@@ -293,16 +372,25 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
    * track_file: values read before the instances start (keepalived sets the effective priority
    * before "Entering BACKUP STATE (init)"), then followed through inotify.
    */
-  private trackFiles(runtime: VrrpRuntime): TrackFileWatcher {
-    const trackedFiles = new Set(this.wired.specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'file').map((t) => t.name)));
+  private trackFiles(runtime: VrrpRuntime, model: KeepalivedConfig, specs: readonly RuntimeInstanceSpec[]): TrackFileWatcher {
     const fileWatcher = new TrackFileWatcher(
-      this.ctx.model.trackFiles
-        .filter((tf) => trackedFiles.has(tf.name) && tf.file !== undefined)
-        .map((tf) => ({ name: tf.name, path: tf.file!, ...(tf.initFile ? { initFile: tf.initFile } : {}) })),
+      trackedFileList(model, specs),
       this.ctx.log,
       (name, value) => runtime.trackerResult({ type: 'file', name }, { value }),
     );
     fileWatcher.start();
     return fileWatcher;
   }
+}
+
+/** The track_files the instances track, as the watcher takes them. */
+function trackedFileList(model: KeepalivedConfig, specs: readonly RuntimeInstanceSpec[]): { name: string; path: string; initFile?: NonNullable<KeepalivedConfig['trackFiles'][number]['initFile']> }[] {
+  const tracked = new Set(specs.flatMap((s) => s.cfg.trackers.filter((t) => t.type === 'file').map((t) => t.name)));
+  return model.trackFiles
+    .filter((tf) => tracked.has(tf.name) && tf.file !== undefined)
+    .map((tf) => ({ name: tf.name, path: tf.file!, ...(tf.initFile ? { initFile: tf.initFile } : {}) }));
+}
+
+function sameScript(a: RunnableScript, b: RunnableScript): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -14,8 +14,8 @@ export class VipManager {
   constructor(
     private readonly instance: string,
     private readonly kernel: Kernel,
-    private readonly specs: ReadonlyMap<string, AddressSpec>,
-    private readonly routes: readonly RouteSpec[],
+    private specs: ReadonlyMap<string, AddressSpec>,
+    private routes: readonly RouteSpec[],
     private readonly log: Logger,
   ) {}
 
@@ -98,6 +98,54 @@ export class VipManager {
     // Already there: an earlier restore of ours got there first (an interface re-created while
     // the first one was pending). Still ours.
     if (this.adopted.delete(address)) this.added.add(address);
+  }
+
+  /**
+   * A reload's new address and route lists (keepalived clear_diff_vrrp_vip / _vroutes). What
+   * left the config, or changed, is removed from the kernel when we added it; with `holding`
+   * (the instance has its VIPs up) what is new, or changed, is added. An address or route in
+   * both lists with the same spec is not touched. Returns the VIPs added (they need GARPs).
+   */
+  async reconfigure(specs: ReadonlyMap<string, AddressSpec>, routes: readonly RouteSpec[], holding: boolean): Promise<string[]> {
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const oldSpecs = this.specs;
+    const oldRoutes = this.routes;
+    const gone = [...oldSpecs.keys()].filter((k) => !specs.has(k) || !same(oldSpecs.get(k), specs.get(k)));
+    for (const a of gone) {
+      const spec = oldSpecs.get(a)!;
+      if (this.added.has(a)) {
+        try {
+          await this.kernel.deleteAddress(spec);
+        } catch (e) {
+          if (!isKernelError(e, 'EADDRNOTAVAIL') && !isKernelError(e, 'ENODEV')) this.log.warn({ instance: this.instance, vip: a, err: String(e) }, 'cannot remove VIP');
+        }
+      }
+      this.added.delete(a);
+      this.adopted.delete(a);
+    }
+    // Routes are matched by their spec; the kept ones keep their "added by us" mark.
+    const kept = new Set<number>();
+    for (const i of this.routesAdded) {
+      const j = routes.findIndex((r, n) => !kept.has(n) && same(r, oldRoutes[i]));
+      if (j >= 0) {
+        kept.add(j);
+        continue;
+      }
+      try {
+        await this.kernel.deleteRoute(oldRoutes[i]);
+      } catch (e) {
+        if (!isKernelError(e, 'ESRCH') && !isKernelError(e, 'ENOENT')) this.log.warn({ instance: this.instance, err: String(e) }, 'cannot remove virtual route');
+      }
+    }
+    this.specs = specs;
+    this.routes = routes;
+    this.routesAdded = kept;
+    if (!holding) return [];
+    const fresh = [...specs.keys()].filter((k) => !this.added.has(k) && !this.adopted.has(k));
+    const before = new Set(this.added);
+    // add() also adds the routes not marked as ours yet (the new ones).
+    await this.add(fresh);
+    return fresh.filter((a) => this.added.has(a) && !before.has(a));
   }
 
   /** At stop: remove everything we added (adopted addresses stay). */

@@ -9,7 +9,8 @@ import { RateLimitedCounter, type Logger } from '../../lib/log.js';
 import type { Us } from '../../lib/units.js';
 import type { HeardAnnouncement, PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
-import { faultsOf, initialState, step } from '../fsm/step.js';
+import { faultsOf, initialState, stateNotifyActions, step } from '../fsm/step.js';
+import { initialTracking } from '../tracking.js';
 import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp, decodeArpFrame } from '../packet/arp.js';
 import { buildNaMessage, decodeNaMessage } from '../packet/ndisc.js';
@@ -150,18 +151,7 @@ export class VrrpRuntime {
     specs: readonly RuntimeInstanceSpec[],
     groups: readonly SyncGroupConfig[] = [],
   ) {
-    for (const spec of specs) {
-      const specsByVip = new Map<string, AddressSpec>([...spec.addresses].map(([k, v]) => [k, v]));
-      this.insts.set(spec.cfg.name, {
-        spec,
-        state: initialState(spec.cfg),
-        enc: new AdvertEncoder(spec.wire),
-        vips: new VipManager(spec.cfg.name, deps.kernel, specsByVip, spec.routes, deps.log),
-        chain: Promise.resolve(),
-        errors: new RateLimitedCounter(10_000),
-        suppressed: new RateLimitedCounter(10_000),
-      });
-    }
+    for (const spec of specs) this.insts.set(spec.cfg.name, this.newInst(spec));
     for (const g of groups) {
       const members = g.members.map((n) => this.insts.get(n)).filter((i): i is Inst => i !== undefined);
       if (members.length === 0) continue;
@@ -177,6 +167,19 @@ export class VrrpRuntime {
       undefined,
       deps.oneShot,
     );
+  }
+
+  private newInst(spec: RuntimeInstanceSpec): Inst {
+    const specsByVip = new Map<string, AddressSpec>([...spec.addresses].map(([k, v]) => [k, v]));
+    return {
+      spec,
+      state: initialState(spec.cfg),
+      enc: new AdvertEncoder(spec.wire),
+      vips: new VipManager(spec.cfg.name, this.deps.kernel, specsByVip, spec.routes, this.deps.log),
+      chain: Promise.resolve(),
+      errors: new RateLimitedCounter(10_000),
+      suppressed: new RateLimitedCounter(10_000),
+    };
   }
 
   /** Follow every action (tests, status views, the demo). */
@@ -409,6 +412,93 @@ export class VrrpRuntime {
     inst.socket = undefined;
   }
 
+  // --- reload (core/reload.ts): instances added, removed and changed in place -----------------
+
+  /** The spec an instance runs with now (a reload may have replaced the one it started with). */
+  specOf(instance: string): RuntimeInstanceSpec | undefined {
+    return this.insts.get(instance)?.spec;
+  }
+
+  /** True when the instance is a member of a vrrp_sync_group. */
+  inGroup(instance: string): boolean {
+    return this.insts.get(instance)?.group !== undefined;
+  }
+
+  /** A reload added this instance: it starts as at start-up (outside any sync group). */
+  addInstance(spec: RuntimeInstanceSpec): void {
+    const name = spec.cfg.name;
+    if (this.insts.has(name)) throw new Error(`instance ${name} already runs`);
+    const inst = this.newInst(spec);
+    this.insts.set(name, inst);
+    if (!this.started || this.stopping) return;
+    this.attachSocket(inst);
+    this.dispatch(name, { kind: 'startup' });
+  }
+
+  /**
+   * A reload removed this instance (keepalived clear_diff_vrrp): a master sends a priority-0
+   * advert and its VIPs go; then the DELETED notify when notify_deleted is configured, else
+   * FAULT (unless it already was in FAULT). No STOP notify. Resolves when the VIPs are gone.
+   */
+  async removeInstance(name: string): Promise<void> {
+    const inst = this.insts.get(name);
+    if (!inst) return;
+    if (inst.group) throw new Error(`instance ${name} is in sync group ${inst.group.cfg.name}: not removed by a reload`);
+    const { cfg } = inst.spec;
+    const was = inst.state.state;
+    this.timers.delete(name);
+    if (was === 'MASTER') this.sendAdvert(inst, 0);
+    // From here no packet or timer reaches it.
+    this.insts.delete(name);
+    this.detachSocket(inst, inst.spec);
+    await inst.chain;
+    await inst.vips.removeAll();
+    this.deps.log.info({ instance: name, state: was }, `(${name}) removed by the reload${was === 'MASTER' ? ': sent priority 0, virtual addresses removed' : ''}`);
+    const deleted = cfg.notify.deleted !== undefined;
+    if (deleted || was !== 'FAULT') {
+      for (const a of stateNotifyActions(cfg.notify, 'INSTANCE', name, deleted ? 'DELETED' : 'FAULT', inst.state.effectivePriority)) this.execute(inst, a);
+    }
+  }
+
+  /**
+   * A reload kept this instance (same VRID, family, interface and addressing; same name) with a
+   * changed config: the state, timers and counters stay; the new config applies from now on
+   * (advert contents and interval, notify scripts, trackers, preemption). A changed priority
+   * goes through the FSM (as an admin priority change: it may preempt or yield); VIPs and routes
+   * are diffed, added ones get gratuitous ARP/NA when the instance holds its VIPs. Resolves when
+   * the address changes are done.
+   */
+  async updateInstance(next: RuntimeInstanceSpec): Promise<void> {
+    const name = next.cfg.name;
+    const inst = this.insts.get(name);
+    if (!inst) throw new Error(`instance ${name} does not run`);
+    const old = inst.spec;
+    const trackersChanged = JSON.stringify(old.cfg.trackers) !== JSON.stringify(next.cfg.trackers);
+    if (trackersChanged) {
+      // Trackers are kept by kind and name: a tracker in both lists keeps what it last reported.
+      const prev = old.cfg.trackers.map((t, i) => [`${t.type}:${t.name}`, inst.state.track.entries[i]] as const);
+      const fresh = initialTracking(next.cfg.trackers).entries;
+      const entries = next.cfg.trackers.map((t, i) => prev.find(([k]) => k === `${t.type}:${t.name}`)?.[1] ?? fresh[i]);
+      inst.state = { ...inst.state, track: { entries } };
+    }
+    const socketChanged = this.started && JSON.stringify(this.socketSpecOf(old)) !== JSON.stringify(this.socketSpecOf(next));
+    if (socketChanged) this.detachSocket(inst, old);
+    inst.spec = next;
+    inst.enc = new AdvertEncoder(next.wire);
+    if (socketChanged) this.attachSocket(inst);
+    if (trackersChanged || old.cfg.priority !== next.cfg.priority) {
+      // A priority the config did not change keeps what the FSM made of it (the two-owners workaround).
+      const base = old.cfg.priority !== next.cfg.priority ? next.cfg.priority : inst.state.basePriority;
+      this.dispatch(name, { kind: 'priorityChanged', priority: base });
+    }
+    const done = inst.chain.then(async () => {
+      const added = await inst.vips.reconfigure(new Map(next.addresses), next.routes, inst.state.vipsSet && inst.state.state === 'MASTER');
+      if (added.length > 0) await this.sendGratuitous(inst, added.map((a) => IpAddress.parse(a, LENIENT)!), next.cfg.garp.masterRepeat);
+    });
+    inst.chain = done;
+    await done;
+  }
+
   faultChanged(instance: string, source: string, fault: boolean): void {
     if (this.insts.has(instance)) this.dispatch(instance, { kind: 'faultChanged', source, fault });
   }
@@ -434,18 +524,23 @@ export class VrrpRuntime {
     return `${s.family}/${s.ifindex}/${s.group ?? 'unicast'}/${s.bindAddress ?? ''}/${s.protocol ?? 112}`;
   }
 
-  private attachSocket(inst: Inst): void {
-    const { cfg } = inst.spec;
+  private socketSpecOf(s: RuntimeInstanceSpec): VrrpSocketSpec {
+    const { cfg } = s;
     const unicast = cfg.unicastPeers.length > 0;
-    const spec: VrrpSocketSpec = {
+    return {
       family: cfg.family,
-      ifname: inst.spec.ifname,
-      ifindex: inst.spec.ifindex,
-      ...(unicast ? {} : { group: inst.spec.wire.group.text }),
-      ...(unicast && inst.spec.bindAddress ? { bindAddress: inst.spec.bindAddress } : {}),
-      ...(cfg.family === 'inet6' ? { source6: inst.spec.wire.src.text } : {}),
+      ifname: s.ifname,
+      ifindex: s.ifindex,
+      ...(unicast ? {} : { group: s.wire.group.text }),
+      ...(unicast && s.bindAddress ? { bindAddress: s.bindAddress } : {}),
+      ...(cfg.family === 'inet6' ? { source6: s.wire.src.text } : {}),
       ...(cfg.family === 'inet' && cfg.authType === 2 ? { protocol: 51 } : {}),
     };
+  }
+
+  private attachSocket(inst: Inst): void {
+    const { cfg } = inst.spec;
+    const spec = this.socketSpecOf(inst.spec);
     const key = this.socketKey(spec);
     let entry = this.sockets.get(key);
     if (!entry) {

@@ -28,7 +28,7 @@ describe('an empty configuration (ours and keepalived 2.2.7)', () => {
       expect(existsSync(join(k.dir, 'vrrp.pid'))).toBe(false);
       expect(readFileSync(a.pidFile, 'utf8').trim()).toBe(String(a.child.pid));
       expect(existsSync(a.vrrpPidFile)).toBe(false);
-      // HUP (reload, not implemented yet) does not stop it either. (The dump signals are
+      // HUP (a reload of the same empty config) does not stop it either. (The dump signals are
       // exercised in signals.test.ts, the one file that writes /tmp/keepalived.*.)
       a.signal('SIGHUP');
       await sleep(500);

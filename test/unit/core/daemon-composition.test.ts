@@ -162,7 +162,7 @@ describe('startDaemon: shared parts and the VRRP subsystem', () => {
 });
 
 describe('VrrpSubsystem.reload', () => {
-  it('is rejected with a reason until lossless reload exists', async () => {
+  it('is rejected with a reason before the subsystem runs (test/unit/core/reload.test.ts covers a running one)', async () => {
     const { node } = setup();
     const a = node('a', 11, { 'keepalived.conf': '' });
     const { model, tree } = runConfigTest(join(a.dir, 'keepalived.conf'), { configId: 'a' });
@@ -179,7 +179,7 @@ describe('VrrpSubsystem.reload', () => {
     });
     const outcome = await v.reload(model!, model!);
     expect(outcome.kind).toBe('rejected');
-    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(/not implemented/);
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(/not running/);
     expect(v.status()).toEqual({ instances: [] });
   });
 });
