@@ -80,7 +80,7 @@ export function startKeepalived(lab: Lab, host: string, config: string, extraArg
   writeFileSync(conf, config);
   const child = lab.spawn(host, [
     'keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf,
-    '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid'),
+    '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid'), '-b', join(dir, 'bfd.pid'),
     ...extraArgs,
   ]);
   const w = watchProcess(child);
