@@ -396,7 +396,7 @@ describe('-t checks the running host like keepalived -t (same namespace set-up, 
     const pid = (n: string) => join(dir, `dt-${n}.pid`);
     const [ka, us] = await Promise.all([
       // keepalived's VRRP process only, in its own namespace; it exits at start-up.
-      runInNetns(['keepalived', '-n', '-l', '--vrrp', '-f', file, '-p', pid('kp'), '-r', pid('kr'), '-c', pid('kc')], { interfaces: ['eth0'], timeoutMs: 30_000 }),
+      runInNetns(['keepalived', '-n', '-l', '--vrrp', '-f', file, '-p', pid('kp'), '-r', pid('kr'), '-c', pid('kc'), '-b', pid('kb')], { interfaces: ['eth0'], timeoutMs: 30_000 }),
       runInNetns([process.execPath, '--import', 'tsx', mainTs, '-f', file, '-p', pid('p'), '-r', pid('r')], {
         interfaces: ['eth0'],
         cwd: repoRoot,

@@ -175,7 +175,7 @@ ip netns exec "$NSB" tcpdump -i kb0 -U -n -s 0 -w "$work/cap.pcap" 2>"$work/tcpd
 td_pid=$!
 sleep 1
 ip netns exec "$NSA" keepalived -n -l -D -P -G -f "$work/keepalived.conf" \
-  -p "$work/ka.pid" -r "$work/vrrp.pid" >"$work/keepalived.log" 2>&1 &
+  -p "$work/ka.pid" -r "$work/vrrp.pid" -c "$work/check.pid" -b "$work/bfd.pid" >"$work/keepalived.log" 2>&1 &
 ka_pid=$!
 # Backups become master after 3 x advert_int + skew (~3.6 s at 1 s); give all a few adverts.
 sleep 7

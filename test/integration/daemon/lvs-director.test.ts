@@ -103,7 +103,7 @@ describe('the LVS director on a host without IPVS', () => {
       // keepalived -C (the peer helper starts it with --vrrp, which together with -C runs nothing).
       const kdir = nodeDir('k');
       writeFileSync(join(kdir, 'keepalived.conf'), config(kdir));
-      const kChild = lab.spawn('k', ['keepalived', '-n', '-l', '-C', '-f', join(kdir, 'keepalived.conf'), '-p', join(kdir, 'k.pid'), '-r', join(kdir, 'v.pid'), '-c', join(kdir, 'c.pid')]);
+      const kChild = lab.spawn('k', ['keepalived', '-n', '-l', '-C', '-f', join(kdir, 'keepalived.conf'), '-p', join(kdir, 'k.pid'), '-r', join(kdir, 'v.pid'), '-c', join(kdir, 'c.pid'), '-b', join(kdir, 'b.pid')]);
       const k = watchProcess(kChild);
       kProcs.push(kChild);
       const kLine = await k.waitFor(/IPVS: Can't initialize ipvs/, 15_000);

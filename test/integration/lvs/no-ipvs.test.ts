@@ -104,7 +104,7 @@ describe('LVS without IPVS in the kernel, beside keepalived 2.2.7', () => {
     dir = mkdtempSync(join(tmpdir(), 'kt-lvs-'));
     const conf = join(dir, 'keepalived.conf');
     writeFileSync(conf, CONF);
-    const child = lab.spawn('a', ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')]);
+    const child = lab.spawn('a', ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid'), '-b', join(dir, 'b.pid')]);
     const peer = watchProcess(child);
     const theirs = await peer.waitFor(/IPVS: Can't initialize ipvs: /, 20_000);
     await peer.exited();

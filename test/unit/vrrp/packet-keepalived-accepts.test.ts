@@ -224,7 +224,7 @@ describe('keepalived 2.2.7 accepts adverts built by our encoders', () => {
         const log = join(work, 'keepalived.log');
 
         ka = spawn('ip', ['netns', 'exec', nsA, 'keepalived', '-n', '-l', '-D', '-P', '-G', '-f', conf,
-          '-p', join(work, 'ka.pid'), '-r', join(work, 'vrrp.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+          '-p', join(work, 'ka.pid'), '-r', join(work, 'vrrp.pid'), '-c', join(work, 'check.pid'), '-b', join(work, 'bfd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
         const chunks: string[] = [];
         ka.stdout!.on('data', (d: Buffer) => chunks.push(d.toString()));
         ka.stderr!.on('data', (d: Buffer) => chunks.push(d.toString()));
