@@ -7,6 +7,9 @@
 //   DIR/keepalived-ts.mjs        the executable (scripts/bin-entry.mjs): runs the bundle with the cache
 //   DIR/keepalived-ts.cjs        the bundle; its first line is its build id (a hash of the bundle)
 //   DIR/keepalived-ts.cjs.cache  the build id, then V8's code cache (scripts/code-cache.mjs)
+//   DIR/keepalived-ts.blob       V8 startup snapshot of the evaluated bundle (scripts/snapshot.mjs),
+//   DIR/keepalived-ts.blob.id    what it was made from, and DIR/keepalived-ts, the launcher that
+//                                runs it (scripts/launcher.sh); not shipped in the package (ADR 0026)
 //
 //   node scripts/bundle.mjs [--outdir DIR]     (default dist/bin: dist/bin/keepalived-ts.mjs)
 //
@@ -166,7 +169,7 @@ const c = spawnSync(process.execPath, [join(repo, 'scripts/code-cache.mjs'), bun
 if (c.status !== 0 || !existsSync(`${bundleFile}.cache`)) {
   throw new Error(`code cache for ${bundleFile} not written (exit ${c.status}):\n${c.stdout}${c.stderr}`);
 }
-// The startup snapshot and the launcher that runs it (the package's bin).
+// The startup snapshot and the launcher that runs it (not the package's bin: see scripts/snapshot.mjs).
 const snap = spawnSync(process.execPath, [join(repo, 'scripts/snapshot.mjs'), outdir], { cwd: repo, env, encoding: 'utf8' });
 if (snap.status !== 0) throw new Error(`startup snapshot for ${bundleFile} not written (exit ${snap.status}):\n${snap.stdout}${snap.stderr}`);
 const launcher = join(outdir, 'keepalived-ts');

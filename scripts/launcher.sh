@@ -1,7 +1,8 @@
 #!/bin/sh
-# The `keepalived-ts` command (copied to dist/bin/keepalived-ts by scripts/bundle.mjs): runs Node
-# on the startup snapshot beside it (keepalived-ts.blob, scripts/snapshot.mjs), which holds the
-# bundle already evaluated. A script cannot give Node --snapshot-blob for its own process, hence
+# dist/bin/keepalived-ts (copied there by scripts/bundle.mjs; not the package's bin, which stays
+# keepalived-ts.mjs: see scripts/snapshot.mjs): runs Node on the startup snapshot beside it
+# (keepalived-ts.blob, scripts/snapshot.mjs), which holds the bundle already evaluated. A script
+# cannot give Node --snapshot-blob for its own process, hence
 # this shell launcher; it execs, so the daemon keeps this process's pid.
 #
 # The snapshot is used only when keepalived-ts.blob.id says it was made from the bundle beside it

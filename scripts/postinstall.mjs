@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // Runs after `npm install`, in two different places:
 //   * a source checkout (grammar/ is present): builds everything, as `npm run build` does;
-//   * an installed package (`npm install -g ./keepalived-ts-X.Y.Z.tgz`): no code is built. The
-//     package ships the bundle (dist/bin) and the N-API addon compiled for linux-x64; this checks
-//     that the addon loads on this host, so a wrong architecture fails the install with one clear
-//     line instead of failing the daemon's first start, and makes the bundle's V8 startup
-//     snapshot with this Node (scripts/snapshot.mjs; a failure there is a warning).
+//   * an installed package (`npm install -g ./keepalived-ts-X.Y.Z.tgz`): nothing is built. The
+//     package ships the bundle (dist/bin) and the N-API addon compiled for linux-x64; this only
+//     checks that the addon loads on this host, so a wrong architecture fails the install with
+//     one clear line instead of failing the daemon's first start.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,11 +29,4 @@ try {
   process.dlopen({ exports: {} }, addon);
 } catch (e) {
   fail(`cannot load ${addon} on this host (${process.arch}): ${e instanceof Error ? e.message : String(e)}`);
-}
-// The startup snapshot the launcher (the bin) runs is made here, by the Node that installs the
-// package: a snapshot is tied to one Node binary, so the package does not ship one. Without it
-// the command still works (one line at each start, then the code-cache path).
-const snap = spawnSync(process.execPath, [join(root, 'scripts', 'snapshot.mjs'), join(root, 'dist', 'bin')], { encoding: 'utf8' });
-if (snap.status !== 0) {
-  console.error(`keepalived-ts: warning: the startup snapshot was not made (${(snap.stderr || snap.stdout || '').trim().split('\n').pop()}); the command starts without it`);
 }

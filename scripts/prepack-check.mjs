@@ -15,7 +15,6 @@ const newest = (dir, exts) => {
 };
 const parts = [
   { file: 'dist/bin/keepalived-ts.mjs', from: ['src', ['.ts']], build: 'npm run build:bundle' },
-  { file: 'dist/bin/keepalived-ts', from: ['scripts', ['launcher.sh']], build: 'npm run build:bundle' },
   { file: 'build/Release/keepalived_ts_native.node', from: ['native', ['.cc', '.h']], build: 'npm run build:native' },
   { file: 'man/keepalived-ts.8' },
 ];

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Writes the V8 startup snapshot of the bundle (DIR/keepalived-ts.blob) that the package's bin,
-// the launcher DIR/keepalived-ts (scripts/launcher.sh), runs with `node --snapshot-blob`: the
-// bundle already evaluated, its modules initialised (the daemon's too), so a start compiles and
-// initialises nothing before our main runs.
+// Writes the V8 startup snapshot of the bundle (DIR/keepalived-ts.blob) that the launcher
+// DIR/keepalived-ts (scripts/launcher.sh) runs with `node --snapshot-blob`: the bundle already
+// evaluated, its modules initialised (the daemon's too), so a start compiles and initialises
+// nothing before our main runs. Measured on Node 20 it starts slower than the code-cache
+// executable (docs/BENCHMARKS.md, "Start-up from a V8 startup snapshot"; ADR 0026), so the
+// package's bin stays keepalived-ts.mjs and the package ships neither the launcher nor the blob;
+// both are built and tested so the switch is one line in package.json when a Node loads
+// snapshots faster.
 //
 //   node scripts/snapshot.mjs DIR        (DIR holds keepalived-ts.cjs, from scripts/bundle.mjs)
 //

@@ -122,7 +122,7 @@ export function startDaemon(lab, impl, host, config, dist, cmd = [process.execPa
   const argv =
     impl === 'ours'
       ? [...cmd, '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')]
-      : ['keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')];
+      : ['keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid'), '-b', join(dir, 'b.pid')];
   const spawnedAt = wallS();
   // Without NODE_EXTRA_CA_CERTS: a developer or CI shell may set it, and Node then parses that CA
   // bundle at every start (~80 ms of CPU here) before any of our code runs; a daemon started by

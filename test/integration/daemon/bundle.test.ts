@@ -5,7 +5,7 @@
 // Master_Down_Interval), holds its VIP, and on SIGTERM exits 0 with the VIP removed. V8's code
 // cache beside the bundle is used only when it was written for that very bundle: a missing cache,
 // one written for another build or one V8 refuses gives one line on stderr and the same answers.
-// The package bin is the launcher beside it (scripts/launcher.sh), which runs Node on the bundle's
+// The launcher beside it (scripts/launcher.sh; not the package's bin yet) runs Node on the bundle's
 // V8 startup snapshot (scripts/snapshot.mjs): it answers as the code-cache executable does, its
 // daemon becomes MASTER in a lab namespace with the launcher's pid, and a snapshot that is missing
 // or was made from another bundle or by another Node gives one line and the code-cache path.
@@ -120,7 +120,7 @@ describe('the bundled executable (scripts/bundle.mjs)', () => {
     );
   });
 
-  it('the launcher (the package bin) runs the startup snapshot: --help, -v and -t answer as the code-cache executable does, with no line about the snapshot', { timeout: 60_000 }, () => {
+  it('the launcher runs the startup snapshot: --help, -v and -t answer as the code-cache executable does, with no line about the snapshot', { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'kt-launcher-'));
     try {
       const bin = join(outRoot, 'bin');
