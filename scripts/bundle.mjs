@@ -7,6 +7,9 @@
 //   DIR/keepalived-ts.mjs        the executable (scripts/bin-entry.mjs): runs the bundle with the cache
 //   DIR/keepalived-ts.cjs        the bundle; its first line is its build id (a hash of the bundle)
 //   DIR/keepalived-ts.cjs.cache  the build id, then V8's code cache (scripts/code-cache.mjs)
+//   DIR/keepalived-ts.blob       V8 startup snapshot of the evaluated bundle (scripts/snapshot.mjs),
+//   DIR/keepalived-ts.blob.id    what it was made from, and DIR/keepalived-ts, the launcher that
+//                                runs it (scripts/launcher.sh); not shipped in the package (ADR 0026)
 //
 //   node scripts/bundle.mjs [--outdir DIR]     (default dist/bin: dist/bin/keepalived-ts.mjs)
 //
@@ -46,11 +49,39 @@ const entryNoHashbang = {
   name: 'entry-no-hashbang',
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]main\.ts$/ }, (a) => ({
-      contents: readFileSync(a.path, 'utf8').replace(/^#!.*/, '//'),
+      contents: mainAsFunction(readFileSync(a.path, 'utf8').replace(/^#!.*/, '//')),
       loader: 'ts',
     }));
   },
 };
+// The startup snapshot (scripts/snapshot.mjs) evaluates the bundle at build time but must not run
+// the command: main.ts's statements after its imports become the body of __ktMain (opened on the
+// last import's line, so line numbers hold), and __ktPreload runs main.ts's lazy `import()`s, so
+// the snapshot can hold the daemon's modules initialised too. When the snapshot builder has set
+// globalThis.__ktSnapshotBuild it receives both; otherwise (the code-cache path) __ktMain runs
+// at once, as main.ts's top level did.
+function mainAsFunction(src) {
+  const lines = src.split('\n');
+  let last = -1;
+  for (let n = 0; n < lines.length; n++) if (/^(import\b.*|\}\s*)from\s+'[^']+';\s*$|^import\s+'[^']+';\s*$/.test(lines[n])) last = n;
+  if (last < 0) throw new Error('src/cli/main.ts: no import line found; update mainAsFunction in scripts/bundle.mjs');
+  const body = lines.slice(last + 1).join('\n');
+  // A top-level import/export after the first statement could not move into a function (and a
+  // top-level await would not compile there: esbuild then says so).
+  if (/^(export|import)\s/m.test(body)) throw new Error('src/cli/main.ts: an import/export after its statements; update mainAsFunction in scripts/bundle.mjs');
+  const lazy = [...new Set([...body.matchAll(/\bimport\('([^']+)'\)/g)].map((m) => m[1]))];
+  return [
+    ...lines.slice(0, last),
+    `${lines[last]} function __ktMain(): void {`,
+    body,
+    '}',
+    `const __ktPreload = (): Promise<unknown> => Promise.all([${lazy.map((l) => `import(${JSON.stringify(l)})`).join(', ')}]);`,
+    'const __ktHook = (globalThis as { __ktSnapshotBuild?: (m: () => void, p: () => Promise<unknown>) => void }).__ktSnapshotBuild;',
+    "if (typeof __ktHook === 'function') __ktHook(__ktMain, __ktPreload);",
+    'else __ktMain();',
+    '',
+  ].join('\n');
+}
 const grammarStatic = {
   name: 'grammar-static-import',
   setup(b) {
@@ -95,8 +126,10 @@ const result = await build({
   plugins: [netlinkBinding, grammarStatic, entryNoHashbang],
   // Run as CommonJS (by scripts/bin-entry.mjs), the bundle has __filename but no import.meta:
   // the addon, the package version and the netlink package are found from the bundle's own location.
-  define: { 'import.meta.url': '__ktImportMetaUrl' },
-  banner: { js: `${ID_PREFIX}${PLACEHOLDER}\n'use strict'; const __ktImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+  // A getter, not a value: in the startup snapshot the bundle was evaluated where it was built, and
+  // the snapshot's main sets globalThis.__ktBundleFile to where it runs from.
+  define: { 'import.meta.url': '__ktMeta.url' },
+  banner: { js: `${ID_PREFIX}${PLACEHOLDER}\n'use strict'; const __ktMeta = { get url() { return require('node:url').pathToFileURL(globalThis.__ktBundleFile ?? __filename).href; } };` },
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,
@@ -137,4 +170,11 @@ const c = spawnSync(process.execPath, [join(repo, 'scripts/code-cache.mjs'), bun
 if (c.status !== 0 || !existsSync(`${bundleFile}.cache`)) {
   throw new Error(`code cache for ${bundleFile} not written (exit ${c.status}):\n${c.stdout}${c.stderr}`);
 }
+// The startup snapshot and the launcher that runs it (not the package's bin: see scripts/snapshot.mjs).
+const snap = spawnSync(process.execPath, [join(repo, 'scripts/snapshot.mjs'), outdir], { cwd: repo, env, encoding: 'utf8' });
+if (snap.status !== 0) throw new Error(`startup snapshot for ${bundleFile} not written (exit ${snap.status}):\n${snap.stdout}${snap.stderr}`);
+const launcher = join(outdir, 'keepalived-ts');
+copyFileSync(join(repo, 'scripts/launcher.sh'), launcher);
+chmodSync(launcher, 0o755);
+process.stdout.write(snap.stdout);
 console.log(`bundled ${Object.keys(result.metafile.inputs).length} modules into ${bundleFile} (build ${id.slice(0, 12)}), code cache ${readFileSync(`${bundleFile}.cache`).length} bytes; executable ${entry}`);

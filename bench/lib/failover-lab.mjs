@@ -113,15 +113,16 @@ export function ourCli(dist) {
   return existsSync(bundle) ? bundle : join(dist, 'src/cli/main.js');
 }
 
-export function startDaemon(lab, impl, host, config, dist) {
+/** `cmd`, when given, is the argv prefix that runs ours (e.g. the launcher `DIST/bin/keepalived-ts`). */
+export function startDaemon(lab, impl, host, config, dist, cmd = [process.execPath, ourCli(dist)]) {
   const dir = mkdtempSync(join(tmpdir(), `kt-bench-${impl}-`));
   chmodSync(dir, 0o755);
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, config);
   const argv =
     impl === 'ours'
-      ? [process.execPath, ourCli(dist), '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')]
-      : ['keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')];
+      ? [...cmd, '-f', conf, '-l', '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')]
+      : ['keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid'), '-b', join(dir, 'b.pid')];
   const spawnedAt = wallS();
   // Without NODE_EXTRA_CA_CERTS: a developer or CI shell may set it, and Node then parses that CA
   // bundle at every start (~80 ms of CPU here) before any of our code runs; a daemon started by
