@@ -65,7 +65,7 @@ describe('notify compatibility with keepalived 2.2.7', () => {
         `  notify_master "${lines.notifyMaster}"\n  notify_backup "${lines.notifyBackup}"\n  notify_stop "${lines.notifyStop}"\n  notify "${lines.notify}"\n}\n`,
     );
     await withVethNs('Hi', async (ns) => {
-      const ka = spawn('ip', ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-G', '-P', '-f', conf, '-p', join(tmp.path, 'ka.pid'), '-r', join(tmp.path, 'ka.vrrp.pid')], {
+      const ka = spawn('ip', ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-G', '-P', '-f', conf, '-p', join(tmp.path, 'ka.pid'), '-r', join(tmp.path, 'ka.vrrp.pid'), '-c', join(tmp.path, 'ka.check.pid'), '-b', join(tmp.path, 'ka.bfd.pid')], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let kaLog = '';

@@ -128,7 +128,7 @@ async function keepalivedLog(enable: boolean): Promise<string[]> {
   return withVethNs(`h${enable ? 's' : 'n'}`, async (ns) => {
     const ka = spawn(
       'ip',
-      ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', conf, '-p', join(dir, `${ns}.pid`), '-r', join(dir, `${ns}.vrrp.pid`)],
+      ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', conf, '-p', join(dir, `${ns}.pid`), '-r', join(dir, `${ns}.vrrp.pid`), '-c', join(dir, `${ns}.check.pid`), '-b', join(dir, `${ns}.bfd.pid`)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let text = '';
