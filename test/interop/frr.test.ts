@@ -5,7 +5,7 @@
 // a capture on the lab's bridge by tshark: every checksum good, the same header fields, and our
 // daemon logged no dropped advert.
 import { describe, expect } from 'vitest';
-import { decodeVrrp, linkLocalOf, startCapture, type DecodedVrrp } from './interop-lab.js';
+import { decodeVrrp, linkLocalOf, startCapture, type Capture, type DecodedVrrp } from './interop-lab.js';
 import { hasFrr, startFrr, virtualMac, type FrrRouter } from './frr-peer.js';
 import { caseConfig, timesMs, type Case } from './scenario.js';
 import { hasTcpdump, hasTshark } from '../helpers/require.js';
@@ -63,6 +63,18 @@ function checkWire(c: FrrCase, pkts: DecodedVrrp[], who: string): void {
   }
 }
 
+/** Stops the capture and splits its adverts by sender (ours by source address, FRR's by its virtual MAC), each checked on the wire. */
+async function capturedAdverts(f: NetnsFixture, c: FrrCase, cap: Capture): Promise<{ oursPkts: DecodedVrrp[]; frrPkts: DecodedVrrp[] }> {
+  await cap.stop();
+  const pkts = decodeVrrp(cap.file);
+  const src = c.family === 'inet6' ? linkLocalOf(f.lab, 't') : '192.0.2.11';
+  const oursPkts = pkts.filter((p) => p.src === src);
+  const frrPkts = pkts.filter((p) => p.ethSrc === virtualMac(c.family, 51));
+  checkWire(c, oursPkts, 'keepalived-ts');
+  checkWire(c, frrPkts, 'FRR');
+  return { oursPkts, frrPkts };
+}
+
 /** Time (ms, capture clock) from `from`'s priority-0 advert to the first advert of `to` after it. */
 function afterPriorityZero(from: DecodedVrrp[], to: DecodedVrrp[]): number {
   const p0 = from.find((p) => p.prio === 0);
@@ -116,14 +128,7 @@ describe.each(CASES)('interop with FRR vrrpd 8.4.4: $label', (c) => {
     await waitVip(f.lab, 't', vip, true, timesMs(c, LOW).down + FAILOVER_SLACK_MS);
     console.log(`[measure] FRR ${c.label}: kill -9 FRR -> VIP on ours (poll): ${(performance.now() - tKill).toFixed(0)} ms`);
     await sleep(3 * adv);
-    await cap.stop();
-
-    const pkts = decodeVrrp(cap.file);
-    const src = c.family === 'inet6' ? linkLocalOf(f.lab, 't') : '192.0.2.11';
-    const oursPkts = pkts.filter((p) => p.src === src);
-    const frrPkts = pkts.filter((p) => p.ethSrc === virtualMac(c.family, 51));
-    checkWire(c, frrPkts, 'FRR');
-    checkWire(c, oursPkts, 'keepalived-ts');
+    const { oursPkts, frrPkts } = await capturedAdverts(f, c, cap);
     expect(new Set(frrPkts.map((p) => p.prio))).toEqual(new Set([HIGH, 0]));
     expect(new Set(oursPkts.map((p) => p.prio))).toEqual(new Set([LOW]));
     // FRR's priority-0 advert: we take over after our Skew_Time, well before Master_Down_Interval.
@@ -171,14 +176,7 @@ describe.each(CASES)('interop with FRR vrrpd 8.4.4: $label', (c) => {
     await frr.waitStatus('Master', timesMs(c, LOW).down + FAILOVER_SLACK_MS);
     console.log(`[measure] FRR ${c.label}: kill -9 ours -> FRR Master (poll): ${(performance.now() - tKill).toFixed(0)} ms`);
     await sleep(3 * adv);
-    await cap.stop();
-
-    const pkts = decodeVrrp(cap.file);
-    const src = c.family === 'inet6' ? linkLocalOf(f.lab, 't') : '192.0.2.11';
-    const oursPkts = pkts.filter((p) => p.src === src);
-    const frrPkts = pkts.filter((p) => p.ethSrc === virtualMac(c.family, 51));
-    checkWire(c, oursPkts, 'keepalived-ts');
-    checkWire(c, frrPkts, 'FRR');
+    const { oursPkts, frrPkts } = await capturedAdverts(f, c, cap);
     expect(new Set(oursPkts.map((p) => p.prio))).toEqual(new Set([HIGH, 0]));
     expect(oursPkts.filter((p) => p.prio === 0)).toHaveLength(1);
     expect(new Set(frrPkts.map((p) => p.prio))).toEqual(new Set([LOW]));
