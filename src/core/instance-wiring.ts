@@ -172,8 +172,11 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
     }
     const sockLink = vmac && !xmitBase ? vmac : link;
     const addresses = new Map<string, AddressSpec & { ifindex: number }>();
+    // VIPs without a dev go on a VMAC; with use_ipvlan keepalived 2.2.7 leaves them on the
+    // configured interface (only its own address goes on the ipvlan).
+    const vipDev = vmac && !vi.useIpvlan ? vmac.name : ifname;
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
-      const s = vipSpec(v, vmac?.name ?? ifname, ifindexOf);
+      const s = vipSpec(v, vipDev, ifindexOf);
       if (s) addresses.set(v.ip.address.text, s);
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }

@@ -18,7 +18,8 @@
 // mode with the configured flag (bridge: none, private, vepa) over the interface, created up; the
 // name as for a VMAC (the configured one, else vrrp.VRID ...); an L2 ipvlan over the same
 // interface with the same flag (and name and address when configured) is adopted; the configured
-// address goes on it (it is the adverts' source too); IPv6 off on an IPv4 one unless eVIPs of the
+// address goes on it (it is the adverts' source too; the VIPs stay on the configured interface,
+// as keepalived 2.2.7 places them: only a VMAC takes them); IPv6 off on an IPv4 one unless eVIPs of the
 // other family; no ARP sysctls (keepalived sets none for an ipvlan); deleted at stop.
 import type { Kernel, LinkInfo } from '../../kernel/kernel.js';
 import { KernelError } from '../../kernel/errors.js';
