@@ -5,7 +5,8 @@
 // (`ip -d -j link`), its addresses and disable_ipv6, the adverts' source addresses (tcpdump on
 // the bridge), what is left after stop; and VRRP between the two both ways round (ours master
 // with keepalived backup, keepalived master after ours stops, ours preempting it again). A second
-// phase runs an IPv4 use_ipvlan without an address, which both hold in FAULT.
+// phase runs an IPv4 use_ipvlan without an address, which both hold in FAULT; a third takes each
+// daemon alone through eth0 down/up and its ipvlan deleted behind its back.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
@@ -90,6 +91,26 @@ kill -TERM $K; wait $K
 kill -TERM $A; wait $A; echo $? > a-fault.exit
 sleep 1
 snap fault-stopped 52
+# Phase 3: link events, each daemon alone on its own VRID: eth0 down and up, then the ipvlan deleted.
+kstart k-ev.conf k-ev.log
+astart a-ev.conf a-ev.log
+waitfor k-ev.log 'Entering MASTER STATE' 1 60
+waitfor a-ev.log 'Entering MASTER STATE' 1 180
+ip -n a link set eth0 down; ip -n k link set eth0 down
+waitfor k-ev.log 'ntering FAULT' 1 30
+waitfor a-ev.log 'ntering FAULT' 1 30
+sleep 2
+snap ev-down 53
+ip -n a link set eth0 up; ip -n k link set eth0 up
+waitfor k-ev.log 'Entering MASTER STATE' 2 60
+waitfor a-ev.log 'Entering MASTER STATE' 2 60
+ip -n a link del vrrp.53; ip -n k link del vrrp.54
+sleep 10
+snap ev-deleted 53
+kill -TERM $K; wait $K
+kill -TERM $A; wait $A
+sleep 1
+snap ev-stopped 53
 echo done >> steps.txt
 `;
 
@@ -107,7 +128,7 @@ const file = (name: string): string => {
   if (!b) throw new Error(`the VM left no ${name} (exit ${vm?.exitCode}, timed out ${vm?.timedOut})\n${vm?.output ?? ''}\n${vm?.files.get('steps.txt')?.toString() ?? ''}`);
   return b.toString('utf8');
 };
-const context = () => ['steps.txt', 'a1.log', 'a2.log', 'k.log', 'a-fault.log', 'k-fault.log'].map((n) => `--- ${n}\n${vm?.files.get(n)?.toString().slice(-2500) ?? '(none)'}`).join('\n');
+const context = () => ['steps.txt', 'a1.log', 'a2.log', 'k.log', 'a-fault.log', 'k-fault.log', 'a-ev.log', 'k-ev.log'].map((n) => `--- ${n}\n${vm?.files.get(n)?.toString().slice(-2500) ?? '(none)'}`).join('\n');
 const linksOf = (tag: string, h: string) => JSON.parse(file(`link.${tag}.${h}.json`)) as LinkJson[];
 const addrsOf = (tag: string, h: string, dev: string) =>
   ((JSON.parse(file(`addr.${tag}.${h}.json`)) as LinkJson[]).find((l) => l.ifname === dev)?.addr_info ?? [])
@@ -132,6 +153,8 @@ describe('use_ipvlan against keepalived 2.2.7 (qemu VM)', () => {
         'a.conf': conf(51, 150, '192.0.2.111/24 private'),
         'k-fault.conf': conf(52, 100, 'bridge'),
         'a-fault.conf': conf(52, 150, 'bridge'),
+        'k-ev.conf': conf(54, 150, '192.0.2.121/24'),
+        'a-ev.conf': conf(53, 150, '192.0.2.111/24'),
       },
     });
   }, 930_000);
@@ -189,5 +212,27 @@ describe('use_ipvlan against keepalived 2.2.7 (qemu VM)', () => {
     expect(file('a-fault.exit').trim()).toBe('0');
     expect(ipvlans('fault-stopped', 'a')).toEqual([]);
     expect(ipvlans('fault-stopped', 'k')).toEqual([]);
+  });
+
+  itVm('link events: eth0 down holds both in FAULT and up brings them back; a deleted ipvlan is treated as keepalived treats it', () => {
+    const a = states(file('a-ev.log'));
+    const k = states(file('k-ev.log'));
+    expect(a, context()).toContain('FAULT');
+    expect(k, context()).toContain('FAULT');
+    // After eth0 came back each is master again; both kept the ipvlan (down with eth0).
+    expect(a.slice(a.indexOf('FAULT'))).toContain('MASTER');
+    expect(k.slice(k.indexOf('FAULT'))).toContain('MASTER');
+    expect(ipvlans('ev-down', 'a').map((l) => l.ifname)).toEqual(['vrrp.53']);
+    expect(ipvlans('ev-down', 'k').map((l) => l.ifname)).toEqual(['vrrp.54']);
+    // The ipvlan deleted behind each daemon's back: made again (or not) the same way, same address.
+    const back = (h: string, dev: string) => ({ present: ipvlans('ev-deleted', h).some((l) => l.ifname === dev), addrs: ipvlans('ev-deleted', h).length ? addrsOf('ev-deleted', h, dev).map((x) => x.replace(/\d+\/24$/, 'x/24')) : [] });
+    console.info(`after the delete: ours ${JSON.stringify(back('a', 'vrrp.53'))}, keepalived ${JSON.stringify(back('k', 'vrrp.54'))}; states ours ${a.join(',')}, keepalived ${k.join(',')}`);
+    expect(back('a', 'vrrp.53'), context()).toEqual(back('k', 'vrrp.54'));
+    expect(back('a', 'vrrp.53')).toEqual({ present: true, addrs: ['192.0.2.x/24'] });
+    // Ours goes back to MASTER on the new ipvlan (as with a VMAC); keepalived 2.2.7 was seen to
+    // stay in FAULT after making it again (ADR 0023), so its last state is not compared.
+    expect(a.at(-1)).toBe('MASTER');
+    expect(ipvlans('ev-stopped', 'a')).toEqual([]);
+    expect(ipvlans('ev-stopped', 'k')).toEqual([]);
   });
 });
