@@ -107,7 +107,7 @@ export function renderKeywordDocs(deps) {
   out.push('Status:');
   out.push('');
   out.push('* **supported**: read into the typed model and checked by `-t`. A few are read but what they');
-  out.push('  ask for is not carried out yet, and the daemon says so in one log line at start: `use_ipvlan`, the');
+  out.push('  ask for is not carried out yet, and the daemon says so in one log line at start: the');
   out.push('  firewall rules of `no_accept`/`strict_mode`, the mail of `smtp_alert` (see README, "Not there yet").');
   out.push('* **accepted, no effect**: recognised (so `-t` does not call it unknown) and kept in the');
   out.push('  model under `other`, but keepalived-ts does nothing with it (process tuning, SNMP, DBus, ...).');

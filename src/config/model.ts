@@ -320,7 +320,7 @@ export interface VrrpInstance {
   accept: boolean;
   /** use_vmac [NAME] [MAC]: `mac` lower-case, five octets when the VRID is to be the sixth. */
   useVmac?: { name?: string; mac?: string; options: string[] };
-  /** use_ipvlan [NAME] [ADDR[/LEN]] [bridge|private|vepa] (checked by -t; not carried out yet). */
+  /** use_ipvlan [NAME] [ADDR[/LEN]] [bridge|private|vepa] an L2 ipvlan made by VmacSet.bringUpIpvlan. */
   useIpvlan?: { name?: string; address?: IpPrefix; type: 'bridge' | 'private' | 'vepa' };
   vmacXmitBase: boolean;
   strictMode: boolean;

@@ -82,6 +82,8 @@ export interface WiredConfig {
   readonly problems: WiringProblem[];
   /** The kernel's links as read for this wiring (the daemon checks configured interfaces against them). */
   readonly links: readonly LinkInfo[];
+  /** Instances keepalived holds in FAULT for a config error (use_ipvlan without a usable address). */
+  readonly configFaults: readonly string[];
 }
 
 /**
@@ -94,6 +96,7 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
   const ifindexOf = (n: string) => byName.get(n)?.ifindex;
   const specs: RuntimeInstanceSpec[] = [];
   const problems: WiringProblem[] = [];
+  const configFaults: string[] = [];
   const g = model.globalDefs;
   for (const vi of model.vrrpInstances) {
     if (vi.virtualRouterId === undefined) {
@@ -108,15 +111,14 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
     }
     // Configured behaviour this daemon does not carry out yet: say so instead of running
     // silently without it (the instance still runs).
-    if (vi.useIpvlan) {
-      problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_ipvlan is not supported yet: no ipvlan is made, the VIPs go on ${ifname}` });
-    }
-    if (vi.useVmac && !vmacs) {
+    if ((vi.useVmac || vi.useIpvlan) && !vmacs) {
       problems.push({ instance: vi.name, code: 'unsupported', message: `(${vi.name}) use_vmac is not applied in this wiring: the VIPs go on ${ifname} with its own MAC` });
     }
     const cfg = instanceConfigFromModel(model, vi);
     const allVips = [...cfg.vips, ...cfg.evips].map((a) => a.text);
-    const configured = cfg.srcIp;
+    // use_ipvlan ADDR is the source address too unless one is configured (keepalived).
+    const ipvlanAddr = vi.useIpvlan?.address;
+    const configured = cfg.srcIp ?? (ipvlanAddr && ipvlanAddr.family === cfg.family ? ipvlanAddr.address : undefined);
     // The interface's primary address comes from the kernel as text: parsed once here.
     const primary = configured ? undefined : await kernel.primaryAddress(link.ifindex, cfg.family, allVips);
     const src = configured ?? (primary === undefined ? undefined : IpAddress.parse(primary, LENIENT));
@@ -148,10 +150,33 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
         byName.set(vmac.name, vmac);
       }
     }
+    // keepalived's vrrp_complete_instance: an IPv4 ipvlan without an address, or an address of the
+    // other family, leaves the instance in FAULT (the ipvlan is made all the same).
+    if (vi.useIpvlan && (cfg.family === 'inet' ? !ipvlanAddr : ipvlanAddr !== undefined && ipvlanAddr.family !== cfg.family)) configFaults.push(vi.name);
+    if (vi.useIpvlan && vmacs) {
+      const r = await vmacs.bringUpIpvlan({
+        instance: vi.name,
+        vrid: vi.virtualRouterId,
+        family: cfg.family,
+        base: link,
+        ...(vi.useIpvlan.name !== undefined ? { name: vi.useIpvlan.name } : {}),
+        ...(ipvlanAddr && ipvlanAddr.family === cfg.family ? { address: { text: ipvlanAddr.address.text, prefixLength: ipvlanAddr.prefixLen } } : {}),
+        mode: vi.useIpvlan.type,
+        otherFamilyEvips: cfg.evips.some((a) => a.family !== cfg.family),
+      });
+      if ('problem' in r) problems.push({ instance: vi.name, code: 'unsupported', message: `${r.problem}: the VIPs go on ${ifname}` });
+      else {
+        vmac = r.link;
+        byName.set(vmac.name, vmac);
+      }
+    }
     const sockLink = vmac && !xmitBase ? vmac : link;
     const addresses = new Map<string, AddressSpec & { ifindex: number }>();
+    // VIPs without a dev go on a VMAC; with use_ipvlan keepalived 2.2.7 leaves them on the
+    // configured interface (only its own address goes on the ipvlan).
+    const vipDev = vmac && !vi.useIpvlan ? vmac.name : ifname;
     for (const v of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) {
-      const s = vipSpec(v, vmac?.name ?? ifname, ifindexOf);
+      const s = vipSpec(v, vipDev, ifindexOf);
       if (s) addresses.set(v.ip.address.text, s);
       else problems.push({ instance: vi.name, code: 'no-interface', message: `(${vi.name}) VIP ${v.ip.address}: interface ${v.dev} does not exist` });
     }
@@ -191,5 +216,5 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
   if (statics.length > 0) {
     problems.push({ instance: '', code: 'unsupported', message: `${statics.map(([k, n]) => `${k} (${n})`).join(', ')} not supported yet: not added to the host` });
   }
-  return { specs, problems, links };
+  return { specs, problems, links, configFaults };
 }

@@ -171,6 +171,7 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     }
     // Interfaces already down at start-up.
     for (const l of await host.kernel.listLinks()) if (!(l.up && l.carrier)) runtime.interfaceChanged(l.name, false);
+    for (const name of this.wired.configFaults) runtime.faultChanged(name, 'config', true);
     runtime.start();
     this.vmacs.watchDeletions();
     scriptRunner.start();

@@ -175,6 +175,10 @@ export interface LinkDetails {
   readonly parent?: number;
   /** IFLA_MACVLAN_MODE name for a macvlan (private, vepa, bridge, passthru, source). */
   readonly macvlanMode?: string;
+  /** IFLA_IPVLAN_MODE for an ipvlan (0 l2, 1 l3, 2 l3s). */
+  readonly ipvlanMode?: number;
+  /** IFLA_IPVLAN_FLAGS for an ipvlan, by keepalived's word: bridge (no flag), private, vepa. */
+  readonly ipvlanFlags?: string;
   /** IPv4 devconf values by sysctl name (arp_ignore, arp_filter, accept_local, rp_filter, promote_secondaries). */
   readonly ipv4Conf?: Readonly<Record<string, number>>;
   /** IFLA_INET6_ADDR_GEN_MODE: 0 eui64, 1 none, 2 stable_privacy, 3 random. */

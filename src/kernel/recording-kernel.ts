@@ -67,6 +67,7 @@ interface LinkState {
   kind?: string;
   parent?: number;
   macvlanMode?: string;
+  ipvlanFlags?: string;
   ipv4Conf?: Record<string, number>;
   addrGenMode?: number;
 }
@@ -306,6 +307,7 @@ export class RecordingKernel implements Kernel {
     st.kind = spec.kind;
     st.parent = spec.parent;
     if (spec.kind === 'macvlan') st.macvlanMode = spec.mode;
+    else st.ipvlanFlags = spec.mode;
     return linkInfo(st);
   }
 
@@ -333,6 +335,7 @@ export class RecordingKernel implements Kernel {
       ...(st.kind !== undefined ? { kind: st.kind } : {}),
       ...(st.parent !== undefined ? { parent: st.parent } : {}),
       ...(st.macvlanMode !== undefined ? { macvlanMode: st.macvlanMode } : {}),
+      ...(st.ipvlanFlags !== undefined ? { ipvlanMode: 0, ipvlanFlags: st.ipvlanFlags } : {}),
       ipv4Conf: { ...IPV4_CONF_DEFAULTS, ...st.ipv4Conf },
       addrGenMode: st.addrGenMode ?? 0,
     };

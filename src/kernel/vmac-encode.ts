@@ -124,7 +124,7 @@ export function encodeLinkChange(ifindex: number, change: LinkChange, op = 'conf
   return w.finish();
 }
 
-/** Kind, parent, macvlan mode, IPv4 devconf and IPv6 address generation mode from an RTM_NEWLINK payload. */
+/** Kind, parent, macvlan mode, ipvlan mode and flags, IPv4 devconf and IPv6 address generation mode from an RTM_NEWLINK payload. */
 export function decodeLinkDetails(payload: Buffer): LinkDetails | undefined {
   if (payload.length < 16) return undefined;
   const ifindex = payload.readInt32LE(4);
@@ -137,6 +137,8 @@ export function decodeLinkDetails(payload: Buffer): LinkDetails | undefined {
   const name = nameB.subarray(0, nul < 0 ? nameB.length : nul).toString('utf8');
   let kind: string | undefined;
   let macvlanMode: string | undefined;
+  let ipvlanMode: number | undefined;
+  let ipvlanFlags: string | undefined;
   const info = a.get(IFLA_X.LINKINFO);
   if (info) {
     const ia = parseAttributes(info);
@@ -151,6 +153,15 @@ export function decodeLinkDetails(payload: Buffer): LinkDetails | undefined {
           const v = m.readUInt32LE(0);
           macvlanMode = Object.entries(MACVLAN_MODES).find(([, n]) => n === v)?.[0] ?? String(v);
         }
+      }
+      if (kind === 'ipvlan' && d) {
+        const da = parseAttributes(d);
+        const m = da.ok ? da.value.get(IFLA_IPVLAN.MODE) : undefined;
+        if (m && m.length >= 2) ipvlanMode = m.readUInt16LE(0);
+        const f = da.ok ? da.value.get(IFLA_IPVLAN.FLAGS) : undefined;
+        // A kernel without IFLA_IPVLAN_FLAGS has only bridge behaviour.
+        const fv = f && f.length >= 2 ? f.readUInt16LE(0) : 0;
+        ipvlanFlags = Object.entries(IPVLAN_FLAGS).find(([, n]) => n === fv)?.[0] ?? String(fv);
       }
     }
   }
@@ -181,6 +192,8 @@ export function decodeLinkDetails(payload: Buffer): LinkDetails | undefined {
     ...(kind !== undefined ? { kind } : {}),
     ...(linkB && linkB.length >= 4 ? { parent: linkB.readUInt32LE(0) } : {}),
     ...(macvlanMode !== undefined ? { macvlanMode } : {}),
+    ...(ipvlanMode !== undefined ? { ipvlanMode } : {}),
+    ...(ipvlanFlags !== undefined ? { ipvlanFlags } : {}),
     ...(ipv4Conf ? { ipv4Conf } : {}),
     ...(addrGenMode !== undefined ? { addrGenMode } : {}),
   };

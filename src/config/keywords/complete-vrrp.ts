@@ -93,7 +93,7 @@ function completeInstance(v: InstanceDraft, m: VrrpDraft, ctx: BuildCtx): void {
   limitVips(v, ctx);
   if (v.useVmac) completeVmac(v, m, ctx);
   if (v.useIpvlan) {
-    // keepalived 2.2.7 vrrp_complete_instance: the instance is then held in FAULT (use_ipvlan is not carried out here: ADR 0023).
+    // keepalived 2.2.7 vrrp_complete_instance: the instance is then held in FAULT (ADR 0023).
     // (An address before any VIP decides the family in keepalived; here the VIPs do: not checked.)
     if (v.family === 'inet' && !v.useIpvlan.address) ctx.sink.error('invalid-value', `(${v.name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`, v.loc, { text: v.name });
   }

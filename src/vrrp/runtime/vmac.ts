@@ -14,6 +14,13 @@
 //    sends (no vmac_xmit_base) gets the instance's link-local source address as /64;
 //  * at stop the macvlan is deleted (not with --dont-release-vrrp, which leaves the VIPs on it);
 //  * a VMAC deleted behind our back is created again while its base interface exists.
+// use_ipvlan (keepalived's netlink_link_add_ipvlan) goes through the same set: an ipvlan in L2
+// mode with the configured flag (bridge: none, private, vepa) over the interface, created up; the
+// name as for a VMAC (the configured one, else vrrp.VRID ...); an L2 ipvlan over the same
+// interface with the same flag (and name and address when configured) is adopted; the configured
+// address goes on it (it is the adverts' source too; the VIPs stay on the configured interface,
+// as keepalived 2.2.7 places them: only a VMAC takes them); IPv6 off on an IPv4 one unless eVIPs of the
+// other family; no ARP sysctls (keepalived sets none for an ipvlan); deleted at stop.
 import type { Kernel, LinkInfo } from '../../kernel/kernel.js';
 import { KernelError } from '../../kernel/errors.js';
 import type { Family } from '../../lib/ip.js';
@@ -38,11 +45,28 @@ export interface VmacRequest {
   readonly otherFamilyEvips: boolean;
 }
 
+/** What one use_ipvlan instance asks for. */
+export interface IpvlanRequest {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly family: Family;
+  readonly base: LinkInfo;
+  /** use_ipvlan NAME. */
+  readonly name?: string;
+  /** use_ipvlan ADDR[/LEN]: put on the ipvlan (keepalived adds it with the prefix given, else /32 or /128). */
+  readonly address?: { readonly text: string; readonly prefixLength: number };
+  readonly mode: 'bridge' | 'private' | 'vepa';
+  /** The instance has eVIPs of the other family: IPv6 stays on for an IPv4 ipvlan. */
+  readonly otherFamilyEvips: boolean;
+}
+
 export type VmacResult = { readonly link: LinkInfo } | { readonly problem: string };
 
 /** The wiring's view: bring up the VMAC of one instance. */
 export interface VmacProvider {
   bringUp(req: VmacRequest): Promise<VmacResult>;
+  /** use_ipvlan: bring up the ipvlan of one instance. */
+  bringUpIpvlan(req: IpvlanRequest): Promise<VmacResult>;
 }
 
 /** RFC 5798 7.3: the virtual router MAC address of `vrid` for `family`. */
@@ -67,7 +91,7 @@ const BASE_IPV4_CONF = { arp_ignore: 1, arp_filter: 1 } as const;
 const ADDR_GEN_MODE_NONE = 1;
 
 interface Ours {
-  req: VmacRequest;
+  req: VmacRequest | (IpvlanRequest & { readonly ipvlan: true });
   name: string;
   ifindex: number;
 }
@@ -145,6 +169,76 @@ export class VmacSet implements VmacProvider {
     }
   }
 
+  async bringUpIpvlan(req: IpvlanRequest): Promise<VmacResult> {
+    const taken = new Set([...this.ours.values()].map((o) => o.name));
+    const links = await this.kernel.listLinks();
+    let adopt: LinkInfo | undefined;
+    // keepalived adopts an L2 ipvlan over the same interface with the same flag, and the same
+    // name and address when these are configured (not an IPv6 one with neither configured).
+    if (!(req.family === 'inet6' && req.name === undefined && req.address === undefined)) {
+      for (const l of links) {
+        if (taken.has(l.name) || (req.name !== undefined && req.name !== l.name)) continue;
+        const d = await this.kernel.linkDetails(l.ifindex);
+        if (d?.kind !== 'ipvlan' || d.ipvlanMode !== 0 || d.ipvlanFlags !== req.mode || d.parent !== req.base.ifindex) continue;
+        if (req.address !== undefined) {
+          const have = await this.kernel.listAddresses(l.ifindex, req.family);
+          if (!have.some((a) => a.address === req.address!.text)) continue;
+        }
+        adopt = l;
+        break;
+      }
+    }
+    let name: string;
+    if (adopt) {
+      this.log.info({ instance: req.instance, ifname: adopt.name }, `(${req.instance}) Found matching interface ${adopt.name}`);
+      name = adopt.name;
+    } else {
+      let configured = req.name;
+      if (configured !== undefined) {
+        const d = await this.kernel.linkDetails(configured);
+        if (d && (d.kind !== 'ipvlan' || d.ipvlanMode !== 0)) {
+          this.log.warn({ instance: req.instance }, `(${req.instance}) interface ${configured} already exists and is not an l2 ipvlan; ignoring ipvlan if_name`);
+          configured = undefined;
+        } else if (d) {
+          this.log.info({ instance: req.instance }, `(${req.instance}) IPVLAN ${configured} already exists but is incompatible. It will be deleted/updated`);
+          await this.kernel.deleteLink(d.ifindex);
+        }
+      }
+      if (configured !== undefined) name = configured;
+      else {
+        const names = new Set(links.map((l) => l.name));
+        let pick: string | undefined;
+        for (const n of vmacNames(req.vrid, req.family)) {
+          if (!names.has(n) && !taken.has(n)) {
+            pick = n;
+            break;
+          }
+        }
+        if (pick === undefined) return { problem: `(${req.instance}) no free name for an ipvlan interface` };
+        name = pick;
+      }
+    }
+    try {
+      const link = await this.setUpIpvlan(req, name, adopt);
+      this.ours.set(req.instance, { req: { ...req, ipvlan: true }, name, ifindex: link.ifindex });
+      return { link };
+    } catch (e) {
+      const code = e instanceof KernelError ? e.code : String(e);
+      return { problem: `(${req.instance}): Unable to create ipvlan interface ${name} (${code})` };
+    }
+  }
+
+  private async setUpIpvlan(req: IpvlanRequest, name: string, adopted: LinkInfo | undefined): Promise<LinkInfo> {
+    const created = adopted ?? (await this.kernel.createVirtualLink({ kind: 'ipvlan', name, parent: req.base.ifindex, mode: req.mode }));
+    const ifindex = created.ifindex;
+    await this.kernel.configureLink(ifindex, { up: true });
+    await this.kernel.configureLink(ifindex, { disableIpv6: req.family === 'inet' && !req.otherFamilyEvips });
+    if (req.address !== undefined) {
+      await this.kernel.addAddress({ address: req.address.text, prefixLength: req.address.prefixLength, dev: ifindex, ...(req.family === 'inet6' ? { noDad: true } : {}) });
+    }
+    return (await this.kernel.getLink(ifindex)) ?? created;
+  }
+
   private async setUp(req: VmacRequest, name: string, mac: string, adopted: LinkInfo | undefined): Promise<LinkInfo> {
     const created = adopted ?? (await this.kernel.createVirtualLink({ kind: 'macvlan', name, parent: req.base.ifindex, mac, mode: 'private' }));
     const ifindex = created.ifindex;
@@ -200,7 +294,10 @@ export class VmacSet implements VmacProvider {
       // The base's settings stay as we set them; only the macvlan's own are made again.
       const bases = this.bases.get(o.req.base.ifindex);
       if (bases) bases.refs--;
-      const link = await this.setUp({ ...o.req, base }, o.name, o.req.mac ?? virtualMac(o.req.vrid, o.req.family), undefined);
+      const link =
+        'ipvlan' in o.req
+          ? await this.setUpIpvlan({ ...o.req, base }, o.name, undefined)
+          : await this.setUp({ ...o.req, base }, o.name, o.req.mac ?? virtualMac(o.req.vrid, o.req.family), undefined);
       o.ifindex = link.ifindex;
     } catch (e) {
       this.log.error({ instance, ifname: o.name, err: String(e) }, `(${instance}) cannot create VMAC interface ${o.name} again`);

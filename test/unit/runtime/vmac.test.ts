@@ -3,7 +3,7 @@
 // The same behaviour against the real kernel and keepalived: test/integration/daemon/vmac.test.ts.
 import { describe, expect, it } from 'vitest';
 import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
-import { VmacSet, virtualMac, vmacNames, type VmacRequest } from '../../../src/vrrp/runtime/vmac.js';
+import { VmacSet, virtualMac, vmacNames, type IpvlanRequest, type VmacRequest } from '../../../src/vrrp/runtime/vmac.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import { decodeLinkDetails, encodeCreateVirtualLink, encodeLinkChange } from '../../../src/kernel/vmac-encode.js';
 import { parseAttributes } from '../../../src/net/netlink-codec.js';
@@ -98,6 +98,73 @@ describe('VmacSet', () => {
   });
 });
 
+describe('VmacSet: use_ipvlan', () => {
+  const ipreq = (eth0: { ifindex: number; name: string; mac: string; up: boolean; carrier: boolean; mtu: number }, o: Partial<IpvlanRequest> = {}): IpvlanRequest => ({
+    instance: 'VI_1',
+    vrid: 51,
+    family: 'inet',
+    base: eth0 as IpvlanRequest['base'],
+    mode: 'private',
+    address: { text: '192.0.2.111', prefixLength: 24 },
+    otherFamilyEvips: false,
+    ...o,
+  });
+
+  it('an L2 ipvlan with the flag over eth0, up, IPv6 off, the address on it; no ARP settings; deleted at stop', async () => {
+    const { kernel, eth0, set } = await setUp();
+    kernel.clearOps();
+    const r = await set.bringUpIpvlan(ipreq(eth0));
+    expect('link' in r && r.link).toMatchObject({ name: 'vrrp.51', mac: eth0.mac, up: true });
+    const ifindex = 'link' in r ? r.link.ifindex : -1;
+    expect(kernel.mutations()).toEqual([
+      { op: 'createVirtualLink', args: [{ kind: 'ipvlan', name: 'vrrp.51', parent: eth0.ifindex, mode: 'private' }] },
+      { op: 'configureLink', args: [ifindex, { up: true }] },
+      { op: 'configureLink', args: [ifindex, { disableIpv6: true }] },
+      { op: 'addAddress', args: [{ address: '192.0.2.111', prefixLength: 24, dev: ifindex }] },
+    ]);
+    expect(await kernel.linkDetails('vrrp.51')).toMatchObject({ kind: 'ipvlan', parent: eth0.ifindex, ipvlanMode: 0, ipvlanFlags: 'private' });
+    kernel.clearOps();
+    await set.removeAll();
+    expect(kernel.mutations()).toEqual([{ op: 'deleteLink', args: [ifindex] }]);
+    expect((await kernel.listLinks()).map((l) => l.name)).toEqual(['lo', 'eth0']);
+  });
+
+  it('adopts an L2 ipvlan with the same flag and address; one with another flag is not adopted (next name); a configured name of another kind is ignored', async () => {
+    const { kernel, eth0, set, records } = await setUp();
+    const old = await kernel.createVirtualLink({ kind: 'ipvlan', name: 'keep0', parent: eth0.ifindex, mode: 'private' });
+    await kernel.addAddress({ address: '192.0.2.111', prefixLength: 24, dev: old.ifindex });
+    await kernel.createVirtualLink({ kind: 'ipvlan', name: 'vrrp.52', parent: eth0.ifindex, mode: 'vepa' });
+    kernel.clearOps();
+    const r = await set.bringUpIpvlan(ipreq(eth0));
+    expect('link' in r && r.link.name).toBe('keep0');
+    expect(kernel.mutations().some((o) => o.op === 'createVirtualLink')).toBe(false);
+    expect(records.some((l) => l.msg === '(VI_1) Found matching interface keep0')).toBe(true);
+    const r2 = await set.bringUpIpvlan(ipreq(eth0, { instance: 'VI_2', vrid: 52, address: { text: '192.0.2.112', prefixLength: 24 } }));
+    expect('link' in r2 && r2.link.name).toBe('vrrp1.52');
+    const r3 = await set.bringUpIpvlan(ipreq(eth0, { instance: 'VI_3', vrid: 53, name: 'eth0', address: { text: '192.0.2.113', prefixLength: 24 } }));
+    expect('link' in r3 && r3.link.name).toBe('vrrp.53');
+    expect(records.some((l) => l.msg === '(VI_3) interface eth0 already exists and is not an l2 ipvlan; ignoring ipvlan if_name')).toBe(true);
+  });
+
+  it('an ipvlan deleted by someone else is made again with its address; IPv6 keeps IPv6 on', async () => {
+    const { kernel, eth0, set } = await setUp();
+    const r = await set.bringUpIpvlan(ipreq(eth0, { family: 'inet6', address: { text: 'fd00::111', prefixLength: 64 }, mode: 'bridge' }));
+    const first = 'link' in r ? r.link.ifindex : -1;
+    expect(kernel.mutations().find((o) => o.op === 'configureLink' && 'disableIpv6' in (o.args[1] as object))?.args[1]).toEqual({ disableIpv6: false });
+    set.watchDeletions();
+    await kernel.deleteLink(first);
+    const hasAddr = async () => {
+      const l = await kernel.getLink('vrrp.51');
+      return l !== undefined && (await kernel.listAddresses(l.ifindex)).length > 0;
+    };
+    for (let i = 0; i < 100 && !(await hasAddr()); i++) await new Promise((res) => setTimeout(res, 10));
+    const again = await kernel.getLink('vrrp.51');
+    expect(again && again.ifindex !== first).toBe(true);
+    expect((await kernel.listAddresses(again!.ifindex)).map((a) => a.address)).toContain('fd00::111');
+    await set.removeAll();
+  });
+});
+
 describe('vmac-encode', () => {
   it('a create request: IFLA_LINK, IFLA_IFNAME, IFLA_ADDRESS, IFLA_LINKINFO{kind macvlan, data{mode private=1}}', () => {
     const b = encodeCreateVirtualLink({ kind: 'macvlan', name: 'vrrp.51', parent: 7, mac: '00:00:5e:00:01:33', mode: 'private' });
@@ -126,6 +193,22 @@ describe('vmac-encode', () => {
     const inet6 = spec?.ok ? parseAttributes(spec.value.get(10)!) : undefined;
     expect(inet6?.ok && inet6.value.get(8)?.[0]).toBe(1);
     expect(() => encodeLinkChange(9, { ipv4Conf: { nope: 1 } })).toThrow(/unknown IPv4 setting/);
+  });
+
+  it('an ipvlan create request: kind ipvlan, data{mode l2=0, flags}; decoded back with mode and flag', () => {
+    const b = encodeCreateVirtualLink({ kind: 'ipvlan', name: 'vrrp.51', parent: 7, mode: 'vepa' });
+    const a = parseAttributes(b.subarray(16));
+    if (!a.ok) throw new Error('undecodable');
+    expect(a.value.get(1)).toBeUndefined();
+    const info = parseAttributes(a.value.get(18)!);
+    if (!info.ok) throw new Error('undecodable');
+    expect(info.value.get(1)?.toString()).toBe('ipvlan');
+    const data = parseAttributes(info.value.get(2)!);
+    expect(data.ok && data.value.get(1)?.readUInt16LE(0)).toBe(0);
+    expect(data.ok && data.value.get(2)?.readUInt16LE(0)).toBe(2);
+    // The request as the kernel echoes it (RTM_NEWLINK payload) decodes to mode 0, flag vepa.
+    expect(decodeLinkDetails(b)).toMatchObject({ name: 'vrrp.51', kind: 'ipvlan', parent: 7, ipvlanMode: 0, ipvlanFlags: 'vepa' });
+    expect(() => encodeCreateVirtualLink({ kind: 'ipvlan', name: 'x', parent: 7, mac: '00:00:5e:00:01:01', mode: 'private' })).toThrow(/only a macvlan/);
   });
 
   it('decodes kind, parent, macvlan mode and devconf from an RTM_NEWLINK payload', () => {
