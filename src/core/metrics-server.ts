@@ -1,7 +1,10 @@
 // The Prometheus endpoint (off unless --metrics ADDR:PORT): GET /metrics answers the text format
 // rendered by metrics.ts; every other path is 404 and every other method 405. The event-loop lag
 // comes from perf_hooks' monitorEventLoopDelay, reported over the window since the last scrape.
-import { createServer, type Server } from 'node:http';
+// node:http is loaded when a metrics address is configured (off by default): a start without
+// --metrics does not pay for it, and the V8 startup snapshot (scripts/snapshot.mjs) cannot hold
+// node:http on Node 20.
+import type { Server } from 'node:http';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Logger } from '../lib/log.js';
 import { renderMetrics, type MetricsInput } from './metrics.js';
@@ -25,6 +28,7 @@ export class MetricsServer {
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
     let ms: MetricsServer | undefined;
+    const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/metrics') {
