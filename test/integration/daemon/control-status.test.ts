@@ -4,7 +4,7 @@
 // counters on both nodes; once the script fails, a's effective priority drops to 90 with the
 // tracker named as the reason, b takes over, and the metrics scraped inside a's namespace say
 // the same. The socket is root-only (0600), each daemon (pid file) has its own, garbage and
-// floods on it are answered and bounded, and `reload` answers until reload exists.
+// floods on it are answered and bounded, and `reload` of the unchanged file answers "unchanged".
 import { describe, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
@@ -138,11 +138,10 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
     expect(table.stdout).toContain('priority 90: base 150, script chk_flag failed -60');
     expect(table.stdout).toMatch(/last transition: MASTER -> BACKUP/);
 
-    // reload: answered (rejected until reload exists), exit 1, and counted.
+    // reload of the same file: answered "unchanged", exit 0, and counted.
     const rl = await cli(['reload', '-p', a.pidFile]);
-    expect(rl.code).toBe(1);
-    expect(rl.stderr).toContain('reload rejected');
-    expect(rl.stderr).toContain('reload not implemented');
+    expect(rl.code).toBe(0);
+    expect(rl.stdout).toContain('reload unchanged');
 
     // Metrics, scraped inside a's namespace, against what happened.
     const m = scrape(f, 'a');
@@ -156,7 +155,8 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
     expect(m.get('keepalived_ts_vrrp_adverts_sent_total{instance="VI_1"}')).toBeGreaterThanOrEqual(ia.counters.advertsSent);
     expect(m.get('keepalived_ts_vrrp_adverts_received_total{instance="VI_1"}')).toBeGreaterThan(0);
     expect(m.get('keepalived_ts_vrrp_vip_installed{instance="VI_1",address="192.0.2.100/24"}')).toBe(0);
-    expect(m.get('keepalived_ts_reloads_total{outcome="rejected"}')).toBe(1);
+    expect(m.get('keepalived_ts_reloads_total{outcome="unchanged"}')).toBe(1);
+    expect(m.get('keepalived_ts_reloads_total{outcome="rejected"}')).toBe(0);
     expect(m.get('keepalived_ts_reloads_total{outcome="applied"}')).toBe(0);
     expect(m.get('keepalived_ts_event_loop_lag_seconds{quantile="0.99"}')).toBeGreaterThanOrEqual(0);
     const mb = scrape(f, 'b');
