@@ -109,6 +109,11 @@ if (genhash !== undefined) {
     .then(
       (code) => {
         process.exitCode = code;
+        // The daemon has stopped and released everything it owns. If a handle still holds the
+        // process (a config reader thread terminated while it was still loading its modules was
+        // seen to), end it anyway after the 1 s the syslog queue may take to drain, as keepalived
+        // exits when its stop is done. Unref'd: a process with nothing left exits at once.
+        setTimeout(() => process.exit(code), 1500).unref();
       },
       (e: unknown) => fail(e),
     );
