@@ -145,9 +145,10 @@ describe('run-time messages: keepalived 2.2.7 and keepalived-ts on the same conf
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       const conf = join(dir, 'keepalived.conf');
       writeFileSync(conf, config());
-      // JSON lines (no -l): the msg field is exactly the message.
+      // JSON lines on the console (-l --log-format json; without -l the lines go to syslog, as
+      // keepalived's do): the msg field is exactly the message.
       // -D like the keepalived peer (startKeepalived): "Opening file" is a detail line in both.
-      const child = oLab.spawn('n', [process.execPath, '--import', 'tsx', mainTs, '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], {
+      const child = oLab.spawn('n', [process.execPath, '--import', 'tsx', mainTs, '-l', '--log-format', 'json', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid')], {
         cwd: repoRoot,
         env: { ...process.env, NODE_OPTIONS: '' },
       });
