@@ -19,7 +19,6 @@ describe('refused daemon flags', () => {
   for (const [argv, name] of [
     [['-s', 'blue'], '-s/--namespace'],
     [['-X'], '-X/--release-vips'],
-    [['-S', '0'], '-S/--log-facility'],
     [['--snmp'], '-x/--snmp'],
   ] as const) {
     it(`${argv.join(' ')}: exit 4 with one line naming ${name}, no pid file`, async () => {
