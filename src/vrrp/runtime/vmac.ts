@@ -96,6 +96,13 @@ interface Ours {
   ifindex: number;
 }
 
+/** The first of keepalived's default names for this VRID that no link has and we do not use. */
+function freeName(vrid: number, family: 'inet' | 'inet6', links: readonly LinkInfo[], taken: ReadonlySet<string>): string | undefined {
+  const names = new Set(links.map((l) => l.name));
+  for (const n of vmacNames(vrid, family)) if (!names.has(n) && !taken.has(n)) return n;
+  return undefined;
+}
+
 export class VmacSet implements VmacProvider {
   private readonly ours = new Map<string, Ours>();
   /** Base interfaces whose arp_ignore/arp_filter we changed: the old values and how many VMACs need them. */
@@ -147,14 +154,7 @@ export class VmacSet implements VmacProvider {
       }
       if (configured !== undefined) name = configured;
       else {
-        const names = new Set(links.map((l) => l.name));
-        let pick: string | undefined;
-        for (const n of vmacNames(req.vrid, req.family)) {
-          if (!names.has(n) && !taken.has(n)) {
-            pick = n;
-            break;
-          }
-        }
+        const pick = freeName(req.vrid, req.family, links, taken);
         if (pick === undefined) return { problem: `(${req.instance}) no free name for a VMAC interface` };
         name = pick;
       }
@@ -206,14 +206,7 @@ export class VmacSet implements VmacProvider {
       }
       if (configured !== undefined) name = configured;
       else {
-        const names = new Set(links.map((l) => l.name));
-        let pick: string | undefined;
-        for (const n of vmacNames(req.vrid, req.family)) {
-          if (!names.has(n) && !taken.has(n)) {
-            pick = n;
-            break;
-          }
-        }
+        const pick = freeName(req.vrid, req.family, links, taken);
         if (pick === undefined) return { problem: `(${req.instance}) no free name for an ipvlan interface` };
         name = pick;
       }
