@@ -4,6 +4,7 @@
 // Pure.
 import type { LvsStatus } from './lvs-subsystem.js';
 import type { VrrpStatus } from './vrrp-subsystem.js';
+import type { InstanceCounters } from './vrrp-status.js';
 
 export const STATUS_SCHEMA = 1;
 
@@ -46,14 +47,7 @@ export interface StatusInstance {
   readonly vips: readonly { readonly address: string; readonly installed: boolean }[];
   readonly lastTransition: { readonly at: string; readonly from: string; readonly to: string; readonly reason: string } | null;
   readonly transitions: Readonly<Record<string, number>>;
-  readonly counters: {
-    readonly advertsSent: number;
-    readonly advertsReceived: number;
-    readonly becameMaster: number;
-    readonly releasedMaster: number;
-    readonly priorityZeroSent: number;
-    readonly priorityZeroReceived: number;
-  };
+  readonly counters: InstanceCounters;
   readonly drops: Readonly<Record<string, number>>;
 }
 

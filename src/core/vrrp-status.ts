@@ -19,6 +19,16 @@ export interface TrackerReport {
   readonly effect: number | 'fault' | 'pending';
 }
 
+/** An instance's advert and role counters (zeroed by STATS_CLEAR), as status and metrics report them. */
+export interface InstanceCounters {
+  readonly advertsSent: number;
+  readonly advertsReceived: number;
+  readonly becameMaster: number;
+  readonly releasedMaster: number;
+  readonly priorityZeroSent: number;
+  readonly priorityZeroReceived: number;
+}
+
 export interface InstanceReport extends InstanceStatus {
   readonly interface: string;
   readonly vrid: number;
@@ -28,14 +38,7 @@ export interface InstanceReport extends InstanceStatus {
   readonly trackerEffects: readonly TrackerReport[];
   /** Wall time (ms since the epoch), previous and new state and the FSM's reason. */
   readonly lastTransition: { readonly at: number; readonly from: string; readonly to: string; readonly reason: string } | null;
-  readonly counters: {
-    readonly advertsSent: number;
-    readonly advertsReceived: number;
-    readonly becameMaster: number;
-    readonly releasedMaster: number;
-    readonly priorityZeroSent: number;
-    readonly priorityZeroReceived: number;
-  };
+  readonly counters: InstanceCounters;
   /** State changes since start, by the state entered. */
   readonly transitions: Readonly<Record<string, number>>;
 }

@@ -28,10 +28,11 @@ export interface RawCheck {
   readonly decodeError?: string;
 }
 
-export type TrackerRef =
-  | { readonly type: 'script'; readonly name: string }
-  | { readonly type: 'file'; readonly name: string }
-  | { readonly type: 'process'; readonly name: string };
+/** A tracker whose result the runtime reports as an event (interfaces come as link events). */
+export interface TrackerRef {
+  readonly type: 'script' | 'file' | 'process';
+  readonly name: string;
+}
 
 export type VrrpEvent =
   | { readonly kind: 'startup' }
