@@ -22,12 +22,10 @@ import { setOf, type DropAddress, type NftFamily } from './nft-ruleset.js';
 const NFNL_MSG_BATCH_BEGIN = 0x10;
 const NFNL_MSG_BATCH_END = 0x11;
 const NFNL_SUBSYS_NFTABLES = 10;
-const NFT_MSG_NEWSETELEM = 12;
-const NFT_MSG_DELSETELEM = 14;
+/** NFT_MSG_NEWSETELEM / NFT_MSG_DELSETELEM, by the change they make. */
+const NFT_MSG_SETELEM = { add: 12, delete: 14 } as const;
 const NFPROTO = { ip: 2, ip6: 10 } as const;
-const NFTA_SET_ELEM_LIST_TABLE = 1;
-const NFTA_SET_ELEM_LIST_SET = 2;
-const NFTA_SET_ELEM_LIST_ELEMENTS = 3;
+const NFTA_SET_ELEM_LIST = { TABLE: 1, SET: 2, ELEMENTS: 3 } as const;
 const NFTA_LIST_ELEM = 1;
 const NFTA_SET_ELEM_KEY = 1;
 const NFTA_DATA_VALUE = 1;
@@ -70,7 +68,7 @@ export function setElementBatch(table: string, op: 'add' | 'delete', family: Nft
     const { set } = setOf(a);
     bySet.set(set, [...(bySet.get(set) ?? []), a]);
   }
-  const type = (NFNL_SUBSYS_NFTABLES << 8) | (op === 'add' ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
+  const type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_SETELEM[op];
   const sets = [...bySet];
   sets.forEach(([set, elems], i) => {
     // Only the last command asks for an ACK: an error in any of them is reported all the same
@@ -78,9 +76,9 @@ export function setElementBatch(table: string, op: 'add' | 'delete', family: Nft
     const last = i === sets.length - 1;
     w.beginMessage(type, NLM_F.REQUEST | (last ? NLM_F.ACK : 0) | (op === 'add' ? NLM_F.CREATE : 0), last ? seq : seq + 1 + i);
     nfgenmsg(w, NFPROTO[family], 0);
-    w.str(NFTA_SET_ELEM_LIST_TABLE, table);
-    w.str(NFTA_SET_ELEM_LIST_SET, set);
-    w.beginNested(NFTA_SET_ELEM_LIST_ELEMENTS);
+    w.str(NFTA_SET_ELEM_LIST.TABLE, table);
+    w.str(NFTA_SET_ELEM_LIST.SET, set);
+    w.beginNested(NFTA_SET_ELEM_LIST.ELEMENTS);
     for (const a of elems) {
       w.beginNested(NFTA_LIST_ELEM);
       w.beginNested(NFTA_SET_ELEM_KEY);

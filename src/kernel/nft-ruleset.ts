@@ -70,28 +70,21 @@ const verdict = (o: NftOptions, v: string) => (o.counters ? `counter ${v}` : v);
 /** Commands that build one part (a family's table, or one of the IPv6 link-local sets). */
 export function setupCommands(o: NftOptions, part: NftPart): string[] {
   const t = table(o);
-  const base = (fam: NftFamily, name: string, hook: string) =>
-    `add chain ${fam} ${t} ${name} { type filter hook ${hook} priority ${o.priority}; policy accept; }`;
+  // add + delete + add: a table of that name left from an earlier run goes, atomically.
+  const tableAndBaseChains = (fam: NftFamily) => [
+    `add table ${fam} ${t}`,
+    `delete table ${fam} ${t}`,
+    `add table ${fam} ${t}`,
+    `add chain ${fam} ${t} out { type filter hook output priority ${o.priority}; policy accept; }`,
+    `add chain ${fam} ${t} in { type filter hook input priority ${o.priority}; policy accept; }`,
+  ];
+  const vipDrops = (fam: NftFamily) => [`add rule ${fam} ${t} in ${fam} daddr @vips ${verdict(o, 'drop')}`, `add rule ${fam} ${t} out ${fam} saddr @vips ${verdict(o, 'drop')}`];
   switch (part) {
     case 'ip':
-      return [
-        // add + delete + add: a table of that name left from an earlier run goes, atomically.
-        `add table ip ${t}`,
-        `delete table ip ${t}`,
-        `add table ip ${t}`,
-        base('ip', 'out', 'output'),
-        base('ip', 'in', 'input'),
-        `add set ip ${t} vips { type ipv4_addr; }`,
-        `add rule ip ${t} in ip daddr @vips ${verdict(o, 'drop')}`,
-        `add rule ip ${t} out ip saddr @vips ${verdict(o, 'drop')}`,
-      ];
+      return [...tableAndBaseChains('ip'), `add set ip ${t} vips { type ipv4_addr; }`, ...vipDrops('ip')];
     case 'ip6':
       return [
-        `add table ip6 ${t}`,
-        `delete table ip6 ${t}`,
-        `add table ip6 ${t}`,
-        base('ip6', 'out', 'output'),
-        base('ip6', 'in', 'input'),
+        ...tableAndBaseChains('ip6'),
         `add chain ip6 ${t} in_link_local`,
         `add chain ip6 ${t} out_link_local`,
         `add set ip6 ${t} vips { type ipv6_addr; }`,
@@ -101,8 +94,7 @@ export function setupCommands(o: NftOptions, part: NftPart): string[] {
         `add rule ip6 ${t} in ip6 daddr fe80::/10 ${verdict(o, 'goto in_link_local')}`,
         `add rule ip6 ${t} out icmpv6 type @neighbor-discovery ${verdict(o, 'accept')}`,
         `add rule ip6 ${t} out ip6 saddr fe80::/10 ${verdict(o, 'goto out_link_local')}`,
-        `add rule ip6 ${t} in ip6 daddr @vips ${verdict(o, 'drop')}`,
-        `add rule ip6 ${t} out ip6 saddr @vips ${verdict(o, 'drop')}`,
+        ...vipDrops('ip6'),
       ];
     case 'll-index':
     case 'll-name': {

@@ -19,14 +19,13 @@ import type { LinkChange, LinkDetails, VirtualLinkSpec } from './kernel.js';
 import { IFF } from './kernel.js';
 import { IFLA } from './link-events.js';
 import { NetlinkWriter, parseAttributes } from '../net/netlink-codec.js';
+import { AF_INET, AF_INET6 } from '../lib/ip.js';
 
 export const IFLA_X = { LINK: 5, LINKINFO: 18, AF_SPEC: 26 } as const;
 const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
 const IFLA_MACVLAN_MODE = 1;
 const IFLA_IPVLAN = { MODE: 1, FLAGS: 2 } as const;
 const IPVLAN_MODE_L2 = 0;
-const AF_INET = 2;
-const AF_INET6 = 10;
 const IFLA_INET_CONF = 1;
 const IFLA_INET6_ADDR_GEN_MODE = 8;
 
