@@ -9,7 +9,7 @@ import type { RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VRRP_GROUP4, VRRP_GROUP6 } from '../net/packet-io.js';
 import type { Diagnostic } from '../lib/diagnostics.js';
 import { VRRP_START_FATAL } from '../config/keywords/complete-vrrp.js';
-import type { VmacProvider } from '../vrrp/runtime/vmac.js';
+import type { VirtualLinkRequest, VmacProvider, VmacResult } from '../vrrp/runtime/vmac.js';
 
 /**
  * The config error that stops the daemon before it touches the host, as keepalived's VRRP
@@ -129,46 +129,39 @@ export async function wireInstances(model: KeepalivedConfig, kernel: Kernel, vma
     // use_vmac: the VIPs go on the VMAC; adverts go from it too unless vmac_xmit_base.
     let vmac: LinkInfo | undefined;
     const xmitBase = vi.vmacXmitBase;
+    // What a VMAC and an ipvlan request share, and what becomes of either's result.
+    const virtualLink: VirtualLinkRequest = { instance: vi.name, vrid: vi.virtualRouterId, family: cfg.family, base: link, otherFamilyEvips: cfg.evips.some((a) => a.family !== cfg.family) };
+    const tookVirtualLink = (r: VmacResult, fallback: string): void => {
+      if ('problem' in r) problems.push({ instance: vi.name, code: 'unsupported', message: `${r.problem}: ${fallback}` });
+      else {
+        vmac = r.link;
+        byName.set(vmac.name, vmac);
+      }
+    };
     if (vi.useVmac && vmacs) {
       // (unicast peers without vmac_xmit_base were given it by the config's completion, as keepalived does)
       const mac = vi.useVmac.mac;
       const r = await vmacs.bringUp({
-        instance: vi.name,
-        vrid: vi.virtualRouterId,
-        family: cfg.family,
-        base: link,
+        ...virtualLink,
         ...(vi.useVmac.name !== undefined ? { name: vi.useVmac.name } : {}),
         // A five-octet MAC takes the VRID as its sixth (keepalived).
         ...(mac !== undefined ? { mac: mac.split(':').length === 5 ? `${mac}:${vi.virtualRouterId.toString(16).padStart(2, '0')}` : mac } : {}),
         xmitBase,
         src: src.text,
-        otherFamilyEvips: cfg.evips.some((a) => a.family !== cfg.family),
       });
-      if ('problem' in r) problems.push({ instance: vi.name, code: 'unsupported', message: `${r.problem}: the VIPs go on ${ifname} with its own MAC` });
-      else {
-        vmac = r.link;
-        byName.set(vmac.name, vmac);
-      }
+      tookVirtualLink(r, `the VIPs go on ${ifname} with its own MAC`);
     }
     // keepalived's vrrp_complete_instance: an IPv4 ipvlan without an address, or an address of the
     // other family, leaves the instance in FAULT (the ipvlan is made all the same).
     if (vi.useIpvlan && (cfg.family === 'inet' ? !ipvlanAddr : ipvlanAddr !== undefined && ipvlanAddr.family !== cfg.family)) configFaults.push(vi.name);
     if (vi.useIpvlan && vmacs) {
       const r = await vmacs.bringUpIpvlan({
-        instance: vi.name,
-        vrid: vi.virtualRouterId,
-        family: cfg.family,
-        base: link,
+        ...virtualLink,
         ...(vi.useIpvlan.name !== undefined ? { name: vi.useIpvlan.name } : {}),
         ...(ipvlanAddr && ipvlanAddr.family === cfg.family ? { address: { text: ipvlanAddr.address.text, prefixLength: ipvlanAddr.prefixLen } } : {}),
         mode: vi.useIpvlan.type,
-        otherFamilyEvips: cfg.evips.some((a) => a.family !== cfg.family),
       });
-      if ('problem' in r) problems.push({ instance: vi.name, code: 'unsupported', message: `${r.problem}: the VIPs go on ${ifname}` });
-      else {
-        vmac = r.link;
-        byName.set(vmac.name, vmac);
-      }
+      tookVirtualLink(r, `the VIPs go on ${ifname}`);
     }
     const sockLink = vmac && !xmitBase ? vmac : link;
     const addresses = new Map<string, AddressSpec & { ifindex: number }>();

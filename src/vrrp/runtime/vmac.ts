@@ -21,43 +21,39 @@
 // address goes on it (it is the adverts' source too; the VIPs stay on the configured interface,
 // as keepalived 2.2.7 places them: only a VMAC takes them); IPv6 off on an IPv4 one unless eVIPs of the
 // other family; no ARP sysctls (keepalived sets none for an ipvlan); deleted at stop.
-import type { Kernel, LinkInfo } from '../../kernel/kernel.js';
+import type { Kernel, LinkDetails, LinkInfo } from '../../kernel/kernel.js';
 import { KernelError } from '../../kernel/errors.js';
 import type { Family } from '../../lib/ip.js';
 import type { Logger } from '../../lib/log.js';
 import type { KernelEventWatch } from '../../kernel/kernel.js';
 
-/** What one instance asks for. */
-export interface VmacRequest {
+/** What a VMAC and an ipvlan request have in common. */
+export interface VirtualLinkRequest {
   readonly instance: string;
   readonly vrid: number;
   readonly family: Family;
   readonly base: LinkInfo;
-  /** use_vmac NAME. */
+  /** use_vmac NAME / use_ipvlan NAME. */
   readonly name?: string;
+  /** The instance has eVIPs of the other family: IPv6 stays on for an IPv4 VMAC or ipvlan. */
+  readonly otherFamilyEvips: boolean;
+}
+
+/** What one instance asks for. */
+export interface VmacRequest extends VirtualLinkRequest {
   /** use_vmac MAC (a MAC of the user's instead of the RFC 5798 one). */
   readonly mac?: string;
   /** vmac_xmit_base: adverts go from the base interface; an IPv6 VMAC then gets no link-local. */
   readonly xmitBase: boolean;
   /** The instance's source address (IPv6: put on the VMAC as /64 when it sends). */
   readonly src: string;
-  /** The instance has eVIPs of the other family: IPv6 stays on for an IPv4 VMAC. */
-  readonly otherFamilyEvips: boolean;
 }
 
 /** What one use_ipvlan instance asks for. */
-export interface IpvlanRequest {
-  readonly instance: string;
-  readonly vrid: number;
-  readonly family: Family;
-  readonly base: LinkInfo;
-  /** use_ipvlan NAME. */
-  readonly name?: string;
+export interface IpvlanRequest extends VirtualLinkRequest {
   /** use_ipvlan ADDR[/LEN]: put on the ipvlan (keepalived adds it with the prefix given, else /32 or /128). */
   readonly address?: { readonly text: string; readonly prefixLength: number };
   readonly mode: 'bridge' | 'private' | 'vepa';
-  /** The instance has eVIPs of the other family: IPv6 stays on for an IPv4 ipvlan. */
-  readonly otherFamilyEvips: boolean;
 }
 
 export type VmacResult = { readonly link: LinkInfo } | { readonly problem: string };
@@ -89,6 +85,20 @@ export function* vmacNames(vrid: number, family: Family, prefix = 'vrrp'): Gener
 const VMAC_IPV4_CONF = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 } as const;
 const BASE_IPV4_CONF = { arp_ignore: 1, arp_filter: 1 } as const;
 const ADDR_GEN_MODE_NONE = 1;
+
+/** What differs between a VMAC (macvlan) and an ipvlan in the naming and its messages. */
+interface LinkKind {
+  /** Whether an existing link of the configured name is this kind (else the name is ignored). */
+  readonly sameKind: (d: LinkDetails) => boolean;
+  readonly described: string;
+  readonly keyword: string;
+  readonly logName: string;
+  readonly article: string;
+  readonly noun: string;
+}
+
+const MACVLAN: LinkKind = { sameKind: (d) => d.kind === 'macvlan', described: 'a private macvlan', keyword: 'vmac', logName: 'macvlan', article: 'a', noun: 'VMAC' };
+const IPVLAN: LinkKind = { sameKind: (d) => d.kind === 'ipvlan' && d.ipvlanMode === 0, described: 'an l2 ipvlan', keyword: 'ipvlan', logName: 'IPVLAN', article: 'an', noun: 'ipvlan' };
 
 interface Ours {
   req: VmacRequest | (IpvlanRequest & { readonly ipvlan: true });
@@ -135,38 +145,7 @@ export class VmacSet implements VmacProvider {
         break;
       }
     }
-    let name: string;
-    if (adopt) {
-      this.log.info({ instance: req.instance, ifname: adopt.name }, `(${req.instance}) Found matching interface ${adopt.name}`);
-      if (req.name !== undefined && req.name !== adopt.name) this.log.info(`(${req.instance}) vmac name mismatch ${req.name} <=> ${adopt.name}. changing to ${adopt.name}.`);
-      name = adopt.name;
-    } else {
-      let configured = req.name;
-      if (configured !== undefined) {
-        const d = await this.kernel.linkDetails(configured);
-        if (d && d.kind !== 'macvlan') {
-          this.log.warn({ instance: req.instance }, `(${req.instance}) interface ${configured} already exists and is not a private macvlan; ignoring vmac if_name`);
-          configured = undefined;
-        } else if (d) {
-          this.log.info({ instance: req.instance }, `(${req.instance}) macvlan ${configured} already exists but is incompatible. It will be deleted/updated`);
-          await this.kernel.deleteLink(d.ifindex);
-        }
-      }
-      if (configured !== undefined) name = configured;
-      else {
-        const pick = freeName(req.vrid, req.family, links, taken);
-        if (pick === undefined) return { problem: `(${req.instance}) no free name for a VMAC interface` };
-        name = pick;
-      }
-    }
-    try {
-      const link = await this.setUp(req, name, mac, adopt);
-      this.ours.set(req.instance, { req, name, ifindex: link.ifindex });
-      return { link };
-    } catch (e) {
-      const code = e instanceof KernelError ? e.code : String(e);
-      return { problem: `(${req.instance}): Unable to create VMAC interface ${name} (${code})` };
-    }
+    return this.bringUpAs(MACVLAN, req, links, taken, adopt, (name) => this.setUp(req, name, mac, adopt), req);
   }
 
   async bringUpIpvlan(req: IpvlanRequest): Promise<VmacResult> {
@@ -188,36 +167,55 @@ export class VmacSet implements VmacProvider {
         break;
       }
     }
+    return this.bringUpAs(IPVLAN, req, links, taken, adopt, (name) => this.setUpIpvlan(req, name, adopt), { ...req, ipvlan: true });
+  }
+
+  /**
+   * The part both kinds share once the search for a link to adopt is over: the name (the adopted
+   * link's; else the configured one, deleting a link of that name and kind to make it again and
+   * ignoring the name when a link of another kind has it; else the first free default), then
+   * the set-up, and the link remembered as ours.
+   */
+  private async bringUpAs(
+    kind: LinkKind,
+    req: VirtualLinkRequest,
+    links: readonly LinkInfo[],
+    taken: ReadonlySet<string>,
+    adopt: LinkInfo | undefined,
+    setUp: (name: string) => Promise<LinkInfo>,
+    remember: Ours['req'],
+  ): Promise<VmacResult> {
     let name: string;
     if (adopt) {
       this.log.info({ instance: req.instance, ifname: adopt.name }, `(${req.instance}) Found matching interface ${adopt.name}`);
+      if (req.name !== undefined && req.name !== adopt.name) this.log.info(`(${req.instance}) vmac name mismatch ${req.name} <=> ${adopt.name}. changing to ${adopt.name}.`);
       name = adopt.name;
     } else {
       let configured = req.name;
       if (configured !== undefined) {
         const d = await this.kernel.linkDetails(configured);
-        if (d && (d.kind !== 'ipvlan' || d.ipvlanMode !== 0)) {
-          this.log.warn({ instance: req.instance }, `(${req.instance}) interface ${configured} already exists and is not an l2 ipvlan; ignoring ipvlan if_name`);
+        if (d && !kind.sameKind(d)) {
+          this.log.warn({ instance: req.instance }, `(${req.instance}) interface ${configured} already exists and is not ${kind.described}; ignoring ${kind.keyword} if_name`);
           configured = undefined;
         } else if (d) {
-          this.log.info({ instance: req.instance }, `(${req.instance}) IPVLAN ${configured} already exists but is incompatible. It will be deleted/updated`);
+          this.log.info({ instance: req.instance }, `(${req.instance}) ${kind.logName} ${configured} already exists but is incompatible. It will be deleted/updated`);
           await this.kernel.deleteLink(d.ifindex);
         }
       }
       if (configured !== undefined) name = configured;
       else {
         const pick = freeName(req.vrid, req.family, links, taken);
-        if (pick === undefined) return { problem: `(${req.instance}) no free name for an ipvlan interface` };
+        if (pick === undefined) return { problem: `(${req.instance}) no free name for ${kind.article} ${kind.noun} interface` };
         name = pick;
       }
     }
     try {
-      const link = await this.setUpIpvlan(req, name, adopt);
-      this.ours.set(req.instance, { req: { ...req, ipvlan: true }, name, ifindex: link.ifindex });
+      const link = await setUp(name);
+      this.ours.set(req.instance, { req: remember, name, ifindex: link.ifindex });
       return { link };
     } catch (e) {
       const code = e instanceof KernelError ? e.code : String(e);
-      return { problem: `(${req.instance}): Unable to create ipvlan interface ${name} (${code})` };
+      return { problem: `(${req.instance}): Unable to create ${kind.noun} interface ${name} (${code})` };
     }
   }
 
