@@ -1,15 +1,6 @@
 // PacketIo over the native addon: one raw socket per VrrpSocketSpec, one AF_PACKET socket for
 // gratuitous ARP frames and one ICMPv6 socket for unsolicited NAs, both opened on first use.
-import {
-  isNativeError,
-  openIcmp6,
-  openPacket,
-  openRaw4,
-  openRaw6,
-  type NativeRecvError,
-  type NativeRecvMeta,
-  type NativeSocket,
-} from './native.js';
+import { isNativeError, openSocket, type NativeRecvError, type NativeRecvMeta, type NativeSocket } from './native.js';
 import { ALL_NODES6, IPPROTO_VRRP, type HeardAnnouncement, type PacketIo, type PacketIoError, type ReceivedPacket, type VrrpSocket, type VrrpSocketSpec } from './packet-io.js';
 
 function isRecvError(m: NativeRecvMeta | NativeRecvError): m is NativeRecvError {
@@ -123,8 +114,8 @@ export class NativePacketIo implements PacketIo {
     };
     const sock =
       spec.family === 'inet'
-        ? openRaw4({ ...common, hdrincl: true, multicastLoop: false })
-        : openRaw6({
+        ? openSocket('raw4', { ...common, hdrincl: true, multicastLoop: false })
+        : openSocket('raw6', {
             ...common,
             // RFC 5798 5.2.8: checksum at byte 6 of the VRRP header, over the pseudo-header.
             checksumOffset: 6,
@@ -145,13 +136,13 @@ export class NativePacketIo implements PacketIo {
   }
 
   sendGratuitousArp(ifindex: number, frame: Uint8Array): void {
-    this.packet ??= openPacket();
+    this.packet ??= openSocket('packet', {});
     this.packet.send(frame, ifindex);
   }
 
   sendUnsolicitedNa(ifindex: number, src: string, icmp: Uint8Array, dst: string = ALL_NODES6): void {
     // RFC 4861 7.1.2: a receiver drops NAs whose hop limit is not 255.
-    this.icmp6 ??= openIcmp6({ multicastHops: VRRP_HOP_LIMIT, unicastHops: VRRP_HOP_LIMIT });
+    this.icmp6 ??= openSocket('icmp6', { multicastHops: VRRP_HOP_LIMIT, unicastHops: VRRP_HOP_LIMIT });
     this.icmp6.send(icmp, dst, { ifindex, src, hopLimit: VRRP_HOP_LIMIT });
   }
 
@@ -159,7 +150,7 @@ export class NativePacketIo implements PacketIo {
     if (this.closed) throw new Error('PacketIo is closed');
     // ARP: a packet socket for EtherType 0x0806 bound to the interface; our own frames come
     // back as PACKET_OUTGOING and are skipped.
-    const arp = openPacket({ receiveEthertype: ETHERTYPE_ARP, ifindex });
+    const arp = openSocket('packet', { receiveEthertype: ETHERTYPE_ARP, ifindex });
     arp.start((data, meta) => {
       if (data === null || isRecvError(meta) || meta.pktType === PACKET_OUTGOING) return;
       handler({ kind: 'arp', ifindex, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
@@ -168,7 +159,7 @@ export class NativePacketIo implements PacketIo {
     // by IPV6_PKTINFO.
     let na: NativeSocket | undefined;
     try {
-      na = openIcmp6({ receiveTypes: [ND_NEIGHBOR_ADVERT] });
+      na = openSocket('icmp6', { receiveTypes: [ND_NEIGHBOR_ADVERT] });
       na.start((data, meta) => {
         if (data === null || isRecvError(meta)) return;
         if (meta.ifindex !== undefined && meta.ifindex !== ifindex) return;

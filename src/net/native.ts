@@ -249,29 +249,19 @@ export function nativeUnavailable(): string | undefined {
   }
 }
 
-export function openRaw4(opts: Raw4Options = {}): NativeSocket {
-  const a = loadNative();
-  return new a.Socket(a.kinds.raw4, opts);
+/** The options each socket kind takes. */
+export interface SocketOptionsByKind {
+  readonly raw4: Raw4Options;
+  readonly raw6: Raw6Options;
+  readonly icmp6: Icmp6Options;
+  readonly packet: PacketOptions;
+  readonly netlink: NetlinkOptions;
 }
 
-export function openRaw6(opts: Raw6Options = {}): NativeSocket {
+/** Opens a socket of `kind` (raw IPv4/IPv6, ICMPv6, packet or netlink) with that kind's options. */
+export function openSocket<K extends keyof SocketOptionsByKind>(kind: K, opts: SocketOptionsByKind[K]): NativeSocket {
   const a = loadNative();
-  return new a.Socket(a.kinds.raw6, opts);
-}
-
-export function openIcmp6(opts: Icmp6Options = {}): NativeSocket {
-  const a = loadNative();
-  return new a.Socket(a.kinds.icmp6, opts);
-}
-
-export function openPacket(opts: PacketOptions = {}): NativeSocket {
-  const a = loadNative();
-  return new a.Socket(a.kinds.packet, opts);
-}
-
-export function openNetlink(opts: NetlinkOptions = {}): NativeSocket {
-  const a = loadNative();
-  return new a.Socket(a.kinds.netlink, opts);
+  return new a.Socket(a.kinds[kind], opts);
 }
 
 export function ifNameToIndex(name: string): number {

@@ -16,7 +16,7 @@
 //  |                      Process ID / port (u32)                  |
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //  |  payload, padded to 4 bytes ...
-import { openNetlink, type NativeRecvError, type NativeRecvMeta, type NativeSocket } from './native.js';
+import { openSocket, type NativeRecvError, type NativeRecvMeta, type NativeSocket } from './native.js';
 import { buildMessage, NLM_F, NLMSG, parseNlmsgerr, splitNetlinkMessages, type NetlinkMessage, type NetlinkWriter } from './netlink-codec.js';
 
 export { NLM_F, NLMSG, NLMSG_HDRLEN } from './netlink-codec.js';
@@ -102,7 +102,7 @@ export class NetlinkSocket {
 
   static open(opts: NetlinkSocketOptions = {}): NetlinkSocket {
     return new NetlinkSocket(
-      openNetlink({ protocol: opts.protocol ?? NETLINK_PROTO.ROUTE, groups: opts.groups ?? 0, recvBuffer: opts.recvBuffer ?? DEFAULT_NETLINK_RCVBUF }),
+      openSocket('netlink', { protocol: opts.protocol ?? NETLINK_PROTO.ROUTE, groups: opts.groups ?? 0, recvBuffer: opts.recvBuffer ?? DEFAULT_NETLINK_RCVBUF }),
     );
   }
 
