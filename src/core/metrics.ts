@@ -4,7 +4,7 @@
 //
 // The advert counters follow the stats dump's (vrrp-stats.ts): STATS_CLEAR zeroes them, which
 // Prometheus reads as a counter reset. Transitions, drops and reloads count from the start.
-import type { StatusDocument } from './control-status.js';
+import type { StatusDocument, StatusInstance } from './control-status.js';
 
 export interface LoopLag {
   /** Seconds: median, 99th percentile and maximum over the window since the last scrape. */
@@ -36,9 +36,40 @@ function num(n: number): string {
   return Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
 }
 
+/** One sample: its labels and value. */
+type Sample = readonly [Readonly<Record<string, string>>, number];
+
+/** A family with samples for each VRRP instance; every sample is labelled with its instance first. */
+interface InstanceFamily {
+  readonly name: string;
+  readonly type: 'gauge' | 'counter';
+  readonly help: string;
+  /** One instance's samples, with the labels after `instance`. */
+  readonly samples: (i: StatusInstance) => readonly Sample[];
+}
+
+/** The per-instance VRRP families, in the order they are written. */
+const INSTANCE_FAMILIES: readonly InstanceFamily[] = [
+  { name: 'vrrp_state', type: 'gauge', help: 'VRRP instance state: 1 for the state it is in, 0 for the others.', samples: (i) => STATES.map((s) => [{ state: s }, i.state === s ? 1 : 0]) },
+  { name: 'vrrp_priority_effective', type: 'gauge', help: 'Effective priority (after trackers).', samples: (i) => [[{}, i.priority.effective]] },
+  { name: 'vrrp_priority_base', type: 'gauge', help: 'Configured priority.', samples: (i) => [[{}, i.priority.base]] },
+  {
+    name: 'vrrp_tracker_effect',
+    type: 'gauge',
+    help: 'What each tracker adds to the priority now (0 when nothing; faults count in vrrp_tracker_fault).',
+    samples: (i) => i.priority.trackers.map((t) => [{ type: t.type, tracker: t.name }, typeof t.effect === 'number' ? t.effect : 0]),
+  },
+  { name: 'vrrp_tracker_fault', type: 'gauge', help: '1 while the tracker holds its instance in FAULT.', samples: (i) => i.priority.trackers.map((t) => [{ type: t.type, tracker: t.name }, t.effect === 'fault' ? 1 : 0]) },
+  { name: 'vrrp_transitions_total', type: 'counter', help: 'State changes since start, by the state entered.', samples: (i) => Object.entries(i.transitions).map(([to, n]) => [{ to }, n]) },
+  { name: 'vrrp_adverts_sent_total', type: 'counter', help: 'Advertisements sent (zeroed by STATS_CLEAR).', samples: (i) => [[{}, i.counters.advertsSent]] },
+  { name: 'vrrp_adverts_received_total', type: 'counter', help: 'Advertisements received (zeroed by STATS_CLEAR).', samples: (i) => [[{}, i.counters.advertsReceived]] },
+  { name: 'vrrp_drops_total', type: 'counter', help: 'Received packets dropped or flagged, and send errors, by reason.', samples: (i) => Object.entries(i.drops).map(([reason, n]) => [{ reason }, n]) },
+  { name: 'vrrp_vip_installed', type: 'gauge', help: '1 when the virtual address is installed on this node.', samples: (i) => i.vips.map((v) => [{ address: v.address }, v.installed ? 1 : 0]) },
+];
+
 class Writer {
   private readonly lines: string[] = [];
-  family(name: string, type: 'gauge' | 'counter', help: string, samples: readonly (readonly [Readonly<Record<string, string>>, number])[]): void {
+  family(name: string, type: 'gauge' | 'counter', help: string, samples: readonly Sample[]): void {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [l, v] of samples) this.lines.push(`${name}${labels(l)} ${num(v)}`);
   }
@@ -54,46 +85,7 @@ export function renderMetrics(m: MetricsInput): string {
   w.family(`${P}info`, 'gauge', 'Daemon version and the keepalived version it follows.', [[{ version: d.daemon.version, compat_version: d.daemon.compatVersion }, 1]]);
   w.family(`${P}uptime_seconds`, 'gauge', 'Seconds since the daemon started.', [[{}, d.daemon.uptimeSeconds]]);
   const inst = d.vrrp?.instances ?? [];
-  w.family(
-    `${P}vrrp_state`,
-    'gauge',
-    'VRRP instance state: 1 for the state it is in, 0 for the others.',
-    inst.flatMap((i) => STATES.map((s) => [{ instance: i.name, state: s }, i.state === s ? 1 : 0] as const)),
-  );
-  w.family(`${P}vrrp_priority_effective`, 'gauge', 'Effective priority (after trackers).', inst.map((i) => [{ instance: i.name }, i.priority.effective] as const));
-  w.family(`${P}vrrp_priority_base`, 'gauge', 'Configured priority.', inst.map((i) => [{ instance: i.name }, i.priority.base] as const));
-  w.family(
-    `${P}vrrp_tracker_effect`,
-    'gauge',
-    'What each tracker adds to the priority now (0 when nothing; faults count in vrrp_tracker_fault).',
-    inst.flatMap((i) => i.priority.trackers.map((t) => [{ instance: i.name, type: t.type, tracker: t.name }, typeof t.effect === 'number' ? t.effect : 0] as const)),
-  );
-  w.family(
-    `${P}vrrp_tracker_fault`,
-    'gauge',
-    '1 while the tracker holds its instance in FAULT.',
-    inst.flatMap((i) => i.priority.trackers.map((t) => [{ instance: i.name, type: t.type, tracker: t.name }, t.effect === 'fault' ? 1 : 0] as const)),
-  );
-  w.family(
-    `${P}vrrp_transitions_total`,
-    'counter',
-    'State changes since start, by the state entered.',
-    inst.flatMap((i) => Object.entries(i.transitions).map(([to, n]) => [{ instance: i.name, to }, n] as const)),
-  );
-  w.family(`${P}vrrp_adverts_sent_total`, 'counter', 'Advertisements sent (zeroed by STATS_CLEAR).', inst.map((i) => [{ instance: i.name }, i.counters.advertsSent] as const));
-  w.family(`${P}vrrp_adverts_received_total`, 'counter', 'Advertisements received (zeroed by STATS_CLEAR).', inst.map((i) => [{ instance: i.name }, i.counters.advertsReceived] as const));
-  w.family(
-    `${P}vrrp_drops_total`,
-    'counter',
-    'Received packets dropped or flagged, and send errors, by reason.',
-    inst.flatMap((i) => Object.entries(i.drops).map(([reason, n]) => [{ instance: i.name, reason }, n] as const)),
-  );
-  w.family(
-    `${P}vrrp_vip_installed`,
-    'gauge',
-    '1 when the virtual address is installed on this node.',
-    inst.flatMap((i) => i.vips.map((v) => [{ instance: i.name, address: v.address }, v.installed ? 1 : 0] as const)),
-  );
+  for (const f of INSTANCE_FAMILIES) w.family(`${P}${f.name}`, f.type, f.help, inst.flatMap((i) => f.samples(i).map(([l, v]) => [{ instance: i.name, ...l }, v] as const)));
   const vss = d.ipvs?.virtualServers ?? [];
   w.family(`${P}ipvs_available`, 'gauge', '1 when the kernel IPVS table is managed (0: unavailable or stopped).', d.ipvs ? [[{ state: d.ipvs.state }, d.ipvs.state === 'active' ? 1 : 0]] : []);
   w.family(`${P}virtual_server_quorum_up`, 'gauge', '1 while the virtual server has its quorum.', vss.map((v) => [{ virtual_server: v.name }, v.quorumUp ? 1 : 0] as const));
