@@ -12,7 +12,7 @@
 import { KernelError, errnoError, toKernelError } from './errors.js';
 import { GenericNetlink, type GenlFamily } from './genetlink.js';
 import { NetlinkRequestError, NetlinkTimeoutError, NLM_F, type NetlinkMessage } from '../net/netlink-socket.js';
-import type { NetlinkWriter } from '../net/netlink-codec.js';
+import type { NetlinkWriter, NlResult } from '../net/netlink-codec.js';
 import {
   IPVS_CMD,
   IPVS_GENL_NAME,
@@ -115,14 +115,29 @@ export class GenlIpvsKernel implements IpvsKernel {
     return toKernelError(e, op);
   }
 
+  /** One request, its refusal (or a timeout, or a closed handle) thrown as a KernelError of `op` saying `detail`. */
+  private async ask(cmd: number, dump: boolean, body: (w: NetlinkWriter) => void, op: string, detail: string): Promise<NetlinkMessage[]> {
+    try {
+      return await this.request(cmd, dump, body);
+    } catch (e) {
+      throw this.wrap(e, op, detail);
+    }
+  }
+
+  /** The IPVS family's messages among `msgs`, decoded; one that does not decode is EBADMSG of `op`. */
+  private decodeReplies<T>(msgs: readonly NetlinkMessage[], op: string, what: string, decode: (payload: Buffer) => NlResult<T>): T[] {
+    return msgs
+      .filter((m) => m.type === this.family.id)
+      .map((m) => {
+        const r = decode(m.payload);
+        if (!r.ok) throw new KernelError('EBADMSG', op, `undecodable ${what}: ${r.error.message}`);
+        return r.value;
+      });
+  }
+
   /** Single-message reply of a non-dump GET (INFO, CONFIG). */
   private async getOne(cmd: number, op: string): Promise<NetlinkMessage> {
-    let replies: NetlinkMessage[];
-    try {
-      replies = await this.request(cmd, false, () => undefined);
-    } catch (e) {
-      throw this.wrap(e, op, 'kernel refused the request');
-    }
+    const replies = await this.ask(cmd, false, () => undefined, op, 'kernel refused the request');
     const reply = replies.find((m) => m.type === this.family.id);
     if (!reply) throw new KernelError('EBADMSG', op, 'no reply message from the IPVS family');
     return reply;
@@ -141,60 +156,25 @@ export class GenlIpvsKernel implements IpvsKernel {
   }
 
   async setTimeouts(t: IpvsTimeouts): Promise<void> {
-    try {
-      await this.request(IPVS_CMD.SET_CONFIG, false, (w) => writeTimeouts(w, t));
-    } catch (e) {
-      throw this.wrap(e, 'ipvsSetTimeouts', `kernel refused timeouts tcp ${t.tcp} tcpfin ${t.tcpFin} udp ${t.udp}`);
-    }
+    await this.ask(IPVS_CMD.SET_CONFIG, false, (w) => writeTimeouts(w, t), 'ipvsSetTimeouts', `kernel refused timeouts tcp ${t.tcp} tcpfin ${t.tcpFin} udp ${t.udp}`);
   }
 
   async startSyncDaemon(d: IpvsSyncDaemon): Promise<void> {
-    try {
-      await this.request(IPVS_CMD.NEW_DAEMON, false, (w) => writeSyncDaemon(w, d, true));
-    } catch (e) {
-      throw this.wrap(e, 'ipvsStartDaemon', `kernel refused to start the ${d.state} sync daemon on ${d.ifname}`);
-    }
+    await this.ask(IPVS_CMD.NEW_DAEMON, false, (w) => writeSyncDaemon(w, d, true), 'ipvsStartDaemon', `kernel refused to start the ${d.state} sync daemon on ${d.ifname}`);
   }
 
   async stopSyncDaemon(state: IpvsSyncDaemon['state']): Promise<void> {
-    try {
-      await this.request(IPVS_CMD.DEL_DAEMON, false, (w) => writeSyncDaemon(w, { state }, false));
-    } catch (e) {
-      throw this.wrap(e, 'ipvsStopDaemon', `kernel refused to stop the ${state} sync daemon`);
-    }
+    await this.ask(IPVS_CMD.DEL_DAEMON, false, (w) => writeSyncDaemon(w, { state }, false), 'ipvsStopDaemon', `kernel refused to stop the ${state} sync daemon`);
   }
 
   async listSyncDaemons(): Promise<IpvsSyncDaemon[]> {
-    let msgs: NetlinkMessage[];
-    try {
-      msgs = await this.request(IPVS_CMD.GET_DAEMON, true, () => undefined);
-    } catch (e) {
-      throw this.wrap(e, 'ipvsGetDaemon', 'kernel refused the sync daemon dump');
-    }
-    const out: IpvsSyncDaemon[] = [];
-    for (const m of msgs) {
-      if (m.type !== this.family.id) continue;
-      const r = decodeSyncDaemon(m.payload);
-      if (!r.ok) throw new KernelError('EBADMSG', 'ipvsGetDaemon', r.error.message);
-      out.push(r.value);
-    }
-    return out;
+    const msgs = await this.ask(IPVS_CMD.GET_DAEMON, true, () => undefined, 'ipvsGetDaemon', 'kernel refused the sync daemon dump');
+    return this.decodeReplies(msgs, 'ipvsGetDaemon', 'sync daemon', decodeSyncDaemon);
   }
 
   async dump(): Promise<IpvsEntry[]> {
-    let svcMsgs: NetlinkMessage[];
-    try {
-      svcMsgs = await this.request(IPVS_CMD.GET_SERVICE, true, () => undefined);
-    } catch (e) {
-      throw this.wrap(e, 'ipvsDump', 'service dump refused');
-    }
-    const services = svcMsgs
-      .filter((m) => m.type === this.family.id)
-      .map((m) => {
-        const r = decodeService(m.payload);
-        if (!r.ok) throw new KernelError('EBADMSG', 'ipvsDump', `undecodable service: ${r.error.message}`);
-        return r.value;
-      });
+    const svcMsgs = await this.ask(IPVS_CMD.GET_SERVICE, true, () => undefined, 'ipvsDump', 'service dump refused');
+    const services = this.decodeReplies(svcMsgs, 'ipvsDump', 'service', decodeService);
     // One dump at a time: a netlink socket refuses a second dump while one runs (EBUSY).
     const entries: IpvsEntry[] = [];
     for (const service of services) {
@@ -206,14 +186,7 @@ export class GenlIpvsKernel implements IpvsKernel {
         if (e instanceof NetlinkRequestError && (e.errno === 3 || e.errno === 2)) continue;
         throw this.wrap(e, 'ipvsDump', `dest dump of ${serviceKeyText(service.key)} refused`);
       }
-      const dests = msgs
-        .filter((m) => m.type === this.family.id)
-        .map((m) => {
-          const r = decodeDest(m.payload, service.key.family);
-          if (!r.ok) throw new KernelError('EBADMSG', 'ipvsDump', `undecodable dest: ${r.error.message}`);
-          return r.value;
-        });
-      entries.push({ service, dests });
+      entries.push({ service, dests: this.decodeReplies(msgs, 'ipvsDump', 'dest', (p) => decodeDest(p, service.key.family)) });
     }
     return entries;
   }
