@@ -16,11 +16,10 @@
 // The run's JSON is kept in $CHECKERS_VM_JSON (default /tmp/checkers-vm.json).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadVm } from './lib/vm-bench.mjs';
+import { repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;

@@ -25,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { benchDist } from './lib/dist.mjs';
@@ -44,29 +44,16 @@ import {
   waitUntil,
   watchAddresses,
 } from './lib/failover-lab.mjs';
+import { args, optText as opt, repo, requireCommands, requireRoot } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const REPS = Number(opt('--reps', '10'));
 const WINDOW_S = Number(opt('--window', '20'));
 const ONLY = new Set(opt('--only', 'failover,start,startcost,footprint').split(','));
 const WRITE = !args.includes('--no-write');
 const DOC = join(repo, 'docs/BENCHMARKS.md');
 
-if (process.getuid?.() !== 0) {
-  console.error('failover bench: needs root (network namespaces)');
-  process.exit(2);
-}
-for (const [cmd, a] of [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']]]) {
-  if (spawnSync(cmd, a).status !== 0) {
-    console.error(`failover bench: ${cmd} not found`);
-    process.exit(2);
-  }
-}
+requireRoot('failover');
+requireCommands('failover', [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']]]);
 
 const dist = benchDist(repo);
 const { Lab } = await import(pathToFileURL(join(dist, 'src/lab/lab.js')).href);

@@ -7,11 +7,10 @@
 // real hardware; the ratios are the point). Medians of RUNS runs inside one boot.
 //
 //   node bench/ipvs-apply.mjs [--runs 3] [--services 1000] [--dests 10]
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { bundle, loadVm } from './lib/vm-bench.mjs';
+import { repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;

@@ -13,11 +13,10 @@
 //
 //   node bench/lvs-director.mjs [--runs 3] [--services 1000] [--dests 10]
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { bundle, importTs, loadVm } from './lib/vm-bench.mjs';
+import { repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
