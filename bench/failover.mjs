@@ -33,6 +33,7 @@ import {
   decodeAdverts,
   decodeGarps,
   hasAddr,
+  killForNextRound,
   macOf,
   nsPids,
   procSample,
@@ -213,15 +214,7 @@ async function startCase() {
         // CPU time the daemon used to get there (load-independent, unlike the wall time).
         const cpuS = d.pids().map(procSample).reduce((a, x) => a + (x?.cpuS ?? 0), 0);
         await sleep(300);
-        d.kill9();
-        await d.exited();
-        await waitUntil('daemon processes gone', () => nsPids(d.netns).length === 0, 5000, 10);
-        d.cleanup();
-        try {
-          lab.exec('s', ['ip', 'addr', 'del', '192.0.2.200/24', 'dev', 'eth0']);
-        } catch {
-          /* not there */
-        }
+        await killForNextRound(lab, d, '192.0.2.200/24');
         runs.push({ impl, spawnedAt: d.spawnedAt, cpuS });
         await sleep(200);
       }

@@ -26,7 +26,7 @@ import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { benchDist } from './lib/dist.mjs';
 import { generateConfig } from './lib/gen-config.mjs';
-import { decodeAdverts, nsPids, sleep, startCapture, startDaemon, syncWallClock, waitUntil } from './lib/failover-lab.mjs';
+import { decodeAdverts, killForNextRound, sleep, startCapture, startDaemon, syncWallClock } from './lib/failover-lab.mjs';
 import { args, optText as opt, repo, requireCommands, requireRoot } from './lib/cli.mjs';
 
 const REPS = Number(opt('--reps', '7'));
@@ -134,15 +134,7 @@ try {
       await d.waitFor(/Entering MASTER STATE/, 30_000);
       const cpu = cpuMs(d.pids());
       await sleep(300);
-      d.kill9();
-      await d.exited();
-      await waitUntil('daemon processes gone', () => nsPids(d.netns).length === 0, 5000, 10);
-      d.cleanup();
-      try {
-        lab.exec('s', ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0']);
-      } catch {
-        /* not there */
-      }
+      await killForNextRound(lab, d, `${VIP}/24`);
       runs.push({ label: im.label, spawnedAt: d.spawnedAt, cpu });
       await sleep(200);
     }
