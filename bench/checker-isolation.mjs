@@ -13,16 +13,11 @@
 // Output: one JSON line per mode with the lateness of the timer firings (ms): median, p99, max,
 // the number of firings, and per round the real servers that had a result by the end.
 import { spawn } from 'node:child_process';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { benchDist } from './lib/dist.mjs';
+import { optNumber as opt, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
 const SECONDS = opt('seconds', 10);
 const NTCP = opt('tcp', 1000);
 const NMISC = opt('misc', 1000);

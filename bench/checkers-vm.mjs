@@ -16,15 +16,11 @@
 // The run's JSON is kept in $CHECKERS_VM_JSON (default /tmp/checkers-vm.json).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadVm } from './lib/vm-bench.mjs';
+import { join } from 'node:path';
+import { loadVm, runVmBench } from './lib/vm-bench.mjs';
+import { optNumber as arg, repo } from './lib/cli.mjs';
+import { median as medianOf } from './lib/stats.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const WARM = arg('warm', 40);
 const WINDOW = arg('window', 10);
 const WINDOWS = arg('windows', 3);
@@ -61,26 +57,19 @@ if (fromJson > 0) {
   `;
   hostLoad0 = loadavg();
   console.error(`booting the VM: warm-up ${WARM} s, ${WINDOWS} windows of ${WINDOW} s, gaps ${GAP_SECONDS} s ...`);
-  const r = await vm.runInVm(script, {
+  const { r, out } = await runVmBench(vm, repo, script, {
     timeoutMs: 2_400_000,
     files: { 'checkers-vm-guest.mjs': readFileSync(join(repo, 'bench/checkers-vm-guest.mjs')) },
-    env: { KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node') },
+    result: 'checkers-vm.json',
+    consoleTail: 3000,
   });
   hostLoad1 = loadavg();
-  const out = r.files.get('checkers-vm.json');
-  if (!out) {
-    console.error(`VM run failed (exit ${r.exitCode}, timed out ${r.timedOut})\n${r.output}\n${r.console.slice(-3000)}`);
-    process.exit(1);
-  }
   res = JSON.parse(out.toString('utf8'));
   elapsed = r.elapsedMs / 1000;
   writeFileSync(process.env.CHECKERS_VM_JSON ?? '/tmp/checkers-vm.json', out);
 }
-const median = (a) => {
-  const s = a.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+/** The median of the windows that reported the figure. */
+const median = (a) => medianOf(a.filter((x) => !Number.isNaN(x)));
 const pct = (v) => (Number.isNaN(v) ? 'n/a' : `${(v * 100).toFixed(1)} %`);
 const mb = (kb) => (Number.isNaN(kb) ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`);
 const find = (who, kind) => res.runs.find((x) => x.who === who && x.kind === kind);

@@ -23,19 +23,14 @@
 // --write puts the figures into docs/BENCHMARKS.md (section "checkers-tcp-scale").
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { benchDist } from './lib/dist.mjs';
 import { decodeAdverts, descendants, procSample, sleep, startCapture, startDaemon, watch } from './lib/failover-lab.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { median } from './lib/stats.mjs';
+import { args, optText as opt, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
 const SECONDS = Number(opt('seconds', '20'));
 const COUNTS = String(opt('counts', '1000,10000')).split(',').map(Number);
 const GAP_SECONDS = Number(opt('gap-seconds', '30'));

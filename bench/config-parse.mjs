@@ -23,17 +23,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { generateConfig } from './lib/gen-config.mjs';
 import { median, minMax, fmtMs } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { args, optNumber, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const runsIdx = args.indexOf('--runs');
-const RUNS = runsIdx >= 0 ? Number(args[runsIdx + 1]) : 7;
+const RUNS = optNumber('--runs', 7);
 const WRITE = !args.includes('--no-write');
 const dist = process.env.KT_DIST ?? join(repo, 'dist');
 const mainJs = join(dist, 'src/cli/main.js');

@@ -10,20 +10,14 @@
 //
 //   node bench/control-status.mjs [--requests 300] [--cli-runs 10] [--seconds 5] [--instances 100] [--vs 20] [--reals 50]
 // Output: one JSON line per measurement (medians, p99, max in ms).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { benchDist } from './lib/dist.mjs';
+import { optNumber as opt, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
 const REQUESTS = opt('requests', 300);
 const CLI_RUNS = opt('cli-runs', 10);
 const SECONDS = opt('seconds', 5);

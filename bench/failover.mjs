@@ -25,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { benchDist } from './lib/dist.mjs';
@@ -33,6 +33,7 @@ import {
   decodeAdverts,
   decodeGarps,
   hasAddr,
+  killForNextRound,
   macOf,
   nsPids,
   procSample,
@@ -44,29 +45,16 @@ import {
   waitUntil,
   watchAddresses,
 } from './lib/failover-lab.mjs';
+import { args, optText as opt, repo, requireCommands, requireRoot } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const REPS = Number(opt('--reps', '10'));
 const WINDOW_S = Number(opt('--window', '20'));
 const ONLY = new Set(opt('--only', 'failover,start,startcost,footprint').split(','));
 const WRITE = !args.includes('--no-write');
 const DOC = join(repo, 'docs/BENCHMARKS.md');
 
-if (process.getuid?.() !== 0) {
-  console.error('failover bench: needs root (network namespaces)');
-  process.exit(2);
-}
-for (const [cmd, a] of [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']]]) {
-  if (spawnSync(cmd, a).status !== 0) {
-    console.error(`failover bench: ${cmd} not found`);
-    process.exit(2);
-  }
-}
+requireRoot('failover');
+requireCommands('failover', [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']]]);
 
 const dist = benchDist(repo);
 const { Lab } = await import(pathToFileURL(join(dist, 'src/lab/lab.js')).href);
@@ -226,15 +214,7 @@ async function startCase() {
         // CPU time the daemon used to get there (load-independent, unlike the wall time).
         const cpuS = d.pids().map(procSample).reduce((a, x) => a + (x?.cpuS ?? 0), 0);
         await sleep(300);
-        d.kill9();
-        await d.exited();
-        await waitUntil('daemon processes gone', () => nsPids(d.netns).length === 0, 5000, 10);
-        d.cleanup();
-        try {
-          lab.exec('s', ['ip', 'addr', 'del', '192.0.2.200/24', 'dev', 'eth0']);
-        } catch {
-          /* not there */
-        }
+        await killForNextRound(lab, d, '192.0.2.200/24');
         runs.push({ impl, spawnedAt: d.spawnedAt, cpuS });
         await sleep(200);
       }

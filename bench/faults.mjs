@@ -17,22 +17,17 @@
 // loop in C (test/integration/faults/flood.c), so the sender costs about one sendto() a frame.
 // Needs root, keepalived, tcpdump, tshark, cc, python3-scapy. Builds the TypeScript tree and the
 // bundle into bench/out/dist first (KT_DIST=DIR uses another build).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { decodeAdverts, procSample, sleep, startCapture, startDaemon, waitUntil, hasAddr, watch } from './lib/failover-lab.mjs';
 import { benchDist } from './lib/dist.mjs';
+import { args, optText as opt, repo, requireCommands, requireRoot } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const REPS = Number(opt('--reps', '3'));
 const FLOOD_S = Number(opt('--flood-s', '10'));
 const INVALID_S = Number(opt('--invalid-s', '6'));
@@ -41,16 +36,8 @@ const WRITE = !args.includes('--no-write');
 const DOC = join(repo, 'docs/BENCHMARKS.md');
 const FAULTS = join(repo, 'test/integration/faults');
 
-if (process.getuid?.() !== 0) {
-  console.error('faults bench: needs root (network namespaces)');
-  process.exit(2);
-}
-for (const [cmd, a] of [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']], ['cc', ['--version']], ['/usr/bin/python3', ['-c', 'import scapy.layers.vrrp']]]) {
-  if (spawnSync(cmd, a).status !== 0) {
-    console.error(`faults bench: ${cmd} ${a.join(' ')} failed`);
-    process.exit(2);
-  }
-}
+requireRoot('faults');
+requireCommands('faults', [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']], ['cc', ['--version']], ['/usr/bin/python3', ['-c', 'import scapy.layers.vrrp']]], (cmd, a) => `${cmd} ${a.join(' ')} failed`);
 
 const dist = benchDist(repo);
 const { Lab } = await import(pathToFileURL(join(dist, 'src/lab/lab.js')).href);

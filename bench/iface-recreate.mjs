@@ -12,23 +12,14 @@
 //
 // Needs root, keepalived and tcpdump. Our daemon runs from the TypeScript sources (tsx).
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { args, optText as opt, repo, requireRoot } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const REPS = Number(opt('--reps', '5'));
 const WRITE = !args.includes('--no-write');
-if (process.getuid?.() !== 0) {
-  console.error('iface-recreate bench: needs root (network namespaces)');
-  process.exit(1);
-}
+requireRoot('iface-recreate', 'network namespaces', 1);
 const { recreateTrial } = await import(join(repo, 'test/integration/faults/recreate-trial.ts'));
 
 const CASES = [

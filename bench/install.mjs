@@ -11,15 +11,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { args, optNumber, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const i = args.indexOf('--runs');
-const runs = i >= 0 ? Number(args[i + 1]) : 5;
+const runs = optNumber('--runs', 5);
 
 function timed(cmd, argv, cwd) {
   const t0 = process.hrtime.bigint();

@@ -10,18 +10,16 @@
 // Times are CPU time of the process (process.cpuUsage), which machine load disturbs less than wall time.
 //   node bench/ipvs-pass.mjs [--runs N] [--no-write]
 // Uses the compiled tree from bench/lib/dist.mjs (KT_DIST to reuse one).
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { benchDist } from './lib/dist.mjs';
 import { generateConfig } from './lib/gen-config.mjs';
 import { median, minMax, fmtMs } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { args, optNumber, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const runsIdx = args.indexOf('--runs');
-const RUNS = runsIdx >= 0 ? Number(args[runsIdx + 1]) : 9;
+const RUNS = optNumber('--runs', 9);
 const WRITE = !args.includes('--no-write');
 const dist = benchDist(repo);
 const load = (p) => import(pathToFileURL(join(dist, p)).href);

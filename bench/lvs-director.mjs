@@ -13,18 +13,12 @@
 //
 //   node bench/lvs-director.mjs [--runs 3] [--services 1000] [--dests 10]
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundle, importTs, loadVm } from './lib/vm-bench.mjs';
+import { join } from 'node:path';
+import { bundle, ipvsTableOptions, importTs, loadVm, runsRow as row, runVmBench, RUNS_TABLE_HEAD } from './lib/vm-bench.mjs';
+import { repo } from './lib/cli.mjs';
+import { median } from './lib/stats.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const runs = arg('runs', 3);
-const services = arg('services', 1000);
-const dests = arg('dests', 10);
+const { runs, services, dests } = ipvsTableOptions();
 
 const vm = await loadVm(repo);
 const argv = await importTs(join(repo, 'src/cli/argv.ts'));
@@ -45,27 +39,14 @@ for i in $(seq 11 20); do ip addr add 198.51.100.$i/32 dev dummy0; done
 node lvs-director-guest.mjs ${runs} ${services} ${dests} '${oursCmd}'
 `;
 console.error(`booting the VM: ${runs} rounds, ${services} x ${dests}${refused ? `; ours left out: ${refused}` : ''} ...`);
-const r = await vm.runInVm(script, {
+const { r, out } = await runVmBench(vm, repo, script, {
   timeoutMs: 1_500_000,
   files: { 'lvs-director-guest.mjs': readFileSync(join(repo, 'bench/lvs-director-guest.mjs')), 'lvs-manager.mjs': manager },
-  env: { KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node') },
+  result: 'director-bench.json',
 });
-const out = r.files.get('director-bench.json');
-if (!out) {
-  console.error(`VM run failed (exit ${r.exitCode}, timed out ${r.timedOut})\n${r.output}\n${r.console.slice(-2000)}`);
-  process.exit(1);
-}
 const res = JSON.parse(out.toString('utf8'));
-const median = (a) => {
-  if (!a || a.length === 0) return NaN;
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const f = (v) => (Number.isNaN(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const row = (what, a) => `| ${what} | ${f(median(a))} | ${a.map(f).join(', ')} |`;
 console.log(`LVS director, ${res.runs} interleaved rounds, VM boot+run ${(r.elapsedMs / 1000).toFixed(0)} s`);
-console.log('| what | median ms | runs (ms) |');
-console.log('|---|---|---|');
+console.log(RUNS_TABLE_HEAD);
 console.log(row(`keepalived -C: start to complete table (${res.services} x ${res.dests})`, res.table.keepalived));
 console.log(row(`our IPVS manager alone (node process: parse, first pass): start to complete table`, res.table.manager));
 if (res.table.ours.length) console.log(row(`ours -C: start to complete table (${res.services} x ${res.dests})`, res.table.ours));

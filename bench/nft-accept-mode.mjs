@@ -11,18 +11,13 @@
 //
 //   node --import tsx bench/nft-accept-mode.mjs [--changes N] [--no-write]
 import { execFileSync, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { median } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { args, optText as opt, repo, requireRoot } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const CHANGES = Number(opt('--changes', '100'));
 const WRITE = !args.includes('--no-write');
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
@@ -107,10 +102,7 @@ if (args.includes('--inner')) {
   process.exit(0);
 }
 
-if (process.getuid?.() !== 0) {
-  console.error('nft-accept-mode bench: needs root (a network namespace)');
-  process.exit(1);
-}
+requireRoot('nft-accept-mode', 'a network namespace', 1);
 const ns = `ktnftb${process.pid.toString(36)}`;
 execFileSync('ip', ['netns', 'add', ns]);
 let r;

@@ -15,16 +15,14 @@
 // machine's own scheduling noise). Needs the compiled tree (`npm run build:ts`).
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { generateConfig } from './lib/gen-config.mjs';
 import { median, minMax, fmtMs } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
+import { args, optNumber, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const runsIdx = args.indexOf('--runs');
-const RUNS = runsIdx >= 0 ? Number(args[runsIdx + 1]) : 9;
+const RUNS = optNumber('--runs', 9);
 const WRITE = !args.includes('--no-write');
 const readerJs = join(repo, 'dist/src/core/reload-read.js');
 if (!existsSync(readerJs)) {

@@ -20,34 +20,21 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { median, minMax } from './lib/stats.mjs';
 import { writeSection } from './lib/markdown-section.mjs';
 import { benchDist } from './lib/dist.mjs';
 import { generateConfig } from './lib/gen-config.mjs';
-import { decodeAdverts, nsPids, sleep, startCapture, startDaemon, syncWallClock, waitUntil } from './lib/failover-lab.mjs';
+import { decodeAdverts, killForNextRound, sleep, startCapture, startDaemon, syncWallClock } from './lib/failover-lab.mjs';
+import { args, optText as opt, repo, requireCommands, requireRoot } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
 const REPS = Number(opt('--reps', '7'));
 const BEFORE = opt('--before', undefined);
 const WRITE = !args.includes('--no-write');
 
-if (process.getuid?.() !== 0) {
-  console.error('start bench: needs root (network namespaces)');
-  process.exit(2);
-}
-for (const [cmd, a] of [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']]]) {
-  if (spawnSync(cmd, a).status !== 0) {
-    console.error(`start bench: ${cmd} not found`);
-    process.exit(2);
-  }
-}
+requireRoot('start');
+requireCommands('start', [['keepalived', ['-v']], ['tcpdump', ['--version']], ['tshark', ['-v']]]);
 if (BEFORE !== undefined && !existsSync(join(BEFORE, 'bin/keepalived-ts.mjs'))) {
   console.error(`start bench: ${BEFORE}/bin/keepalived-ts.mjs not found`);
   process.exit(2);
@@ -147,15 +134,7 @@ try {
       await d.waitFor(/Entering MASTER STATE/, 30_000);
       const cpu = cpuMs(d.pids());
       await sleep(300);
-      d.kill9();
-      await d.exited();
-      await waitUntil('daemon processes gone', () => nsPids(d.netns).length === 0, 5000, 10);
-      d.cleanup();
-      try {
-        lab.exec('s', ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0']);
-      } catch {
-        /* not there */
-      }
+      await killForNextRound(lab, d, `${VIP}/24`);
       runs.push({ label: im.label, spawnedAt: d.spawnedAt, cpu });
       await sleep(200);
     }

@@ -19,18 +19,13 @@
 // compiled modules under KT_DIST (e.g. KT_DIST=dist after `npm run build:ts`).
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeSection } from './lib/markdown-section.mjs';
 import { median, minMax } from './lib/stats.mjs';
+import { args, optNumber as opt, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const RUNS = opt('--runs', 9);
 const MS = opt('--ms', 500);
 const WRITE = !args.includes('--no-write');

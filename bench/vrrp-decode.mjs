@@ -9,17 +9,12 @@
 // loads the TypeScript source through tsx.
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { writeSection } from './lib/markdown-section.mjs';
 import { runVrrpDecodeBench, vrrpDecodeMarkdown } from './lib/vrrp-decode-bench.mjs';
+import { args, optNumber as opt, repo } from './lib/cli.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const RUNS = opt('--runs', 7);
 const MS = opt('--ms', 1000);
 const WRITE = !args.includes('--no-write');

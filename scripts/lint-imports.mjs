@@ -35,6 +35,8 @@ const PURE = [
   'src/vrrp/sync-group.ts',
   'src/vrrp/model-adapter.ts',
   'src/check/checker-state.ts',
+  'src/check/step-outcome.ts',
+  'src/check/connect-target.ts',
   'src/check/http-state.ts',
   'src/check/http-plan.ts',
   'src/check/udp-check.ts',

@@ -173,6 +173,22 @@ export function startDaemon(lab, impl, host, config, dist, cmd = [process.execPa
   };
 }
 
+/**
+ * Ends daemon `d` for the next round: kill -9, every process of it gone, its files removed and
+ * `vip` (address/len) taken off eth0 of its host if it is still there.
+ */
+export async function killForNextRound(lab, d, vip) {
+  d.kill9();
+  await d.exited();
+  await waitUntil('daemon processes gone', () => nsPids(d.netns).length === 0, 5000, 10);
+  d.cleanup();
+  try {
+    lab.exec(d.host, ['ip', 'addr', 'del', vip, 'dev', 'eth0']);
+  } catch {
+    /* not there */
+  }
+}
+
 // --- address watcher ---------------------------------------------------------------------------
 
 /** `ip -ts monitor address` in a host: records when an address appears/disappears. */
@@ -217,38 +233,33 @@ export async function startCapture(lab, host, filter = 'vrrp or arp or ip6 proto
   };
 }
 
-/** VRRP packets of a pcap: { t, src, ethSrc, prio, vrid }. */
-export function decodeAdverts(file) {
-  const r = spawnSync(
-    'tshark',
-    ['-r', file, '-n', '-Y', 'vrrp', '-T', 'fields', '-E', 'separator=\t', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'eth.src', '-e', 'vrrp.prio', '-e', 'vrrp.virt_rtr_id'],
-    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-  );
+/** The packets of a pcap that match display filter `filter`: per packet, its `fields` as text, in order. */
+function tsharkFields(file, filter, fields) {
+  const r = spawnSync('tshark', ['-r', file, '-n', '-Y', filter, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`tshark: ${r.stderr}`);
   return r.stdout
     .split('\n')
     .filter(Boolean)
-    .map((l) => {
-      const c = l.split('\t');
-      return { t: Number(c[0]), src: c[1] || c[2], ethSrc: c[3], prio: Number(c[4]), vrid: Number(c[5]) };
-    });
+    .map((l) => l.split('\t'));
+}
+
+/** VRRP packets of a pcap: { t, src, ethSrc, prio, vrid }. */
+export function decodeAdverts(file) {
+  return tsharkFields(file, 'vrrp', ['frame.time_epoch', 'ip.src', 'ipv6.src', 'eth.src', 'vrrp.prio', 'vrrp.virt_rtr_id']).map((c) => ({
+    t: Number(c[0]),
+    src: c[1] || c[2],
+    ethSrc: c[3],
+    prio: Number(c[4]),
+    vrid: Number(c[5]),
+  }));
 }
 
 /** Gratuitous ARP requests (sender = target = an address): { t, ethSrc, ip }. */
 export function decodeGarps(file) {
-  const r = spawnSync(
-    'tshark',
-    ['-r', file, '-n', '-Y', 'arp.opcode == 1 && arp.src.proto_ipv4 == arp.dst.proto_ipv4', '-T', 'fields', '-E', 'separator=\t', '-e', 'frame.time_epoch', '-e', 'eth.src', '-e', 'arp.src.proto_ipv4'],
-    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-  );
-  if (r.status !== 0) throw new Error(`tshark: ${r.stderr}`);
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const c = l.split('\t');
-      return { t: Number(c[0]), ethSrc: c[1], ip: c[2] };
-    });
+  return tsharkFields(file, 'arp.opcode == 1 && arp.src.proto_ipv4 == arp.dst.proto_ipv4', ['frame.time_epoch', 'eth.src', 'arp.src.proto_ipv4']).map((c) => ({ t: Number(c[0]), ethSrc: c[1], ip: c[2] }));
 }
 
 // --- /proc ---------------------------------------------------------------------------------------

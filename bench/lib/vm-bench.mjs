@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { optNumber } from './cli.mjs';
+import { median } from './stats.mjs';
 
 /** One ES module bundle of `entry` as text. */
 export const bundle = async (entry, opts = {}) =>
@@ -22,6 +24,31 @@ export async function importTs(path) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs `script` in the test VM (`vm`: loadVm's) with `files` beside it and our addon from build/,
+ * and returns the run and the result file `result` the guest wrote. Without that file the
+ * process exits 1 with the VM's output and the last `consoleTail` characters of its console.
+ */
+export async function runVmBench(vm, repo, script, { timeoutMs, files, result, consoleTail = 2000 }) {
+  const r = await vm.runInVm(script, { timeoutMs, files, env: { KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node') } });
+  const out = r.files.get(result);
+  if (!out) {
+    console.error(`VM run failed (exit ${r.exitCode}, timed out ${r.timedOut})\n${r.output}\n${r.console.slice(-consoleTail)}`);
+    process.exit(1);
+  }
+  return { r, out };
+}
+
+/** A figure as the VM tables print it: n/a, whole from 100 up, else one decimal. */
+export const figure = (v) => (Number.isNaN(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+/** The head of a table of timed runs, and one row: what, the median, every run. */
+export const RUNS_TABLE_HEAD = '| what | median ms | runs (ms) |\n|---|---|---|';
+export const runsRow = (what, values) => `| ${what} | ${figure(median(values))} | ${values.map((v) => figure(v)).join(', ')} |`;
+
+/** The IPVS table benchmarks' options: --runs (3), --services (1000), --dests (10) real servers each. */
+export const ipvsTableOptions = () => ({ runs: optNumber('runs', 3), services: optNumber('services', 1000), dests: optNumber('dests', 10) });
 
 /** test/vm/vm.ts, loaded; the process exits 2 with one line when the VM's prerequisites are missing. */
 export async function loadVm(repo) {

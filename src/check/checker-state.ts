@@ -25,6 +25,7 @@ import { httpStep, type HttpProbeResult } from './http-state.js';
 import { dnsStep } from './dns-check.js';
 import { smtpStep } from './smtp-check.js';
 import { pingStep, udpStep } from './udp-check.js';
+import { stepOutput, verdict, type Verdict } from './step-outcome.js';
 
 /** check_api.h BOOTSTRAP_DELAY: the first probe is at least this far from the start. */
 export const BOOTSTRAP_DELAY_MS = 1000;
@@ -126,37 +127,23 @@ export function activatingLine(p: CheckerParams): string {
  * (same clock as `now` elsewhere).
  */
 export function onProbeResult(p: CheckerParams, s: CheckerState, r: ProbeResult, startedAt: Ms, endedAt: Ms): StepOutput {
-  switch (p.kind) {
-    case 'HTTP_GET':
-    case 'SSL_GET':
-      return httpStep(p, s, r, endedAt);
-    case 'TCP_CHECK':
-      return tcpStep(p, s, r, endedAt);
-    case 'UDP_CHECK':
-      return udpStep(p, s, r, endedAt);
-    case 'PING_CHECK':
-      return pingStep(p, s, r, endedAt);
-    case 'DNS_CHECK':
-      return dnsStep(p, s, r, endedAt);
-    case 'SMTP_CHECK':
-      return smtpStep(p, s, r, endedAt);
-    case 'MISC_CHECK':
-    case 'FILE_CHECK':
-      return miscStep(p, s, r, startedAt, endedAt);
-  }
+  return STEPS[p.kind](p, s, r, endedAt, startedAt);
 }
 
-export interface Verdict {
-  up: boolean;
-  change?: 'up' | 'down';
-  initialNotify?: boolean;
-}
+/** One checker kind's rules: the result of a probe that began at `startedAt` and ended at `endedAt`. */
+type Step = (p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms, startedAt: Ms) => StepOutput;
 
-/** ipwrapper.c update_svr_checker_state, the checker's half. */
-export function verdict(p: CheckerParams, s: CheckerState, alive: boolean): Verdict {
-  if (s.up === alive) return !s.hasRun && (p.alpha || !alive) ? { up: alive, initialNotify: true } : { up: alive };
-  return { up: alive, change: alive ? 'up' : 'down' };
-}
+const STEPS: Readonly<Record<RunnableCheckerKind, Step>> = {
+  HTTP_GET: httpStep,
+  SSL_GET: httpStep,
+  TCP_CHECK: tcpStep,
+  UDP_CHECK: udpStep,
+  PING_CHECK: pingStep,
+  DNS_CHECK: dnsStep,
+  SMTP_CHECK: smtpStep,
+  MISC_CHECK: miscStep,
+  FILE_CHECK: miscStep,
+};
 
 function tcpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms): StepOutput {
   const logs: string[] = [];
@@ -184,16 +171,10 @@ function tcpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms)
     delay = p.delayBeforeRetry;
     retryIt++;
   }
-  return {
-    state: { ...s, up: v.up, hasRun: true, retryIt },
-    next: ms(endedAt + delay),
-    ...(v.change ? { change: v.change } : {}),
-    ...(v.initialNotify ? { initialNotify: true } : {}),
-    logs,
-  };
+  return stepOutput({ ...s, up: v.up, hasRun: true, retryIt }, ms(endedAt + delay), v, logs);
 }
 
-function miscStep(p: CheckerParams, s: CheckerState, r: ProbeResult, startedAt: Ms, endedAt: Ms): StepOutput {
+function miscStep(p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms, startedAt: Ms): StepOutput {
   const logs: string[] = [];
   let retryIt = s.retryIt;
   let lastExitCode = s.lastExitCode;
@@ -279,12 +260,5 @@ function miscStep(p: CheckerParams, s: CheckerState, r: ProbeResult, startedAt: 
 
   // Timed from the start of this run; never in the past (keepalived: at least 1 us ahead).
   const due = startedAt + (retryIt > 0 ? p.delayBeforeRetry : p.delayLoop);
-  return {
-    state: { up: v.up, hasRun: true, retryIt, lastExitCode, dynamicWeight },
-    next: ms(Math.max(due, endedAt + 0.001)),
-    ...(v.change ? { change: v.change } : {}),
-    ...(v.initialNotify ? { initialNotify: true } : {}),
-    ...(weight !== undefined ? { weight } : {}),
-    logs,
-  };
+  return stepOutput({ up: v.up, hasRun: true, retryIt, lastExitCode, dynamicWeight }, ms(Math.max(due, endedAt + 0.001)), v, logs, weight);
 }

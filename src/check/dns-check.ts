@@ -14,6 +14,7 @@
 import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
 import type { CheckerParams, CheckerState, ProbeResult, StepOutput } from './checker-state.js';
+import { stepOutput, verdict, type Verdict } from './step-outcome.js';
 
 /** RFC 1035 3.2.2 / RFC 3596 QTYPE values of the types keepalived accepts. */
 export const DNS_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
@@ -77,25 +78,9 @@ export function dnsFailureWords(r: ProbeResult): string {
 /** check_dns.c dns_final: every verdict waits from the end of the probe. */
 export function dnsStep(p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms): StepOutput {
   const logs: string[] = [];
-  if (r.kind === 'connected') {
-    let change: 'up' | 'down' | undefined;
-    let initialNotify = false;
-    if (!s.up || !s.hasRun) {
-      if (s.up) initialNotify = p.alpha && !s.hasRun;
-      else change = 'up';
-    }
-    return {
-      state: { ...s, up: true, hasRun: true, retryIt: 0 },
-      next: ms(endedAt + p.delayLoop),
-      ...(change ? { change } : {}),
-      ...(initialNotify ? { initialNotify: true } : {}),
-      logs,
-    };
-  }
-  let up = s.up;
-  let hasRun = s.hasRun;
-  let change: 'up' | 'down' | undefined;
-  let initialNotify = false;
+  if (r.kind === 'connected') return stepOutput({ ...s, up: true, hasRun: true, retryIt: 0 }, ms(endedAt + p.delayLoop), verdict(p, s, true), logs);
+  // A failure counts only while the checker is up or has not run; a down checker just waits.
+  let v: Verdict = { up: s.up };
   if (s.up || !s.hasRun) {
     if (p.logAllFailures || s.retryIt >= p.retry) {
       const after = s.hasRun && s.retryIt >= p.retry ? ` after ${p.retry} retries` : '';
@@ -104,16 +89,7 @@ export function dnsStep(p: CheckerParams, s: CheckerState, r: ProbeResult, ended
     if (s.retryIt < p.retry) {
       return { state: { ...s, hasRun: true, retryIt: s.retryIt + 1 }, next: ms(endedAt + p.delayBeforeRetry), logs };
     }
-    if (s.up) change = 'down';
-    else initialNotify = !s.hasRun;
-    up = false;
-    hasRun = true;
+    v = verdict(p, s, false);
   }
-  return {
-    state: { ...s, up, hasRun, retryIt: 0 },
-    next: ms(endedAt + p.delayLoop),
-    ...(change ? { change } : {}),
-    ...(initialNotify ? { initialNotify: true } : {}),
-    logs,
-  };
+  return stepOutput({ ...s, up: v.up, hasRun: true, retryIt: 0 }, ms(endedAt + p.delayLoop), v, logs);
 }

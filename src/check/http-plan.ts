@@ -17,6 +17,7 @@
 import type { HttpCheck, RealServer, SslConfig, VirtualServer } from '../config/model.js';
 import type { Ms } from '../lib/units.js';
 import type { CheckerParams } from './checker-state.js';
+import { connectAddress, type ConnectTarget } from './connect-target.js';
 
 export interface HttpRegexPlan {
   readonly source: string;
@@ -50,19 +51,9 @@ export interface HttpTlsPlan {
   readonly password?: string;
 }
 
-export interface HttpCheckerPlan {
+/** connectTimeoutMs bounds the TLS handshake too. */
+export interface HttpCheckerPlan extends ConnectTarget {
   readonly kind: 'HTTP_GET' | 'SSL_GET';
-  readonly id: string;
-  readonly params: CheckerParams;
-  /** connect_ip or the real server's address. */
-  readonly host: string;
-  readonly family: 4 | 6;
-  /** connect_port or the real server's port. */
-  readonly port: number;
-  readonly bindto?: string;
-  readonly bindPort?: number;
-  /** connect_timeout: bounds the connect (and TLS handshake) and every wait for the server after it. */
-  readonly connectTimeoutMs: Ms;
   readonly protocol: '1.0' | '1.0C' | '1.1';
   readonly urls: readonly HttpUrlPlan[];
   /** SSL_GET only: the global SSL block's files. */
@@ -107,7 +98,6 @@ export interface HttpPlanInput {
 
 export function httpCheckerPlan(i: HttpPlanInput): HttpCheckerPlan {
   const c = i.check;
-  const host = c.connectIp ?? i.rs.ip;
   const urls = c.url
     .filter((u) => u.path !== undefined)
     .map((u): HttpUrlPlan => {
@@ -139,12 +129,7 @@ export function httpCheckerPlan(i: HttpPlanInput): HttpCheckerPlan {
     kind: c.kind,
     id: i.id,
     params: { kind: c.kind, ...i.base, urls: urls.map((u) => u.path), urlVhosts: c.url.filter((u) => u.path !== undefined).map((u) => u.virtualhost ?? ''), fastRecovery: c.fastRecovery },
-    host: host.text,
-    family: host.family === 'inet6' ? 6 : 4,
-    port: c.connectPort ?? i.port,
-    ...(c.bindto !== undefined ? { bindto: c.bindto.text } : {}),
-    ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
-    connectTimeoutMs: c.timing.connectTimeout,
+    ...connectAddress(c, i.rs.ip, i.port, c.timing.connectTimeout),
     protocol: c.httpProtocol,
     urls,
     ...(c.kind === 'SSL_GET' ? { tls: { ...(i.ssl?.ca !== undefined ? { ca: i.ssl.ca } : {}), ...(i.ssl?.certificate !== undefined ? { certificate: i.ssl.certificate } : {}), ...(i.ssl?.key !== undefined ? { key: i.ssl.key } : {}), ...(i.ssl?.password !== undefined ? { password: i.ssl.password } : {}) } } : {}),

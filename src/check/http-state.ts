@@ -19,7 +19,8 @@
 // with log_all_failures, as "<reason> server <RS>.".
 import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
-import { verdict, type CheckerParams, type CheckerState, type ProbeResult, type StepOutput, type Verdict } from './checker-state.js';
+import type { CheckerParams, CheckerState, ProbeResult, StepOutput } from './checker-state.js';
+import { stepOutput, verdict, type Verdict } from './step-outcome.js';
 
 /** What the HTTP probe found for one url. */
 export type HttpProbeResult =
@@ -126,8 +127,8 @@ export function httpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, ende
   else delay = p.delayBeforeRetry;
   if (p.fastRecovery === true && (!hasRun || (!v.up && failedUrl === undefined))) delay = 0;
 
-  return {
-    state: {
+  return stepOutput(
+    {
       ...s,
       up: v.up,
       hasRun,
@@ -136,11 +137,10 @@ export function httpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, ende
       ...(failedUrl !== undefined ? { failedUrl } : { failedUrl: undefined }),
       ...(lenMismatch !== undefined ? { lenMismatch } : {}),
     },
-    next: ms(endedAt + delay),
-    ...(v.change ? { change: v.change } : {}),
-    ...(v.initialNotify ? { initialNotify: true } : {}),
+    ms(endedAt + delay),
+    v,
     logs,
-  };
+  );
 }
 
 /** Status words for one HTTP result (`status 200`, or keepalived's reason). */

@@ -10,12 +10,7 @@ import type { ProbeResult } from './checker-state.js';
 import { buildEchoRequest, ipPayload, ipv4Source, parseIcmp } from './ping-packet.js';
 import type { PingCheckerPlan } from './plan.js';
 import type { ProbeHandle } from './probes.js';
-
-interface Pending {
-  readonly host: string;
-  readonly done: (r: ProbeResult) => void;
-  readonly timer: NodeJS.Timeout;
-}
+import { errorDetail, PendingProbes } from './probe-end.js';
 
 /** Canonical text of an address, so `2001:db8::1` and `2001:DB8:0::1` meet. */
 function canon(a: string): string {
@@ -26,7 +21,10 @@ function canon(a: string): string {
 
 export class PingSockets {
   private readonly socks = new Map<4 | 6, NativeSocket>();
-  private readonly pending = new Map<string, Pending>();
+  /** Requests in flight by `family/seq`, with the address the reply must come from; when none is left the sockets stop holding the process. */
+  private readonly pending = new PendingProbes<string, { readonly host: string }>(() => {
+    for (const s of this.socks.values()) s.unref();
+  });
   private seq = 0;
   /** The identifier of every request this process sends. */
   private readonly ident = process.pid & 0xffff;
@@ -56,16 +54,7 @@ export class PingSockets {
     const p = this.pending.get(key);
     if (!p) return;
     if (ev.kind === 'reply' && src !== p.host) return;
-    this.settle(key, ev.kind === 'reply' ? { kind: 'connected' } : { kind: 'connectFailed', detail: 'unreachable' });
-  }
-
-  private settle(key: string, r: ProbeResult | undefined): void {
-    const p = this.pending.get(key);
-    if (!p) return;
-    this.pending.delete(key);
-    clearTimeout(p.timer);
-    if (r) p.done(r);
-    if (this.pending.size === 0) for (const s of this.socks.values()) s.unref();
+    this.pending.settle(key, ev.kind === 'reply' ? { kind: 'connected' } : { kind: 'connectFailed', detail: 'unreachable' });
   }
 
   start(plan: PingCheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
@@ -74,27 +63,20 @@ export class PingSockets {
     const seq = this.seq;
     const key = `${family}/${seq}`;
     // A sequence number still pending after 65,536 requests is answered as a timeout first.
-    this.settle(key, { kind: 'timeout' });
-    const timer = setTimeout(() => this.settle(key, { kind: 'timeout' }), plan.connectTimeoutMs);
-    this.pending.set(key, { host: canon(plan.host), done, timer });
+    this.pending.settle(key, { kind: 'timeout' });
+    const handle = this.pending.add(key, { host: canon(plan.host) }, done, plan.connectTimeoutMs);
     try {
       const s = this.socket(family);
       s.ref();
       s.send(buildEchoRequest(family, this.ident, seq), plan.host);
     } catch (e) {
-      const detail = (e as NodeJS.ErrnoException).code ?? String(e);
-      queueMicrotask(() => this.settle(key, { kind: 'connectFailed', detail }));
+      this.pending.later(key, { kind: 'connectFailed', detail: errorDetail(e) });
     }
-    return {
-      cancel: () => {
-        this.settle(key, undefined);
-        return Promise.resolve();
-      },
-    };
+    return handle;
   }
 
   close(): void {
-    for (const key of [...this.pending.keys()]) this.settle(key, undefined);
+    this.pending.clear();
     for (const s of this.socks.values()) s.close();
     this.socks.clear();
   }

@@ -17,25 +17,16 @@ import { endpointText } from '../notify/fifo-format.js';
 import type { PreparedScript } from '../notify/process-runner.js';
 import type { CheckerParams } from './checker-state.js';
 import { httpCheckerPlan, httpNotRunReason, type HttpCheckerPlan } from './http-plan.js';
+import { connectAddress, type ConnectTarget } from './connect-target.js';
 
 export type { HttpCheckerPlan } from './http-plan.js';
 
-export interface TcpCheckerPlan {
+export interface TcpCheckerPlan extends ConnectTarget {
   readonly kind: 'TCP_CHECK';
-  readonly id: string;
-  readonly params: CheckerParams;
-  /** connect_ip or the real server's address. */
-  readonly host: string;
-  readonly family: 4 | 6;
-  /** connect_port or the real server's port. */
-  readonly port: number;
-  readonly bindto?: string;
-  readonly bindPort?: number;
   /** fwmark: SO_MARK on the probe's socket. */
   readonly fwmark?: number;
   /** bind_if: SO_BINDTODEVICE on the probe's socket. */
   readonly bindIf?: string;
-  readonly connectTimeoutMs: Ms;
 }
 
 export interface MiscCheckerPlan {
@@ -45,18 +36,6 @@ export interface MiscCheckerPlan {
   readonly script: PreparedScript;
   /** misc_timeout, else the virtual server's delay_loop (check_misc.c misc_check_thread). */
   readonly timeoutMs: Ms;
-}
-
-/** Target of the datagram and stream checkers (UDP_CHECK, DNS_CHECK, SMTP_CHECK, PING_CHECK). */
-interface ConnectTarget {
-  readonly id: string;
-  readonly params: CheckerParams;
-  readonly host: string;
-  readonly family: 4 | 6;
-  readonly port: number;
-  readonly bindto?: string;
-  readonly bindPort?: number;
-  readonly connectTimeoutMs: Ms;
 }
 
 export interface UdpCheckerPlan extends ConnectTarget {
@@ -225,20 +204,14 @@ export function buildCheckPlan(model: KeepalivedConfig, opts: PlanOptions): Chec
         };
         const id = `${key}/${i}`;
         if (c.kind === 'TCP_CHECK') {
-          const host = c.connectIp ?? rs.ip;
           checkers.push({
             kind: 'TCP_CHECK',
             id,
             params: { kind: 'TCP_CHECK', ...base },
-            host: host.text,
-            family: host.family === 'inet6' ? 6 : 4,
             // The port as written: keepalived's checker keeps it when the label's is corrected.
-            port: c.connectPort ?? rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0),
-            ...(c.bindto !== undefined ? { bindto: c.bindto.text } : {}),
-            ...(c.bindPort !== undefined ? { bindPort: c.bindPort } : {}),
+            ...connectAddress(c, rs.ip, rs.port ?? (vs.target.kind === 'address' ? vs.target.port : 0), t.connectTimeout),
             ...(c.fwmark !== undefined ? { fwmark: c.fwmark } : {}),
             ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}),
-            connectTimeoutMs: t.connectTimeout,
           });
         } else if (c.kind === 'HTTP_GET' || c.kind === 'SSL_GET') {
           checkers.push(httpCheckerPlan({ check: c, rs, vs, id, base, port: rsE.kind === 'addr' ? rsE.port : 0, ...(model.ssl ? { ssl: model.ssl } : {}) }));
@@ -289,17 +262,7 @@ function datagramPlans(
   model: KeepalivedConfig,
 ): CheckerPlan[] {
   const rsPort = rsE.kind === 'addr' ? rsE.port : 0;
-  const target = (o: ConnectOptions, timeout: Ms) => {
-    const host = o.connectIp ?? rs.ip;
-    return {
-      host: host.text,
-      family: (host.family === 'inet6' ? 6 : 4) as 4 | 6,
-      port: o.connectPort ?? rsPort,
-      ...(o.bindto !== undefined ? { bindto: o.bindto.text } : {}),
-      ...(o.bindPort !== undefined ? { bindPort: o.bindPort } : {}),
-      connectTimeoutMs: timeout,
-    };
-  };
+  const target = (o: ConnectOptions, timeout: Ms) => connectAddress(o, rs.ip, rsPort, timeout);
   const t = c.timing;
   switch (c.kind) {
     case 'UDP_CHECK':

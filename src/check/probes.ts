@@ -24,6 +24,7 @@ import { dnsProbe, udpProbe } from './udp-probe.js';
 import { PingSockets } from './ping-probe.js';
 import { smtpProbe } from './smtp-probe.js';
 import { NativeTcpProbes } from './tcp-native-probe.js';
+import { errorDetail, probeEnd, tcpConnectOptions } from './probe-end.js';
 
 export interface ProbeHandle {
   /**
@@ -117,53 +118,28 @@ export function tcpProbe(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): 
       sock = new Socket({ fd, readable: false, writable: false });
     } catch (e) {
       // keepalived: the socket cannot be set up, the check fails (check_tcp.c, tcp_connect).
-      const detail = (e as NodeJS.ErrnoException).code ?? String(e);
-      let cancelled = false;
-      queueMicrotask(() => cancelled || done({ kind: 'connectFailed', detail }));
-      return {
-        cancel: () => {
-          cancelled = true;
-          return Promise.resolve();
-        },
-      };
+      const end = probeEnd(done);
+      end.later({ kind: 'connectFailed', detail: errorDetail(e) });
+      return end.handle;
     }
   } else {
     sock = new Socket();
   }
-  let finished = false;
-  const finish = (r: ProbeResult | undefined): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    sock.destroy();
-    if (r) done(r);
-  };
-  sock.once('connect', () => finish({ kind: 'connected' }));
+  const end = probeEnd(done, () => sock.destroy());
+  sock.once('connect', () => end.finish({ kind: 'connected' }));
   sock.once('error', (e: NodeJS.ErrnoException) => {
     const code = e.code ?? e.message;
-    finish(e.syscall === 'bind' ? { kind: 'bindFailed', detail: code } : { kind: 'connectFailed', detail: code });
+    end.finish(e.syscall === 'bind' ? { kind: 'bindFailed', detail: code } : { kind: 'connectFailed', detail: code });
   });
-  const timer = setTimeout(() => finish({ kind: 'timeout' }), plan.connectTimeoutMs);
+  end.arm(plan.connectTimeoutMs, () => ({ kind: 'timeout' }));
   try {
-    sock.connect({
-      host: plan.host,
-      port: plan.port,
-      family: plan.family,
-      ...(plan.bindto !== undefined ? { localAddress: plan.bindto } : {}),
-      ...(plan.bindPort !== undefined ? { localPort: plan.bindPort } : {}),
-    });
+    sock.connect(tcpConnectOptions(plan));
   } catch (e) {
     // Bad option values throw synchronously (e.g. a port out of range); answered asynchronously
     // like every other result.
-    const detail = (e as NodeJS.ErrnoException).code ?? String(e);
-    queueMicrotask(() => finish({ kind: 'connectFailed', detail }));
+    end.later({ kind: 'connectFailed', detail: errorDetail(e) });
   }
-  return {
-    cancel: () => {
-      finish(undefined);
-      return Promise.resolve();
-    },
-  };
+  return end.handle;
 }
 
 const SIGNALS = osConstants.signals as Readonly<Record<string, number>>;

@@ -6,6 +6,7 @@
 import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
 import type { CheckerParams, CheckerState, ProbeResult, StepOutput } from './checker-state.js';
+import { stepOutput, verdict } from './step-outcome.js';
 
 /**
  * smtp_get_status: the line must start with exactly three digits followed by a space or its
@@ -24,41 +25,16 @@ export function smtpServerText(host: string, port: number): string {
 /** smtp_final: failures retry `retry` times at delay_before_retry whatever the state. */
 export function smtpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms): StepOutput {
   const logs: string[] = [];
+  const decides = !s.hasRun || s.up !== (r.kind === 'connected');
   if (r.kind !== 'connected') {
-    if ((s.up || !s.hasRun) && (p.logAllFailures || s.retryIt >= p.retry)) {
+    if (decides && (p.logAllFailures || s.retryIt >= p.retry)) {
       const detail = r.kind === 'failed' || r.kind === 'connectFailed' || r.kind === 'bindFailed' ? r.detail : 'Connection timeout';
       logs.push(`SMTP_CHECK ${detail}`);
     }
     const retryIt = s.retryIt + 1;
     if (retryIt <= p.retry) return { state: { ...s, retryIt }, next: ms(endedAt + p.delayBeforeRetry), logs };
-    let change: 'up' | 'down' | undefined;
-    let initialNotify = false;
-    let hasRun = s.hasRun;
-    if (s.up || !s.hasRun) {
-      if (s.up) change = 'down';
-      else initialNotify = !s.hasRun;
-      hasRun = true;
-    }
-    return {
-      state: { ...s, up: false, hasRun, retryIt },
-      next: ms(endedAt + p.delayLoop),
-      ...(change ? { change } : {}),
-      ...(initialNotify ? { initialNotify: true } : {}),
-      logs,
-    };
+    return stepOutput({ ...s, up: false, hasRun: true, retryIt }, ms(endedAt + p.delayLoop), verdict(p, s, false), logs);
   }
-  let change: 'up' | 'down' | undefined;
-  let initialNotify = false;
-  if (!s.up || !s.hasRun) {
-    logs.push(`Remote SMTP server ${p.rsText} succeed on service.`);
-    if (s.up) initialNotify = p.alpha && !s.hasRun;
-    else change = 'up';
-  }
-  return {
-    state: { ...s, up: true, hasRun: true, retryIt: 0 },
-    next: ms(endedAt + p.delayLoop),
-    ...(change ? { change } : {}),
-    ...(initialNotify ? { initialNotify: true } : {}),
-    logs,
-  };
+  if (decides) logs.push(`Remote SMTP server ${p.rsText} succeed on service.`);
+  return stepOutput({ ...s, up: true, hasRun: true, retryIt: 0 }, ms(endedAt + p.delayLoop), verdict(p, s, true), logs);
 }

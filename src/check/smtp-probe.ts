@@ -6,6 +6,7 @@ import type { ProbeResult } from './checker-state.js';
 import type { SmtpCheckerPlan } from './plan.js';
 import type { ProbeHandle } from './probes.js';
 import { smtpServerText, smtpStatus } from './smtp-check.js';
+import { probeEnd, tcpConnectOptions } from './probe-end.js';
 
 /** check_smtp.h SMTP_BUFF_MAX: a line longer than this is cut. */
 const SMTP_BUFF_MAX = 512;
@@ -17,20 +18,11 @@ export function smtpProbe(plan: SmtpCheckerPlan, done: (r: ProbeResult) => void)
   const sock = new Socket();
   let stage: Stage = 'connect';
   let buf = '';
-  let finished = false;
-  let timer: NodeJS.Timeout | undefined;
-  const finish = (r: ProbeResult | undefined): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    sock.destroy();
-    if (r) done(r);
-  };
+  const end = probeEnd(done, () => sock.destroy());
+  const finish = end.finish;
   const fail = (detail: string): void => finish({ kind: 'failed', detail });
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fail(stage === 'connect' ? `Connection timeout to server ${server}` : `Read timeout from server ${server}`), plan.connectTimeoutMs);
-  };
+  const arm = (): void =>
+    end.arm(plan.connectTimeoutMs, () => ({ kind: 'failed', detail: stage === 'connect' ? `Connection timeout to server ${server}` : `Read timeout from server ${server}` }));
   const write = (line: string): void => {
     sock.write(line, (e) => {
       if (e) fail(`Write failure to server ${server}`);
@@ -79,20 +71,9 @@ export function smtpProbe(plan: SmtpCheckerPlan, done: (r: ProbeResult) => void)
   });
   arm();
   try {
-    sock.connect({
-      host: plan.host,
-      port: plan.port,
-      family: plan.family,
-      ...(plan.bindto !== undefined ? { localAddress: plan.bindto } : {}),
-      ...(plan.bindPort !== undefined ? { localPort: plan.bindPort } : {}),
-    });
+    sock.connect(tcpConnectOptions(plan));
   } catch {
-    queueMicrotask(() => fail(`Could not connect to server ${server}`));
+    end.later({ kind: 'failed', detail: `Could not connect to server ${server}` });
   }
-  return {
-    cancel: () => {
-      finish(undefined);
-      return Promise.resolve();
-    },
-  };
+  return end.handle;
 }

@@ -8,17 +8,13 @@ import { loadNative, type NativeConnectProber } from '../net/native.js';
 import type { ProbeResult } from './checker-state.js';
 import type { TcpCheckerPlan } from './plan.js';
 import type { ProbeHandle } from './probes.js';
+import { errorDetail, PendingProbes } from './probe-end.js';
 
 const ERRNO_NAME = new Map<number, string>(Object.entries(osConstants.errno as Record<string, number>).map(([k, v]) => [v, k]));
 const errnoName = (n: number): string => ERRNO_NAME.get(n) ?? `errno ${n}`;
 
-interface Pending {
-  readonly done: (r: ProbeResult) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
 export class NativeTcpProbes {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingProbes<number>();
   private nextId = 1;
 
   private constructor(private readonly native: NativeConnectProber) {}
@@ -29,7 +25,7 @@ export class NativeTcpProbes {
       const addon = loadNative();
       if (!addon.ConnectProber) return undefined;
       let self: NativeTcpProbes | undefined;
-      const native = new addon.ConnectProber((id, err) => self?.answer(id, err === 0 ? { kind: 'connected' } : { kind: 'connectFailed', detail: errnoName(err) }));
+      const native = new addon.ConnectProber((id, err) => self?.pending.settle(id, err === 0 ? { kind: 'connected' } : { kind: 'connectFailed', detail: errnoName(err) }));
       self = new NativeTcpProbes(native);
       return self;
     } catch {
@@ -37,44 +33,26 @@ export class NativeTcpProbes {
     }
   }
 
-  private answer(id: number, r: ProbeResult | undefined): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    if (r) p.done(r);
-  }
-
   start(plan: TcpCheckerPlan, done: (r: ProbeResult) => void): ProbeHandle {
     const id = this.nextId;
     this.nextId = this.nextId >= 0xfffffff0 ? 1 : this.nextId + 1;
-    const timer = setTimeout(() => {
-      this.native.cancel(id);
-      this.answer(id, { kind: 'timeout' });
-    }, plan.connectTimeoutMs);
-    this.pending.set(id, { done, timer });
+    const handle = this.pending.add(id, {}, done, plan.connectTimeoutMs, () => this.native.cancel(id));
     let now: number;
     try {
       now = this.native.connect(id, plan.host, plan.port, plan.bindto, plan.bindPort);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const r: ProbeResult = err.syscall === 'bind' ? { kind: 'bindFailed', detail: err.code ?? err.message } : { kind: 'connectFailed', detail: err.code ?? String(e) };
-      queueMicrotask(() => this.answer(id, r));
+      const r: ProbeResult = err.syscall === 'bind' ? { kind: 'bindFailed', detail: err.code ?? err.message } : { kind: 'connectFailed', detail: errorDetail(e) };
+      this.pending.later(id, r);
       now = -1;
     }
     // Finished at once (loopback can): answered asynchronously like every other result.
-    if (now >= 0) queueMicrotask(() => this.answer(id, now === 0 ? { kind: 'connected' } : { kind: 'connectFailed', detail: errnoName(now) }));
-    return {
-      cancel: () => {
-        this.native.cancel(id);
-        this.answer(id, undefined);
-        return Promise.resolve();
-      },
-    };
+    if (now >= 0) this.pending.later(id, now === 0 ? { kind: 'connected' } : { kind: 'connectFailed', detail: errnoName(now) });
+    return handle;
   }
 
   close(): void {
-    for (const id of [...this.pending.keys()]) this.answer(id, undefined);
+    this.pending.clear();
     this.native.close();
   }
 }

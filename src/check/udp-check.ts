@@ -11,6 +11,7 @@ import type { Ms } from '../lib/units.js';
 import { ms } from '../lib/units.js';
 import type { HexPattern } from '../lib/hex-pattern.js';
 import type { CheckerParams, CheckerState, ProbeResult, StepOutput } from './checker-state.js';
+import { stepOutput, verdict, type Verdict } from './step-outcome.js';
 
 /** check_udp.c set_buf: the 32 octets sent when no payload is configured. */
 export function defaultUdpPayload(len = 32): Buffer {
@@ -62,35 +63,21 @@ function datagramEpilog(words: EpilogWords, p: CheckerParams, s: CheckerState, r
   }
   let delay: number = p.delayLoop;
   let retryIt = s.retryIt;
-  let up = s.up;
-  let change: 'up' | 'down' | undefined;
-  let initialNotify = false;
-  const settle = (alive: boolean): void => {
-    // ipwrapper.c update_svr_checker_state, the checker's half.
-    if (s.up === alive) initialNotify = !s.hasRun && (p.alpha || !alive);
-    else change = alive ? 'up' : 'down';
-    up = alive;
-  };
+  let v: Verdict = { up: s.up };
   if (ok || ((s.up || !s.hasRun) && s.retryIt >= p.retry)) {
     retryIt = 0;
     if (ok && (!s.up || !s.hasRun)) {
       logs.push(words.success(p));
-      settle(true);
+      v = verdict(p, s, true);
     } else if (!ok && (s.up || !s.hasRun)) {
       logs.push(p.retry > 0 && s.hasRun ? words.failedAfter(p) : words.failed(p));
-      settle(false);
+      v = verdict(p, s, false);
     }
   } else if (s.up) {
     delay = p.delayBeforeRetry;
     retryIt++;
   }
-  return {
-    state: { ...s, up, hasRun: true, retryIt },
-    next: ms(endedAt + delay),
-    ...(change ? { change } : {}),
-    ...(initialNotify ? { initialNotify: true } : {}),
-    logs,
-  };
+  return stepOutput({ ...s, up: v.up, hasRun: true, retryIt }, ms(endedAt + delay), v, logs);
 }
 
 export function udpStep(p: CheckerParams, s: CheckerState, r: ProbeResult, endedAt: Ms): StepOutput {

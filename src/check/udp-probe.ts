@@ -10,6 +10,7 @@ import type { DnsCheckerPlan, UdpCheckerPlan } from './plan.js';
 import type { ProbeHandle } from './probes.js';
 import { parseHexPattern } from '../lib/hex-pattern.js';
 import { defaultUdpPayload, udpReplyMatches } from './udp-check.js';
+import { errorDetail, probeEnd } from './probe-end.js';
 
 const ERRNO = osConstants.errno as Readonly<Record<string, number>>;
 /** strerror() texts keepalived prints for the errors a UDP probe meets. */
@@ -33,19 +34,15 @@ type DatagramPlan = UdpCheckerPlan | DnsCheckerPlan;
 
 function exchange(plan: DatagramPlan, payload: Buffer, x: Exchange, done: (r: ProbeResult) => void): ProbeHandle {
   const sock: Socket = createSocket({ type: plan.family === 6 ? 'udp6' : 'udp4' });
-  let finished = false;
-  const finish = (r: ProbeResult | undefined): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
+  const end = probeEnd(done, () => {
     try {
       sock.close();
     } catch {
       // already closed
     }
-    if (r) done(r);
-  };
-  const timer = setTimeout(() => finish(x.onTimeout()), plan.connectTimeoutMs);
+  });
+  const finish = end.finish;
+  end.arm(plan.connectTimeoutMs, () => x.onTimeout());
   sock.on('error', (e: NodeJS.ErrnoException) => {
     if (e.syscall === 'bind') finish({ kind: 'bindFailed', detail: e.code ?? e.message });
     else finish(x.onError(e));
@@ -64,15 +61,9 @@ function exchange(plan: DatagramPlan, payload: Buffer, x: Exchange, done: (r: Pr
     if (plan.bindto !== undefined || plan.bindPort !== undefined) sock.bind({ ...(plan.bindto !== undefined ? { address: plan.bindto } : {}), port: plan.bindPort ?? 0, exclusive: true }, connect);
     else connect();
   } catch (e) {
-    const detail = (e as NodeJS.ErrnoException).code ?? String(e);
-    queueMicrotask(() => finish({ kind: 'connectFailed', detail }));
+    end.later({ kind: 'connectFailed', detail: errorDetail(e) });
   }
-  return {
-    cancel: () => {
-      finish(undefined);
-      return Promise.resolve();
-    },
-  };
+  return end.handle;
 }
 
 /** UDP_CHECK: payload out; a reply, or silence when no reply is required, is up. */

@@ -47,6 +47,9 @@ const LONG: Readonly<Record<string, string>> = {
   timeout: 't',
 };
 const WITH_ARG = new Set(['s', 'V', 'p', 'u', 'm', 'P', 't']);
+/** Options that switch a setting on, and options whose value is kept as written. */
+const FLAGS: Readonly<Record<string, 'verbose' | 'ssl' | 'sni'>> = { v: 'verbose', S: 'ssl', I: 'sni' };
+const TEXTS: Readonly<Record<string, 'vhost' | 'path'>> = { V: 'vhost', u: 'path' };
 
 /** The usage text (our words; the same commands and options as keepalived's genhash). */
 export function genhashUsage(prog: string): string {
@@ -83,54 +86,47 @@ export function parseGenhashArgs(argv: readonly string[]): Parsed {
   const operands: string[] = [];
   let bad = false;
   let i = 0;
+  /** Applies one option; a complaint ends the parse. */
   const take = (opt: string, value: string, label: string): string | undefined => {
-    switch (opt) {
-      case 'h':
-        bad = true;
-        return undefined;
-      case 'v':
-        a.verbose = true;
-        return undefined;
-      case 'S':
-        a.ssl = true;
-        return undefined;
-      case 'I':
-        a.sni = true;
-        return undefined;
-      case 's': {
-        const ip = parseIp(value);
-        if (!ip) return `server should be an IP, not ${value}`;
-        a.server = { host: ip.text, family: ip.family === 'inet6' ? 6 : 4 };
-        return undefined;
+    const flag = FLAGS[opt];
+    const text = TEXTS[opt];
+    if (flag) a[flag] = true;
+    else if (text) a[text] = value;
+    else
+      switch (opt) {
+        case 'h':
+          bad = true;
+          break;
+        case 's': {
+          const ip = parseIp(value);
+          if (!ip) return `server should be an IP, not ${value}`;
+          a.server = { host: ip.text, family: ip.family === 'inet6' ? 6 : 4 };
+          break;
+        }
+        case 'p': {
+          const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+          if (!(n > 0 && n <= 65535)) return `invalid port number '${value}'`;
+          a.port = n;
+          break;
+        }
+        case 'm':
+          return 'keepalived-ts genhash: -m/--fwmark is not supported (node sockets cannot set SO_MARK)';
+        case 'P':
+          if (value === '1.0') a.protocol = '1.0';
+          else if (value === '1.0c' || value === '1.0C') a.protocol = '1.0C';
+          else if (value === '1.1') a.protocol = '1.1';
+          else return `invalid HTTP protocol version '${value}'`;
+          break;
+        case 't': {
+          const v = value.replace(/^[ \t]+/, '');
+          if (!/^\d+$/.test(v)) return `invalid timeout '${value}'`;
+          a.timeoutMs = Number(v) * 1000;
+          break;
+        }
+        default:
+          return `Unknown option ${label}`;
       }
-      case 'V':
-        a.vhost = value;
-        return undefined;
-      case 'p': {
-        const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
-        if (!(n > 0 && n <= 65535)) return `invalid port number '${value}'`;
-        a.port = n;
-        return undefined;
-      }
-      case 'u':
-        a.path = value;
-        return undefined;
-      case 'm':
-        return 'keepalived-ts genhash: -m/--fwmark is not supported (node sockets cannot set SO_MARK)';
-      case 'P':
-        if (value === '1.0') a.protocol = '1.0';
-        else if (value === '1.0c' || value === '1.0C') a.protocol = '1.0C';
-        else if (value === '1.1') a.protocol = '1.1';
-        else return `invalid HTTP protocol version '${value}'`;
-        return undefined;
-      case 't': {
-        const v = value.replace(/^[ \t]+/, '');
-        if (!/^\d+$/.test(v)) return `invalid timeout '${value}'`;
-        a.timeoutMs = Number(v) * 1000;
-        return undefined;
-      }
-    }
-    return `Unknown option ${label}`;
+    return undefined;
   };
   // genhash answers with the usage alone when it is given next to nothing.
   if (argv.length <= 1) return { ok: false };
