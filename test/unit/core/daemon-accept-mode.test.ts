@@ -74,22 +74,25 @@ describe('accept mode in the daemon (vrrp_strict)', () => {
     expect(b.nft.events.slice(0, 2)).toEqual(['build tables', 'add 192.0.2.100 in keepalived (VIP absent)']);
   });
 
-  it.each([
+  const noFirewall = [
     // Strict mode leaves the owner in accept mode (keepalived: accept unset -> owner accepts).
     { title: 'the address owner (priority 255) keeps accepting: no firewall, no table', config: conf(255, '  vrrp_strict\n  nftables own\n') },
     { title: 'without no_accept or strict mode there is no firewall at all', config: conf(100, '  router_id r\n') },
-  ])('$title', async ({ config }) => {
-    const { node, run } = setup();
-    const a = node('a', 11, config);
-    const d = await a.start();
-    try {
-      await run(5000);
-      expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] } });
-      expect((d.status() as { vrrp: { nftables?: unknown } }).vrrp.nftables).toBeUndefined();
-    } finally {
-      await stopDaemons(run, d);
-    }
-    expect(a.nft.events).toEqual([]);
-    expect(a.records.map((r) => String(r.msg))).not.toContain('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
-  });
+  ];
+  for (const { title, config } of noFirewall) {
+    it(title, async () => {
+      const { node, run } = setup();
+      const a = node('a', 11, config);
+      const d = await a.start();
+      try {
+        await run(5000);
+        expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] } });
+        expect((d.status() as { vrrp: { nftables?: unknown } }).vrrp.nftables).toBeUndefined();
+      } finally {
+        await stopDaemons(run, d);
+      }
+      expect(a.nft.events).toEqual([]);
+      expect(a.records.map((r) => String(r.msg))).not.toContain('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
+    });
+  }
 });
