@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { vrrpInstanceText } from '../helpers/keepalived-conf.js';
 import { isRoot, itWhen, type Prereq } from '../helpers/require.js';
 import { hasStackTrace, repoRoot, runCli as runCliOnHost, type CliSpawnOptions } from './lib/cli.js';
 
@@ -24,17 +25,21 @@ const write = (name: string, text: string | Buffer): string => {
 const VALID = `global_defs {
   router_id kt_test
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  advert_int 1
-  virtual_ipaddress {
-    192.0.2.10/24
-  }
+${vrrpInstanceText({ name: 'VI_1', state: 'BACKUP', iface: 'eth0', vrid: 51, priority: 100, vips: ['192.0.2.10/24'] })}`;
+/** VALID with `lines` (indented, each ending in a newline) after its priority line (line 8). */
+const validWith = (lines: string): string => VALID.replace('  priority 100\n', `  priority 100\n${lines}`);
+
+/** `keepalived-ts -t -f` on `text`, written to `name` in the test folder. */
+async function configTest(name: string, text: string) {
+  const file = write(name, text);
+  return { file, ...(await runCli(['-t', '-f', file])) };
 }
-`;
+
+/** A clean config test: nothing printed, exit 0. */
+function expectClean(r: { stderr: string; status: number | null }): void {
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}
 
 /** Every diagnostic line has the one shared format. */
 const DIAG = /^(.+):(\d+):(\d+): (error|warning|info)\[([a-z0-9-]+)\]: (.+)$/;
@@ -42,45 +47,39 @@ const DIAG = /^(.+):(\d+):(\d+): (error|warning|info)\[([a-z0-9-]+)\]: (.+)$/;
 // Each case spawns the CLI through tsx (0.5-3 s per run on a loaded 2-CPU machine).
 describe('keepalived-ts -t exit codes', { timeout: 120_000 }, () => {
   it('0 for a clean config, nothing printed', async () => {
-    const r = await runCli(['-t', '-f', write('ok.conf', VALID)]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expectClean(await configTest('ok.conf', VALID));
   });
 
   it('5 for an unknown keyword, reported as file:line:column with its name', async () => {
-    const f = write('unknown.conf', VALID.replace('  priority 100\n', '  priority 100\n  rize 2\n'));
-    const r = await runCli(['-t', '-f', f]);
+    const r = await configTest('unknown.conf', validWith('  rize 2\n'));
     expect(r.status).toBe(5);
     const lines = r.stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(l).toMatch(DIAG);
     const hit = lines.map((l) => DIAG.exec(l)!).find((m) => m[6].includes("'rize'"));
     expect(hit, r.stderr).toBeDefined();
-    expect(hit![1]).toBe(f);
+    expect(hit![1]).toBe(r.file);
     expect(Number(hit![2])).toBe(9);
     expect(hit![4]).not.toBe('info');
   });
 
   it('5 for an out-of-range value', async () => {
-    const r = await runCli(['-t', '-f', write('range.conf', VALID.replace('priority 100', 'priority 300'))]);
+    const r = await configTest('range.conf', VALID.replace('priority 100', 'priority 300'));
     expect(r.status).toBe(5);
     expect(r.stderr).toMatch(/range\.conf:8:\d+: (error|warning)\[/);
   });
 
   it('6 when an existing script runs without enable_script_security; 0 once it is enabled', async () => {
-    const withScript = VALID.replace('  priority 100\n', '  priority 100\n  notify_master "/bin/true"\n');
-    const r = await runCli(['-t', '-f', write('sec.conf', withScript)]);
+    const withScript = validWith('  notify_master "/bin/true"\n');
+    const r = await configTest('sec.conf', withScript);
     expect(r.status).toBe(6);
     expect(r.stderr).toMatch(/error\[script-security\]: SECURITY VIOLATION/);
     const secured = withScript.replace('router_id kt_test', 'router_id kt_test\n  enable_script_security');
-    const ok = await runCli(['-t', '-f', write('sec-ok.conf', secured)]);
-    expect(ok.stderr).toBe('');
-    expect(ok.status).toBe(0);
+    expectClean(await configTest('sec-ok.conf', secured));
   });
 
   it('security (6) wins over warnings (5), as in keepalived', async () => {
-    const f = write('sec-warn.conf', VALID.replace('  priority 100\n', '  priority 100\n  rize 2\n  notify "/bin/true"\n'));
-    const r = await runCli(['-t', '-f', f]);
+    const r = await configTest('sec-warn.conf', validWith('  rize 2\n  notify "/bin/true"\n'));
     expect(r.status).toBe(6);
     expect(r.stderr).toContain("'rize'");
   });

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
 import { startKeepalived, watchProcess, type PeerProcess } from '../../src/lab/keepalived-peer.js';
+import { vrrpInstanceText } from '../helpers/keepalived-conf.js';
 import { isRoot, itWhen, type Prereq } from '../helpers/require.js';
 import { hasKeepalived } from './lib/keepalived.js';
 import { mainTs, repoRoot } from './lib/cli.js';
@@ -34,20 +35,7 @@ vrrp_script chk {
   rise 1
   fall 1
 }
-vrrp_instance VI_1 {
-  state BACKUP
-  interface eth0
-  virtual_router_id 51
-  priority 100
-  advert_int 1
-  track_script {
-    chk
-  }
-  virtual_ipaddress {
-    192.0.2.100/24
-  }
-}
-`;
+${vrrpInstanceText({ name: 'VI_1', state: 'BACKUP', iface: 'eth0', vrid: 51, priority: 100, extra: ['  track_script {', '    chk', '  }'], vips: ['192.0.2.100/24'] })}`;
 
 /** The messages compared: keepalived's lines for these events. */
 const EVENTS: readonly RegExp[] = [

@@ -92,17 +92,23 @@ describe.each(VARIANTS)('$label', (v) => {
       return sim;
     }
     const nextAdvert = (sim: LanSim, name: string) => sim.router(name).instance(1).state.timers.main!;
-
-    it('heals with the loser advertising first: the winner re-asserts and re-sends GARP', async () => {
+    /** Split brain healed 1 us after `name`'s advert: the other router's next advert is the first to cross. Settled. */
+    async function healJustAfter(name: 'r1' | 'r2') {
+      const other = name === 'r1' ? 'r2' : 'r1';
       const sim = await splitBrain();
-      // Heal just after r1's advert, so r2's advert is the first to cross (r1 hears a lower one).
-      await sim.runUntilUs(nextAdvert(sim, 'r1'));
+      await sim.runUntilUs(nextAdvert(sim, name));
       const healAt = sim.now + 1;
       await sim.runUntilUs(healAt);
       sim.healAll();
-      const loserAdvert = nextAdvert(sim, 'r2');
-      expect(loserAdvert).toBeLessThan(nextAdvert(sim, 'r1'));
+      const crossing = nextAdvert(sim, other);
+      expect(crossing).toBeLessThan(nextAdvert(sim, name));
       await settle(sim);
+      return { sim, healAt, crossing };
+    }
+
+    it('heals with the loser advertising first: the winner re-asserts and re-sends GARP', async () => {
+      // Heal just after r1's advert, so r2's advert is the first to cross (r1 hears a lower one).
+      const { sim, healAt, crossing: loserAdvert } = await healJustAfter('r1');
       // r1 answers the lower-priority advert with its own advert and garp_lower_prio_repeat (5)
       // GARPs (3.7), which r2 hears and yields at the same instant.
       expect(sim.garps.filter((g) => g.router === 'r1' && g.reason === 'lower-prio' && g.at === loserAdvert)).toHaveLength(5);
@@ -114,14 +120,7 @@ describe.each(VARIANTS)('$label', (v) => {
     });
 
     it('heals with the winner advertising first: the loser yields at once (no re-GARP, as keepalived)', async () => {
-      const sim = await splitBrain();
-      await sim.runUntilUs(nextAdvert(sim, 'r2'));
-      const healAt = sim.now + 1;
-      await sim.runUntilUs(healAt);
-      sim.healAll();
-      const winnerAdvert = nextAdvert(sim, 'r1');
-      expect(winnerAdvert).toBeLessThan(nextAdvert(sim, 'r2'));
-      await settle(sim);
+      const { sim, healAt, crossing: winnerAdvert } = await healJustAfter('r2');
       expect(sim.firstTransition(1, 'BACKUP', healAt, 'r2')).toMatchObject({ at: winnerAdvert, reason: 'higher-priority-advert' });
       // keepalived 2.2.7 behaves the same: a master that never hears a lower-priority advert does
       // not GARP again, so hosts that learned the loser's MAC during the split keep it until

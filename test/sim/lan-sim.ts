@@ -28,6 +28,7 @@ import type { TrackerConfig } from '../../src/vrrp/tracking.js';
 import type { Us } from '../../src/lib/units.js';
 import { us } from '../../src/lib/units.js';
 import { VirtualTime } from '../../src/lib/virtual-time.js';
+import { prng } from '../helpers/prng.js';
 
 export interface RouterSpec {
   readonly name: string;
@@ -148,18 +149,6 @@ export interface SimOptions {
   readonly delayMs?: number;
   /** Seed of the loss PRNG (default 1). */
   readonly seed?: number;
-}
-
-/** Small deterministic PRNG (mulberry32) so runs with loss are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class LanSim {

@@ -12,13 +12,19 @@ const VIP = '192.0.2.100';
 const rtNode = (sim: Parameters<typeof runtimeNode>[0], priority: number) => runtimeNode(sim, v, priority);
 const hasVip = (n: ReturnType<typeof runtimeNode>) => n.hasVip(VIP);
 
+/** A harness router r1 (priority `r1Priority`) and the runtime node (`rtPriority`), both started, after 2 s. */
+async function mixed(r1Priority: number, rtPriority: number) {
+  const sim = simOf([router(v, 1, r1Priority)]);
+  const rt = rtNode(sim, rtPriority);
+  await sim.start('r1');
+  rt.runtime.start();
+  await run(sim, 2000);
+  return { sim, rt };
+}
+
 describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1 s)', () => {
   it('runtime as the higher priority: elected at its Master_Down_Interval; its adverts keep the harness router backup', async () => {
-    const sim = simOf([router(v, 1, 100)]);
-    const rt = rtNode(sim, 150);
-    await sim.start('r1');
-    rt.runtime.start();
-    await run(sim, 2000);
+    const { sim, rt } = await mixed(100, 150);
     const up = rt.transitions.find((t) => t.to === 'MASTER')!;
     // The runtime's timer fires on the first whole millisecond at or after the deadline.
     expect(up.at).toBeGreaterThanOrEqual(mdi(v, 150));
@@ -41,11 +47,7 @@ describe('the real runtime on the simulated LAN with harness routers (VRRPv3 0.1
   });
 
   it('runtime as the backup: takes over one Master_Down_Interval after the harness master dies, and yields when it returns', async () => {
-    const sim = simOf([router(v, 1, 200)]);
-    const rt = rtNode(sim, 100);
-    await sim.start('r1');
-    rt.runtime.start();
-    await run(sim, 2000);
+    const { sim, rt } = await mixed(200, 100);
     expectSingleMaster(sim, 1, VIP, 'r1');
     expect(rt.runtime.status()[0]).toMatchObject({ state: 'BACKUP', master: '192.0.2.1' });
     expect(hasVip(rt)).toBe(false);

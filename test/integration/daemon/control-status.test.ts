@@ -12,6 +12,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_DEFS, instanceConf, nodeDir, REPO, waitLastStates, waitSoleHolder } from './daemon-lab.js';
 import { netnsIt, V4_PAIR } from '../../helpers/netns-fixture.js';
+import { expectSamples, promSamples } from '../../helpers/prometheus.js';
 import type { StatusDocument } from '../../../src/core/control-status.js';
 
 const VIP = '192.0.2.100';
@@ -58,16 +59,9 @@ function raw(path: string, payload: string | Buffer, waitMs = 1500): Promise<{ l
   });
 }
 
-/** Scrapes a's metrics from inside a's namespace. */
+/** Scrapes a host's metrics from inside its namespace. */
 function scrape(f: { lab: { exec(name: string, argv: string[]): string } }, host: string): Map<string, number> {
-  const text = f.lab.exec(host, ['curl', '-sf', `http://${METRICS}/metrics`]);
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
-  }
-  return m;
+  return promSamples(f.lab.exec(host, ['curl', '-sf', `http://${METRICS}/metrics`]));
 }
 
 const labIt = netnsIt('dctl');
@@ -145,24 +139,27 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
 
     // Metrics, scraped inside a's namespace, against what happened.
     const m = scrape(f, 'a');
-    expect(m.get('keepalived_ts_vrrp_state{instance="VI_1",state="BACKUP"}')).toBe(1);
-    expect(m.get('keepalived_ts_vrrp_state{instance="VI_1",state="MASTER"}')).toBe(0);
-    expect(m.get('keepalived_ts_vrrp_priority_effective{instance="VI_1"}')).toBe(90);
-    expect(m.get('keepalived_ts_vrrp_priority_base{instance="VI_1"}')).toBe(150);
-    expect(m.get('keepalived_ts_vrrp_tracker_effect{instance="VI_1",type="script",tracker="chk_flag"}')).toBe(-60);
-    expect(m.get('keepalived_ts_vrrp_transitions_total{instance="VI_1",to="MASTER"}')).toBe(1);
+    expectSamples(m, {
+      'keepalived_ts_vrrp_state{instance="VI_1",state="BACKUP"}': 1,
+      'keepalived_ts_vrrp_state{instance="VI_1",state="MASTER"}': 0,
+      'keepalived_ts_vrrp_priority_effective{instance="VI_1"}': 90,
+      'keepalived_ts_vrrp_priority_base{instance="VI_1"}': 150,
+      'keepalived_ts_vrrp_tracker_effect{instance="VI_1",type="script",tracker="chk_flag"}': -60,
+      'keepalived_ts_vrrp_transitions_total{instance="VI_1",to="MASTER"}': 1,
+      'keepalived_ts_vrrp_vip_installed{instance="VI_1",address="192.0.2.100/24"}': 0,
+      'keepalived_ts_reloads_total{outcome="unchanged"}': 1,
+      'keepalived_ts_reloads_total{outcome="rejected"}': 0,
+      'keepalived_ts_reloads_total{outcome="applied"}': 0,
+    });
     expect(m.get('keepalived_ts_vrrp_transitions_total{instance="VI_1",to="BACKUP"}')).toBeGreaterThanOrEqual(2);
     expect(m.get('keepalived_ts_vrrp_adverts_sent_total{instance="VI_1"}')).toBeGreaterThanOrEqual(ia.counters.advertsSent);
     expect(m.get('keepalived_ts_vrrp_adverts_received_total{instance="VI_1"}')).toBeGreaterThan(0);
-    expect(m.get('keepalived_ts_vrrp_vip_installed{instance="VI_1",address="192.0.2.100/24"}')).toBe(0);
-    expect(m.get('keepalived_ts_reloads_total{outcome="unchanged"}')).toBe(1);
-    expect(m.get('keepalived_ts_reloads_total{outcome="rejected"}')).toBe(0);
-    expect(m.get('keepalived_ts_reloads_total{outcome="applied"}')).toBe(0);
     expect(m.get('keepalived_ts_event_loop_lag_seconds{quantile="0.99"}')).toBeGreaterThanOrEqual(0);
-    const mb = scrape(f, 'b');
-    expect(mb.get('keepalived_ts_vrrp_state{instance="VI_1",state="MASTER"}')).toBe(1);
-    expect(mb.get('keepalived_ts_vrrp_vip_installed{instance="VI_1",address="192.0.2.100/24"}')).toBe(1);
-    expect(mb.get('keepalived_ts_reloads_total{outcome="rejected"}')).toBe(0);
+    expectSamples(scrape(f, 'b'), {
+      'keepalived_ts_vrrp_state{instance="VI_1",state="MASTER"}': 1,
+      'keepalived_ts_vrrp_vip_installed{instance="VI_1",address="192.0.2.100/24"}': 1,
+      'keepalived_ts_reloads_total{outcome="rejected"}': 0,
+    });
     // Only /metrics is served.
     expect(() => lab.exec('a', ['curl', '-sf', `http://${METRICS}/`])).toThrow();
 

@@ -132,6 +132,11 @@ function run(cs: Case): { events: string[]; health: RealServerHealth[] } {
 
 const up = `"RS ${RS_T} ${VS_T} UP\\n"`;
 const down = `"RS ${RS_T} ${VS_T} DOWN\\n"`;
+const ACTIVATING = `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`;
+/** The notify_up script run and the FIFO line at `t` ms. */
+const notifiedUp = (t: number): string[] => [`t=${t} exec /bin/up.sh rs10`, `t=${t} fifo ${up}`];
+/** The notify_down script run and the FIFO line at `t` ms. */
+const notifiedDown = (t: number): string[] => [`t=${t} exec /bin/down.sh rs10`, `t=${t} fifo ${down}`];
 
 const CASES: Case[] = [
   {
@@ -139,14 +144,12 @@ const CASES: Case[] = [
     checkers: [{ kind: 'TCP_CHECK', steps: [[5, OK], [5, REFUSED], [5, REFUSED], [5, OK]] }],
     until: 30_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1005 log TCP connection to ${RS_T} success.`,
       `t=13015 log TCP_CHECK on service ${RS_T} failed after 1 retries.`,
-      't=13015 exec /bin/down.sh rs10',
-      `t=13015 fifo ${down}`,
+      ...notifiedDown(13015),
       `t=23020 log TCP connection to ${RS_T} success.`,
-      't=23020 exec /bin/up.sh rs10',
-      `t=23020 fifo ${up}`,
+      ...notifiedUp(23020),
     ],
   },
   {
@@ -154,10 +157,9 @@ const CASES: Case[] = [
     checkers: [{ kind: 'TCP_CHECK', retry: 3, steps: [[5000, TIMEOUT]] }],
     until: 7000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=6000 log TCP_CHECK on service ${RS_T} failed.`,
-      't=6000 exec /bin/down.sh rs10',
-      `t=6000 fifo ${down}`,
+      ...notifiedDown(6000),
     ],
   },
   {
@@ -165,13 +167,11 @@ const CASES: Case[] = [
     checkers: [{ kind: 'TCP_CHECK', alpha: true, steps: [[1, REFUSED], [1, OK]] }],
     until: 12_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1001 log TCP_CHECK on service ${RS_T} failed.`,
-      't=1001 exec /bin/down.sh rs10',
-      `t=1001 fifo ${down}`,
+      ...notifiedDown(1001),
       `t=11002 log TCP connection to ${RS_T} success.`,
-      't=11002 exec /bin/up.sh rs10',
-      `t=11002 fifo ${up}`,
+      ...notifiedUp(11002),
     ],
   },
   {
@@ -179,32 +179,30 @@ const CASES: Case[] = [
     checkers: [{ kind: 'TCP_CHECK', logAllFailures: true, steps: [[1, OK], [1, REFUSED], [5000, TIMEOUT]] }],
     until: 20_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1001 log TCP connection to ${RS_T} success.`,
       `t=11002 log TCP connection to ${RS_T} failed.`,
       `t=18002 log TCP connection to ${RS_T} timeout.`,
       `t=18002 log TCP_CHECK on service ${RS_T} failed after 1 retries.`,
-      't=18002 exec /bin/down.sh rs10',
-      `t=18002 fifo ${down}`,
+      ...notifiedDown(18002),
     ],
   },
   {
     name: 'warmup: the first probe is 1 s plus warmup times the random draw',
     checkers: [{ kind: 'TCP_CHECK', warmup: 10_000, steps: [[0, OK]] }],
     until: 7000,
-    expected: [`t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`, `t=6000 log TCP connection to ${RS_T} success.`],
+    expected: [ACTIVATING, `t=6000 log TCP connection to ${RS_T} success.`],
   },
   {
     name: 'MISC retry 2: retries are silent, timed from the start of the run; down after the last with keepalived\'s wording',
     checkers: [{ kind: 'MISC_CHECK', retry: 2, steps: [[300, exit(0)], [300, exit(1)], [300, exit(1)], [300, exit(1)]] }],
     until: 20_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1300 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] succeeded.`,
       // runs at 11000 (fail, retry 1), 13000 (fail, retry 2), 15000 (fail: down)
       `t=15300 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed after 2 retries (exited with status 1).`,
-      't=15300 exec /bin/down.sh rs10',
-      `t=15300 fifo ${down}`,
+      ...notifiedDown(15300),
     ],
   },
   {
@@ -212,13 +210,12 @@ const CASES: Case[] = [
     checkers: [{ kind: 'MISC_CHECK', retry: 2, logAllFailures: true, steps: [[0, exit(0)], [0, exit(3)], [0, { kind: 'signaled', signal: 9 }], [0, exit(1)]] }],
     until: 16_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] succeeded.`,
       `t=11000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed, will do 2 retries (exited with status 3).`,
       `t=13000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed on retry 1/2 (due to signal 9).`,
       `t=15000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed after 2 retries (exited with status 1).`,
-      't=15000 exec /bin/down.sh rs10',
-      `t=15000 fifo ${down}`,
+      ...notifiedDown(15000),
     ],
   },
   {
@@ -227,18 +224,16 @@ const CASES: Case[] = [
     checkers: [{ kind: 'MISC_CHECK', dynamic: true, steps: [[0, exit(12)], [0, exit(0)], [0, exit(1)], [9000, TIMEOUT], [0, exit(2)]] }],
     until: 42_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] succeeded.`,
       `t=1000 log Changing weight from 3 to 10 for active service ${RS_T} of VS ${VS_T}`,
       `t=11000 log Changing weight from 10 to 3 for active service ${RS_T} of VS ${VS_T}`,
       `t=21000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed with retry disabled (exited with status 1).`,
-      't=21000 exec /bin/down.sh rs10',
-      `t=21000 fifo ${down}`,
+      ...notifiedDown(21000),
       // down: a timeout is not reported again; the run after it (at 31000 + 10000) succeeds with weight 0
       `t=41000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] succeeded.`,
       `t=41000 log Changing weight from 3 to 0 for inactive service ${RS_T} of VS ${VS_T}`,
-      't=41000 exec /bin/up.sh rs10',
-      `t=41000 fifo ${up}`,
+      ...notifiedUp(41000),
     ],
   },
   {
@@ -246,10 +241,9 @@ const CASES: Case[] = [
     checkers: [{ kind: 'MISC_CHECK', retry: 1, logAllFailures: true, steps: [[0, exit(2)], [10_000, TIMEOUT]] }],
     until: 14_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
       `t=1000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed after 1 retry (exited with status 2).`,
-      't=1000 exec /bin/down.sh rs10',
-      `t=1000 fifo ${down}`,
+      ...notifiedDown(1000),
     ],
   },
   {
@@ -260,18 +254,16 @@ const CASES: Case[] = [
     ],
     until: 32_000,
     expected: [
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ACTIVATING,
+      ACTIVATING,
       `t=1000 log TCP connection to ${RS_T} success.`,
       `t=1000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] succeeded.`,
       `t=11000 log TCP_CHECK on service ${RS_T} failed.`,
-      't=11000 exec /bin/down.sh rs10',
-      `t=11000 fifo ${down}`,
+      ...notifiedDown(11000),
       `t=11000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] failed with retry disabled (exited with status 1).`,
       `t=21000 log TCP connection to ${RS_T} success.`,
       `t=31000 log Misc check for [${RS_T} VS ${VS_T}] by [/bin/chk] succeeded.`,
-      't=31000 exec /bin/up.sh rs10',
-      `t=31000 fifo ${up}`,
+      ...notifiedUp(31000),
     ],
   },
   {
@@ -281,13 +273,11 @@ const CASES: Case[] = [
     checkers: [{ kind: 'TCP_CHECK', steps: [[1, OK]] }],
     until: 2000,
     expected: [
-      't=0 exec /bin/up.sh rs10',
-      `t=0 fifo ${up}`,
-      `t=0 log Activating healthchecker for service ${RS_T} for VS ${VS_T}`,
+      ...notifiedUp(0),
+      ACTIVATING,
       `t=1001 log TCP connection to ${RS_T} success.`,
       't=2000 stop',
-      't=2000 exec /bin/down.sh rs10',
-      `t=2000 fifo ${down}`,
+      ...notifiedDown(2000),
     ],
   },
 ];

@@ -130,20 +130,17 @@ function run(p: CheckerParams, results: ProbeResult[]) {
   });
 }
 
+/** Each step as `state(change) delay-to-next-probe`, e.g. `up 1000, down(down) 1000`. */
+const trace = (steps: ReturnType<typeof run>): string =>
+  steps.map((s) => `${s.up ? 'up' : 'down'}${s.change ? `(${s.change})` : ''} ${s.delay}`).join(', ');
+
 const ok: ProbeResult = { kind: 'connected' };
 const timeout: ProbeResult = { kind: 'timeout' };
 
 describe('retry and verdict rules', () => {
   it('UDP_CHECK (udp_epilog): the first failure counts at once; once up, retry failures wait delay_before_retry, then down after N retries', () => {
     const steps = run(P('UDP_CHECK'), [ok, { kind: 'connectFailed', detail: 'ECONNREFUSED' }, timeout, timeout, timeout, ok]);
-    expect(steps.map((s) => [s.up, s.change ?? '-', s.delay])).toEqual([
-      [true, '-', 1000],
-      [true, '-', 300],
-      [true, '-', 300],
-      [false, 'down', 1000],
-      [false, '-', 1000],
-      [true, 'up', 1000],
-    ]);
+    expect(trace(steps)).toBe('up 1000, up 300, up 300, down(down) 1000, down 1000, up(up) 1000');
     expect(steps[0]!.logs).toEqual(['UDP connection to [192.0.2.10]:udp:53 success.']);
     expect(steps[3]!.logs).toEqual(['UDP_CHECK on service [192.0.2.10]:udp:53 failed after 2 retries.']);
     expect(run(P('UDP_CHECK'), [timeout])[0]).toMatchObject({ up: false, change: 'down', logs: ['UDP_CHECK on service [192.0.2.10]:udp:53 failed.'] });
@@ -172,13 +169,7 @@ describe('retry and verdict rules', () => {
   it('SMTP_CHECK (smtp_final): failures retry at delay_before_retry in either state; when down, failures stay at delay_loop once retries are spent', () => {
     const f: ProbeResult = { kind: 'failed', detail: 'Bad HELO response from server [192.0.2.10]:25' };
     const steps = run(P('SMTP_CHECK', { retry: 1 }), [ok, f, f, f, ok]);
-    expect(steps.map((s) => [s.up, s.change ?? '-', s.delay])).toEqual([
-      [true, '-', 1000],
-      [true, '-', 300],
-      [false, 'down', 1000],
-      [false, '-', 1000],
-      [true, 'up', 1000],
-    ]);
+    expect(trace(steps)).toBe('up 1000, up 300, down(down) 1000, down 1000, up(up) 1000');
     expect(steps[0]!.logs).toEqual(['Remote SMTP server [192.0.2.10]:udp:53 succeed on service.']);
     expect(steps[2]!.logs).toEqual(['SMTP_CHECK Bad HELO response from server [192.0.2.10]:25']);
   });

@@ -10,21 +10,10 @@ import { KEYWORDS_BY_BLOCK } from '../../../src/config/keywords/registry.js';
 import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
 import { build } from './model-helpers.js';
 import { hasSamples, sampleFiles } from '../../helpers/samples.js';
+import { prng } from '../../helpers/prng.js';
 
 const files = sampleFiles;
 const ALL = new Set(Object.values(KEYWORDS_BY_BLOCK).flat());
-
-/** Small deterministic PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Swaps two adjacent letters, or doubles one, so the word is no keyword anywhere. */
 function misspell(word: string, r: () => number): string | undefined {
@@ -38,7 +27,7 @@ function misspell(word: string, r: () => number): string | undefined {
 
 /** Mutates up to `n` keyword lines (no braces) of the text; returns the new text. */
 function mutate(text: string, seed: number, n: number): string {
-  const r = rng(seed);
+  const r = prng(seed);
   const lines = text.split('\n');
   const candidates = lines
     .map((l, i) => ({ i, m: /^(\s*)([A-Za-z_][A-Za-z0-9_-]*)(\s|$)/.exec(l) }))
@@ -102,7 +91,7 @@ describe('bad numeric values: flagged exactly when keepalived -t flags them', ()
     try {
       for (const file of files) {
         for (let seed = 1; seed <= 8; seed++) {
-          const r = rng(seed * 31 + file.length);
+          const r = prng(seed * 31 + file.length);
           const lines = readFileSync(file, 'utf8').split('\n');
           const cands = lines
             .map((l, i) => ({ i, m: /^(\s*)([A-Za-z_][A-Za-z0-9_-]*)\s+(-?\d+(?:\.\d+)?)\s*$/.exec(l) }))

@@ -102,30 +102,65 @@ describe('locations', () => {
 });
 
 describe('structural errors recover', () => {
-  it('extra } is reported and the rest is still parsed', () => {
-    const { tree, diags } = parse('a 1\n}\nb { c 2 }\n  }\nd 3\n');
-    expect(shape(tree.statements)).toBe('a 1; b {c 2}; d 3');
-    expect(diags).toEqual(["2:1: error[extra-close-brace]: Extra '}' found", "4:3: error[extra-close-brace]: Extra '}' found"]);
-  });
+  /** Text, the statements kept (shape) and the diagnostics, one test each. */
+  const RECOVERIES: { name: string; text: string; opts?: { blockKeywords?: BlockKeywords }; shape: string; diags: string[] }[] = [
+    {
+      name: 'extra } is reported and the rest is still parsed',
+      text: 'a 1\n}\nb { c 2 }\n  }\nd 3\n',
+      shape: 'a 1; b {c 2}; d 3',
+      diags: ["2:1: error[extra-close-brace]: Extra '}' found", "4:3: error[extra-close-brace]: Extra '}' found"],
+    },
+    {
+      name: 'missing { on a block keyword: reported, following lines up to } become its block',
+      text: 'vrrp_instance VI_1\n  state MASTER\n  priority 100\n}\nvrrp_script chk {\n  script x\n}\n',
+      shape: 'vrrp_instance VI_1 {state MASTER; priority 100}; vrrp_script chk {script x}',
+      diags: ["1:1: error[missing-open-brace]: Missing '{' at beginning of configuration block"],
+    },
+    {
+      name: 'missing { inside a block keeps the enclosing block intact',
+      text: 'virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80\n    weight 1\n  }\n  lb_algo rr\n}\n',
+      shape: 'virtual_server 10.0.0.1 80 {real_server 10.0.0.2 80 {weight 1}; lb_algo rr}',
+      diags: ["2:3: error[missing-open-brace]: Missing '{' at beginning of configuration block"],
+    },
+    {
+      name: 'blockKeywords is configurable',
+      text: 'vrrp_instance VI_1\nstate x\n}\n',
+      opts: { blockKeywords: new Set() },
+      shape: 'vrrp_instance VI_1; state x',
+      diags: ["3:1: error[extra-close-brace]: Extra '}' found"],
+    },
+    {
+      name: 'unmatched quote drops the rest of the line and parsing continues',
+      text: 'a {\n  notify "/bin/x { y\n  b 2\n}\nc 3\n',
+      shape: 'a {notify; b 2}; c 3',
+      diags: ['2:10: error[unmatched-quote]: Unmatched quote'],
+    },
+    {
+      name: 'a line starting with an unmatched quote is empty, as in keepalived',
+      text: '"abc def\nb 1\n',
+      shape: 'b 1',
+      diags: ['1:1: error[unmatched-quote]: Unmatched quote'],
+    },
+    {
+      name: 'a stray { is reported and its content kept at the current level',
+      text: 'a { b 1 }\n{\n c 2\n}\nd 3\n',
+      shape: 'a {b 1}; c 2; d 3',
+      diags: ["2:1: error[unexpected-open-brace]: Unexpected '{' - ignoring"],
+    },
+  ];
+
+  for (const c of RECOVERIES) {
+    it(c.name, () => {
+      const { tree, diags } = parse(c.text, c.opts);
+      expect(shape(tree.statements)).toBe(c.shape);
+      expect(diags).toEqual(c.diags);
+    });
+  }
+
   it('missing } at EOF is reported at the opening brace', () => {
     const { tree, diags } = parse('global_defs { router_id x }\nvrrp_instance V {\n  state MASTER\n  virtual_ipaddress {\n    1.1.1.1\n');
     expect(shape(tree.statements)).toBe('global_defs {router_id x}; vrrp_instance V {state MASTER; virtual_ipaddress {1.1.1.1}}');
     expect(diags.map((d) => d.split(': ')[0] + ' ' + d.split(' ')[1])).toEqual(['2:17 error[missing-close-brace]:', '4:21 error[missing-close-brace]:']);
-  });
-  it('missing { on a block keyword: reported, following lines up to } become its block', () => {
-    const { tree, diags } = parse('vrrp_instance VI_1\n  state MASTER\n  priority 100\n}\nvrrp_script chk {\n  script x\n}\n');
-    expect(shape(tree.statements)).toBe('vrrp_instance VI_1 {state MASTER; priority 100}; vrrp_script chk {script x}');
-    expect(diags).toEqual(["1:1: error[missing-open-brace]: Missing '{' at beginning of configuration block"]);
-  });
-  it('missing { inside a block keeps the enclosing block intact', () => {
-    const { tree, diags } = parse('virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80\n    weight 1\n  }\n  lb_algo rr\n}\n');
-    expect(shape(tree.statements)).toBe('virtual_server 10.0.0.1 80 {real_server 10.0.0.2 80 {weight 1}; lb_algo rr}');
-    expect(diags).toEqual(["2:3: error[missing-open-brace]: Missing '{' at beginning of configuration block"]);
-  });
-  it('blockKeywords is configurable', () => {
-    const { tree, diags } = parse('vrrp_instance VI_1\nstate x\n}\n', { blockKeywords: new Set() });
-    expect(shape(tree.statements)).toBe('vrrp_instance VI_1; state x');
-    expect(diags).toEqual(["3:1: error[extra-close-brace]: Extra '}' found"]);
   });
   it('blockKeywords may be a function of the keyword and its enclosing blocks', () => {
     const seen: string[] = [];
@@ -137,21 +172,6 @@ describe('structural errors recover', () => {
     expect(shape(tree.statements)).toBe('vrrp_sync_group G {group {VI_1}}; virtual_server group VSG {x 1}');
     expect(diags).toEqual(["2:3: error[missing-open-brace]: Missing '{' at beginning of configuration block"]);
     expect(seen).toEqual(['vrrp_sync_group/group', 'vrrp_sync_group/group/VI_1', 'virtual_server/x']);
-  });
-  it('unmatched quote drops the rest of the line and parsing continues', () => {
-    const { tree, diags } = parse('a {\n  notify "/bin/x { y\n  b 2\n}\nc 3\n');
-    expect(shape(tree.statements)).toBe('a {notify; b 2}; c 3');
-    expect(diags).toEqual(['2:10: error[unmatched-quote]: Unmatched quote']);
-  });
-  it('a line starting with an unmatched quote is empty, as in keepalived', () => {
-    const { tree, diags } = parse('"abc def\nb 1\n');
-    expect(shape(tree.statements)).toBe('b 1');
-    expect(diags).toEqual(['1:1: error[unmatched-quote]: Unmatched quote']);
-  });
-  it('a stray { is reported and its content kept at the current level', () => {
-    const { tree, diags } = parse('a { b 1 }\n{\n c 2\n}\nd 3\n');
-    expect(shape(tree.statements)).toBe('a {b 1}; c 2; d 3');
-    expect(diags).toEqual(["2:1: error[unexpected-open-brace]: Unexpected '{' - ignoring"]);
   });
   it('never throws on arbitrary input', () => {
     const junk = ['{', '}', '"', '#', '!', '\n', ' ', 'a', '$', '@', '~SEQ(', '\\', ')', ','];

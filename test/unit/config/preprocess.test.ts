@@ -12,22 +12,21 @@ function pre(text: string, opts: { configId?: string; random?: () => number } = 
 }
 const texts = (text: string, opts: { configId?: string; random?: () => number } = {}) => pre(text, opts).texts;
 
+/** One test per row: preprocessing `text` (with `opts`) gives the lines `want`. */
+function textCases(rows: readonly (readonly [name: string, text: string, want: string[], opts?: { configId?: string }])[]): void {
+  for (const [name, text, want, opts] of rows) it(name, () => expect(texts(text, opts)).toEqual(want));
+}
+
 /** Source column of character `i` of an output line. */
 const colOf = (l: SourceLine, i: number): number => (l.cols === null ? l.col0 + i : l.cols[i]);
 
 describe('decomment and layout', () => {
-  it('strips comments outside double quotes and trims blanks', () => {
-    expect(texts('  a b  # c\n\tx "y # z" ! w\n# only\n! only\n\n   \nq!r')).toEqual(['a b', 'x "y # z"', 'q']);
-  });
-  it('keeps CRLF files working', () => {
-    expect(texts('a 1\r\nb 2\r\n')).toEqual(['a 1', 'b 2']);
-  });
-  it('treats \\# outside quotes as a comment start, as the keepalived children see it', () => {
-    expect(texts('j\\#x\nk "l\\#m"')).toEqual(['j', 'k "l\\#m"']);
-  });
-  it('has no general line continuation: a trailing backslash stays, glued to the text', () => {
-    expect(texts('n 5 \\\no')).toEqual(['n 5\\', 'o']);
-  });
+  textCases([
+    ['strips comments outside double quotes and trims blanks', '  a b  # c\n\tx "y # z" ! w\n# only\n! only\n\n   \nq!r', ['a b', 'x "y # z"', 'q']],
+    ['keeps CRLF files working', 'a 1\r\nb 2\r\n', ['a 1', 'b 2']],
+    ['treats \\# outside quotes as a comment start, as the keepalived children see it', 'j\\#x\nk "l\\#m"', ['j', 'k "l\\#m"']],
+    ['has no general line continuation: a trailing backslash stays, glued to the text', 'n 5 \\\no', ['n 5\\', 'o']],
+  ]);
   it('reports and ignores lines longer than 1022 characters (keepalived MAXBUF 1024)', () => {
     const r = pre(`a\n${'k'.repeat(1023)}\nb\n${'k'.repeat(1022)}`);
     expect(r.texts).toEqual(['a', 'b', 'k'.repeat(1022)]);
@@ -55,21 +54,13 @@ describe('@id conditional lines', () => {
 });
 
 describe('$NAME parameters', () => {
-  it('substitutes $NAME before blank , ) or end and ${NAME} anywhere [obs 2.2.7]', () => {
-    expect(texts('$X=5 # comment\nbogus_$X ${X}0x $Xa $X,y ($X) "$X" $X')).toEqual(['bogus_5 50x $Xa 5,y (5) "$X" 5']);
-  });
-  it('needs no blank before = and skips blanks after it; empty values are allowed', () => {
-    expect(texts('$A =1\n$B=   2\n$C=\na $A $B [$C] ${C}|')).toEqual(['$A =1', 'a $A 2 [$C] |']);
-  });
-  it('uses the value at the time of use; redefinition is allowed', () => {
-    expect(texts('$V=1\na $V\n$V=2\nb $V')).toEqual(['a 1', 'b 2']);
-  });
-  it('leaves undefined names and lone dollars alone', () => {
-    expect(texts('notify "/bin/x $HOME ${UNSET} $"\nc $')).toEqual(['notify "/bin/x $HOME ${UNSET} $"', 'c $']);
-  });
-  it('expands recursively', () => {
-    expect(texts('$A=1\n$B=x$A y\n$C=${B}z\nv $C')).toEqual(['v x1 yz']);
-  });
+  textCases([
+    ['substitutes $NAME before blank , ) or end and ${NAME} anywhere [obs 2.2.7]', '$X=5 # comment\nbogus_$X ${X}0x $Xa $X,y ($X) "$X" $X', ['bogus_5 50x $Xa 5,y (5) "$X" 5']],
+    ['needs no blank before = and skips blanks after it; empty values are allowed', '$A =1\n$B=   2\n$C=\na $A $B [$C] ${C}|', ['$A =1', 'a $A 2 [$C] |']],
+    ['uses the value at the time of use; redefinition is allowed', '$V=1\na $V\n$V=2\nb $V', ['a 1', 'b 2']],
+    ['leaves undefined names and lone dollars alone', 'notify "/bin/x $HOME ${UNSET} $"\nc $', ['notify "/bin/x $HOME ${UNSET} $"', 'c $']],
+    ['expands recursively', '$A=1\n$B=x$A y\n$C=${B}z\nv $C', ['v x1 yz']],
+  ]);
   it('stops a self-referencing definition with a diagnostic', () => {
     const r = pre('$A=a$A\nv $A');
     expect(r.diags.map((d) => d.code)).toContain('substitution-too-long');
@@ -98,15 +89,11 @@ describe('$NAME parameters', () => {
     expect(r).toEqual(['a /etc/keepalived n1', 'b 16384 3 15']);
     expect(texts('c ${_RANDOM 5}', { random: () => 0.999999 })).toEqual(['c 32767']);
   });
-  it('_HASH and _BANG only survive inside double quotes (the line is decommented again)', () => {
-    expect(texts('a "${_HASH}x${_BANG}" b\n${_HASH}gone\nc${_HASH} d')).toEqual(['a "#x!" b', 'c']);
-  });
-  it('user definitions override built-ins', () => {
-    expect(texts('$_INSTANCE=mine\na ${_INSTANCE}', { configId: 'n1' })).toEqual(['a mine']);
-  });
-  it('a parameter may expand to a conditional line', () => {
-    expect(texts('$C=@main\n$C x 1\n$C\n', { configId: 'main' })).toEqual(['x 1']);
-  });
+  textCases([
+    ['_HASH and _BANG only survive inside double quotes (the line is decommented again)', 'a "${_HASH}x${_BANG}" b\n${_HASH}gone\nc${_HASH} d', ['a "#x!" b', 'c']],
+    ['user definitions override built-ins', '$_INSTANCE=mine\na ${_INSTANCE}', ['a mine'], { configId: 'n1' }],
+    ['a parameter may expand to a conditional line', '$C=@main\n$C x 1\n$C\n', ['x 1'], { configId: 'main' }],
+  ]);
   it('maps substituted text to the column of the $ and keeps later columns exact', () => {
     const r = pre('$IP=10.1.1.1\n  vip ${IP} dev eth0');
     const l = r.lines[0];

@@ -3,22 +3,12 @@
 // makes the drop rules follow MASTER, set before the VIPs are added and removed after they go;
 // the owner (priority 255) keeps accepting; the tables go at stop. The real nft and kernel, beside
 // keepalived, are test/integration/daemon/no-accept.test.ts.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDaemon, type RunningDaemon } from '../../../src/core/daemon.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningDaemon } from '../../../src/core/daemon.js';
 import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
 import { RecordingNftRunner } from '../../../src/kernel/nft-firewall.js';
 import type { DropAddress } from '../../../src/kernel/nft-ruleset.js';
-import { memoryLogger } from '../../../src/lib/log.js';
-import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { MemoryLan } from '../../../src/net/memory-lan.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { daemonLan, stopDaemons } from '../../helpers/memory-daemon.js';
 
 const conf = (priority: number, globals = '  vrrp_strict\n') =>
   `global_defs {\n${globals}}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority ${priority}\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n`;
@@ -43,41 +33,11 @@ class OrderRunner extends RecordingNftRunner {
 }
 
 function setup() {
-  const time = new VirtualTime();
-  const lan = new MemoryLan({ scheduler: time });
+  const { node: daemonNode, run } = daemonLan();
   const node = (name: string, n: number, text: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `kt-accept-${name}-`));
-    dirs.push(dir);
-    writeFileSync(join(dir, 'keepalived.conf'), text);
-    const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [`192.0.2.${n}`] });
-    const kernel = new RecordingKernel([
-      { name: 'lo', ifindex: 1 },
-      { name: 'eth0', ifindex: 2, mac: host.mac },
-    ]);
-    kernel.seedAddress({ address: `192.0.2.${n}`, prefixLength: 24, dev: 'eth0' });
-    const nft = new OrderRunner(kernel);
-    const { log, records } = memoryLogger('debug');
-    const start = () =>
-      startDaemon({
-        configFile: join(dir, 'keepalived.conf'),
-        configId: name,
-        kernel,
-        io: host,
-        clock: time,
-        oneShot: time.oneShot,
-        log,
-        signals: false,
-        nft,
-        pidFile: join(dir, 'k.pid'),
-        vrrpPidFile: join(dir, 'v.pid'),
-      });
-    return { nft, records, start };
-  };
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      time.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
-    }
+    const d = daemonNode(name, n, text);
+    const nft = new OrderRunner(d.kernel);
+    return { nft, records: d.records, start: () => d.start({ nft }) };
   };
   return { node, run };
 }
@@ -97,9 +57,7 @@ describe('accept mode in the daemon (vrrp_strict)', () => {
       db = await b.start();
       await run(5000);
       expect(da.status()).toMatchObject({ vrrp: { instances: [{ state: 'BACKUP' }], nftables: { dropped: [] } } });
-      const s = da.stop();
-      await run(2000);
-      await s;
+      await stopDaemons(run, da);
       da = undefined;
       expect(a.nft.events).toEqual([
         'build tables',
@@ -110,45 +68,31 @@ describe('accept mode in the daemon (vrrp_strict)', () => {
       expect(a.records.map((r) => String(r.msg))).toContain('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
       expect(a.records.map((r) => String(r.msg))).toEqual(expect.arrayContaining(['(VI_1) setting firewall drop rule', '(VI_1) removing firewall drop rule']));
     } finally {
-      const stops = [da?.stop(), db?.stop()];
-      await run(2000);
-      await Promise.all(stops);
+      await stopDaemons(run, da, db);
     }
     // b (priority 200) is not the owner either: it drops too while master.
     expect(b.nft.events.slice(0, 2)).toEqual(['build tables', 'add 192.0.2.100 in keepalived (VIP absent)']);
   });
 
-  it('the address owner (priority 255) keeps accepting: no firewall, no table', async () => {
-    const { node, run } = setup();
-    const a = node('a', 11, conf(255, '  vrrp_strict\n  nftables own\n'));
-    const d = await a.start();
-    try {
-      await run(5000);
-      expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] } });
-      // Strict mode leaves the owner in accept mode (keepalived: accept unset -> owner accepts).
-      expect((d.status() as { vrrp: { nftables?: unknown } }).vrrp.nftables).toBeUndefined();
-    } finally {
-      const s = d.stop();
-      await run(2000);
-      await s;
-    }
-    expect(a.nft.events).toEqual([]);
-    expect(a.records.map((r) => String(r.msg))).not.toContain('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
-  });
-
-  it('without no_accept or strict mode there is no firewall at all', async () => {
-    const { node, run } = setup();
-    const a = node('a', 11, conf(100, '  router_id r\n'));
-    const d = await a.start();
-    try {
-      await run(5000);
-      expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] } });
-      expect((d.status() as { vrrp: { nftables?: unknown } }).vrrp.nftables).toBeUndefined();
-    } finally {
-      const s = d.stop();
-      await run(2000);
-      await s;
-    }
-    expect(a.nft.events).toEqual([]);
-  });
+  const noFirewall = [
+    // Strict mode leaves the owner in accept mode (keepalived: accept unset -> owner accepts).
+    { title: 'the address owner (priority 255) keeps accepting: no firewall, no table', config: conf(255, '  vrrp_strict\n  nftables own\n') },
+    { title: 'without no_accept or strict mode there is no firewall at all', config: conf(100, '  router_id r\n') },
+  ];
+  for (const { title, config } of noFirewall) {
+    it(title, async () => {
+      const { node, run } = setup();
+      const a = node('a', 11, config);
+      const d = await a.start();
+      try {
+        await run(5000);
+        expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] } });
+        expect((d.status() as { vrrp: { nftables?: unknown } }).vrrp.nftables).toBeUndefined();
+      } finally {
+        await stopDaemons(run, d);
+      }
+      expect(a.nft.events).toEqual([]);
+      expect(a.records.map((r) => String(r.msg))).not.toContain('use_vmac or no_accept/strict specified, but no firewall configured - using nftables');
+    });
+  }
 });

@@ -3,73 +3,39 @@
 // config goes through the one pipeline `-t` uses (same diagnostics, same order), the VRRP
 // subsystem starts after the pid files and before "Startup complete", stops before the shared
 // parts close, and a config this host cannot run is refused before any pid file is written.
-import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, StartError, type RunningDaemon } from '../../../src/core/daemon.js';
+import { StartError } from '../../../src/core/daemon.js';
 import { VrrpSubsystem } from '../../../src/core/vrrp-subsystem.js';
 import { runConfigTest } from '../../../src/cli/config-test.js';
-import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
 import { formatDiagnostic } from '../../../src/lib/diagnostics.js';
 import { memoryLogger } from '../../../src/lib/log.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { MemoryLan } from '../../../src/net/memory-lan.js';
+import { daemonLan, stopDaemons } from '../../helpers/memory-daemon.js';
 
 const VIP = '192.0.2.100';
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 function instance(name: string, vrid: number, priority: number, iface = 'eth0'): string {
   return `vrrp_instance ${name} {\n  interface ${iface}\n  virtual_router_id ${vrid}\n  priority ${priority}\n  advert_int 1\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n}\n`;
 }
 
 function setup() {
-  const time = new VirtualTime();
-  const lan = new MemoryLan({ scheduler: time });
+  const { node: daemonNode, run, electPair, stopAll } = daemonLan();
   const node = (name: string, n: number, files: Record<string, string>, pattern = 'keepalived.conf') => {
-    const dir = mkdtempSync(join(tmpdir(), `kt-compose-${name}-`));
-    dirs.push(dir);
-    for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
-    const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [`192.0.2.${n}`] });
-    const kernel = new RecordingKernel([
-      { name: 'lo', ifindex: 1 },
-      { name: 'eth0', ifindex: 2, mac: host.mac },
-    ]);
-    kernel.seedAddress({ address: `192.0.2.${n}`, prefixLength: 24, dev: 'eth0' });
-    const { log, records } = memoryLogger('debug');
-    const pidFile = join(dir, 'keepalived.pid');
-    const vrrpPidFile = join(dir, 'vrrp.pid');
-    const start = () =>
-      startDaemon({ configFile: join(dir, pattern), configId: name, kernel, io: host, clock: time, oneShot: time.oneShot, log, signals: false, pidFile, vrrpPidFile });
-    const holds = () => kernel.snapshot().addresses.some((a) => a.address === VIP);
-    const msgs = () => records.map((r) => String(r.msg));
-    return { dir, kernel, records, msgs, pidFile, vrrpPidFile, start, holds };
+    const d = daemonNode(name, n, undefined, { files, configName: pattern });
+    return { ...d, holds: () => d.holds(VIP) };
   };
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      time.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  };
-  return { node, run };
+  return { node, run, electPair, stopAll };
 }
 
 describe('startDaemon: shared parts and the VRRP subsystem', () => {
   it('elects over the LAN, reports status per subsystem, and stops the subsystem before the shared parts', async () => {
-    const { node, run } = setup();
+    const { node, run, electPair, stopAll } = setup();
     const a = node('a', 11, { 'keepalived.conf': instance('VI_1', 51, 150) });
     const b = node('b', 12, { 'keepalived.conf': instance('VI_1', 51, 100) });
-    let da: RunningDaemon | undefined;
-    let db: RunningDaemon | undefined;
     try {
-      da = await a.start();
-      db = await b.start();
-      await run(5000);
-      expect(da.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] } });
-      expect(db.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'BACKUP' }] } });
+      const [da, db] = await electPair(a, b);
       expect([a.holds(), b.holds()]).toEqual([true, false]);
       expect(readFileSync(a.pidFile, 'utf8').trim()).toBe(String(process.pid));
       expect(readFileSync(a.vrrpPidFile, 'utf8').trim()).toBe(String(process.pid));
@@ -88,7 +54,6 @@ describe('startDaemon: shared parts and the VRRP subsystem', () => {
       // The runtime and the status stay readable after the stop.
       expect(da.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'STOP' }] } });
       expect(da.runtime.status()[0]?.state).toBe('STOP');
-      da = undefined;
       const all = a.msgs();
       expect(all[all.length - 1]).toMatch(/^Stopped Keepalived v/);
       expect(all.indexOf('Stopping')).toBeGreaterThan(at('Startup complete'));
@@ -100,9 +65,7 @@ describe('startDaemon: shared parts and the VRRP subsystem', () => {
       expect(db.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] } });
       expect(b.holds()).toBe(true);
     } finally {
-      const stops = [da?.stop(), db?.stop()];
-      await run(2000);
-      await Promise.all(stops);
+      await stopAll();
     }
   });
 
@@ -117,9 +80,7 @@ describe('startDaemon: shared parts and the VRRP subsystem', () => {
       const logged = a.records.filter((r) => typeof r.code === 'string' && String(r.msg).startsWith(join(a.dir, 'keepalived.conf') + ':')).map((r) => String(r.msg));
       expect(logged).toEqual(expected);
     } finally {
-      const s = d.stop();
-      await run(2000);
-      await s;
+      await stopDaemons(run, d);
     }
   });
 
@@ -132,9 +93,7 @@ describe('startDaemon: shared parts and the VRRP subsystem', () => {
       expect(d.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }, { name: 'VI_2', state: 'MASTER' }] } });
       expect(a.msgs().some((m) => m.includes('multiple configuration file matches of'))).toBe(true);
     } finally {
-      const s = d.stop();
-      await run(2000);
-      await s;
+      await stopDaemons(run, d);
     }
   });
 

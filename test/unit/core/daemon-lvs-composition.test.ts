@@ -3,30 +3,22 @@
 // side's MASTER state, -I at stop, and one "Can't initialize ipvs" line on a host without IPVS.
 // The IPVS table is the recording one and the checkers an in-memory HealthSource; the VRRP side
 // runs its real runtime over the in-memory LAN.
-import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sidesToRun, startDaemon, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
+import { sidesToRun, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
 import type { LvsParts } from '../../../src/core/lvs-parts.js';
 import type { LvsStatus } from '../../../src/core/lvs-subsystem.js';
 import { formatCheckData } from '../../../src/core/check-dump.js';
 import type { HealthSource, RealServerHealth } from '../../../src/check/health.js';
 import { RecordingIpvsKernel } from '../../../src/kernel/recording-ipvs-kernel.js';
-import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
 import { realServerKey } from '../../../src/config/lvs-ids.js';
 import { KernelError } from '../../../src/kernel/errors.js';
-import { memoryLogger } from '../../../src/lib/log.js';
-import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { MemoryLan } from '../../../src/net/memory-lan.js';
 import { request } from '../../../src/cli/status.js';
 import { formatStatusText, type StatusDocument } from '../../../src/core/control-status.js';
+import { daemonLan, stopDaemons } from '../../helpers/memory-daemon.js';
 
 const VIP = '192.0.2.100';
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 const INSTANCE = `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n}\n`;
 const VS = (haSuspend: boolean) =>
@@ -62,17 +54,9 @@ class HandHealth implements HealthSource {
 }
 
 function setup(config: string, flags: Partial<DaemonOptions> = {}, ipvsPresent = true) {
-  const time = new VirtualTime();
-  const lan = new MemoryLan({ scheduler: time });
-  const dir = mkdtempSync(join(tmpdir(), 'kt-lvs-compose-'));
-  dirs.push(dir);
-  writeFileSync(join(dir, 'keepalived.conf'), config);
-  const host = lan.addHost('a', { ifname: 'eth0', ifindex: 2, addresses: ['192.0.2.11'] });
-  const kernel = new RecordingKernel([
-    { name: 'lo', ifindex: 1 },
-    { name: 'eth0', ifindex: 2, mac: host.mac },
-  ]);
-  kernel.seedAddress({ address: '192.0.2.11', prefixLength: 24, dev: 'eth0' });
+  const { node, run } = daemonLan();
+  const a = node('a', 11, config);
+  const { dir, kernel } = a;
   const ipvs = new RecordingIpvsKernel();
   const health = new HandHealth();
   let healthBuilt = 0;
@@ -88,49 +72,27 @@ function setup(config: string, flags: Partial<DaemonOptions> = {}, ipvsPresent =
       return health;
     },
   };
-  const { log, records } = memoryLogger('debug');
-  const files = { pid: join(dir, 'keepalived.pid'), vrrp: join(dir, 'vrrp.pid'), checkers: join(dir, 'checkers.pid') };
-  const start = () =>
-    startDaemon({
-      configFile: join(dir, 'keepalived.conf'),
-      configId: 'a',
-      kernel,
-      io: host,
-      clock: time,
-      oneShot: time.oneShot,
-      log,
-      signals: false,
-      pidFile: files.pid,
-      vrrpPidFile: files.vrrp,
-      checkersPidFile: files.checkers,
-      lvsParts: parts,
-      ...flags,
-    });
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      time.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
+  const files = { pid: a.pidFile, vrrp: a.vrrpPidFile, checkers: join(dir, 'checkers.pid') };
+  const start = () => a.start({ checkersPidFile: files.checkers, lvsParts: parts, ...flags });
+  /** Starts the daemon, runs `msTotal` of virtual time, then `body`; the daemon is stopped whatever happens. */
+  const running = async (msTotal: number, body: (d: RunningDaemon) => Promise<void> | void): Promise<void> => {
+    let d: RunningDaemon | undefined;
+    try {
+      d = await start();
+      await run(msTotal);
+      await body(d);
+    } finally {
+      await stopDaemons(run, d);
     }
   };
-  const msgs = () => records.map((r) => String(r.msg));
   const services = () => ipvs.snapshot().map((e) => ({ vip: e.service.key.kind === 'addr' ? e.service.key.address : '?', dests: e.dests.map((d) => d.weight) }));
-  return { dir, files, kernel, ipvs, health, healthBuilt: () => healthBuilt, start, run, msgs, services };
-}
-
-async function stopped(d: RunningDaemon | undefined, run: (ms: number) => Promise<void>): Promise<void> {
-  if (!d) return;
-  const p = d.stop();
-  await run(2000);
-  await p;
+  return { dir, files, kernel, ipvs, health, healthBuilt: () => healthBuilt, start, run, running, msgs: a.msgs, services };
 }
 
 describe('startDaemon: the LVS side', () => {
   it('ha_suspend: checker results reach the table only while the VRRP instance holding the address is MASTER; the table is removed at stop', async () => {
     const t = setup(INSTANCE + VS(true));
-    let d: RunningDaemon | undefined;
-    try {
-      d = await t.start();
-      await t.run(200);
+    await t.running(200, async (d) => {
       expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'BACKUP' }] } });
       t.health.setAll(false, 'connect refused');
       await t.run(300);
@@ -145,22 +107,16 @@ describe('startDaemon: the LVS side', () => {
       expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
       expect(existsSync(t.files.checkers)).toBe(true);
       expect(readFileSync(t.files.vrrp, 'utf8').trim()).toBe(String(process.pid));
-      await stopped(d, t.run);
-      d = undefined;
+      await stopDaemons(t.run, d);
       expect(t.services()).toEqual([]);
       expect(existsSync(t.files.checkers)).toBe(false);
       expect(t.health.stopped).toBe(1);
-    } finally {
-      await stopped(d, t.run);
-    }
+    });
   });
 
   it('status lists the virtual and real servers with health and weight; a health change reaches the table', async () => {
     const t = setup(INSTANCE + VS(false));
-    let d: RunningDaemon | undefined;
-    try {
-      d = await t.start();
-      await t.run(500);
+    await t.running(500, async (d) => {
       expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
       const st = d.status() as { ipvs: LvsStatus };
       expect(st.ipvs.ipvs).toBe('active');
@@ -175,17 +131,12 @@ describe('startDaemon: the LVS side', () => {
       expect(text).toContain(` Virtual server = [${VIP}]:tcp:80`);
       expect(text).toContain('   Real server = [198.51.100.1]:tcp:80: down, weight 3, pool');
       expect(text).toContain('checkers up 0/1, last result: connect refused');
-    } finally {
-      await stopped(d, t.run);
-    }
+    });
   });
 
   it('the control socket (beside the pid file) answers status with the virtual servers: health, weight, last result and latency', async () => {
     const t = setup(INSTANCE + VS(false));
-    let d: RunningDaemon | undefined;
-    try {
-      d = await t.start();
-      await t.run(500);
+    await t.running(500, async (d) => {
       for (const [key, h] of t.health.map) t.health.map.set(key, { ...h, lastResult: 'connect success', lastLatencyMs: 1.5 });
       const sock = join(t.dir, 'keepalived-ts.ctl');
       const r = await request(sock, { cmd: 'status' }, 5000);
@@ -213,72 +164,52 @@ describe('startDaemon: the LVS side', () => {
       const down = ((await request(sock, { cmd: 'status' }, 5000)) as { status: StatusDocument }).status;
       expect(down.ipvs?.virtualServers[0].realServers[0]).toMatchObject({ up: false, checkersUp: 0, lastResult: 'connect refused' });
       expect(down.ipvs?.virtualServers[0].quorumUp).toBe(false); // its only real server is down: weight 0 < quorum 1
-    } finally {
-      await stopped(d, t.run);
-    }
+    });
   });
 
   it('an LVS-only config runs the LVS side only: no VRRP pid file, no "nothing to run" line', async () => {
     const t = setup(VS(false));
-    let d: RunningDaemon | undefined;
-    try {
-      d = await t.start();
-      await t.run(500);
+    await t.running(500, async (d) => {
       expect(Object.keys(d.status())).toEqual(['ipvs']);
-      expect(() => d!.runtime).toThrow(/VRRP side does not run/);
+      expect(() => d.runtime).toThrow(/VRRP side does not run/);
       expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
       expect(existsSync(t.files.vrrp)).toBe(false);
       expect(existsSync(t.files.checkers)).toBe(true);
       expect(t.msgs().some((m) => /nothing to run/.test(m))).toBe(false);
       expect(t.msgs().some((m) => m.startsWith('Starting VRRP child process'))).toBe(false);
-    } finally {
-      await stopped(d, t.run);
-    }
+    });
   });
 
   it('-P runs only VRRP (no checkers built, no checkers pid file); -C only the LVS side (no VRRP instance, no VRRP pid file)', async () => {
     const p = setup(INSTANCE + VS(false), { vrrpOnly: true });
-    let d: RunningDaemon | undefined;
-    try {
-      d = await p.start();
-      await p.run(4500);
+    await p.running(4500, async (d) => {
       expect(Object.keys(d.status())).toEqual(['vrrp']);
       expect(p.healthBuilt()).toBe(0);
       expect(p.services()).toEqual([]);
       expect(existsSync(p.files.checkers)).toBe(false);
       expect(p.kernel.snapshot().addresses.some((a) => a.address === VIP)).toBe(true);
-    } finally {
-      await stopped(d, p.run);
-    }
+    });
     const c = setup(INSTANCE + VS(false), { checkOnly: true });
-    d = undefined;
-    try {
-      d = await c.start();
-      await c.run(4500);
+    await c.running(4500, async (d) => {
       expect(Object.keys(d.status())).toEqual(['ipvs']);
       expect(c.services()).toEqual([{ vip: VIP, dests: [3] }]);
       expect(existsSync(c.files.vrrp)).toBe(false);
       expect(existsSync(c.files.checkers)).toBe(true);
       expect(c.kernel.snapshot().addresses.some((a) => a.address === VIP)).toBe(false);
-    } finally {
-      await stopped(d, c.run);
-    }
+    });
   });
 
   it('-I leaves the IPVS entries in place at stop', async () => {
     const t = setup(VS(false), { dontReleaseIpvs: true });
     const d = await t.start();
     await t.run(500);
-    await stopped(d, t.run);
+    await stopDaemons(t.run, d);
     expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
   });
 
   it('without IPVS in the kernel: one "Can\'t initialize ipvs" line, VRRP becomes MASTER, the checkers still run and report', async () => {
     const t = setup(INSTANCE + VS(false), {}, false);
-    let d: RunningDaemon | undefined;
-    try {
-      d = await t.start();
-      await t.run(5000);
+    await t.running(5000, async (d) => {
       t.health.setAll(false, 'connect refused');
       await t.run(6000);
       expect(d.status()).toMatchObject({ vrrp: { instances: [{ state: 'MASTER' }] }, ipvs: { ipvs: 'unavailable', virtualServers: [{ realServers: [{ alive: false, lastResult: 'connect refused' }] }] } });
@@ -286,9 +217,7 @@ describe('startDaemon: the LVS side', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^IPVS: Can't initialize ipvs: No such file or directory/);
       expect(t.health.started).toBe(1);
-    } finally {
-      await stopped(d, t.run);
-    }
+    });
   });
 
   it('sidesToRun: -P leaves out the LVS side, -C the VRRP side, both together both (keepalived 2.2.7); --all runs a side with nothing configured', () => {

@@ -12,13 +12,19 @@ const seed = () =>
     { name: 'eth0', ifindex: 2 },
   ]);
 
+/** A started LinkWatcher on a fresh kernel, recording each link change it reports and what it logs. */
+async function watching() {
+  const kernel = seed();
+  const seen: [string, boolean, number][] = [];
+  const { log, records } = memoryLogger('info');
+  const watcher = new LinkWatcher(kernel, log, (n, up, i) => seen.push([n, up, i]));
+  await watcher.start();
+  return { kernel, seen, records, watcher };
+}
+
 describe('LinkWatcher through Kernel.watchEvents', () => {
   it('reports link changes the kernel model makes after start(), and nothing after stop()', async () => {
-    const kernel = seed();
-    const seen: [string, boolean, number][] = [];
-    const { log, records } = memoryLogger('info');
-    const watcher = new LinkWatcher(kernel, log, (n, up, i) => seen.push([n, up, i]));
-    await watcher.start();
+    const { kernel, seen, records, watcher } = await watching();
     kernel.setLinkState('eth0', { carrier: false });
     kernel.setLinkState('eth0', { carrier: true });
     kernel.addLink({ name: 'eth1', ifindex: 7 });
@@ -54,11 +60,7 @@ describe('LinkWatcher through Kernel.watchEvents', () => {
   });
 
   it('an overflow (events lost) re-reads the links and reports what changed meanwhile', async () => {
-    const kernel = seed();
-    const seen: [string, boolean, number][] = [];
-    const { log, records } = memoryLogger('info');
-    const watcher = new LinkWatcher(kernel, log, (n, up, i) => seen.push([n, up, i]));
-    await watcher.start();
+    const { kernel, seen, records, watcher } = await watching();
     // The delete and the re-create are lost; only re-reading finds them.
     kernel.overflow(() => {
       kernel.removeLink('eth0');

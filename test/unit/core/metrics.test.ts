@@ -5,6 +5,7 @@ import { renderMetrics } from '../../../src/core/metrics.js';
 import { MetricsServer, parseListenAddress } from '../../../src/core/metrics-server.js';
 import { statusDocument, type StatusDocument } from '../../../src/core/control-status.js';
 import { memoryLogger } from '../../../src/lib/log.js';
+import { expectSamples, promSamples } from '../../helpers/prometheus.js';
 
 const doc: StatusDocument = {
   schema: 1,
@@ -43,32 +44,25 @@ const doc: StatusDocument = {
   },
 };
 
-function samples(text: string): Map<string, number> {
-  return new Map(
-    text
-      .split('\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]),
-  );
-}
-
 describe('renderMetrics', () => {
   it('renders each family with HELP and TYPE and the document\'s values', () => {
     const text = renderMetrics({ status: doc, reloads: { rejected: 2 }, loopLag: { p50: 0.001, p99: 0.004, max: 0.02 } });
-    const s = samples(text);
-    expect(s.get('keepalived_ts_vrrp_state{instance="VI_1",state="BACKUP"}')).toBe(1);
-    expect(s.get('keepalived_ts_vrrp_state{instance="VI_1",state="MASTER"}')).toBe(0);
-    expect(s.get('keepalived_ts_vrrp_priority_effective{instance="VI_1"}')).toBe(90);
-    expect(s.get('keepalived_ts_vrrp_tracker_effect{instance="VI_1",type="script",tracker="chk \\"x\\""}')).toBe(-60);
-    expect(s.get('keepalived_ts_vrrp_transitions_total{instance="VI_1",to="BACKUP"}')).toBe(2);
-    expect(s.get('keepalived_ts_vrrp_adverts_received_total{instance="VI_1"}')).toBe(30);
-    expect(s.get('keepalived_ts_vrrp_drops_total{instance="VI_1",reason="ttl"}')).toBe(3);
-    expect(s.get('keepalived_ts_real_server_up{virtual_server="[192.0.2.100]:tcp:80",real_server="[198.51.100.1]:tcp:80"}')).toBe(0);
-    expect(s.get('keepalived_ts_check_latency_seconds{virtual_server="[192.0.2.100]:tcp:80",real_server="[198.51.100.1]:tcp:80"}')).toBe(0.0025);
-    expect(s.get('keepalived_ts_check_last_result{virtual_server="[192.0.2.100]:tcp:80",real_server="[198.51.100.1]:tcp:80",result="connect refused"}')).toBe(1);
-    expect(s.get('keepalived_ts_reloads_total{outcome="rejected"}')).toBe(2);
-    expect(s.get('keepalived_ts_reloads_total{outcome="applied"}')).toBe(0);
-    expect(s.get('keepalived_ts_event_loop_lag_seconds{quantile="0.99"}')).toBe(0.004);
+    const s = promSamples(text);
+    expectSamples(s, {
+      'keepalived_ts_vrrp_state{instance="VI_1",state="BACKUP"}': 1,
+      'keepalived_ts_vrrp_state{instance="VI_1",state="MASTER"}': 0,
+      'keepalived_ts_vrrp_priority_effective{instance="VI_1"}': 90,
+      'keepalived_ts_vrrp_tracker_effect{instance="VI_1",type="script",tracker="chk \\"x\\""}': -60,
+      'keepalived_ts_vrrp_transitions_total{instance="VI_1",to="BACKUP"}': 2,
+      'keepalived_ts_vrrp_adverts_received_total{instance="VI_1"}': 30,
+      'keepalived_ts_vrrp_drops_total{instance="VI_1",reason="ttl"}': 3,
+      'keepalived_ts_real_server_up{virtual_server="[192.0.2.100]:tcp:80",real_server="[198.51.100.1]:tcp:80"}': 0,
+      'keepalived_ts_check_latency_seconds{virtual_server="[192.0.2.100]:tcp:80",real_server="[198.51.100.1]:tcp:80"}': 0.0025,
+      'keepalived_ts_check_last_result{virtual_server="[192.0.2.100]:tcp:80",real_server="[198.51.100.1]:tcp:80",result="connect refused"}': 1,
+      'keepalived_ts_reloads_total{outcome="rejected"}': 2,
+      'keepalived_ts_reloads_total{outcome="applied"}': 0,
+      'keepalived_ts_event_loop_lag_seconds{quantile="0.99"}': 0.004,
+    });
     // Every sample's family is declared once, before it.
     const declared = new Set<string>();
     for (const line of text.split('\n')) {
@@ -82,7 +76,7 @@ describe('renderMetrics', () => {
 
   it('a daemon with neither side running renders only the daemon families', () => {
     const empty = statusDocument({ pid: 1, version: 'v', compatVersion: '2.2.7', configFile: 'f', configId: 'i', startedAt: 0, now: 5000 }, {});
-    const s = samples(renderMetrics({ status: empty, reloads: {} }));
+    const s = promSamples(renderMetrics({ status: empty, reloads: {} }));
     expect(s.get('keepalived_ts_uptime_seconds')).toBe(5);
     expect([...s.keys()].some((k) => k.startsWith('keepalived_ts_vrrp_state'))).toBe(false);
   });

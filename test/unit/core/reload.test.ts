@@ -4,21 +4,10 @@
 // 1 s rhythm exactly, the kernel sees exactly the address changes the configs call for (none
 // for an unchanged config), a broken config changes nothing, an added instance starts and a
 // removed one sends priority 0 and takes its VIP away.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDaemon, type RunningDaemon } from '../../../src/core/daemon.js';
-import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
-import { memoryLogger } from '../../../src/lib/log.js';
-import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { MemoryLan } from '../../../src/net/memory-lan.js';
+import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { reloadPlan } from '../../../src/core/reload-plan.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { daemonLan } from '../../helpers/memory-daemon.js';
 
 interface Conf {
   readonly priority?: number;
@@ -42,44 +31,11 @@ function conf(c: Conf = {}): string {
 }
 
 function setup() {
-  const time = new VirtualTime();
-  const lan = new MemoryLan({ scheduler: time });
+  const { node: daemonNode, run, lan, time, electPair, stopAll } = daemonLan();
   const node = (name: string, n: number, text: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `kt-reload-${name}-`));
-    dirs.push(dir);
-    const file = join(dir, 'keepalived.conf');
-    writeFileSync(file, text);
-    const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [`192.0.2.${n}`] });
-    const kernel = new RecordingKernel([
-      { name: 'lo', ifindex: 1 },
-      { name: 'eth0', ifindex: 2, mac: host.mac },
-    ]);
-    kernel.seedAddress({ address: `192.0.2.${n}`, prefixLength: 24, dev: 'eth0' });
-    const { log, records } = memoryLogger('debug');
-    const start = (inProcess = true, watchConfig = false) =>
-      startDaemon({
-        configFile: file,
-        configId: name,
-        kernel,
-        io: host,
-        clock: time,
-        oneShot: time.oneShot,
-        log,
-        signals: false,
-        pidFile: join(dir, 'k.pid'),
-        vrrpPidFile: join(dir, 'v.pid'),
-        reloadOptions: { inProcess, watchDebounceMs: 100 },
-        watchConfig,
-      });
-    const msgs = () => records.map((r) => String(r.msg));
-    const write = (text: string) => writeFileSync(file, text);
-    return { file, kernel, msgs, start, write };
-  };
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      time.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
-    }
+    const d = daemonNode(name, n, text);
+    const start = (inProcess = true, watchConfig = false) => d.start({ reloadOptions: { inProcess, watchDebounceMs: 100 }, watchConfig });
+    return { ...d, start };
   };
   // Adverts on the LAN: sender, VRID, priority, virtual time.
   const adverts: { from: string; vrid: number; prio: number; at: number }[] = [];
@@ -88,24 +44,18 @@ function setup() {
     const ihl = (f.bytes[0] & 0x0f) * 4;
     adverts.push({ from: f.from, vrid: f.bytes[ihl + 1], prio: f.bytes[ihl + 2], at: time.now() });
   });
-  return { node, run, adverts, time };
+  return { node, run, adverts, time, electPair, stopAll };
 }
 
 const transitions = (msgs: readonly string[]) => msgs.filter((m) => /Entering (MASTER|BACKUP|FAULT) STATE/.test(m));
 
 describe('reload: 20 in a row on a master', () => {
   it('keeps state and advert rhythm, applies exactly the diff, rejects a broken config untouched', async () => {
-    const { node, run, adverts } = setup();
+    const { node, run, adverts, electPair, stopAll } = setup();
     const a = node('a', 11, conf());
     const b = node('b', 12, conf({ priority: 100 }));
-    let da: RunningDaemon | undefined;
-    let db: RunningDaemon | undefined;
     try {
-      da = await a.start();
-      db = await b.start();
-      await run(5000);
-      expect(da.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] } });
-      expect(db.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'BACKUP' }] } });
+      const [da] = await electPair(a, b);
       const aTransitions = transitions(a.msgs()).length;
       const bTransitions = transitions(b.msgs()).length;
       a.kernel.clearOps();
@@ -167,8 +117,7 @@ describe('reload: 20 in a row on a master', () => {
       expect(new Set(vi1.map((x) => x.prio))).toEqual(new Set([150, 160]));
       expect(da.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER', priority: 150 }] } });
     } finally {
-      await da?.stop();
-      await db?.stop();
+      await stopAll();
     }
   }, 60_000);
 

@@ -31,6 +31,16 @@ virtual_server 192.0.2.1 3306 {
 `);
 }
 
+/** A TUN service (gue, port 6080, csum) with a plain real server 192.0.2.10 and `reals` after it. */
+function tunService(reals: string): KeepalivedConfig {
+  return modelOf(`
+virtual_server 192.0.2.1 80 {
+  protocol TCP
+  lb_kind TUN type gue port 6080 csum
+  real_server 192.0.2.10 80 { }
+${reals}}`);
+}
+
 /** Runs desired() over a sequence of health maps, carrying memory; returns each step. */
 function steps(m: KeepalivedConfig, healths: Record<string, RsHealth>[], held?: ReadonlySet<string>) {
   let memory: DesiredMemory = EMPTY_MEMORY;
@@ -75,14 +85,7 @@ describe('desired: services and dests', () => {
   });
 
   it('defaults: scheduler wlc, forward NAT; DR dests take the service port; TUN carries its encapsulation', () => {
-    const m = modelOf(`
-virtual_server 192.0.2.1 80 {
-  protocol TCP
-  lb_kind TUN type gue port 6080 csum
-  real_server 192.0.2.10 80 { }
-  real_server 192.0.2.11 80 { lvs_method DR }
-}`);
-    const [d] = steps(m, [{}]);
+    const [d] = steps(tunService('  real_server 192.0.2.11 80 { lvs_method DR }\n'), [{}]);
     expect(d.entries[0].service.scheduler).toBe('wlc');
     expect(d.entries[0].dests).toEqual([
       { family: 'inet', address: '192.0.2.10', port: 80, forward: 'tunnel', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 'gue', tunnelPort: 6080, tunnelFlags: 1 },
@@ -91,15 +94,7 @@ virtual_server 192.0.2.1 80 {
   });
 
   it("a real server's own lvs_method TUN options replace the service's (keepalived 2.2.7 in the VM differential)", () => {
-    const m = modelOf(`
-virtual_server 192.0.2.1 80 {
-  protocol TCP
-  lb_kind TUN type gue port 6080 csum
-  real_server 192.0.2.10 80 { }
-  real_server 192.0.2.11 80 { lvs_method TUN type gue port 6081 remcsum }
-  real_server 192.0.2.12 80 { lvs_method TUN type gre nocsum }
-}`);
-    const [d] = steps(m, [{}]);
+    const [d] = steps(tunService('  real_server 192.0.2.11 80 { lvs_method TUN type gue port 6081 remcsum }\n  real_server 192.0.2.12 80 { lvs_method TUN type gre nocsum }\n'), [{}]);
     expect(d.entries[0].dests.map((x) => [x.address, x.tunnelType, x.tunnelPort, x.tunnelFlags])).toEqual([
       ['192.0.2.10', 'gue', 6080, 1],
       ['192.0.2.11', 'gue', 6081, 2],

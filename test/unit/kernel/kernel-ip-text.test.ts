@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectEach } from '../../helpers/expect-each.js';
 import { canonicalIp as canonicalText, formatIp, ipv4Broadcast, isIpv6LinkLocal, LENIENT, parseIp as parseText } from '../../../src/lib/ip.js';
 
 // The kernel layer's rules: IPv4 leading zeros and an IPv6 zone suffix are accepted.
@@ -26,13 +27,15 @@ describe('kernel address text (lib/ip LENIENT)', () => {
   });
 
   it('parses the usual spellings', () => {
-    expect(canonicalIp('2001:DB8:0:0:0:0:0:1')).toBe('2001:db8::1');
-    expect(canonicalIp('::')).toBe('::');
-    expect(canonicalIp('::1')).toBe('::1');
-    expect(canonicalIp('fe80::1%eth0')).toBe('fe80::1');
-    expect(canonicalIp('::ffff:192.0.2.1')).toBe('::ffff:c000:201');
-    expect(canonicalIp('2001:db8:0:1:0:0:0:1')).toBe('2001:db8:0:1::1');
-    expect(canonicalIp('192.0.2.1')).toBe('192.0.2.1');
+    expectEach(canonicalIp, [
+      ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+      ['::', '::'],
+      ['::1', '::1'],
+      ['fe80::1%eth0', 'fe80::1'],
+      ['::ffff:192.0.2.1', '::ffff:c000:201'],
+      ['2001:db8:0:1:0:0:0:1', '2001:db8:0:1::1'],
+      ['192.0.2.1', '192.0.2.1'],
+    ]);
     expect(parseIp('192.0.2.1')!.family).toBe('inet');
   });
 
@@ -44,12 +47,20 @@ describe('kernel address text (lib/ip LENIENT)', () => {
   });
 
   it('computes brd + and recognises link-local', () => {
-    expect(formatIp(ipv4Broadcast(parseIp('192.0.2.10')!.bytes, 24))).toBe('192.0.2.255');
-    expect(formatIp(ipv4Broadcast(parseIp('10.1.2.3')!.bytes, 8))).toBe('10.255.255.255');
-    expect(formatIp(ipv4Broadcast(parseIp('192.0.2.10')!.bytes, 32))).toBe('192.0.2.10');
-    expect(formatIp(ipv4Broadcast(parseIp('192.0.2.10')!.bytes, 0))).toBe('255.255.255.255');
-    expect(isIpv6LinkLocal(parseIp('fe80::1')!.bytes)).toBe(true);
-    expect(isIpv6LinkLocal(parseIp('febf::1')!.bytes)).toBe(true);
-    expect(isIpv6LinkLocal(parseIp('fec0::1')!.bytes)).toBe(false);
+    const brd = (p: string): string | undefined => {
+      const [ip, len] = p.split('/');
+      return formatIp(ipv4Broadcast(parseIp(ip)!.bytes, Number(len)));
+    };
+    expectEach(brd, [
+      ['192.0.2.10/24', '192.0.2.255'],
+      ['10.1.2.3/8', '10.255.255.255'],
+      ['192.0.2.10/32', '192.0.2.10'],
+      ['192.0.2.10/0', '255.255.255.255'],
+    ]);
+    expectEach((t: string) => isIpv6LinkLocal(parseIp(t)!.bytes), [
+      ['fe80::1', true],
+      ['febf::1', true],
+      ['fec0::1', false],
+    ]);
   });
 });

@@ -4,66 +4,23 @@
 // last announcement. Nothing is sent for announcements of our own MAC, of other addresses, for
 // ARP probes, or while backup. Host `x` is a plain MemoryLan host playing the other router.
 import { describe, expect, it } from 'vitest';
-import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
 import { ipOf } from '../../../src/lib/ip.js';
-import { memoryLogger } from '../../../src/lib/log.js';
-import { cs, ms } from '../../../src/lib/units.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
 import { MemoryLan, type LanFrame } from '../../../src/net/memory-lan.js';
-import { VRRP_GROUP4, VRRP_GROUP6 } from '../../../src/net/packet-io.js';
-import { makeInstanceConfig } from '../../../src/vrrp/fsm/index.js';
 import { buildGratuitousArp } from '../../../src/vrrp/packet/arp.js';
 import { buildNaMessage } from '../../../src/vrrp/packet/ndisc.js';
-import { VrrpRuntime, type RuntimeInstanceSpec } from '../../../src/vrrp/runtime/vrrp-runtime.js';
+import { memoryRouter, stepVirtual, type Family } from '../../helpers/memory-router.js';
 
-type Family = 'inet' | 'inet6';
 const VIP = { inet: '192.0.2.100', inet6: '2001:db8::100' } as const;
 const OTHER = { inet: '192.0.2.200', inet6: '2001:db8::200' } as const;
 
 function setup(family: Family, priority = 150) {
   const sched = new VirtualTime();
   const lan = new MemoryLan({ scheduler: sched });
-  const ip = family === 'inet' ? '192.0.2.1' : 'fd00::1';
-  const host = lan.addHost('a', { ifname: 'eth0', ifindex: 2, addresses: [ip] });
+  const a = memoryRouter(lan, sched, family, { name: 'a', ip: family === 'inet' ? '192.0.2.1' : 'fd00::1', priority, vip: VIP[family] });
   const x = lan.addHost('x', { ifname: 'eth0', ifindex: 2, addresses: [family === 'inet' ? '192.0.2.9' : 'fd00::9'] });
-  const kernel = new RecordingKernel([
-    { name: 'lo', ifindex: 1 },
-    { name: 'eth0', ifindex: 2, mac: host.mac },
-  ]);
-  const src = family === 'inet' ? ip : host.linkLocal;
-  kernel.seedAddress({ address: src, prefixLength: family === 'inet' ? 24 : 64, dev: 'eth0' });
-  const base = makeInstanceConfig({
-    name: 'VI_1',
-    vrid: 1,
-    version: family === 'inet' ? 2 : 3,
-    family,
-    advertInt: cs(100),
-    priority,
-    preempt: true,
-    preemptDelay: ms(0),
-    vips: [VIP[family]],
-    trackers: [],
-  });
-  const cfg = { ...base, srcIp: ipOf(src) };
-  const spec: RuntimeInstanceSpec = {
-    cfg,
-    ifname: 'eth0',
-    ifindex: 2,
-    mac: host.mac,
-    wire: { cfg, src: ipOf(src), group: ipOf(family === 'inet' ? VRRP_GROUP4 : VRRP_GROUP6) },
-    addresses: new Map([[VIP[family], { address: VIP[family], prefixLength: family === 'inet' ? 32 : 128, dev: 'eth0', ifindex: 2 }]]),
-    routes: [],
-    srcFromInterface: true,
-  };
-  const { log, records } = memoryLogger('info');
-  const notify = { script: () => {}, generic: () => {}, fifo: () => {} };
-  const runtime = new VrrpRuntime({ io: host, kernel, clock: sched, log, notify, oneShot: sched.oneShot, timers: sched }, [spec]);
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      sched.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  };
+  const { host, runtime, records } = a;
+  const run = (msTotal: number) => stepVirtual(sched, msTotal);
   /** `x` announces `address` at `mac` (default its own MAC). */
   const announce = (o: { address?: string; mac?: string; probe?: boolean } = {}) => {
     const address = o.address ?? VIP[family];
@@ -82,11 +39,17 @@ function setup(family: Family, priority = 150) {
   return { sched, host, x, runtime, run, announce, ours, records, mac: host.mac };
 }
 
+/** The router started and `msTotal` of virtual time run (master by ~3.4 s). */
+async function started(family: Family, msTotal: number) {
+  const t = setup(family);
+  t.runtime.start();
+  await t.run(msTotal);
+  return t;
+}
+
 describe.each(['inet', 'inet6'] as const)('a master re-announces a VIP another MAC announced (%s)', (family) => {
   it('once the other host is quiet for 1 s: one burst of garp_master_repeat (5)', async () => {
-    const t = setup(family);
-    t.runtime.start();
-    await t.run(14_000); // master at ~3.4 s, past both GARP bursts (the second 5 s after the first)
+    const t = await started(family, 14_000); // master at ~3.4 s, past both GARP bursts (the second 5 s after the first)
     expect(t.runtime.status()[0].state).toBe('MASTER');
     const t0 = t.sched.now();
     expect(t.ours(t0 - 4000)).toEqual([]);
@@ -103,9 +66,7 @@ describe.each(['inet', 'inet6'] as const)('a master re-announces a VIP another M
   });
 
   it('waits for the last of a burst, then no more often than every 5 s, and always after the last foreign one', async () => {
-    const t = setup(family);
-    t.runtime.start();
-    await t.run(12_000);
+    const t = await started(family, 12_000);
     const t0 = t.sched.now();
     // A burst spread over 1.2 s: one re-announcement, 1 s after its last frame.
     t.announce();
@@ -148,9 +109,7 @@ describe.each(['inet', 'inet6'] as const)('a master re-announces a VIP another M
   });
 
   it('a master that leaves MASTER before the quiet time is over does not announce', async () => {
-    const t = setup(family);
-    t.runtime.start();
-    await t.run(12_000);
+    const t = await started(family, 12_000);
     const t0 = t.sched.now();
     t.announce();
     await t.run(300);

@@ -8,84 +8,30 @@ import { describe, expect, it } from 'vitest';
 import { LinkWatcher } from '../../../src/core/link-watch.js';
 import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
 import { memoryLogger } from '../../../src/lib/log.js';
-import { cs, ms } from '../../../src/lib/units.js';
-import { MemoryLan, type MemoryHost } from '../../../src/net/memory-lan.js';
-import { VRRP_GROUP4, VRRP_GROUP6 } from '../../../src/net/packet-io.js';
-import { makeInstanceConfig } from '../../../src/vrrp/fsm/index.js';
+import { MemoryLan } from '../../../src/net/memory-lan.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { VrrpRuntime, type RuntimeInstanceSpec } from '../../../src/vrrp/runtime/vrrp-runtime.js';
-import { ipOf } from '../../../src/lib/ip.js';
-
-type Family = 'inet' | 'inet6';
-
-interface Node {
-  readonly name: string;
-  readonly host: MemoryHost;
-  readonly kernel: RecordingKernel;
-  readonly runtime: VrrpRuntime;
-  readonly records: Record<string, unknown>[];
-}
+import { memoryRouter, stepVirtual, type Family, type MemoryRouter } from '../../helpers/memory-router.js';
 
 const VIP = { inet: '192.0.2.100', inet6: '2001:db8::100' } as const;
 
 function setup(family: Family, o: { aTracksEth0?: boolean } = {}) {
   const sched = new VirtualTime();
   const lan = new MemoryLan({ scheduler: sched });
-  // The runtime's clock and deadline timer are the LAN's virtual time.
-  const clock = sched;
-  const oneShot = sched.oneShot;
-  const node = (name: string, n: number, priority: number, tracksEth0 = true): Node => {
+  const node = (name: string, n: number, priority: number, tracksEth0 = true): MemoryRouter => {
     const ip = family === 'inet' ? `192.0.2.${n}` : `fd00::${n}`;
-    const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [ip] });
-    const kernel = new RecordingKernel([
-      { name: 'lo', ifindex: 1 },
-      { name: 'eth0', ifindex: 2, mac: host.mac },
-    ]);
-    const src = family === 'inet' ? ip : host.linkLocal;
-    kernel.seedAddress({ address: src, prefixLength: family === 'inet' ? 24 : 64, dev: 'eth0' });
-    const base = makeInstanceConfig({
-      name: 'VI_1',
-      vrid: 1,
-      version: family === 'inet' ? 2 : 3,
-      family,
-      advertInt: cs(100),
-      priority,
-      preempt: true,
-      preemptDelay: ms(0),
-      vips: [VIP[family]],
-      trackers: tracksEth0 ? [{ type: 'interface', name: 'eth0', weight: 0, reverse: false }] : [],
-    });
-    const cfg = { ...base, srcIp: ipOf(src) };
-    const vip = VIP[family];
-    const spec: RuntimeInstanceSpec = {
-      cfg,
-      ifname: 'eth0',
-      ifindex: 2,
-      mac: host.mac,
-      wire: { cfg, src: ipOf(src), group: ipOf(family === 'inet' ? VRRP_GROUP4 : VRRP_GROUP6) },
-      addresses: new Map([[vip, { address: vip, prefixLength: family === 'inet' ? 32 : 128, dev: 'eth0', ifindex: 2 }]]),
-      routes: [],
-      srcFromInterface: true,
-    };
-    const { log, records } = memoryLogger('info');
-    const notify = { script: () => {}, generic: () => {}, fifo: () => {} };
-    const runtime = new VrrpRuntime({ io: host, kernel, clock, log, notify, oneShot }, [spec]);
+    const trackers = tracksEth0 ? [{ type: 'interface' as const, name: 'eth0', weight: 0, reverse: false }] : [];
+    const r = memoryRouter(lan, sched, family, { name, ip, priority, vip: VIP[family], trackers });
+    const { kernel, runtime, log } = r;
     const watcher = new LinkWatcher(kernel, log, (ifname, up, ifindex) => runtime.interfaceChanged(ifname, up, ifindex), (i, a) => runtime.addressRemoved(i, a));
     kernel.onEvent((e) => watcher.apply([e]));
-    return { name, host, kernel, runtime, records };
+    return r;
   };
   const a = node('a', 1, 150, o.aTracksEth0 ?? true);
   const b = node('b', 2, 100);
-  /** Moves virtual time on in 10 ms steps, letting the runtime's promise chains run between. */
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      sched.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  };
+  const run = (msTotal: number) => stepVirtual(sched, msTotal);
   const holders = () => [a, b].filter((x) => x.kernel.snapshot().addresses.some((ad) => ad.address === VIP[family])).map((x) => x.name);
   /** `ip link del eth0` and a new eth0 with the same name: new index 7, new MAC, address re-added. */
-  const recreate = (x: Node) => {
+  const recreate = (x: MemoryRouter) => {
     x.kernel.removeLink('eth0');
     const mac = '02:00:5e:99:00:07';
     x.host.recreateInterface(7, mac);
@@ -98,13 +44,19 @@ function setup(family: Family, o: { aTracksEth0?: boolean } = {}) {
   return { sched, lan, a, b, run, holders, recreate };
 }
 
+/** Both routers started and settled: `a` (priority 150) is master and alone holds the VIP. */
+async function settled(family: Family, o: { aTracksEth0?: boolean } = {}) {
+  const t = setup(family, o);
+  t.a.runtime.start();
+  t.b.runtime.start();
+  await t.run(6000);
+  expect(t.holders()).toEqual(['a']);
+  return t;
+}
+
 describe.each(['inet', 'inet6'] as const)('runtime follows a re-created interface (%s, MemoryLan)', (family) => {
   it("master's eth0 re-created: one master, adverts and GARP/NA on the new index with the new MAC", async () => {
-    const t = setup(family);
-    t.a.runtime.start();
-    t.b.runtime.start();
-    await t.run(6000);
-    expect(t.holders()).toEqual(['a']);
+    const t = await settled(family);
 
     const { mac, src } = t.recreate(t.a);
     const since = t.sched.now();
@@ -137,11 +89,7 @@ describe.each(['inet', 'inet6'] as const)('runtime follows a re-created interfac
   });
 
   it("backup's eth0 re-created: it hears the master again and stays backup", async () => {
-    const t = setup(family);
-    t.a.runtime.start();
-    t.b.runtime.start();
-    await t.run(6000);
-    expect(t.holders()).toEqual(['a']);
+    const t = await settled(family);
     t.recreate(t.b);
     for (let i = 0; i < 12; i++) {
       await t.run(1000);
@@ -154,11 +102,7 @@ describe.each(['inet', 'inet6'] as const)('runtime follows a re-created interfac
   });
 
   it("dont_track_primary master: stays MASTER and puts its VIP back on the new eth0", async () => {
-    const t = setup(family, { aTracksEth0: false });
-    t.a.runtime.start();
-    t.b.runtime.start();
-    await t.run(6000);
-    expect(t.holders()).toEqual(['a']);
+    const t = await settled(family, { aTracksEth0: false });
     t.recreate(t.a);
     await t.run(12_000);
     expect(t.a.runtime.status()[0].state).toBe('MASTER');

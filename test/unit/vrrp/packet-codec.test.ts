@@ -1,6 +1,7 @@
 // Unit tests of the VRRP codec's edges: every typed decode failure, the incremental priority
 // update, the IPv4 whole-packet decoder (padding, AH, fragments), address text forms.
 import { describe, expect, it } from 'vitest';
+import { expectEach } from '../../helpers/expect-each.js';
 import { cs } from '../../../src/lib/units.js';
 import {
   buildGratuitousArp,
@@ -83,21 +84,19 @@ describe('decodeAdvert failure reasons', () => {
     }
     expect(reason(good2, { family: 'inet6' })).toBe('bad-version');
   });
-  it('bad-type: type other than 1 (advertisement)', () => {
-    const b = Buffer.from(good2);
-    b[0] = 0x22;
-    expect(reason(fixV2(b), { family: 'inet' })).toBe('bad-type');
-  });
-  it('bad-vrid: VRID 0', () => {
-    const b = Buffer.from(good2);
-    b[1] = 0;
-    expect(reason(fixV2(b), { family: 'inet' })).toBe('bad-vrid');
-  });
-  it('bad-auth-type: v2 auth type above 2', () => {
-    const b = Buffer.from(good2);
-    b[4] = 3;
-    expect(reason(fixV2(b), { family: 'inet' })).toBe('bad-auth-type');
-  });
+  // One byte of a good v2 advert changed (its checksum fixed): [test, offset, value, reason].
+  const oneByte = [
+    ['bad-type: type other than 1 (advertisement)', 0, 0x22, 'bad-type'],
+    ['bad-vrid: VRID 0', 1, 0, 'bad-vrid'],
+    ['bad-auth-type: v2 auth type above 2', 4, 3, 'bad-auth-type'],
+  ] as const;
+  for (const [name, at, value, want] of oneByte) {
+    it(name, () => {
+      const b = Buffer.from(good2);
+      b[at] = value;
+      expect(reason(fixV2(b), { family: 'inet' })).toBe(want);
+    });
+  }
   it('bad-checksum: v2, v3 with the wrong source, v3 sent as-v2 checked as pseudo-header', () => {
     const b = Buffer.from(good2);
     b[5] = 2;
@@ -264,16 +263,17 @@ describe('IPv4 framing', () => {
 
 describe('address text', () => {
   it('formats IPv6 per RFC 5952', () => {
-    const f = (t: string): string => formatIpv6(parseIpv6(t)!);
-    expect(f('2001:0db8:0000:0000:0000:0000:0000:0001')).toBe('2001:db8::1');
-    expect(f('2001:db8:0:1:0:0:0:1')).toBe('2001:db8:0:1::1');
-    expect(f('2001:db8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1');
-    expect(f('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1');
-    expect(f('::')).toBe('::');
-    expect(f('::1')).toBe('::1');
-    expect(f('fe80::')).toBe('fe80::');
-    expect(f('::ffff:192.0.2.1')).toBe('::ffff:c000:201');
-    expect(f('FF02::12')).toBe('ff02::12');
+    expectEach((t: string): string => formatIpv6(parseIpv6(t)!), [
+      ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
+      ['2001:db8:0:1:0:0:0:1', '2001:db8:0:1::1'],
+      ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+      ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+      ['::', '::'],
+      ['::1', '::1'],
+      ['fe80::', 'fe80::'],
+      ['::ffff:192.0.2.1', '::ffff:c000:201'],
+      ['FF02::12', 'ff02::12'],
+    ]);
   });
   it('derives the RFC 5798 7.3 virtual MACs', () => {
     expect(vmacFor(51, 'inet')).toBe('00:00:5e:00:01:33');

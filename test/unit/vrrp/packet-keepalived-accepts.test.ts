@@ -11,6 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
+import { ethFrame, ipv6Vrrp } from '../../helpers/frames.js';
+import { vrrpInstanceText } from '../../helpers/keepalived-conf.js';
 import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
 import { cs } from '../../../src/lib/units.js';
 import {
@@ -30,95 +32,22 @@ const hasPython = tool('python3', ['-c', 'import socket; socket.AF_PACKET'], 'py
 const MAC_A = '02:00:5e:20:00:01';
 const MAC_B = '02:00:5e:20:00:02';
 
+const UNICAST = { src: '192.0.2.1', peers: ['192.0.2.2'] };
 const CONF = `
 global_defs {
   router_id ktaccept
 }
-vrrp_instance V2_PASS {
-  interface ka0
-  virtual_router_id 51
-  priority 100
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass secret12
-  }
-  virtual_ipaddress {
-    192.0.2.100/32
-    192.0.2.101/32
-  }
-}
-vrrp_instance V3_V4 {
-  version 3
-  interface ka0
-  virtual_router_id 53
-  priority 100
-  advert_int 1
-  virtual_ipaddress {
-    192.0.2.103/32
-  }
-}
-vrrp_instance V3_V6 {
-  version 3
-  interface ka0
-  virtual_router_id 54
-  priority 100
-  advert_int 1
-  virtual_ipaddress {
-    2001:db8::100/128
-  }
-}
-vrrp_instance V2_AH {
-  interface ka0
-  virtual_router_id 59
-  priority 100
-  advert_int 1
-  authentication {
-    auth_type AH
-    auth_pass ahsecret
-  }
-  virtual_ipaddress {
-    192.0.2.109/32
-  }
-}
-vrrp_instance CONTROL_BAD_CHECKSUM {
-  version 3
-  interface ka0
-  virtual_router_id 60
-  priority 100
-  advert_int 1
-  virtual_ipaddress {
-    192.0.2.110/32
-  }
-}
-vrrp_instance V2_UNICAST {
-  interface ka0
-  virtual_router_id 61
-  priority 100
-  advert_int 1
-  unicast_src_ip 192.0.2.1
-  unicast_peer {
-    192.0.2.2
-  }
-  virtual_ipaddress {
-    192.0.2.111/32
-  }
-}
-vrrp_instance V3_UNICAST {
-  version 3
-  interface ka0
-  virtual_router_id 62
-  priority 100
-  advert_int 1
-  unicast_src_ip 192.0.2.1
-  unicast_peer {
-    192.0.2.2
-  }
-  virtual_ipaddress {
-    192.0.2.112/32
-  }
-}
-`;
+${[
+  { name: 'V2_PASS', vrid: 51, auth: { type: 'PASS' as const, pass: 'secret12' }, vips: ['192.0.2.100/32', '192.0.2.101/32'] },
+  { name: 'V3_V4', version: 3 as const, vrid: 53, vips: ['192.0.2.103/32'] },
+  { name: 'V3_V6', version: 3 as const, vrid: 54, vips: ['2001:db8::100/128'] },
+  { name: 'V2_AH', vrid: 59, auth: { type: 'AH' as const, pass: 'ahsecret' }, vips: ['192.0.2.109/32'] },
+  { name: 'CONTROL_BAD_CHECKSUM', version: 3 as const, vrid: 60, vips: ['192.0.2.110/32'] },
+  { name: 'V2_UNICAST', vrid: 61, unicast: UNICAST, vips: ['192.0.2.111/32'] },
+  { name: 'V3_UNICAST', version: 3 as const, vrid: 62, unicast: UNICAST, vips: ['192.0.2.112/32'] },
+]
+  .map((i) => vrrpInstanceText({ iface: 'ka0', priority: 100, ...i }))
+  .join('')}`;
 
 const ACCEPTING = ['V2_PASS', 'V3_V4', 'V3_V6', 'V2_AH', 'V2_UNICAST', 'V3_UNICAST'];
 
@@ -134,24 +63,8 @@ for frames in rounds:
     time.sleep(0.5)
 `;
 
-const mac = (s: string): Buffer => Buffer.from(s.replace(/:/g, ''), 'hex');
-const eth = (dst: string, type: number, payload: Uint8Array): Buffer => {
-  const h = Buffer.alloc(14);
-  mac(dst).copy(h, 0);
-  mac(MAC_B).copy(h, 6);
-  h.writeUInt16BE(type, 12);
-  return Buffer.concat([h, payload]);
-};
-const ipv6 = (src: string, dst: string, payload: Uint8Array): Buffer => {
-  const h = Buffer.alloc(40);
-  h.writeUInt32BE(0x6c000000, 0);
-  h.writeUInt16BE(payload.length, 4);
-  h[6] = 112;
-  h[7] = 255;
-  Buffer.from(ipOf(src).bytes).copy(h, 8);
-  Buffer.from(ipOf(dst).bytes).copy(h, 24);
-  return Buffer.concat([h, payload]);
-};
+const eth = (dst: string, type: number, payload: Uint8Array): Buffer => ethFrame(dst, MAC_B, type, payload);
+const ipv6 = (src: string, dst: string, payload: Uint8Array): Buffer => ipv6Vrrp(ipOf(src).bytes, ipOf(dst).bytes, payload);
 
 function round(i: number): string[] {
   const id = i + 1;

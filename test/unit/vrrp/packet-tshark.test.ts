@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
+import { ethFrame, ipv6Vrrp } from '../../helpers/frames.js';
 import { itWhen, type Prereq } from '../../helpers/require.js';
 import { cs } from '../../../src/lib/units.js';
 import {
@@ -40,25 +41,9 @@ function pcap(frames: Buffer[]): Buffer {
   return Buffer.concat([g, ...recs]);
 }
 
-const mac = (s: string): Buffer => Buffer.from(s.replace(/:/g, ''), 'hex');
-const eth = (dst: string, src: string, type: number, payload: Buffer): Buffer => {
-  const h = Buffer.alloc(14);
-  mac(dst).copy(h, 0);
-  mac(src).copy(h, 6);
-  h.writeUInt16BE(type, 12);
-  return Buffer.concat([h, payload]);
-};
+const eth = ethFrame;
 /** IPv6 header as the kernel would put it in front of an advert (tc 0xc0, hop limit 255). */
-const ipv6 = (src: string, dst: string, payload: Buffer): Buffer => {
-  const h = Buffer.alloc(40);
-  h.writeUInt32BE(0x6c000000, 0);
-  h.writeUInt16BE(payload.length, 4);
-  h[6] = 112;
-  h[7] = 255;
-  Buffer.from(ipOf(src).bytes).copy(h, 8);
-  Buffer.from(ipOf(dst).bytes).copy(h, 24);
-  return Buffer.concat([h, payload]);
-};
+const ipv6 = (src: string, dst: string, payload: Buffer): Buffer => ipv6Vrrp(ipOf(src).bytes, ipOf(dst).bytes, payload);
 
 const SRC_MAC = '02:00:5e:10:00:01';
 const v2: VrrpAdvert = {
