@@ -203,7 +203,10 @@ describe('startDaemon: the LVS side', () => {
             realServers: [{ name: '[198.51.100.1]:tcp:80', up: true, weight: 3, pool: expect.any(String), checkersUp: 1, checkers: 1, lastResult: 'connect success', lastLatencyMs: 1.5 }],
           },
         ],
+        // The service and its real server went into the (recording) kernel: two operations.
+        stats: { passes: expect.any(Number), opsApplied: t.ipvs.ops.length, opsRefused: 0, repairs: 0, dumps: expect.any(Number), dumpErrors: 0 },
       });
+      expect(t.ipvs.ops.length).toBe(2);
       expect(doc.vrrp?.instances.map((i) => i.name)).toEqual(['VI_1']);
       expect(formatStatusText(doc)).toMatch(/\[198\.51\.100\.1\]:tcp:80\s+up\s+3\s+1\/1\s+connect success\s+1\.5 ms/);
       t.health.setAll(false, 'connect refused');
