@@ -4,6 +4,7 @@
 // notify FIFOs, and the VRRP side's held addresses for ha_suspend.
 import type { KeepalivedConfig } from '../config/model.js';
 import type { HealthSource } from '../check/health.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
 import type { Logger } from '../lib/log.js';
 import { RealTimers } from '../lib/timers.js';
@@ -27,6 +28,11 @@ export interface LvsParts {
   openIpvs(): Promise<IpvsKernel>;
   /** The checkers of the model's real servers. */
   health(i: HealthInputs): HealthSource;
+  /**
+   * The checkers' plan of a model reloaded (its scripts through the start-up security check);
+   * absent: a reload leaves the checkers as they are.
+   */
+  plan?(model: KeepalivedConfig, log: Logger): CheckPlan;
 }
 
 /**
@@ -81,5 +87,9 @@ export async function composeLvs(ctx: SubsystemContext, parts: LvsParts, w: LvsW
     dontReleaseIpvs: o.dontReleaseIpvs ?? false,
     ...(w.heldAddresses ? { heldAddresses: w.heldAddresses } : {}),
     fifos: ctx.fifos.lvs,
+    prepareReload: (next) => ({
+      ...(parts.plan ? { plan: parts.plan(next, log) } : {}),
+      prepared: prepareQuorumScripts(next, userDbOnce(), log),
+    }),
   });
 }
