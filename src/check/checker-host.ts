@@ -36,6 +36,8 @@ export interface CheckerHostOptions extends CheckerEngineOptions {
   readonly entry?: string;
   /** Delay before a dead checker is replaced (ms); default 1000. */
   readonly restartDelayMs?: number;
+  /** Told the pid of each checker child started (keepalived's parent logs "Starting Healthcheck child process"). */
+  readonly onChildStarted?: (pid: number) => void;
 }
 
 /**
@@ -215,6 +217,7 @@ export class CheckerHost implements HealthSource {
     const transport = this.opts.transport ?? 'process';
     const link = startLink(transport, this.opts.entry ?? checkerEntry());
     this.link = link;
+    if (transport === 'process' && link.id !== undefined) this.opts.onChildStarted?.(link.id);
     return new Promise<void>((resolve, reject) => {
       let started = false;
       // Messages are handled after stop() too: an omega shutdown sends its FIFO lines and logs then.

@@ -10,6 +10,7 @@ import type { IpvsKernel } from '../kernel/ipvs.js';
 import { GenlIpvsKernel } from '../kernel/genl-ipvs-kernel.js';
 import { nodeSecurityFs } from '../notify/script-security.js';
 import type { LvsParts } from './lvs-parts.js';
+import { IDENTS } from '../lib/syslog.js';
 import { userDbOnce } from './vrrp-scripts.js';
 
 export function defaultLvsParts(): LvsParts {
@@ -18,7 +19,14 @@ export function defaultLvsParts(): LvsParts {
     health: ({ model, log, onFifoLine }) => {
       // checker_priority: the checker child's nice value (keepalived's setpriority of its checker process).
       const nice = model.globalDefs.checkerPriority;
-      return new CheckerHost({ plan: checkPlan(model, log), log, onFifoLine, ...(nice !== undefined ? { niceness: nice } : {}) });
+      return new CheckerHost({
+        plan: checkPlan(model, log),
+        log,
+        onFifoLine,
+        ...(nice !== undefined ? { niceness: nice } : {}),
+        // keepalived's parent says so as it forks its checker child (main ident, like the VRRP child's line).
+        onChildStarted: (pid) => log.info({ ident: IDENTS.main }, `Starting Healthcheck child process, pid=${pid}`),
+      });
     },
     plan: checkPlan,
   };

@@ -11,7 +11,7 @@ import { RealTimers } from '../lib/timers.js';
 import type { PreparedScript } from '../notify/process-runner.js';
 import { configuredScripts, nodeSecurityFs, prepareConfiguredScript, type UserDb } from '../notify/script-security.js';
 import { scriptKey } from '../vrrp/model-adapter.js';
-import { createLvsSubsystem, type LvsSubsystem } from './lvs-subsystem.js';
+import { createLvsSubsystem, type LineWriter, type LvsSubsystem } from './lvs-subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
 import { userDbOnce } from './vrrp-scripts.js';
 
@@ -51,6 +51,9 @@ export function prepareQuorumScripts(model: KeepalivedConfig, db: UserDb, log: L
   return prepared;
 }
 
+/** The context the LVS side is built from; its FIFO writers (the daemon's, or those a reload opened). */
+export type LvsContext = Omit<SubsystemContext, 'fifos'> & { readonly fifos: { readonly lvs: readonly LineWriter[] } };
+
 export interface LvsWiring {
   /** Addresses of the VRRP instances in MASTER state; undefined when VRRP does not run here. */
   readonly heldAddresses?: () => ReadonlySet<string> | undefined;
@@ -60,7 +63,7 @@ export interface LvsWiring {
  * The LVS subsystem for this context: opens the IPVS table (a failure is kept for the one
  * "Can't initialize ipvs" line at start), builds the checkers, prepares the quorum scripts.
  */
-export async function composeLvs(ctx: SubsystemContext, parts: LvsParts, w: LvsWiring): Promise<LvsSubsystem> {
+export async function composeLvs(ctx: LvsContext, parts: LvsParts, w: LvsWiring): Promise<LvsSubsystem> {
   const { model, log, runner, options: o } = ctx;
   let ipvs: IpvsKernel | undefined;
   let ipvsOpenError: unknown;

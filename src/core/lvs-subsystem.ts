@@ -160,6 +160,8 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
   async start(): Promise<void> {
     const { log, ipvs, health } = this.o;
     if (this.model.virtualServers.length === 0) return;
+    // keepalived's checker child, as it opens the IPVS interface (check_daemon.c start_check).
+    log.info('Initializing ipvs');
     if (!ipvs) {
       this.unavailable(this.o.ipvsOpenError !== undefined ? errnoText(this.o.ipvsOpenError) : 'no IPVS interface');
     } else {
