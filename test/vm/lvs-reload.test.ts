@@ -5,8 +5,9 @@
 //
 // The plan (STEPS): unchanged configs (by SIGHUP and by `keepalived-ts reload` over the control
 // socket), a comment added, a weight changed and back, a real server added and removed, a virtual
-// server added and removed, a scheduler changed, and one broken config among them. Real servers
-// A, B and C listen; D refuses, so its checker holds it out of the table. What must hold for ours:
+// server added and removed, a scheduler changed, a refusing real server added and removed, and
+// one broken config among them. Real servers A, B and C listen; D and F refuse, so their checkers
+// hold them out of the table. What must hold for ours:
 //   * every step's table is the one its config and the health say (EXPECTED lines of
 //     `ipvsadm -Sn`), the same as keepalived 2.2.7's after the same SIGHUPs in the same boot;
 //   * the kernel operations of each step are exactly the ones its change needs: none for an
@@ -14,6 +15,8 @@
 //     and none at all after the broken config, which `keepalived-ts reload` answers with exit 1
 //     and the diagnostic's file:line:col;
 //   * health is kept: D is never put back (no NEW_DEST then DEL_DEST), A and B never leave;
+//   * a real server added by a reload is checked: F, which refuses, goes in and out again with
+//     the same operations as keepalived's; C, which listens, stays;
 //   * the status document's ipvs.stats count the same operations as the capture.
 // keepalived's own operations per step are printed beside ours (it is given reload_check_config,
 // which every config carries, so it refuses the broken file as we do).
@@ -41,11 +44,14 @@ const C = '198.51.100.13';
 const D = '198.51.100.14';
 /** Only in the broken config. */
 const E = '198.51.100.15';
+/** Added by a reload while nothing listens: its new checker must take it out again, as keepalived's does. */
+const F = '198.51.100.16';
 const LISTENING = [A, B, C];
 
 interface Shape {
   readonly weightB: number;
   readonly withC: boolean;
+  readonly withF?: boolean;
   readonly withVs2: boolean;
   readonly algo: 'rr' | 'wlc';
   /** A comment and blank lines that change nothing. */
@@ -72,13 +78,13 @@ ${s.note ? '\n# Comments and blank lines are not configuration.\n\n' : ''}virtua
     lb_algo ${s.algo}
     lb_kind NAT
     protocol TCP
-${rs(A, s.broken ? 5 : 1)}${rs(B, s.weightB)}${s.withC ? rs(C, 1) : ''}${rs(D, 1)}${s.broken ? rs(E, '2x') : ''}}
+${rs(A, s.broken ? 5 : 1)}${rs(B, s.weightB)}${s.withC ? rs(C, 1) : ''}${rs(D, 1)}${s.withF ? rs(F, 1) : ''}${s.broken ? rs(E, '2x') : ''}}
 `;
   if (s.withVs2) t += `virtual_server ${VS2} 80 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n${rs(A, 1)}}\n`;
   return t;
 }
 
-/** `ipvsadm -Sn` lines of the table a shape should give (D is down), sorted. */
+/** `ipvsadm -Sn` lines of the table a shape should give (D and F are down), sorted. */
 function expectedTable(s: Shape): string[] {
   const lines = [`-A -t ${VS1}:80 -s ${s.algo}`, `-a -t ${VS1}:80 -r ${A}:8080 -m -w 1`, `-a -t ${VS1}:80 -r ${B}:8080 -m -w ${s.weightB}`];
   if (s.withC) lines.push(`-a -t ${VS1}:80 -r ${C}:8080 -m -w 1`);
@@ -97,8 +103,8 @@ interface Step {
   /** How ours is asked (keepalived always gets SIGHUP). */
   readonly via: 'hup' | 'ctl';
   readonly shape: Shape;
-  /** Our kernel operations in this step (opLine), in order. */
-  readonly ops: readonly string[];
+  /** Our kernel operations in this step (opLine), in order; or the same as keepalived's in this step. */
+  readonly ops: readonly string[] | 'as keepalived';
   /** The answer of `keepalived-ts reload` (ctl steps). */
   readonly outcome?: 'applied' | 'unchanged' | 'rejected';
 }
@@ -106,9 +112,11 @@ interface Step {
 const BASE: Shape = { weightB: 1, withC: false, withVs2: false, algo: 'rr' };
 const W3: Shape = { ...BASE, weightB: 3 };
 const WITH_C: Shape = { ...W3, withC: true };
-const WITH_VS2: Shape = { ...WITH_C, withVs2: true };
+const WITH_F: Shape = { ...WITH_C, withF: true };
+const WITH_VS2: Shape = { ...WITH_F, withVs2: true };
 const WLC: Shape = { ...WITH_VS2, algo: 'wlc' };
-const NO_C: Shape = { ...WLC, withC: false };
+const NO_F: Shape = { ...WLC, withF: false };
+const NO_C: Shape = { ...NO_F, withC: false };
 const NO_VS2: Shape = { ...NO_C, withVs2: false };
 const W1: Shape = { ...NO_VS2, weightB: 1 };
 const svc1 = `tcp ${VS1}:80`;
@@ -121,13 +129,13 @@ const STEPS: readonly Step[] = [
   { name: "B's weight 1 -> 3", via: 'ctl', shape: W3, ops: [`SET_DEST ${svc1} -> ${B}:8080 w3`], outcome: 'applied' },
   { name: 'unchanged', via: 'hup', shape: W3, ops: [] },
   { name: 'real server C added', via: 'ctl', shape: WITH_C, ops: [`NEW_DEST ${svc1} -> ${C}:8080 w1`], outcome: 'applied' },
-  { name: 'unchanged', via: 'hup', shape: WITH_C, ops: [] },
-  { name: 'broken config (weight 2x)', via: 'ctl', shape: { ...WITH_C, broken: true }, ops: [], outcome: 'rejected' },
-  { name: 'the good config again', via: 'hup', shape: WITH_C, ops: [] },
+  { name: 'real server F added, refusing', via: 'hup', shape: WITH_F, ops: 'as keepalived' },
+  { name: 'broken config (weight 2x)', via: 'ctl', shape: { ...WITH_F, broken: true }, ops: [], outcome: 'rejected' },
+  { name: 'the good config again', via: 'hup', shape: WITH_F, ops: [] },
   { name: 'virtual server 2 added', via: 'ctl', shape: WITH_VS2, ops: [`NEW_SERVICE ${svc2} rr`, `NEW_DEST ${svc2} -> ${A}:8080 w1`], outcome: 'applied' },
   { name: 'unchanged', via: 'hup', shape: WITH_VS2, ops: [] },
   { name: 'lb_algo rr -> wlc', via: 'ctl', shape: WLC, ops: [`SET_SERVICE ${svc1} wlc`], outcome: 'applied' },
-  { name: 'unchanged', via: 'hup', shape: WLC, ops: [] },
+  { name: 'real server F (down, not in the table) removed', via: 'hup', shape: NO_F, ops: [] },
   { name: 'real server C removed', via: 'ctl', shape: NO_C, ops: [`DEL_DEST ${svc1} -> ${C}:8080`], outcome: 'applied' },
   { name: 'unchanged', via: 'hup', shape: NO_C, ops: [] },
   { name: 'virtual server 2 removed', via: 'ctl', shape: NO_VS2, ops: [`DEL_SERVICE ${svc2}`], outcome: 'applied' },
@@ -232,7 +240,7 @@ ip link set nlmon0 up
 ip link add dummy0 type dummy
 ip link set dummy0 up
 ip addr add 198.51.100.1/24 dev dummy0
-for a in ${[A, B, C, D, E].join(' ')}; do ip addr add $a/32 dev dummy0; done
+for a in ${[A, B, C, D, E, F].join(' ')}; do ip addr add $a/32 dev dummy0; done
 tcpdump -i nlmon0 -U -w nl.pcap 2> tcpdump.log &
 TD=$!
 i=0; while ! grep -q listening tcpdump.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -275,9 +283,24 @@ wait $TD
     const w = windows(o);
     // The start put the table in place (D may go in and out before its first check fails).
     expect(w[0].map(opLine), withLog(o)).toEqual(expect.arrayContaining([`NEW_SERVICE ${svc1} rr`, `NEW_DEST ${svc1} -> ${A}:8080 w1`, `NEW_DEST ${svc1} -> ${B}:8080 w1`]));
-    STEPS.forEach((s, i) => expect({ step: i + 1, name: s.name, ops: w[i + 1].map(opLine) }, withLog(o)).toEqual({ step: i + 1, name: s.name, ops: s.ops }));
-    const unchanged = STEPS.filter((s) => s.ops.length === 0).length;
-    expect(unchanged).toBeGreaterThanOrEqual(10);
+    const theirs = windows(runOf('keepalived'));
+    STEPS.forEach((s, i) => {
+      const want = s.ops === 'as keepalived' ? theirs[i + 1].map(opLine) : s.ops;
+      expect({ step: i + 1, name: s.name, ops: w[i + 1].map(opLine) }, withLog(o)).toEqual({ step: i + 1, name: s.name, ops: want });
+    });
+    expect(STEPS.filter((s) => s.ops.length === 0).length).toBeGreaterThanOrEqual(10);
+  });
+
+  itOurs('ours: a real server added by a reload gets its checkers: F (refusing) goes in and out as in keepalived, C (listening) stays', () => {
+    const o = runOf('ours');
+    const k = runOf('keepalived');
+    const i = STEPS.findIndex((s) => s.shape.withF === true);
+    const fOps = (r: GuestRun) => windows(r)[i + 1].filter((op) => op.dest === `${F}:8080`).map(opLine);
+    // keepalived adds a new real server at once and takes it out after its first failed check.
+    expect(fOps(k), withLog(k)).toEqual([`NEW_DEST ${svc1} -> ${F}:8080 w1`, `DEL_DEST ${svc1} -> ${F}:8080`]);
+    expect(fOps(o), withLog(o)).toEqual(fOps(k));
+    for (const s of o.steps) expect({ step: s.name, F: s.table.includes(`${F}:8080`) }).toEqual({ step: s.name, F: false });
+    expect(o.steps.filter((s) => s.table.includes(`-r ${C}:8080`)).length).toBe(STEPS.filter((_, j) => standing(j).withC).length);
   });
 
   itOurs("ours: health is kept across reloads: D (refusing) is never put back, A and B never leave, no operation names them but B's weight edits", () => {
