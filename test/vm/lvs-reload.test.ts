@@ -222,7 +222,7 @@ describe('LVS director: 20 reloads with the kernel operations counted on nlmon, 
       start: 'reload-start.conf',
       startTable: expectedTable(BASE),
       listening: LISTENING,
-      steps: STEPS.map((s, i) => ({ name: s.name, via: s.via, conf: `reload-${String(i + 1).padStart(2, '0')}.conf` })),
+      steps: STEPS.map((s, i) => ({ name: s.name, via: s.via, conf: `reload-${String(i + 1).padStart(2, '0')}.conf`, table: expectedTable(standing(i)) })),
       // delay_loop 1 with connect_timeout 1: a checker runs at least once in settleMs.
       settleMs: 1500,
       quietMs: 1000,

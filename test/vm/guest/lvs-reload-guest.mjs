@@ -4,8 +4,9 @@
 // puts its config in place (written beside, then renamed over the running file), marks the wall
 // time (the capture on nlmon0 is cut into steps by these marks), asks for the reload (SIGHUP, or
 // `keepalived-ts reload` over the control socket for ours; keepalived has no socket and gets
-// SIGHUP), waits for our daemon's outcome line or answer, lets the checkers run (settleMs) and
-// takes `ipvsadm -Sn`. For ours it also reads the status document's ipvs.stats over the socket
+// SIGHUP), waits for our daemon's outcome line or answer, lets the checkers run (settleMs), waits
+// (at most stepLimitMs) for the table the plan expects to stand still for quietMs, and takes
+// `ipvsadm -Sn`. For ours it also reads the status document's ipvs.stats over the socket
 // after each step. Writes reload.WHO.json.
 //   node lvs-reload-guest.mjs WHO PLAN_JSON COMMAND...
 import { spawn, spawnSync } from 'node:child_process';
@@ -130,7 +131,9 @@ for (const [i, step] of plan.steps.entries()) {
   const reloadMs = Date.now() - t0;
   // Let every checker run at least once more after the reload before the table is read.
   await sleep(plan.settleMs);
-  const after = await settled(plan.quietMs, plan.stepLimitMs);
+  // Then wait for the table the step should leave (a new real server that refuses goes out only
+  // after its first check) and for it to stay so: what comes later would fall in the next step.
+  const after = await settled(plan.quietMs, plan.stepLimitMs, (t) => sortedLines(t) === step.table.join('\n'));
   result.steps.push({ name: step.name, via, conf: step.conf, t0, reloadMs, answer, outcomeSeen, ...after, stats: ours ? await ipvsStats() : null });
   writeFileSync(`reload.${who}.partial.json`, JSON.stringify(result));
 }
