@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/log.js';
-import type { HealthSource, RealServerHealth } from './health.js';
+import type { HealthReloadReport, HealthSource, RealServerHealth } from './health.js';
 import type { CheckPlan } from './plan.js';
 import { CHECKER_CHILD_ENV, type CheckerEngineOptions, type FromChecker, type ToChecker } from './checker-protocol.js';
 
@@ -36,6 +36,8 @@ export interface CheckerHostOptions extends CheckerEngineOptions {
   readonly entry?: string;
   /** Delay before a dead checker is replaced (ms); default 1000. */
   readonly restartDelayMs?: number;
+  /** Told the pid of each checker child started (keepalived's parent logs "Starting Healthcheck child process"). */
+  readonly onChildStarted?: (pid: number) => void;
 }
 
 /**
@@ -120,13 +122,55 @@ export class CheckerHost implements HealthSource {
   starts = 0;
   /** Probes the last stopped checker had started (from its `stopped` report). */
   probes = 0;
+  /** The plan the checker runs (the start's, then each reload's); a restarted checker gets it. */
+  private plan: CheckPlan;
+  /** The answer to the reload in flight. */
+  private awaitingReload: ((m: { report: HealthReloadReport; health: readonly RealServerHealth[] } | undefined) => void) | undefined;
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: CheckerHostOptions) {
-    // Before the checker reports: alpha real servers down, the others up (keepalived's start).
-    for (const rs of opts.plan.realServers) {
-      const up = rs.checkers.filter((c) => !c.params.alpha).length;
-      this.health.set(rs.key, { key: rs.key, up: up === rs.checkers.length, checkersUp: up + rs.notRun, checkers: rs.checkers.length + rs.notRun });
+    this.plan = opts.plan;
+    for (const h of initialHealth(opts.plan)) this.health.set(h.key, h);
+  }
+
+  /**
+   * Hands the checker a new plan (engine.ts reload: unchanged real servers keep their health and
+   * timers) and takes the health it answers with. Without a running checker (stopped, or between
+   * a death and its restart) the plan is kept for the next one, and real servers it did not
+   * have start with keepalived's initial health.
+   */
+  reload(plan: CheckPlan): Promise<HealthReloadReport> {
+    const run = this.reloading.then(() => this.reloadNow(plan));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(plan: CheckPlan): Promise<HealthReloadReport> {
+    this.plan = plan;
+    const link = this.link;
+    const answer = link
+      ? await new Promise<{ report: HealthReloadReport; health: readonly RealServerHealth[] } | undefined>((resolve) => {
+          this.awaitingReload = resolve;
+          link.post({ kind: 'reload', plan });
+        })
+      : undefined;
+    this.awaitingReload = undefined;
+    if (answer) {
+      this.health.clear();
+      for (const h of answer.health) this.health.set(h.key, h);
+      return answer.report;
     }
+    // No checker to ask: known real servers keep their last health until the next one reports.
+    const keys = new Set(plan.realServers.map((r) => r.key));
+    let removed = 0;
+    for (const k of [...this.health.keys()]) if (!keys.has(k) && this.health.delete(k)) removed++;
+    let added = 0;
+    for (const h of initialHealth(plan)) {
+      if (this.health.has(h.key)) continue;
+      this.health.set(h.key, h);
+      added++;
+    }
+    return { added, removed, restarted: 0, unchanged: plan.realServers.length - added };
   }
 
   async start(): Promise<void> {
@@ -142,7 +186,10 @@ export class CheckerHost implements HealthSource {
     this.link = undefined;
     if (!link) return;
     await new Promise<void>((resolve) => {
-      link.onExit(() => resolve());
+      link.onExit(() => {
+        this.awaitingReload?.(undefined);
+        resolve();
+      });
       link.onMessage((m) => {
         if (m.kind === 'stopped') this.probes = m.probes;
       });
@@ -170,6 +217,7 @@ export class CheckerHost implements HealthSource {
     const transport = this.opts.transport ?? 'process';
     const link = startLink(transport, this.opts.entry ?? checkerEntry());
     this.link = link;
+    if (transport === 'process' && link.id !== undefined) this.opts.onChildStarted?.(link.id);
     return new Promise<void>((resolve, reject) => {
       let started = false;
       // Messages are handled after stop() too: an omega shutdown sends its FIFO lines and logs then.
@@ -189,6 +237,9 @@ export class CheckerHost implements HealthSource {
           case 'fifo':
             this.opts.onFifoLine?.(m.line);
             return;
+          case 'reloaded':
+            this.awaitingReload?.(m);
+            return;
           case 'stopped':
             this.probes = m.probes;
             return;
@@ -201,6 +252,8 @@ export class CheckerHost implements HealthSource {
       link.onExit((code) => {
         if (this.link !== link) return;
         this.link = undefined;
+        // A reload it did not answer: the plan stays for the next checker.
+        this.awaitingReload?.(undefined);
         if (!started) {
           reject(new Error(`checker ${transport} exited with code ${code} before it started`));
           return;
@@ -214,7 +267,7 @@ export class CheckerHost implements HealthSource {
       });
       link.post({
         kind: 'start',
-        plan: this.opts.plan,
+        plan: this.plan,
         options: {
           ...(this.opts.maxTcp !== undefined ? { maxTcp: this.opts.maxTcp } : {}),
           ...(this.opts.maxScripts !== undefined ? { maxScripts: this.opts.maxScripts } : {}),
@@ -229,4 +282,12 @@ export class CheckerHost implements HealthSource {
     this.health.set(h.key, h);
     if (notify || (before !== undefined && (before.up !== h.up || before.weight !== h.weight))) for (const l of this.listeners) l(h);
   }
+}
+
+/** Before the checker reports: alpha real servers down, the others up (keepalived's start). */
+function initialHealth(plan: CheckPlan): RealServerHealth[] {
+  return plan.realServers.map((rs) => {
+    const up = rs.checkers.filter((c) => !c.params.alpha).length;
+    return { key: rs.key, up: up === rs.checkers.length, checkersUp: up + rs.notRun, checkers: rs.checkers.length + rs.notRun };
+  });
 }

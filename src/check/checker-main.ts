@@ -52,6 +52,12 @@ function serve(ch: Channel): void {
         // The engine's timers are unref'd; the open channel keeps this loop alive until closed.
         return;
       }
+      case 'reload': {
+        const e = engine;
+        if (!e) return;
+        void e.reload(m.plan).then((report) => post({ kind: 'reloaded', report, health: [...e.current().values()] }));
+        return;
+      }
       case 'stop': {
         const e = engine;
         engine = undefined;

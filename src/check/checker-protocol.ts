@@ -1,6 +1,6 @@
 // Messages between the daemon and its checker (a child process or a worker thread, ADR 0015;
 // DESIGN.md seam 6): plain tagged objects, each one JSON line's worth of data.
-import type { RealServerHealth } from './health.js';
+import type { HealthReloadReport, RealServerHealth } from './health.js';
 import type { CheckPlan } from './plan.js';
 
 /** Set in the environment of the checker child so its entry knows to serve the IPC channel. */
@@ -18,6 +18,8 @@ export interface CheckerEngineOptions {
 
 export type ToChecker =
   | { readonly kind: 'start'; readonly plan: CheckPlan; readonly options: CheckerEngineOptions }
+  /** A reload: the new plan (engine.ts reload); answered with `reloaded`. */
+  | { readonly kind: 'reload'; readonly plan: CheckPlan }
   | { readonly kind: 'stop' };
 
 export type FromChecker =
@@ -26,6 +28,8 @@ export type FromChecker =
   /** `change`: up/down or weight changed (HealthSource.onChange); otherwise a status update (last result). */
   | { readonly kind: 'health'; readonly health: RealServerHealth; readonly change: boolean }
   | { readonly kind: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly msg: string }
+  /** A reload applied: what changed, and the health of every real server of the new plan. */
+  | { readonly kind: 'reloaded'; readonly report: HealthReloadReport; readonly health: readonly RealServerHealth[] }
   /** An `RS ...` line for notify_fifo / lvs_notify_fifo. */
   | { readonly kind: 'fifo'; readonly line: string }
   /** Stopped; `probes`: how many it started in all. */

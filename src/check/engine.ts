@@ -12,11 +12,12 @@ import type { TimerHandle, Timers } from '../lib/timers.js';
 import { ms, type Ms } from '../lib/units.js';
 import { endpointText, rsLine } from '../notify/fifo-format.js';
 import type { ProcessRunner, RunningProcess } from '../notify/process-runner.js';
-import type { HealthSource, RealServerHealth } from './health.js';
+import type { HealthReloadReport, HealthSource, RealServerHealth } from './health.js';
 import { activatingLine, firstDeadline, initialState, onProbeResult, type CheckerState, type ProbeResult } from './checker-state.js';
 import { fileStatus } from './file-check.js';
 import type { CheckerPlan, CheckPlan, RealServerPlan } from './plan.js';
 import type { ProbeHandle, Prober } from './probes.js';
+import { checkerDigest, checkerTarget, migratedState, reloadedState, settleReloaded, type ReloadedChecker } from './checker-reload.js';
 import { httpResultWords } from './http-state.js';
 
 /** The log lines the engine writes (keepalived logs them at LOG_INFO). */
@@ -43,7 +44,7 @@ export interface HealthEngineOptions {
 }
 
 interface CheckerSlot {
-  readonly plan: CheckerPlan;
+  plan: CheckerPlan;
   readonly rs: RsSlot;
   state: CheckerState;
   timer: TimerHandle | undefined;
@@ -52,7 +53,7 @@ interface CheckerSlot {
 }
 
 interface RsSlot {
-  readonly plan: RealServerPlan;
+  plan: RealServerPlan;
   readonly rsText: string;
   readonly vsText: string;
   readonly checkers: CheckerSlot[];
@@ -63,12 +64,15 @@ interface RsSlot {
 }
 
 export class HealthEngine implements HealthSource {
-  private readonly servers: RsSlot[] = [];
+  private servers: RsSlot[] = [];
+  private plan: CheckPlan;
   private readonly listeners: ((h: RealServerHealth) => void)[] = [];
   private readonly statusListeners: ((h: RealServerHealth) => void)[] = [];
   private readonly waiting: { tcp: CheckerSlot[]; misc: CheckerSlot[] } = { tcp: [], misc: [] };
   private readonly active = { tcp: 0, misc: 0 };
   private readonly scripts = new Set<RunningProcess>();
+  /** Checkers whose probe runs now (each holds one slot of `active`). */
+  private readonly inFlight = new Set<CheckerSlot>();
   private readonly maxTcp: number;
   private readonly maxScripts: number;
   private running = false;
@@ -78,22 +82,25 @@ export class HealthEngine implements HealthSource {
   constructor(private readonly opts: HealthEngineOptions) {
     this.maxTcp = Math.max(1, opts.maxTcp ?? 2048);
     this.maxScripts = Math.max(1, opts.maxScripts ?? 16);
-    for (const plan of opts.plan.realServers) {
-      const rs: RsSlot = {
-        plan,
-        rsText: endpointText(plan.rs),
-        vsText: endpointText(plan.vs),
-        checkers: [],
-        alive: true,
-        weight: plan.weight,
-        lastResult: undefined,
-        lastLatencyMs: undefined,
-      };
-      for (const c of plan.checkers) rs.checkers.push({ plan: c, rs, state: initialState(c.params), timer: undefined, probe: undefined, queued: false });
-      // Alpha checkers start failed, so their real server starts down (check_data.c).
-      rs.alive = rs.checkers.every((c) => c.state.up);
-      this.servers.push(rs);
-    }
+    this.plan = opts.plan;
+    for (const plan of opts.plan.realServers) this.servers.push(this.newServer(plan));
+  }
+
+  private newServer(plan: RealServerPlan): RsSlot {
+    const rs: RsSlot = {
+      plan,
+      rsText: endpointText(plan.rs),
+      vsText: endpointText(plan.vs),
+      checkers: [],
+      alive: true,
+      weight: plan.weight,
+      lastResult: undefined,
+      lastLatencyMs: undefined,
+    };
+    for (const c of plan.checkers) rs.checkers.push({ plan: c, rs, state: initialState(c.params), timer: undefined, probe: undefined, queued: false });
+    // Alpha checkers start failed, so their real server starts down (check_data.c).
+    rs.alive = rs.checkers.every((c) => c.state.up);
+    return rs;
   }
 
   start(): Promise<void> {
@@ -101,17 +108,137 @@ export class HealthEngine implements HealthSource {
     this.running = true;
     const now = this.opts.timers.clock.now();
     const random = this.opts.random ?? Math.random;
-    this.watchFiles();
+    for (const rs of this.servers) this.watchFiles(rs, rs.checkers);
     // ipwrapper.c init_service_rs: with rs_init_notifies, a server that starts alive is notified.
-    if (this.opts.plan.rsInitNotifies) for (const rs of this.servers) if (rs.alive) this.notifies(rs);
-    for (const rs of this.servers) {
-      for (const c of rs.checkers) {
-        if (c.plan.kind === 'FILE_CHECK') continue;
-        this.opts.log?.info(activatingLine(c.plan.params));
-        this.arm(c, firstDeadline(c.plan.params, now, random()));
-      }
-    }
+    if (this.plan.rsInitNotifies) for (const rs of this.servers) if (rs.alive) this.notifies(rs);
+    for (const rs of this.servers) this.activate(rs.checkers, now, random);
     return Promise.resolve();
+  }
+
+  /** keepalived's register_checkers_thread for these checkers: the line, then the first probe at 1 s + warmup. */
+  private activate(checkers: readonly CheckerSlot[], now: Ms, random: () => number): void {
+    for (const c of checkers) {
+      if (c.plan.kind === 'FILE_CHECK') continue;
+      this.opts.log?.info(activatingLine(c.plan.params));
+      this.arm(c, firstDeadline(c.plan.params, now, random()));
+    }
+  }
+
+  /**
+   * A reload (checker-reload.ts has keepalived's rules): real servers matched by key; one whose
+   * checkers are all identical is left untouched (state, retry counters, timers, a probe in
+   * flight); changed checkers start again with the state keepalived migrates; added real servers
+   * start as at a reload in keepalived (alpha down, otherwise up, retry counter 0, with their
+   * warmup; rs_init_notifies as at start); removed ones stop, and one that was up gets its
+   * notify_down and FIFO DOWN line (clear_service_rs). Health changes go to onChange listeners.
+   */
+  async reload(plan: CheckPlan): Promise<HealthReloadReport> {
+    const now = this.opts.timers.clock.now();
+    const random = this.opts.random ?? Math.random;
+    const before = new Map(this.servers.map((rs) => [rs.plan.key, rs]));
+    const next: RsSlot[] = [];
+    const retired: CheckerSlot[] = [];
+    const added: RsSlot[] = [];
+    const started: CheckerSlot[] = [];
+    let unchanged = 0;
+    const changedServers: RsSlot[] = [];
+    for (const p of plan.realServers) {
+      const rs = before.get(p.key);
+      if (!rs) {
+        const n = this.newServer(p);
+        // check_new_rs_state: only alpha checkers start down; the counter starts at 0 on a reload.
+        for (const c of n.checkers) c.state = { ...reloadedState(), up: !c.plan.params.alpha };
+        next.push(n);
+        added.push(n);
+        continue;
+      }
+      before.delete(p.key);
+      next.push(rs);
+      const r = this.migrate(rs, p);
+      retired.push(...r.retired);
+      started.push(...r.started);
+      if (r.started.length === 0 && r.retired.length === 0) unchanged++;
+      if (r.changed) changedServers.push(rs);
+    }
+    for (const rs of before.values()) retired.push(...rs.checkers);
+    const cancelled = retired.map((c) => this.retire(c));
+    this.servers = next;
+    this.plan = plan;
+    // Removed servers that were up: notify_down and the FIFO DOWN line (clear_service_rs).
+    for (const rs of before.values()) {
+      if (!rs.alive) continue;
+      rs.alive = false;
+      this.notifies(rs);
+    }
+    if (this.running) {
+      for (const rs of added) this.watchFiles(rs, rs.checkers);
+      if (plan.rsInitNotifies) for (const rs of added) if (rs.alive) this.notifies(rs);
+      for (const rs of added) this.activate(rs.checkers, now, random);
+      this.activate(started, now, random);
+    }
+    for (const rs of changedServers) {
+      const h = this.health(rs);
+      for (const l of this.listeners) l(h);
+    }
+    await Promise.all(cancelled);
+    for (const kind of ['tcp', 'misc'] as const) this.pump(kind);
+    return { added: added.length, removed: before.size, restarted: started.length, unchanged };
+  }
+
+  /** One real server that stays: its checkers matched, migrated or new; its state settled. */
+  private migrate(rs: RsSlot, p: RealServerPlan): { retired: CheckerSlot[]; started: CheckerSlot[]; changed: boolean } {
+    const old = rs.checkers;
+    const taken = new Set<CheckerSlot>();
+    const pick = (f: (o: CheckerSlot) => boolean): CheckerSlot | undefined => old.find((o) => !taken.has(o) && f(o));
+    const slots: CheckerSlot[] = [];
+    const started: CheckerSlot[] = [];
+    const retired: CheckerSlot[] = [];
+    const kept = new Set<CheckerSlot>();
+    for (const cp of p.checkers) {
+      const digest = checkerDigest(cp);
+      const same = pick((o) => checkerDigest(o.plan) === digest);
+      if (same) {
+        taken.add(same);
+        kept.add(same);
+        same.plan = cp;
+        slots.push(same);
+        continue;
+      }
+      const target = checkerTarget(cp);
+      const like = pick((o) => o.plan.kind === cp.kind && checkerTarget(o.plan) === target);
+      if (like) taken.add(like);
+      const slot: CheckerSlot = { plan: cp, rs, state: like ? migratedState(like.state, cp.params.retry) : reloadedState(), timer: undefined, probe: undefined, queued: false };
+      slots.push(slot);
+      started.push(slot);
+    }
+    for (const o of old) if (!slots.includes(o)) retired.push(o);
+    rs.plan = p;
+    rs.checkers.splice(0, rs.checkers.length, ...slots);
+    if (started.length === 0 && retired.length === 0) return { retired, started, changed: false };
+    const wasAlive = rs.alive;
+    const weightBefore = rs.weight;
+    // A new FILE_CHECK reads its file first (its value is its state, as at start).
+    if (this.running) this.watchFiles(rs, started);
+    const views: ReloadedChecker[] = slots.map((c) => ({ state: c.state, kept: kept.has(c), retry: c.plan.params.retry, alpha: c.plan.params.alpha }));
+    const { alive, cameUp } = settleReloaded(wasAlive, views);
+    slots.forEach((c, i) => (c.state = views[i]!.state));
+    rs.alive = alive;
+    rs.weight = this.weightOf(rs);
+    // perform_svr_state(true): the server comes up with its notifies; going down here is silent.
+    if (cameUp) this.notifies(rs);
+    return { retired, started, changed: alive !== wasAlive || rs.weight !== weightBefore };
+  }
+
+  /** A checker a reload removed: its timer and probe are cancelled; a probe in flight gives back its slot. */
+  private retire(c: CheckerSlot): Promise<void> {
+    if (c.timer) this.opts.timers.clearTimeout(c.timer);
+    c.timer = undefined;
+    c.queued = false;
+    const probe = c.probe;
+    c.probe = undefined;
+    if (!probe) return Promise.resolve();
+    if (c.plan.kind !== 'FILE_CHECK' && this.inFlight.delete(c)) this.active[c.plan.kind === 'MISC_CHECK' ? 'misc' : 'tcp']--;
+    return probe.cancel();
   }
 
   async stop(): Promise<void> {
@@ -131,6 +258,7 @@ export class HealthEngine implements HealthSource {
     this.waiting.misc.length = 0;
     this.active.tcp = 0;
     this.active.misc = 0;
+    this.inFlight.clear();
     // keepalived's script_killall at stop: SIGTERM, SIGKILL after 1 s.
     const left = [...this.scripts];
     for (const p of left) p.terminate(1000 as Ms);
@@ -193,37 +321,38 @@ export class HealthEngine implements HealthSource {
    * without notifies (keepalived applies it before its checkers start); every later value is a
    * result like a probe's.
    */
-  private watchFiles(): void {
+  private watchFiles(rs: RsSlot, checkers: readonly CheckerSlot[]): void {
     const watch = this.opts.prober.watchFile?.bind(this.opts.prober);
     if (!watch) return;
-    for (const rs of this.servers) {
-      let initial = true;
-      for (const c of rs.checkers) {
-        const plan = c.plan;
-        if (plan.kind !== 'FILE_CHECK') continue;
-        c.probe = watch(plan, (value) => {
-          const st = fileStatus(value, plan.weight, plan.reverse);
-          const dynamicWeight = st.up ? rs.plan.weight + st.offset : undefined;
-          const before = c.state;
-          c.state = { ...before, up: st.up, hasRun: true, dynamicWeight };
-          if (initial) return;
-          if (before.up && st.up) {
-            // track_file.c: a new weight while up is update_svr_wgt (logged, IPVS edited).
-            if (this.reweigh(rs)) {
-              const h = this.health(rs);
-              for (const l of this.listeners) l(h);
-            }
-            return;
+    let initial = true;
+    let any = false;
+    for (const c of checkers) {
+      const plan = c.plan;
+      if (plan.kind !== 'FILE_CHECK') continue;
+      any = true;
+      c.probe = watch(plan, (value) => {
+        const st = fileStatus(value, plan.weight, plan.reverse);
+        const dynamicWeight = st.up ? rs.plan.weight + st.offset : undefined;
+        const before = c.state;
+        c.state = { ...before, up: st.up, hasRun: true, dynamicWeight };
+        if (initial) return;
+        if (before.up && st.up) {
+          // track_file.c: a new weight while up is update_svr_wgt (logged, IPVS edited).
+          if (this.reweigh(rs)) {
+            const h = this.health(rs);
+            for (const l of this.listeners) l(h);
           }
-          // Entering or leaving FAULT moves the effective weight silently, then the state.
-          rs.weight = this.weightOf(rs);
-          this.settleServer(rs);
-        });
-      }
-      initial = false;
-      rs.alive = rs.checkers.every((x) => x.state.up);
-      rs.weight = this.weightOf(rs);
+          return;
+        }
+        // Entering or leaving FAULT moves the effective weight silently, then the state.
+        rs.weight = this.weightOf(rs);
+        this.settleServer(rs);
+      });
     }
+    initial = false;
+    if (!any) return;
+    rs.alive = rs.checkers.every((x) => x.state.up);
+    rs.weight = this.weightOf(rs);
   }
 
   /** A checker changed state outside a probe: the real server follows, with its notifies. */
@@ -257,6 +386,7 @@ export class HealthEngine implements HealthSource {
 
   private launch(c: CheckerSlot, kind: 'tcp' | 'misc'): void {
     this.active[kind]++;
+    this.inFlight.add(c);
     this.probes++;
     const startedAt = this.opts.timers.clock.now();
     let settled = false;
@@ -264,7 +394,7 @@ export class HealthEngine implements HealthSource {
       if (settled) return;
       settled = true;
       c.probe = undefined;
-      if (!this.running) return;
+      if (!this.running || !this.inFlight.delete(c)) return;
       this.active[kind]--;
       this.result(c, r, startedAt);
       this.pump(kind);

@@ -1,6 +1,7 @@
 // What the health checkers tell the rest of the daemon: per real server, up or down (and a weight
 // when MISC_CHECK's misc_dynamic set one). The IPVS desired state consumes this shape; the LVS
 // subsystem in src/core/ connects the two.
+import type { CheckPlan } from './plan.js';
 
 /** The health of one real server, keyed by realServerKey() from src/config/lvs-ids.ts. */
 export interface RealServerHealth {
@@ -27,4 +28,20 @@ export interface HealthSource {
   current(): ReadonlyMap<string, RealServerHealth>;
   /** Called on every change of a real server's up/down state or dynamic weight. */
   onChange(listener: (h: RealServerHealth) => void): void;
+  /**
+   * A reload: the checkers of the new model. Real servers are matched by key; unchanged ones keep
+   * their health and timers (engine.ts reload). Resolves once current() is the new plan's.
+   * A source without it keeps its checkers as they were.
+   */
+  reload?(plan: CheckPlan): Promise<HealthReloadReport>;
+}
+
+/** What a reload changed in the checkers (counts). */
+export interface HealthReloadReport {
+  readonly added: number;
+  readonly removed: number;
+  /** Checkers started again (new, or changed: a new target or new timing) on real servers that stayed. */
+  readonly restarted: number;
+  /** Real servers that stayed with every checker identical (state and timers untouched). */
+  readonly unchanged: number;
 }

@@ -84,7 +84,22 @@ export interface StatusDocument {
   /** null when the VRRP side does not run (-C, or nothing to run). */
   readonly vrrp: { readonly instances: readonly StatusInstance[] } | null;
   /** null when the LVS side does not run (-P, or no virtual_server). */
-  readonly ipvs: { readonly state: string; readonly error: string | null; readonly virtualServers: readonly StatusVirtualServer[] } | null;
+  readonly ipvs: {
+    readonly state: string;
+    readonly error: string | null;
+    readonly virtualServers: readonly StatusVirtualServer[];
+    /** The IPVS manager's counters since start; null when no manager runs (no IPVS in the kernel). */
+    readonly stats: StatusIpvsStats | null;
+  } | null;
+}
+
+export interface StatusIpvsStats {
+  readonly passes: number;
+  readonly opsApplied: number;
+  readonly opsRefused: number;
+  readonly repairs: number;
+  readonly dumps: number;
+  readonly dumpErrors: number;
 }
 
 export function statusDocument(facts: DaemonFacts, subsystems: { readonly vrrp?: VrrpStatus; readonly ipvs?: LvsStatus }): StatusDocument {
@@ -148,6 +163,9 @@ export function statusDocument(facts: DaemonFacts, subsystems: { readonly vrrp?:
               })),
             }),
           ),
+          stats: ipvs.stats
+            ? { passes: ipvs.stats.passes, opsApplied: ipvs.stats.opsApplied, opsRefused: ipvs.stats.opsRefused, repairs: ipvs.stats.repairs, dumps: ipvs.stats.dumps, dumpErrors: ipvs.stats.dumpErrors }
+            : null,
         }
       : null,
   };

@@ -12,11 +12,11 @@ import { COMPAT_VERSION, packageVersion } from '../lib/version.js';
 import type { VrrpRuntime } from '../vrrp/runtime/vrrp-runtime.js';
 import { NodeProcessRunner, type ProcessRunner } from '../notify/process-runner.js';
 import { RealTimers } from '../lib/timers.js';
-import { composeLvs } from './lvs-parts.js';
+import { composeLvs, type LvsContext } from './lvs-parts.js';
 import type { LvsSubsystem } from './lvs-subsystem.js';
 import { SharedFifos } from './shared-fifos.js';
 import type { Subsystem } from './subsystem.js';
-import { SubsystemSet } from './subsystem-set.js';
+import { SubsystemSet, type SubsystemGrowth } from './subsystem-set.js';
 import { VrrpSubsystem } from './vrrp-subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
 import { daemonMainFiles, loadDaemonConfig, type DaemonConfig } from './daemon-config.js';
@@ -50,7 +50,8 @@ export interface RunningDaemon {
 
 interface Created {
   readonly vrrp?: VrrpSubsystem;
-  readonly lvs?: LvsSubsystem;
+  /** Set at start, or by the reload that first brings virtual servers (growLvs). */
+  lvs?: LvsSubsystem;
   readonly subsystems: Subsystem[];
 }
 
@@ -75,14 +76,38 @@ export function sidesToRun(o: Pick<DaemonOptions, 'checkOnly' | 'vrrpOnly' | 'al
 async function createSubsystems(ctx: SubsystemContext, sides: { vrrp: boolean; lvs: boolean }): Promise<Created> {
   // Each side's lines carry keepalived's syslog ident for that process (daemon-logger.ts).
   const vrrp = sides.vrrp ? await VrrpSubsystem.create({ ...ctx, log: withIdent(ctx.log, IDENTS.vrrp) }) : undefined;
-  let lvs: LvsSubsystem | undefined;
-  if (sides.lvs) {
-    const parts = ctx.options.lvsParts ?? (await import('./lvs-default-parts.js')).defaultLvsParts();
-    lvs = await composeLvs({ ...ctx, log: withIdent(ctx.log, IDENTS.check) }, parts, vrrp ? { heldAddresses: () => vrrp.heldAddresses() } : {});
-    const l = lvs;
-    vrrp?.onHeldAddressesChanged(() => l.heldAddressesChanged());
-  }
+  const lvs = sides.lvs ? await createLvs(ctx, vrrp) : undefined;
   return { ...(vrrp ? { vrrp } : {}), ...(lvs ? { lvs } : {}), subsystems: [vrrp, lvs].filter((x): x is VrrpSubsystem | LvsSubsystem => x !== undefined) };
+}
+
+/** The LVS side (IPVS table and checkers), wired to the VRRP side's held addresses for ha_suspend. */
+async function createLvs(ctx: LvsContext, vrrp: VrrpSubsystem | undefined): Promise<LvsSubsystem> {
+  const parts = ctx.options.lvsParts ?? (await import('./lvs-default-parts.js')).defaultLvsParts();
+  const lvs = await composeLvs({ ...ctx, log: withIdent(ctx.log, IDENTS.check) }, parts, vrrp ? { heldAddresses: () => vrrp.heldAddresses() } : {});
+  vrrp?.onHeldAddressesChanged(() => lvs.heldAddressesChanged());
+  return lvs;
+}
+
+/**
+ * A reload whose config has virtual servers when no LVS side runs (none at start): keepalived's
+ * parent starts its checker child then (main.c propagate_signal: running_checker ->
+ * start_check_child); so is ours created here, unless -P. It keeps running, idle, when a later
+ * reload removes every virtual server, as keepalived's checker child does.
+ */
+function growLvs(o: DaemonOptions, ctx: SubsystemContext, created: Created, fifos: SharedFifos, pids: (() => void)[]): SubsystemGrowth {
+  return async (next, running) => {
+    if (running.has('ipvs') || !sidesToRun(o, next).lvs) return [];
+    const lvs = await createLvs({ ...ctx, model: next, fifos: { lvs: await fifos.addLvs(next) } }, created.vrrp);
+    created.lvs = lvs;
+    if (o.checkersPidFile) {
+      try {
+        pids.push(acquirePidFile(o.checkersPidFile));
+      } catch (e) {
+        ctx.log.error(`keepalived-ts: ${(e as Error).message}`);
+      }
+    }
+    return [lvs];
+  };
 }
 
 /** Loads the config, wires the host and starts the subsystems. Throws StartError on failure. */
@@ -103,14 +128,22 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const fifos = new SharedFifos(config.model, log, runner, new RealTimers(clock), sides);
   let created: Created;
   let releasePids: () => void;
+  let grow: SubsystemGrowth;
+  const ctx = subsystemContext(o, config, host, clock, log, runner, fifos);
   try {
-    created = await createSubsystems(subsystemContext(o, config, host, clock, log, runner, fifos), sides);
-    releasePids = acquirePidFiles(o, config, created);
+    created = await createSubsystems(ctx, sides);
+    const startPids = acquirePidFiles(o, config, created);
+    const latePids: (() => void)[] = [];
+    releasePids = () => {
+      startPids();
+      for (const r of latePids.splice(0)) r();
+    };
+    grow = growLvs(o, ctx, created, fifos, latePids);
   } catch (e) {
     await host.close();
     throw e;
   }
-  const set = new SubsystemSet(created.subsystems, log);
+  const set = new SubsystemSet(created.subsystems, log, grow);
   let control: ControlPlane | undefined;
   const reloadRef: { fn?: () => Promise<ReloadResult> } = {};
   try {
@@ -181,7 +214,7 @@ interface Started {
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
 async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const { log, host, set } = s;
-  const { vrrp, lvs } = s.created;
+  const { vrrp } = s.created;
   // Read before any signal is handed over: a TERM that arrived during start-up stops at once.
   const runtime = vrrp?.runtime;
   let resolveDone!: (code: number) => void;
@@ -248,7 +281,11 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
           }
         : {}),
       reload: () => void s.control.reload(),
-      ...(lvs ? { lvs: () => lvs.status() } : {}),
+      // Read at each signal: a reload may have started the LVS side since.
+      get lvs() {
+        const l = s.created.lvs;
+        return l ? () => l.status() : undefined;
+      },
       log,
       stop,
       options: o,

@@ -4,13 +4,14 @@
 // notify FIFOs, and the VRRP side's held addresses for ha_suspend.
 import type { KeepalivedConfig } from '../config/model.js';
 import type { HealthSource } from '../check/health.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
 import type { Logger } from '../lib/log.js';
 import { RealTimers } from '../lib/timers.js';
 import type { PreparedScript } from '../notify/process-runner.js';
 import { configuredScripts, nodeSecurityFs, prepareConfiguredScript, type UserDb } from '../notify/script-security.js';
 import { scriptKey } from '../vrrp/model-adapter.js';
-import { createLvsSubsystem, type LvsSubsystem } from './lvs-subsystem.js';
+import { createLvsSubsystem, type LineWriter, type LvsSubsystem } from './lvs-subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
 import { userDbOnce } from './vrrp-scripts.js';
 
@@ -27,6 +28,11 @@ export interface LvsParts {
   openIpvs(): Promise<IpvsKernel>;
   /** The checkers of the model's real servers. */
   health(i: HealthInputs): HealthSource;
+  /**
+   * The checkers' plan of a model reloaded (its scripts through the start-up security check);
+   * absent: a reload leaves the checkers as they are.
+   */
+  plan?(model: KeepalivedConfig, log: Logger): CheckPlan;
 }
 
 /**
@@ -45,6 +51,9 @@ export function prepareQuorumScripts(model: KeepalivedConfig, db: UserDb, log: L
   return prepared;
 }
 
+/** The context the LVS side is built from; its FIFO writers (the daemon's, or those a reload opened). */
+export type LvsContext = Omit<SubsystemContext, 'fifos'> & { readonly fifos: { readonly lvs: readonly LineWriter[] } };
+
 export interface LvsWiring {
   /** Addresses of the VRRP instances in MASTER state; undefined when VRRP does not run here. */
   readonly heldAddresses?: () => ReadonlySet<string> | undefined;
@@ -54,7 +63,7 @@ export interface LvsWiring {
  * The LVS subsystem for this context: opens the IPVS table (a failure is kept for the one
  * "Can't initialize ipvs" line at start), builds the checkers, prepares the quorum scripts.
  */
-export async function composeLvs(ctx: SubsystemContext, parts: LvsParts, w: LvsWiring): Promise<LvsSubsystem> {
+export async function composeLvs(ctx: LvsContext, parts: LvsParts, w: LvsWiring): Promise<LvsSubsystem> {
   const { model, log, runner, options: o } = ctx;
   let ipvs: IpvsKernel | undefined;
   let ipvsOpenError: unknown;
@@ -81,5 +90,9 @@ export async function composeLvs(ctx: SubsystemContext, parts: LvsParts, w: LvsW
     dontReleaseIpvs: o.dontReleaseIpvs ?? false,
     ...(w.heldAddresses ? { heldAddresses: w.heldAddresses } : {}),
     fifos: ctx.fifos.lvs,
+    prepareReload: (next) => ({
+      ...(parts.plan ? { plan: parts.plan(next, log) } : {}),
+      prepared: prepareQuorumScripts(next, userDbOnce(), log),
+    }),
   });
 }

@@ -11,6 +11,7 @@ import { getSystemErrorMap } from 'node:util';
 import type { KeepalivedConfig, ScriptSpec, VirtualServer } from '../config/model.js';
 import { vsLine, type LvsEndpoint, type LvsProtocol } from '../notify/fifo-format.js';
 import type { HealthSource, RealServerHealth } from '../check/health.js';
+import type { CheckPlan } from '../check/plan.js';
 import type { IpvsKernel } from '../kernel/ipvs.js';
 import type { Logger } from '../lib/log.js';
 import type { TimerHandle, Timers } from '../lib/timers.js';
@@ -44,8 +45,18 @@ export interface LvsSubsystemOptions {
   readonly scriptTimeoutMs?: Ms;
   /** notify_fifo / lvs_notify_fifo writers: `VS [192.0.2.1]:tcp:80 UP` lines on quorum changes. */
   readonly fifos?: readonly LineWriter[];
+  /**
+   * A reload: the checkers' plan and the quorum scripts of the new model, through the same
+   * security checks as at start (lvs-parts.ts). Absent: the checkers keep their plan.
+   */
+  readonly prepareReload?: (next: KeepalivedConfig) => ReloadPreparation;
   /** Append the NUL keepalived before 2.0.17 wrote after each LVS FIFO line (fifo-format.ts, ADR 0003); default off, as 2.2.7. */
   readonly lvsTrailingNul?: boolean;
+}
+
+export interface ReloadPreparation {
+  readonly plan?: CheckPlan;
+  readonly prepared?: ReadonlyMap<string, PreparedScript>;
 }
 
 export interface LineWriter {
@@ -96,10 +107,13 @@ class RunnerLauncher implements ScriptLauncher {
   private readonly running = new Set<RunningProcess>();
   constructor(
     private readonly o: LvsSubsystemOptions,
+    /** The quorum scripts that passed the security check (the last reload's), by scriptKey. */
+    private readonly allowed: () => ReadonlyMap<string, PreparedScript> | undefined,
   ) {}
 
   launch(script: ScriptSpec, why: string, stopping: boolean): void {
-    const prepared = this.o.prepared ? this.o.prepared.get(scriptKey(script)) : { argv: script.argv };
+    const allowed = this.allowed();
+    const prepared = allowed ? allowed.get(scriptKey(script)) : { argv: script.argv };
     if (!prepared) {
       this.o.log.warn(`${why}: script '${script.cmd}' is disabled (failed the script security check) - not run`);
       return;
@@ -134,14 +148,20 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
   private model: KeepalivedConfig;
   /** lvs_sync_daemon without a VRRP instance: both daemons for the LVS side's lifetime. */
   private syncd: LvsSyncDaemon | undefined;
+  private prepared: ReadonlyMap<string, PreparedScript> | undefined;
+  /** A reload hands the checkers their new plan: the health changes it causes wait for the reload's own pass. */
+  private reloading = false;
 
   constructor(private readonly o: LvsSubsystemOptions) {
     this.model = o.model;
+    this.prepared = o.prepared;
   }
 
   async start(): Promise<void> {
     const { log, ipvs, health } = this.o;
     if (this.model.virtualServers.length === 0) return;
+    // keepalived's checker child, as it opens the IPVS interface (check_daemon.c start_check).
+    log.info('Initializing ipvs');
     if (!ipvs) {
       this.unavailable(this.o.ipvsOpenError !== undefined ? errnoText(this.o.ipvsOpenError) : 'no IPVS interface');
     } else {
@@ -154,7 +174,7 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
           timers: this.o.timers,
           health: () => health.current(),
           ...(this.o.heldAddresses ? { heldAddresses: this.o.heldAddresses } : {}),
-          scripts: new RunnerLauncher(this.o),
+          scripts: new RunnerLauncher(this.o, () => this.prepared),
           ...(this.o.passIntervalMs !== undefined ? { passIntervalMs: this.o.passIntervalMs } : {}),
           dontRelease: this.o.dontReleaseIpvs ?? false,
           onQuorum: (vs, up) => {
@@ -167,7 +187,9 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
         this.unavailable(errnoText(e));
       }
     }
-    health.onChange(() => void this.manager?.requestPass('health'));
+    health.onChange(() => {
+      if (!this.reloading) void this.manager?.requestPass('health');
+    });
     // keepalived sets the services up (init_services) before the first check runs.
     await this.manager?.start();
     const sync = this.model.globalDefs.lvsSyncDaemon;
@@ -203,11 +225,33 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
     };
   }
 
+  /**
+   * keepalived's order (check_daemon.c reload_check_thread: clear_diff_services, then
+   * init_services): the checkers first (state carried over, added real servers with their
+   * initial health, removed ones stopped), then the IPVS table from the new model and that
+   * health, so a removed real server leaves the table and an added one enters it as its checkers
+   * say (up unless alpha; a failing check takes it out after its first probe).
+   */
   async reload(_old: KeepalivedConfig, next: KeepalivedConfig): Promise<ReloadOutcome> {
+    const prep = this.o.prepareReload?.(next);
+    const details: string[] = [];
+    if (prep?.plan && this.o.health.reload) {
+      this.reloading = true;
+      try {
+        const r = await this.o.health.reload(prep.plan);
+        if (r.added > 0) details.push(`${r.added} real server(s) added to the checkers`);
+        if (r.removed > 0) details.push(`${r.removed} real server(s) removed from the checkers`);
+        if (r.restarted > 0) details.push(`${r.restarted} checker(s) restarted`);
+      } finally {
+        this.reloading = false;
+      }
+    }
+    if (prep?.prepared) this.prepared = prep.prepared;
     this.model = next;
-    if (!this.manager) return { kind: 'unchanged' };
-    const r = await this.manager.reload(next);
-    return r && r.ops.length > 0 ? { kind: 'applied', changes: r.ops.length } : { kind: 'unchanged' };
+    const ops = this.manager ? ((await this.manager.reload(next))?.ops.length ?? 0) : 0;
+    if (details.length === 0) return ops > 0 ? { kind: 'applied', changes: ops } : { kind: 'unchanged' };
+    if (ops > 0) details.push(`${ops} change(s)`);
+    return { kind: 'applied', changes: details.length, details };
   }
 
   /**

@@ -14,29 +14,45 @@ export class SharedFifos {
   readonly vrrp: readonly FifoWriter[];
   /** notify_fifo and lvs_notify_fifo. */
   readonly lvs: readonly FifoWriter[];
-  private readonly all: readonly FifoWriter[];
+  private readonly all: FifoWriter[];
+  private readonly byPath = new Map<string, FifoWriter>();
 
   constructor(
     model: KeepalivedConfig,
     private readonly log: Logger,
-    runner: ProcessRunner,
-    timers: Timers,
+    private readonly runner: ProcessRunner,
+    private readonly timers: Timers,
     /** The sides that run (-P: VRRP only, -C: LVS only): the other side's FIFO is not opened. */
     sides: { readonly vrrp: boolean; readonly lvs: boolean },
   ) {
     const g = model.globalDefs;
-    const byPath = new Map<string, FifoWriter>();
-    const writer = (path: string | undefined): FifoWriter | undefined => {
-      if (path === undefined) return undefined;
-      let w = byPath.get(path);
-      if (!w) byPath.set(path, (w = new FifoWriter({ path, log }, runner, timers)));
-      return w;
-    };
-    const present = (ws: (FifoWriter | undefined)[]): FifoWriter[] => [...new Set(ws.filter((w): w is FifoWriter => w !== undefined))];
-    const common = sides.vrrp || sides.lvs ? writer(g.notifyFifo?.path) : undefined;
-    this.vrrp = sides.vrrp ? present([common, writer(g.vrrpNotifyFifo?.path)]) : [];
-    this.lvs = sides.lvs ? present([common, writer(g.lvsNotifyFifo?.path)]) : [];
-    this.all = [...byPath.values()];
+    const common = sides.vrrp || sides.lvs ? this.writer(g.notifyFifo?.path) : undefined;
+    this.vrrp = sides.vrrp ? present([common, this.writer(g.vrrpNotifyFifo?.path)]) : [];
+    this.lvs = sides.lvs ? present([common, this.writer(g.lvsNotifyFifo?.path)]) : [];
+    this.all = [...this.byPath.values()];
+  }
+
+  private writer(path: string | undefined): FifoWriter | undefined {
+    if (path === undefined) return undefined;
+    let w = this.byPath.get(path);
+    if (!w) this.byPath.set(path, (w = new FifoWriter({ path, log: this.log }, this.runner, this.timers)));
+    return w;
+  }
+
+  /**
+   * The writers of an LVS side a reload starts (none ran at start): notify_fifo and
+   * lvs_notify_fifo of `model`, the running writer reused when the path is the same (one writer
+   * per path), new ones opened now and closed with the others.
+   */
+  async addLvs(model: KeepalivedConfig): Promise<readonly FifoWriter[]> {
+    const g = model.globalDefs;
+    const ws = present([this.writer(g.notifyFifo?.path), this.writer(g.lvsNotifyFifo?.path)]);
+    for (const w of ws) {
+      if (this.all.includes(w)) continue;
+      this.all.push(w);
+      await w.start().catch((e: unknown) => this.log.error({ fifo: w.path, err: String(e) }, 'cannot open notify FIFO'));
+    }
+    return ws;
   }
 
   /** Creates and opens each FIFO; a failure is logged (the writer keeps retrying on its own). */
@@ -47,4 +63,8 @@ export class SharedFifos {
   async close(): Promise<void> {
     await Promise.all(this.all.map((w) => w.close()));
   }
+}
+
+function present(ws: (FifoWriter | undefined)[]): FifoWriter[] {
+  return [...new Set(ws.filter((w): w is FifoWriter => w !== undefined))];
 }

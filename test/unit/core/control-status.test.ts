@@ -55,6 +55,7 @@ const ipvs = {
       realServers: [{ key: 'k', label: '[198.51.100.1]:tcp:80', alive: false, weight: 0, pool: 'live', lastResult: 'timeout', checkersUp: 0, checkers: 1 }],
     },
   ],
+  stats: { passes: 3, opsApplied: 4, opsRefused: 1, repairs: 0, dumps: 2, dumpErrors: 0 },
 } as unknown as LvsStatus;
 
 const keys = (o: object) => Object.keys(o).sort();
@@ -73,7 +74,8 @@ describe('status document, schema 1', () => {
     expect(keys(i.vips[0])).toEqual(['address', 'installed']);
     expect(keys(i.lastTransition!)).toEqual(['at', 'from', 'reason', 'to']);
     expect(keys(i.counters)).toEqual(['advertsReceived', 'advertsSent', 'becameMaster', 'priorityZeroReceived', 'priorityZeroSent', 'releasedMaster']);
-    expect(keys(d.ipvs!)).toEqual(['error', 'state', 'virtualServers']);
+    expect(keys(d.ipvs!)).toEqual(['error', 'state', 'stats', 'virtualServers']);
+    expect(d.ipvs!.stats).toEqual({ passes: 3, opsApplied: 4, opsRefused: 1, repairs: 0, dumps: 2, dumpErrors: 0 });
     const v = d.ipvs!.virtualServers[0];
     expect(keys(v)).toEqual(['inTable', 'name', 'quorumUp', 'realServers', 'sorryServer']);
     expect(keys(v.sorryServer!)).toEqual(['active', 'name']);
@@ -92,6 +94,7 @@ describe('status document, schema 1', () => {
       ...keys(i.lastTransition!),
       ...keys(i.counters),
       ...keys(d.ipvs!),
+      ...keys(d.ipvs!.stats!),
       ...keys(v),
       ...keys(v.sorryServer!),
       ...keys(v.realServers[0]),
@@ -116,6 +119,8 @@ describe('status document, schema 1', () => {
   it('a side that does not run is null', () => {
     const only = statusDocument({ pid: 1, version: 'v', compatVersion: '2.2.7', configFile: 'f', configId: 'i', startedAt: 0, now: 0 }, { vrrp });
     expect(only.ipvs).toBeNull();
+    const noManager = statusDocument({ pid: 1, version: 'v', compatVersion: '2.2.7', configFile: 'f', configId: 'i', startedAt: 0, now: 0 }, { ipvs: { ...ipvs, stats: undefined } as unknown as LvsStatus });
+    expect(noManager.ipvs!.stats).toBeNull();
     expect(only.vrrp).not.toBeNull();
   });
 });

@@ -154,7 +154,10 @@ describe('startDaemon: the LVS side', () => {
             realServers: [{ name: '[198.51.100.1]:tcp:80', up: true, weight: 3, pool: expect.any(String), checkersUp: 1, checkers: 1, lastResult: 'connect success', lastLatencyMs: 1.5 }],
           },
         ],
+        // The service and its real server went into the (recording) kernel: two operations.
+        stats: { passes: expect.any(Number), opsApplied: t.ipvs.ops.length, opsRefused: 0, repairs: 0, dumps: expect.any(Number), dumpErrors: 0 },
       });
+      expect(t.ipvs.ops.length).toBe(2);
       expect(doc.vrrp?.instances.map((i) => i.name)).toEqual(['VI_1']);
       expect(formatStatusText(doc)).toMatch(/\[198\.51\.100\.1\]:tcp:80\s+up\s+3\s+1\/1\s+connect success\s+1\.5 ms/);
       t.health.setAll(false, 'connect refused');
@@ -231,5 +234,65 @@ describe('startDaemon: the LVS side', () => {
     expect(sidesToRun({ all: true }, { vrrpInstances: [1], virtualServers: [] })).toEqual({ vrrp: true, lvs: true });
     // Nothing configured: the VRRP side stays up idle, as before.
     expect(sidesToRun({}, { vrrpInstances: [], virtualServers: [] })).toEqual({ vrrp: true, lvs: false });
+  });
+});
+
+describe('reload: virtual servers added to a daemon started without any', () => {
+  const reloadWith = async (t: ReturnType<typeof setup>, d: RunningDaemon, config: string) => {
+    writeFileSync(join(t.dir, 'keepalived.conf'), config);
+    const r = d.reload();
+    await t.run(500);
+    return r;
+  };
+
+  it('the LVS side is created and started (status, control socket, checkers pid file); removing every virtual server later leaves it running, idle', async () => {
+    const t = setup(INSTANCE, { reloadOptions: { inProcess: true } });
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      expect(Object.keys(d.status())).toEqual(['vrrp']);
+      expect(existsSync(t.files.checkers)).toBe(false);
+      const added = await reloadWith(t, d, INSTANCE + VS(false));
+      expect(added).toMatchObject({ outcome: 'applied', changes: ['ipvs: started'] });
+      expect(t.healthBuilt()).toBe(1);
+      expect(t.health.started).toBe(1);
+      expect(Object.keys(d.status())).toEqual(['vrrp', 'ipvs']);
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+      expect(existsSync(t.files.checkers)).toBe(true);
+      expect(t.msgs()).toContain('Initializing ipvs');
+      const doc = ((await request(join(t.dir, 'keepalived-ts.ctl'), { cmd: 'status' }, 5000)) as { status: StatusDocument }).status;
+      expect(doc.ipvs?.virtualServers.map((v) => v.name)).toEqual([`[${VIP}]:tcp:80`]);
+      // A later reload goes to the new side like any other; without virtual servers it stays, idle.
+      const removed = await reloadWith(t, d, INSTANCE);
+      expect(removed.outcome).toBe('applied');
+      expect(t.services()).toEqual([]);
+      expect(Object.keys(d.status())).toEqual(['vrrp', 'ipvs']);
+      expect(t.health.stopped).toBe(0);
+      const again = await reloadWith(t, d, INSTANCE + VS(false));
+      expect(again.outcome).toBe('applied');
+      expect(t.healthBuilt()).toBe(1);
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+    } finally {
+      await stopped(d, t.run);
+    }
+    expect(t.health.stopped).toBe(1);
+    expect(existsSync(t.files.checkers)).toBe(false);
+  });
+
+  it('-P (--vrrp): never; the virtual servers of the new config are not run', async () => {
+    const t = setup(INSTANCE, { vrrpOnly: true, reloadOptions: { inProcess: true } });
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      const r = await reloadWith(t, d, INSTANCE + VS(false));
+      expect(r.outcome).toBe('unchanged');
+      expect(t.healthBuilt()).toBe(0);
+      expect(Object.keys(d.status())).toEqual(['vrrp']);
+      expect(existsSync(t.files.checkers)).toBe(false);
+    } finally {
+      await stopped(d, t.run);
+    }
   });
 });

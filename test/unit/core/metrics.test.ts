@@ -41,6 +41,7 @@ const doc: StatusDocument = {
         realServers: [{ name: '[198.51.100.1]:tcp:80', up: false, weight: 0, pool: 'live', checkersUp: 0, checkers: 1, lastResult: 'connect refused', lastLatencyMs: 2.5 }],
       },
     ],
+    stats: null,
   },
 };
 
