@@ -4,7 +4,7 @@
 // The IPVS table is the recording one and the checkers an in-memory HealthSource; the VRRP side
 // runs its real runtime over the in-memory LAN.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sidesToRun, type DaemonOptions, type RunningDaemon } from '../../../src/core/daemon.js';
 import type { LvsParts } from '../../../src/core/lvs-parts.js';
@@ -274,7 +274,7 @@ describe('reload: virtual servers added to a daemon started without any', () => 
       expect(t.healthBuilt()).toBe(1);
       expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
     } finally {
-      await stopped(d, t.run);
+      await stopDaemons(t.run, d);
     }
     expect(t.health.stopped).toBe(1);
     expect(existsSync(t.files.checkers)).toBe(false);
@@ -292,7 +292,7 @@ describe('reload: virtual servers added to a daemon started without any', () => 
       expect(Object.keys(d.status())).toEqual(['vrrp']);
       expect(existsSync(t.files.checkers)).toBe(false);
     } finally {
-      await stopped(d, t.run);
+      await stopDaemons(t.run, d);
     }
   });
 });
