@@ -87,15 +87,17 @@ describe('reload: the LVS side', () => {
     const t0 = Date.now();
     a.signal('SIGHUP');
     await waitUntil('reload done', () => a.lines.slice(linesBefore).some((l) => OUTCOME.test(l)), 20_000);
+    // The config is read in a thread first (seconds on a loaded machine): time from the outcome line.
+    const applied = Date.now();
     expect(a.lines.slice(linesBefore).find((l) => OUTCOME.test(l))).toMatch(/Reload applied/);
     const after = await statusUntil(a, 'added servers checked', (m) => m.get(name(8083))?.lastResult === 'connected' && m.get(name(8082))?.up === false, 10_000);
-    const took = Date.now() - t0;
+    const took = Date.now() - applied;
     expect([...after.keys()].sort()).toEqual([name(8081), name(8082), name(8083)]);
     expect(after.get(name(8083))).toMatchObject({ up: true });
     expect(after.get(name(8082))).toMatchObject({ up: false, lastResult: 'ECONNREFUSED' });
     expect(after.get(name(8081))).toMatchObject({ up: true, lastResult: 'connected' });
-    // First probe 1 s after the reload, plus the reload itself: well within delay_loop + 1 s + margin.
-    expect(took).toBeLessThan(6000);
+    // First probe 1 s after the reload: within delay_loop + 1 s + margin.
+    expect(took).toBeLessThan(5000);
     const added = a.lines.slice(linesBefore).filter((l) => /Activating healthchecker for service/.test(l));
     expect(added.some((l) => l.includes(name(8082)))).toBe(true);
     expect(added.some((l) => l.includes(name(8083)))).toBe(true);
@@ -105,7 +107,7 @@ describe('reload: the LVS side', () => {
     const times = accepts(srv, 8081).filter((t) => t >= t0 - 3000);
     expect(times.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThan(1800);
-    expect(accepts(srv, 8084).filter((t) => t > t0 + 500)).toEqual([]);
+    expect(accepts(srv, 8084).filter((t) => t > applied)).toEqual([]);
   });
 
   netnsIt('rlv', hasKeepalived)('a virtual server added to a daemon started without any: keepalived 2.2.7 starts its checker child on SIGHUP, so do we (same lines)', 120_000, async (f) => {
