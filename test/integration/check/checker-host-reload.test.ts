@@ -1,8 +1,9 @@
 // A reload through the real checker child process (CheckerHost, ADR 0015), and through its worker
 // thread: the new plan crosses the channel, the checker's engine applies it (engine.ts reload) and
-// answers with the health of the new plan. Real TCP listeners on loopback: a real server whose checker is unchanged is
-// not probed again early (its timer goes on), an added one that listens comes up, an added one
-// whose port refuses goes down (with its FIFO line), a removed one leaves the health view.
+// answers with the health of the new plan. Real TCP listeners on loopback: a real server whose
+// checker is unchanged is not probed again early (its timer goes on), an added one that listens
+// comes up, an added one whose port refuses goes down (with its FIFO line), a removed one leaves
+// the health view.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
