@@ -212,11 +212,15 @@ export class HealthEngine implements HealthSource {
       started.push(slot);
     }
     for (const o of old) if (!slots.includes(o)) retired.push(o);
+    const weightBefore = rs.weight;
     rs.plan = p;
     rs.checkers.splice(0, rs.checkers.length, ...slots);
-    if (started.length === 0 && retired.length === 0) return { retired, started, changed: false };
+    if (started.length === 0 && retired.length === 0) {
+      // Its checkers are as they were; a new configured weight still moves a misc_dynamic one.
+      rs.weight = this.weightOf(rs);
+      return { retired, started, changed: rs.weight !== weightBefore };
+    }
     const wasAlive = rs.alive;
-    const weightBefore = rs.weight;
     // A new FILE_CHECK reads its file first (its value is its state, as at start).
     if (this.running) this.watchFiles(rs, started);
     const views: ReloadedChecker[] = slots.map((c) => ({ state: c.state, kept: kept.has(c), retry: c.plan.params.retry, alpha: c.plan.params.alpha }));

@@ -91,7 +91,7 @@ async function createLvs(ctx: LvsContext, vrrp: VrrpSubsystem | undefined): Prom
 /**
  * A reload whose config has virtual servers when no LVS side runs (none at start): keepalived's
  * parent starts its checker child then (main.c propagate_signal: running_checker ->
- * start_check_child); so is ours created here, unless -P. It keeps running, idle, when a later
+ * start_check_child); ours is created here then, unless -P. It keeps running, idle, when a later
  * reload removes every virtual server, as keepalived's checker child does.
  */
 function growLvs(o: DaemonOptions, ctx: SubsystemContext, created: Created, fifos: SharedFifos, pids: (() => void)[]): SubsystemGrowth {

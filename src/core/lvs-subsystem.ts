@@ -151,6 +151,10 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
   private prepared: ReadonlyMap<string, PreparedScript> | undefined;
   /** A reload hands the checkers their new plan: the health changes it causes wait for the reload's own pass. */
   private reloading = false;
+  /** Started (a subsystem with no virtual server at start waits for a reload that brings some: --all). */
+  private running = false;
+  /** The checkers and the table have been brought up. */
+  private up = false;
 
   constructor(private readonly o: LvsSubsystemOptions) {
     this.model = o.model;
@@ -158,8 +162,24 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
   }
 
   async start(): Promise<void> {
-    const { log, ipvs, health } = this.o;
+    this.running = true;
     if (this.model.virtualServers.length === 0) return;
+    await this.bringUp();
+  }
+
+  /**
+   * The checkers are started first (keepalived's parent forks its checker child, which opens
+   * IPVS and sets the services up before its first check, 1 s later), then the IPVS table; then
+   * this waits for the checkers to report they run.
+   */
+  private async bringUp(): Promise<void> {
+    const { log, ipvs, health } = this.o;
+    this.up = true;
+    health.onChange(() => {
+      if (!this.reloading) void this.manager?.requestPass('health');
+    });
+    const checkers = health.start();
+    checkers.catch(() => undefined);
     // keepalived's checker child, as it opens the IPVS interface (check_daemon.c start_check).
     log.info('Initializing ipvs');
     if (!ipvs) {
@@ -187,9 +207,6 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
         this.unavailable(errnoText(e));
       }
     }
-    health.onChange(() => {
-      if (!this.reloading) void this.manager?.requestPass('health');
-    });
     // keepalived sets the services up (init_services) before the first check runs.
     await this.manager?.start();
     const sync = this.model.globalDefs.lvsSyncDaemon;
@@ -197,7 +214,7 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
       this.syncd = new LvsSyncDaemon(sync, 0, () => Promise.resolve(ipvs), log, false);
       await this.syncd.startBoth();
     }
-    await health.start();
+    await checkers;
   }
 
   async stop(_reason: StopReason): Promise<void> {
@@ -234,6 +251,14 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
    */
   async reload(_old: KeepalivedConfig, next: KeepalivedConfig): Promise<ReloadOutcome> {
     const prep = this.o.prepareReload?.(next);
+    if (prep?.prepared) this.prepared = prep.prepared;
+    if (this.running && !this.up && next.virtualServers.length > 0) {
+      // Started without a virtual server (--all): the first ones come now, as at a start.
+      if (prep?.plan) await this.o.health.reload?.(prep.plan);
+      this.model = next;
+      await this.bringUp();
+      return { kind: 'applied', changes: 1, details: ['started'] };
+    }
     const details: string[] = [];
     if (prep?.plan && this.o.health.reload) {
       this.reloading = true;
@@ -246,7 +271,6 @@ export class LvsSubsystem implements Subsystem<LvsStatus> {
         this.reloading = false;
       }
     }
-    if (prep?.prepared) this.prepared = prep.prepared;
     this.model = next;
     const ops = this.manager ? ((await this.manager.reload(next))?.ops.length ?? 0) : 0;
     if (details.length === 0) return ops > 0 ? { kind: 'applied', changes: ops } : { kind: 'unchanged' };

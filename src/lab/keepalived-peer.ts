@@ -73,13 +73,13 @@ export interface KeepalivedPeer extends PeerProcess {
   cleanup(): void;
 }
 
-/** Starts `keepalived --vrrp` in lab host `host` with the given config text. */
-export function startKeepalived(lab: Lab, host: string, config: string, extraArgs: string[] = []): KeepalivedPeer {
+/** Starts `keepalived --vrrp` in lab host `host` with the given config text (`allSides`: without --vrrp, so its checker child may run too). */
+export function startKeepalived(lab: Lab, host: string, config: string, extraArgs: string[] = [], allSides = false): KeepalivedPeer {
   const dir = mkdtempSync(join(tmpdir(), 'kt-keepalived-'));
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, config);
   const child = lab.spawn(host, [
-    'keepalived', '-n', '-l', '-D', '--vrrp', '-f', conf,
+    'keepalived', '-n', '-l', '-D', ...(allSides ? [] : ['--vrrp']), '-f', conf,
     '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid'), '-b', join(dir, 'bfd.pid'),
     ...extraArgs,
   ]);

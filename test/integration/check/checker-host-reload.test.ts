@@ -1,8 +1,9 @@
-// A reload through the real checker child process (CheckerHost, ADR 0015): the new plan crosses
-// the IPC channel, the child's engine applies it (engine.ts reload) and answers with the health
-// of the new plan. Real TCP listeners on loopback: a real server whose checker is unchanged is
-// not probed again early (its timer goes on), an added one that listens comes up, an added one
-// whose port refuses goes down (with its FIFO line), a removed one leaves the health view.
+// A reload through the real checker child process (CheckerHost, ADR 0015), and through its worker
+// thread: the new plan crosses the channel, the checker's engine applies it (engine.ts reload) and
+// answers with the health of the new plan. Real TCP listeners on loopback: a real server whose
+// checker is unchanged is not probed again early (its timer goes on), an added one that listens
+// comes up, an added one whose port refuses goes down (with its FIFO line), a removed one leaves
+// the health view.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,8 +56,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('CheckerHost.reload through the checker child process', () => {
-  it('unchanged real server keeps its health and timer; added ones are probed (listening: up, refused: down); removed ones leave', async () => {
+describe('CheckerHost.reload through the checker child process (and the worker thread)', () => {
+  for (const transport of ['process', 'thread'] as const)
+  it(`${transport}: unchanged real server keeps its health and timer; added ones are probed (listening: up, refused: down); removed ones leave`, async () => {
     const hitsA: number[] = [];
     const hitsC: number[] = [];
     const a = portOf(await listen(hitsA));
@@ -66,7 +68,7 @@ describe('CheckerHost.reload through the checker child process', () => {
     const fifo: string[] = [];
     const logs: string[] = [];
     const log = { info: (m: unknown) => logs.push(String(m)), warn: (m: unknown) => logs.push(String(m)), error: (m: unknown) => logs.push(String(m)) };
-    const host = new CheckerHost({ plan: plan([a, b]), log, onFifoLine: (l) => fifo.push(l.trim()), transport: 'process' });
+    const host = new CheckerHost({ plan: plan([a, b]), log, onFifoLine: (l) => fifo.push(l.trim()), transport });
     const key = (p: number) => [...host.current().keys()].find((k) => k.endsWith(`#127.0.0.1|${p}`))!;
     await host.start();
     try {

@@ -30,27 +30,35 @@ afterEach(async () => {
   live = undefined;
 });
 
+/** The LVS subsystem over the real engine in virtual time; probes to 192.0.2.13 are refused. */
+function lvs(model: KeepalivedConfig) {
+  const vt = new VirtualTime();
+  const probes: string[] = [];
+  const prober: Prober = {
+    start: (p, done) => {
+      if (p.kind === 'TCP_CHECK') probes.push(`${vt.now()} ${p.host}`);
+      const id = vt.schedule(10, () => done(p.kind === 'TCP_CHECK' && p.host === '192.0.2.13' ? { kind: 'connectFailed', detail: 'ECONNREFUSED' } : { kind: 'connected' }));
+      return {
+        cancel: () => {
+          vt.cancel(id);
+          return Promise.resolve();
+        },
+      };
+    },
+  };
+  const planOf = (m: KeepalivedConfig) => buildCheckPlan(m, { scripts: () => undefined });
+  const health = new HealthEngine({ plan: planOf(model), prober, timers: vt, runner: new FakeProcessRunner(), random: () => 0 });
+  const kernel = new RecordingIpvsKernel({ present: true, entries: [] });
+  const { log, records } = memoryLogger('info');
+  const sub = createLvsSubsystem({ model, log, ipvs: kernel, health, runner: new FakeProcessRunner(), timers: vt, passIntervalMs: 0, prepareReload: (next) => ({ plan: planOf(next) }) });
+  live = sub;
+  return { vt, probes, kernel, records, sub };
+}
+
 describe('LVS reload: checkers first, then the table', () => {
   it('removed real server leaves the table, added ones enter up; the one whose check fails leaves after its first probe', async () => {
-    const vt = new VirtualTime();
-    const prober: Prober = {
-      start: (p, done) => {
-        const id = vt.schedule(10, () => done(p.kind === 'TCP_CHECK' && p.host === '192.0.2.13' ? { kind: 'connectFailed', detail: 'ECONNREFUSED' } : { kind: 'connected' }));
-        return {
-          cancel: () => {
-            vt.cancel(id);
-            return Promise.resolve();
-          },
-        };
-      },
-    };
-    const planOf = (m: KeepalivedConfig) => buildCheckPlan(m, { scripts: () => undefined });
     const model = modelOf(conf([10, 11]));
-    const health = new HealthEngine({ plan: planOf(model), prober, timers: vt, runner: new FakeProcessRunner(), random: () => 0 });
-    const kernel = new RecordingIpvsKernel({ present: true, entries: [] });
-    const { log, records } = memoryLogger('info');
-    const sub = createLvsSubsystem({ model, log, ipvs: kernel, health, runner: new FakeProcessRunner(), timers: vt, passIntervalMs: 0, prepareReload: (next) => ({ plan: planOf(next) }) });
-    live = sub;
+    const { vt, kernel, records, sub } = lvs(model);
     await sub.start();
     vt.advance(2000);
     await sub.idle();
@@ -76,5 +84,19 @@ describe('LVS reload: checkers first, then the table', () => {
       ['[192.0.2.12]:tcp:80', true, 'connected'],
       ['[192.0.2.13]:tcp:80', false, 'ECONNREFUSED'],
     ]);
+  });
+
+  it('started without a virtual server (--all): the reload that brings the first ones brings up the checkers and the table, as a start', async () => {
+    const empty = modelOf('');
+    const { vt, probes, kernel, sub } = lvs(empty);
+    await sub.start();
+    vt.advance(3000);
+    expect(probes).toEqual([]);
+    const outcome = await sub.reload(empty, modelOf(conf([10])));
+    expect(outcome).toEqual({ kind: 'applied', changes: 1, details: ['started'] });
+    await sub.idle();
+    expect(kernel.snapshot()[0]?.dests.map((d) => d.address)).toEqual(['192.0.2.10']);
+    vt.advance(1500);
+    expect(probes).toEqual(['4000 192.0.2.10']);
   });
 });

@@ -71,4 +71,26 @@ describe('SubsystemSet', () => {
   it('refuses two subsystems with one name', () => {
     expect(() => new SubsystemSet([part('vrrp', []), part('vrrp', [])], memoryLogger().log)).toThrow('two subsystems named vrrp');
   });
+
+  it('a reload may add subsystems (grow): started after the others reloaded, then in status, later reloads and the stop; one that fails to start is stopped and rejected', async () => {
+    const journal: string[] = [];
+    const offered: string[][] = [];
+    let round = 0;
+    const set = new SubsystemSet([part('vrrp', journal)], memoryLogger().log, (_next, running) => {
+      offered.push([...running]);
+      round++;
+      if (round === 1) return Promise.resolve([part('ipvs', journal, { reload: { kind: 'applied', changes: 1 } })]);
+      if (round === 2) return Promise.resolve([part('bfd', journal, { failStart: true })]);
+      return Promise.resolve([]);
+    });
+    await set.start();
+    expect(await set.reload(model, model)).toEqual({ vrrp: { kind: 'unchanged' }, ipvs: { kind: 'applied', changes: 1, details: ['started'] } });
+    expect(Object.keys(set.status())).toEqual(['vrrp', 'ipvs']);
+    expect(await set.reload(model, model)).toEqual({ vrrp: { kind: 'unchanged' }, ipvs: { kind: 'applied', changes: 1 }, bfd: { kind: 'rejected', reason: 'start failed: bfd cannot start' } });
+    expect(Object.keys(set.status())).toEqual(['vrrp', 'ipvs']);
+    expect(offered).toEqual([['vrrp'], ['vrrp', 'ipvs']]);
+    await set.stop('signal');
+    expect(journal).toEqual(['start vrrp', 'start ipvs', 'start bfd', 'stop bfd failure', 'stop ipvs signal', 'stop vrrp signal']);
+  });
 });
+
