@@ -4,21 +4,11 @@
 // 1 s rhythm exactly, the kernel sees exactly the address changes the configs call for (none
 // for an unchanged config), a broken config changes nothing, an added instance starts and a
 // removed one sends priority 0 and takes its VIP away.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDaemon, type RunningDaemon } from '../../../src/core/daemon.js';
-import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
-import { memoryLogger } from '../../../src/lib/log.js';
-import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { MemoryLan } from '../../../src/net/memory-lan.js';
+import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import type { RunningDaemon } from '../../../src/core/daemon.js';
 import { reloadPlan } from '../../../src/core/reload-plan.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { reloadLan as setup } from '../../helpers/reload-lan.js';
 
 interface Conf {
   readonly priority?: number;
@@ -39,56 +29,6 @@ function conf(c: Conf = {}): string {
   if (c.second) s += `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 120\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.200/24\n  }\n}\n`;
   if (c.broken) s += `vrrp_instance VI_3 {\n  interface eth0\n  virtual_router_id 300\n  priority 100\n}\n`;
   return s;
-}
-
-function setup() {
-  const time = new VirtualTime();
-  const lan = new MemoryLan({ scheduler: time });
-  const node = (name: string, n: number, text: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `kt-reload-${name}-`));
-    dirs.push(dir);
-    const file = join(dir, 'keepalived.conf');
-    writeFileSync(file, text);
-    const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [`192.0.2.${n}`] });
-    const kernel = new RecordingKernel([
-      { name: 'lo', ifindex: 1 },
-      { name: 'eth0', ifindex: 2, mac: host.mac },
-    ]);
-    kernel.seedAddress({ address: `192.0.2.${n}`, prefixLength: 24, dev: 'eth0' });
-    const { log, records } = memoryLogger('debug');
-    const start = (inProcess = true, watchConfig = false) =>
-      startDaemon({
-        configFile: file,
-        configId: name,
-        kernel,
-        io: host,
-        clock: time,
-        oneShot: time.oneShot,
-        log,
-        signals: false,
-        pidFile: join(dir, 'k.pid'),
-        vrrpPidFile: join(dir, 'v.pid'),
-        reloadOptions: { inProcess, watchDebounceMs: 100 },
-        watchConfig,
-      });
-    const msgs = () => records.map((r) => String(r.msg));
-    const write = (text: string) => writeFileSync(file, text);
-    return { file, kernel, msgs, start, write };
-  };
-  const run = async (msTotal: number) => {
-    for (let t = 0; t < msTotal; t += 10) {
-      time.advance(10);
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  };
-  // Adverts on the LAN: sender, VRID, priority, virtual time.
-  const adverts: { from: string; vrid: number; prio: number; at: number }[] = [];
-  lan.onFrame((f) => {
-    if (f.kind !== 'ip' || f.protocol !== 112) return;
-    const ihl = (f.bytes[0] & 0x0f) * 4;
-    adverts.push({ from: f.from, vrid: f.bytes[ihl + 1], prio: f.bytes[ihl + 2], at: time.now() });
-  });
-  return { node, run, adverts, time };
 }
 
 const transitions = (msgs: readonly string[]) => msgs.filter((m) => /Entering (MASTER|BACKUP|FAULT) STATE/.test(m));
