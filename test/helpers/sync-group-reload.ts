@@ -120,10 +120,10 @@ export const STEPS: readonly Step[] = [
 
 /** Who holds each VIP after each step (the node under test or the peer). */
 export const HOLDERS: readonly Readonly<Record<string, 'node' | 'peer'>>[] = [
-  { VI_1: 'peer', VI_2: 'peer', VI_3: 'node', VI_4: 'node' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node' },
+  { VI_1: 'peer', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
+  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
+  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
+  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
   { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'node' },
   { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
   { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
@@ -148,7 +148,7 @@ function instanceText(i: Inst, notify: string | undefined): string {
     '  advert_int 1',
     ...(notify ? [`  notify ${notify}`] : []),
     '  virtual_ipaddress {',
-    `    ${vipOf(i.vrid)}/24`,
+    `    ${vipOf(i.vrid)}/32`,
     '  }',
     '}',
     '',

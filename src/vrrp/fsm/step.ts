@@ -227,25 +227,24 @@ class Machine {
    * skew (VRRP_TIMER_SKEW_MIN); the group goes MASTER together once every member wants it.
    */
   regroupBackup(reason: string): void {
-    const { s } = this;
-    this.transition('BACKUP', reason);
-    this.removeVips();
-    this.notify('BACKUP');
-    s.wantMaster = true;
-    s.preemptTime = null;
-    this.clearTimers();
-    this.armDown(us(csToUs(s.masterAdverInt) + skewMinUs(this.cfg.version, s.masterAdverInt)));
+    const adv = this.s.masterAdverInt;
+    this.masterToBackup(reason, true, us(csToUs(adv) + skewMinUs(this.cfg.version, adv)));
   }
 
   leaveMasterToBackup(reason: string): void {
+    this.masterToBackup(reason, false, this.fullDownTimer());
+  }
+
+  /** MASTER -> BACKUP: the VIPs go, BACKUP notify, the down timer `down` from now. */
+  private masterToBackup(reason: string, wantMaster: boolean, down: Us): void {
     const { s } = this;
     this.transition('BACKUP', reason);
     this.removeVips();
     this.notify('BACKUP');
-    s.wantMaster = false;
+    s.wantMaster = wantMaster;
     s.preemptTime = null;
     this.clearTimers();
-    this.armDown(this.fullDownTimer());
+    this.armDown(down);
   }
 
   enterFault(reason: string): void {

@@ -3,12 +3,27 @@
 // Counted through the seams: no transition on either node, the master's adverts keep their
 // 1 s rhythm exactly, the kernel sees exactly the address changes the configs call for (none
 // for an unchanged config), a broken config changes nothing, an added instance starts and a
-// removed one sends priority 0 and takes its VIP away.
-import { describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
-import type { RunningDaemon } from '../../../src/core/daemon.js';
+// removed one sends priority 0 and takes its VIP away. Then sync groups changed by reloads: the
+// scenario of test/helpers/sync-group-reload.ts, whose notifies and state lines were recorded from
+// keepalived 2.2.7 (the namespace test reload-sync-group.test.ts compares the two live).
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, type RunningDaemon } from '../../../src/core/daemon.js';
+import { RecordingKernel } from '../../../src/kernel/recording-kernel.js';
+import { memoryLogger } from '../../../src/lib/log.js';
+import { VirtualTime } from '../../../src/lib/virtual-time.js';
+import { MemoryLan } from '../../../src/net/memory-lan.js';
 import { reloadPlan } from '../../../src/core/reload-plan.js';
-import { reloadLan as setup } from '../../helpers/reload-lan.js';
+import type { VrrpStatus } from '../../../src/core/vrrp-subsystem.js';
+import { FakeProcessRunner, type ProcessRunner } from '../../../src/notify/process-runner.js';
+import { HOLDERS, START, STEPS, nodeConf, peerConf, vipOf, type Scripts } from '../../helpers/sync-group-reload.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 interface Conf {
   readonly priority?: number;
@@ -29,6 +44,57 @@ function conf(c: Conf = {}): string {
   if (c.second) s += `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 120\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.200/24\n  }\n}\n`;
   if (c.broken) s += `vrrp_instance VI_3 {\n  interface eth0\n  virtual_router_id 300\n  priority 100\n}\n`;
   return s;
+}
+
+function setup() {
+  const time = new VirtualTime();
+  const lan = new MemoryLan({ scheduler: time });
+  const node = (name: string, n: number, text: string, runner?: ProcessRunner) => {
+    const dir = mkdtempSync(join(tmpdir(), `kt-reload-${name}-`));
+    dirs.push(dir);
+    const file = join(dir, 'keepalived.conf');
+    writeFileSync(file, text);
+    const host = lan.addHost(name, { ifname: 'eth0', ifindex: 2, addresses: [`192.0.2.${n}`] });
+    const kernel = new RecordingKernel([
+      { name: 'lo', ifindex: 1 },
+      { name: 'eth0', ifindex: 2, mac: host.mac },
+    ]);
+    kernel.seedAddress({ address: `192.0.2.${n}`, prefixLength: 24, dev: 'eth0' });
+    const { log, records } = memoryLogger('debug');
+    const start = (inProcess = true, watchConfig = false) =>
+      startDaemon({
+        configFile: file,
+        configId: name,
+        kernel,
+        io: host,
+        clock: time,
+        oneShot: time.oneShot,
+        log,
+        signals: false,
+        pidFile: join(dir, 'k.pid'),
+        vrrpPidFile: join(dir, 'v.pid'),
+        reloadOptions: { inProcess, watchDebounceMs: 100 },
+        watchConfig,
+        ...(runner ? { runner } : {}),
+      });
+    const msgs = () => records.map((r) => String(r.msg));
+    const write = (text: string) => writeFileSync(file, text);
+    return { file, kernel, msgs, start, write };
+  };
+  const run = async (msTotal: number) => {
+    for (let t = 0; t < msTotal; t += 10) {
+      time.advance(10);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+  // Adverts on the LAN: sender, VRID, priority, virtual time.
+  const adverts: { from: string; vrid: number; prio: number; at: number }[] = [];
+  lan.onFrame((f) => {
+    if (f.kind !== 'ip' || f.protocol !== 112) return;
+    const ihl = (f.bytes[0] & 0x0f) * 4;
+    adverts.push({ from: f.from, vrid: f.bytes[ihl + 1], prio: f.bytes[ihl + 2], at: time.now() });
+  });
+  return { node, run, adverts, time };
 }
 
 const transitions = (msgs: readonly string[]) => msgs.filter((m) => /Entering (MASTER|BACKUP|FAULT) STATE/.test(m));
@@ -170,4 +236,72 @@ describe('reloadPlan: keepalived matches instances by VRID, family, interface an
     expect(p.removed.map((s) => (s as { cfg: { name: string } }).cfg.name)).toEqual(['C', 'D']);
     expect(p.added.map((s) => (s as { cfg: { name: string } }).cfg.name)).toEqual(['C', 'E', 'D2']);
   });
+});
+
+describe('reload: vrrp_sync_group changes applied as keepalived 2.2.7 applies them', () => {
+  const SCRIPTS: Scripts = { instance: '/usr/bin/true', group: '/usr/bin/echo', group2: '/usr/bin/false' };
+  /** State lines per instance among `msgs`. */
+  const statesOf = (msgs: readonly string[]): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const m of msgs) {
+      const x = /^\((VI_\d)\) Entering (\w+) STATE/.exec(m);
+      if (x) (out[x[1]] ??= []).push(x[2]);
+    }
+    return out;
+  };
+
+  it('groups formed, deleted, shrunk, grown, a member added and deleted, notify changed; the other instances untouched', async () => {
+    const { node, run, adverts } = setup();
+    const runner = new FakeProcessRunner();
+    const a = node('a', 11, nodeConf(START, SCRIPTS), runner);
+    const b = node('b', 12, peerConf());
+    const daemons: RunningDaemon[] = [];
+    try {
+      daemons.push(await b.start(), await a.start());
+      const da = daemons[1];
+      await run(9000);
+      const state = (name: string) => (da.status() as { vrrp: VrrpStatus }).vrrp.instances.find((x) => x.name === name)?.state;
+      expect(['VI_1', 'VI_2', 'VI_3', 'VI_4'].map(state)).toEqual(['MASTER', 'BACKUP', 'MASTER', 'MASTER']);
+      const held = (k: typeof a.kernel) => new Set(k.snapshot().addresses.map((x) => x.address));
+      for (const [i, s] of STEPS.entries()) {
+        const calls = runner.calls.length;
+        const lines = a.msgs().length;
+        const firstAdvert = adverts.length;
+        a.write(nodeConf(s, SCRIPTS));
+        const r = await da.reload();
+        expect(r.outcome, `${s.title}: ${JSON.stringify(r)}`).toBe('applied');
+        await run(9000);
+        const notifies = runner.calls.slice(calls).map((c) => c.spec.argv.slice(1).join(' ')).sort();
+        expect(notifies, s.title).toEqual(s.notifies);
+        expect(statesOf(a.msgs().slice(lines)), s.title).toEqual(s.states);
+        // Each group runs its own script as the step's config names it (step (f) changes GA's).
+        for (const c of runner.calls.slice(calls).filter((x) => x.spec.argv[1] === 'GROUP')) {
+          const g = s.groups.find((x) => x.name === c.spec.argv[2]);
+          expect(c.spec.argv[0], s.title).toBe(SCRIPTS[g?.notify ?? 'group']);
+        }
+        const [ha, hb] = [held(a.kernel), held(b.kernel)];
+        for (const [inst, who] of Object.entries(HOLDERS[i])) {
+          const vip = vipOf(Number(inst.slice(3)) + 50);
+          expect([ha.has(vip), hb.has(vip)], `${s.title}: ${inst} held by the ${who}`).toEqual([who === 'node', who === 'peer']);
+        }
+        // Instances the step leaves alone: no state line, and (masters) adverts every second exactly.
+        for (const name of ['VI_1', 'VI_2', 'VI_3', 'VI_4'].filter((n) => !(n in s.states) && !s.notifies.some((x) => x.includes(` ${n} `)))) {
+          const mine = adverts.slice(firstAdvert).filter((x) => x.from === 'a' && x.vrid === Number(name.slice(3)) + 50);
+          if (state(name) !== 'MASTER') {
+            expect(mine, `${s.title}: ${name} sends nothing`).toEqual([]);
+            continue;
+          }
+          const gaps = mine.slice(1).map((x, k) => x.at - mine[k].at);
+          expect(gaps.length, `${s.title}: ${name} adverts`).toBeGreaterThan(6);
+          expect([Math.min(...gaps), Math.max(...gaps)].map((x) => Math.round(x * 1000) / 1000), `${s.title}: ${name}`).toEqual([1000, 1000]);
+        }
+      }
+      // VI_5 deleted as a MASTER: it sent priority 0.
+      expect(adverts.some((x) => x.from === 'a' && x.vrid === 55 && x.prio === 0)).toBe(true);
+      // The same groups again: nothing to do.
+      expect((await da.reload()).outcome).toBe('unchanged');
+    } finally {
+      for (const d of daemons.reverse()) await d.stop();
+    }
+  }, 120_000);
 });
