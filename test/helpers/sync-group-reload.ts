@@ -27,16 +27,27 @@ export interface Group {
   readonly members: readonly string[];
   /** Which of the two notify scripts the group runs. */
   readonly notify?: 'group' | 'group2';
+  /** track_interface of the group (every member tracks it). */
+  readonly track?: string;
 }
 
 export interface Step {
   readonly title: string;
+  /** Instead of a reload, the link TRACKED goes down or up (insts and groups: the config as it stands). */
+  readonly link?: 'down' | 'up';
   readonly insts: readonly Inst[];
   readonly groups: readonly Group[];
   /** The notify calls the reload leads to (sorted: the scripts run concurrently). */
   readonly notifies: readonly string[];
   /** State lines per instance after the reload. */
   readonly states: Readonly<Record<string, readonly string[]>>;
+  /** The instances whose VIP the peer holds 9 s after the step; the node holds every other one's. */
+  readonly peer: readonly string[];
+}
+
+/** Who holds each instance's VIP after `s`. */
+export function holdersOf(s: Step): Record<string, 'node' | 'peer'> {
+  return Object.fromEntries([...BASE, VI_5].map((i) => [i.name, s.peer.includes(i.name) ? 'peer' : 'node']));
 }
 
 const GA: Group = { name: 'GA', members: ['VI_3', 'VI_4'] };
@@ -50,6 +61,7 @@ export const STEPS: readonly Step[] = [
     groups: [GA, { name: 'GB', members: ['VI_1', 'VI_2'] }],
     notifies: ['GROUP GB BACKUP 0', 'INSTANCE VI_1 BACKUP 150'],
     states: { VI_1: ['BACKUP'] },
+    peer: ['VI_1', 'VI_2', 'VI_5'],
   },
   {
     title: '(d) the group deleted: its members run standalone, VI_1 preempts the peer again',
@@ -57,6 +69,7 @@ export const STEPS: readonly Step[] = [
     groups: [GA],
     notifies: ['INSTANCE VI_1 MASTER 150'],
     states: { VI_1: ['MASTER'] },
+    peer: ['VI_2', 'VI_5'],
   },
   {
     title: '(b) VI_4 taken out of GA: both stay MASTER, nothing notified',
@@ -64,6 +77,7 @@ export const STEPS: readonly Step[] = [
     groups: [{ name: 'GA', members: ['VI_3'] }],
     notifies: [],
     states: {},
+    peer: ['VI_2', 'VI_5'],
   },
   {
     title: '(a) VI_4 (MASTER) put back into GA (MASTER): nothing changes',
@@ -71,6 +85,7 @@ export const STEPS: readonly Step[] = [
     groups: [GA],
     notifies: [],
     states: {},
+    peer: ['VI_2', 'VI_5'],
   },
   {
     title: '(e) a new instance VI_5 added to GA (MASTER): the group goes BACKUP, then MASTER with VI_5',
@@ -87,6 +102,7 @@ export const STEPS: readonly Step[] = [
       'INSTANCE VI_5 MASTER 150',
     ],
     states: { VI_3: ['BACKUP', 'MASTER'], VI_4: ['BACKUP', 'MASTER'], VI_5: ['BACKUP', 'MASTER'] },
+    peer: ['VI_2'],
   },
   {
     title: '(e) the member VI_5 deleted: priority 0, FAULT notify, the group stays MASTER',
@@ -94,6 +110,7 @@ export const STEPS: readonly Step[] = [
     groups: [GA],
     notifies: ['INSTANCE VI_5 FAULT 150'],
     states: {},
+    peer: ['VI_2', 'VI_5'],
   },
   {
     title: "(f) GA's notify script changed: nothing notified",
@@ -101,6 +118,7 @@ export const STEPS: readonly Step[] = [
     groups: [{ ...GA, notify: 'group2' }],
     notifies: [],
     states: {},
+    peer: ['VI_2', 'VI_5'],
   },
   {
     title: '(c) a new group GC over the BACKUP VI_2: the group notifies BACKUP',
@@ -108,6 +126,7 @@ export const STEPS: readonly Step[] = [
     groups: [{ ...GA, notify: 'group2' }, { name: 'GC', members: ['VI_2'] }],
     notifies: ['GROUP GC BACKUP 0'],
     states: {},
+    peer: ['VI_2', 'VI_5'],
   },
   {
     title: '(a) VI_1 (MASTER) added to GC (BACKUP): VI_1 goes BACKUP, no group notify',
@@ -115,20 +134,62 @@ export const STEPS: readonly Step[] = [
     groups: [{ ...GA, notify: 'group2' }, { name: 'GC', members: ['VI_2', 'VI_1'] }],
     notifies: ['INSTANCE VI_1 BACKUP 150'],
     states: { VI_1: ['BACKUP'] },
+    peer: ['VI_1', 'VI_2', 'VI_5'],
   },
 ];
 
-/** Who holds each VIP after each step (the node under test or the peer). */
-export const HOLDERS: readonly Readonly<Record<string, 'node' | 'peer'>>[] = [
-  { VI_1: 'peer', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'node' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'node', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
-  { VI_1: 'peer', VI_2: 'peer', VI_3: 'node', VI_4: 'node', VI_5: 'peer' },
+/** The link the FAULT scenario's groups track (a veth in the lab, a link of the RecordingKernel in process). */
+export const TRACKED = 'trk0';
+
+const GA_T: Group = { ...GA, track: TRACKED };
+/** GA down to VI_3, and GD over VI_1 and VI_2 tracking the link. */
+const WITH_GD: readonly Group[] = [{ ...GA, members: ['VI_3'] }, { name: 'GD', members: ['VI_1', 'VI_2'], track: TRACKED }];
+
+/**
+ * Faults and group tracking (f), also recorded from keepalived 2.2.7: GA starts to track a link,
+ * the link goes down (the group goes FAULT), a member taken out of the FAULT group comes up on
+ * its own, the group stops tracking (it comes up), a new group tracking the down link faults a
+ * MASTER and a BACKUP, the link comes back.
+ */
+export const FAULT_STEPS: readonly Step[] = [
+  { title: '(f) GA starts to track an up link: nothing', insts: BASE, groups: [GA_T], notifies: [], states: {}, peer: ['VI_2', 'VI_5'] },
+  {
+    title: 'the tracked link goes down: GA goes FAULT',
+    link: 'down',
+    insts: BASE,
+    groups: [GA_T],
+    notifies: ['GROUP GA FAULT 0', 'INSTANCE VI_3 FAULT 150', 'INSTANCE VI_4 FAULT 150'],
+    states: { VI_3: ['FAULT'], VI_4: ['FAULT'] },
+    peer: ['VI_2', 'VI_3', 'VI_4', 'VI_5'],
+  },
+  {
+    title: '(b) VI_4 taken out of the FAULT group: it comes up on its own and preempts the peer',
+    insts: BASE,
+    groups: [{ ...GA_T, members: ['VI_3'] }],
+    notifies: ['INSTANCE VI_4 BACKUP 150', 'INSTANCE VI_4 MASTER 150'],
+    states: { VI_4: ['BACKUP', 'MASTER'] },
+    peer: ['VI_2', 'VI_3', 'VI_5'],
+  },
+  {
+    title: '(f) GA no longer tracks the link: it comes up',
+    insts: BASE,
+    groups: [{ ...GA, members: ['VI_3'] }],
+    notifies: ['GROUP GA BACKUP 0', 'GROUP GA MASTER 0', 'INSTANCE VI_3 BACKUP 150', 'INSTANCE VI_3 MASTER 150'],
+    states: { VI_3: ['BACKUP', 'MASTER'] },
+    peer: ['VI_2', 'VI_5'],
+  },
+  // The last two: GD over the MASTER VI_1 and the BACKUP VI_2, tracking the link.
+  ...(['down', 'up'] as const).map(
+    (st): Step => ({
+      title: st === 'down' ? '(c) a new group tracking the down link over a MASTER and a BACKUP: both FAULT, the group notifies FAULT' : 'the link comes back: GD goes BACKUP together',
+      ...(st === 'up' ? { link: 'up' as const } : {}),
+      insts: BASE,
+      groups: WITH_GD,
+      notifies: (st === 'down' ? ['GD FAULT', 'VI_1 FAULT', 'VI_2 FAULT'] : ['GD BACKUP', 'VI_1 BACKUP', 'VI_2 BACKUP']).map((x) => (x.startsWith('GD') ? `GROUP ${x} 0` : `INSTANCE ${x} ${x.startsWith('VI_1') ? 150 : 50}`)),
+      states: st === 'down' ? { VI_1: ['FAULT'], VI_2: ['FAULT'] } : { VI_1: ['BACKUP'], VI_2: ['BACKUP'] },
+      peer: ['VI_1', 'VI_2', 'VI_5'],
+    }),
+  ),
 ];
 
 /** Paths of the notify scripts the configs name. */
@@ -157,7 +218,9 @@ function instanceText(i: Inst, notify: string | undefined): string {
 
 /** The node's config for a step. */
 export function nodeConf(s: Pick<Step, 'insts' | 'groups'>, scripts: Scripts): string {
-  const groups = s.groups.map((g) => [`vrrp_sync_group ${g.name} {`, '  group {', ...g.members.map((m) => `    ${m}`), '  }', `  notify ${scripts[g.notify ?? 'group']}`, '}', ''].join('\n'));
+  const groups = s.groups.map((g) =>
+    [`vrrp_sync_group ${g.name} {`, '  group {', ...g.members.map((m) => `    ${m}`), '  }', ...(g.track ? ['  track_interface {', `    ${g.track}`, '  }'] : []), `  notify ${scripts[g.notify ?? 'group']}`, '}', ''].join('\n'),
+  );
   return ['global_defs {', '  script_user root', '}', '', ...s.insts.map((i) => instanceText(i, scripts.instance)), ...groups].join('\n');
 }
 

@@ -10,7 +10,7 @@ import type { Us } from '../../lib/units.js';
 import type { HeardAnnouncement, PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
 import { faultsOf, initialState, stateNotifyActions, step } from '../fsm/step.js';
-import { initialTracking } from '../tracking.js';
+import { initialTracking, updateTracker, type TrackingState } from '../tracking.js';
 import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp, decodeArpFrame } from '../packet/arp.js';
 import { buildNaMessage, decodeNaMessage } from '../packet/ndisc.js';
@@ -140,6 +140,8 @@ export class VrrpRuntime {
   private readonly groups: Group[] = [];
   /** Instances a reload added that start once their sync group is settled (settleGroups). */
   private readonly unstarted = new Set<string>();
+  /** Links reported down (interfaceChanged), so that a tracker a reload adds starts from what is known. */
+  private readonly linksDown = new Set<string>();
   private readonly sockets = new Map<string, { sock: VrrpSocket; byVrid: Map<number, Inst> }>();
   private readonly timers: TimerQueue<string>;
   private readonly waits: Timers;
@@ -268,6 +270,8 @@ export class VrrpRuntime {
    * the new one; link events that arrive meanwhile are held so they are delivered in order.
    */
   interfaceChanged(ifname: string, up: boolean, ifindex?: number): void {
+    if (up) this.linksDown.delete(ifname);
+    else this.linksDown.add(ifname);
     const moved = up && ifindex !== undefined && this.usesOtherIndex(ifname, ifindex);
     if (!moved && this.relinking === 0) {
       this.deliverLink(ifname, up);
@@ -437,6 +441,8 @@ export class VrrpRuntime {
     if (this.insts.has(name)) throw new Error(`instance ${name} already runs`);
     const inst = this.newInst(spec);
     this.insts.set(name, inst);
+    // Tracked links already known to be down (as the start delivers them before the instances start).
+    inst.state = { ...inst.state, track: this.withLinksDown(spec.cfg.trackers, inst.state.track, () => true) };
     if (!this.started || this.stopping) return;
     if (opts.start === false) {
       this.unstarted.add(name);
@@ -495,10 +501,11 @@ export class VrrpRuntime {
     for (const { group, before } of r.groups) {
       const g = this.groups.find((x) => x.cfg.name === group);
       if (!g) continue;
+      // A group the changed instances already moved (a member's new tracker faulted it) notified then.
       const res = regroup(
         g.cfg,
         g.members.map((m) => ({ cfg: m.spec.cfg, state: m.state, started: !this.unstarted.has(m.spec.cfg.name) })),
-        before,
+        g.state === 'INIT' ? before : g.state,
       );
       g.state = res.state;
       for (const t of res.actions) this.executeTagged(g, t);
@@ -592,8 +599,10 @@ export class VrrpRuntime {
       // Trackers are kept by kind and name: a tracker in both lists keeps what it last reported.
       const prev = old.cfg.trackers.map((t, i) => [`${t.type}:${t.name}`, inst.state.track.entries[i]] as const);
       const fresh = initialTracking(next.cfg.trackers).entries;
+      const kept = next.cfg.trackers.map((t) => prev.some(([k]) => k === `${t.type}:${t.name}`));
       const entries = next.cfg.trackers.map((t, i) => prev.find(([k]) => k === `${t.type}:${t.name}`)?.[1] ?? fresh[i]);
-      inst.state = { ...inst.state, track: { entries } };
+      // A newly tracked link that is down counts as down from now (its next event may never come).
+      inst.state = { ...inst.state, track: this.withLinksDown(next.cfg.trackers, { entries }, (i) => !kept[i]) };
     }
     const socketChanged = this.started && JSON.stringify(this.socketSpecOf(old)) !== JSON.stringify(this.socketSpecOf(next));
     if (socketChanged) this.detachSocket(inst, old);
@@ -711,6 +720,15 @@ export class VrrpRuntime {
     r.states.forEach((s, i) => (g.members[i].state = s));
     g.members.forEach((m, i) => this.logPriorityChange(m, before[i]));
     for (const t of r.actions) this.executeTagged(g, t);
+  }
+
+  /** `track` with the interface trackers picked by `fresh` (index) set down when their link is known down. */
+  private withLinksDown(trackers: readonly TrackerConfig[], track: TrackingState, fresh: (i: number) => boolean): TrackingState {
+    let out = track;
+    trackers.forEach((t, i) => {
+      if (t.type === 'interface' && fresh(i) && this.linksDown.has(t.name)) out = updateTracker(trackers, out, 'interface', t.name, { up: false });
+    });
+    return out;
   }
 
   /** One instance's step, outside any group rule (standalone instances; a reload's regrouping). */
