@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { us } from '../../../src/lib/units.js';
-import { initialState, makeInstanceConfig } from '../../../src/vrrp/fsm/index.js';
+import { initialState, makeInstanceConfig, step } from '../../../src/vrrp/fsm/index.js';
 import type { GroupMember, GroupState } from '../../../src/vrrp/sync-group.js';
 import type { InstanceState } from '../../../src/vrrp/fsm/types.js';
 import { canGotoMaster, regroup, syncStep, type RegroupMember } from '../../../src/vrrp/sync-group.js';
@@ -99,5 +99,22 @@ describe('regroup: a group a reload formed or changed (keepalived vrrp_init_stat
     const r = regroup(g, [as('FAULT', { externalFaults: ['sync-group'] })(0), as('BACKUP')(1), as('BACKUP')(2)], undefined);
     expect(r.state).toBe('BACKUP');
     expect(r.moves).toEqual(['leave-fault', 'none', 'none']);
+  });
+});
+
+describe('FSM syncForce REGROUP_BACKUP (a master a reload puts in a group that is not MASTER)', () => {
+  it('BACKUP as at start-up: VIPs removed, BACKUP notify, no advert, still wanting MASTER, down timer one interval plus the minimal skew', () => {
+    const cfg = makeInstanceConfig({ name: 'A', vrid: 10, vips: ['10.0.0.1'], syncGroup: 'SG', notify: { fifo: true } });
+    let st = step(cfg, initialState(cfg), { kind: 'startup' }, us(0)).state;
+    st = step(cfg, st, { kind: 'deadline' }, us(3_609_375), { canGotoMaster: true, groupPending: false }).state;
+    expect(st.state).toBe('MASTER');
+    const r = step(cfg, st, { kind: 'syncForce', to: 'REGROUP_BACKUP', reason: 'regroup' }, us(4_000_000));
+    expect(r.state).toMatchObject({ state: 'BACKUP', wantMaster: true, vipsSet: false });
+    expect(r.actions.map((a) => a.kind)).toEqual(['transition', 'removeVips', 'notify', 'setDeadline']);
+    expect(r.actions.some((a) => a.kind === 'sendAdvert')).toBe(false);
+    // keepalived vrrp_init_state: master_adver_int + VRRP_TIMER_SKEW_MIN (1 s + 1/256 s for v2).
+    expect(r.actions.at(-1)).toEqual({ kind: 'setDeadline', at: 4_000_000 + 1_000_000 + 3906 });
+    // A member that is not MASTER is left as it is.
+    expect(step(cfg, r.state, { kind: 'syncForce', to: 'REGROUP_BACKUP', reason: 'regroup' }, us(4_100_000)).actions).toEqual([]);
   });
 });
