@@ -15,7 +15,7 @@ import { RealTimers } from '../lib/timers.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { interfaceDiagnostics } from '../config/host-checks.js';
 import { syncGroupConfigFromModel } from '../vrrp/model-adapter.js';
-import { VrrpRuntime, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
+import { VrrpRuntime, type Regrouping, type RuntimeInstanceSpec } from '../vrrp/runtime/vrrp-runtime.js';
 import { VrrpScriptRunner } from '../notify/vrrp-script-runner.js';
 import type { ReloadOutcome, StopReason, Subsystem } from './subsystem.js';
 import type { SubsystemContext } from './subsystem-context.js';
@@ -263,8 +263,11 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
    * (priority 0 if master, VIPs removed, DELETED/FAULT notify); a new one starts. A renamed
    * instance (same identity, new name) is removed and added again.
    *
-   * Refused, with nothing changed: a missing interface (as at start), a changed vrrp_sync_group,
-   * or an added or removed instance that is a sync group member.
+   * Sync groups (ADR 0020, "Sync groups on reload"): a group formed or whose members changed
+   * takes keepalived's state after a reload (VrrpRuntime.setGroups / settleGroups); a group
+   * with the same members keeps its state and takes its new notify scripts.
+   *
+   * Refused, with nothing changed: a missing interface (as at start).
    */
   async reload(_old: KeepalivedConfig, next: KeepalivedConfig): Promise<ReloadOutcome> {
     const r = this.running;
@@ -274,15 +277,11 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
     const wired = await wireInstances(next, host.kernel);
     const missing = wired.problems.filter((p) => p.code === 'no-interface');
     if (missing.length > 0) return { kind: 'rejected', reason: missing.map((p) => p.message).join('; ') };
-    const groupsOf = (m: KeepalivedConfig) => JSON.stringify(m.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(m, sg)));
-    if (groupsOf(r.model) !== groupsOf(next)) return { kind: 'rejected', reason: 'vrrp_sync_group changes need a restart of keepalived-ts (reload leaves the groups as they are)' };
     const userDb = userDbOnce();
     const prepared = prepareNotifyScripts(next, userDb, log);
     const { runnable, specs } = prepareTrackScripts(next, userDb, wired.specs, log);
     const oldSpecs = new Map(this.wired.specs.map((sp) => [sp.cfg.name, r.runtime.specOf(sp.cfg.name) ?? sp]));
     const plan = reloadPlan(this.wiredRunning(oldSpecs), specs);
-    const grouped = [...plan.removed.map((sp) => sp.cfg.name).filter((n) => r.runtime.inGroup(n)), ...plan.added.filter((sp) => sp.cfg.syncGroup !== undefined).map((sp) => sp.cfg.name)];
-    if (grouped.length > 0) return { kind: 'rejected', reason: `sync group members cannot be added or removed by a reload (${grouped.join(', ')}): restart keepalived-ts` };
     for (const p of wired.problems) log.warn({ instance: p.instance, code: p.code }, p.message);
 
     const details: string[] = [];
@@ -307,14 +306,17 @@ export class VrrpSubsystem implements Subsystem<VrrpStatus> {
       await r.runtime.removeInstance(sp.cfg.name);
       details.push(`instance ${sp.cfg.name} removed`);
     }
+    // New instances wait until the sync groups are settled: a new member starts in its group's state.
+    for (const sp of plan.added) r.runtime.addInstance(sp, { start: false });
+    const groups = next.vrrpSyncGroups.map((sg) => syncGroupConfigFromModel(next, sg));
+    const regrouping = r.runtime.setGroups(groups);
     for (const sp of plan.changed) {
       await r.runtime.updateInstance(sp);
       details.push(`instance ${sp.cfg.name} changed`);
     }
-    for (const sp of plan.added) {
-      r.runtime.addInstance(sp);
-      details.push(`instance ${sp.cfg.name} added`);
-    }
+    r.runtime.settleGroups(regrouping);
+    for (const sp of plan.added) details.push(`instance ${sp.cfg.name} added`);
+    details.push(...groupChanges(r.model, next, regrouping));
     // track_file: the watcher is rebuilt when the tracked files changed.
     if (JSON.stringify(trackedFileList(r.model, this.wired.specs)) !== JSON.stringify(trackedFileList(next, wired.specs))) {
       r.fileWatcher.stop();
@@ -390,6 +392,21 @@ function trackedFileList(model: KeepalivedConfig, specs: readonly RuntimeInstanc
   return model.trackFiles
     .filter((tf) => tracked.has(tf.name) && tf.file !== undefined)
     .map((tf) => ({ name: tf.name, path: tf.file!, ...(tf.initFile ? { initFile: tf.initFile } : {}) }));
+}
+
+/** The reload's sync group changes, in words: groups formed, with other members, changed in place, removed. */
+function groupChanges(old: KeepalivedConfig, next: KeepalivedConfig, regrouping: Regrouping): string[] {
+  const before = new Map(old.vrrpSyncGroups.map((sg) => [sg.name, JSON.stringify(syncGroupConfigFromModel(old, sg))]));
+  const regrouped = new Set(regrouping.groups.map((g) => g.group));
+  const out: string[] = [];
+  for (const sg of next.vrrpSyncGroups) {
+    const was = before.get(sg.name);
+    if (was === undefined) out.push(`sync group ${sg.name} added`);
+    else if (regrouped.has(sg.name)) out.push(`sync group ${sg.name} members changed`);
+    else if (was !== JSON.stringify(syncGroupConfigFromModel(next, sg))) out.push(`sync group ${sg.name} changed`);
+  }
+  for (const name of before.keys()) if (!next.vrrpSyncGroups.some((sg) => sg.name === name)) out.push(`sync group ${name} removed`);
+  return out;
 }
 
 function sameScript(a: RunnableScript, b: RunnableScript): boolean {

@@ -133,3 +133,50 @@ export function syncStep(
   if (next !== groupState && next !== 'INIT') groupNotify(g, next, out);
   return { states: cur.map((m) => m.state), groupState: next, actions: out };
 }
+
+/** A member as a reload finds it: `started` is false for an instance the reload adds. */
+export interface RegroupMember extends GroupMember {
+  readonly started: boolean;
+}
+
+/**
+ * What a reload does to one member of a group it formed or whose members it changed:
+ *  * `fault`: forced into FAULT with the group (a member in FAULT of its own stays so);
+ *  * `leave-fault`: held in FAULT only by its previous group, it leaves FAULT (to BACKUP);
+ *  * `backup`: a master in a group that is not MASTER: BACKUP as at start-up (FSM REGROUP_BACKUP);
+ *  * `start` / `start-fault`: a new instance starts (in FAULT when the group is);
+ *  * `none`: nothing changes.
+ */
+export type RegroupMove = 'none' | 'fault' | 'leave-fault' | 'backup' | 'start' | 'start-fault';
+
+export interface RegroupResult {
+  readonly state: GroupState;
+  /** The group's notify, to run before the members' moves. */
+  readonly actions: readonly TaggedAction[];
+  readonly moves: readonly RegroupMove[];
+}
+
+/**
+ * keepalived 2.2.7 after a reload (vrrp.c vrrp_complete_init, set_previous_sync_group_states;
+ * vrrp_scheduler.c vrrp_init_state), for a group the reload formed or changed: the members keep
+ * their states; the group is FAULT when a member has a fault of its own, MASTER only when every
+ * member is MASTER (a new member is not), BACKUP otherwise; a FAULT or BACKUP group notifies
+ * unless the group of the same name was in that state before the reload (a MASTER group never
+ * notifies here). Masters of a BACKUP group go to BACKUP and new members start; the group comes
+ * up again through the usual rules once every member wants MASTER. `before`: the state of the
+ * group of the same name before the reload, if there was one.
+ */
+export function regroup(g: SyncGroupConfig, members: readonly RegroupMember[], before: GroupState | undefined): RegroupResult {
+  const fault = members.some(ownFault);
+  const state: GroupState = fault ? 'FAULT' : members.every((m) => m.started && m.state.state === 'MASTER') ? 'MASTER' : 'BACKUP';
+  const moves = members.map((m): RegroupMove => {
+    if (!m.started) return fault ? 'start-fault' : 'start';
+    const held = m.state.externalFaults.includes('sync-group');
+    if (fault) return held ? 'none' : 'fault';
+    if (held) return 'leave-fault';
+    return state === 'BACKUP' && m.state.state === 'MASTER' ? 'backup' : 'none';
+  });
+  const actions: TaggedAction[] = [];
+  if ((state === 'BACKUP' || state === 'FAULT') && before !== state) groupNotify(g, state, actions);
+  return { state, actions, moves };
+}

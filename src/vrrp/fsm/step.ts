@@ -19,7 +19,7 @@ import { evaluateTracking, initialTracking, updateTracker } from '../tracking.js
 import type { InstanceConfig, NotifyConfig } from './config.js';
 import { isOwner } from './config.js';
 import type { IpAddress } from '../../lib/ip.js';
-import { csToUs, masterDownUs, msToUs, skewUs } from './timing.js';
+import { csToUs, masterDownUs, msToUs, skewMinUs, skewUs } from './timing.js';
 import type { InstanceState, NotifyState, StepContext, StepResult, VrrpAction, VrrpEvent, VrrpState, FsmTimers, RawCheck } from './types.js';
 import { authPassBytes, validateAdvert } from './validate.js';
 
@@ -220,15 +220,31 @@ class Machine {
     s.lowerPrioNotifyAt = null;
   }
 
+  /**
+   * A reload put this master in a sync group that is not MASTER (keepalived vrrp_init_state on
+   * reload: the group is MASTER only when every member is): BACKUP as at start-up, VIPs removed,
+   * no priority-0 advert, still wanting MASTER, so it waits one advert interval plus the minimal
+   * skew (VRRP_TIMER_SKEW_MIN); the group goes MASTER together once every member wants it.
+   */
+  regroupBackup(reason: string): void {
+    const adv = this.s.masterAdverInt;
+    this.masterToBackup(reason, true, us(csToUs(adv) + skewMinUs(this.cfg.version, adv)));
+  }
+
   leaveMasterToBackup(reason: string): void {
+    this.masterToBackup(reason, false, this.fullDownTimer());
+  }
+
+  /** MASTER -> BACKUP: the VIPs go, BACKUP notify, the down timer `down` from now. */
+  private masterToBackup(reason: string, wantMaster: boolean, down: Us): void {
     const { s } = this;
     this.transition('BACKUP', reason);
     this.removeVips();
     this.notify('BACKUP');
-    s.wantMaster = false;
+    s.wantMaster = wantMaster;
     s.preemptTime = null;
     this.clearTimers();
-    this.armDown(this.fullDownTimer());
+    this.armDown(down);
   }
 
   enterFault(reason: string): void {
@@ -501,7 +517,7 @@ class Machine {
     s.wantMaster = false;
   }
 
-  syncForce(to: 'MASTER' | 'BACKUP' | 'FAULT' | 'LEAVE_FAULT', reason: string): void {
+  syncForce(to: 'MASTER' | 'BACKUP' | 'FAULT' | 'LEAVE_FAULT' | 'REGROUP_BACKUP', reason: string): void {
     const { s } = this;
     switch (to) {
       case 'MASTER':
@@ -517,6 +533,9 @@ class Machine {
       case 'LEAVE_FAULT':
         if (s.externalFaults.includes('sync-group')) s.externalFaults = s.externalFaults.filter((f) => f !== 'sync-group');
         this.retrack(reason);
+        return;
+      case 'REGROUP_BACKUP':
+        if (s.state === 'MASTER') this.regroupBackup(reason);
         return;
     }
   }

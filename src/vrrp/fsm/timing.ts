@@ -21,7 +21,15 @@ export function msToUs(m: Ms): Us {
  * as (256-p) * interval_cs * 625 / 16 in integer microseconds (625/16 = 10000/256).
  */
 export function skewUs(version: 2 | 3, priority: number, masterAdverInt: Centiseconds): Us {
-  const p = 256 - priority;
+  return skewOf(version, 256 - priority, masterAdverInt);
+}
+
+/** keepalived VRRP_TIMER_SKEW_MIN: the skew formula for priority 255 (one step of it). */
+export function skewMinUs(version: 2 | 3, masterAdverInt: Centiseconds): Us {
+  return skewOf(version, 1, masterAdverInt);
+}
+
+function skewOf(version: 2 | 3, p: number, masterAdverInt: Centiseconds): Us {
   if (version === 3) return us(Math.floor((p * masterAdverInt * 625) / 16));
   return us(Math.floor((p * TIMER_HZ) / 256));
 }

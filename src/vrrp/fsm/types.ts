@@ -61,7 +61,7 @@ export type VrrpEvent =
    * Sync-group forcing (keepalived vrrp_sync.c): produced by sync-group.ts, never by the
    * runtime. `to` is the state the group moves this member to.
    */
-  | { readonly kind: 'syncForce'; readonly to: 'MASTER' | 'BACKUP' | 'FAULT' | 'LEAVE_FAULT'; readonly reason: string };
+  | { readonly kind: 'syncForce'; readonly to: 'MASTER' | 'BACKUP' | 'FAULT' | 'LEAVE_FAULT' | 'REGROUP_BACKUP'; readonly reason: string };
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 

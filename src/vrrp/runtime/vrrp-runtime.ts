@@ -10,13 +10,13 @@ import type { Us } from '../../lib/units.js';
 import type { HeardAnnouncement, PacketIo, ReceivedPacket, VrrpSocket, VrrpSocketSpec } from '../../net/packet-io.js';
 import type { InstanceConfig } from '../fsm/config.js';
 import { faultsOf, initialState, stateNotifyActions, step } from '../fsm/step.js';
-import { initialTracking } from '../tracking.js';
+import { initialTracking, updateTracker, type TrackingState } from '../tracking.js';
 import type { InstanceState, SuppressReason, TrackerRef, VrrpAction, VrrpEvent, VrrpState } from '../fsm/types.js';
 import { buildGratuitousArp, decodeArpFrame } from '../packet/arp.js';
 import { buildNaMessage, decodeNaMessage } from '../packet/ndisc.js';
 import { AnnounceGuard } from './announce-guard.js';
 import { IpAddress, LENIENT } from '../../lib/ip.js';
-import { syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
+import { regroup, syncStep, type GroupState, type SyncGroupConfig, type TaggedAction } from '../sync-group.js';
 import { TimerQueue, type OneShotFactory } from '../../lib/timer-queue.js';
 import { RealTimers, type Timers } from '../../lib/timers.js';
 import { VipManager } from './vip-manager.js';
@@ -121,6 +121,15 @@ interface Group {
   state: GroupState;
 }
 
+/**
+ * What setGroups() changed, for settleGroups(): the groups formed or with other members (and the
+ * state of the group of the same name before), and the instances that left every group.
+ */
+export interface Regrouping {
+  readonly groups: readonly { readonly group: string; readonly before: GroupState | undefined }[];
+  readonly freed: readonly string[];
+}
+
 const SUPPRESS_REASONS: ReadonlySet<string> = new Set<SuppressReason>(['answer-suppressed', 'lower-prio-garp-suppressed', 'lower-prio-notify-suppressed']);
 const isSuppressReason = (r: string): r is SuppressReason => SUPPRESS_REASONS.has(r);
 
@@ -129,6 +138,10 @@ const usNow = (clock: Clock): Us => Math.round(clock.now() * 1000) as Us;
 export class VrrpRuntime {
   private readonly insts = new Map<string, Inst>();
   private readonly groups: Group[] = [];
+  /** Instances a reload added that start once their sync group is settled (settleGroups). */
+  private readonly unstarted = new Set<string>();
+  /** Links reported down (interfaceChanged), so that a tracker a reload adds starts from what is known. */
+  private readonly linksDown = new Set<string>();
   private readonly sockets = new Map<string, { sock: VrrpSocket; byVrid: Map<number, Inst> }>();
   private readonly timers: TimerQueue<string>;
   private readonly waits: Timers;
@@ -152,13 +165,7 @@ export class VrrpRuntime {
     groups: readonly SyncGroupConfig[] = [],
   ) {
     for (const spec of specs) this.insts.set(spec.cfg.name, this.newInst(spec));
-    for (const g of groups) {
-      const members = g.members.map((n) => this.insts.get(n)).filter((i): i is Inst => i !== undefined);
-      if (members.length === 0) continue;
-      const group: Group = { cfg: g, members, state: 'INIT' };
-      for (const m of members) m.group = group;
-      this.groups.push(group);
-    }
+    this.linkGroups(groups, new Map());
     this.waits = deps.timers ?? new RealTimers(deps.clock);
     this.timers = new TimerQueue<string>(
       deps.clock,
@@ -200,12 +207,16 @@ export class VrrpRuntime {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const inst of this.insts.values()) {
-      inst.guard = new AnnounceGuard(this.waits, () => this.reannounce(inst));
-      this.attachSocket(inst);
-      this.watchAnnouncements(inst);
-    }
+    this.unstarted.clear();
+    for (const inst of this.insts.values()) this.open(inst);
     for (const name of this.insts.keys()) this.dispatch(name, { kind: 'startup' });
+  }
+
+  /** An instance's socket, and its watches of the link's announcements. */
+  private open(inst: Inst): void {
+    inst.guard = new AnnounceGuard(this.waits, () => this.reannounce(inst));
+    this.attachSocket(inst);
+    this.watchAnnouncements(inst);
   }
 
   /**
@@ -259,6 +270,8 @@ export class VrrpRuntime {
    * the new one; link events that arrive meanwhile are held so they are delivered in order.
    */
   interfaceChanged(ifname: string, up: boolean, ifindex?: number): void {
+    if (up) this.linksDown.delete(ifname);
+    else this.linksDown.add(ifname);
     const moved = up && ifindex !== undefined && this.usesOtherIndex(ifname, ifindex);
     if (!moved && this.relinking === 0) {
       this.deliverLink(ifname, up);
@@ -419,19 +432,120 @@ export class VrrpRuntime {
     return this.insts.get(instance)?.spec;
   }
 
-  /** True when the instance is a member of a vrrp_sync_group. */
-  inGroup(instance: string): boolean {
-    return this.insts.get(instance)?.group !== undefined;
-  }
-
-  /** A reload added this instance: it starts as at start-up (outside any sync group). */
-  addInstance(spec: RuntimeInstanceSpec): void {
+  /**
+   * A reload added this instance: it starts as at start-up. With `start: false` it waits for
+   * settleGroups(), which starts it after its sync group's state is settled.
+   */
+  addInstance(spec: RuntimeInstanceSpec, opts: { start?: boolean } = {}): void {
     const name = spec.cfg.name;
     if (this.insts.has(name)) throw new Error(`instance ${name} already runs`);
     const inst = this.newInst(spec);
     this.insts.set(name, inst);
+    // Tracked links already known to be down (as the start delivers them before the instances start).
+    inst.state = { ...inst.state, track: this.withLinksDown(spec.cfg.trackers, inst.state.track, () => true) };
     if (!this.started || this.stopping) return;
-    this.attachSocket(inst);
+    if (opts.start === false) {
+      this.unstarted.add(name);
+      return;
+    }
+    this.open(inst);
+    this.dispatch(name, { kind: 'startup' });
+  }
+
+  /**
+   * A reload's sync groups (after its instances were removed and added, before the changed ones
+   * take their config): members are linked by name, first group first (keepalived ignores an
+   * instance named by a second group). A group with the same name and the same members keeps its
+   * state and takes the new config (its notify scripts) without any other change; the others
+   * are returned for settleGroups(). Nothing is sent or notified here.
+   */
+  setGroups(groups: readonly SyncGroupConfig[]): Regrouping {
+    const previous = new Map(this.groups.map((g) => [g.cfg.name, g]));
+    const wasGrouped = [...this.insts.values()].filter((i) => i.group !== undefined);
+    for (const inst of this.insts.values()) inst.group = undefined;
+    this.groups.length = 0;
+    const regrouped = this.linkGroups(groups, previous);
+    const freed = wasGrouped.filter((i) => i.group === undefined).map((i) => i.spec.cfg.name);
+    return { groups: regrouped, freed };
+  }
+
+  /** Links the members of `groups`; returns the groups that are not the same as in `previous`. */
+  private linkGroups(groups: readonly SyncGroupConfig[], previous: ReadonlyMap<string, Group>): { group: string; before: GroupState | undefined }[] {
+    const regrouped: { group: string; before: GroupState | undefined }[] = [];
+    for (const g of groups) {
+      const members = g.members.map((n) => this.insts.get(n)).filter((i): i is Inst => i !== undefined && i.group === undefined);
+      if (members.length === 0) continue;
+      const prev = previous.get(g.name);
+      const same = prev !== undefined && prev.members.length === members.length && prev.members.every((m, i) => m === members[i]);
+      const group: Group = { cfg: g, members, state: same ? prev.state : 'INIT' };
+      for (const m of members) m.group = group;
+      this.groups.push(group);
+      if (!same) regrouped.push({ group: g.name, before: prev?.state });
+    }
+    return regrouped;
+  }
+
+  /**
+   * After a reload's instance changes: the groups setGroups() reported take keepalived's state
+   * after a reload (sync-group.ts regroup: the group's notify first, then masters of a group
+   * that is not MASTER go to BACKUP, members follow a FAULT group), the instances the reload
+   * added start, and an instance no longer in any group that was in FAULT only for its group
+   * leaves FAULT.
+   */
+  settleGroups(r: Regrouping): void {
+    if (!this.started || this.stopping) return;
+    for (const name of r.freed) {
+      const inst = this.insts.get(name);
+      if (inst && inst.group === undefined && inst.state.externalFaults.includes('sync-group')) this.dispatch(name, { kind: 'syncForce', to: 'LEAVE_FAULT', reason: 'regroup' });
+    }
+    for (const { group, before } of r.groups) {
+      const g = this.groups.find((x) => x.cfg.name === group);
+      if (!g) continue;
+      // A group the changed instances already moved (a member's new tracker faulted it) notified then.
+      const res = regroup(
+        g.cfg,
+        g.members.map((m) => ({ cfg: m.spec.cfg, state: m.state, started: !this.unstarted.has(m.spec.cfg.name) })),
+        g.state === 'INIT' ? before : g.state,
+      );
+      g.state = res.state;
+      for (const t of res.actions) this.executeTagged(g, t);
+      const starting: Inst[] = [];
+      res.moves.forEach((move, i) => {
+        const m = g.members[i];
+        switch (move) {
+          case 'none':
+            return;
+          case 'fault':
+            this.stepAlone(m, { kind: 'syncForce', to: 'FAULT', reason: 'regroup' });
+            return;
+          case 'leave-fault':
+            this.stepAlone(m, { kind: 'syncForce', to: 'LEAVE_FAULT', reason: 'regroup' });
+            return;
+          case 'backup':
+            this.stepAlone(m, { kind: 'syncForce', to: 'REGROUP_BACKUP', reason: 'regroup' });
+            return;
+          case 'start-fault':
+            m.state = { ...m.state, externalFaults: [...m.state.externalFaults, 'sync-group'] };
+            starting.push(m);
+            return;
+          case 'start':
+            starting.push(m);
+            return;
+        }
+      });
+      for (const m of starting) this.startAdded(m);
+    }
+    // Added instances outside any group (or in a group that was not settled) start as well.
+    for (const name of [...this.unstarted]) {
+      const inst = this.insts.get(name);
+      if (inst) this.startAdded(inst);
+    }
+  }
+
+  private startAdded(inst: Inst): void {
+    const name = inst.spec.cfg.name;
+    if (!this.unstarted.delete(name)) return;
+    this.open(inst);
     this.dispatch(name, { kind: 'startup' });
   }
 
@@ -443,7 +557,14 @@ export class VrrpRuntime {
   async removeInstance(name: string): Promise<void> {
     const inst = this.insts.get(name);
     if (!inst) return;
-    if (inst.group) throw new Error(`instance ${name} is in sync group ${inst.group.cfg.name}: not removed by a reload`);
+    // keepalived: the group goes on with its other members; a group left empty goes too.
+    const g = inst.group;
+    if (g) {
+      g.members.splice(g.members.indexOf(inst), 1);
+      inst.group = undefined;
+      if (g.members.length === 0) this.groups.splice(this.groups.indexOf(g), 1);
+    }
+    this.unstarted.delete(name);
     const { cfg } = inst.spec;
     const was = inst.state.state;
     this.timers.delete(name);
@@ -478,8 +599,10 @@ export class VrrpRuntime {
       // Trackers are kept by kind and name: a tracker in both lists keeps what it last reported.
       const prev = old.cfg.trackers.map((t, i) => [`${t.type}:${t.name}`, inst.state.track.entries[i]] as const);
       const fresh = initialTracking(next.cfg.trackers).entries;
+      const kept = next.cfg.trackers.map((t) => prev.some(([k]) => k === `${t.type}:${t.name}`));
       const entries = next.cfg.trackers.map((t, i) => prev.find(([k]) => k === `${t.type}:${t.name}`)?.[1] ?? fresh[i]);
-      inst.state = { ...inst.state, track: { entries } };
+      // A newly tracked link that is down counts as down from now (its next event may never come).
+      inst.state = { ...inst.state, track: this.withLinksDown(next.cfg.trackers, { entries }, (i) => !kept[i]) };
     }
     const socketChanged = this.started && JSON.stringify(this.socketSpecOf(old)) !== JSON.stringify(this.socketSpecOf(next));
     if (socketChanged) this.detachSocket(inst, old);
@@ -580,11 +703,7 @@ export class VrrpRuntime {
     // Shutdown goes through syncStep too: once every member is STOP the group's STOP notify
     // runs after the members' (keepalived notify_shutdown: instances, then groups).
     if (!g) {
-      const before = inst.state.effectivePriority;
-      const r = step(inst.spec.cfg, inst.state, event, now);
-      inst.state = r.state;
-      this.logPriorityChange(inst, before);
-      for (const a of r.actions) this.execute(inst, a);
+      this.stepAlone(inst, event, now);
       return;
     }
     const before = g.members.map((m) => m.state.effectivePriority);
@@ -601,6 +720,24 @@ export class VrrpRuntime {
     r.states.forEach((s, i) => (g.members[i].state = s));
     g.members.forEach((m, i) => this.logPriorityChange(m, before[i]));
     for (const t of r.actions) this.executeTagged(g, t);
+  }
+
+  /** `track` with the interface trackers picked by `fresh` (index) set down when their link is known down. */
+  private withLinksDown(trackers: readonly TrackerConfig[], track: TrackingState, fresh: (i: number) => boolean): TrackingState {
+    let out = track;
+    trackers.forEach((t, i) => {
+      if (t.type === 'interface' && fresh(i) && this.linksDown.has(t.name)) out = updateTracker(trackers, out, 'interface', t.name, { up: false });
+    });
+    return out;
+  }
+
+  /** One instance's step, outside any group rule (standalone instances; a reload's regrouping). */
+  private stepAlone(inst: Inst, event: VrrpEvent, now = usNow(this.deps.clock)): void {
+    const before = inst.state.effectivePriority;
+    const r = step(inst.spec.cfg, inst.state, event, now);
+    inst.state = r.state;
+    this.logPriorityChange(inst, before);
+    for (const a of r.actions) this.execute(inst, a);
   }
 
   /** keepalived vrrp_set_effective_priority's line, written before the change's effects. */
@@ -719,7 +856,8 @@ export class VrrpRuntime {
         return;
       }
     }
-    this.deps.log.info(fields, `(${name}) Entering ${a.to} STATE${a.reason === 'init' ? ' (init)' : ''}`);
+    // A reload's regrouping words it as keepalived's re-initialisation does.
+    this.deps.log.info(fields, `(${name}) Entering ${a.to} STATE${a.reason === 'init' || a.reason === 'regroup' ? ' (init)' : ''}`);
   }
 
   private notify(owner: string, a: Extract<VrrpAction, { kind: 'notify' }>): void {

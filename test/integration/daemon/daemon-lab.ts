@@ -50,6 +50,20 @@ export function notifyScript(dir: string, tag: string): string {
   return p;
 }
 
+/** The entries `notifyScript()` scripts appended to dir/notify.log so far, with their timestamps (seconds, wall clock). */
+export function readNotifyLog(dir: string): { t: number; text: string }[] {
+  const log = join(dir, 'notify.log');
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const sp = l.indexOf(' ');
+          return { t: Number(l.slice(0, sp)), text: l.slice(sp + 1) };
+        })
+    : [];
+}
+
 /** Starts our daemon (`node --import tsx src/cli/main.ts -f CONF -l -p .. -r ..`, or the bundle: KT_DAEMON_CLI) in lab host `host`. */
 export function startDaemonNode(lab: Lab, host: string, config: string, opts: { dir?: string; extraArgs?: string[]; env?: Record<string, string> } = {}): DaemonNode {
   const dir = opts.dir ?? nodeDir(host);
@@ -71,16 +85,7 @@ export function startDaemonNode(lab: Lab, host: string, config: string, opts: { 
     else child.once('exit', (code) => r(code));
   });
   const notifyLog = join(dir, 'notify.log');
-  const notifyEntries = () =>
-    existsSync(notifyLog)
-      ? readFileSync(notifyLog, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => {
-            const sp = l.indexOf(' ');
-            return { t: Number(l.slice(0, sp)), text: l.slice(sp + 1) };
-          })
-      : [];
+  const notifyEntries = () => readNotifyLog(dir);
   return {
     ...w,
     host,

@@ -3,11 +3,17 @@
 // Counted through the seams: no transition on either node, the master's adverts keep their
 // 1 s rhythm exactly, the kernel sees exactly the address changes the configs call for (none
 // for an unchanged config), a broken config changes nothing, an added instance starts and a
-// removed one sends priority 0 and takes its VIP away.
+// removed one sends priority 0 and takes its VIP away. Then sync groups changed by reloads: the
+// scenario of test/helpers/sync-group-reload.ts, whose notifies and state lines were recorded from
+// keepalived 2.2.7 (the namespace test reload-sync-group.test.ts compares the two live).
 import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
+import type { RunningDaemon } from '../../../src/core/daemon.js';
 import { reloadPlan } from '../../../src/core/reload-plan.js';
+import type { VrrpStatus } from '../../../src/core/vrrp-subsystem.js';
+import { FakeProcessRunner, type ProcessRunner } from '../../../src/notify/process-runner.js';
 import { daemonLan } from '../../helpers/memory-daemon.js';
+import { FAULT_STEPS, START, STEPS, TRACKED, holdersOf, nodeConf, peerConf, vipOf, type Scripts, type Step } from '../../helpers/sync-group-reload.js';
 
 interface Conf {
   readonly priority?: number;
@@ -32,9 +38,9 @@ function conf(c: Conf = {}): string {
 
 function setup() {
   const { node: daemonNode, run, lan, time, electPair, stopAll } = daemonLan();
-  const node = (name: string, n: number, text: string) => {
+  const node = (name: string, n: number, text: string, runner?: ProcessRunner) => {
     const d = daemonNode(name, n, text);
-    const start = (inProcess = true, watchConfig = false) => d.start({ reloadOptions: { inProcess, watchDebounceMs: 100 }, watchConfig });
+    const start = (inProcess = true, watchConfig = false) => d.start({ reloadOptions: { inProcess, watchDebounceMs: 100 }, watchConfig, ...(runner ? { runner } : {}) });
     return { ...d, start };
   };
   // Adverts on the LAN: sender, VRID, priority, virtual time.
@@ -179,4 +185,82 @@ describe('reloadPlan: keepalived matches instances by VRID, family, interface an
     expect(p.removed.map((s) => (s as { cfg: { name: string } }).cfg.name)).toEqual(['C', 'D']);
     expect(p.added.map((s) => (s as { cfg: { name: string } }).cfg.name)).toEqual(['C', 'E', 'D2']);
   });
+});
+
+describe('reload: vrrp_sync_group changes applied as keepalived 2.2.7 applies them', () => {
+  const SCRIPTS: Scripts = { instance: '/usr/bin/true', group: '/usr/bin/echo', group2: '/usr/bin/false' };
+  /** State lines per instance among `msgs`. */
+  const statesOf = (msgs: readonly string[]): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const m of msgs) {
+      const x = /^\((VI_\d)\) Entering (\w+) STATE/.exec(m);
+      if (x) (out[x[1]] ??= []).push(x[2]);
+    }
+    return out;
+  };
+
+  async function scenario(steps: readonly Step[]): Promise<void> {
+    const { node, run, adverts } = setup();
+    const runner = new FakeProcessRunner();
+    const a = node('a', 11, nodeConf(START, SCRIPTS), runner);
+    const b = node('b', 12, peerConf());
+    a.kernel.addLink({ name: TRACKED, up: true, carrier: true });
+    const daemons: RunningDaemon[] = [];
+    try {
+      daemons.push(await b.start(), await a.start());
+      const da = daemons[1];
+      await run(9000);
+      const state = (name: string) => (da.status() as { vrrp: VrrpStatus }).vrrp.instances.find((x) => x.name === name)?.state;
+      expect(['VI_1', 'VI_2', 'VI_3', 'VI_4'].map(state)).toEqual(['MASTER', 'BACKUP', 'MASTER', 'MASTER']);
+      const held = (k: typeof a.kernel) => new Set(k.snapshot().addresses.map((x) => x.address));
+      for (const s of steps) {
+        const calls = runner.calls.length;
+        const lines = a.msgs().length;
+        const firstAdvert = adverts.length;
+        if (s.link) a.kernel.setLinkState(TRACKED, { up: s.link === 'up', carrier: s.link === 'up' });
+        else {
+          a.write(nodeConf(s, SCRIPTS));
+          const r = await da.reload();
+          expect(r.outcome, `${s.title}: ${JSON.stringify(r)}`).toBe('applied');
+        }
+        await run(9000);
+        const notifies = runner.calls.slice(calls).map((c) => c.spec.argv.slice(1).join(' ')).sort();
+        expect(notifies, s.title).toEqual(s.notifies);
+        expect(statesOf(a.msgs().slice(lines)), s.title).toEqual(s.states);
+        // Each group runs its own script as the step's config names it (step (f) changes GA's).
+        for (const c of runner.calls.slice(calls).filter((x) => x.spec.argv[1] === 'GROUP')) {
+          const g = s.groups.find((x) => x.name === c.spec.argv[2]);
+          expect(c.spec.argv[0], s.title).toBe(SCRIPTS[g?.notify ?? 'group']);
+        }
+        const [ha, hb] = [held(a.kernel), held(b.kernel)];
+        for (const [inst, who] of Object.entries(holdersOf(s))) {
+          const vip = vipOf(Number(inst.slice(3)) + 50);
+          expect([ha.has(vip), hb.has(vip)], `${s.title}: ${inst} held by the ${who}`).toEqual([who === 'node', who === 'peer']);
+        }
+        // Instances the step leaves alone: no state line, and (masters) adverts every second exactly.
+        for (const name of ['VI_1', 'VI_2', 'VI_3', 'VI_4'].filter((n) => !(n in s.states) && !s.notifies.some((x) => x.includes(` ${n} `)))) {
+          const mine = adverts.slice(firstAdvert).filter((x) => x.from === 'a' && x.vrid === Number(name.slice(3)) + 50);
+          if (state(name) !== 'MASTER') {
+            expect(mine, `${s.title}: ${name} sends nothing`).toEqual([]);
+            continue;
+          }
+          const gaps = mine.slice(1).map((x, k) => x.at - mine[k].at);
+          expect(gaps.length, `${s.title}: ${name} adverts`).toBeGreaterThan(6);
+          expect([Math.min(...gaps), Math.max(...gaps)].map((x) => Math.round(x * 1000) / 1000), `${s.title}: ${name}`).toEqual([1000, 1000]);
+        }
+      }
+      // The same config again: nothing to do.
+      expect((await da.reload()).outcome).toBe('unchanged');
+    } finally {
+      for (const d of daemons.reverse()) await d.stop();
+    }
+  }
+
+  it('groups formed, deleted, shrunk, grown, a member added and deleted, notify changed; the other instances untouched', async () => {
+    await scenario(STEPS);
+  }, 120_000);
+
+  it('group tracking and faults: a FAULT group shrunk, its tracking dropped, a new group over a down link', async () => {
+    await scenario(FAULT_STEPS);
+  }, 120_000);
 });
