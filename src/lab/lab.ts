@@ -69,6 +69,7 @@ export class Lab {
   }
 
   addHost(spec: HostSpec): LabHost {
+    this.alive();
     if (this.hosts.has(spec.name)) throw new Error(`lab host ${spec.name} exists`);
     const netns = `${this.id}-${spec.name}`;
     run(['ip', 'netns', 'add', netns]);
@@ -143,6 +144,7 @@ export class Lab {
 
   /** Starts a long-running process in a host namespace; it is killed by destroy(). */
   spawn(name: string, argv: string[], opts: SpawnOptions = {}): ChildProcess {
+    this.alive();
     const child = spawn('ip', ['netns', 'exec', this.host(name).netns, ...argv], { stdio: 'pipe', ...opts });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
@@ -155,6 +157,11 @@ export class Lab {
       addr_info: { local: string; prefixlen: number }[];
     }[];
     return out.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
+  }
+
+  /** A destroyed lab creates nothing more (a test body still running after its time-out would leak it). */
+  private alive(): void {
+    if (this.destroyed) throw new Error(`lab ${this.id} was destroyed`);
   }
 
   destroy(): void {

@@ -80,6 +80,24 @@ virtual_server 192.0.2.1 80 {
   }
 }
 `,
+  // keepalived built without iptables (Debian's): vrrp_iptables is one config error line and
+  // nftables table "keepalived"; vrrp_ipsets is an unknown keyword.
+  'synthetic-iptables.conf': `global_defs {
+  vrrp_iptables IN_CHAIN OUT_CHAIN
+  vrrp_ipsets A B C
+  nftables mine
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  no_accept
+  virtual_ipaddress {
+    192.0.2.10/24
+  }
+}
+`,
   'synthetic-unknown-block.conf': `vrrp_instance VI_1 {
   state BACKUP
   interface eth0
@@ -226,6 +244,17 @@ describe('keepalived -t vs keepalived-ts on the shared configs', () => {
       expect(problems, context).toEqual([]);
     });
   }
+
+  itWhen(isRoot, hasKeepalived, hasUnshare)("vrrp_iptables / vrrp_ipsets / nftables after them: keepalived's exact words, lines and -t exit code", async () => {
+    const file = SYNTH_FILES.find((f) => basename(f) === 'synthetic-iptables.conf')!;
+    const ka = await keepalivedConfigTest(file, CONFIG_ID, { interfaces: ['eth0'] });
+    const theirs = parseKeepalivedReport(ka.lines).map((f) => [f.line, f.message]);
+    const ourTest = runConfigTest(file, { configId: CONFIG_ID, pathEnv: process.env.PATH });
+    const ours = ourTest.diagnostics.filter((d) => d.severity !== 'info').map((d) => [d.loc.line, d.message]);
+    expect(theirs.length, ka.lines.join('\n')).toBe(3);
+    expect(ours).toEqual(theirs);
+    expect(ourTest.exitCode).toBe(ka.status);
+  });
 
   itWhen(isRoot, hasKeepalived, hasUnshare)('every listed difference and gap still happens (no stale exceptions)', async () => {
     for (const d of [...DIFFERENCES, ...KNOWN_GAPS]) {

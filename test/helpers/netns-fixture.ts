@@ -2,11 +2,14 @@
 // bridge, host namespaces plugged into it by veth pairs, all names under one unique prefix) per
 // test, and everything the test starts in it (our daemons, keepalived peers, tcpdump captures,
 // other processes) recorded so that one `finally` ends them by PID and deletes the namespaces.
+// Inside a test the same clean-up is also registered with vitest's onTestFinished, so it runs
+// when the test times out too (vitest then abandons the body: its `finally` would come late or
+// never, and the namespaces and processes would stay behind for the next tests).
 // Also the polling waits on the addresses the kernel reports (`ip -j addr`) that the daemon,
 // fault and interop tests share.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
 import { startKeepalived, watchProcess, type KeepalivedPeer, type PeerProcess } from '../../src/lab/keepalived-peer.js';
 import { startDaemonNode, type DaemonNode } from '../integration/daemon/daemon-lab.js';
@@ -90,6 +93,7 @@ export interface CaptureOptions {
 export class NetnsFixture {
   readonly lab: Lab;
   private readonly cleanups: (() => void)[] = [];
+  private destroyed = false;
 
   constructor(tag: string) {
     this.lab = new Lab(tag);
@@ -101,9 +105,20 @@ export class NetnsFixture {
     return Object.keys(spec);
   }
 
-  /** Runs `fn` at clean-up (before the namespaces go), in the order registered. */
+  /**
+   * Runs `fn` at clean-up (before the namespaces go), in the order registered. Once the fixture
+   * is destroyed (a body still running after its test timed out), `fn` runs at once.
+   */
   onCleanup(fn: () => void): void {
-    this.cleanups.push(fn);
+    if (!this.destroyed) {
+      this.cleanups.push(fn);
+      return;
+    }
+    try {
+      fn();
+    } catch {
+      /* already gone */
+    }
   }
 
   /** Our daemon (the real CLI) in `host`; see startDaemonNode. */
@@ -150,8 +165,9 @@ export class NetnsFixture {
     };
   }
 
-  /** Ends everything started through the fixture, then deletes the namespaces. */
+  /** Ends everything started through the fixture, then deletes the namespaces (once; later calls do nothing). */
   destroy(): void {
+    this.destroyed = true;
     for (const fn of this.cleanups.splice(0)) {
       try {
         fn();
@@ -163,9 +179,23 @@ export class NetnsFixture {
   }
 }
 
+/**
+ * Registers `fn` to run when the current test ends, passed, failed or timed out. Outside a
+ * running test (a hook, a script) there is nothing to register with: the caller's `finally` is
+ * the clean-up then.
+ */
+function whenTestEnds(fn: () => void): void {
+  try {
+    onTestFinished(fn);
+  } catch {
+    /* not inside a test */
+  }
+}
+
 /** Runs `body` with a fresh fixture (`tag`: a short marker in the namespace names) and destroys it afterwards. */
 export async function withNetns<T>(tag: string, body: (f: NetnsFixture) => Promise<T>): Promise<T> {
   const f = new NetnsFixture(tag);
+  whenTestEnds(() => f.destroy());
   try {
     return await body(f);
   } finally {
@@ -209,13 +239,10 @@ export async function withVethNs<T>(tag: string, body: (ns: string) => Promise<T
   const ns = `kt${tag.slice(0, 4)}${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
   const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'ignore' });
   ip('netns', 'add', ns);
-  try {
-    ip('-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-    ip('-n', ns, 'link', 'set', 'v0', 'up');
-    ip('-n', ns, 'link', 'set', 'v1', 'up');
-    ip('-n', ns, 'addr', 'add', '192.0.2.1/24', 'dev', 'v0');
-    return await body(ns);
-  } finally {
+  let gone = false;
+  const remove = (): void => {
+    if (gone) return;
+    gone = true;
     try {
       for (const p of execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
         try {
@@ -228,5 +255,15 @@ export async function withVethNs<T>(tag: string, body: (ns: string) => Promise<T
     } catch {
       /* already gone */
     }
+  };
+  whenTestEnds(remove);
+  try {
+    ip('-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+    ip('-n', ns, 'link', 'set', 'v0', 'up');
+    ip('-n', ns, 'link', 'set', 'v1', 'up');
+    ip('-n', ns, 'addr', 'add', '192.0.2.1/24', 'dev', 'v0');
+    return await body(ns);
+  } finally {
+    remove();
   }
 }

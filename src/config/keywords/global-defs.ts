@@ -150,11 +150,26 @@ const STORED = [
   'nftables_ipvs', 'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark', 'process_monitor_rcv_bufs', 'process_monitor_rcv_bufs_force',
   'process_name', 'process_names', 'random_seed', 'reload_file', 'reload_repeat', 'reload_time_file', 'snmp_socket',
-  'tmp_config_directory', 'umask', 'vmac_addr_prefix', 'vmac_prefix', 'vrrp_cpu_affinity', 'vrrp_iptables',
+  'tmp_config_directory', 'umask', 'vmac_addr_prefix', 'vmac_prefix', 'vrrp_cpu_affinity',
   'vrrp_netlink_cmd_rcv_bufs', 'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs',
   'vrrp_netlink_monitor_rcv_bufs_force', 'vrrp_no_swap', 'vrrp_priority', 'vrrp_process_name', 'vrrp_rlimit_rtime',
   'vrrp_rlimit_rttime', 'vrrp_rt_priority', 'vrrp_rx_bufs_multiplier', 'vrrp_rx_bufs_policy',
 ] as const;
+
+/**
+ * `vrrp_iptables [IN [OUT]]`: keepalived 2.2.7 built with nftables and without iptables (Debian's
+ * build, global_parser.c vrrp_iptables_handler) ignores the chain names, says so in one line and
+ * uses the nftables table "keepalived" (chain priority -1), replacing any table named before;
+ * so do we (no_accept's drop rules, docs/adr/0024). A later `nftables` is then "already specified".
+ */
+const vrrpIptables: KeywordDef<G> = {
+  minArgs: 0,
+  handle: (s, g, ctx) => {
+    ctx.sink.warning('invalid-value', "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option", s.loc, { text: s.keyword });
+    g.nftables = 'keepalived';
+    g.nftablesPriority = -1;
+  },
+};
 
 const typed: KeywordTable<G> = {
   router_id: str('routerId'),
@@ -228,6 +243,7 @@ const typed: KeywordTable<G> = {
   vrrp_skip_check_adv_addr: flag('vrrpSkipCheckAdvAddr'),
   vrrp_strict: flag('vrrpStrict'),
   nftables: nftablesTable,
+  vrrp_iptables: vrrpIptables,
   nftables_priority: {
     minArgs: 1,
     handle: (s, g, ctx) => {

@@ -58,7 +58,7 @@ export const LEGACY_HINTS: Readonly<Record<string, string>> = {
   stats_dump_file: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
   json_dump_file: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
   vrrp_delay_after_boot: 'keepalived 2.3+ keyword; not recognised by 2.2.7',
-  vrrp_ipsets: 'keepalived built without ipset support (Debian 2.2.7) does not recognise it',
+  vrrp_ipsets: "keepalived built without ipset support (Debian 2.2.7) does not recognise it; no_accept uses global_defs 'nftables'",
   dynamic: "FILE_CHECK 'dynamic' is a keepalived 2.3+ keyword; not recognised by 2.2.7",
   vrrp_garp_lower_prio_no_advert: "did you mean 'vrrp_lower_prio_no_advert'?",
   lvs_sync_daemon_interface: "use global_defs 'lvs_sync_daemon'",

@@ -27,6 +27,8 @@ interface Variant {
   readonly byName: boolean;
 }
 const DEFAULT: Variant = { table: 'keepalived', globals: [], byName: false };
+/** keepalived without iptables support (Debian's) reads vrrp_iptables as table "keepalived", over an earlier nftables name. */
+const IPTABLES: Variant = { table: 'keepalived', globals: ['nftables mine', 'vrrp_iptables IN_CHAIN OUT_CHAIN'], byName: false };
 const TUNED: Variant = { table: 'vrrp_fw', globals: ['nftables vrrp_fw', 'nftables_priority -150', 'nftables_counters'], byName: true };
 
 /** Three instances: v2 IPv4 with no_accept, v2 IPv4 with accept, v3 IPv6 (global + link-local) with no_accept. */
@@ -182,6 +184,32 @@ describe('no_accept: nftables drop rules beside keepalived 2.2.7', () => {
     expect(o.backup).toEqual(k.backup);
     expect(o.stopped).toEqual([]);
     expect(k.stopped).toEqual([]);
+    expect({ drop: o.pingDrop, open: o.pingOpen, drop6: o.ping6Drop }).toEqual({ drop: k.pingDrop, open: k.pingOpen, drop6: k.ping6Drop });
+  });
+
+  labIt("vrrp_iptables (chains named): keepalived's one start-up line, and the same nftables table 'keepalived' ruleset", 150_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: ['192.0.2.11/24', '2001:db8::11/64'], h: ['192.0.2.12/24', '2001:db8::12/64'], p: ['192.0.2.9/24', '2001:db8::9/64'] });
+    const started: PeerProcess[] = [];
+    const k = await run(f, (host, conf) => (started.push(f.keepalived(host, conf)), started.at(-1)!), IPTABLES);
+    const o = await run(f, (host, conf) => (started.push(f.daemon(host, conf)), started.at(-1)!), IPTABLES);
+    const [ka, oa] = [started[0]!, started[1]!];
+    const said = (n: PeerProcess, re: RegExp) => n.lines.map((l) => re.exec(l)?.[0]).filter((l) => l !== undefined);
+    // Our text log line carries its fields after the words (code=...): the words are compared.
+    const IPT = /iptables not supported.*?config option/;
+    console.log(`[measure] start-up lines: keepalived ${JSON.stringify(ka.lines.find((l) => IPT.test(l)))}, ours ${JSON.stringify(oa.lines.find((l) => IPT.test(l)))}`);
+    expect(said(ka, IPT)).toEqual(["iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option"]);
+    expect(said(oa, IPT)).toEqual(said(ka, IPT));
+    // Both name the config line (line 4: after GLOBAL_DEFS' script_user and nftables mine).
+    expect(said(ka, /\(Line \d+\) iptables/)).toEqual(['(Line 4) iptables']);
+    expect(said(oa, /\.conf:\d+:\d+: warning\[invalid-value\]: iptables/)).toEqual(['.conf:4:3: warning[invalid-value]: iptables']);
+    // A table is named, so neither says "no firewall configured".
+    for (const n of [ka, oa]) expect(said(n, /no firewall configured/)).toEqual([]);
+    expect(setElems(k.master, 'ip', 'vips')).toHaveLength(2);
+    expect(k.master.some((x) => x.includes('"mine"'))).toBe(false);
+    expect(o.master).toEqual(k.master);
+    expect(o.backup).toEqual(k.backup);
+    expect(o.stopped).toEqual(k.stopped);
     expect({ drop: o.pingDrop, open: o.pingOpen, drop6: o.ping6Drop }).toEqual({ drop: k.pingDrop, open: k.pingOpen, drop6: k.ping6Drop });
   });
 });

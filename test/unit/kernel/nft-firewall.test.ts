@@ -146,6 +146,23 @@ describe('global_defs nftables keywords (keepalived 2.2.7 global_parser.c)', () 
       ["invalid nftables chain priority '1.5'", 5],
     ]);
   });
+  it("vrrp_iptables: keepalived's one line, the chains ignored, table 'keepalived' used (replacing an earlier nftables name)", () => {
+    const line = "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option";
+    const alone = build('global_defs {\n vrrp_iptables IN_CHAIN OUT_CHAIN\n}\n');
+    expect([alone.model.globalDefs.nftables, alone.model.globalDefs.nftablesPriority]).toEqual(['keepalived', -1]);
+    expect(alone.diags.map((d) => [d.severity, d.message, d.loc.line])).toEqual([['warning', line, 2]]);
+    const before = build('global_defs {\n nftables mine\n nftables_priority -5\n vrrp_iptables\n}\n');
+    expect([before.model.globalDefs.nftables, before.model.globalDefs.nftablesPriority]).toEqual(['keepalived', -1]);
+    const after = build('global_defs {\n vrrp_iptables\n nftables mine\n}\n');
+    expect(after.model.globalDefs.nftables).toBe('keepalived');
+    expect(after.diags.map((d) => [d.message, d.loc.line])).toEqual([[line, 2], ['nftables already specified - ignoring', 3]]);
+  });
+  it('vrrp_ipsets is refused as unknown (keepalived without ipset support), pointing at nftables', () => {
+    const b = build('global_defs {\n vrrp_ipsets A B\n}\n');
+    expect(b.model.globalDefs.nftables).toBeUndefined();
+    expect(b.diags.map((d) => [d.code, d.loc.line])).toEqual([['unknown-keyword', 2]]);
+    expect(b.diags[0]!.hint).toContain("'nftables'");
+  });
   it('a name too long is refused when it is the first', () => {
     const b = build(`global_defs {\n nftables ${'x'.repeat(256)}\n}\n`);
     expect(b.model.globalDefs.nftables).toBeUndefined();
