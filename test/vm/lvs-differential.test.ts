@@ -11,9 +11,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { itWhen } from '../helpers/require.js';
-import { parseArgv, refusedFlagsLine } from '../../src/cli/argv.js';
 import { sortTable } from './ipvs-matrix-table.js';
 import { ipvsadmTable } from './ipvsadm-rules.js';
+import { assertFinished, lvsGuestSetup, OURS_ENV, oursMissing, vmText } from './lvs-vm.js';
 import { runInVm, vmMissing, type VmResult } from './vm.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,36 +47,19 @@ const DELIBERATE_DIFFERENCES: Record<string, string> = {};
 // refused, a group range written IP1-IP2 refused); all fixed. Empty now.
 const KNOWN_BUGS: Record<string, string> = {};
 
-/** Why our daemon cannot run the set yet (it refuses -C while it has no LVS subsystem). */
-function oursMissing(): string | undefined {
-  const parsed = parseArgv(['-C'], 'vm');
-  if (!parsed.ok) return `our CLI does not parse -C: ${parsed.message}`;
-  const refused = refusedFlagsLine(parsed.options);
-  return refused === undefined ? undefined : `our daemon refuses -C (${refused})`;
-}
-
 const itVm = itWhen(vmMissing);
 const itOurs = itWhen(vmMissing, oursMissing);
 
+// Real servers of DR/TUN services must be on a routed subnet or the kernel refuses them (EINVAL).
 const guestCommand = (runOurs: boolean): string => `
-# Real servers of DR/TUN services must be on a routed subnet or the kernel refuses them (EINVAL).
-ip link add dummy0 type dummy
-ip link set dummy0 up
-ip addr add 198.51.100.1/24 dev dummy0
-ip addr add 203.0.113.1/24 dev dummy0
-ip -6 addr add 2001:db8:1::1/64 dev dummy0 nodad
-modprobe ip_vs
+${lvsGuestSetup(['198.51.100.1/24', '203.0.113.1/24', '2001:db8:1::1/64'])}
 sh ${join(here, 'guest/lvs-differential.sh')} keepalived ${configs.map((c) => `${c.path}${c.settle ? `@${c.settle}` : ''}`).join(' ')}
 ${runOurs ? `sh ${join(here, 'guest/lvs-differential.sh')} ours ${configs.map((c) => `${c.path}${c.settle ? `@${c.settle}` : ''}`).join(' ')}` : ''}
 echo done > finished
 `;
 
 let vm: VmResult | undefined;
-const file = (name: string): string => {
-  const b = vm?.files.get(name);
-  if (b === undefined) throw new Error(`the VM left no ${name}\n${vm?.output ?? ''}`);
-  return b.toString('utf8');
-};
+const file = (name: string): string => vmText(vm, name);
 const expectations = (path: string): string[] =>
   readFileSync(path, 'utf8')
     .split('\n')
@@ -86,14 +69,8 @@ const expectations = (path: string): string[] =>
 describe('LVS director: our table against keepalived -C, config by config (qemu VM)', () => {
   beforeAll(async () => {
     if (vmMissing() !== undefined) return;
-    vm = await runInVm(guestCommand(oursMissing() === undefined), {
-      timeoutMs: 840_000,
-      env: {
-        OURS_CMD: `node ${join(repo, 'dist/bin/keepalived-ts.mjs')}`,
-        KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node'),
-      },
-    });
-    if (!vm.files.has('finished')) throw new Error(`the VM run did not finish (exit ${vm.exitCode}, timed out ${vm.timedOut})\n${vm.output}\n${vm.console.slice(-3000)}`);
+    vm = await runInVm(guestCommand(oursMissing() === undefined), { timeoutMs: 840_000, env: OURS_ENV });
+    assertFinished(vm);
   }, 900_000);
 
   itVm('keepalived builds a settled table for every config that shows what the config exercises, and clears it at SIGTERM', () => {

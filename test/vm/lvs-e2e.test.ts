@@ -9,18 +9,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { itWhen } from '../helpers/require.js';
-import { parseArgv, refusedFlagsLine } from '../../src/cli/argv.js';
+import { lvsGuestSetup, OURS_BUNDLE, OURS_ENV, oursMissing, vmJson } from './lvs-vm.js';
 import { runInVm, vmMissing, type VmResult } from './vm.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '../..');
-
-function oursMissing(): string | undefined {
-  const parsed = parseArgv(['-C'], 'vm');
-  if (!parsed.ok) return `our CLI does not parse -C: ${parsed.message}`;
-  const refused = refusedFlagsLine(parsed.options);
-  return refused === undefined ? undefined : `our daemon refuses -C (${refused})`;
-}
 const itVm = itWhen(vmMissing);
 const itOurs = itWhen(vmMissing, oursMissing);
 
@@ -41,11 +33,7 @@ interface Run {
 const PUT_BACK = 'entry C deleted with ipvsadm: put back';
 
 let vm: VmResult | undefined;
-const runOf = (who: string): Run => {
-  const b = vm?.files.get(`e2e.${who}.json`);
-  if (!b) throw new Error(`the VM left no e2e.${who}.json (exit ${vm?.exitCode}, timed out ${vm?.timedOut})\n${vm?.output ?? ''}`);
-  return JSON.parse(b.toString('utf8')) as Run;
-};
+const runOf = (who: string): Run => vmJson<Run>(vm, `e2e.${who}.json`);
 const report = (r: Run): string => `${r.who}: ${r.steps.map((s) => `${s.ok ? 'ok' : 'FAILED'} ${s.name} (${Math.round(s.ms)} ms)${s.ok ? '' : `\n${s.table}`}`).join('\n')}\nlog:\n${r.log.slice(-4000)}`;
 
 describe('LVS director end to end with real listeners (qemu VM)', () => {
@@ -55,15 +43,11 @@ describe('LVS director end to end with real listeners (qemu VM)', () => {
     const guest = join(here, 'guest/lvs-e2e-guest.mjs');
     vm = await runInVm(
       `
-modprobe ip_vs
-ip link add dummy0 type dummy
-ip link set dummy0 up
-ip addr add 198.51.100.1/24 dev dummy0
-for i in 11 12 13; do ip addr add 198.51.100.$i/32 dev dummy0; done
+${lvsGuestSetup(['198.51.100.1/24', '198.51.100.11/32', '198.51.100.12/32', '198.51.100.13/32'])}
 node ${guest} keepalived ${conf} keepalived
-${oursMissing() === undefined ? `node ${guest} ours ${conf} node ${join(repo, 'dist/bin/keepalived-ts.mjs')}` : ''}
+${oursMissing() === undefined ? `node ${guest} ours ${conf} node ${OURS_BUNDLE}` : ''}
 `,
-      { timeoutMs: 420_000, env: { KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node') } },
+      { timeoutMs: 420_000, env: OURS_ENV },
     );
   }, 450_000);
 

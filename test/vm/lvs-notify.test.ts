@@ -10,18 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { itWhen } from '../helpers/require.js';
-import { parseArgv, refusedFlagsLine } from '../../src/cli/argv.js';
+import { lvsGuestSetup, OURS_BUNDLE, OURS_ENV, oursMissing, vmJson } from './lvs-vm.js';
 import { runInVm, vmMissing, type VmResult } from './vm.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '../..');
-
-function oursMissing(): string | undefined {
-  const parsed = parseArgv(['-C'], 'vm');
-  if (!parsed.ok) return `our CLI does not parse -C: ${parsed.message}`;
-  const refused = refusedFlagsLine(parsed.options);
-  return refused === undefined ? undefined : `our daemon refuses -C (${refused})`;
-}
 const itOurs = itWhen(vmMissing, oursMissing);
 const itVm = itWhen(vmMissing);
 
@@ -35,11 +27,7 @@ interface Run {
 }
 
 let vm: VmResult | undefined;
-const runOf = (who: string): Run => {
-  const b = vm?.files.get(`lvs-notify.${who}.json`);
-  if (!b) throw new Error(`the VM left no lvs-notify.${who}.json (exit ${vm?.exitCode}, timed out ${vm?.timedOut})\n${vm?.output ?? ''}`);
-  return JSON.parse(b.toString('utf8')) as Run;
-};
+const runOf = (who: string): Run => vmJson<Run>(vm, `lvs-notify.${who}.json`);
 const fifo = (r: Run, name: string): string => Buffer.from(r.fifos[name] ?? '', 'base64').toString('latin1');
 const show = (s: string): string => JSON.stringify(s);
 const report = (r: Run): string =>
@@ -52,15 +40,11 @@ describe('LVS notify_fifo and notify_up/notify_down against keepalived 2.2.7 (qe
     const guest = join(here, 'guest/lvs-notify-guest.mjs');
     vm = await runInVm(
       `
-modprobe ip_vs
-ip link add dummy0 type dummy
-ip link set dummy0 up
-ip addr add 198.51.100.1/24 dev dummy0
-for i in 11 12; do ip addr add 198.51.100.$i/32 dev dummy0; done
+${lvsGuestSetup(['198.51.100.1/24', '198.51.100.11/32', '198.51.100.12/32'])}
 node ${guest} keepalived keepalived
-${oursMissing() === undefined ? `node ${guest} ours node ${join(repo, 'dist/bin/keepalived-ts.mjs')}` : ''}
+${oursMissing() === undefined ? `node ${guest} ours node ${OURS_BUNDLE}` : ''}
 `,
-      { timeoutMs: 300_000, env: { KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node') } },
+      { timeoutMs: 300_000, env: OURS_ENV },
     );
   }, 330_000);
 

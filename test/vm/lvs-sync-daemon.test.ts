@@ -6,15 +6,10 @@
 //     of the keyword; nothing left after SIGTERM;
 //   * without an instance: both daemons for the daemon's lifetime (keepalived's checker side).
 // One boot for both configs and both daemons.
-import { join } from 'node:path';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { itWhen } from '../helpers/require.js';
+import { assertFinished, lvsGuestSetup, OURS_ENV, vmText } from './lvs-vm.js';
 import { runInVm, vmMissing, type VmResult } from './vm.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '../..');
 
 const FOLLOW = `global_defs {
   lvs_sync_daemon dummy0 inst VI_1 maxlen 1300 port 8849 ttl 3 group 239.1.1.9
@@ -60,11 +55,7 @@ virtual_server 198.51.100.11 80 {
 // Inside the VM: for each side, the instance config (daemons once it logged BACKUP, once it
 // logged MASTER, after SIGTERM), then the config without an instance (running, after SIGTERM).
 const guest = `
-modprobe ip_vs
-ip link add dummy0 type dummy
-ip link set dummy0 multicast on
-ip link set dummy0 up
-ip addr add 198.51.100.1/24 dev dummy0
+${lvsGuestSetup(['198.51.100.1/24'], { multicast: true })}
 run() { # SIDE CONF PID_PREFIX
   if [ "$1" = keepalived ]; then
     keepalived -n -l -D -f "$2" -p /run/$3.pid -r /run/$3-vrrp.pid -c /run/$3-check.pid > "$3.$1.log" 2>&1 &
@@ -115,11 +106,7 @@ echo done > finished
 `;
 
 let vm: VmResult | undefined;
-const file = (name: string): string => {
-  const b = vm?.files.get(name);
-  if (b === undefined) throw new Error(`the VM left no ${name}\n${vm?.output ?? ''}`);
-  return b.toString('utf8');
-};
+const file = (name: string): string => vmText(vm, name);
 /** Daemon lines, sorted (the kernel lists master before backup; sorting keeps the comparison about content). */
 const daemons = (name: string): string[] =>
   file(name)
@@ -132,15 +119,8 @@ const itVm = itWhen(vmMissing);
 describe('lvs_sync_daemon and lvs_timeouts against keepalived 2.2.7 (qemu VM)', () => {
   beforeAll(async () => {
     if (vmMissing() !== undefined) return;
-    vm = await runInVm(guest, {
-      timeoutMs: 300_000,
-      files: { 'follow.conf': FOLLOW, 'both.conf': BOTH },
-      env: {
-        OURS_CMD: `node ${join(repo, 'dist/bin/keepalived-ts.mjs')}`,
-        KEEPALIVED_TS_NATIVE: join(repo, 'build/Release/keepalived_ts_native.node'),
-      },
-    });
-    if (!vm.files.has('finished')) throw new Error(`the VM run did not finish (exit ${vm.exitCode}, timed out ${vm.timedOut})\n${vm.output}\n${vm.console.slice(-3000)}`);
+    vm = await runInVm(guest, { timeoutMs: 300_000, files: { 'follow.conf': FOLLOW, 'both.conf': BOTH }, env: OURS_ENV });
+    assertFinished(vm);
   }, 360_000);
 
   itVm('keepalived: backup daemon, then master with every option, then nothing; both daemons without an instance', () => {

@@ -15,14 +15,12 @@ import type { RealServerHealth } from '../../../src/check/health.js';
 import { buildCheckPlan, notRunWarnings } from '../../../src/check/plan.js';
 import { NodeProber } from '../../../src/check/probes.js';
 import { CheckerHost, type CheckerTransport } from '../../../src/check/checker-host.js';
-import { buildModel } from '../../../src/config/build-model.js';
-import type { KeepalivedConfig } from '../../../src/config/model.js';
-import { parseConfigText } from '../../../src/config/parse.js';
 import { systemClock } from '../../../src/lib/clock.js';
-import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
 import { RealTimers } from '../../../src/lib/timers.js';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
 import { nodeSecurityFs, parseUserDb } from '../../../src/notify/script-security.js';
+import { modelOf } from '../../helpers/config-model.js';
+import { pollFor } from '../../helpers/script-dir.js';
 import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
 
 const hasPython: Prereq = () => (existsSync('/usr/bin/python3') ? undefined : 'python3 not installed (listener that never accepts)');
@@ -76,24 +74,11 @@ function script(name: string, body: string): string {
   return p;
 }
 
-function model(text: string): KeepalivedConfig {
-  const sink = new DiagnosticSink();
-  const m = buildModel(parseConfigText(text, join(dir, 'keepalived.conf'), {}, sink), sink);
-  const errors = sink.items.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
-  return m;
-}
-
 const scriptEnv = () => ({ db: parseUserDb(readFileSync('/etc/passwd', 'utf8'), readFileSync('/etc/group', 'utf8')), fs: nodeSecurityFs, path: process.env.PATH });
 
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return what();
-}
+/** The model of a test config, read as `keepalived.conf` in the test's directory. */
+const model = (text: string) => modelOf(text, join(dir, 'keepalived.conf'));
+const until = (what: () => boolean, ms: number) => pollFor(what, ms, 25);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kt-check-'));

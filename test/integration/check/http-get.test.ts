@@ -13,12 +13,11 @@ import type { ProbeResult } from '../../../src/check/checker-state.js';
 import { buildCheckPlan, type CheckPlan, type HttpCheckerPlan } from '../../../src/check/plan.js';
 import { httpProbe } from '../../../src/check/http-probe.js';
 import { NodeProber } from '../../../src/check/probes.js';
-import { buildModel } from '../../../src/config/build-model.js';
-import { parseConfigText } from '../../../src/config/parse.js';
 import { systemClock } from '../../../src/lib/clock.js';
-import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
 import { RealTimers } from '../../../src/lib/timers.js';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
+import { modelOf } from '../../helpers/config-model.js';
+import { pollFor } from '../../helpers/script-dir.js';
 import { itWhen, runs } from '../../helpers/require.js';
 import { BODY_OK, makeCertificates, startTestServers, type TestServers } from './http-server.js';
 
@@ -43,11 +42,7 @@ afterAll(async () => {
 });
 
 function plan(text: string): CheckPlan {
-  const sink = new DiagnosticSink();
-  const m = buildModel(parseConfigText(text, join(dir, 'keepalived.conf'), {}, sink), sink);
-  const errors = sink.items.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
-  return buildCheckPlan(m, { scripts: () => undefined });
+  return buildCheckPlan(modelOf(text, join(dir, 'keepalived.conf')), { scripts: () => undefined });
 }
 
 /** One HTTP_GET (or SSL_GET) with the given body lines, against the test server. */
@@ -189,11 +184,7 @@ describe('HTTP_GET in the engine, real time', () => {
       log: { info: (s: unknown) => logs.push(String(s)), warn: (s: unknown) => logs.push(String(s)), error: (s: unknown) => logs.push(String(s)) },
       onFifoLine: (l) => fifo.push(l),
     });
-    const until = async (f: () => boolean, ms: number) => {
-      const end = Date.now() + ms;
-      while (!f() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-      return f();
-    };
+    const until = (f: () => boolean, ms: number) => pollFor(f, ms, 20);
     const RS_T = `[127.0.0.1]:tcp:${srv.http}`;
     try {
       await engine.start();

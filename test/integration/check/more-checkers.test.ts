@@ -17,17 +17,19 @@ import { prepareCheckerScripts } from '../../../src/check/checker-scripts.js';
 import { HealthEngine } from '../../../src/check/engine.js';
 import { buildCheckPlan, notRunWarnings } from '../../../src/check/plan.js';
 import { NodeProber } from '../../../src/check/probes.js';
-import { buildModel } from '../../../src/config/build-model.js';
-import type { KeepalivedConfig } from '../../../src/config/model.js';
-import { parseConfigText } from '../../../src/config/parse.js';
 import { systemClock } from '../../../src/lib/clock.js';
-import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
 import { RealTimers } from '../../../src/lib/timers.js';
 import { NodeProcessRunner } from '../../../src/notify/process-runner.js';
+import { modelOf } from '../../helpers/config-model.js';
+import { pollFor } from '../../helpers/script-dir.js';
 import { isRoot, itWhen } from '../../helpers/require.js';
 
 let dir: string;
 const closers: (() => void)[] = [];
+
+/** The model of a test config, read as `keepalived.conf` in the test's directory. */
+const model = (text: string) => modelOf(text, join(dir, 'keepalived.conf'));
+const until = (what: () => boolean, ms: number) => pollFor(what, ms, 20);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kt-check2-'));
@@ -36,23 +38,6 @@ afterAll(() => {
   for (const c of closers) c();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function model(text: string): KeepalivedConfig {
-  const sink = new DiagnosticSink();
-  const m = buildModel(parseConfigText(text, join(dir, 'keepalived.conf'), {}, sink), sink);
-  const errors = sink.items.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
-  return m;
-}
-
-async function until(what: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (what()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return what();
-}
 
 /** A UDP server on 127.0.0.1 calling `answer` for each datagram (undefined: stay silent). */
 async function udpServer(answer: (m: Buffer) => Buffer | undefined, seen: Buffer[] = []): Promise<number> {
@@ -84,6 +69,16 @@ function engineFor(text: string) {
   const plan = buildCheckPlan(m, { scripts: () => undefined });
   const engine = new HealthEngine({ plan, prober: new NodeProber(new NodeProcessRunner()), timers: new RealTimers(systemClock), runner: new NodeProcessRunner(), log, onFifoLine: (l) => fifo.push(l) });
   return { m, engine, logs, fifo, plan };
+}
+
+/**
+ * keepalived text: virtual server 192.0.2.1:`vsPort` (delay_loop 1) with one real server on
+ * 127.0.0.1 per entry of `servers` ([port, its own lines]), each with one `check` block holding
+ * the `common` lines, then its own.
+ */
+function service(vsPort: number, protocol: 'UDP' | 'TCP', check: string, common: string, servers: [number, string?][]): string {
+  const rs = servers.map(([port, own = '']) => `  real_server 127.0.0.1 ${port} {\n    ${check} {\n${common}\n${own}\n    }\n  }\n`);
+  return `\nvirtual_server 192.0.2.1 ${vsPort} {\n  protocol ${protocol}\n  delay_loop 1\n${rs.join('\n')}\n}\n`;
 }
 
 const VS = '[192.0.2.1]:udp:53';
@@ -135,19 +130,16 @@ describe('UDP_CHECK, DNS_CHECK, SMTP_CHECK, FILE_CHECK against real servers', ()
     const silent = await udpServer(() => undefined, seenSilent);
     const silent2 = await udpServer(() => undefined);
     const closed = await closedUdpPort();
-    const rs = (port: number, body: string) => `  real_server 127.0.0.1 ${port} {\n    UDP_CHECK {\n      connect_timeout 0.5\n      retry 0\n      warmup 0\n${body}\n    }\n  }\n`;
-    const { engine, logs, fifo } = engineFor(`
-virtual_server 192.0.2.1 53 {
-  protocol UDP
-  delay_loop 1
-${rs(ok, '      payload 70 69 6e 67 0a\n      require_reply 4f 4B 2d xX\n      min_reply_length 4')}
-${rs(wrong, '      require_reply 4f4b\n      log_all_failures')}
-${rs(short, '      require_reply 4f\n      min_reply_length 2')}
-${rs(silent, '')}
-${rs(silent2, '      require_reply')}
-${rs(closed, '')}
-}
-`);
+    const { engine, logs, fifo } = engineFor(
+      service(53, 'UDP', 'UDP_CHECK', '      connect_timeout 0.5\n      retry 0\n      warmup 0', [
+        [ok, '      payload 70 69 6e 67 0a\n      require_reply 4f 4B 2d xX\n      min_reply_length 4'],
+        [wrong, '      require_reply 4f4b\n      log_all_failures'],
+        [short, '      require_reply 4f\n      min_reply_length 2'],
+        [silent],
+        [silent2, '      require_reply'],
+        [closed],
+      ]),
+    );
     await engine.start();
     try {
       const h = () => engine.current();
@@ -197,19 +189,16 @@ ${rs(closed, '')}
     // Answers until told to stop: up first, then two timeouts (retry 1) before it goes down.
     let flipOk = true;
     const flip = await udpServer((q) => (flipOk ? dnsAnswer(q, { answers: 1 }) : undefined));
-    const rs = (port: number, body: string) => `  real_server 127.0.0.1 ${port} {\n    DNS_CHECK {\n      connect_timeout 0.4\n      warmup 0\n${body}\n    }\n  }\n`;
-    const { engine, logs } = engineFor(`
-virtual_server 192.0.2.1 53 {
-  protocol UDP
-  delay_loop 1
-${rs(good, '      type MX\n      name example.org')}
-${rs(empty, '      type AAAA\n      name www.example.net.')}
-${rs(nx, '      retry 0\n      name nope.example')}
-${rs(oddPort, '      retry 0')}
-${rs(mute, '      retry 1\n      delay_before_retry 0.2')}
-${rs(flip, '      retry 1\n      delay_before_retry 0.2')}
-}
-`);
+    const { engine, logs } = engineFor(
+      service(53, 'UDP', 'DNS_CHECK', '      connect_timeout 0.4\n      warmup 0', [
+        [good, '      type MX\n      name example.org'],
+        [empty, '      type AAAA\n      name www.example.net.'],
+        [nx, '      retry 0\n      name nope.example'],
+        [oddPort, '      retry 0'],
+        [mute, '      retry 1\n      delay_before_retry 0.2'],
+        [flip, '      retry 1\n      delay_before_retry 0.2'],
+      ]),
+    );
     await engine.start();
     try {
       const h = () => engine.current();
@@ -270,17 +259,8 @@ ${rs(flip, '      retry 1\n      delay_before_retry 0.2')}
     const badBanner = await smtp('554 go away\r\n', '250 ok\r\n');
     const badHelo = await smtp('220 mx\r\n', '501 no\r\n');
     const hangup = await smtp('220 mx\r\n', undefined);
-    const rs = (port: number, body = '') => `  real_server 127.0.0.1 ${port} {\n    SMTP_CHECK {\n      connect_timeout 1\n      retry 0\n      warmup 0\n      helo_name check.example\n${body}\n    }\n  }\n`;
-    const { engine, logs } = engineFor(`
-virtual_server 192.0.2.1 25 {
-  protocol TCP
-  delay_loop 1
-${rs(good)}
-${rs(badBanner)}
-${rs(badHelo)}
-${rs(hangup)}
-}
-`);
+    const common = '      connect_timeout 1\n      retry 0\n      warmup 0\n      helo_name check.example';
+    const { engine, logs } = engineFor(service(25, 'TCP', 'SMTP_CHECK', common, [[good], [badBanner], [badHelo], [hangup]]));
     const k = (p: number) => `tcp|192.0.2.1|25#127.0.0.1|${p}`;
     await engine.start();
     try {

@@ -7,7 +7,7 @@
 // floods on it are answered and bounded, and `reload` of the unchanged file answers "unchanged".
 import { describe, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { rawExchange } from '../../helpers/unix-exchange.js';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_DEFS, instanceConf, nodeDir, REPO, waitLastStates, waitSoleHolder } from './daemon-lab.js';
@@ -40,24 +40,8 @@ async function status(pidFile: string): Promise<StatusDocument> {
   return JSON.parse(r.stdout) as StatusDocument;
 }
 
-/** Sends raw bytes on a fresh connection; resolves with the answer lines once the daemon closes it or `waitMs` passes. */
-function raw(path: string, payload: string | Buffer, waitMs = 1500): Promise<{ lines: string[]; closedByDaemon: boolean }> {
-  return new Promise((resolve) => {
-    const s = createConnection({ path });
-    let buf = '';
-    let closed = false;
-    s.on('connect', () => s.write(payload));
-    s.on('data', (d: Buffer) => (buf += d.toString()));
-    s.on('error', () => {});
-    s.on('close', () => {
-      closed = true;
-    });
-    setTimeout(() => {
-      s.destroy();
-      resolve({ lines: buf.split('\n').filter(Boolean), closedByDaemon: closed });
-    }, waitMs);
-  });
-}
+/** Sends raw bytes on a fresh connection; the answer lines once the daemon closes it or `waitMs` passes. */
+const raw = (path: string, payload: string | Buffer, waitMs = 1500) => rawExchange(path, payload, waitMs);
 
 /** Scrapes a host's metrics from inside its namespace. */
 function scrape(f: { lab: { exec(name: string, argv: string[]): string } }, host: string): Map<string, number> {
@@ -171,10 +155,10 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
     expect(JSON.parse(unknown.lines[0])).toMatchObject({ ok: false, id: 7, error: { code: 'unknown-command' } });
     const long = await raw(sockA, Buffer.alloc(64 * 1024, 0x41));
     expect(JSON.parse(long.lines[0])).toMatchObject({ ok: false, error: { code: 'too-long' } });
-    expect(long.closedByDaemon).toBe(true);
+    expect(long.closed).toBe(true);
     const bad = await raw(sockA, 'x\n'.repeat(20));
     expect(bad.lines.length).toBe(8);
-    expect(bad.closedByDaemon).toBe(true);
+    expect(bad.closed).toBe(true);
     // 40 clients at once, each pipelining 50 status requests: every answer in order, or `busy`.
     const flood = await Promise.all(Array.from({ length: 40 }, () => raw(sockA, '{"cmd":"status"}\n'.repeat(50), 4000)));
     const served = flood.filter((c) => c.lines.length === 50 && c.lines.every((l) => (JSON.parse(l) as { ok: boolean }).ok));

@@ -7,12 +7,11 @@
 import { describe, expect } from 'vitest';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { Lab } from '../../../src/lab/lab.js';
-import { watchProcess } from '../../../src/lab/keepalived-peer.js';
-import { itWhen, isRoot } from '../../helpers/require.js';
+import type { Lab } from '../../../src/lab/lab.js';
+import type { PeerProcess } from '../../../src/lab/keepalived-peer.js';
+import { netnsIt, type NetnsFixture } from '../../helpers/netns-fixture.js';
 import { hasKeepalived } from '../../acceptance/lib/keepalived.js';
-import { GLOBAL_DEFS, nodeDir, notifyScript, sleep, startDaemonNode, waitUntil, type DaemonNode } from './daemon-lab.js';
+import { GLOBAL_DEFS, nodeDir, notifyScript, sleep, waitUntil } from './daemon-lab.js';
 
 const VIP = '192.0.2.100';
 const RS = '192.0.2.31';
@@ -60,24 +59,16 @@ virtual_server ${VIP} 80 {
 `;
 }
 
-/** A TCP listener on RS:port in host r (a real process in the peer namespace). */
-function listen(lab: Lab, port: number): ChildProcess {
-  return lab.spawn('r', ['node', '-e', `require('net').createServer((s) => s.end()).listen(${port}, '${RS}', () => console.log('listening'))`]);
+/** A TCP listener on RS:port in host r (a real process in the peer namespace), once it listens. */
+async function listen(f: NetnsFixture, port: number): Promise<PeerProcess> {
+  const p = f.watch(f.lab.spawn('r', ['node', '-e', `require('net').createServer((s) => s.end()).listen(${port}, '${RS}', () => console.log('listening'))`]));
+  await p.waitFor(/listening/, 15_000);
+  return p;
 }
 
-async function listening(p: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    p.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
-    p.once('exit', () => reject(new Error('listener exited')));
-  });
-}
-
-function stopListener(p: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (p.exitCode !== null || p.signalCode !== null) return r();
-    p.once('exit', () => r());
-    p.kill('SIGKILL');
-  });
+async function stopListener(p: PeerProcess): Promise<void> {
+  p.signal('SIGKILL');
+  await p.exited();
 }
 
 /** VRRP adverts (IP protocol 112) seen on host r's eth0 within `ms`. */
@@ -87,111 +78,80 @@ function advertsSeen(lab: Lab, ms: number): number {
 }
 
 describe('the LVS director on a host without IPVS', () => {
-  itWhen(isRoot, hasKeepalived)('VRRP becomes MASTER and stays; one no-IPVS line (keepalived\'s words); TCP_CHECK and MISC_CHECK results drive notify_up/notify_down', { timeout: 120_000 }, async () => {
-    const lab = new Lab('dlvs');
-    const nodes: DaemonNode[] = [];
-    const kProcs: ChildProcess[] = [];
-    const procs: ChildProcess[] = [];
-    try {
-      lab.addHost({ name: 'k', addresses: ['192.0.2.21/24'] });
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      lab.addHost({ name: 'r', addresses: [`${RS}/24`] });
-      const web = listen(lab, 8080);
-      procs.push(web);
-      await listening(web);
+  netnsIt('dlvs', hasKeepalived)('VRRP becomes MASTER and stays; one no-IPVS line (keepalived\'s words); TCP_CHECK and MISC_CHECK results drive notify_up/notify_down', 120_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ k: '192.0.2.21/24', a: '192.0.2.11/24', r: `${RS}/24` });
+    const web = await listen(f, 8080);
 
-      // keepalived -C (the peer helper starts it with --vrrp, which together with -C runs nothing).
-      const kdir = nodeDir('k');
-      writeFileSync(join(kdir, 'keepalived.conf'), config(kdir));
-      const kChild = lab.spawn('k', ['keepalived', '-n', '-l', '-C', '-f', join(kdir, 'keepalived.conf'), '-p', join(kdir, 'k.pid'), '-r', join(kdir, 'v.pid'), '-c', join(kdir, 'c.pid'), '-b', join(kdir, 'b.pid')]);
-      const k = watchProcess(kChild);
-      kProcs.push(kChild);
-      const kLine = await k.waitFor(/IPVS: Can't initialize ipvs/, 15_000);
-      // keepalived then stops altogether (its checker child's permanent error): exit 1.
-      const kExit = await new Promise<number | null>((r) => (kChild.exitCode !== null ? r(kChild.exitCode) : kChild.once('exit', (c) => r(c))));
-      expect(kExit).toBe(1);
+    // keepalived -C (the peer helper starts it with --vrrp, which together with -C runs nothing).
+    const kdir = nodeDir('k');
+    writeFileSync(join(kdir, 'keepalived.conf'), config(kdir));
+    const kChild = lab.spawn('k', ['keepalived', '-n', '-l', '-C', '-f', join(kdir, 'keepalived.conf'), '-p', join(kdir, 'k.pid'), '-r', join(kdir, 'v.pid'), '-c', join(kdir, 'c.pid'), '-b', join(kdir, 'b.pid')]);
+    const k = f.watch(kChild);
+    const kLine = await k.waitFor(/IPVS: Can't initialize ipvs/, 15_000);
+    // keepalived then stops altogether (its checker child's permanent error): exit 1.
+    const kExit = await new Promise<number | null>((r) => (kChild.exitCode !== null ? r(kChild.exitCode) : kChild.once('exit', (c) => r(c))));
+    expect(kExit).toBe(1);
 
-      const dir = nodeDir('a');
-      const a = startDaemonNode(lab, 'a', config(dir), { dir, extraArgs: ['-c', join(dir, 'checkers.pid')] });
-      nodes.push(a);
-      await a.waitFor(/Entering MASTER STATE/, 15_000);
-      await a.waitFor(new RegExp(`TCP connection to \\[${RS.replaceAll('.', '\\.')}\\]:tcp:8080 success`), 15_000);
-      // keepalived's line, word for word up to its strerror; ours adds the detail after it.
-      const ours = a.lines.filter((l) => l.includes("IPVS: Can't initialize ipvs"));
-      expect(ours).toHaveLength(1);
-      const theirs = /IPVS: Can't initialize ipvs: [^(]*/.exec(kLine)![0].trim();
-      expect(ours[0]).toContain(theirs);
-      expect(existsSync(join(dir, 'checkers.pid'))).toBe(true);
+    const dir = nodeDir('a');
+    const a = f.daemon('a', config(dir), { dir, extraArgs: ['-c', join(dir, 'checkers.pid')] });
+    await a.waitFor(/Entering MASTER STATE/, 15_000);
+    await a.waitFor(new RegExp(`TCP connection to \\[${RS.replaceAll('.', '\\.')}\\]:tcp:8080 success`), 15_000);
+    // keepalived's line, word for word up to its strerror; ours adds the detail after it.
+    const ours = a.lines.filter((l) => l.includes("IPVS: Can't initialize ipvs"));
+    expect(ours).toHaveLength(1);
+    const theirs = /IPVS: Can't initialize ipvs: [^(]*/.exec(kLine)![0].trim();
+    expect(ours[0]).toContain(theirs);
+    expect(existsSync(join(dir, 'checkers.pid'))).toBe(true);
 
-      // The web listener stops: notify_down with the configured arguments; back: notify_up.
-      await stopListener(web);
-      await waitUntil('notify_down web', () => a.notifications().includes('down [web] [DOWN]'), 15_000);
-      await a.waitFor(new RegExp(`TCP_CHECK on service \\[${RS.replaceAll('.', '\\.')}\\]:tcp:8080 failed`), 5000);
-      const web2 = listen(lab, 8080);
-      procs.push(web2);
-      await listening(web2);
-      await waitUntil('notify_up web', () => a.notifications().includes('up [web] [UP]'), 15_000);
+    // The web listener stops: notify_down with the configured arguments; back: notify_up.
+    await stopListener(web);
+    await waitUntil('notify_down web', () => a.notifications().includes('down [web] [DOWN]'), 15_000);
+    await a.waitFor(new RegExp(`TCP_CHECK on service \\[${RS.replaceAll('.', '\\.')}\\]:tcp:8080 failed`), 5000);
+    await listen(f, 8080);
+    await waitUntil('notify_up web', () => a.notifications().includes('up [web] [UP]'), 15_000);
 
-      // MISC_CHECK: exit 1 fails it (notify_down), exit 0 brings it back (notify_up).
-      writeFileSync(join(dir, 'misc.code'), '1');
-      await waitUntil('notify_down misc', () => a.notifications().includes('down [misc] [DOWN]'), 15_000);
-      await a.waitFor(/Misc check for \[\[192\.0\.2\.31\]:tcp:8081 VS \[192\.0\.2\.100\]:tcp:80\] by \[.*misc\.sh\] failed/, 5000);
-      writeFileSync(join(dir, 'misc.code'), '0');
-      await waitUntil('notify_up misc', () => a.notifications().includes('up [misc] [UP]'), 15_000);
+    // MISC_CHECK: exit 1 fails it (notify_down), exit 0 brings it back (notify_up).
+    writeFileSync(join(dir, 'misc.code'), '1');
+    await waitUntil('notify_down misc', () => a.notifications().includes('down [misc] [DOWN]'), 15_000);
+    await a.waitFor(/Misc check for \[\[192\.0\.2\.31\]:tcp:8081 VS \[192\.0\.2\.100\]:tcp:80\] by \[.*misc\.sh\] failed/, 5000);
+    writeFileSync(join(dir, 'misc.code'), '0');
+    await waitUntil('notify_up misc', () => a.notifications().includes('up [misc] [UP]'), 15_000);
 
-      // VRRP stayed MASTER throughout, once.
-      expect(a.lines.filter((l) => /Entering MASTER STATE/.test(l))).toHaveLength(1);
-      expect(a.child.exitCode).toBeNull();
-      a.signal('SIGTERM');
-      expect(await a.exitCode()).toBe(0);
-      expect(existsSync(join(dir, 'checkers.pid'))).toBe(false);
-    } finally {
-      for (const p of procs) await stopListener(p);
-      for (const n of nodes) n.cleanup();
-      for (const p of kProcs) await stopListener(p);
-      lab.destroy();
-    }
+    // VRRP stayed MASTER throughout, once.
+    expect(a.lines.filter((l) => /Entering MASTER STATE/.test(l))).toHaveLength(1);
+    expect(a.child.exitCode).toBeNull();
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    expect(existsSync(join(dir, 'checkers.pid'))).toBe(false);
   });
 
-  itWhen(isRoot)('-C runs no VRRP (no adverts on the wire, no VIP) and the checkers; -P runs VRRP and no checkers', { timeout: 120_000 }, async () => {
-    const lab = new Lab('dlvc');
-    const nodes: DaemonNode[] = [];
-    const procs: ChildProcess[] = [];
-    try {
-      lab.addHost({ name: 'a', addresses: ['192.0.2.11/24'] });
-      lab.addHost({ name: 'r', addresses: [`${RS}/24`] });
-      const web = listen(lab, 8080);
-      procs.push(web);
-      await listening(web);
+  netnsIt('dlvc')('-C runs no VRRP (no adverts on the wire, no VIP) and the checkers; -P runs VRRP and no checkers', 120_000, async (f) => {
+    const { lab } = f;
+    f.hosts({ a: '192.0.2.11/24', r: `${RS}/24` });
+    await listen(f, 8080);
 
-      const cdir = nodeDir('c');
-      const c = startDaemonNode(lab, 'a', config(cdir), { dir: cdir, extraArgs: ['-C', '-c', join(cdir, 'checkers.pid')] });
-      nodes.push(c);
-      await c.waitFor(/TCP connection to \[192\.0\.2\.31\]:tcp:8080 success/, 20_000);
-      await sleep(1000);
-      expect(advertsSeen(lab, 4000)).toBe(0);
-      expect(lab.addresses('a').some((x) => x.startsWith(`${VIP}/`))).toBe(false);
-      expect(c.lines.some((l) => /Starting VRRP child process|Entering (BACKUP|MASTER) STATE/.test(l))).toBe(false);
-      expect(existsSync(join(cdir, 'checkers.pid'))).toBe(true);
-      expect(existsSync(c.vrrpPidFile)).toBe(false);
-      c.signal('SIGTERM');
-      expect(await c.exitCode()).toBe(0);
+    const cdir = nodeDir('c');
+    const c = f.daemon('a', config(cdir), { dir: cdir, extraArgs: ['-C', '-c', join(cdir, 'checkers.pid')] });
+    await c.waitFor(/TCP connection to \[192\.0\.2\.31\]:tcp:8080 success/, 20_000);
+    await sleep(1000);
+    expect(advertsSeen(lab, 4000)).toBe(0);
+    expect(lab.addresses('a').some((x) => x.startsWith(`${VIP}/`))).toBe(false);
+    expect(c.lines.some((l) => /Starting VRRP child process|Entering (BACKUP|MASTER) STATE/.test(l))).toBe(false);
+    expect(existsSync(join(cdir, 'checkers.pid'))).toBe(true);
+    expect(existsSync(c.vrrpPidFile)).toBe(false);
+    c.signal('SIGTERM');
+    expect(await c.exitCode()).toBe(0);
 
-      const pdir = nodeDir('p');
-      const p = startDaemonNode(lab, 'a', config(pdir), { dir: pdir, extraArgs: ['-P', '-c', join(pdir, 'checkers.pid')] });
-      nodes.push(p);
-      await p.waitFor(/Entering MASTER STATE/, 15_000);
-      expect(advertsSeen(lab, 3000)).toBeGreaterThan(0);
-      await sleep(2000);
-      expect(p.lines.some((l) => /TCP connection|TCP_CHECK|Misc check|IPVS/.test(l))).toBe(false);
-      expect(existsSync(join(pdir, 'checkers.pid'))).toBe(false);
-      expect(p.notifications()).toEqual([]);
-      p.signal('SIGTERM');
-      expect(await p.exitCode()).toBe(0);
-    } finally {
-      for (const pr of procs) await stopListener(pr);
-      for (const n of nodes) n.cleanup();
-      lab.destroy();
-    }
+    const pdir = nodeDir('p');
+    const p = f.daemon('a', config(pdir), { dir: pdir, extraArgs: ['-P', '-c', join(pdir, 'checkers.pid')] });
+    await p.waitFor(/Entering MASTER STATE/, 15_000);
+    expect(advertsSeen(lab, 3000)).toBeGreaterThan(0);
+    await sleep(2000);
+    expect(p.lines.some((l) => /TCP connection|TCP_CHECK|Misc check|IPVS/.test(l))).toBe(false);
+    expect(existsSync(join(pdir, 'checkers.pid'))).toBe(false);
+    expect(p.notifications()).toEqual([]);
+    p.signal('SIGTERM');
+    expect(await p.exitCode()).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ import type { Lab } from '../../../src/lab/lab.js';
 import type { PeerProcess } from '../../../src/lab/keepalived-peer.js';
 import { hasKeepalived, itWhen, isRoot } from '../../helpers/require.js';
 import { NetnsFixture } from '../../helpers/netns-fixture.js';
-import { nodeDir, notifyScript, sleep, waitUntil } from './daemon-lab.js';
+import { instanceConf, nodeDir, notifyScript, sleep, waitUntil } from './daemon-lab.js';
 
 
 /** The lines both daemons must agree on, in order, reduced to their keepalived wording. */
@@ -79,30 +79,24 @@ interface Case {
 
 const VIP = '192.0.2.100';
 
-function instance(dir: string, o: { extra?: string[]; priority?: number; state?: string } = {}): string {
+function instance(dir: string, o: { extra?: string[]; priority?: number; state?: 'MASTER' | 'BACKUP' } = {}): string {
   const prio = o.priority ?? 100;
-  return [
-    'global_defs {',
-    '  script_user root',
-    ...(o.extra?.includes('@security') ? ['  enable_script_security'] : []),
-    '}',
-    'vrrp_instance VI_1 {',
-    `  state ${o.state ?? (prio === 255 ? 'MASTER' : 'BACKUP')}`,
-    '  interface eth0',
-    '  virtual_router_id 51',
-    `  priority ${prio}`,
-    '  advert_int 1',
-    ...(o.extra ?? []).filter((l) => l !== '@security').map((l) => `  ${l}`),
-    `  notify_master "${notifyScript(dir, 'nm')}"`,
-    `  notify_backup "${notifyScript(dir, 'nb')}"`,
-    `  notify_fault "${notifyScript(dir, 'nf')}"`,
-    `  notify "${notifyScript(dir, 'N')}"`,
-    '  virtual_ipaddress {',
-    `    ${VIP}/24`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  const globals = ['global_defs {', '  script_user root', ...(o.extra?.includes('@security') ? ['  enable_script_security'] : []), '}', ''].join('\n');
+  return (
+    globals +
+    instanceConf({
+      state: o.state ?? (prio === 255 ? 'MASTER' : 'BACKUP'),
+      priority: prio,
+      vips: [`${VIP}/24`],
+      extra: [
+        ...(o.extra ?? []).filter((l) => l !== '@security'),
+        `notify_master "${notifyScript(dir, 'nm')}"`,
+        `notify_backup "${notifyScript(dir, 'nb')}"`,
+        `notify_fault "${notifyScript(dir, 'nf')}"`,
+        `notify "${notifyScript(dir, 'N')}"`,
+      ],
+    })
+  );
 }
 
 const vrrpScript = (cmd: string, opts: string[] = []) => ['vrrp_script chk {', `  script "${cmd}"`, '  interval 1', ...opts.map((o) => `  ${o}`), '}', ''].join('\n');
@@ -308,6 +302,27 @@ const SYNC_FAULT_BACKUP_MASTER = {
   generic: ['FAULT', 'BACKUP', 'MASTER'].flatMap((st) => [N(st), N(st).replace('VI_1', 'VI_2')]),
 };
 
+/**
+ * A sync group booted with VI_1's tracked trk0 down while VI_2's weight-0 script has not reported
+ * yet. The script's first run (`firstRun`, in `shared`/`file`) drives both changes itself, so
+ * their order does not depend on when the test sees the daemon's log; later runs succeed at once.
+ * The interval (2 s) is longer than the first run, so no run overlaps another (keepalived 2.2.7
+ * logs "skipping run" but starts an overlapping run anyway).
+ */
+function linkDownScriptPending(o: { name: string; file: string; firstRun: string; expected: string[] }): Case {
+  return {
+    name: o.name,
+    setup: (shared) => script(shared, o.file, `#!/bin/sh\n[ -e "$1" ] && exit 0\n: > "$1"\n${o.firstRun}`, 0o755),
+    pre: (lab) => lab.exec('a', ['ip', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']),
+    conf: (d, shared) =>
+      vrrpScript(`${join(shared, o.file)} ${join(d, 'ran')}`).replace('interval 1', 'interval 2') + syncGroupConf(d, ['track_interface {', '  trk0', '}']),
+    done: hasState('VI_2 MASTER'),
+    unorderedNotify: true,
+    expected: o.expected,
+    expectedNotify: SYNC_FAULT_BACKUP_MASTER,
+  };
+}
+
 CASES.push(
   {
     name: 'sync group whose member VI_2 tracks a weight-0 script that succeeds: the whole group waits, then BACKUP',
@@ -327,97 +342,78 @@ CASES.push(
     expected: ['script chk returns 1', 'script chk failed (exited with status 1)'],
     expectedNotify: { scripts: ['nf'], generic: [N('FAULT').replace('VI_1', 'VI_2')] },
   },
-  {
-    // Conformance case 118 (test/conformance/vrrp/118-startup-sync-group-link-down-script-pending).
-    // VI_1's tracked trk0 is down at start; VI_2's weight-0 script has not reported yet. The
-    // script's first run drives both changes itself, so their order does not depend on when the
-    // test sees the daemon's log: it brings trk0 up after 0.5 s and reports success 0.5 s later.
-    // Later runs succeed at once. The interval (2 s) is longer than the first run, so no run
-    // overlaps another (keepalived 2.2.7 logs "skipping run" but starts an overlapping run anyway).
+  // Conformance case 118 (test/conformance/vrrp/118-startup-sync-group-link-down-script-pending).
+  // The script brings trk0 up after 0.5 s and reports success 0.5 s later.
+  linkDownScriptPending({
     name: 'sync group booted with VI_1\'s tracked link down while VI_2\'s weight-0 script is pending: link up at 0.5 s, first success at 1 s',
-    setup: (shared) =>
-      script(
-        shared,
-        'link-then-ok.sh',
-        '#!/bin/sh\n[ -e "$1" ] && exit 0\n: > "$1"\nsleep 0.5\n/bin/ip link set trk1 up && /bin/ip link set trk0 up\nsleep 0.5\nexit 0\n',
-        0o755,
-      ),
-    pre: (lab) => lab.exec('a', ['ip', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']),
-    conf: (d, shared) =>
-      vrrpScript(`${join(shared, 'link-then-ok.sh')} ${join(d, 'ran')}`).replace('interval 1', 'interval 2') +
-      syncGroupConf(d, ['track_interface {', '  trk0', '}']),
-    done: hasState('VI_2 MASTER'),
-    unorderedNotify: true,
+    file: 'link-then-ok.sh',
+    firstRun: 'sleep 0.5\n/bin/ip link set trk1 up && /bin/ip link set trk0 up\nsleep 0.5\nexit 0\n',
     // Nothing on the link coming up (the group still waits for VI_2's script). On the success
     // VI_2 goes BACKUP and takes VI_1 (held only by the group) with it; VI_2's down timer fires
     // first but VI_1 does not want MASTER yet, VI_1's fires next and takes the group to MASTER.
     expected: ['FAULT cause (interface trk0 down)', 'FAULT', 'VI_2 FAULT', 'script chk succeeded', 'VI_2 BACKUP', 'BACKUP', 'MASTER', 'VI_2 MASTER'],
-    expectedNotify: SYNC_FAULT_BACKUP_MASTER,
-  },
-  {
-    // Conformance case 119 (test/conformance/vrrp/119-startup-sync-group-script-then-link-up):
-    // the same start with the order reversed: VI_2's script succeeds first (0.5 s), trk0 comes
-    // up after it (1 s; the first run brings it up from a detached child once it has exited).
+  }),
+  // Conformance case 119 (test/conformance/vrrp/119-startup-sync-group-script-then-link-up):
+  // the same start with the order reversed: VI_2's script succeeds first (0.5 s), trk0 comes
+  // up after it (1 s; the first run brings it up from a detached child once it has exited).
+  linkDownScriptPending({
     name: 'sync group booted with VI_1\'s tracked link down while VI_2\'s weight-0 script is pending: first success at 0.5 s, link up at 1 s',
-    setup: (shared) =>
-      script(
-        shared,
-        'ok-then-link.sh',
-        '#!/bin/sh\n[ -e "$1" ] && exit 0\n: > "$1"\nsleep 0.5\n(sleep 0.5; /bin/ip link set trk1 up && /bin/ip link set trk0 up) </dev/null >/dev/null 2>&1 &\nexit 0\n',
-        0o755,
-      ),
-    pre: (lab) => lab.exec('a', ['ip', 'link', 'add', 'trk0', 'type', 'veth', 'peer', 'name', 'trk1']),
-    conf: (d, shared) =>
-      vrrpScript(`${join(shared, 'ok-then-link.sh')} ${join(d, 'ran')}`).replace('interval 1', 'interval 2') +
-      syncGroupConf(d, ['track_interface {', '  trk0', '}']),
-    done: hasState('VI_2 MASTER'),
-    unorderedNotify: true,
+    file: 'ok-then-link.sh',
+    firstRun: 'sleep 0.5\n(sleep 0.5; /bin/ip link set trk1 up && /bin/ip link set trk0 up) </dev/null >/dev/null 2>&1 &\nexit 0\n',
     // Nothing on the success (VI_1 still has its own fault). On the link coming up VI_1 goes
     // BACKUP and takes VI_2 with it; VI_1's down timer fires first but VI_2 does not want MASTER
     // yet, VI_2's fires next and takes the group to MASTER.
     expected: ['FAULT cause (interface trk0 down)', 'FAULT', 'VI_2 FAULT', 'script chk succeeded', 'BACKUP', 'VI_2 BACKUP', 'VI_2 MASTER', 'MASTER'],
-    expectedNotify: SYNC_FAULT_BACKUP_MASTER,
-  },
+  }),
 );
 
 // Issue 10 item 3: a track script that cannot run is disabled with keepalived's wording and then
 // ignored, so the instance runs normally (it neither faults nor waits for it).
+/**
+ * A tracked script `file` in the shared directory (written with `body` and `mode` first, unless
+ * it is to be missing) that cannot run or is unsafe: the instance goes BACKUP, then MASTER.
+ */
+function scriptProblem(o: { name: string; file: string; write?: { body: string; mode: number }; extra: string[]; expected: string[] }): Case {
+  const { write } = o;
+  return {
+    name: o.name,
+    ...(write && { setup: (shared: string) => script(shared, o.file, write.body, write.mode) }),
+    conf: (d, shared) => vrrpScript(join(shared, o.file)) + instance(d, { extra: o.extra }),
+    done: hasState('MASTER'),
+    expected: o.expected,
+    expectedNotify: { scripts: ['nb', 'nm'], generic: [N('BACKUP'), N('MASTER')] },
+  };
+}
+
 const DISABLED: Case[] = [
-  ...[false, true].map(
-    (sec): Case => ({
+  ...[false, true].map((sec) =>
+    scriptProblem({
       name: `script not found${sec ? ' (enable_script_security)' : ''}: disabled, the instance runs`,
-      conf: (d, shared) => vrrpScript(join(shared, 'nosuch.sh')) + instance(d, { extra: sec ? SECURE : TRACK_SCRIPT }),
-      done: hasState('MASTER'),
+      file: 'nosuch.sh',
+      extra: sec ? SECURE : TRACK_SCRIPT,
       expected: ['cannot access @/nosuch.sh - No such file or directory', 'disabling chk since not found/accessible', 'BACKUP (init)', 'MASTER'],
-      expectedNotify: { scripts: ['nb', 'nm'], generic: [N('BACKUP'), N('MASTER')] },
     }),
   ),
-  ...[false, true].map(
-    (sec): Case => ({
+  ...[false, true].map((sec) =>
+    scriptProblem({
       name: `script not executable${sec ? ' (enable_script_security)' : ''}: disabled, the instance runs`,
-      setup: (shared) => script(shared, 'noexec.sh', '#!/bin/sh\nexit 1\n', 0o644),
-      conf: (d, shared) => vrrpScript(join(shared, 'noexec.sh')) + instance(d, { extra: sec ? SECURE : TRACK_SCRIPT }),
-      done: hasState('MASTER'),
+      file: 'noexec.sh',
+      write: { body: '#!/bin/sh\nexit 1\n', mode: 0o644 },
+      extra: sec ? SECURE : TRACK_SCRIPT,
       expected: ['not executable @/noexec.sh 0:0', 'BACKUP (init)', 'MASTER'],
-      expectedNotify: { scripts: ['nb', 'nm'], generic: [N('BACKUP'), N('MASTER')] },
     }),
   ),
-  {
-    name: 'world-writable script with enable_script_security: disabled as insecure, the instance runs',
-    setup: (shared) => script(shared, 'unsafe.sh', '#!/bin/sh\nexit 1\n', 0o777),
-    conf: (d, shared) => vrrpScript(join(shared, 'unsafe.sh')) + instance(d, { extra: SECURE }),
-    done: hasState('MASTER'),
-    expected: ['unsafe @/unsafe.sh - disabling', 'disabling chk due to insecure', 'BACKUP (init)', 'MASTER'],
-    expectedNotify: { scripts: ['nb', 'nm'], generic: [N('BACKUP'), N('MASTER')] },
-  },
-  {
-    name: 'world-writable script without enable_script_security: reported but run',
-    setup: (shared) => script(shared, 'unsafe.sh', '#!/bin/sh\nexit 0\n', 0o777),
-    conf: (d, shared) => vrrpScript(join(shared, 'unsafe.sh')) + instance(d, { extra: TRACK_SCRIPT }),
-    done: hasState('MASTER'),
-    expected: ['unsafe @/unsafe.sh', 'script chk succeeded', 'BACKUP', 'MASTER'],
-    expectedNotify: { scripts: ['nb', 'nm'], generic: [N('BACKUP'), N('MASTER')] },
-  },
+  // A world-writable script: with enable_script_security disabled as insecure (it would fail),
+  // without it reported but run (it succeeds).
+  ...[true, false].map((sec) =>
+    scriptProblem({
+      name: sec ? 'world-writable script with enable_script_security: disabled as insecure, the instance runs' : 'world-writable script without enable_script_security: reported but run',
+      file: 'unsafe.sh',
+      write: { body: `#!/bin/sh\nexit ${sec ? 1 : 0}\n`, mode: 0o777 },
+      extra: sec ? SECURE : TRACK_SCRIPT,
+      expected: sec ? ['unsafe @/unsafe.sh - disabling', 'disabling chk due to insecure', 'BACKUP (init)', 'MASTER'] : ['unsafe @/unsafe.sh', 'script chk succeeded', 'BACKUP', 'MASTER'],
+    }),
+  ),
 ];
 
 async function compare(c: Case): Promise<void> {

@@ -8,8 +8,9 @@ import { describe, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import type { Lab } from '../../../src/lab/lab.js';
 import { hasKeepalived, hasTcpdump } from '../../helpers/require.js';
-import { netnsIt, sleep, waitUntil } from '../../helpers/netns-fixture.js';
-import { GLOBAL_DEFS, instanceConf, stateLines } from './daemon-lab.js';
+import { netnsIt, sleep, waitUntil, type NetnsFixture } from '../../helpers/netns-fixture.js';
+import type { KeepalivedPeer } from '../../../src/lab/keepalived-peer.js';
+import { GLOBAL_DEFS, instanceConf, stateLines, type DaemonNode } from './daemon-lab.js';
 
 const labIt = netnsIt('vmac', hasKeepalived, hasTcpdump);
 
@@ -53,6 +54,29 @@ function shape(l: LinkJson | undefined) {
   return l && { ifname: l.ifname, address: l.address, link: l.link, kind: l.linkinfo?.info_kind, mode: l.linkinfo?.info_data?.mode };
 }
 
+/** keepalived (priority 100) in k, BACKUP, then ours (150) in a; returns once ours holds `vip` on `dev`. */
+async function oursOverKeepalived(f: NetnsFixture, conf: (priority: number) => string, dev: string, vip: string): Promise<{ k: KeepalivedPeer; a: DaemonNode }> {
+  const k = f.keepalived('k', conf(100));
+  await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000);
+  const a = f.daemon('a', conf(150));
+  await waitUntil(`${vip} on a ${dev}`, () => holds(f.lab, 'a', dev, vip), 30_000);
+  return { k, a };
+}
+
+/**
+ * The observer pings the VIP (held by ours on vrrp.51); ours stops (exit 0), keepalived takes over
+ * and holds the VIP on its vrrp.51; the observer forgets its neighbour entry and pings again.
+ */
+async function pingAcrossHandover(f: NetnsFixture, a: DaemonNode, k: KeepalivedPeer): Promise<void> {
+  f.lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
+  a.signal('SIGTERM');
+  expect(await a.exitCode()).toBe(0);
+  await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000);
+  await waitUntil('VIP on k vrrp.51', () => holds(f.lab, 'k', 'vrrp.51', VIP), 30_000);
+  f.lab.exec('o', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+  f.lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
+}
+
 const VIP = '192.0.2.100';
 const VMAC4 = '00:00:5e:00:01:33';
 const conf4 = (priority: number, extra: string[] = []) => GLOBAL_DEFS + instanceConf({ vrid: 51, priority, vips: [`${VIP}/24`], extra: ['use_vmac', ...extra] });
@@ -64,10 +88,7 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     const before = { a: vmacSysctls(lab, 'a', undefined), k: vmacSysctls(lab, 'k', undefined) };
     const adverts = await f.capture('vrrp or arp', { iface: 'br0', args: ['-e'] });
 
-    const k = f.keepalived('k', conf4(100));
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
-    const a = f.daemon('a', conf4(150));
-    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 30_000)
+    const { k, a } = await oursOverKeepalived(f, conf4, 'vrrp.51', VIP);
     await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
 
     // Same interface, same MAC, same kind and mode on both hosts.
@@ -82,20 +103,13 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     expect(sa).toEqual(vmacSysctls(lab, 'k', 'vrrp.51'));
     expect(sa).toMatchObject({ 'eth0.arp_ignore': '1', 'eth0.arp_filter': '1', 'vmac.arp_ignore': '1', 'vmac.accept_local': '1', 'vmac.rp_filter': '0', 'vmac.disable_ipv6': '1', 'vmac.addr_gen_mode': '1' });
 
-    // The observer resolves the VIP to the VMAC (an ARP reply from the VMAC).
-    // The observer's ARP request for the VIP is answered from the VMAC (its replies to the
-    // observer leave through eth0 as without VMAC: routing, not VRRP, picks that interface).
-    lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
-
-    // Ours stops: keepalived takes over with the same MAC; our VMAC is gone, eth0's sysctls are back.
-    a.signal('SIGTERM');
-    expect(await a.exitCode()).toBe(0);
-    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
+    // The observer resolves the VIP to the VMAC (an ARP reply from the VMAC): its ARP request for
+    // the VIP is answered from the VMAC (its replies to the observer leave through eth0 as without
+    // VMAC: routing, not VRRP, picks that interface). Then ours stops: keepalived takes over with
+    // the same MAC and the observer asks again; our VMAC is gone, eth0's sysctls are back.
+    await pingAcrossHandover(f, a, k);
     expect(vmacOf(lab, 'a', 'vrrp.51')).toBeUndefined();
     expect(vmacSysctls(lab, 'a', undefined)).toEqual(before.a);
-    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 30_000)
-    lab.exec('o', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
-    lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
 
     // Ours comes back with the higher priority and preempts keepalived.
     const a2 = f.daemon('a', conf4(150));
@@ -138,10 +152,7 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     const VIP6 = 'fd00:5e::100';
     const conf6 = (priority: number) => GLOBAL_DEFS + instanceConf({ vrid: 52, priority, vips: [`${VIP6}/64`], extra: ['use_vmac'] });
     const adverts = await f.capture('ip6 and ip6[6] == 112', { iface: 'br0', args: ['-e'] });
-    const k = f.keepalived('k', conf6(100));
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
-    const a = f.daemon('a', conf6(150));
-    await waitUntil('VIP6 on a vrrp.52', () => holds(lab, 'a', 'vrrp.52', VIP6), 30_000)
+    const { k, a } = await oursOverKeepalived(f, conf6, 'vrrp.52', VIP6);
     await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
     const va = vmacOf(lab, 'a', 'vrrp.52');
     const vk = vmacOf(lab, 'k', 'vrrp.52');
@@ -207,17 +218,8 @@ describe('use_vmac (namespaces, our daemon beside keepalived 2.2.7)', () => {
     const { lab } = f;
     f.hosts({ a: '192.0.2.11/24', k: '192.0.2.21/24', o: '192.0.2.30/24' });
     const cap = await f.capture('vrrp or arp', { iface: 'br0', args: ['-e'] });
-    const k = f.keepalived('k', conf4(100, ['vmac_xmit_base']));
-    await k.waitFor(/\(VI_1\) Entering BACKUP STATE/, 30_000)
-    const a = f.daemon('a', conf4(150, ['vmac_xmit_base']));
-    await waitUntil('VIP on a vrrp.51', () => holds(lab, 'a', 'vrrp.51', VIP), 30_000)
-    lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
-    a.signal('SIGTERM');
-    expect(await a.exitCode()).toBe(0);
-    await k.waitFor(/\(VI_1\) Entering MASTER STATE/, 30_000)
-    await waitUntil('VIP on k vrrp.51', () => holds(lab, 'k', 'vrrp.51', VIP), 30_000)
-    lab.exec('o', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
-    lab.exec('o', ['ping', '-c', '1', '-W', '2', VIP]);
+    const { k, a } = await oursOverKeepalived(f, (p) => conf4(p, ['vmac_xmit_base']), 'vrrp.51', VIP);
+    await pingAcrossHandover(f, a, k);
     await sleep(1500);
     const lines = await cap.stop();
     const macA = vmacOf(lab, 'a', 'eth0')?.address;

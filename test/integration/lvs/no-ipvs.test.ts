@@ -44,33 +44,23 @@ async function ipvsFamily(): Promise<boolean> {
 /** /proc/net/ip_vs exists while the ip_vs module is loaded. */
 const noIpvs: Prereq = () => (existsSync('/proc/net/ip_vs') ? 'this kernel has IPVS (the case needs one without)' : undefined);
 
+const notUsed = (): never => {
+  throw new Error('not used');
+};
+
 /** The start of an IpvsKernel over the real kernel: only the family lookup info() needs. */
 class FamilyProbe implements IpvsKernel {
   async info() {
     if (!(await ipvsFamily())) throw new KernelError('ENOENT', 'info', "generic netlink family 'IPVS' not found", { errno: 2 });
     return { version: 'present', connTableSize: 0 };
   }
-  dump(): never {
-    throw new Error('not used');
-  }
-  apply(): never {
-    throw new Error('not used');
-  }
-  getTimeouts(): never {
-    throw new Error('not used');
-  }
-  setTimeouts(): never {
-    throw new Error('not used');
-  }
-  startSyncDaemon(): never {
-    throw new Error('not used');
-  }
-  stopSyncDaemon(): never {
-    throw new Error('not used');
-  }
-  listSyncDaemons(): never {
-    throw new Error('not used');
-  }
+  dump = notUsed;
+  apply = notUsed;
+  getTimeouts = notUsed;
+  setTimeouts = notUsed;
+  startSyncDaemon = notUsed;
+  stopSyncDaemon = notUsed;
+  listSyncDaemons = notUsed;
   close(): void {}
 }
 

@@ -15,6 +15,8 @@ export interface Agent extends PeerProcess {
   readonly json: () => Record<string, unknown>[];
   /** First JSON line for which `pred` holds. */
   next(pred: (o: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The packets a receiving agent reported, once it has exited (it exits after its `count`). */
+  packets(): Promise<Record<string, unknown>[]>;
 }
 
 export function startAgent(lab: Lab, host: string, cmd: object): Agent {
@@ -36,7 +38,28 @@ export function startAgent(lab: Lab, host: string, cmd: object): Agent {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  return Object.assign(p, { json, next });
+  const packets = async () => {
+    await p.exited();
+    return json().filter((o) => o.packet).map((o) => o.packet as Record<string, unknown>);
+  };
+  return Object.assign(p, { json, next, packets });
+}
+
+/** A receiving agent (`op: 'recv'`) in `host`, once its socket is open; `ready` is that line (ifindex ...). */
+export async function startReceiver(lab: Lab, host: string, cmd: object): Promise<Agent & { ready: Record<string, unknown> }> {
+  const a = startAgent(lab, host, cmd);
+  return Object.assign(a, { ready: await a.next((o) => o.ready === true) });
+}
+
+/**
+ * One exchange: a receiver (`recv`, op 'recv') in host `to`, once ready, then a sender (`send`,
+ * op 'send', its packets included) in host `from` run to completion; returns the packets the
+ * receiver reported once it exited.
+ */
+export async function exchange(lab: Lab, o: { to: string; recv: object; from: string; send: object }): Promise<Record<string, unknown>[]> {
+  const rx = await startReceiver(lab, o.to, { op: 'recv', ...o.recv });
+  await runAgent(lab, o.from, { op: 'send', ...o.send });
+  return rx.packets();
 }
 
 /** Runs the agent to completion and returns its JSON lines. */

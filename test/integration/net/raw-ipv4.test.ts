@@ -4,7 +4,7 @@ import type { Lab } from '../../../src/lab/lab.js';
 import { sharedNetns } from '../../helpers/netns-fixture.js';
 import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
-import { ipv4Datagram, memoryLanReceive, runAgent, startAgent, toHex, vrrpV2 } from './helpers.js';
+import { exchange, ipv4Datagram, memoryLanReceive, runAgent, startAgent, startReceiver, toHex, vrrpV2 } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
 
@@ -13,8 +13,7 @@ describe('native raw IPv4 VRRP socket (netns)', () => {
   sharedNetns('nt4', { a: '192.0.2.1/24', b: '192.0.2.2/24' }, (f) => (lab = f.lab));
 
   itWhen(isRoot, hasAddon)('multicast advert from A arrives in B with TTL 255, src, dst and ifindex', async () => {
-    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', count: 2 });
-    const ready = await rx.next((o) => o.ready === true);
+    const rx = await startReceiver(lab, 'b', { op: 'recv', family: 'inet', group: '224.0.0.18', count: 2 });
     const payload = vrrpV2(51, 100, '192.0.2.100');
     const sent = [
       { dst: '224.0.0.18', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, id: 1 }, payload)) },
@@ -22,10 +21,9 @@ describe('native raw IPv4 VRRP socket (netns)', () => {
       { dst: '224.0.0.18', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '224.0.0.18', ttl: 7, id: 2 }, payload)) },
     ];
     await runAgent(lab, 'a', { op: 'send', family: 'inet', group: '224.0.0.18', packets: sent });
-    await rx.exited(); // exits on its own after 2 packets: close() released the event loop
-    const got = rx.json().filter((o) => o.packet).map((o) => o.packet as Record<string, unknown>);
+    const got = await rx.packets(); // exits on its own after 2 packets: close() released the event loop
     expect(got).toHaveLength(2);
-    expect(got[0]).toMatchObject({ family: 'inet', protocol: 112, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, ifindex: ready.ifindex });
+    expect(got[0]).toMatchObject({ family: 'inet', protocol: 112, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, ifindex: rx.ready.ifindex });
     expect(got[1].ttl).toBe(7);
     // Raw IPv4 delivers the whole datagram: our header (TOS 0xc0, ID 1) then the VRRP bytes.
     const bytes = Buffer.from(got[0].bytes as string, 'hex');
@@ -42,21 +40,21 @@ describe('native raw IPv4 VRRP socket (netns)', () => {
 
   itWhen(isRoot, hasAddon)('unicast socket bound to its source only receives datagrams for that address', async () => {
     lab.exec('b', ['ip', 'addr', 'add', '192.0.2.12/24', 'dev', 'eth0']);
-    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet', bindAddress: '192.0.2.12', count: 1 });
-    await rx.next((o) => o.ready === true);
     const payload = vrrpV2(52, 90, '192.0.2.101');
-    await runAgent(lab, 'a', {
-      op: 'send',
-      family: 'inet',
-      bindAddress: '192.0.2.1',
-      packets: [
-        // To B's other address first: a bound raw socket must not see it.
-        { dst: '192.0.2.2', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.2', ttl: 255, id: 9 }, payload)) },
-        { dst: '192.0.2.12', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.12', ttl: 255, id: 10 }, payload)) },
-      ],
+    const got = await exchange(lab, {
+      to: 'b',
+      recv: { family: 'inet', bindAddress: '192.0.2.12', count: 1 },
+      from: 'a',
+      send: {
+        family: 'inet',
+        bindAddress: '192.0.2.1',
+        packets: [
+          // To B's other address first: a bound raw socket must not see it.
+          { dst: '192.0.2.2', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.2', ttl: 255, id: 9 }, payload)) },
+          { dst: '192.0.2.12', hex: toHex(ipv4Datagram({ src: '192.0.2.1', dst: '192.0.2.12', ttl: 255, id: 10 }, payload)) },
+        ],
+      },
     });
-    await rx.exited();
-    const got = rx.json().filter((o) => o.packet).map((o) => o.packet as Record<string, unknown>);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ src: '192.0.2.1', dst: '192.0.2.12', ttl: 255 });
     expect(Buffer.from(got[0].bytes as string, 'hex').readUInt16BE(4)).toBe(10);

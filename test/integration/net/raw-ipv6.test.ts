@@ -9,7 +9,7 @@ import { itWhen, isRoot } from '../../helpers/require.js';
 import { nativeUnavailable } from '../../../src/net/native.js';
 import { MemoryLan } from '../../../src/net/memory-lan.js';
 import { VirtualTime } from '../../../src/lib/virtual-time.js';
-import { memoryLanReceive, capture, ipv4Datagram, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, toHex, tsharkFields, vrrpV2, vrrpV3Ipv6 } from './helpers.js';
+import { exchange, memoryLanReceive, capture, ipv4Datagram, ipv6PseudoChecksumOk, linkLocal, runAgent, startAgent, startReceiver, toHex, tsharkFields, vrrpV2, vrrpV3Ipv6 } from './helpers.js';
 
 const hasAddon = () => nativeUnavailable();
 
@@ -22,16 +22,14 @@ describe('native raw IPv6 VRRP socket (netns)', () => {
 
   itWhen(isRoot, hasAddon)('multicast advert to ff02::12 arrives with hop limit 255 and a kernel checksum that verifies', async () => {
     const srcA = await linkLocal(lab, 'a');
-    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet6', group: 'ff02::12', count: 1 });
-    const ready = await rx.next((o) => o.ready === true);
+    const rx = await startReceiver(lab, 'b', { op: 'recv', family: 'inet6', group: 'ff02::12', count: 1 });
     const pcap = join(dir, 'v6.pcap');
     const cap = capture(lab, 'b', 'ip6 proto 112', 1, pcap);
     await cap.ready;
     const payload = vrrpV3Ipv6(61, 150, 'fd00:db8:6::100');
     await runAgent(lab, 'a', { op: 'send', family: 'inet6', group: 'ff02::12', source6: srcA, packets: [{ dst: 'ff02::12', hex: toHex(payload) }] });
-    await rx.exited();
-    const got = rx.json().find((o) => o.packet)?.packet as Record<string, unknown>;
-    expect(got).toMatchObject({ family: 'inet6', protocol: 112, src: srcA, dst: 'ff02::12', ttl: 255, ifindex: ready.ifindex });
+    const [got] = await rx.packets();
+    expect(got).toMatchObject({ family: 'inet6', protocol: 112, src: srcA, dst: 'ff02::12', ttl: 255, ifindex: rx.ready.ifindex });
     const bytes = new Uint8Array(Buffer.from(got.bytes as string, 'hex'));
     // We sent checksum 0; the kernel (IPV6_CHECKSUM offset 6) filled in one that verifies.
     expect(bytes[6] | bytes[7]).not.toBe(0);
@@ -48,18 +46,9 @@ describe('native raw IPv6 VRRP socket (netns)', () => {
   });
 
   itWhen(isRoot, hasAddon)('unicast to a bound global address, source chosen per socket', async () => {
-    const rx = startAgent(lab, 'b', { op: 'recv', family: 'inet6', bindAddress: 'fd00:db8:6::2', count: 1 });
-    await rx.next((o) => o.ready === true);
     const payload = vrrpV3Ipv6(62, 120, 'fd00:db8:6::101');
-    await runAgent(lab, 'a', {
-      op: 'send',
-      family: 'inet6',
-      source6: 'fd00:db8:6::1',
-      unicastHops: 255,
-      packets: [{ dst: 'fd00:db8:6::2', hex: toHex(payload) }],
-    });
-    await rx.exited();
-    const got = rx.json().find((o) => o.packet)?.packet as Record<string, unknown>;
+    const send = { family: 'inet6', source6: 'fd00:db8:6::1', unicastHops: 255, packets: [{ dst: 'fd00:db8:6::2', hex: toHex(payload) }] };
+    const [got] = await exchange(lab, { to: 'b', recv: { family: 'inet6', bindAddress: 'fd00:db8:6::2', count: 1 }, from: 'a', send });
     expect(got).toMatchObject({ src: 'fd00:db8:6::1', dst: 'fd00:db8:6::2', ttl: 255 });
     expect(ipv6PseudoChecksumOk('fd00:db8:6::1', 'fd00:db8:6::2', new Uint8Array(Buffer.from(got.bytes as string, 'hex')))).toBe(true);
   });

@@ -45,6 +45,20 @@ function startReader(fifo: string, out: string): ChildProcess {
   return spawn('/bin/sh', ['-c', `exec cat "${fifo}" > "${out}"`], { stdio: 'ignore' });
 }
 
+/** A FifoWriter with the real runner and timers, started (its FIFO exists). */
+async function startWriter(opts: ConstructorParameters<typeof FifoWriter>[0]): Promise<FifoWriter> {
+  const w = new FifoWriter(opts, new NodeProcessRunner(), new RealTimers(systemClock));
+  await w.start();
+  return w;
+}
+
+/** Closes the writer, waits for the reader to see the end of the FIFO, returns what it read. */
+async function closeAndRead(w: FifoWriter, reader: ChildProcess, out: string): Promise<string> {
+  await w.close();
+  await new Promise((r) => reader.once('exit', r));
+  return readFileSync(out, 'utf8');
+}
+
 /** The dispatcher with the given prepared scripts (command text = key), driven as the runtime does. */
 function dispatcher(runner: ProcessRunner, scripts: Record<string, PreparedScript>, timeoutMs?: Ms) {
   const { log, records } = memoryLogger();
@@ -125,9 +139,7 @@ describe('FifoWriter with a real FIFO', () => {
     w.write(vsLine({ kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 }, true));
     w.write(rsLine({ kind: 'addr', ip: '192.168.1.2', protocol: 'tcp', port: 80 }, { kind: 'addr', ip: '10.0.0.1', protocol: 'tcp', port: 80 }, false));
     expect(await waitFor(() => w.stats.written === 4, 3000)).toBe(true);
-    await w.close();
-    await new Promise((r) => reader.once('exit', r));
-    expect(readFileSync(out, 'utf8')).toBe(
+    expect(await closeAndRead(w, reader, out)).toBe(
       'INSTANCE "VI_1" MASTER 100\nGROUP "SG1" BACKUP 0\nVS [10.0.0.1]:tcp:80 UP\nRS [192.168.1.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n',
     );
     expect(existsSync(fifo)).toBe(false);
@@ -136,8 +148,7 @@ describe('FifoWriter with a real FIFO', () => {
   itWhen(isRoot)('without a reader writes never block; lines wait (bounded, drops counted) and flow once a reader appears', async () => {
     const fifo = join(tmp.path, 'noreader.fifo');
     const out = join(tmp.path, 'fifo2.out');
-    const w = new FifoWriter({ path: fifo, retryMs: 20, maxBufferedBytes: 100 }, new NodeProcessRunner(), new RealTimers(systemClock));
-    await w.start();
+    const w = await startWriter({ path: fifo, retryMs: 20, maxBufferedBytes: 100 });
     const t0 = performance.now();
     for (let i = 0; i < 10; i++) w.write(`INSTANCE "VI_${i}" BACKUP 100\n`); // 27 bytes each
     const took = performance.now() - t0;
@@ -148,17 +159,14 @@ describe('FifoWriter with a real FIFO', () => {
     expect(w.stats.bufferedBytes).toBe(81);
     const reader = startReader(fifo, out);
     expect(await waitFor(() => w.stats.written === 3, 3000)).toBe(true);
-    await w.close();
-    await new Promise((r) => reader.once('exit', r));
-    expect(readFileSync(out, 'utf8')).toBe('INSTANCE "VI_7" BACKUP 100\nINSTANCE "VI_8" BACKUP 100\nINSTANCE "VI_9" BACKUP 100\n');
+    expect(await closeAndRead(w, reader, out)).toBe('INSTANCE "VI_7" BACKUP 100\nINSTANCE "VI_8" BACKUP 100\nINSTANCE "VI_9" BACKUP 100\n');
   });
 
   itWhen(isRoot)('reconnects after the reader dies (EPIPE) without losing the line', async () => {
     const fifo = join(tmp.path, 'epipe.fifo');
     const out1 = join(tmp.path, 'fifo3a.out');
     const out2 = join(tmp.path, 'fifo3b.out');
-    const w = new FifoWriter({ path: fifo, retryMs: 20 }, new NodeProcessRunner(), new RealTimers(systemClock));
-    await w.start();
+    const w = await startWriter({ path: fifo, retryMs: 20 });
     const r1 = startReader(fifo, out1);
     w.write('INSTANCE "A" MASTER 1\n');
     expect(await waitFor(() => w.stats.written === 1, 3000)).toBe(true);
@@ -173,9 +181,7 @@ describe('FifoWriter with a real FIFO', () => {
     const r2 = startReader(fifo, out2);
     expect(await waitFor(() => w.stats.written === 2, 3000)).toBe(true);
     expect(w.stats.opens).toBe(2);
-    await w.close();
-    await new Promise((r) => r2.once('exit', r));
-    expect(readFileSync(out2, 'utf8')).toBe('INSTANCE "B" BACKUP 2\n');
+    expect(await closeAndRead(w, r2, out2)).toBe('INSTANCE "B" BACKUP 2\n');
   });
 
   itWhen(isRoot)('starts fifo_script with the FIFO path appended and stops it on close', async () => {
@@ -183,12 +189,7 @@ describe('FifoWriter with a real FIFO', () => {
     const out = join(tmp.path, 'fifo4.out');
     const pidFile = join(tmp.path, 'fifo4.pid');
     const reader = script('fifo-reader.sh', `echo $$ > "${pidFile}"\nexec cat "$2" > "$1"\n`);
-    const w = new FifoWriter(
-      { path: fifo, retryMs: 20, script: { argv: [reader, out] } },
-      new NodeProcessRunner(),
-      new RealTimers(systemClock),
-    );
-    await w.start();
+    const w = await startWriter({ path: fifo, retryMs: 20, script: { argv: [reader, out] } });
     w.write('INSTANCE "A" MASTER 1\n');
     expect(await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === 'INSTANCE "A" MASTER 1\n', 3000)).toBe(true);
     const pid = Number(readFileSync(pidFile, 'utf8'));

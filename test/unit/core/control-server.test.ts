@@ -12,6 +12,7 @@ import { defaultControlSocket, parseRequest, type ReloadResult } from '../../../
 import { controlSocketPath } from '../../../src/core/control-plane.js';
 import { request } from '../../../src/cli/status.js';
 import { memoryLogger } from '../../../src/lib/log.js';
+import { rawExchange } from '../../helpers/unix-exchange.js';
 
 const dirs: string[] = [];
 const servers: ControlServer[] = [];
@@ -39,21 +40,7 @@ async function open(path: string, handlers: Partial<ControlHandlers> = {}, extra
 }
 
 /** Raw bytes in; the answer lines and whether the server closed the connection within `ms`. */
-function raw(path: string, payload: string | Buffer, ms = 500): Promise<{ lines: string[]; closed: boolean }> {
-  return new Promise((resolve) => {
-    const c = createConnection({ path });
-    let buf = '';
-    let closed = false;
-    c.on('connect', () => c.write(payload));
-    c.on('data', (d: Buffer) => (buf += d.toString()));
-    c.on('error', () => {});
-    c.on('close', () => (closed = true));
-    setTimeout(() => {
-      c.destroy();
-      resolve({ lines: buf.split('\n').filter(Boolean), closed });
-    }, ms);
-  });
-}
+const raw = (path: string, payload: string | Buffer, ms = 500) => rawExchange(path, payload, ms);
 
 describe('control socket path', () => {
   it('is derived from the pid file, so two pid files give two sockets', () => {

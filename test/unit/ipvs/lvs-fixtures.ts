@@ -1,18 +1,7 @@
 // Shared by the IPVS tests: a config model from keepalived text, and a HealthSource the test
 // drives by hand (the checkers' contract, src/check/health.ts).
 import type { HealthSource, RealServerHealth } from '../../../src/check/health.js';
-import { buildModel } from '../../../src/config/build-model.js';
-import type { KeepalivedConfig } from '../../../src/config/model.js';
-import { parseConfigText } from '../../../src/config/parse.js';
-import { DiagnosticSink } from '../../../src/lib/diagnostics.js';
-
-export function modelOf(text: string): KeepalivedConfig {
-  const sink = new DiagnosticSink();
-  const m = buildModel(parseConfigText(text, 'test.conf', {}, sink), sink);
-  const errors = sink.items.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(`config errors: ${errors.map((e) => e.message).join('; ')}`);
-  return m;
-}
+export { modelOf } from '../../helpers/config-model.js';
 
 /** A HealthSource whose results the test sets. */
 export class ScriptedHealth implements HealthSource {
