@@ -128,10 +128,18 @@ export class NetnsFixture {
     return n;
   }
 
-  /** Our daemon in `host`, once it has logged its first "Entering BACKUP STATE" (it runs before the test acts). */
-  async backup(host: string, config: string, opts: { dir?: string; extraArgs?: string[] } = {}, timeoutMs = 20_000): Promise<DaemonNode> {
+  /**
+   * Our daemon in `host`, once it has logged its first "Entering BACKUP STATE" (it runs before the
+   * test acts). The deadline covers a cold `node --import tsx` start on a loaded 2-core machine
+   * (tens of seconds when other test files start daemons too); a daemon that exits first fails
+   * at once with its output.
+   */
+  async backup(host: string, config: string, opts: { dir?: string; extraArgs?: string[] } = {}, timeoutMs = 90_000): Promise<DaemonNode> {
     const n = this.daemon(host, config, opts);
-    await n.waitFor(/Entering BACKUP STATE/, timeoutMs);
+    const re = /Entering BACKUP STATE/;
+    const seen = await Promise.race([n.waitFor(re, timeoutMs).then(() => true, (e: unknown) => e as Error), n.exited().then(() => false)]);
+    if (seen instanceof Error) throw seen;
+    if (!seen && !n.lines.some((l) => re.test(l))) throw new Error(`daemon ${host} exited before "Entering BACKUP STATE":\n${n.lines.slice(-20).join('\n')}`);
     return n;
   }
 

@@ -5,6 +5,9 @@
 // tracker named as the reason, b takes over, and the metrics scraped inside a's namespace say
 // the same. The socket is root-only (0600), each daemon (pid file) has its own, garbage and
 // floods on it are answered and bounded, and `reload` of the unchanged file answers "unchanged".
+// Every wait is on an event (a log line, an address, an answer, a close) with a deadline sized for
+// a loaded 2-core CI machine: a starts and is BACKUP before b starts, so the two cold starts do
+// not compete and the election always begins the same way.
 import { describe, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { rawExchange } from '../../helpers/unix-exchange.js';
@@ -40,8 +43,14 @@ async function status(pidFile: string): Promise<StatusDocument> {
   return JSON.parse(r.stdout) as StatusDocument;
 }
 
-/** Sends raw bytes on a fresh connection; the answer lines once the daemon closes it or `waitMs` passes. */
-const raw = (path: string, payload: string | Buffer, waitMs = 1500) => rawExchange(path, payload, waitMs);
+/** Deadline of one raw exchange: the daemon answers in milliseconds, a loaded machine can take seconds. */
+const RAW_DEADLINE_MS = 60_000;
+
+/**
+ * Sends raw bytes on a fresh connection; the answer lines once the daemon closes it, `lines`
+ * answer lines have arrived, or RAW_DEADLINE_MS passes (then `closed` is false).
+ */
+const raw = (path: string, payload: string | Buffer, lines = Infinity) => rawExchange(path, payload, RAW_DEADLINE_MS, lines);
 
 /** Scrapes a host's metrics from inside its namespace. */
 function scrape(f: { lab: { exec(name: string, argv: string[]): string } }, host: string): Map<string, number> {
@@ -51,7 +60,7 @@ function scrape(f: { lab: { exec(name: string, argv: string[]): string } }, host
 const labIt = netnsIt('dctl');
 
 describe('control socket, status, reload and metrics (real daemon pair)', () => {
-  labIt('status names state, priority and why, master, VIPs and counters; a failed tracker shows; metrics agree; reload answers', 150_000, async (f) => {
+  labIt('status names state, priority and why, master, VIPs and counters; a failed tracker shows; metrics agree; reload answers', 300_000, async (f) => {
     const { lab } = f;
     f.hosts(V4_PAIR);
     const dirA = nodeDir('a');
@@ -59,9 +68,9 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
     writeFileSync(flag, '');
     const script = `vrrp_script chk_flag {\n  script "/usr/bin/test -f ${flag}"\n  interval 1\n  weight -60\n  rise 1\n  fall 1\n}\n`;
     const confA = GLOBAL_DEFS + script + instanceConf({ priority: 150, vips: [`${VIP}/24`], extra: ['track_script {', '  chk_flag', '}'] });
-    const a = f.daemon('a', confA, { dir: dirA, extraArgs: ['--metrics', METRICS] });
+    const a = await f.backup('a', confA, { dir: dirA, extraArgs: ['--metrics', METRICS] });
     const b = await f.backup('b', GLOBAL_DEFS + instanceConf({ priority: 100, vips: [`${VIP}/24`] }), { extraArgs: ['--metrics', METRICS] });
-    await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 20_000);
+    await waitSoleHolder(lab, ['a', 'b'], 'a', VIP, 60_000);
 
     // Two daemons, two pid files: two sockets, each root-only, each answering for its own daemon.
     const sockA = join(a.dir, 'keepalived-ts.ctl');
@@ -98,8 +107,8 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
 
     // The script fails: 150 - 60 = 90 < 100, b preempts; a's status names the tracker.
     rmSync(flag);
-    await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 15_000);
-    await waitLastStates(a, 'VI_1', ['MASTER', 'BACKUP']);
+    await waitSoleHolder(lab, ['a', 'b'], 'b', VIP, 60_000);
+    await waitLastStates(a, 'VI_1', ['MASTER', 'BACKUP'], 30_000);
     const after = (await status(a.pidFile)).vrrp!.instances[0];
     expect(after.state).toBe('BACKUP');
     expect(after.master).toBe('192.0.2.12');
@@ -148,10 +157,10 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
     expect(() => lab.exec('a', ['curl', '-sf', `http://${METRICS}/`])).toThrow();
 
     // Garbage, over-long lines and floods: answered with an error, bounded, and the daemon answers afterwards.
-    const g = await raw(sockA, 'hello there\n{"cmd":"status"}\n');
+    const g = await raw(sockA, 'hello there\n{"cmd":"status"}\n', 2);
     expect(JSON.parse(g.lines[0])).toMatchObject({ ok: false, error: { code: 'bad-json' } });
     expect(JSON.parse(g.lines[1])).toMatchObject({ ok: true, cmd: 'status' });
-    const unknown = await raw(sockA, '{"cmd":"shutdown","id":7}\n');
+    const unknown = await raw(sockA, '{"cmd":"shutdown","id":7}\n', 1);
     expect(JSON.parse(unknown.lines[0])).toMatchObject({ ok: false, id: 7, error: { code: 'unknown-command' } });
     const long = await raw(sockA, Buffer.alloc(64 * 1024, 0x41));
     expect(JSON.parse(long.lines[0])).toMatchObject({ ok: false, error: { code: 'too-long' } });
@@ -160,7 +169,7 @@ describe('control socket, status, reload and metrics (real daemon pair)', () => 
     expect(bad.lines.length).toBe(8);
     expect(bad.closed).toBe(true);
     // 40 clients at once, each pipelining 50 status requests: every answer in order, or `busy`.
-    const flood = await Promise.all(Array.from({ length: 40 }, () => raw(sockA, '{"cmd":"status"}\n'.repeat(50), 4000)));
+    const flood = await Promise.all(Array.from({ length: 40 }, () => raw(sockA, '{"cmd":"status"}\n'.repeat(50), 50)));
     const served = flood.filter((c) => c.lines.length === 50 && c.lines.every((l) => (JSON.parse(l) as { ok: boolean }).ok));
     const refused = flood.filter((c) => c.lines.length === 1 && (JSON.parse(c.lines[0]) as { error?: { code: string } }).error?.code === 'busy');
     expect(served.length + refused.length).toBe(40);

@@ -1,9 +1,13 @@
 // Interop in the receive direction: the REAL keepalived 2.2.7 must accept adverts our encoders
 // built. keepalived runs as a priority-100 backup in a network namespace created here; from a
-// peer namespace we inject our priority-200 adverts (AF_PACKET, via a tiny python sender) for
-// longer than keepalived's master-down interval. An instance that accepted them stays BACKUP;
-// one that rejected them takes over ("Entering MASTER STATE"). A control instance receives
-// adverts with a corrupted checksum and must take over, so "stayed BACKUP" means something.
+// peer namespace we inject our priority-200 adverts (AF_PACKET, via one long-lived python
+// sender, running before keepalived starts) for longer than keepalived's master-down interval.
+// An instance that accepted them stays BACKUP; one that rejected them takes over ("Entering
+// MASTER STATE"). A control instance receives adverts with a corrupted checksum and must take
+// over, so "stayed BACKUP" means something; the verdict is read once it has, plus one advert
+// interval. advert_int is 3 s (master-down about 9.6 s) while the sender sends every 0.5 s: the
+// test is about which packets keepalived accepts, so a loaded machine must not be able to open
+// a gap in the adverts as long as a master-down interval.
 // The v3/IPv6 checksum is verified by keepalived's kernel (IPV6_CHECKSUM), the AH ICV by
 // keepalived itself. Namespaces and processes are ours, removed/killed by PID in `finally`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,6 +18,7 @@ import { describe, expect } from 'vitest';
 import { ethFrame, ipv6Vrrp } from '../../helpers/frames.js';
 import { vrrpInstanceText } from '../../helpers/keepalived-conf.js';
 import { isRoot, itWhen, type Prereq } from '../../helpers/require.js';
+import { watchProcess, type PeerProcess } from '../../../src/lab/keepalived-peer.js';
 import { cs } from '../../../src/lib/units.js';
 import {
   ahKey,
@@ -33,6 +38,12 @@ const MAC_A = '02:00:5e:20:00:01';
 const MAC_B = '02:00:5e:20:00:02';
 
 const UNICAST = { src: '192.0.2.1', peers: ['192.0.2.2'] };
+/** advert_int of every instance, and the interval our adverts announce (v2 drops a mismatch). */
+const ADVERT_INT_S = 3;
+/** How often the sender sends a round (every instance's advert), far below ADVERT_INT_S. */
+const SEND_EVERY_S = 0.5;
+/** Rounds prepared: the sender outlives any test run (it is killed at the end), AH sequence numbers keep rising. */
+const ROUNDS = 240;
 const CONF = `
 global_defs {
   router_id ktaccept
@@ -46,21 +57,25 @@ ${[
   { name: 'V2_UNICAST', vrid: 61, unicast: UNICAST, vips: ['192.0.2.111/32'] },
   { name: 'V3_UNICAST', version: 3 as const, vrid: 62, unicast: UNICAST, vips: ['192.0.2.112/32'] },
 ]
-  .map((i) => vrrpInstanceText({ iface: 'ka0', priority: 100, ...i }))
+  .map((i) => vrrpInstanceText({ iface: 'ka0', priority: 100, advertInt: ADVERT_INT_S, ...i }))
   .join('')}`;
 
 const ACCEPTING = ['V2_PASS', 'V3_V4', 'V3_V6', 'V2_AH', 'V2_UNICAST', 'V3_UNICAST'];
 
-// Sends rounds of Ethernet frames on an interface: argv = iface, file of JSON [[hex...]...].
+// Sends rounds of Ethernet frames on an interface, one round every argv[3] seconds: argv = iface,
+// file of JSON [[hex...]...], interval. Prints "ready" once the first round is out.
 const SENDER = `
 import json, socket, sys, time
 rounds = json.load(open(sys.argv[2]))
+every = float(sys.argv[3])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
-for frames in rounds:
+for n, frames in enumerate(rounds):
     for f in frames:
         s.send(bytes.fromhex(f))
-    time.sleep(0.5)
+    if n == 0:
+        print("ready", flush=True)
+    time.sleep(every)
 `;
 
 const eth = (dst: string, type: number, payload: Uint8Array): Buffer => ethFrame(dst, MAC_B, type, payload);
@@ -74,7 +89,7 @@ function round(i: number): string[] {
     const ethDst = dst === '224.0.0.18' ? '01:00:5e:00:00:12' : MAC_A;
     return eth(ethDst, 0x0800, encodeIpv4Packet({ src: ipOf('192.0.2.2'), dst: ipOf(dst), id }, body));
   };
-  const base = { priority: 200, advertInt: cs(100), authType: 0 as const };
+  const base = { priority: 200, advertInt: cs(ADVERT_INT_S * 100), authType: 0 as const };
   const v6: VrrpAdvert = { ...base, version: 3, family: 'inet6', vrid: 54, addresses: [ipOf('2001:db8::100')] };
   const ah: VrrpAdvert = { ...base, version: 2, family: 'inet', vrid: 59, authType: 2, addresses: [ipOf('192.0.2.109')] };
   return [
@@ -103,6 +118,18 @@ const waitExit = (p: ChildProcess, ms: number): Promise<void> =>
     });
   });
 
+const running = (p: PeerProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
+
+/** Waits for a line matching `re`; false when `deadlineMs` passes first or the process exits. */
+async function sawLine(p: PeerProcess, re: RegExp, deadlineMs: number): Promise<boolean> {
+  const gone = p.exited().then(() => false);
+  const hit = p.waitFor(re, deadlineMs).then(
+    () => true,
+    () => false,
+  );
+  return (await Promise.race([hit, gone])) || p.lines.some((l) => re.test(l));
+}
+
 describe('keepalived 2.2.7 accepts adverts built by our encoders', () => {
   itWhen(isRoot, hasKeepalived, hasPython)(
     'v2 PASS, v2 AH, v3 IPv4, v3 IPv6, v2/v3 unicast keep it BACKUP; a bad checksum does not',
@@ -111,7 +138,7 @@ describe('keepalived 2.2.7 accepts adverts built by our encoders', () => {
       const nsB = `ktaccB${process.pid}`;
       const work = mkdtempSync(join(tmpdir(), 'kt-accept-'));
       let ka: ChildProcess | undefined;
-      let sender: ChildProcess | undefined;
+      let sender: PeerProcess | undefined;
       try {
         sh('ip', 'netns', 'add', nsA);
         sh('ip', 'netns', 'add', nsB);
@@ -133,25 +160,37 @@ describe('keepalived 2.2.7 accepts adverts built by our encoders', () => {
         const conf = join(work, 'keepalived.conf');
         writeFileSync(conf, CONF);
         writeFileSync(join(work, 'send.py'), SENDER);
-        writeFileSync(join(work, 'rounds.json'), JSON.stringify(Array.from({ length: 16 }, (_, i) => round(i))));
+        writeFileSync(join(work, 'rounds.json'), JSON.stringify(Array.from({ length: ROUNDS }, (_, i) => round(i))));
         const log = join(work, 'keepalived.log');
+
+        // The sender first: keepalived's master-down timers start with it, so adverts must already flow.
+        sender = watchProcess(
+          spawn('ip', ['netns', 'exec', nsB, 'python3', join(work, 'send.py'), 'kb0', join(work, 'rounds.json'), String(SEND_EVERY_S)], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        );
+        expect(await sawLine(sender, /^ready$/, 60_000), `sender never started:\n${sender.lines.join('\n')}`).toBe(true);
 
         ka = spawn('ip', ['netns', 'exec', nsA, 'keepalived', '-n', '-l', '-D', '-P', '-G', '-f', conf,
           '-p', join(work, 'ka.pid'), '-r', join(work, 'vrrp.pid'), '-c', join(work, 'check.pid'), '-b', join(work, 'bfd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
-        const chunks: string[] = [];
-        ka.stdout!.on('data', (d: Buffer) => chunks.push(d.toString()));
-        ka.stderr!.on('data', (d: Buffer) => chunks.push(d.toString()));
-        sender = spawn('ip', ['netns', 'exec', nsB, 'python3', join(work, 'send.py'), 'kb0', join(work, 'rounds.json')], { stdio: 'ignore' });
-        // 16 rounds x 0.5 s = 8 s, more than 2 x the 3.6 s master-down interval.
-        await waitExit(sender, 15_000);
-        const text = chunks.join('');
+        const kaOut = watchProcess(ka);
+        // The control has no valid advert to hear: it takes over one master-down interval after
+        // start. The accepting instances started with it; had they rejected our adverts, their
+        // timers would have run out with its timer. One more advert interval lets their lines arrive.
+        const controlUp = await sawLine(kaOut, /\(CONTROL_BAD_CHECKSUM\) Entering MASTER STATE/, 90_000);
+        if (controlUp) await new Promise((r) => globalThis.setTimeout(r, ADVERT_INT_S * 1000));
+        expect(running(sender), `the sender stopped early:\n${sender.lines.join('\n')}`).toBe(true);
+        const text = kaOut.lines.join('\n');
         writeFileSync(log, text);
         const becameMaster = (name: string): boolean => text.includes(`(${name}) Entering MASTER STATE`);
         for (const name of ACCEPTING) expect(becameMaster(name), `${name} took over: our adverts were rejected\n${text}`).toBe(false);
         expect(becameMaster('CONTROL_BAD_CHECKSUM'), `control never took over\n${text}`).toBe(true);
         expect(readFileSync(log, 'utf8')).toContain('Entering BACKUP STATE');
       } finally {
-        if (sender?.pid && sender.exitCode === null) sender.kill('SIGKILL');
+        if (sender && running(sender)) {
+          sender.signal('SIGKILL');
+          await waitExit(sender.child, 5_000);
+        }
         if (ka?.pid && ka.exitCode === null) {
           ka.kill('SIGTERM');
           await waitExit(ka, 5_000);
@@ -162,6 +201,6 @@ describe('keepalived 2.2.7 accepts adverts built by our encoders', () => {
         rmSync(work, { recursive: true, force: true });
       }
     },
-    60_000,
+    150_000,
   );
 });
