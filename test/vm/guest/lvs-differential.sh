@@ -8,10 +8,19 @@ side=$1
 shift
 
 # Polls the table every half second; settled when it is not empty and unchanged for 3 s, after at
-# least MIN seconds (a director that starts slowly shows an empty table that is stable too).
+# least MIN seconds (a director that starts slowly shows an empty table that is stable too). With
+# checkers in CONF the MIN seconds count from the first "Activating healthchecker" line in LOG:
+# in a loaded VM a checker process can take seconds to start, and the table it has not yet
+# checked is stable too.
 settle() {
   min=$1
+  log=$2
+  conf=$3
   start=$(date +%s)
+  if grep -q '_CHECK' "$conf"; then
+    while ! grep -q 'Activating healthchecker' "$log" && [ $(($(date +%s) - start)) -lt 60 ]; do sleep 0.25; done
+    start=$(date +%s)
+  fi
   last=''
   same_since=$start
   while :; do
@@ -44,7 +53,7 @@ for arg in "$@"; do
     $OURS_CMD -C -n -l -D -f "$conf" -p /run/lvs-diff.pid -c /run/lvs-diff-check.pid > "$name.$side.log" 2>&1 &
   fi
   pid=$!
-  settle "$min" > "$name.$side.meta"
+  settle "$min" "$name.$side.log" "$conf" > "$name.$side.meta"
   ipvsadm -Sn > "$name.$side.rules" 2>&1
   ipvsadm -Ln --thresholds > "$name.$side.thresholds" 2>&1
   kill -TERM "$pid" 2>/dev/null
