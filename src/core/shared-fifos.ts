@@ -40,13 +40,14 @@ export class SharedFifos {
   }
 
   /**
-   * The writers of an LVS side a reload starts (none ran at start): notify_fifo and
-   * lvs_notify_fifo of `model`, the running writer reused when the path is the same (one writer
-   * per path), new ones opened now and closed with the others.
+   * The writers of a side a reload starts (it did not run at start): notify_fifo and that side's
+   * own FIFO (lvs_notify_fifo or vrrp_notify_fifo) of `model`, the running writer reused when the
+   * path is the same (one writer per path), new ones opened now and closed with the others.
    */
-  async addLvs(model: KeepalivedConfig): Promise<readonly FifoWriter[]> {
+  async addSide(model: KeepalivedConfig, side: 'vrrp' | 'lvs'): Promise<readonly FifoWriter[]> {
     const g = model.globalDefs;
-    const ws = present([this.writer(g.notifyFifo?.path), this.writer(g.lvsNotifyFifo?.path)]);
+    const own = side === 'vrrp' ? g.vrrpNotifyFifo : g.lvsNotifyFifo;
+    const ws = present([this.writer(g.notifyFifo?.path), this.writer(own?.path)]);
     for (const w of ws) {
       if (this.all.includes(w)) continue;
       this.all.push(w);

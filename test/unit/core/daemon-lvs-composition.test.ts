@@ -296,3 +296,52 @@ describe('reload: virtual servers added to a daemon started without any', () => 
     }
   });
 });
+
+describe('reload: a vrrp_instance added to a daemon started with virtual servers only', () => {
+  const reloadWith = async (t: ReturnType<typeof setup>, d: RunningDaemon, config: string) => {
+    writeFileSync(join(t.dir, 'keepalived.conf'), config);
+    const r = d.reload();
+    await t.run(500);
+    return r;
+  };
+
+  it('the VRRP side is created and started (status, runtime, VRRP pid file) and runs its instance to MASTER', async () => {
+    const t = setup(VS(false), { reloadOptions: { inProcess: true } });
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      expect(Object.keys(d.status())).toEqual(['ipvs']);
+      expect(existsSync(t.files.vrrp)).toBe(false);
+      const added = await reloadWith(t, d, INSTANCE + VS(false));
+      expect(added).toMatchObject({ outcome: 'applied', changes: ['vrrp: started'] });
+      expect(Object.keys(d.status())).toEqual(['ipvs', 'vrrp']);
+      expect(readFileSync(t.files.vrrp, 'utf8').trim()).toBe(String(process.pid));
+      await t.run(5000);
+      expect(d.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] } });
+      expect(d.runtime.status().map((s) => s.name)).toEqual(['VI_1']);
+      const doc = ((await request(join(t.dir, 'keepalived-ts.ctl'), { cmd: 'status' }, 5000)) as { status: StatusDocument }).status;
+      expect(doc.vrrp?.instances.map((i) => i.name)).toEqual(['VI_1']);
+      // The LVS side kept its table.
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+    } finally {
+      await stopDaemons(t.run, d);
+    }
+    expect(existsSync(t.files.vrrp)).toBe(false);
+  });
+
+  it('-C (--check): never; the instances of the new config are not run', async () => {
+    const t = setup(VS(false), { checkOnly: true, reloadOptions: { inProcess: true } });
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      const r = await reloadWith(t, d, INSTANCE + VS(false));
+      expect(r.outcome).toBe('unchanged');
+      expect(Object.keys(d.status())).toEqual(['ipvs']);
+      expect(existsSync(t.files.vrrp)).toBe(false);
+    } finally {
+      await stopDaemons(t.run, d);
+    }
+  });
+});
