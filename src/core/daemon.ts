@@ -89,6 +89,16 @@ async function createLvs(ctx: LvsContext, vrrp: VrrpSubsystem | undefined): Prom
   return lvs;
 }
 
+/** A side a reload starts writes its pid file then; one held elsewhere is logged, not fatal. */
+function latePidFile(path: string | undefined, log: Logger, pids: (() => void)[]): void {
+  if (!path) return;
+  try {
+    pids.push(acquirePidFile(path));
+  } catch (e) {
+    log.error(`keepalived-ts: ${(e as Error).message}`);
+  }
+}
+
 /**
  * A reload whose config has virtual servers when no LVS side runs (none at start): keepalived's
  * parent starts its checker child then (main.c propagate_signal: running_checker ->
@@ -100,13 +110,7 @@ function growLvs(o: DaemonOptions, ctx: SubsystemContext, created: Created, fifo
     if (running.has('ipvs') || !sidesToRun(o, next).lvs) return [];
     const lvs = await createLvs({ ...ctx, model: next, fifos: { lvs: await fifos.addSide(next, 'lvs') } }, created.vrrp);
     created.lvs = lvs;
-    if (o.checkersPidFile) {
-      try {
-        pids.push(acquirePidFile(o.checkersPidFile));
-      } catch (e) {
-        ctx.log.error(`keepalived-ts: ${(e as Error).message}`);
-      }
-    }
+    latePidFile(o.checkersPidFile, ctx.log, pids);
     return [lvs];
   };
 }
@@ -121,13 +125,7 @@ function growVrrp(o: DaemonOptions, ctx: SubsystemContext, created: Created, fif
     if (running.has('vrrp') || next.vrrpInstances.length === 0 || !sidesToRun(o, next).vrrp) return [];
     const vrrp = await VrrpSubsystem.create({ ...ctx, model: next, fifos: { vrrp: await fifos.addSide(next, 'vrrp'), lvs: [] }, log: withIdent(ctx.log, IDENTS.vrrp) });
     created.vrrp = vrrp;
-    if (o.vrrpPidFile) {
-      try {
-        pids.push(acquirePidFile(o.vrrpPidFile));
-      } catch (e) {
-        ctx.log.error(`keepalived-ts: ${(e as Error).message}`);
-      }
-    }
+    latePidFile(o.vrrpPidFile, ctx.log, pids);
     return [vrrp];
   };
 }
@@ -252,7 +250,15 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
   const { sd } = s;
-  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set, model: s.config.model, readAt: s.readAt, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
+  // The notify FIFOs follow the new config first (as keepalived's children reopen theirs), then the subsystems.
+  const reloadSet: Pick<SubsystemSet, 'reload'> = {
+    reload: async (old, next) => {
+      const fifo = await s.fifos.reload(next);
+      const out = await set.reload(old, next);
+      return fifo.length > 0 ? { fifo: { kind: 'applied', changes: fifo.length, details: fifo }, ...out } : out;
+    },
+  };
+  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set: reloadSet, model: s.config.model, readAt: s.readAt, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
   // SIGHUP and file changes go through the control plane too, so every reload is counted (metrics).
   const watcher = o.watchConfig ? new ConfigWatcher(() => void s.control.reload(), log, o.reloadOptions?.watchDebounceMs) : undefined;
   const readyText = (): string => `Running ${s.created.vrrp?.specs.length ?? 0} VRRP instance(s), ${s.created.lvs ? 'the virtual servers' : 'no virtual servers'}`;
