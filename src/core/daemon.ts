@@ -49,7 +49,8 @@ export interface RunningDaemon {
 }
 
 interface Created {
-  readonly vrrp?: VrrpSubsystem;
+  /** Set at start, or by the reload that first brings a vrrp_instance to an LVS-only daemon (growVrrp). */
+  vrrp?: VrrpSubsystem;
   /** Set at start, or by the reload that first brings virtual servers (growLvs). */
   lvs?: LvsSubsystem;
   readonly subsystems: Subsystem[];
@@ -88,6 +89,16 @@ async function createLvs(ctx: LvsContext, vrrp: VrrpSubsystem | undefined): Prom
   return lvs;
 }
 
+/** A side a reload starts writes its pid file then; one held elsewhere is logged, not fatal. */
+function latePidFile(path: string | undefined, log: Logger, pids: (() => void)[]): void {
+  if (!path) return;
+  try {
+    pids.push(acquirePidFile(path));
+  } catch (e) {
+    log.error(`keepalived-ts: ${(e as Error).message}`);
+  }
+}
+
 /**
  * A reload whose config has virtual servers when no LVS side runs (none at start): keepalived's
  * parent starts its checker child then (main.c propagate_signal: running_checker ->
@@ -97,16 +108,34 @@ async function createLvs(ctx: LvsContext, vrrp: VrrpSubsystem | undefined): Prom
 function growLvs(o: DaemonOptions, ctx: SubsystemContext, created: Created, fifos: SharedFifos, pids: (() => void)[]): SubsystemGrowth {
   return async (next, running) => {
     if (running.has('ipvs') || !sidesToRun(o, next).lvs) return [];
-    const lvs = await createLvs({ ...ctx, model: next, fifos: { lvs: await fifos.addLvs(next) } }, created.vrrp);
+    const lvs = await createLvs({ ...ctx, model: next, fifos: { lvs: await fifos.addSide(next, 'lvs') } }, created.vrrp);
     created.lvs = lvs;
-    if (o.checkersPidFile) {
-      try {
-        pids.push(acquirePidFile(o.checkersPidFile));
-      } catch (e) {
-        ctx.log.error(`keepalived-ts: ${(e as Error).message}`);
-      }
-    }
+    latePidFile(o.checkersPidFile, ctx.log, pids);
     return [lvs];
+  };
+}
+
+/**
+ * The mirror case: a reload whose config has a vrrp_instance when no VRRP side runs (started with
+ * virtual servers only): keepalived 2.2.7's parent starts its VRRP child then, as it starts its
+ * checker child; ours is created here then, never with -C. Its VRRP pid file (-r) is written then.
+ */
+function growVrrp(o: DaemonOptions, ctx: SubsystemContext, created: Created, fifos: SharedFifos, pids: (() => void)[]): SubsystemGrowth {
+  return async (next, running) => {
+    if (running.has('vrrp') || next.vrrpInstances.length === 0 || !sidesToRun(o, next).vrrp) return [];
+    const vrrp = await VrrpSubsystem.create({ ...ctx, model: next, fifos: { vrrp: await fifos.addSide(next, 'vrrp'), lvs: [] }, log: withIdent(ctx.log, IDENTS.vrrp) });
+    created.vrrp = vrrp;
+    latePidFile(o.vrrpPidFile, ctx.log, pids);
+    return [vrrp];
+  };
+}
+
+/** Both growths, in start order: the VRRP side first, then the LVS side. */
+function growSides(...gs: SubsystemGrowth[]): SubsystemGrowth {
+  return async (next, running) => {
+    const out: Subsystem[] = [];
+    for (const g of gs) out.push(...(await g(next, new Set([...running, ...out.map((s) => s.name)]))));
+    return out;
   };
 }
 
@@ -138,7 +167,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       startPids();
       for (const r of latePids.splice(0)) r();
     };
-    grow = growLvs(o, ctx, created, fifos, latePids);
+    grow = growSides(growVrrp(o, ctx, created, fifos, latePids), growLvs(o, ctx, created, fifos, latePids));
   } catch (e) {
     await host.close();
     throw e;
@@ -214,9 +243,6 @@ interface Started {
 /** Runs until stopped (a signal, or stop()): the subsystems in reverse, then the shared parts. */
 async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   const { log, host, set } = s;
-  const { vrrp } = s.created;
-  // Read before any signal is handed over: a TERM that arrived during start-up stops at once.
-  const runtime = vrrp?.runtime;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   // The event loop may hold nothing else (no instance configured): the daemon lives until stopped.
@@ -224,10 +250,18 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   let uninstallSignals: (() => void) | undefined;
   let stopping: Promise<number> | undefined;
   const { sd } = s;
-  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set, model: s.config.model, readAt: s.readAt, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
+  // The notify FIFOs follow the new config first (as keepalived's children reopen theirs), then the subsystems.
+  const reloadSet: Pick<SubsystemSet, 'reload'> = {
+    reload: async (old, next) => {
+      const fifo = await s.fifos.reload(next);
+      const out = await set.reload(old, next);
+      return fifo.length > 0 ? { fifo: { kind: 'applied', changes: fifo.length, details: fifo }, ...out } : out;
+    },
+  };
+  const reloader = new Reloader({ configFile: o.configFile, configId: o.configId, log, set: reloadSet, model: s.config.model, readAt: s.readAt, ...(o.reloadOptions ? { read: o.reloadOptions } : {}) });
   // SIGHUP and file changes go through the control plane too, so every reload is counted (metrics).
   const watcher = o.watchConfig ? new ConfigWatcher(() => void s.control.reload(), log, o.reloadOptions?.watchDebounceMs) : undefined;
-  const readyText = (): string => `Running ${vrrp?.specs.length ?? 0} VRRP instance(s), ${s.created.lvs ? 'the virtual servers' : 'no virtual servers'}`;
+  const readyText = (): string => `Running ${s.created.vrrp?.specs.length ?? 0} VRRP instance(s), ${s.created.lvs ? 'the virtual servers' : 'no virtual servers'}`;
   const reloadAndWatch = async (): Promise<ReloadResult> => {
     // systemd Type=notify: RELOADING=1 while the new config is read and applied, READY=1 after.
     sd.reloading();
@@ -269,17 +303,19 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   };
   if (o.signals !== false) {
     const actions = daemonSignalActions({
-      ...(vrrp && runtime
-        ? {
-            vrrp: {
-              runtime,
-              stats: vrrp.stats,
+      // Read at each signal: a reload may have started the VRRP side since (LVS-only start).
+      get vrrp() {
+        const v = s.created.vrrp;
+        return v
+          ? {
+              runtime: v.runtime,
+              stats: v.stats,
               get specs() {
-                return vrrp.specs;
+                return v.specs;
               },
-            },
-          }
-        : {}),
+            }
+          : undefined;
+      },
       reload: () => void s.control.reload(),
       // Read at each signal: a reload may have started the LVS side since.
       get lvs() {
@@ -299,6 +335,7 @@ async function supervise(o: DaemonOptions, s: Started): Promise<RunningDaemon> {
   if (!stopping) sd.ready(readyText());
   return {
     get runtime(): VrrpRuntime {
+      const runtime = s.created.vrrp?.runtime;
       if (!runtime) throw new Error('the VRRP side does not run in this daemon (-C, or no vrrp_instance with virtual servers configured)');
       return runtime;
     },

@@ -32,9 +32,11 @@ export interface SignalActionDeps {
 }
 
 export function daemonSignalActions(d: SignalActionDeps): SignalActions {
-  const { vrrp, log, options: o } = d;
+  // The VRRP side is read at each signal: a reload may have started it since (LVS-only start).
+  const { log, options: o } = d;
   const files: { data: string; stats: string; json: string; checkData?: string; parentData?: string } = o.dumpFiles ?? DUMP_FILES;
   const context = (): DumpContext => {
+    const vrrp = d.vrrp;
     // Built per dump: a reload may have added or removed instances.
     const specsByName = new Map((vrrp?.specs ?? []).map((s) => [s.cfg.name, s]));
     return {
@@ -62,6 +64,7 @@ export function daemonSignalActions(d: SignalActionDeps): SignalActions {
     stop: () => void d.stop(),
     reload: () => (d.reload ? d.reload() : log.warn('SIGHUP: configuration reload is not available; configuration unchanged, still running')),
     data: () => {
+      const vrrp = d.vrrp;
       // keepalived 2.2.7: the parent writes its own file, then each running child its own.
       log.info(`Printing parent data for process(${process.pid}) on signal`);
       const socket = d.controlSocket?.();
@@ -95,13 +98,14 @@ export function daemonSignalActions(d: SignalActionDeps): SignalActions {
     },
     // Statistics and JSON are the VRRP child's: without it (-C) keepalived writes neither.
     stats: (clear) => {
+      const vrrp = d.vrrp;
       if (!vrrp) return;
       log.info(`Printing ${clear ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`);
       dump(clear ? 'statistics (then cleared)' : 'statistics', files.stats, formatStats(context()));
       if (clear) vrrp.stats.clear();
     },
     json: () => {
-      if (!vrrp) return;
+      if (!d.vrrp) return;
       log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
       dump('JSON state', files.json, formatJson(context()));
     },

@@ -23,7 +23,7 @@ export interface SubsystemContext {
   /** Runs scripts (notify, vrrp_script, checkers' MISC_CHECK) in child processes. */
   readonly runner: ProcessRunner;
   /** notify_fifo, vrrp_notify_fifo, lvs_notify_fifo: one writer per path, opened by the daemon before start. */
-  readonly fifos: SharedFifos;
+  readonly fifos: Pick<SharedFifos, 'vrrp' | 'lvs'>;
   /** The command-line flags (-V, -a, ...). */
   readonly options: DaemonOptions;
 }

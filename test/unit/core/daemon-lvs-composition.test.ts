@@ -237,14 +237,34 @@ describe('startDaemon: the LVS side', () => {
   });
 });
 
-describe('reload: virtual servers added to a daemon started without any', () => {
-  const reloadWith = async (t: ReturnType<typeof setup>, d: RunningDaemon, config: string) => {
-    writeFileSync(join(t.dir, 'keepalived.conf'), config);
-    const r = d.reload();
-    await t.run(500);
-    return r;
-  };
+/** Writes `config` and reloads it, running 500 ms of virtual time meanwhile. */
+async function reloadWith(t: ReturnType<typeof setup>, d: RunningDaemon, config: string) {
+  writeFileSync(join(t.dir, 'keepalived.conf'), config);
+  const r = d.reload();
+  await t.run(500);
+  return r;
+}
 
+/**
+ * Starts the daemon, reloads a config with both sides and checks the side the flags leave out
+ * stays out: the reload changes nothing, status keeps `running`, the side's pid file is not made.
+ */
+async function reloadRefusesSide(t: ReturnType<typeof setup>, running: string[], pidFile: 'vrrp' | 'checkers') {
+  let d: RunningDaemon | undefined;
+  try {
+    d = await t.start();
+    await t.run(500);
+    const r = await reloadWith(t, d, INSTANCE + VS(false));
+    expect(r.outcome).toBe('unchanged');
+    expect(Object.keys(d.status())).toEqual(running);
+    expect(existsSync(t.files[pidFile])).toBe(false);
+  } finally {
+    await stopDaemons(t.run, d);
+  }
+  return t;
+}
+
+describe('reload: virtual servers added to a daemon started without any', () => {
   it('the LVS side is created and started (status, control socket, checkers pid file); removing every virtual server later leaves it running, idle', async () => {
     const t = setup(INSTANCE, { reloadOptions: { inProcess: true } });
     let d: RunningDaemon | undefined;
@@ -281,16 +301,54 @@ describe('reload: virtual servers added to a daemon started without any', () => 
   });
 
   it('-P (--vrrp): never; the virtual servers of the new config are not run', async () => {
-    const t = setup(INSTANCE, { vrrpOnly: true, reloadOptions: { inProcess: true } });
+    const t = await reloadRefusesSide(setup(INSTANCE, { vrrpOnly: true, reloadOptions: { inProcess: true } }), ['vrrp'], 'checkers');
+    expect(t.healthBuilt()).toBe(0);
+  });
+});
+
+describe('reload: a vrrp_instance added to a daemon started with virtual servers only', () => {
+  it('the VRRP side is created and started (status, runtime, VRRP pid file) and runs its instance to MASTER', async () => {
+    const t = setup(VS(false), { reloadOptions: { inProcess: true } });
     let d: RunningDaemon | undefined;
     try {
       d = await t.start();
       await t.run(500);
-      const r = await reloadWith(t, d, INSTANCE + VS(false));
-      expect(r.outcome).toBe('unchanged');
-      expect(t.healthBuilt()).toBe(0);
-      expect(Object.keys(d.status())).toEqual(['vrrp']);
-      expect(existsSync(t.files.checkers)).toBe(false);
+      expect(Object.keys(d.status())).toEqual(['ipvs']);
+      expect(existsSync(t.files.vrrp)).toBe(false);
+      const added = await reloadWith(t, d, INSTANCE + VS(false));
+      expect(added).toMatchObject({ outcome: 'applied', changes: ['vrrp: started'] });
+      expect(Object.keys(d.status())).toEqual(['ipvs', 'vrrp']);
+      expect(readFileSync(t.files.vrrp, 'utf8').trim()).toBe(String(process.pid));
+      await t.run(5000);
+      expect(d.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] } });
+      expect(d.runtime.status().map((s) => s.name)).toEqual(['VI_1']);
+      const doc = ((await request(join(t.dir, 'keepalived-ts.ctl'), { cmd: 'status' }, 5000)) as { status: StatusDocument }).status;
+      expect(doc.vrrp?.instances.map((i) => i.name)).toEqual(['VI_1']);
+      // The LVS side kept its table.
+      expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
+    } finally {
+      await stopDaemons(t.run, d);
+    }
+    expect(existsSync(t.files.vrrp)).toBe(false);
+  });
+
+  it('-C (--check): never; the instances of the new config are not run', async () => {
+    await reloadRefusesSide(setup(VS(false), { checkOnly: true, reloadOptions: { inProcess: true } }), ['ipvs'], 'vrrp');
+  });
+});
+
+describe('reload: notify FIFOs follow the new config', () => {
+  it('an lvs_notify_fifo the reload names is made and opened (the reload says so); removed, it is closed', async () => {
+    const t = setup(VS(false), { reloadOptions: { inProcess: true } });
+    const fifo = join(t.dir, 'lvs.fifo');
+    const withFifo = `global_defs {\n  lvs_notify_fifo ${fifo}\n}\n` + VS(false);
+    let d: RunningDaemon | undefined;
+    try {
+      d = await t.start();
+      await t.run(500);
+      expect(await reloadWith(t, d, withFifo)).toMatchObject({ outcome: 'applied', changes: [`fifo: notify FIFO ${fifo} opened`] });
+      expect(existsSync(fifo)).toBe(true);
+      expect(await reloadWith(t, d, VS(false))).toMatchObject({ outcome: 'applied', changes: [`fifo: notify FIFO ${fifo} closed`] });
     } finally {
       await stopDaemons(t.run, d);
     }
