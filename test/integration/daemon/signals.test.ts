@@ -51,7 +51,13 @@ describe('signals to a running master (ours and keepalived 2.2.7)', () => {
       expect(k.child.exitCode, `${name} stopped keepalived`).toBeNull();
     }
     expect(lab.addresses('k')).toContain(`${VIP}/24`);
-    const printing = (lines: string[]) => lines.map((l) => /(Printing [\w ]+) for process\(\d+\) on signal/.exec(l)?.[1]).filter(Boolean);
+    // keepalived's parent and VRRP child each announce their USR1 dump, in whichever order the two
+    // processes get to it (both orders seen): that pair is compared as a set, the rest in order.
+    const USR1_PAIR = ['Printing VRRP data', 'Printing parent data'];
+    const printing = (lines: string[]) => {
+      const all = lines.map((l) => /(Printing [\w ]+) for process\(\d+\) on signal/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+      return [...all.filter((x) => USR1_PAIR.includes(x)).sort(), ...all.filter((x) => !USR1_PAIR.includes(x))];
+    };
     const kPrinting = printing(k.lines);
     expect(kPrinting).toContain('Printing and clearing VRRP stats');
     for (const f of Object.values(FILES)) expect(mode(f)).toBe('600');
