@@ -200,8 +200,10 @@ function capture(): IpvsWriteOp[] {
 function windows(r: GuestRun): IpvsWriteOp[][] {
   const marks = [r.startedAt, ...r.steps.map((s) => s.t0), r.stopAt, Number.POSITIVE_INFINITY];
   const end = r.stopAt + 30_000;
-  const ops = capture().filter((o) => o.atMs >= r.startedAt - 1000 && o.atMs < end);
-  return marks.slice(0, -1).map((m, i) => ops.filter((o) => o.atMs >= (i === 0 ? r.startedAt - 1000 : m) && o.atMs < Math.min(marks[i + 1], end)));
+  // From the run's own start: the `ipvsadm -C` that ends the run before it (keepalived's) can fall
+  // within a second of it and is not this daemon's.
+  const ops = capture().filter((o) => o.atMs >= r.startedAt && o.atMs < end);
+  return marks.slice(0, -1).map((m, i) => ops.filter((o) => o.atMs >= m && o.atMs < Math.min(marks[i + 1], end)));
 }
 
 const report = (r: GuestRun): string =>
