@@ -246,6 +246,22 @@ async function reloadWith(t: ReturnType<typeof setup>, d: RunningDaemon, config:
 }
 
 /**
+ * Starts the daemon with only the `before` side, checks `pidFile` is not made, reloads `next` and
+ * checks the reload started `side` beside it. `started` gets the daemon at once (the caller stops it).
+ */
+async function grownByReload(t: ReturnType<typeof setup>, started: (d: RunningDaemon) => void, before: string, pidFile: 'vrrp' | 'checkers', next: string, side: string): Promise<RunningDaemon> {
+  const d = await t.start();
+  started(d);
+  await t.run(500);
+  expect(Object.keys(d.status())).toEqual([before]);
+  expect(existsSync(t.files[pidFile])).toBe(false);
+  const added = await reloadWith(t, d, next);
+  expect(added).toMatchObject({ outcome: 'applied', changes: [`${side}: started`] });
+  expect(Object.keys(d.status())).toEqual([before, side]);
+  return d;
+}
+
+/**
  * Starts the daemon, reloads a config with both sides and checks the side the flags leave out
  * stays out: the reload changes nothing, status keeps `running`, the side's pid file is not made.
  */
@@ -269,15 +285,9 @@ describe('reload: virtual servers added to a daemon started without any', () => 
     const t = setup(INSTANCE, { reloadOptions: { inProcess: true } });
     let d: RunningDaemon | undefined;
     try {
-      d = await t.start();
-      await t.run(500);
-      expect(Object.keys(d.status())).toEqual(['vrrp']);
-      expect(existsSync(t.files.checkers)).toBe(false);
-      const added = await reloadWith(t, d, INSTANCE + VS(false));
-      expect(added).toMatchObject({ outcome: 'applied', changes: ['ipvs: started'] });
+      d = await grownByReload(t, (x) => (d = x), 'vrrp', 'checkers', INSTANCE + VS(false), 'ipvs');
       expect(t.healthBuilt()).toBe(1);
       expect(t.health.started).toBe(1);
-      expect(Object.keys(d.status())).toEqual(['vrrp', 'ipvs']);
       expect(t.services()).toEqual([{ vip: VIP, dests: [3] }]);
       expect(existsSync(t.files.checkers)).toBe(true);
       expect(t.msgs()).toContain('Initializing ipvs');
@@ -311,13 +321,7 @@ describe('reload: a vrrp_instance added to a daemon started with virtual servers
     const t = setup(VS(false), { reloadOptions: { inProcess: true } });
     let d: RunningDaemon | undefined;
     try {
-      d = await t.start();
-      await t.run(500);
-      expect(Object.keys(d.status())).toEqual(['ipvs']);
-      expect(existsSync(t.files.vrrp)).toBe(false);
-      const added = await reloadWith(t, d, INSTANCE + VS(false));
-      expect(added).toMatchObject({ outcome: 'applied', changes: ['vrrp: started'] });
-      expect(Object.keys(d.status())).toEqual(['ipvs', 'vrrp']);
+      d = await grownByReload(t, (x) => (d = x), 'ipvs', 'vrrp', INSTANCE + VS(false), 'vrrp');
       expect(readFileSync(t.files.vrrp, 'utf8').trim()).toBe(String(process.pid));
       await t.run(5000);
       expect(d.status()).toMatchObject({ vrrp: { instances: [{ name: 'VI_1', state: 'MASTER' }] } });
